@@ -1,0 +1,13 @@
+import { defineRoute } from "../route.ts";
+import { standalone } from "../standalone.ts";
+import { BACKEND_VERSION, IMPLEMENTATION } from "../../lib/version.ts";
+
+export const route = defineRoute({
+  method: "GET",
+  path: "/api/version",
+  role: "public",
+  summary: "`{version}` of the backend protocol level",
+  handler: (c) => c.json({ version: BACKEND_VERSION, implementation: IMPLEMENTATION }),
+});
+
+export default standalone(route);

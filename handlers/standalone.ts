@@ -1,0 +1,28 @@
+/**
+ * Serve one handler file alone (`deno serve -A handlers/jobs/list.ts`): an edge
+ * deployment can split routes into separate processes. Dependencies are created from the
+ * environment on the first request and shared by later ones.
+ */
+import { buildApp } from "./router.ts";
+import type { RouteDef } from "./route.ts";
+import { loadConfig } from "../lib/config.ts";
+import { createDeps } from "../lib/deps.ts";
+import { assertAuthConfigured } from "../lib/auth.ts";
+
+export function standalone(...routes: RouteDef[]): { fetch: (req: Request) => Promise<Response> } {
+  let app: Promise<{ fetch: (req: Request) => Response | Promise<Response> }> | undefined;
+  return {
+    fetch(req: Request) {
+      app ??= (async () => {
+        const config = loadConfig({ args: [] });
+        assertAuthConfigured(config);
+        const deps = await createDeps(config, {
+          setup: false,
+          name: `kanade-edge-${routes[0]?.path}`,
+        });
+        return buildApp(deps, routes);
+      })();
+      return app.then((a) => a.fetch(req));
+    },
+  };
+}

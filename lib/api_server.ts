@@ -1,0 +1,28 @@
+/** The HTTP API + dashboard as a component. */
+import type { Deps } from "./deps.ts";
+import type { Component } from "./component.ts";
+import { buildApp } from "../handlers/router.ts";
+import { allRoutes } from "../handlers/routes.ts";
+import { staticHandler } from "../handlers/static_files.ts";
+import { splitBind } from "./config.ts";
+
+export function buildFullApp(deps: Deps) {
+  return buildApp(deps, allRoutes, { staticHandler: staticHandler() });
+}
+
+export function startApi(deps: Deps, opts: { bind?: string } = {}): Component & { port: number } {
+  const app = buildFullApp(deps);
+  const { hostname, port } = splitBind(opts.bind ?? deps.config.bind);
+  const ac = new AbortController();
+  const server = Deno.serve({ hostname, port, signal: ac.signal, onListen: () => {} }, app.fetch);
+  const addr = server.addr as Deno.NetAddr;
+  deps.log.info("api listening", { addr: `${addr.hostname}:${addr.port}` });
+  return {
+    name: "api",
+    port: addr.port,
+    async stop() {
+      ac.abort();
+      await server.finished;
+    },
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * Configuration: environment first (upstream names where they exist), then an upstream
+ * `backend.toml` (`--config` / `KANADE_BACKEND_CONFIG`), then defaults. Validated with zod;
+ * every bad key is reported as one line.
+ */
+import { z } from "zod";
+import { parse as parseToml } from "smol-toml";
+import { ConfigError } from "./errors.ts";
+
+export const ConfigSchema = z.object({
+  bind: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):\d{1,5}$/, "must be host:port"),
+  natsServers: z.array(z.string().min(1)).min(1),
+  natsToken: z.string().optional(),
+  natsUser: z.string().optional(),
+  natsPassword: z.string().optional(),
+  dbUrl: z.string().regex(
+    /^(file:|libsql:|https?:|wss?:|:memory:)/,
+    "must be file:, libsql:, http(s): or :memory:",
+  ),
+  dbAuthToken: z.string().optional(),
+  authDisable: z.boolean(),
+  staticToken: z.string().optional(),
+  jwtSecret: z.string().optional(),
+  insecureBind: z.boolean(),
+  logLevel: z.enum(["debug", "info", "warn", "error"]),
+  jsReplicas: z.number().int().min(1).max(5),
+  nodeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be [A-Za-z0-9_-]{1,64}"),
+  /** Projection topology: `shared` (one writer per stream) or `local` (own durables per node). */
+  projectionMode: z.enum(["shared", "local"]),
+  aliveWindowSecs: z.number().int().positive(),
+  cleanupIntervalSecs: z.number().int().positive(),
+  pendingExpirySecs: z.number().int().positive(),
+  reapAfterSecs: z.number().int().positive(),
+  retentionDays: z.object({
+    results: z.number().int().nonnegative(),
+    executions: z.number().int().nonnegative(),
+    audit: z.number().int().nonnegative(),
+    obs: z.number().int().nonnegative(),
+    hostPerf: z.number().int().nonnegative(),
+    processPerf: z.number().int().nonnegative(),
+  }),
+  requestTimeoutMs: z.number().int().positive(),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+export interface ConfigSources {
+  env?: Record<string, string | undefined>;
+  args?: string[];
+}
+
+function flagValue(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i >= 0) return args[i + 1];
+  const eq = args.find((a) => a.startsWith(`${name}=`));
+  return eq?.slice(name.length + 1);
+}
+
+type Toml = Record<string, Record<string, unknown> | undefined>;
+
+function readToml(path: string): Toml {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (e) {
+    throw new ConfigError(`config: cannot read ${path}: ${(e as Error).message}`);
+  }
+  try {
+    return parseToml(text) as Toml;
+  } catch (e) {
+    throw new ConfigError(`config: ${path} is not valid TOML: ${(e as Error).message}`);
+  }
+}
+
+const nonEmpty = (v: string | undefined) => (v !== undefined && v.trim() !== "" ? v : undefined);
+
+function num(env: Record<string, string | undefined>, key: string, dflt: number): number {
+  const v = nonEmpty(env[key]);
+  return v === undefined ? dflt : Number(v);
+}
+
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? Deno.env.toObject();
+  const args = sources.args ?? Deno.args;
+  const tomlPath = flagValue(args, "--config") ?? nonEmpty(env.KANADE_BACKEND_CONFIG);
+  const toml: Toml = tomlPath ? readToml(tomlPath) : {};
+  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+
+  let dbUrl = nonEmpty(env.KANADE_DB_URL);
+  const sqlitePath = str(toml.db?.sqlite_path);
+  if (!dbUrl && sqlitePath) dbUrl = `file:${sqlitePath}`;
+
+  const natsUrl = nonEmpty(env.KANADE_NATS_URL) ?? str(toml.nats?.url) ?? "nats://127.0.0.1:4222";
+
+  const raw = {
+    bind: nonEmpty(env.KANADE_BIND) ?? str(toml.server?.bind) ?? "127.0.0.1:8080",
+    natsServers: natsUrl.split(",").map((s) => s.trim()).filter(Boolean),
+    natsToken: nonEmpty(env.KANADE_NATS_TOKEN),
+    natsUser: nonEmpty(env.KANADE_NATS_USER),
+    natsPassword: nonEmpty(env.KANADE_NATS_PASSWORD),
+    dbUrl: dbUrl ?? "file:./data/kanade.db",
+    dbAuthToken: nonEmpty(env.KANADE_DB_AUTH_TOKEN),
+    // Upstream: presence (any value) disables auth.
+    authDisable: env.KANADE_AUTH_DISABLE !== undefined,
+    staticToken: nonEmpty(env.KANADE_AUTH_STATIC_TOKEN),
+    jwtSecret: nonEmpty(env.KANADE_JWT_SECRET),
+    insecureBind: args.includes("--insecure-bind"),
+    logLevel: (nonEmpty(env.KANADE_LOG_LEVEL) ?? str(toml.log?.level) ?? "info").toLowerCase(),
+    jsReplicas: num(env, "KANADE_JS_REPLICAS", 1),
+    nodeId: nonEmpty(env.KANADE_NODE_ID) ?? "node1",
+    projectionMode: nonEmpty(env.KANADE_PROJECTION_MODE) ?? "shared",
+    aliveWindowSecs: num(env, "KANADE_ALIVE_WINDOW_SECS", 120),
+    cleanupIntervalSecs: num(env, "KANADE_CLEANUP_INTERVAL_SECS", 300),
+    pendingExpirySecs: num(env, "KANADE_PENDING_EXPIRY_SECS", 3600),
+    reapAfterSecs: num(env, "KANADE_REAP_AFTER_SECS", 86_400),
+    retentionDays: {
+      results: num(env, "KANADE_RETENTION_RESULTS_DAYS", 90),
+      executions: num(env, "KANADE_RETENTION_EXECUTIONS_DAYS", 90),
+      audit: num(env, "KANADE_RETENTION_AUDIT_DAYS", 365),
+      obs: num(env, "KANADE_RETENTION_OBS_DAYS", 90),
+      hostPerf: num(env, "KANADE_RETENTION_HOST_PERF_DAYS", 30),
+      processPerf: num(env, "KANADE_RETENTION_PROCESS_PERF_DAYS", 7),
+    },
+    requestTimeoutMs: num(env, "KANADE_REQUEST_TIMEOUT_MS", 30_000),
+  };
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) =>
+      `config: ${i.path.join(".") || "(root)"}: ${i.message}`
+    );
+    throw new ConfigError(lines.join("\n"));
+  }
+  return parsed.data;
+}
+
+export function splitBind(bind: string): { hostname: string; port: number } {
+  const i = bind.lastIndexOf(":");
+  const host = bind.slice(0, i).replace(/^\[|\]$/g, "");
+  return { hostname: host, port: Number(bind.slice(i + 1)) };
+}
+
+export function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" || /^127\./.test(hostname);
+}

@@ -1,0 +1,41 @@
+/** Everything a handler, projector or the scheduler needs, created once per process. */
+import type { Config } from "./config.ts";
+import { connectNats, type Nats } from "./nats.ts";
+import { type Db, openDb } from "../db/client.ts";
+import { migrate } from "../db/migrate.ts";
+import { setupJetStream } from "./jetstream_setup.ts";
+import { log, type Logger } from "./log.ts";
+
+export interface Deps {
+  config: Config;
+  nats: Nats;
+  db: Db;
+  log: Logger;
+}
+
+export interface CreateDepsOptions {
+  /** Run the JetStream bootstrap (default true). */
+  setup?: boolean;
+  /** Apply DB migrations (default true). */
+  migrate?: boolean;
+  /** NATS connection name. */
+  name?: string;
+}
+
+export async function createDeps(config: Config, opts: CreateDepsOptions = {}): Promise<Deps> {
+  const nats = await connectNats(config, opts.name ?? `kanade-backend-${config.nodeId}`);
+  try {
+    if (opts.setup ?? true) await setupJetStream(nats, { replicas: config.jsReplicas });
+    const db = await openDb({ url: config.dbUrl, authToken: config.dbAuthToken });
+    if (opts.migrate ?? true) await migrate(db);
+    return { config, nats, db, log };
+  } catch (e) {
+    await nats.close();
+    throw e;
+  }
+}
+
+export async function closeDeps(deps: Deps): Promise<void> {
+  await deps.nats.close().catch(() => {});
+  deps.db.close();
+}

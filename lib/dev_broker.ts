@@ -1,0 +1,61 @@
+/**
+ * `deno task dev`: when nothing answers at the NATS URL, start a local
+ * `nats-server -js` with its store under `./data/nats`, if the binary exists.
+ */
+import { log } from "./log.ts";
+
+export async function reachable(url: string, timeoutMs = 500): Promise<boolean> {
+  const u = new URL(url.includes("://") ? url : `nats://${url}`);
+  try {
+    const conn = await Promise.race([
+      Deno.connect({ hostname: u.hostname, port: Number(u.port || 4222) }),
+      new Promise<never>((_, rej) => setTimeout(() => rej(new Error("timeout")), timeoutMs)),
+    ]);
+    conn.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function findNatsServer(): Promise<string | null> {
+  for (const p of ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]) {
+    try {
+      await Deno.stat(p);
+      return p;
+    } catch { /* next */ }
+  }
+  try {
+    const out = await new Deno.Command("sh", {
+      args: ["-c", "command -v nats-server"],
+      stdout: "piped",
+    }).output();
+    const p = new TextDecoder().decode(out.stdout).trim();
+    return p || null;
+  } catch {
+    return null;
+  }
+}
+
+export async function ensureDevBroker(url: string): Promise<Deno.ChildProcess | null> {
+  if (await reachable(url)) return null;
+  const bin = await findNatsServer();
+  if (!bin) {
+    throw new Error(
+      `nothing answers at ${url} and nats-server is not installed: apt-get install -y nats-server (or set KANADE_NATS_URL)`,
+    );
+  }
+  const u = new URL(url.includes("://") ? url : `nats://${url}`);
+  await Deno.mkdir("./data/nats", { recursive: true });
+  const child = new Deno.Command(bin, {
+    args: ["-js", "-a", u.hostname, "-p", u.port || "4222", "-sd", "./data/nats"],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  for (let i = 0; i < 50; i++) {
+    if (await reachable(url)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  log.info("started local nats-server for dev", { url, store: "./data/nats" });
+  return child;
+}

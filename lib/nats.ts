@@ -1,0 +1,90 @@
+/**
+ * One NATS connection per process with its JetStream, KV and object-store handles.
+ * KV/object handles are opened once and cached (bindOnly: resources come from setup).
+ */
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import {
+  jetstream,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstreamManager,
+} from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
+import { type ObjectStore, Objm } from "@nats-io/obj";
+import type { Config } from "./config.ts";
+
+export interface Nats {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  kvm: Kvm;
+  objm: Objm;
+  /** Opened (bind-only) KV bucket; rejects when the bucket does not exist. */
+  kv(bucket: string): Promise<KV>;
+  /** Opened object store; rejects when it does not exist. */
+  obj(bucket: string): Promise<ObjectStore>;
+  close(): Promise<void>;
+}
+
+export async function connectNats(
+  cfg: Pick<Config, "natsServers" | "natsToken" | "natsUser" | "natsPassword">,
+  name = "kanade-backend",
+): Promise<Nats> {
+  const nc = await connect({
+    servers: cfg.natsServers,
+    token: cfg.natsToken,
+    user: cfg.natsUser,
+    pass: cfg.natsPassword,
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    pingInterval: 10_000,
+  });
+  return wrapNats(nc);
+}
+
+export async function wrapNats(nc: NatsConnection): Promise<Nats> {
+  const js = jetstream(nc, { timeout: 10_000 });
+  const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+  const kvm = new Kvm(js);
+  const objm = new Objm(js);
+  const kvs = new Map<string, Promise<KV>>();
+  const objs = new Map<string, Promise<ObjectStore>>();
+  return {
+    nc,
+    js,
+    jsm,
+    kvm,
+    objm,
+    kv(bucket) {
+      let p = kvs.get(bucket);
+      if (!p) {
+        p = kvm.open(bucket, { bindOnly: true });
+        kvs.set(bucket, p);
+        p.catch(() => kvs.delete(bucket));
+      }
+      return p;
+    },
+    obj(bucket) {
+      let p = objs.get(bucket);
+      if (!p) {
+        p = objm.open(bucket);
+        objs.set(bucket, p);
+        p.catch(() => objs.delete(bucket));
+      }
+      return p;
+    },
+    async close() {
+      if (!nc.isClosed()) await nc.drain().catch(() => nc.close());
+    },
+  };
+}
+
+/** True when a JetStream error means "that stream/bucket/consumer does not exist". */
+export function isNotFound(e: unknown): boolean {
+  const msg = String((e as Error)?.message ?? e).toLowerCase();
+  const code = (e as { code?: unknown; api_error?: { err_code?: number } })?.api_error?.err_code;
+  return code === 10059 || code === 10014 || msg.includes("not found") ||
+    msg.includes("no stream") ||
+    msg.includes("does not exist");
+}

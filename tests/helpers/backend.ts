@@ -1,0 +1,130 @@
+/**
+ * The backend in-process for integration tests: a private broker, a temp DB, real deps,
+ * the full router, and optionally the projectors, cleanup and scheduler components.
+ * `request()` calls the app without a socket; `listen()` binds a real port (browser, fleet).
+ */
+import { loadConfig } from "../../lib/config.ts";
+import { closeDeps, createDeps, type Deps } from "../../lib/deps.ts";
+import { buildFullApp } from "../../lib/api_server.ts";
+import { setLogLevel } from "../../lib/log.ts";
+import type { Component } from "../../lib/component.ts";
+import { startProjectors } from "../../projectors/mod.ts";
+import { startCleanup } from "../../projectors/cleanup.ts";
+import { startScheduler } from "../../scheduler/mod.ts";
+import { startApi } from "../../lib/api_server.ts";
+import { type NatsServer, startNatsServer } from "./nats_server.ts";
+
+export interface TestBackend {
+  deps: Deps;
+  broker: NatsServer;
+  dbUrl: string;
+  /** `app.request` with the admin token unless `headers.authorization` is given. */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  /** Shorthand: JSON request, parsed JSON response (throws on non-2xx with the body). */
+  json<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  listen(): Promise<{ port: number; url: string }>;
+  token: string;
+  stop(): Promise<void>;
+}
+
+export interface TestBackendOptions {
+  projectors?: boolean | string[];
+  scheduler?: boolean;
+  cleanup?: boolean;
+  env?: Record<string, string>;
+  /** Reuse an existing broker (not stopped by `stop()`). */
+  broker?: NatsServer;
+  /** Reuse a DB URL (e.g. to restart the backend on the same DB). */
+  dbUrl?: string;
+  logLevel?: string;
+}
+
+export const TEST_TOKEN = "test-static-token";
+
+export async function startTestBackend(opts: TestBackendOptions = {}): Promise<TestBackend> {
+  setLogLevel(opts.logLevel ?? Deno.env.get("KANADE_TEST_LOG_LEVEL") ?? "error");
+  const broker = opts.broker ?? await startNatsServer();
+  const ownBroker = !opts.broker;
+  let dir: string | null = null;
+  let dbUrl = opts.dbUrl;
+  if (!dbUrl) {
+    dir = await Deno.makeTempDir({ prefix: "kanade-test-" });
+    dbUrl = `file:${dir}/kanade.db`;
+  }
+  const config = loadConfig({
+    args: [],
+    env: {
+      KANADE_NATS_URL: broker.url,
+      KANADE_DB_URL: dbUrl,
+      KANADE_AUTH_STATIC_TOKEN: TEST_TOKEN,
+      KANADE_BIND: "127.0.0.1:0",
+      ...opts.env,
+    },
+  });
+  const deps = await createDeps(config);
+  const app = buildFullApp(deps);
+  const components: Component[] = [];
+  if (opts.projectors) {
+    components.push(
+      await startProjectors(deps, {
+        only: Array.isArray(opts.projectors) ? opts.projectors : undefined,
+      }),
+    );
+  }
+  if (opts.cleanup) components.push(startCleanup(deps));
+  if (opts.scheduler) components.push(await startScheduler(deps));
+
+  const request = (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    if (!headers.has("authorization")) headers.set("authorization", `Bearer ${TEST_TOKEN}`);
+    return Promise.resolve(app.request(path, { ...init, headers }));
+  };
+
+  return {
+    deps,
+    broker,
+    dbUrl,
+    token: TEST_TOKEN,
+    request,
+    async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+      const res = await request(path, {
+        method,
+        headers: body === undefined ? {} : { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text}`);
+      return (text ? JSON.parse(text) : undefined) as T;
+    },
+    listen() {
+      const api = startApi(deps, { bind: "127.0.0.1:0" });
+      components.push(api);
+      return Promise.resolve({ port: api.port, url: `http://127.0.0.1:${api.port}` });
+    },
+    async stop() {
+      for (const c of components.reverse()) await c.stop().catch(() => {});
+      await closeDeps(deps);
+      if (ownBroker) await broker.stop();
+      if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Poll `fn` until it returns a truthy value or time runs out (no fixed sleeps in tests). */
+export async function waitFor<T>(
+  fn: () => Promise<T> | T,
+  opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<NonNullable<T>> {
+  const until = Date.now() + (opts.timeoutMs ?? 10_000);
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50));
+  }
+  throw new Error(`timed out waiting for ${opts.what ?? "condition"}${last ? `: ${last}` : ""}`);
+}

@@ -1,0 +1,88 @@
+/**
+ * A private `nats-server -js` per suite: free port, temp store dir, torn down after.
+ * `restart()` keeps the port and store (broker-restart scenarios).
+ */
+import { findNatsServer } from "../../lib/dev_broker.ts";
+
+export interface NatsServer {
+  url: string;
+  port: number;
+  storeDir: string;
+  stop(): Promise<void>;
+  /** Kill (SIGKILL) and start again on the same port and store. */
+  restart(opts?: { downMs?: number }): Promise<void>;
+  kill(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function waitTcp(port: number, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      const c = await Deno.connect({ hostname: "127.0.0.1", port });
+      c.close();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`nats-server did not listen on ${port} within ${timeoutMs} ms`);
+}
+
+export async function startNatsServer(opts: { extraArgs?: string[] } = {}): Promise<NatsServer> {
+  const bin = await findNatsServer();
+  if (!bin) throw new Error("nats-server not installed (apt-get install -y nats-server)");
+  const port = freePort();
+  const storeDir = await Deno.makeTempDir({ prefix: "kanade-nats-" });
+  let child: Deno.ChildProcess | null = null;
+  const start = async () => {
+    child = new Deno.Command(bin, {
+      args: [
+        "-js",
+        "-a",
+        "127.0.0.1",
+        "-p",
+        String(port),
+        "-sd",
+        storeDir,
+        ...(opts.extraArgs ?? []),
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await waitTcp(port, 10_000);
+  };
+  const kill = async () => {
+    if (!child) return;
+    const c = child;
+    child = null;
+    try {
+      c.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await c.status;
+  };
+  await start();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    start,
+    kill,
+    async restart(o = {}) {
+      await kill();
+      if (o.downMs) await new Promise((r) => setTimeout(r, o.downMs));
+      await start();
+    },
+    async stop() {
+      await kill();
+      await Deno.remove(storeDir, { recursive: true }).catch(() => {});
+    },
+  };
+}

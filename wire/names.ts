@@ -1,0 +1,127 @@
+/**
+ * Every NATS/JetStream name of the kanade protocol (protocol.md §2–§3) in one place.
+ * Nothing else in the code base spells a subject, stream, bucket or object store.
+ */
+
+export const SUBJECT = {
+  commandsAll: "commands.all",
+  commandsGroupPrefix: "commands.group.",
+  commandsPcPrefix: "commands.pc.",
+  commandsFilter: "commands.>",
+  resultsFilter: "results.>",
+  heartbeatFilter: "heartbeat.>",
+  eventsStartedFilter: "events.started.>",
+  obsFilter: "obs.>",
+  hostPerfFilter: "host_perf.>",
+  processPerfFilter: "process_perf.>",
+  auditFilter: "audit.>",
+  killFilter: "kill.*",
+} as const;
+
+export const subjects = {
+  commandsGroup: (group: string) => `commands.group.${group}`,
+  commandsPc: (pcId: string) => `commands.pc.${pcId}`,
+  results: (requestId: string) => `results.${requestId}`,
+  heartbeat: (pcId: string) => `heartbeat.${pcId}`,
+  kill: (execId: string) => `kill.${execId}`,
+  inventory: (pcId: string, category: string) => `inventory.${pcId}.${category}`,
+  eventsStarted: (execId: string, pcId: string) => `events.started.${execId}.${pcId}`,
+  logsFetch: (pcId: string) => `logs.fetch.${pcId}`,
+  ping: (pcId: string) => `agents.${pcId}.ping`,
+  hostPerf: (pcId: string) => `host_perf.${pcId}`,
+  processPerf: (pcId: string) => `process_perf.${pcId}`,
+  obs: (pcId: string) => `obs.${pcId}`,
+  jobTail: (pcId: string) => `job.tail.${pcId}`,
+  /** `audit.<actor>.<action>[.<target>]`; dots inside actor/target add tokens, as upstream. */
+  audit: (actor: string, action: string, target?: string | null) =>
+    target ? `audit.${actor}.${action}.${target}` : `audit.${actor}.${action}`,
+} as const;
+
+export const STREAM = {
+  inventory: "INVENTORY",
+  results: "RESULTS",
+  exec: "EXEC",
+  events: "EVENTS",
+  audit: "AUDIT",
+  obsEvents: "OBS_EVENTS",
+} as const;
+
+export const BUCKET = {
+  scriptCurrent: "script_current",
+  scriptStatus: "script_status",
+  agentsState: "agents_state",
+  agentConfig: "agent_config",
+  agentGroups: "agent_groups",
+  schedules: "schedules",
+  jobs: "jobs",
+  jobsYaml: "jobs_yaml",
+  schedulesYaml: "schedules_yaml",
+  fleetConfig: "fleet_config",
+  schedulerDispatch: "scheduler_dispatch",
+  /** This project's own bucket: rollout waves waiting for their delay (survives restarts). */
+  pendingWaves: "pending_waves",
+  /** This project's own bucket: leases (scheduler leadership, single-writer projectors). */
+  leases: "kanade_leases",
+} as const;
+
+export const OBJECT_STORE = {
+  agentReleases: "agent_releases",
+  appPackages: "app_packages",
+  scripts: "scripts",
+  resultOutput: "result_output",
+  collections: "collections",
+} as const;
+
+export const CONSUMER = {
+  results: "backend_results_projector",
+  events: "backend_events_projector",
+  audit: "backend_audit_projector",
+  obs: "backend_obs_events_projector",
+} as const;
+
+export const SCRIPT_STATUS_ACTIVE = "ACTIVE";
+export const SCRIPT_STATUS_REVOKED = "REVOKED";
+
+export const KEY_AGENT_CONFIG_GLOBAL = "global";
+export const PREFIX_AGENT_CONFIG_GROUPS = "groups.";
+export const PREFIX_AGENT_CONFIG_PCS = "pcs.";
+export const KEY_AGENT_TARGET_VERSION = "target_version";
+export const KEY_FREEZE = "freeze";
+
+/** Agent side: stdout/stderr longer than this travel through `result_output`. */
+export const STDOUT_INLINE_THRESHOLD = 262144;
+
+export const EXIT_SKIP_VERSION_PIN = 124;
+export const EXIT_SKIP_DEADLINE = 125;
+export const EXIT_SKIP_REVOKED = 126;
+export const EXIT_SKIP_STALENESS = 127;
+
+export const ADHOC_RUN_ID = "adhoc-run";
+export const ADHOC_RUN_VERSION = "0.0.0";
+
+/** `scheduler_dispatch` key: `pc.<len>.<schedule_id>.<len>.<pc_id>` (lengths in bytes). */
+export function dispatchKeyPc(scheduleId: string, pcId: string): string {
+  const enc = new TextEncoder();
+  return `pc.${enc.encode(scheduleId).length}.${scheduleId}.${enc.encode(pcId).length}.${pcId}`;
+}
+
+/** `scheduler_dispatch` key: `target.<len>.<schedule_id>`. */
+export function dispatchKeyTarget(scheduleId: string): string {
+  return `target.${new TextEncoder().encode(scheduleId).length}.${scheduleId}`;
+}
+
+/** Durable name of a real agent's EXEC replay consumer (protocol.md §3.4). */
+export function agentReplayDurable(pcId: string): string {
+  return `agent_replay_${pcId.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+}
+
+/**
+ * A value that becomes one subject token: no `.`, `*`, `>`, whitespace or control
+ * characters, not empty, at most 256 bytes. Used for pc ids, groups, job ids.
+ */
+// deno-lint-ignore no-control-regex -- control characters are exactly what is refused
+export const SUBJECT_TOKEN_RE = /^[^\s.*>\x00-\x1f\x7f]{1,256}$/;
+
+export function isSubjectToken(value: string): boolean {
+  return SUBJECT_TOKEN_RE.test(value);
+}
