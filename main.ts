@@ -18,6 +18,7 @@ import { startProjectors } from "./projectors/mod.ts";
 import { startCleanup } from "./projectors/cleanup.ts";
 import { startScheduler } from "./scheduler/mod.ts";
 import { ensureDevBroker } from "./lib/dev_broker.ts";
+import { startWaveDispatcher } from "./lib/exec/waves.ts";
 
 function flag(name: string) {
   return Deno.args.includes(name);
@@ -78,7 +79,10 @@ async function main(): Promise<number> {
   }
   if (wanted.cleanup) components.push(startCleanup(deps));
   if (wanted.scheduler) components.push(await startScheduler(deps));
-  if (wanted.api) components.push(startApi(deps));
+  if (wanted.api) {
+    components.push(startWaveDispatcher(deps));
+    components.push(startApi(deps));
+  }
   log.info("kanade backend started", {
     components: components.map((c) => c.name),
     node: config.nodeId,

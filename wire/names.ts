@@ -16,6 +16,9 @@ export const SUBJECT = {
   processPerfFilter: "process_perf.>",
   auditFilter: "audit.>",
   killFilter: "kill.*",
+  /** This project's own core subjects: committed projection changes, for SSE fan-out in every API process. */
+  changesPrefix: "kanade.changes.",
+  changesFilter: "kanade.changes.>",
 } as const;
 
 export const subjects = {

@@ -12,6 +12,7 @@ import { startProjectors } from "../../projectors/mod.ts";
 import { startCleanup } from "../../projectors/cleanup.ts";
 import { startScheduler } from "../../scheduler/mod.ts";
 import { startApi } from "../../lib/api_server.ts";
+import { startWaveDispatcher } from "../../lib/exec/waves.ts";
 import { type NatsServer, startNatsServer } from "./nats_server.ts";
 
 export interface TestBackend {
@@ -31,6 +32,8 @@ export interface TestBackendOptions {
   projectors?: boolean | string[];
   scheduler?: boolean;
   cleanup?: boolean;
+  /** The persisted rollout-wave dispatcher (default true; it runs with the API). */
+  waves?: boolean;
   env?: Record<string, string>;
   /** Reuse an existing broker (not stopped by `stop()`). */
   broker?: NatsServer;
@@ -73,6 +76,7 @@ export async function startTestBackend(opts: TestBackendOptions = {}): Promise<T
   }
   if (opts.cleanup) components.push(startCleanup(deps));
   if (opts.scheduler) components.push(await startScheduler(deps));
+  if (opts.waves ?? true) components.push(startWaveDispatcher(deps));
 
   const request = (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);

@@ -1,0 +1,40 @@
+/** What a benchmark suite (`bench/<name>_bench.ts`) reports. */
+export interface BenchRow {
+  /** What was measured, e.g. "projector throughput (batched)". */
+  name: string;
+  /** The median over `samples`. */
+  median: number;
+  unit: string;
+  /** Each run's value (several runs; the table shows the median, never one timing). */
+  samples: number[];
+  /** Target as text, e.g. "≥ 20000" or "≤ 1.5 s". */
+  target?: string;
+  /** Whether the median meets the target (omitted when there is none). */
+  ok?: boolean;
+  /** Free note: ratio to a baseline, sizes, p95... */
+  note?: string;
+}
+
+export interface BenchContext {
+  /** `--quick`: smaller sizes for a smoke run (CI / development). */
+  quick: boolean;
+  log(msg: string): void;
+}
+
+export interface BenchSuite {
+  name: string;
+  run(ctx: BenchContext): Promise<BenchRow[]>;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * s.length);
+  return s[Math.min(s.length - 1, Math.max(0, rank - 1))];
+}
