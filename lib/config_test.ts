@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { isLoopback, loadConfig, splitBind } from "./config.ts";
+import { ConfigError } from "./errors.ts";
+import { assertAuthConfigured } from "./auth.ts";
+
+Deno.test("loadConfig() defaults", () => {
+  const c = loadConfig({ env: {}, args: [] });
+  assert.equal(c.bind, "127.0.0.1:8080");
+  assert.deepEqual(c.natsServers, ["nats://127.0.0.1:4222"]);
+  assert.equal(c.dbUrl, "file:./data/kanade.db");
+  assert.equal(c.authDisable, false);
+  assert.equal(c.jsReplicas, 1);
+  assert.equal(c.aliveWindowSecs, 120);
+});
+
+Deno.test("loadConfig() reads an upstream backend.toml; the environment wins", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/backend.toml`;
+  await Deno.writeTextFile(
+    path,
+    `[server]\nbind = "0.0.0.0:9090"\n[nats]\nurl = "nats://10.0.0.5:4222"\n[db]\nsqlite_path = "/var/lib/kanade/backend.db"\n[log]\npath = "logs/backend.log"\nlevel = "debug"\n`,
+  );
+  try {
+    const c = loadConfig({ env: {}, args: ["--config", path] });
+    assert.equal(c.bind, "0.0.0.0:9090");
+    assert.deepEqual(c.natsServers, ["nats://10.0.0.5:4222"]);
+    assert.equal(c.dbUrl, "file:/var/lib/kanade/backend.db");
+    assert.equal(c.logLevel, "debug");
+    const viaEnv = loadConfig({
+      env: { KANADE_BACKEND_CONFIG: path, KANADE_BIND: "127.0.0.1:1" },
+      args: [],
+    });
+    assert.equal(viaEnv.bind, "127.0.0.1:1");
+    assert.equal(viaEnv.dbUrl, "file:/var/lib/kanade/backend.db");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadConfig() reports every bad key on its own line", () => {
+  try {
+    loadConfig({
+      env: { KANADE_BIND: "nope", KANADE_JS_REPLICAS: "x", KANADE_DB_URL: "postgres://x" },
+      args: [],
+    });
+    assert.fail("expected ConfigError");
+  } catch (e) {
+    assert.ok(e instanceof ConfigError);
+    const lines = e.message.split("\n");
+    assert.equal(lines.length, 3);
+    assert.ok(lines.some((l) => l.startsWith("config: bind:")));
+    assert.ok(lines.some((l) => l.startsWith("config: jsReplicas:")));
+    assert.ok(lines.some((l) => l.startsWith("config: dbUrl:")));
+  }
+});
+
+Deno.test("loadConfig() accepts a server list and a remote libSQL URL", () => {
+  const c = loadConfig({
+    env: {
+      KANADE_NATS_URL: "nats://a:4222, nats://b:4222,nats://c:4222",
+      KANADE_DB_URL: "libsql://db.example:8080",
+      KANADE_DB_AUTH_TOKEN: "t",
+      KANADE_AUTH_DISABLE: "",
+    },
+    args: [],
+  });
+  assert.deepEqual(c.natsServers, ["nats://a:4222", "nats://b:4222", "nats://c:4222"]);
+  assert.equal(c.dbUrl, "libsql://db.example:8080");
+  assert.equal(c.authDisable, true, "presence of KANADE_AUTH_DISABLE disables auth, as upstream");
+});
+
+Deno.test("assertAuthConfigured() refuses to start with no secret, token or dev switch", () => {
+  assert.throws(
+    () => assertAuthConfigured({ authDisable: false }),
+    /no API auth configured/,
+  );
+  assertAuthConfigured({ authDisable: false, jwtSecret: "s" });
+  assertAuthConfigured({ authDisable: false, staticToken: "t" });
+  assertAuthConfigured({ authDisable: true });
+});
+
+Deno.test("splitBind() and isLoopback()", () => {
+  assert.deepEqual(splitBind("[::1]:8080"), { hostname: "::1", port: 8080 });
+  assert.deepEqual(splitBind("0.0.0.0:80"), { hostname: "0.0.0.0", port: 80 });
+  assert.ok(isLoopback("127.0.0.1") && isLoopback("::1") && isLoopback("localhost"));
+  assert.ok(!isLoopback("0.0.0.0"));
+});
