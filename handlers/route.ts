@@ -22,6 +22,12 @@ export interface RouteDef {
   role: Role | "public";
   /** Request body cap in bytes (default 1 MiB). */
   bodyLimit?: number;
+  /**
+   * Time until the router answers 503 instead of the handler (default
+   * `config.requestTimeoutMs`); `0` = none, for routes that bound their own long waits
+   * (`/api/run`, ping). Streaming responses (SSE) are unaffected once headers are sent.
+   */
+  timeoutMs?: number;
   /** One line for the README route table. */
   summary?: string;
   handler: Handler<AppEnv>;

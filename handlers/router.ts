@@ -1,14 +1,17 @@
 /**
  * The thin router: mounts every RouteDef (literal segments before parameters, so
  * `/api/agents/releases` wins over `/api/agents/:pc_id`), authenticates `/api/*`, checks
- * roles, caps bodies, and maps errors to JSON in one `onError`.
+ * roles, caps bodies, bounds handler time, adds security headers to API responses, and
+ * maps every error — ours, Hono's and unexpected ones — to `{"error","status"}` JSON in
+ * one place. Nothing internal (stack, SQL, driver message) ever reaches a response.
  */
 import { Hono } from "hono";
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Deps } from "../lib/deps.ts";
-import { ApiError, payloadTooLarge } from "../lib/errors.ts";
-import { authenticate, requireRole } from "../lib/auth.ts";
+import { ApiError, payloadTooLarge, unavailable } from "../lib/errors.ts";
+import { authenticate, cleanSource, requireRole } from "../lib/auth.ts";
 import { type AppEnv, DEFAULT_BODY_LIMIT, type RouteDef } from "./route.ts";
 import { isBusy } from "../db/client.ts";
 
@@ -28,10 +31,35 @@ export function routeOrder(a: RouteDef, b: RouteDef): number {
   return 0;
 }
 
+/** Does a concrete request path fit a route path's shape (for 405 vs 404)? */
+export function pathFits(routePath: string, path: string): boolean {
+  const rs = routePath.split("/");
+  const ps = path.split("/");
+  for (let i = 0; i < rs.length; i++) {
+    if (rs[i] === "*") return true;
+    if (ps[i] === undefined) return false;
+    if (rs[i].startsWith(":")) {
+      if (ps[i] === "") return false;
+      continue;
+    }
+    if (rs[i] !== ps[i]) return false;
+  }
+  return rs.length === ps.length;
+}
+
 export interface BuildOptions {
   /** Serves `static/` for every non-API path (the dashboard). */
   staticHandler?: (req: Request) => Promise<Response>;
 }
+
+/** Headers on every API response: no sniffing, no caching of data, no framing. */
+export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "x-content-type-options": "nosniff",
+  "cache-control": "no-store",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+};
 
 export function errorResponse(status: number, message: string, headers?: Record<string, string>) {
   return new Response(JSON.stringify({ error: message, status }), {
@@ -40,26 +68,81 @@ export function errorResponse(status: number, message: string, headers?: Record<
   });
 }
 
+function isApiPath(path: string) {
+  return path === "/api" || path.startsWith("/api/") || path === "/health";
+}
+
+/** Race the rest of the chain against `ms`; the late outcome of a loser is swallowed. */
+function timeoutMiddleware(ms: number): MiddlewareHandler<AppEnv> {
+  return async (_c, next) => {
+    if (!(ms > 0)) return await next();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const run = next();
+    run.catch(() => {}); // a timed-out handler may still fail later: never unhandled
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            unavailable(`request timed out after ${ms} ms; retry shortly`, undefined),
+          ),
+        ms,
+      );
+    });
+    try {
+      await Promise.race([run, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
 export function buildApp(deps: Deps, routes: RouteDef[], opts: BuildOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.onError((err, c) => {
-    if (err instanceof ApiError) return errorResponse(err.status, err.message, err.headers);
+    if (err instanceof ApiError) {
+      const headers = { ...err.headers };
+      if (err.status === 503 && !headers["retry-after"]) headers["retry-after"] = "1";
+      if (err.status >= 500) deps.log.warn("request failed", { path: c.req.path, err });
+      return errorResponse(err.status, err.message, headers);
+    }
     if (err instanceof HTTPException) {
-      return errorResponse(err.status, err.message || "request failed");
+      // Hono's own (body limit, malformed input): keep its status, never its internals.
+      const status = err.status >= 400 && err.status < 600 ? err.status : 400;
+      return errorResponse(status, status >= 500 ? "request failed" : err.message || "bad request");
     }
     if (isBusy(err)) {
       deps.log.warn("database busy", { path: c.req.path, err });
       return errorResponse(503, "database busy, retry shortly", { "retry-after": "1" });
     }
+    if (err instanceof URIError) {
+      return errorResponse(400, "malformed percent-encoding in the request URL");
+    }
     deps.log.error("unhandled error", { method: c.req.method, path: c.req.path, err });
     return errorResponse(500, "internal error");
   });
 
+  app.notFound((c) => errorResponse(404, `no route ${c.req.method} ${c.req.path}`));
+
   app.use("*", async (c, next) => {
     c.set("deps", deps);
-    c.set("caller", { sub: null, roles: [], source: c.req.header("x-kanade-source") ?? null });
+    c.set("caller", { sub: null, roles: [], source: cleanSource(c.req.header("x-kanade-source")) });
     await next();
+    if (!isApiPath(c.req.path)) return;
+    let res = c.res;
+    try {
+      for (const [k, v] of Object.entries(API_SECURITY_HEADERS)) {
+        if (k === "cache-control" && res.headers.has(k)) continue; // a route chose its own
+        res.headers.set(k, v);
+      }
+    } catch {
+      // Immutable headers (a fetched response passed through): copy once, then set.
+      res = new Response(res.body, res);
+      for (const [k, v] of Object.entries(API_SECURITY_HEADERS)) {
+        if (!res.headers.has(k)) res.headers.set(k, v);
+      }
+      c.res = res;
+    }
   });
 
   const sorted = [...routes].sort(routeOrder);
@@ -86,18 +169,23 @@ export function buildApp(deps: Deps, routes: RouteDef[], opts: BuildOptions = {}
           throw payloadTooLarge(`request body exceeds ${limit} bytes`);
         },
       }),
+      timeoutMiddleware(r.timeoutMs ?? deps.config.requestTimeoutMs),
       r.handler,
     );
   }
 
-  // Unknown API paths: authenticate first (no route probing without a token), then 404.
+  // Unknown API paths: authenticate first (no route probing without a token), then 404,
+  // or 405 with `allow` when the path exists under another method.
   app.all("/api/*", async (c) => {
     await authenticate(deps.config, c.req.header("authorization"), c.req.header("x-kanade-source"));
-    const known = sorted.some((r) =>
-      new URLPattern({ pathname: r.path }).test({ pathname: c.req.path })
-    );
-    return known
-      ? errorResponse(405, `method ${c.req.method} not allowed on ${c.req.path}`)
+    const methods: string[] = [
+      ...new Set(sorted.filter((r) => pathFits(r.path, c.req.path)).map((r) => r.method)),
+    ];
+    if (methods.includes("GET")) methods.push("HEAD");
+    return methods.length
+      ? errorResponse(405, `method ${c.req.method} not allowed on ${c.req.path}`, {
+        allow: methods.join(", "),
+      })
       : errorResponse(404, `no route ${c.req.method} ${c.req.path}`);
   });
 

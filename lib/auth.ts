@@ -2,12 +2,15 @@
  * Who is calling. Modes in upstream precedence: auth disabled (dev) → static token
  * (admin) → HS256 JWT (`aud = "kanade"`, `exp` required, roles from the `roles` claim).
  * Unlike upstream there is no fallback secret: `assertAuthConfigured` refuses to start.
+ * Unlike upstream core (but like its later RBAC), a static token and a JWT secret may
+ * coexist: the static token is then a service identity and people carry role JWTs.
  */
 import { timingSafeEqual } from "node:crypto";
 import type { Config } from "./config.ts";
-import { ConfigError, forbidden, unauthorized } from "./errors.ts";
+import { ApiError, ConfigError, forbidden } from "./errors.ts";
 
 export type Role = "viewer" | "operator" | "admin";
+export const ROLES: readonly Role[] = ["viewer", "operator", "admin"];
 export const ROLE_RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
 
 export interface Caller {
@@ -17,25 +20,34 @@ export interface Caller {
   source: string | null;
 }
 
+export type AuthConfig = Pick<Config, "authDisable" | "staticToken" | "jwtSecret">;
+
+/** Tokens longer than this are refused before any crypto (no work amplification). */
+export const MAX_TOKEN_LENGTH = 8192;
+
+export function isRole(r: unknown): r is Role {
+  return typeof r === "string" && Object.hasOwn(ROLE_RANK, r);
+}
+
 export function highestRole(roles: readonly string[]): Role | null {
   let best: Role | null = null;
   for (const r of roles) {
-    if (r in ROLE_RANK && (!best || ROLE_RANK[r as Role] > ROLE_RANK[best])) best = r as Role;
+    if (isRole(r) && (!best || ROLE_RANK[r] > ROLE_RANK[best])) best = r;
   }
   return best;
 }
 
-export function requireRole(caller: Caller, need: Role | "public"): void {
-  if (need === "public") return;
+export function hasRole(caller: Caller, need: Role | "public"): boolean {
+  if (need === "public") return true;
   const have = highestRole(caller.roles);
-  if (!have || ROLE_RANK[have] < ROLE_RANK[need]) {
-    throw forbidden(`forbidden: this route needs the '${need}' role`);
-  }
+  return have !== null && ROLE_RANK[have] >= ROLE_RANK[need];
 }
 
-export function assertAuthConfigured(
-  cfg: Pick<Config, "authDisable" | "staticToken" | "jwtSecret">,
-) {
+export function requireRole(caller: Caller, need: Role | "public"): void {
+  if (!hasRole(caller, need)) throw forbidden(`forbidden: this route needs the '${need}' role`);
+}
+
+export function assertAuthConfigured(cfg: AuthConfig) {
   if (!cfg.authDisable && !cfg.staticToken && !cfg.jwtSecret) {
     throw new ConfigError(
       "config: no API auth configured: set KANADE_AUTH_STATIC_TOKEN or KANADE_JWT_SECRET (or KANADE_AUTH_DISABLE=1 for local development)",
@@ -43,9 +55,17 @@ export function assertAuthConfigured(
   }
 }
 
+/** 401 with the RFC 6750 challenge so generic clients know what to send. */
+export function unauthenticated(msg: string): ApiError {
+  return new ApiError(401, msg, { headers: { "www-authenticate": 'Bearer realm="kanade"' } });
+}
+
 const te = new TextEncoder();
+const td = new TextDecoder("utf-8", { fatal: true });
+const B64URL_RE = /^[A-Za-z0-9_-]*$/;
 
 function b64urlDecode(s: string): Uint8Array {
+  if (!B64URL_RE.test(s) || s.length % 4 === 1) throw new Error("not base64url");
   const pad = s.length % 4 === 2 ? "==" : s.length % 4 === 3 ? "=" : "";
   const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/") + pad);
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));
@@ -56,6 +76,15 @@ function b64urlEncode(bytes: Uint8Array | string): string {
   let bin = "";
   for (const x of b) bin += String.fromCharCode(x);
   return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function decodeJsonObject(part: string): Record<string, unknown> | null {
+  try {
+    const v = JSON.parse(td.decode(b64urlDecode(part)));
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? v : null;
+  } catch {
+    return null;
+  }
 }
 
 const keyCache = new Map<string, Promise<CryptoKey>>();
@@ -80,33 +109,35 @@ function hmacKey(secret: string): Promise<CryptoKey> {
 export interface JwtClaims {
   sub?: string;
   exp?: number;
+  nbf?: number;
   aud?: string | string[];
   roles?: string[];
   [k: string]: unknown;
 }
 
-/** Verify an HS256 JWT; throws 401 ApiError with the reason. Leeway 60 s like jsonwebtoken. */
+/** Clock leeway in seconds, the jsonwebtoken default upstream relies on. */
+export const JWT_LEEWAY_SECS = 60;
+
+/**
+ * Verify an HS256 JWT; throws a 401 ApiError with the reason. The signature is checked
+ * before any claim is believed; `alg` must be HS256 (no `none`, no algorithm confusion).
+ */
 export async function verifyJwt(
   token: string,
   secret: string,
   nowSecs = Date.now() / 1000,
 ): Promise<JwtClaims> {
+  if (token.length > MAX_TOKEN_LENGTH) throw unauthenticated("invalid token: too long");
   const parts = token.split(".");
-  if (parts.length !== 3) throw unauthorized("invalid token: malformed");
-  let header: { alg?: string };
-  let claims: JwtClaims;
-  try {
-    header = JSON.parse(new TextDecoder().decode(b64urlDecode(parts[0])));
-    claims = JSON.parse(new TextDecoder().decode(b64urlDecode(parts[1])));
-  } catch {
-    throw unauthorized("invalid token: malformed");
-  }
-  if (header.alg !== "HS256") throw unauthorized("invalid token: unsupported algorithm");
+  if (parts.length !== 3) throw unauthenticated("invalid token: malformed");
+  const header = decodeJsonObject(parts[0]);
+  if (!header) throw unauthenticated("invalid token: malformed header");
+  if (header.alg !== "HS256") throw unauthenticated("invalid token: unsupported algorithm");
   let sig: Uint8Array;
   try {
     sig = b64urlDecode(parts[2]);
   } catch {
-    throw unauthorized("invalid token: malformed signature");
+    throw unauthenticated("invalid token: malformed signature");
   }
   const ok = await crypto.subtle.verify(
     "HMAC",
@@ -114,25 +145,33 @@ export async function verifyJwt(
     sig as BufferSource,
     te.encode(`${parts[0]}.${parts[1]}`),
   );
-  if (!ok) throw unauthorized("invalid token: bad signature");
-  if (typeof claims !== "object" || claims === null) throw unauthorized("invalid token: claims");
-  if (typeof claims.exp !== "number") throw unauthorized("invalid token: missing exp");
-  if (claims.exp + 60 < nowSecs) throw unauthorized("invalid token: expired");
+  if (!ok) throw unauthenticated("invalid token: bad signature");
+  const claims = decodeJsonObject(parts[1]) as JwtClaims | null;
+  if (!claims) throw unauthenticated("invalid token: malformed claims");
+  if (typeof claims.exp !== "number" || !Number.isFinite(claims.exp)) {
+    throw unauthenticated("invalid token: missing exp");
+  }
+  if (claims.exp + JWT_LEEWAY_SECS < nowSecs) throw unauthenticated("invalid token: expired");
+  if (claims.nbf !== undefined) {
+    if (typeof claims.nbf !== "number" || claims.nbf - JWT_LEEWAY_SECS > nowSecs) {
+      throw unauthenticated("invalid token: not yet valid");
+    }
+  }
   const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  if (!aud.includes("kanade")) throw unauthorized("invalid token: audience must be kanade");
+  if (!aud.includes("kanade")) throw unauthenticated("invalid token: audience must be kanade");
   return claims;
 }
 
 export async function mintJwt(
   secret: string,
-  opts: { sub: string; roles: string[]; ttlSecs: number; nowSecs?: number },
+  opts: { sub: string; roles: string[]; ttlSecs: number; nowSecs?: number; aud?: string },
 ): Promise<string> {
   const now = Math.floor(opts.nowSecs ?? Date.now() / 1000);
   const header = b64urlEncode(JSON.stringify({ alg: "HS256", typ: "JWT" }));
   const payload = b64urlEncode(
     JSON.stringify({
       sub: opts.sub,
-      aud: "kanade",
+      aud: opts.aud ?? "kanade",
       iat: now,
       exp: now + opts.ttlSecs,
       roles: opts.roles,
@@ -144,36 +183,49 @@ export async function mintJwt(
   return `${header}.${payload}.${b64urlEncode(sig)}`;
 }
 
-function constantTimeEqual(a: string, b: string): boolean {
-  const ab = te.encode(a);
-  const bb = te.encode(b);
-  if (ab.length !== bb.length) {
-    timingSafeEqual(ab, ab); // keep the timing shape
-    return false;
-  }
-  return timingSafeEqual(ab, bb);
+/**
+ * Constant-time string equality: both sides are hashed first, so neither the content nor
+ * the length of the configured token leaks through timing.
+ */
+export async function constantTimeEqual(a: string, b: string): Promise<boolean> {
+  const [ha, hb] = await Promise.all([
+    crypto.subtle.digest("SHA-256", te.encode(a)),
+    crypto.subtle.digest("SHA-256", te.encode(b)),
+  ]);
+  return timingSafeEqual(new Uint8Array(ha), new Uint8Array(hb)) && a.length === b.length;
+}
+
+/** `X-Kanade-Source` as stored in audit payloads: printable, at most 64 characters. */
+export function cleanSource(source: string | undefined | null): string | null {
+  if (source === undefined || source === null) return null;
+  // deno-lint-ignore no-control-regex
+  const s = source.replace(/[\u0000-\u001f\u007f]/g, "").trim().slice(0, 64);
+  return s === "" ? null : s;
 }
 
 /** Resolve the caller of one request (headers only), or throw 401. */
 export async function authenticate(
-  cfg: Pick<Config, "authDisable" | "staticToken" | "jwtSecret">,
+  cfg: AuthConfig,
   authorization: string | undefined | null,
   source: string | undefined | null,
 ): Promise<Caller> {
-  const src = source?.slice(0, 64) ?? null;
+  const src = cleanSource(source);
   if (cfg.authDisable) return { sub: null, roles: ["admin"], source: src };
   const raw = (authorization ?? "").trim();
-  if (!raw.startsWith("Bearer ")) throw unauthorized("missing bearer token");
+  // Upstream matches the scheme case-sensitively; so do we (clients all send "Bearer ").
+  if (!raw.startsWith("Bearer ")) throw unauthenticated("missing bearer token");
   const token = raw.slice("Bearer ".length).trim();
-  if (!token) throw unauthorized("missing bearer token");
+  if (!token) throw unauthenticated("missing bearer token");
+  if (token.length > MAX_TOKEN_LENGTH) throw unauthenticated("invalid token: too long");
   if (cfg.staticToken) {
-    if (!constantTimeEqual(token, cfg.staticToken)) throw unauthorized("invalid static token");
-    return { sub: "static-token", roles: ["admin"], source: src };
+    if (await constantTimeEqual(token, cfg.staticToken)) {
+      return { sub: "static-token", roles: ["admin"], source: src };
+    }
+    if (!cfg.jwtSecret) throw unauthenticated("invalid static token");
   }
-  if (!cfg.jwtSecret) throw unauthorized("no auth configured");
+  if (!cfg.jwtSecret) throw unauthenticated("no auth configured");
   const claims = await verifyJwt(token, cfg.jwtSecret);
-  const roles = Array.isArray(claims.roles)
-    ? claims.roles.filter((r): r is Role => typeof r === "string" && r in ROLE_RANK)
-    : [];
-  return { sub: typeof claims.sub === "string" ? claims.sub : null, roles, source: src };
+  const roles = Array.isArray(claims.roles) ? [...new Set(claims.roles.filter(isRole))] : [];
+  const sub = typeof claims.sub === "string" ? claims.sub.slice(0, 256) : null;
+  return { sub, roles, source: src };
 }
