@@ -1,0 +1,78 @@
+/**
+ * The README's route → method → role table, rendered from `allRoutes` so it cannot drift:
+ *   deno run -A lib/route_table.ts           print the table
+ *   deno run -A lib/route_table.ts --write   replace the README section between
+ *                                            `<!-- routes:start -->` and `<!-- routes:end -->`
+ *   deno run -A lib/route_table.ts --check   exit 1 when the README section is stale
+ */
+import type { RouteDef } from "../handlers/route.ts";
+import { routeOrder } from "../handlers/router.ts";
+
+export const START_MARK = "<!-- routes:start -->";
+export const END_MARK = "<!-- routes:end -->";
+
+/** Hono `:id` → upstream `{id}`, the form the docs and clients use. */
+export function displayPath(path: string): string {
+  return path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");
+}
+
+function cell(s: string): string {
+  return s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ").trim();
+}
+
+export function renderRouteTable(routes: readonly RouteDef[]): string {
+  const rows = [...routes].sort((a, b) => routeOrder(a, b) || a.method.localeCompare(b.method));
+  const lines = [
+    "| Route | Method | Role | Summary |",
+    "|---|---|---|---|",
+    ...rows.map((r) =>
+      `| \`${cell(displayPath(r.path))}\` | ${r.method} | ${r.role} | ${cell(r.summary ?? "")} |`
+    ),
+  ];
+  return lines.join("\n") + "\n";
+}
+
+/** Replace the marked section; throws when the markers are missing or out of order. */
+export function replaceSection(readme: string, table: string): string {
+  const a = readme.indexOf(START_MARK);
+  const b = readme.indexOf(END_MARK);
+  if (a < 0 || b < 0 || b < a) {
+    throw new Error(`README needs the markers ${START_MARK} and ${END_MARK} (in that order)`);
+  }
+  return `${readme.slice(0, a + START_MARK.length)}\n${table}${readme.slice(b)}`;
+}
+
+if (import.meta.main) {
+  const { allRoutes } = await import("../handlers/routes.ts");
+  const table = renderRouteTable(allRoutes);
+  const readmePath = new URL("../README.md", import.meta.url);
+  const mode = Deno.args[0];
+  if (mode === "--write" || mode === "--check") {
+    let readme: string;
+    try {
+      readme = await Deno.readTextFile(readmePath);
+    } catch (e) {
+      console.error(`cannot read README.md: ${(e as Error).message}`);
+      Deno.exit(2);
+    }
+    let next: string;
+    try {
+      next = replaceSection(readme, table);
+    } catch (e) {
+      console.error((e as Error).message);
+      Deno.exit(2);
+    }
+    if (mode === "--check") {
+      if (next !== readme) {
+        console.error("README route table is stale: run deno run -A lib/route_table.ts --write");
+        Deno.exit(1);
+      }
+      console.error(`README route table is current (${allRoutes.length} routes)`);
+    } else {
+      if (next !== readme) await Deno.writeTextFile(readmePath, next);
+      console.error(`README route table: ${allRoutes.length} routes written`);
+    }
+  } else {
+    console.log(table);
+  }
+}
