@@ -1,10 +1,249 @@
 /**
- * Rollout waves that wait for their delay. (Placeholder until the exec issue lands:
- * the dispatcher component that publishes persisted waves when due.)
+ * Rollout waves that wait for their delay. Upstream slept in a task inside the API process,
+ * so a restart lost the wave. Here each exec's waves live in KV `pending_waves` (key =
+ * exec_id) with their due time; every API process watches the bucket, arms one timer for
+ * the earliest due wave, and claims a wave with a revision-checked update before
+ * publishing it — so each wave is published exactly once, after a restart and with several
+ * API processes. `rollout.max_failures` is checked before each later wave.
  */
+import type { KV, KvEntry } from "@nats-io/kv";
 import type { Deps } from "../deps.ts";
 import { type Component, component } from "../component.ts";
+import { BUCKET, subjects } from "../../wire/names.ts";
+import { jsonBytes, parseJsonBytes } from "../../wire/codec.ts";
+import { nowWire } from "../../wire/time.ts";
+import { budgetExceeded, type MaxFailures } from "../../wire/fanout.ts";
+import { firstRow } from "../../db/client.ts";
+import {
+  dueWaves,
+  nextDue,
+  type WaveRecord,
+  WaveRecordSchema,
+  type WaveState,
+  withWaveState,
+} from "./wave_plan.ts";
 
-export function startWaveDispatcher(_deps: Deps): Component {
-  return component("waves", () => {});
+export type { WaveRecord, WaveState } from "./wave_plan.ts";
+
+/** Longest a dispatcher sleeps without re-checking (covers clock jumps and lost watches). */
+const MAX_SLEEP_MS = 15_000;
+
+function decodeRecord(e: KvEntry): WaveRecord | null {
+  if (e.operation !== "PUT") return null;
+  try {
+    const r = WaveRecordSchema.safeParse(parseJsonBytes(e.value));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Each wave's state for `GET /api/executions/{exec_id}`; `[]` for a plain exec. */
+export async function wavesOf(deps: Deps, execId: string): Promise<WaveState[]> {
+  let kv: KV;
+  try {
+    kv = await deps.nats.kv(BUCKET.pendingWaves);
+  } catch {
+    return [];
+  }
+  let e: KvEntry | null;
+  try {
+    e = await kv.get(execId);
+  } catch {
+    return []; // an exec id that is not a valid KV key has no waves
+  }
+  const rec = e ? decodeRecord(e) : null;
+  return rec ? rec.waves.map((w) => ({ ...w })) : [];
+}
+
+/** Store a new exec's waves (all pending). Fails if the exec already has a record. */
+export async function persistWaves(deps: Deps, rec: WaveRecord): Promise<void> {
+  const kv = await deps.nats.kv(BUCKET.pendingWaves);
+  await kv.create(rec.exec_id, jsonBytes(rec));
+}
+
+/** Failures so far and PCs heard from, for the `max_failures` budget. */
+async function failureStats(deps: Deps, execId: string) {
+  const row = firstRow<{ failures: number | null; total: number | null }>(
+    await deps.db.execute({
+      sql: `SELECT
+              SUM(CASE WHEN finished_at IS NOT NULL AND exit_code IS NOT NULL AND exit_code != 0
+                  THEN 1 ELSE 0 END) AS failures,
+              COUNT(DISTINCT pc_id) AS total
+            FROM execution_results WHERE exec_id = ?`,
+      args: [execId],
+    }),
+  );
+  return { failures: Number(row?.failures ?? 0), total: Number(row?.total ?? 0) };
+}
+
+export interface WaveOutcome {
+  index: number;
+  group: string;
+  state: "published" | "skipped";
+}
+
+/**
+ * Publish (or skip) every due wave of one exec. Each transition is claimed with a
+ * revision-checked update first; a lost race re-reads and moves on. Returns what this
+ * call did. A publish failure reverts the claim and throws.
+ */
+export async function processExecWaves(
+  deps: Deps,
+  execId: string,
+  nowMs = Date.now(),
+): Promise<WaveOutcome[]> {
+  const kv = await deps.nats.kv(BUCKET.pendingWaves);
+  const done: WaveOutcome[] = [];
+  for (let guard = 0; guard < 1000; guard++) {
+    const entry = await kv.get(execId);
+    if (!entry) return done;
+    const rec = decodeRecord(entry);
+    if (!rec) return done;
+    const due = dueWaves(rec, nowMs);
+    if (due.length === 0) return done;
+    const wave = due[0];
+    const earlierPublished = rec.waves.some((w) => w.index < wave.index && w.state === "published");
+    let skipReason: string | null = null;
+    if (earlierPublished && rec.max_failures !== null && rec.max_failures !== undefined) {
+      const { failures, total } = await failureStats(deps, execId);
+      if (budgetExceeded(rec.max_failures as MaxFailures, failures, total)) {
+        skipReason =
+          `max_failures (${rec.max_failures}) exceeded: ${failures} failure(s) of ${total} PC(s)`;
+      }
+    }
+    const at = nowWire();
+    const next = skipReason
+      ? withWaveState(rec, wave.index, "skipped", null, skipReason)
+      : withWaveState(rec, wave.index, "published", at);
+    let revision: number;
+    try {
+      revision = await kv.update(execId, jsonBytes(next), entry.revision);
+    } catch {
+      continue; // another process claimed it; re-read
+    }
+    if (skipReason) {
+      deps.log.warn("rollout wave skipped", {
+        exec_id: execId,
+        wave: wave.index,
+        reason: skipReason,
+      });
+      done.push({ index: wave.index, group: wave.group, state: "skipped" });
+      continue;
+    }
+    try {
+      deps.nats.nc.publish(subjects.commandsGroup(wave.group), jsonBytes(rec.command));
+      await deps.nats.nc.flush();
+    } catch (e) {
+      // Give the wave back so a later tick (or another process) retries it.
+      await kv.update(execId, jsonBytes(withWaveState(next, wave.index, "pending", null)), revision)
+        .catch(() => {});
+      throw e;
+    }
+    deps.log.info("rollout wave published", {
+      exec_id: execId,
+      wave: wave.index,
+      group: wave.group,
+    });
+    done.push({ index: wave.index, group: wave.group, state: "published" });
+  }
+  return done;
+}
+
+/**
+ * The dispatcher component: watches `pending_waves`, keeps one timer for the earliest
+ * due wave, and publishes due waves through `processExecWaves`.
+ */
+export function startWaveDispatcher(deps: Deps): Component {
+  const records = new Map<string, WaveRecord>();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stopped = false;
+  let running: Promise<void> | null = null;
+  let again = false;
+  let watcher: { stop(): void } | null = null;
+
+  const arm = () => {
+    if (stopped) return;
+    if (timer !== null) clearTimeout(timer);
+    let min: number | null = null;
+    for (const rec of records.values()) {
+      const t = nextDue(rec);
+      if (t !== null && (min === null || t < min)) min = t;
+    }
+    const wait = min === null
+      ? MAX_SLEEP_MS
+      : Math.min(MAX_SLEEP_MS, Math.max(0, min - Date.now()));
+    timer = setTimeout(() => {
+      timer = null;
+      tick();
+    }, wait);
+  };
+
+  const runOnce = async () => {
+    const now = Date.now();
+    for (const [execId, rec] of [...records]) {
+      if (stopped) return;
+      if (dueWaves(rec, now).length === 0) continue;
+      try {
+        await processExecWaves(deps, execId, now);
+      } catch (e) {
+        deps.log.warn("rollout wave dispatch failed", { exec_id: execId, err: String(e) });
+      }
+    }
+  };
+
+  const tick = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await runOnce();
+      } while (again && !stopped);
+    })().finally(() => {
+      running = null;
+      arm();
+    });
+  };
+
+  const watch = async () => {
+    while (!stopped) {
+      try {
+        const kv = await deps.nats.kv(BUCKET.pendingWaves);
+        const it = await kv.watch();
+        watcher = it;
+        if (stopped) {
+          it.stop();
+          return;
+        }
+        for await (const e of it) {
+          const rec = decodeRecord(e);
+          if (rec && rec.waves.some((w) => w.state === "pending")) records.set(e.key, rec);
+          else records.delete(e.key);
+          if (!running) arm();
+          else again = true;
+        }
+      } catch (e) {
+        if (!stopped) deps.log.warn("pending_waves watch failed", { err: String(e) });
+      }
+      if (!stopped) await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+
+  const watching = watch();
+  arm();
+
+  return component("waves", async () => {
+    stopped = true;
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    watcher?.stop();
+    await running?.catch(() => {});
+    let t: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([watching, new Promise((r) => (t = setTimeout(r, 2000)))]);
+    clearTimeout(t);
+  });
 }

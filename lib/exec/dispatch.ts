@@ -1,0 +1,272 @@
+/**
+ * The exec pipeline (backend.md §6), shared by `POST /api/exec/{job_id}` and the scheduler.
+ * Fixes built in: every input is validated before any side effect; `script_current` is
+ * pinned before the first publish (#258); one request_id per exec so an agent matched by
+ * several subjects runs once (#913); `target_count` = alive PCs resolved (#485); the
+ * executions row exists before the first Command can be answered; delayed waves are
+ * persisted (see waves.ts) instead of sleeping in memory.
+ */
+import type { Deps } from "../deps.ts";
+import type { Caller } from "../auth.ts";
+import { ApiError, badGateway, badRequest } from "../errors.ts";
+import { recordAudit } from "../audit.ts";
+import type { Manifest } from "../../wire/manifest.ts";
+import { validateScriptSource } from "../../wire/manifest.ts";
+import { type FanoutPlan, hasWaves, isTargetSpecified, type Target } from "../../wire/fanout.ts";
+import { encodeCommand } from "../../wire/messages.ts";
+import { BUCKET, isSubjectToken, SUBJECT, subjects as subj } from "../../wire/names.ts";
+import { durationError, parseDurationMs, parseDurationSecs } from "../../wire/duration.ts";
+import { dbTs, isRfc3339, wireTs } from "../../wire/time.ts";
+import { jsonBytes } from "../../wire/codec.ts";
+import { resolveAlivePcs } from "./targets.ts";
+import { resolveScriptObject } from "./script_source.ts";
+import { persistWaves, processExecWaves } from "./waves.ts";
+import type { WaveRecord } from "./wave_plan.ts";
+
+export interface DispatchRequest {
+  manifest: Manifest;
+  plan: FanoutPlan;
+  /** `operator` for HTTP callers, `scheduler` for fires. */
+  actor: string;
+  caller?: Caller | null;
+  /** A schedule's lowered `on_failure.retry`. */
+  retry?: { max: number; backoff_secs: number };
+  /** Overrides `plan.deadline_at` (scheduler: tick + starting_deadline). */
+  deadlineAt?: string;
+}
+
+export interface ExecResponse {
+  exec_id: string;
+  job_id: string;
+  version: string;
+  target_count: number;
+  subjects: string[];
+}
+
+export const NO_TARGET_MESSAGE =
+  "target must specify at least one of `all` / `groups` / `pcs` (or set `rollout.waves`)";
+
+/** Every value that becomes a subject token must be one (else 400, never a broken subject). */
+export function checkTokens(plan: FanoutPlan): string | null {
+  const bad = (what: string, list: readonly string[]) => {
+    const i = list.findIndex((v) => !isSubjectToken(v));
+    return i < 0
+      ? null
+      : `${what}[${i}]: '${list[i]}' is not a valid subject token (no spaces, dots, '*' or '>')`;
+  };
+  return bad("target.groups", plan.target.groups) ?? bad("target.pcs", plan.target.pcs) ??
+    bad("rollout.waves.group", plan.rollout?.waves.map((w) => w.group) ?? []);
+}
+
+/** Subjects of the plain (non-wave) path, de-duplicated in publish order. */
+export function plainSubjects(t: Target): string[] {
+  const out: string[] = [];
+  if (t.all) out.push(SUBJECT.commandsAll);
+  for (const g of t.groups) out.push(subj.commandsGroup(g));
+  for (const p of t.pcs) out.push(subj.commandsPc(p));
+  return [...new Set(out)];
+}
+
+/** The target whose alive members `target_count` counts (waves: the union of wave groups). */
+export function expectedTarget(plan: FanoutPlan): Target {
+  if (hasWaves(plan)) {
+    return { groups: plan.rollout!.waves.map((w) => w.group), pcs: [], all: false };
+  }
+  return plan.target;
+}
+
+export function fallbackSubjectCount(plan: FanoutPlan): number {
+  return hasWaves(plan)
+    ? plan.rollout!.waves.length
+    : Number(plan.target.all) + plan.target.groups.length + plan.target.pcs.length;
+}
+
+async function pinScriptCurrent(deps: Deps, m: Manifest) {
+  try {
+    const kv = await deps.nats.kv(BUCKET.scriptCurrent);
+    await kv.put(m.id, m.version);
+  } catch (e) {
+    // Upstream logs and continues: the exec still goes out, agents without a pin run it.
+    deps.log.warn("script_current pin failed", { job_id: m.id, err: String(e) });
+  }
+}
+
+export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<ExecResponse> {
+  const { manifest, plan } = req;
+  const waves = hasWaves(plan);
+
+  // 1. Validate everything before any side effect.
+  if (!waves && !isTargetSpecified(plan.target)) throw badRequest(NO_TARGET_MESSAGE);
+  const tokenErr = checkTokens(plan);
+  if (tokenErr) throw badRequest(tokenErr);
+  const srcErr = validateScriptSource(manifest.execute);
+  if (srcErr) throw badRequest(srcErr);
+  const tErr = durationError(manifest.execute.timeout);
+  if (tErr) throw badRequest(`invalid timeout: ${tErr}`);
+  const timeoutSecs = parseDurationSecs(manifest.execute.timeout);
+  let jitterSecs: number | null = null;
+  if (plan.jitter !== null && plan.jitter !== undefined) {
+    const jErr = durationError(plan.jitter);
+    if (jErr) throw badRequest(`invalid jitter: ${jErr}`);
+    jitterSecs = parseDurationSecs(plan.jitter);
+  }
+  const delaysMs: number[] = [];
+  if (waves) {
+    plan.rollout!.waves.forEach((w, i) => {
+      const e = durationError(w.delay);
+      if (e) throw badRequest(`invalid rollout.waves[${i}].delay: ${e}`);
+      delaysMs.push(parseDurationMs(w.delay));
+    });
+  }
+  const deadline = req.deadlineAt ?? plan.deadline_at ?? null;
+  if (deadline !== null && !isRfc3339(deadline)) {
+    throw badRequest(`invalid deadline_at: '${deadline}' is not an RFC 3339 timestamp`);
+  }
+
+  // 2. Script source: inline body, or the object's digest snapshot (#210).
+  const inline = manifest.execute.script ?? "";
+  const object = inline === "" && manifest.execute.script_object
+    ? await resolveScriptObject(deps, manifest.execute.script_object)
+    : null;
+  if (inline === "" && !object) {
+    throw badRequest(
+      "execute: one of `script` or `script_object` must be set (`script_file` is inlined by the CLI)",
+    );
+  }
+
+  const execId = crypto.randomUUID();
+  const requestId = crypto.randomUUID();
+  const command = encodeCommand({
+    id: manifest.id,
+    version: manifest.version,
+    request_id: requestId,
+    exec_id: execId,
+    shell: manifest.execute.shell,
+    script: object ? "" : inline,
+    script_object: object?.key,
+    script_object_sha256: object?.sha256,
+    timeout_secs: timeoutSecs,
+    jitter_secs: jitterSecs,
+    run_as: manifest.execute.run_as,
+    cwd: manifest.execute.cwd ?? undefined,
+    deadline_at: deadline ? wireTs(deadline) : undefined,
+    staleness: manifest.staleness,
+    emit: manifest.emit ?? undefined,
+    check: manifest.check ?? undefined,
+    collect: manifest.collect ?? undefined,
+    retry: req.retry,
+  });
+  const payload = jsonBytes(command);
+
+  // 3. Expected PCs (#485), floor 1; the subject count when resolution fails.
+  let targetCount: number;
+  try {
+    const pcs = await resolveAlivePcs(deps, expectedTarget(plan));
+    if (pcs.length === 0) {
+      deps.log.warn("target resolved to zero alive PCs", { job_id: manifest.id });
+    }
+    targetCount = Math.max(1, pcs.length);
+  } catch (e) {
+    targetCount = Math.max(1, fallbackSubjectCount(plan));
+    deps.log.warn("target resolve failed; per-subject target_count", { err: String(e) });
+  }
+
+  // 4. Pin the version before anything can reach an agent (#258).
+  await pinScriptCurrent(deps, manifest);
+
+  // 5. The executions row first, so no result can arrive for an unknown exec.
+  const now = Date.now();
+  try {
+    await deps.db.execute({
+      sql: `INSERT INTO executions (exec_id, job_id, version, initiated_by, initiated_at,
+              target_count, status) VALUES (?, ?, ?, ?, ?, ?, 'pending')`,
+      args: [execId, manifest.id, manifest.version, req.actor, dbTs(now), targetCount],
+    });
+  } catch (e) {
+    throw new ApiError(500, `insert executions: ${(e as Error).message}`, { cause: e });
+  }
+  const dropRow = () =>
+    deps.db.execute({ sql: "DELETE FROM executions WHERE exec_id = ?", args: [execId] })
+      .catch(() => {});
+
+  // 6. Publish.
+  let published: string[];
+  if (waves) {
+    const rollout = plan.rollout!;
+    published = rollout.waves.map((w) => subj.commandsGroup(w.group));
+    const rec: WaveRecord = {
+      exec_id: execId,
+      job_id: manifest.id,
+      created_at: wireTs(now),
+      command,
+      max_failures: rollout.max_failures ?? null,
+      waves: rollout.waves.map((w, i) => ({
+        index: i,
+        group: w.group,
+        delay: w.delay,
+        due_at: wireTs(now + delaysMs[i]),
+        state: "pending",
+        published_at: null,
+        reason: null,
+      })),
+    };
+    try {
+      await persistWaves(deps, rec);
+    } catch (e) {
+      await dropRow();
+      throw badGateway(`persist rollout waves: ${(e as Error).message}`, e);
+    }
+    // Zero-delay waves go out now, through the same claim as delayed ones.
+    try {
+      await processExecWaves(deps, execId, now);
+    } catch (e) {
+      throw badGateway(`publish rollout wave: ${(e as Error).message}`, e);
+    }
+  } else {
+    published = plainSubjects(plan.target);
+    const nc = deps.nats.nc;
+    for (const s of published) {
+      try {
+        nc.publish(s, payload);
+      } catch (e) {
+        await dropRow();
+        throw badGateway(`publish to ${s}: ${(e as Error).message}`, e);
+      }
+    }
+    try {
+      await nc.flush();
+    } catch (e) {
+      throw badGateway(`flush after publish: ${(e as Error).message}`, e);
+    }
+  }
+
+  deps.log.info("execution published", {
+    exec_id: execId,
+    job_id: manifest.id,
+    version: manifest.version,
+    actor: req.actor,
+    target_count: targetCount,
+    wave_mode: waves,
+    subjects: published.length,
+  });
+  await recordAudit(deps.nats, {
+    actor: req.actor,
+    action: "exec",
+    target: manifest.id,
+    payload: {
+      exec_id: execId,
+      version: manifest.version,
+      target_count: targetCount,
+      subjects: published,
+      wave_mode: waves,
+    },
+  }, req.caller);
+
+  return {
+    exec_id: execId,
+    job_id: manifest.id,
+    version: manifest.version,
+    target_count: targetCount,
+    subjects: published,
+  };
+}

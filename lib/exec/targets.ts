@@ -1,0 +1,75 @@
+/**
+ * Which PCs a target means right now (#485): `all` = agents whose last heartbeat is inside
+ * the alive window, `groups` = alive agents whose `agent_groups` entry holds any wanted
+ * group, `pcs` = the listed names as-is. Used for `target_count` and the scheduler's
+ * expected PCs.
+ */
+import type { Deps } from "../deps.ts";
+import { rowsOf } from "../../db/client.ts";
+import { dbTs } from "../../wire/time.ts";
+import { BUCKET } from "../../wire/names.ts";
+import { decodeAgentGroups } from "../../wire/agent_groups.ts";
+import { parseJsonBytes } from "../../wire/codec.ts";
+import { listKeys, openKvOrNull, readValues } from "../catalog/kv_scan.ts";
+
+export interface TargetLike {
+  all?: boolean | null;
+  groups?: readonly string[] | null;
+  pcs?: readonly string[] | null;
+}
+
+export interface ResolveOptions {
+  aliveWindowSecs?: number;
+  now?: number;
+}
+
+/** PCs with a heartbeat at or after now − window (bound in the canonical DB form). */
+export async function aliveAgents(deps: Deps, opts: ResolveOptions = {}): Promise<string[]> {
+  const windowSecs = opts.aliveWindowSecs ?? deps.config.aliveWindowSecs;
+  const cutoff = dbTs((opts.now ?? Date.now()) - windowSecs * 1000);
+  const rs = await deps.db.execute({
+    sql: "SELECT pc_id FROM agents WHERE last_heartbeat >= ? ORDER BY pc_id",
+    args: [cutoff],
+  });
+  return rowsOf<{ pc_id: string }>(rs).map((r) => r.pc_id);
+}
+
+/** Alive PCs whose group list intersects `wanted` (either `agent_groups` value shape). */
+export async function aliveGroupMembers(
+  deps: Deps,
+  wanted: readonly string[],
+  alive: readonly string[],
+): Promise<string[]> {
+  if (wanted.length === 0 || alive.length === 0) return [];
+  const kv = await openKvOrNull(deps.nats, BUCKET.agentGroups);
+  if (!kv) return [];
+  const aliveSet = new Set(alive);
+  const keys = (await listKeys(kv)).filter((k) => aliveSet.has(k));
+  const want = new Set(wanted);
+  const out: string[] = [];
+  for (const { key, value } of await readValues(kv, keys)) {
+    let groups: string[];
+    try {
+      groups = decodeAgentGroups(parseJsonBytes(value));
+    } catch {
+      continue; // an undecodable entry means no known membership
+    }
+    if (groups.some((g) => want.has(g))) out.push(key);
+  }
+  return out;
+}
+
+export async function resolveAlivePcs(
+  deps: Deps,
+  target: TargetLike,
+  opts: ResolveOptions = {},
+): Promise<string[]> {
+  const out = new Set<string>(target.pcs ?? []);
+  const groups = target.groups ?? [];
+  if (target.all || groups.length > 0) {
+    const alive = await aliveAgents(deps, opts);
+    if (target.all) { for (const pc of alive) out.add(pc); }
+    else for (const pc of await aliveGroupMembers(deps, groups, alive)) out.add(pc);
+  }
+  return [...out].sort();
+}
