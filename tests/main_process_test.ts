@@ -78,3 +78,44 @@ Deno.test("main.ts serves, stops on SIGTERM, and a second start changes nothing"
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });
+
+Deno.test("a handler file is served alone with `deno serve` (edge split)", async () => {
+  const broker = await startNatsServer();
+  const dir = await Deno.makeTempDir();
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "serve",
+      "-A",
+      "--port",
+      String(port),
+      new URL("../handlers/infra/version.ts", import.meta.url).pathname,
+    ],
+    env: {
+      NO_COLOR: "1",
+      KANADE_NATS_URL: broker.url,
+      KANADE_DB_URL: `file:${dir}/k.db`,
+      KANADE_AUTH_STATIC_TOKEN: "tok",
+      KANADE_LOG_LEVEL: "error",
+    },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    const body = await waitFor(async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/api/version`);
+      return r.ok ? await r.json() : null;
+    }, { timeoutMs: 30_000, what: "standalone version route" });
+    assert.equal(body.version, "0.43.45");
+    const other = await fetch(`http://127.0.0.1:${port}/api/jobs`, {
+      headers: { authorization: "Bearer tok" },
+    });
+    assert.equal(other.status, 404, "only the one route is served");
+    await other.body?.cancel();
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+    await broker.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
