@@ -1,0 +1,224 @@
+/**
+ * Walks EVERY route of `allRoutes` (imported at test time, so routes other areas add are
+ * covered automatically) for every kind of caller, against a JWT backend and a
+ * static-token backend: 401 for missing/invalid/expired/wrong-audience tokens, 403 below
+ * the route's role, never 401/403 at or above it; every error body is `{error, status}`.
+ */
+import assert from "node:assert/strict";
+import { startTestBackend, type TestBackend } from "./helpers/backend.ts";
+import { allRoutes } from "../handlers/routes.ts";
+import type { RouteDef } from "../handlers/route.ts";
+import { mintJwt, type Role, ROLE_RANK } from "../lib/auth.ts";
+
+const SECRET = "role-walk-secret";
+/** Past this, a request that has not answered has certainly passed the auth middleware. */
+const SLOW_MS = 4_000;
+
+/** A concrete path for a route pattern, with harmless ids no other test data uses. */
+export function concretePath(path: string): string {
+  const p = path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, (_m, name) => `authwalk-${name}`)
+    .replace(/\*$/, "authwalk");
+  // Routes that wait for an agent take their wait from the query: keep it short.
+  return p.endsWith("/ping") ? `${p}?wait_secs=1` : p;
+}
+
+interface Identity {
+  name: string;
+  authorization: string;
+  /** Role granted, or null when the token must be refused with 401. */
+  role: Role | null;
+}
+
+interface Outcome {
+  status: number | "slow";
+  body: string;
+  headers: Headers;
+}
+
+async function call(be: TestBackend, r: RouteDef, who: Identity): Promise<Outcome> {
+  const init: RequestInit = {
+    method: r.method,
+    headers: {
+      authorization: who.authorization,
+      "x-kanade-source": "role-walk",
+      ...(r.method === "GET" ? {} : { "content-type": "application/json" }),
+    },
+    body: r.method === "GET" ? undefined : "{}",
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const slow = new Promise<"slow">((res) => timer = setTimeout(() => res("slow"), SLOW_MS));
+  try {
+    const res = await Promise.race([be.request(concretePath(r.path), init), slow]);
+    if (res === "slow") return { status: "slow", body: "", headers: new Headers() };
+    return { status: res.status, body: await res.text(), headers: res.headers };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function checkOutcome(r: RouteDef, who: Identity, o: Outcome) {
+  const what = `${r.method} ${r.path} as ${who.name} → ${o.status} ${o.body.slice(0, 200)}`;
+  const needsAuth = r.role !== "public";
+  if (needsAuth && who.role === null) {
+    assert.equal(o.status, 401, what);
+    assert.equal(o.headers.get("www-authenticate"), 'Bearer realm="kanade"', what);
+  } else if (needsAuth && ROLE_RANK[who.role!] < ROLE_RANK[r.role as Role]) {
+    assert.equal(o.status, 403, what);
+  } else {
+    assert.ok(o.status !== 401 && o.status !== 403, what);
+  }
+  if (typeof o.status === "number" && o.status >= 400) {
+    let body: { error?: unknown; status?: unknown };
+    try {
+      body = JSON.parse(o.body);
+    } catch {
+      throw new assert.AssertionError({ message: `error body is not JSON: ${what}` });
+    }
+    assert.equal(typeof body.error, "string", what);
+    assert.equal(body.status, o.status, what);
+    assert.doesNotMatch(o.body, /\bat .*\.ts:\d+|SQLITE|SELECT |INSERT |stack/i, what);
+  }
+  if (r.path.startsWith("/api/") && typeof o.status === "number") {
+    assert.equal(o.headers.get("x-content-type-options"), "nosniff", what);
+  }
+}
+
+async function walk(be: TestBackend, identities: Identity[]) {
+  const failures: string[] = [];
+  let tried = 0;
+  // Parallel per route (different callers), sequential over routes: bounded load.
+  for (const r of allRoutes) {
+    await Promise.all(identities.map(async (who) => {
+      tried++;
+      try {
+        checkOutcome(r, who, await call(be, r, who));
+      } catch (e) {
+        failures.push((e as Error).message.split("\n")[0]);
+      }
+    }));
+  }
+  assert.deepEqual(failures, [], `${failures.length} of ${tried} role checks failed`);
+  return tried;
+}
+
+Deno.test({
+  name: "auth: every route × every caller on a JWT backend and a static-token backend",
+  // Handlers still waiting for an absent agent when we stop may leave timers behind.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const jwtBe = await startTestBackend({
+      env: {
+        KANADE_JWT_SECRET: SECRET,
+        KANADE_AUTH_STATIC_TOKEN: "",
+        KANADE_REQUEST_TIMEOUT_MS: "3000",
+      },
+    });
+    const staticBe = await startTestBackend({
+      broker: jwtBe.broker,
+      env: { KANADE_REQUEST_TIMEOUT_MS: "3000" },
+    });
+    try {
+      assert.equal(jwtBe.deps.config.staticToken, undefined, "an empty static token is unset");
+      assert.ok(allRoutes.some((r) => r.role !== "public"), "there are protected routes");
+      const now = Math.floor(Date.now() / 1000);
+      const jwt = (
+        roles: string[],
+        o: { ttl?: number; aud?: string; now?: number; secret?: string } = {},
+      ) =>
+        mintJwt(o.secret ?? SECRET, {
+          sub: `walker-${roles.join("+") || "none"}`,
+          roles,
+          ttlSecs: o.ttl ?? 600,
+          nowSecs: o.now ?? now,
+          aud: o.aud,
+        });
+      const bearer = (t: string) => `Bearer ${t}`;
+
+      await t.step("JWT backend", async () => {
+        const ids: Identity[] = [
+          { name: "no token", authorization: "", role: null },
+          { name: "bad token", authorization: bearer("not-a-jwt"), role: null },
+          {
+            name: "other secret",
+            authorization: bearer(await jwt(["admin"], { secret: "x" })),
+            role: null,
+          },
+          {
+            name: "expired",
+            authorization: bearer(await jwt(["admin"], { ttl: 10, now: now - 3600 })),
+            role: null,
+          },
+          {
+            name: "wrong aud",
+            authorization: bearer(await jwt(["admin"], { aud: "other" })),
+            role: null,
+          },
+          { name: "lowercase scheme", authorization: `bearer ${await jwt(["admin"])}`, role: null },
+          {
+            name: "static token (unset here)",
+            authorization: bearer("test-static-token"),
+            role: null,
+          },
+          { name: "no roles", authorization: bearer(await jwt([])), role: null },
+          { name: "viewer", authorization: bearer(await jwt(["viewer"])), role: "viewer" },
+          { name: "operator", authorization: bearer(await jwt(["operator"])), role: "operator" },
+          { name: "admin", authorization: bearer(await jwt(["admin"])), role: "admin" },
+          {
+            name: "unknown+viewer",
+            authorization: bearer(await jwt(["root", "viewer"])),
+            role: "viewer",
+          },
+        ];
+        // A token with no known role authenticates but holds no role: 403, not 401.
+        const noRoles = ids.find((i) => i.name === "no roles")!;
+        const results: string[] = [];
+        for (const r of allRoutes.filter((r) => r.role !== "public")) {
+          const o = await call(jwtBe, r, noRoles);
+          if (o.status !== 403) results.push(`${r.method} ${r.path} → ${o.status}`);
+        }
+        assert.deepEqual(results, [], "a role-less JWT is 403 everywhere protected");
+        await walk(jwtBe, ids.filter((i) => i !== noRoles));
+      });
+
+      await t.step("static-token backend", async () => {
+        await walk(staticBe, [
+          { name: "no token", authorization: "", role: null },
+          { name: "wrong static token", authorization: bearer("test-static-tokeN"), role: null },
+          { name: "prefix of the token", authorization: bearer("test-static"), role: null },
+          { name: "JWT (no secret here)", authorization: bearer(await jwt(["admin"])), role: null },
+          { name: "static token", authorization: bearer("test-static-token"), role: "admin" },
+          {
+            name: "static token, padded",
+            authorization: `  Bearer   test-static-token  `,
+            role: "admin",
+          },
+        ]);
+      });
+
+      await t.step("unknown routes: 401 before 404/405, JSON everywhere", async () => {
+        const anon = await staticBe.request("/api/authwalk-nope", {
+          headers: { authorization: "" },
+        });
+        assert.equal(anon.status, 401);
+        const res = await staticBe.request("/api/authwalk-nope");
+        assert.equal(res.status, 404);
+        assert.deepEqual(await res.json(), {
+          error: "no route GET /api/authwalk-nope",
+          status: 404,
+        });
+        const get = allRoutes.find((r) => r.role !== "public" && r.method === "GET")!;
+        const wrong = await staticBe.request(concretePath(get.path), { method: "PATCH" });
+        const methods = allRoutes.filter((r) => r.path === get.path).map((r) => r.method);
+        if (!methods.includes("PATCH")) {
+          assert.equal(wrong.status, 405);
+          assert.match(wrong.headers.get("allow") ?? "", /GET/);
+          assert.equal((await wrong.json()).status, 405);
+        }
+      });
+    } finally {
+      await staticBe.stop();
+      await jwtBe.stop();
+    }
+  },
+});
