@@ -113,6 +113,14 @@ export function dispatchKeyTarget(scheduleId: string): string {
   return `target.${new TextEncoder().encode(scheduleId).length}.${scheduleId}`;
 }
 
+/** This project's own `scheduler_dispatch` key: the fire claim of one tick, `tick.<len>.<schedule_id>.<epoch ms>`. */
+export function dispatchKeyTick(scheduleId: string, tickMs: number): string {
+  return `tick.${new TextEncoder().encode(scheduleId).length}.${scheduleId}.${tickMs}`;
+}
+
+/** `kanade_leases` key of the scheduler leadership lease. */
+export const LEASE_KEY_SCHEDULER = "scheduler";
+
 /** Durable name of a real agent's EXEC replay consumer (protocol.md §3.4). */
 export function agentReplayDurable(pcId: string): string {
   return `agent_replay_${pcId.replace(/[^A-Za-z0-9_-]/g, "_")}`;
