@@ -1,0 +1,13 @@
+import { defineRoute } from "../route.ts";
+import { standalone } from "../standalone.ts";
+import { getScopeResponse } from "./_config_scope.ts";
+import { groupParam } from "./_params.ts";
+
+export const route = defineRoute({
+  method: "GET",
+  path: "/api/groups/:name/config",
+  role: "viewer",
+  summary: "Config scope of one group (`{}` when unset).",
+  handler: (c) => getScopeResponse(c, { type: "group", value: groupParam(c) }),
+});
+export default standalone(route);

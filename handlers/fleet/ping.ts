@@ -1,0 +1,29 @@
+import { defineRoute, deps } from "../route.ts";
+import { standalone } from "../standalone.ts";
+import {
+  clampInt,
+  PING_DEFAULT_WAIT_SECS,
+  PING_MAX_WAIT_SECS,
+  pingAgent,
+} from "../../lib/fleet/agent_rpc.ts";
+import { pcParam } from "./_params.ts";
+
+export const route = defineRoute({
+  method: "POST",
+  path: "/api/agents/:pc_id/ping",
+  role: "operator",
+  summary:
+    "Request `agents.<pc>.ping`; 200 `{heartbeat}`; 408 when the agent does not answer within `wait_secs` (default 45, clamped 1-120).",
+  handler: async (c) => {
+    const pcId = pcParam(c);
+    const wait = clampInt(
+      c.req.query("wait_secs"),
+      "wait_secs",
+      PING_DEFAULT_WAIT_SECS,
+      1,
+      PING_MAX_WAIT_SECS,
+    );
+    return c.json(await pingAgent(deps(c).nats, pcId, wait));
+  },
+});
+export default standalone(route);

@@ -1,0 +1,105 @@
+/**
+ * Request/reply with one agent over core NATS: ping (`agents.<pc>.ping`, reply = a
+ * Heartbeat) and log fetch (`logs.fetch.<pc>`, reply = raw UTF-8 text).
+ */
+import { HeartbeatSchema } from "../../wire/messages.ts";
+import { subjects } from "../../wire/names.ts";
+import { encodeLogsRequest } from "../../wire/logs.ts";
+import { parseJsonBytes } from "../../wire/codec.ts";
+import { ApiError, badGateway, gatewayTimeout, requestTimeout } from "../errors.ts";
+import type { Nats } from "../nats.ts";
+
+export const PING_DEFAULT_WAIT_SECS = 45;
+export const PING_MAX_WAIT_SECS = 120;
+export const LOGS_TIMEOUT_MS = 10_000;
+export const LOGS_DEFAULT_TAIL = 500;
+export const LOGS_MAX_TAIL = 100_000;
+
+/** Pure: a query value clamped into [min, max]; absent → default; garbage → 400. */
+export function clampInt(
+  raw: string | undefined,
+  what: string,
+  def: number,
+  min: number,
+  max: number,
+): number {
+  if (raw === undefined || raw.trim() === "") return def;
+  if (!/^\d+$/.test(raw.trim())) {
+    throw new ApiError(400, `invalid ${what} '${raw}': must be a non-negative integer`);
+  }
+  return Math.min(max, Math.max(min, Number(raw.trim())));
+}
+
+type RequestFailure = "timeout" | "no_responders" | "other";
+
+function classify(e: unknown): RequestFailure {
+  const err = e as { name?: string; message?: string; cause?: { name?: string } };
+  if (err?.name === "TimeoutError" || err?.cause?.name === "TimeoutError") return "timeout";
+  if (err?.cause?.name === "NoResponders" || /no responders/i.test(String(err?.message))) {
+    return "no_responders";
+  }
+  if (/timeout/i.test(String(err?.message))) return "timeout";
+  return "other";
+}
+
+/** Ask the agent for a fresh heartbeat. 408 when nobody answers in time. */
+export async function pingAgent(
+  nats: Nats,
+  pcId: string,
+  waitSecs: number,
+): Promise<{ heartbeat: Record<string, unknown> }> {
+  let reply;
+  try {
+    reply = await nats.nc.request(subjects.ping(pcId), new Uint8Array(0), {
+      timeout: waitSecs * 1000,
+    });
+  } catch (e) {
+    const kind = classify(e);
+    // No subscriber means the agent is not connected: for ping that is the same answer as
+    // silence ("did not answer"), only faster.
+    if (kind === "timeout" || kind === "no_responders") {
+      throw requestTimeout(
+        kind === "timeout"
+          ? `agent '${pcId}' did not answer the ping within ${waitSecs}s`
+          : `agent '${pcId}' is not connected (no responders on ping)`,
+      );
+    }
+    throw badGateway(`ping request failed: ${(e as Error).message}`, e);
+  }
+  let body: unknown;
+  try {
+    body = parseJsonBytes(reply.data);
+  } catch (e) {
+    throw badGateway(`agent '${pcId}' answered the ping with invalid JSON`, e);
+  }
+  const parsed = HeartbeatSchema.safeParse(body);
+  if (!parsed.success) throw badGateway(`agent '${pcId}' answered the ping with a non-heartbeat`);
+  // Pass the agent's object through unchanged: later agents add fields the SPA may show.
+  return { heartbeat: body as Record<string, unknown> };
+}
+
+/** Fetch the tail of the agent's log as text. 504 timeout, 502 any other request error. */
+export async function fetchAgentLogs(
+  nats: Nats,
+  pcId: string,
+  tailLines: number,
+  timeoutMs = LOGS_TIMEOUT_MS,
+): Promise<Uint8Array> {
+  try {
+    const reply = await nats.nc.request(
+      subjects.logsFetch(pcId),
+      new TextEncoder().encode(encodeLogsRequest({ tail_lines: tailLines })),
+      { timeout: timeoutMs },
+    );
+    return reply.data;
+  } catch (e) {
+    const kind = classify(e);
+    if (kind === "timeout") {
+      throw gatewayTimeout(`agent '${pcId}' did not return its logs within ${timeoutMs / 1000}s`);
+    }
+    if (kind === "no_responders") {
+      throw badGateway(`agent '${pcId}' is not connected (no responders on logs.fetch)`, e);
+    }
+    throw badGateway(`logs request failed: ${(e as Error).message}`, e);
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Layered agent configuration in KV `agent_config`. Writes are compare-and-swap on the
+ * entry revision; a PUT is a **full replace** of the scope (fields left out are unset and
+ * inherit from the layer below), and writing the bytes already stored is a no-op.
+ */
+import type { KV } from "@nats-io/kv";
+import {
+  type ConfigScope,
+  ConfigScopeSchema,
+  encodeConfigScope,
+  resolveEffectiveConfig,
+} from "../../wire/config_scope.ts";
+import { BUCKET, KEY_AGENT_TARGET_VERSION } from "../../wire/names.ts";
+import { parseJsonBytes, utf8 } from "../../wire/codec.ts";
+import type { Nats } from "../nats.ts";
+import {
+  type CasResult,
+  casUpdate,
+  type Codec,
+  DELETE,
+  kvEntries,
+  openKv,
+  readKey,
+} from "./kv_cas.ts";
+import { parseScopeKey, type Scope, scopeKey } from "./scopes.ts";
+import { getGroups } from "./groups.ts";
+
+/** Drop null/undefined fields: a scope stores only what it sets. */
+export function compactScope(s: ConfigScope): ConfigScope {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s)) if (v !== undefined && v !== null) out[k] = v;
+  return out as ConfigScope;
+}
+
+export const scopeCodec: Codec<ConfigScope> = {
+  decode: (b) => compactScope(ConfigScopeSchema.parse(parseJsonBytes(b))),
+  encode: (v) => JSON.stringify(encodeConfigScope(compactScope(v))),
+  empty: () => ({}),
+};
+
+export function configKv(nats: Nats): Promise<KV> {
+  return openKv(nats, BUCKET.agentConfig);
+}
+
+/** The stored scope in its wire form; `{}` when unset (inherit everything). */
+export async function getScope(nats: Nats, scope: Scope): Promise<Record<string, unknown>> {
+  const got = await readKey(await configKv(nats), scopeKey(scope), scopeCodec);
+  return encodeConfigScope(got?.value ?? {});
+}
+
+/** Full replace. Returns the stored wire form and whether anything was written. */
+export async function putScope(
+  nats: Nats,
+  scope: Scope,
+  value: ConfigScope,
+): Promise<{ scope: Record<string, unknown>; changed: boolean }> {
+  const r = await casUpdate(
+    await configKv(nats),
+    scopeKey(scope),
+    scopeCodec,
+    () => compactScope(value),
+    { onCorrupt: "empty" },
+  );
+  return { scope: encodeConfigScope(r.value), changed: r.changed };
+}
+
+/** Merge a few fields into a scope (rollout), keeping the others. */
+export async function patchScope(
+  nats: Nats,
+  scope: Scope,
+  patch: ConfigScope,
+): Promise<CasResult<ConfigScope>> {
+  return casUpdate(
+    await configKv(nats),
+    scopeKey(scope),
+    scopeCodec,
+    (cur) => compactScope({ ...cur, ...patch }),
+  );
+}
+
+export async function deleteScope(nats: Nats, scope: Scope): Promise<boolean> {
+  const r = await casUpdate(
+    await configKv(nats),
+    scopeKey(scope),
+    scopeCodec,
+    () => DELETE,
+    { onCorrupt: "empty" },
+  );
+  return r.changed;
+}
+
+export interface StoredScope {
+  key: string;
+  scope: Scope | null;
+  value: ConfigScope | null;
+  /** Set for the legacy `target_version` key (a bare version string). */
+  legacyTarget?: string;
+  error?: string;
+}
+
+/** Every scope in the bucket (undecodable ones reported, not thrown). */
+export async function listScopes(nats: Nats): Promise<StoredScope[]> {
+  const entries = await kvEntries(await configKv(nats));
+  return entries.map(({ key, value }) => {
+    if (key === KEY_AGENT_TARGET_VERSION) {
+      const raw = utf8(value).trim();
+      let legacy = raw;
+      try {
+        const j = JSON.parse(raw);
+        if (typeof j === "string") legacy = j;
+      } catch { /* bare text */ }
+      return { key, scope: null, value: null, legacyTarget: legacy };
+    }
+    try {
+      return { key, scope: parseScopeKey(key), value: scopeCodec.decode(value) };
+    } catch (e) {
+      return { key, scope: parseScopeKey(key), value: null, error: (e as Error).message };
+    }
+  });
+}
+
+export interface EffectiveView {
+  pc_id: string;
+  effective: ReturnType<typeof resolveEffectiveConfig>["effective"];
+  warnings: string[];
+  my_groups: string[];
+}
+
+/** defaults → global → the PC's groups alphabetically → pc (wire/config_scope.ts). */
+export async function effectiveConfig(nats: Nats, pcId: string): Promise<EffectiveView> {
+  const kv = await configKv(nats);
+  const myGroups = await getGroups(nats, pcId);
+  const warnings: string[] = [];
+  const read = async (key: string) => {
+    try {
+      return (await readKey(kv, key, scopeCodec))?.value ?? null;
+    } catch (e) {
+      warnings.push(`scope '${key}' ignored: ${(e as Error).message}`);
+      return null;
+    }
+  };
+  const [global, pc, ...groupScopes] = await Promise.all([
+    read(scopeKey({ type: "global" })),
+    read(scopeKey({ type: "pc", value: pcId })),
+    ...myGroups.map((g) => read(scopeKey({ type: "group", value: g }))),
+  ]);
+  const groups = myGroups.flatMap((name, i) =>
+    groupScopes[i] ? [{ name, scope: groupScopes[i]! }] : []
+  );
+  const r = resolveEffectiveConfig(global, groups, pc);
+  return {
+    pc_id: pcId,
+    effective: r.effective,
+    warnings: [...warnings, ...r.warnings],
+    my_groups: myGroups,
+  };
+}

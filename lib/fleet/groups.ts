@@ -1,0 +1,122 @@
+/**
+ * Group membership in KV `agent_groups` (key = pc_id, `{"groups":[...]}` sorted and
+ * de-duplicated). Every edit is a revision-checked read-modify-write, so concurrent adds
+ * all survive; an edit that leaves the set unchanged writes nothing.
+ */
+import type { KV } from "@nats-io/kv";
+import { decodeAgentGroups, encodeAgentGroups, normalizeGroups } from "../../wire/agent_groups.ts";
+import { BUCKET, PREFIX_AGENT_CONFIG_GROUPS } from "../../wire/names.ts";
+import { parseJsonBytes } from "../../wire/codec.ts";
+import type { Nats } from "../nats.ts";
+import {
+  type CasResult,
+  casUpdate,
+  type Codec,
+  DELETE,
+  kvEntries,
+  openKv,
+  readKey,
+} from "./kv_cas.ts";
+
+export const groupsCodec: Codec<string[]> = {
+  decode: (b) => decodeAgentGroups(parseJsonBytes(b)),
+  encode: (v) => encodeAgentGroups(v),
+  empty: () => [],
+};
+
+export function groupsKv(nats: Nats): Promise<KV> {
+  return openKv(nats, BUCKET.agentGroups);
+}
+
+export async function getGroups(nats: Nats, pcId: string): Promise<string[]> {
+  return (await readKey(await groupsKv(nats), pcId, groupsCodec))?.value ?? [];
+}
+
+export type GroupEdit =
+  | { op: "set"; groups: string[] }
+  | { op: "add"; group: string }
+  | { op: "remove"; group: string };
+
+/** Pure: the membership after an edit. */
+export function applyGroupEdit(current: readonly string[], edit: GroupEdit): string[] {
+  switch (edit.op) {
+    case "set":
+      return normalizeGroups(edit.groups);
+    case "add":
+      return normalizeGroups([...current, edit.group]);
+    case "remove":
+      return normalizeGroups(current.filter((g) => g !== edit.group));
+  }
+}
+
+export async function editGroups(
+  nats: Nats,
+  pcId: string,
+  edit: GroupEdit,
+): Promise<CasResult<string[]>> {
+  // A replaced/overwritten list need not decode the old one; add/remove must not clobber it.
+  return casUpdate(
+    await groupsKv(nats),
+    pcId,
+    groupsCodec,
+    (cur) => applyGroupEdit(cur, edit),
+    { onCorrupt: edit.op === "set" ? "empty" : "throw" },
+  );
+}
+
+/** Remove the PC's membership entry entirely (forget). */
+export async function dropGroups(nats: Nats, pcId: string): Promise<boolean> {
+  const r = await casUpdate(await groupsKv(nats), pcId, groupsCodec, () => DELETE, {
+    onCorrupt: "empty",
+  });
+  return r.changed;
+}
+
+/** pc_id → groups for every PC with a membership entry (undecodable entries skipped). */
+export async function allMemberships(nats: Nats): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const { key, value } of await kvEntries(await groupsKv(nats))) {
+    try {
+      out.set(key, groupsCodec.decode(value));
+    } catch { /* a corrupt entry is reported by GET /api/agents/:pc_id/groups */ }
+  }
+  return out;
+}
+
+export interface GroupSummary {
+  name: string;
+  members: string[];
+  has_config: boolean;
+}
+
+/** Pure: fleet-wide groups from memberships and the config keys that exist. */
+export function summarizeGroups(
+  memberships: Map<string, string[]>,
+  configKeys: readonly string[],
+): GroupSummary[] {
+  const byName = new Map<string, Set<string>>();
+  for (const [pc, groups] of memberships) {
+    for (const g of groups) {
+      if (!byName.has(g)) byName.set(g, new Set());
+      byName.get(g)!.add(pc);
+    }
+  }
+  const configured = new Set(
+    configKeys.filter((k) => k.startsWith(PREFIX_AGENT_CONFIG_GROUPS)).map((k) =>
+      k.slice(PREFIX_AGENT_CONFIG_GROUPS.length)
+    ).filter(Boolean),
+  );
+  for (const g of configured) if (!byName.has(g)) byName.set(g, new Set());
+  return [...byName.keys()].sort().map((name) => ({
+    name,
+    members: [...byName.get(name)!].sort(),
+    has_config: configured.has(name),
+  }));
+}
+
+export async function listGroups(nats: Nats): Promise<GroupSummary[]> {
+  const configKv = await openKv(nats, BUCKET.agentConfig);
+  const keys: string[] = [];
+  for await (const k of await configKv.keys(`${PREFIX_AGENT_CONFIG_GROUPS}>`)) keys.push(k);
+  return summarizeGroups(await allMemberships(nats), keys);
+}

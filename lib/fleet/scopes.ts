@@ -1,0 +1,70 @@
+/**
+ * Names of the `agent_config` scopes (protocol.md §4.12): `global`, `groups.<name>`,
+ * `pcs.<pc_id>`. Pure: building, parsing and labelling keys, and validating the ids that
+ * go into them (one subject token that is also a legal KV key part).
+ */
+import { z } from "zod";
+import {
+  isSubjectToken,
+  KEY_AGENT_CONFIG_GLOBAL,
+  PREFIX_AGENT_CONFIG_GROUPS,
+  PREFIX_AGENT_CONFIG_PCS,
+} from "../../wire/names.ts";
+import { badRequest } from "../errors.ts";
+import { isKvToken } from "./kv_cas.ts";
+
+export type Scope =
+  | { type: "global" }
+  | { type: "group"; value: string }
+  | { type: "pc"; value: string };
+
+/** `{type, value?}` as the rollout body sends it. */
+export const ScopeInputSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("global"), value: z.string().nullish() }),
+  z.object({ type: z.literal("group"), value: z.string().min(1) }),
+  z.object({ type: z.literal("pc"), value: z.string().min(1) }),
+]);
+
+/** 400 unless `value` can be a pc id / group name (subject token and KV key part). */
+export function checkId(kind: "pc_id" | "group", value: string): string {
+  if (!isSubjectToken(value) || !isKvToken(value)) {
+    throw badRequest(
+      `invalid ${kind} '${value}': must be 1-256 characters of A-Z a-z 0-9 - _ = / (no dots, spaces or wildcards)`,
+    );
+  }
+  return value;
+}
+
+export function scopeOf(input: z.infer<typeof ScopeInputSchema>): Scope {
+  if (input.type === "global") return { type: "global" };
+  return { type: input.type, value: checkId(input.type === "pc" ? "pc_id" : "group", input.value) };
+}
+
+export function scopeKey(s: Scope): string {
+  switch (s.type) {
+    case "global":
+      return KEY_AGENT_CONFIG_GLOBAL;
+    case "group":
+      return PREFIX_AGENT_CONFIG_GROUPS + s.value;
+    case "pc":
+      return PREFIX_AGENT_CONFIG_PCS + s.value;
+  }
+}
+
+export function scopeLabel(s: Scope): string {
+  return s.type === "global" ? "global" : `${s.type}:${s.value}`;
+}
+
+/** The scope a stored key names, or null for legacy/unknown keys. */
+export function parseScopeKey(key: string): Scope | null {
+  if (key === KEY_AGENT_CONFIG_GLOBAL) return { type: "global" };
+  if (
+    key.startsWith(PREFIX_AGENT_CONFIG_GROUPS) && key.length > PREFIX_AGENT_CONFIG_GROUPS.length
+  ) {
+    return { type: "group", value: key.slice(PREFIX_AGENT_CONFIG_GROUPS.length) };
+  }
+  if (key.startsWith(PREFIX_AGENT_CONFIG_PCS) && key.length > PREFIX_AGENT_CONFIG_PCS.length) {
+    return { type: "pc", value: key.slice(PREFIX_AGENT_CONFIG_PCS.length) };
+  }
+  return null;
+}
