@@ -1,8 +1,28 @@
 /**
  * Starts the projectors (`deno task projector`, `--only results,events`).
+ * Before the JetStream projectors start, a durable whose projection table is empty is
+ * deleted so it is recreated with deliver-all and the stream replays (#389: a wiped DB
+ * rebuilds itself). Durable names: upstream's in `shared` mode; `<name>_<nodeId>` in
+ * `local` mode (every node keeps its own full projection).
  */
 import type { Deps } from "../lib/deps.ts";
 import { type Component, component } from "../lib/component.ts";
+import { CONSUMER, STREAM } from "../wire/names.ts";
+import {
+  deleteConsumer,
+  type JsProjectorOptions,
+  type RunningProjector,
+  startJsProjector,
+} from "./jetstream_projector.ts";
+import { startCoreProjector } from "./core_projector.ts";
+import { startManifestCache } from "./manifest_cache.ts";
+import { resultsSpec } from "./results.ts";
+import { eventsSpec } from "./events.ts";
+import { auditSpec } from "./audit.ts";
+import { obsSpec } from "./obs.ts";
+import { heartbeatSpec } from "./heartbeat.ts";
+import { hostPerfSpec } from "./host_perf.ts";
+import { processPerfSpec } from "./process_perf.ts";
 
 export const PROJECTOR_NAMES = [
   "results",
@@ -13,7 +33,141 @@ export const PROJECTOR_NAMES = [
   "host_perf",
   "process_perf",
 ] as const;
+export type ProjectorName = typeof PROJECTOR_NAMES[number];
 
-export function startProjectors(_deps: Deps, _opts: { only?: string[] } = {}): Promise<Component> {
-  return Promise.resolve(component("projectors", () => {}));
+/** The durable of a JetStream projector under the configured projection mode. */
+export function durableName(
+  deps: Pick<Deps, "config">,
+  name: keyof typeof CONSUMER,
+): string {
+  const base = CONSUMER[name];
+  return deps.config.projectionMode === "local" ? `${base}_${deps.config.nodeId}` : base;
+}
+
+/** Which (stream, durable) pairs replay when their table is empty (backend.md §5.8). */
+export function resetTargets(deps: Pick<Deps, "config">, names: readonly string[]) {
+  const all = [
+    {
+      name: "results",
+      stream: STREAM.results,
+      durable: durableName(deps, "results"),
+      table: "execution_results",
+    },
+    {
+      name: "events",
+      stream: STREAM.events,
+      durable: durableName(deps, "events"),
+      table: "execution_results",
+    },
+    {
+      name: "audit",
+      stream: STREAM.audit,
+      durable: durableName(deps, "audit"),
+      table: "audit_log",
+    },
+    {
+      name: "obs",
+      stream: STREAM.obsEvents,
+      durable: durableName(deps, "obs"),
+      table: "obs_events",
+    },
+  ];
+  return all.filter((t) => names.includes(t.name));
+}
+
+export async function resetConsumersIfEmpty(
+  deps: Deps,
+  names: readonly string[],
+): Promise<string[]> {
+  const reset: string[] = [];
+  for (const t of resetTargets(deps, names)) {
+    try {
+      const rs = await deps.db.execute(`SELECT 1 FROM ${t.table} LIMIT 1`);
+      if (rs.rows.length > 0) continue;
+      if (await deleteConsumer(deps, t.stream, t.durable)) {
+        deps.log.info("projection table empty: consumer reset, stream replays", t);
+        reset.push(t.durable);
+      }
+    } catch (e) {
+      deps.log.warn("consumer reset failed", { ...t, err: e });
+    }
+  }
+  return reset;
+}
+
+export interface StartProjectorsOptions {
+  only?: string[];
+  /** Overrides for the JetStream engine (tests, bench). */
+  js?: JsProjectorOptions;
+  /** Core projector window (default 1000 ms / 1000 items). */
+  core?: { maxWaitMs?: number; maxItems?: number };
+}
+
+function envNumber(name: string): number | undefined {
+  const v = Deno.env.get(name);
+  return v && Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : undefined;
+}
+
+export async function startProjectors(
+  deps: Deps,
+  opts: StartProjectorsOptions = {},
+): Promise<Component & { projectors: RunningProjector[] }> {
+  const unknown = (opts.only ?? []).filter((n) =>
+    !(PROJECTOR_NAMES as readonly string[]).includes(n)
+  );
+  if (unknown.length) {
+    throw new Error(
+      `Cannot start projectors: unknown name(s) ${unknown.join(", ")}; known: ${
+        PROJECTOR_NAMES.join(", ")
+      }`,
+    );
+  }
+  const names: readonly string[] = opts.only?.length ? opts.only : PROJECTOR_NAMES;
+  const ackWaitSecs = envNumber("KANADE_PROJECTOR_ACK_WAIT_SECS");
+  const js: JsProjectorOptions = {
+    batchSize: envNumber("KANADE_PROJECTOR_BATCH"),
+    ackWaitMs: ackWaitSecs ? ackWaitSecs * 1000 : undefined,
+    ...opts.js,
+  };
+  await resetConsumersIfEmpty(deps, names);
+  const needsManifests = names.includes("results") || names.includes("events");
+  const manifests = needsManifests ? startManifestCache(deps) : undefined;
+  if (manifests) await manifests.ready();
+
+  const running: RunningProjector[] = [];
+  for (const n of names as ProjectorName[]) {
+    switch (n) {
+      case "results":
+        running.push(
+          startJsProjector(deps, resultsSpec(deps, manifests, durableName(deps, "results")), js),
+        );
+        break;
+      case "events":
+        running.push(
+          startJsProjector(deps, eventsSpec(manifests, durableName(deps, "events")), js),
+        );
+        break;
+      case "audit":
+        running.push(startJsProjector(deps, auditSpec(durableName(deps, "audit")), js));
+        break;
+      case "obs":
+        running.push(startJsProjector(deps, obsSpec(durableName(deps, "obs")), js));
+        break;
+      case "heartbeat":
+        running.push(startCoreProjector(deps, heartbeatSpec, opts.core));
+        break;
+      case "host_perf":
+        running.push(startCoreProjector(deps, hostPerfSpec, opts.core));
+        break;
+      case "process_perf":
+        running.push(startCoreProjector(deps, processPerfSpec, opts.core));
+        break;
+    }
+  }
+  deps.log.info("projectors started", { projectors: names });
+  const c = component("projectors", async () => {
+    await Promise.all(running.map((p) => p.stop().catch(() => {})));
+    manifests?.stop();
+  });
+  return { ...c, projectors: running };
 }

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { Batcher, chunks, valuesSql } from "./batch.ts";
+
+Deno.test("Batcher flushes at maxItems without waiting for the timer", async () => {
+  const got: number[][] = [];
+  const b = new Batcher<number>({
+    maxItems: 3,
+    maxWaitMs: 60_000,
+    flush: (xs) => {
+      got.push(xs);
+      return Promise.resolve();
+    },
+  });
+  for (const i of [1, 2, 3, 4]) await b.add(i);
+  assert.deepEqual(got, [[1, 2, 3]]);
+  await b.close();
+  assert.deepEqual(got, [[1, 2, 3], [4]]);
+});
+
+Deno.test("Batcher flushes a partial batch after maxWaitMs", async () => {
+  const { promise, resolve } = Promise.withResolvers<number[]>();
+  const b = new Batcher<number>({
+    maxItems: 100,
+    maxWaitMs: 5,
+    flush: (xs) => {
+      resolve(xs);
+      return Promise.resolve();
+    },
+  });
+  await b.add(7);
+  assert.deepEqual(await promise, [7]);
+  await b.close();
+});
+
+Deno.test("Batcher never runs two flushes at once and survives a failing flush", async () => {
+  let running = 0;
+  let maxRunning = 0;
+  const seen: number[] = [];
+  const b = new Batcher<number>({
+    maxItems: 2,
+    maxWaitMs: 1,
+    flush: async (xs) => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise((r) => setTimeout(r, 3));
+      running--;
+      seen.push(...xs);
+      if (xs.includes(1)) throw new Error("boom");
+    },
+  });
+  await Promise.all([1, 2, 3, 4, 5].map((i) => b.add(i)));
+  await b.close();
+  assert.equal(maxRunning, 1);
+  assert.deepEqual(seen.sort(), [1, 2, 3, 4, 5]);
+  await assert.rejects(() => b.add(6));
+});
+
+Deno.test("chunks and valuesSql", async (t) => {
+  for (
+    const [xs, n, want] of [
+      [[1, 2, 3, 4, 5], 2, [[1, 2], [3, 4], [5]]],
+      [[], 3, []],
+      [[1], 1, [[1]]],
+    ] as [number[], number, number[][]][]
+  ) {
+    await t.step(`${xs.length}/${n}`, () => assert.deepEqual(chunks(xs, n), want));
+  }
+  assert.equal(valuesSql(2, 3), "(?,?,?),(?,?,?)");
+  assert.throws(() => new Batcher({ maxItems: 0, maxWaitMs: 1, flush: () => Promise.resolve() }));
+});

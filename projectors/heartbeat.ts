@@ -1,0 +1,70 @@
+/**
+ * heartbeat projector: `heartbeat.>` → `agents`. Per window only the newest heartbeat of
+ * each PC is written (#488). First non-null hostname/os_family stick; version,
+ * last_heartbeat and the agent self-perf fields are overwritten (NULL too).
+ */
+import type { Transaction } from "@libsql/client";
+import { type Heartbeat, HeartbeatSchema } from "../wire/messages.ts";
+import { SUBJECT } from "../wire/names.ts";
+import { dbTs, epochMs, nowDb } from "../wire/time.ts";
+import { chunks, valuesSql } from "./batch.ts";
+import type { CoreProjectorSpec } from "./core_projector.ts";
+
+export const decodeHeartbeat = (data: Uint8Array) =>
+  HeartbeatSchema.parse(JSON.parse(new TextDecoder().decode(data)));
+
+/** Pure: keep the newest heartbeat (by `at`, later arrival wins ties) per PC. */
+export function newestPerPc(items: Heartbeat[]): Heartbeat[] {
+  const m = new Map<string, Heartbeat>();
+  for (const h of items) {
+    const prev = m.get(h.pc_id);
+    if (!prev || epochMs(h.at) >= epochMs(prev.at)) m.set(h.pc_id, h);
+  }
+  return [...m.values()];
+}
+
+const COLS = 10;
+
+export async function applyHeartbeats(tx: Transaction, items: Heartbeat[]): Promise<string[]> {
+  const rows = newestPerPc(items);
+  const now = nowDb();
+  const stmts = chunks(rows, 200).map((part) => ({
+    sql: `INSERT INTO agents (pc_id, hostname, last_heartbeat, agent_version, os_family, updated_at,
+            agent_cpu_pct, agent_rss_bytes, agent_disk_read_bytes, agent_disk_written_bytes)
+          VALUES ${valuesSql(part.length, COLS)}
+          ON CONFLICT(pc_id) DO UPDATE SET
+            hostname = COALESCE(agents.hostname, excluded.hostname),
+            os_family = COALESCE(agents.os_family, excluded.os_family),
+            agent_version = excluded.agent_version,
+            last_heartbeat = excluded.last_heartbeat,
+            updated_at = excluded.updated_at,
+            agent_cpu_pct = excluded.agent_cpu_pct,
+            agent_rss_bytes = excluded.agent_rss_bytes,
+            agent_disk_read_bytes = excluded.agent_disk_read_bytes,
+            agent_disk_written_bytes = excluded.agent_disk_written_bytes`,
+    args: part.flatMap((h) => [
+      h.pc_id,
+      h.hostname ?? null,
+      dbTs(h.at),
+      h.agent_version,
+      h.os_family ?? null,
+      now,
+      h.agent_cpu_pct ?? null,
+      h.agent_rss_bytes ?? null,
+      h.agent_disk_read_bytes ?? null,
+      h.agent_disk_written_bytes ?? null,
+    ]),
+  }));
+  if (stmts.length) await tx.batch(stmts);
+  return rows.map((r) => r.pc_id);
+}
+
+export const heartbeatSpec: CoreProjectorSpec<Heartbeat> = {
+  name: "heartbeat",
+  subject: SUBJECT.heartbeatFilter,
+  decode: decodeHeartbeat,
+  async apply(tx, items) {
+    const pcs = await applyHeartbeats(tx, items);
+    return [{ kind: "agent", count: pcs.length, pc_ids: pcs.slice(0, 100) }];
+  },
+};

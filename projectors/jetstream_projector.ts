@@ -1,0 +1,283 @@
+/**
+ * The shared engine of every JetStream projector: a durable pull consumer read in
+ * batches, one write transaction per batch, ack only after commit.
+ *  - transient DB error (busy/locked) → nak with a delay, JetStream redelivers;
+ *  - other DB error on a batch → retry its messages one per transaction, so one bad row
+ *    cannot hold back the good ones; a single message that keeps failing is set aside
+ *    after `MAX_DELIVERIES` (never a poison loop);
+ *  - undecodable message → logged with its stream sequence, recorded in
+ *    `projection_rejects` (same transaction) and terminated.
+ * After each committed batch a small change notice goes to `kanade.changes.<kind>`.
+ */
+import { AckPolicy, DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
+import type { Transaction } from "@libsql/client";
+import type { Deps } from "../lib/deps.ts";
+import { isBusy } from "../db/client.ts";
+import { isNotFound } from "../lib/nats.ts";
+import { type Component, component } from "../lib/component.ts";
+import { Batcher } from "./batch.ts";
+import { dbTs, nowDb } from "../wire/time.ts";
+import { SUBJECT } from "../wire/names.ts";
+import { jsonBytes } from "../wire/codec.ts";
+
+/** A decoded message with what the projection needs from its envelope. */
+export interface Item<T> {
+  msg: JsMsg;
+  value: T;
+  seq: number;
+  /** The JetStream publish time as canonical DB text (replays reproduce it). */
+  recordedAt: string;
+}
+
+export interface ChangeNotice {
+  kind: "result" | "execution" | "agent" | "audit" | "obs";
+  [k: string]: unknown;
+}
+
+export interface JsProjectorSpec<T> {
+  name: string;
+  stream: string;
+  durable: string;
+  filter?: string;
+  /** Throws when the payload can never be projected (poison). */
+  decode(data: Uint8Array, subject: string): T;
+  /** Optional I/O before the transaction (e.g. fetching overflow objects). */
+  prepare?(items: Item<T>[]): Promise<void>;
+  /** Writes the batch inside `tx`; returns the change notices to publish after commit. */
+  apply(tx: Transaction, items: Item<T>[]): Promise<ChangeNotice[]>;
+}
+
+export interface JsProjectorOptions {
+  batchSize?: number;
+  maxWaitMs?: number;
+  ackWaitMs?: number;
+  /** Redelivery delay after a transient failure. */
+  nakDelayMs?: number;
+}
+
+export const MAX_DELIVERIES = 5;
+
+/** JetStream publish time (BigInt nanos) → canonical DB timestamp, exact to the nanosecond. */
+export function nanosToDb(ns: bigint): string {
+  return dbTs({ ms: Number(ns / 1_000_000n), subMsNanos: Number(ns % 1_000_000n) });
+}
+
+export async function ensureConsumer(
+  deps: Deps,
+  spec: { stream: string; durable: string; filter?: string },
+  ackWaitMs: number,
+): Promise<void> {
+  const { jsm } = deps.nats;
+  try {
+    await jsm.consumers.info(spec.stream, spec.durable);
+    return;
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  await jsm.consumers.add(spec.stream, {
+    durable_name: spec.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: ackWaitMs * 1_000_000,
+    max_ack_pending: 20_000,
+    ...(spec.filter ? { filter_subject: spec.filter } : {}),
+  });
+}
+
+/** Delete the durable so it is recreated with deliver-all and the stream replays. */
+export async function deleteConsumer(
+  deps: Deps,
+  stream: string,
+  durable: string,
+): Promise<boolean> {
+  try {
+    return await deps.nats.jsm.consumers.delete(stream, durable);
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
+  }
+}
+
+function rejectStmt(stream: string, msg: JsMsg, reason: string) {
+  let payload: string;
+  try {
+    payload = new TextDecoder().decode(msg.data.subarray(0, 65_536));
+  } catch {
+    payload = "";
+  }
+  return {
+    sql: `INSERT OR IGNORE INTO projection_rejects
+            (stream, stream_seq, subject, reason, payload, rejected_at) VALUES (?,?,?,?,?,?)`,
+    args: [stream, msg.seq, msg.subject, reason.slice(0, 1000), payload, nowDb()],
+  };
+}
+
+export function publishChanges(deps: Deps, notices: ChangeNotice[]): void {
+  for (const n of notices) {
+    try {
+      deps.nats.nc.publish(`${SUBJECT.changesPrefix}${n.kind}`, jsonBytes(n));
+    } catch { /* connection closing: notices are best-effort */ }
+  }
+}
+
+export interface ProjectorStats {
+  applied: number;
+  rejected: number;
+  naks: number;
+  batches: number;
+}
+
+export interface RunningProjector extends Component {
+  stats: ProjectorStats;
+}
+
+export function startJsProjector<T>(
+  deps: Deps,
+  spec: JsProjectorSpec<T>,
+  opts: JsProjectorOptions = {},
+): RunningProjector {
+  const log = deps.log.child({ projector: spec.name, stream: spec.stream, durable: spec.durable });
+  const batchSize = opts.batchSize ?? 500;
+  const ackWaitMs = opts.ackWaitMs ?? 30_000;
+  const nakDelayMs = opts.nakDelayMs ?? 1_000;
+  const stats: ProjectorStats = { applied: 0, rejected: 0, naks: 0, batches: 0 };
+  let stopped = false;
+  let current: { stop(): void; close(): Promise<void | Error> } | null = null;
+
+  async function commit(
+    good: Item<T>[],
+    poison: { msg: JsMsg; reason: string }[],
+  ): Promise<ChangeNotice[]> {
+    const tx = await deps.db.transaction("write");
+    try {
+      const notices = good.length ? await spec.apply(tx, good) : [];
+      if (poison.length) {
+        await tx.batch(poison.map((p) => rejectStmt(spec.stream, p.msg, p.reason)));
+      }
+      await tx.commit();
+      return notices;
+    } catch (e) {
+      await tx.rollback().catch(() => {});
+      throw e;
+    } finally {
+      tx.close();
+    }
+  }
+
+  function settle(
+    good: Item<T>[],
+    poison: { msg: JsMsg; reason: string }[],
+    notices: ChangeNotice[],
+  ) {
+    for (const it of good) it.msg.ack();
+    // No reason text: nats-server 2.9 does not understand "+TERM <reason>".
+    for (const p of poison) p.msg.term();
+    stats.applied += good.length;
+    stats.rejected += poison.length;
+    publishChanges(deps, notices);
+  }
+
+  async function flush(msgs: JsMsg[]): Promise<void> {
+    stats.batches++;
+    const good: Item<T>[] = [];
+    const poison: { msg: JsMsg; reason: string }[] = [];
+    for (const msg of msgs) {
+      try {
+        const value = spec.decode(msg.data, msg.subject);
+        good.push({ msg, value, seq: msg.seq, recordedAt: nanosToDb(msg.timestampNanos) });
+      } catch (e) {
+        const reason = `undecodable: ${(e as Error).message ?? e}`;
+        log.warn("poison message set aside", { seq: msg.seq, subject: msg.subject, reason });
+        poison.push({ msg, reason });
+      }
+    }
+    try {
+      if (spec.prepare && good.length) await spec.prepare(good);
+      settle(good, poison, await commit(good, poison));
+      return;
+    } catch (e) {
+      if (isBusy(e)) {
+        log.warn("database busy, batch will be redelivered", { size: msgs.length, err: e });
+        for (const m of msgs) m.nak(nakDelayMs);
+        stats.naks += msgs.length;
+        return;
+      }
+      log.error("batch failed, retrying message by message", { size: msgs.length, err: e });
+    }
+    // Isolate the failure: each message in its own transaction.
+    for (const p of poison) {
+      try {
+        settle([], [p], await commit([], [p]));
+      } catch {
+        p.msg.nak(nakDelayMs);
+      }
+    }
+    for (const it of good) {
+      try {
+        settle([it], [], await commit([it], []));
+      } catch (e) {
+        const deliveries = it.msg.info.deliveryCount;
+        if (!isBusy(e) && deliveries >= MAX_DELIVERIES) {
+          const reason = `projection failed ${deliveries} times: ${(e as Error).message ?? e}`;
+          log.error("message set aside after repeated failures", { seq: it.seq, reason });
+          try {
+            settle([], [{ msg: it.msg, reason }], await commit([], [{ msg: it.msg, reason }]));
+            continue;
+          } catch { /* fall through to nak */ }
+        }
+        it.msg.nak(nakDelayMs);
+        stats.naks++;
+      }
+    }
+  }
+
+  const batcher = new Batcher<JsMsg>({
+    maxItems: batchSize,
+    maxWaitMs: opts.maxWaitMs ?? 5,
+    flush: async (msgs) => {
+      try {
+        await flush(msgs);
+      } catch (e) {
+        log.error("batch flush crashed; messages will be redelivered", { err: e });
+        for (const m of msgs) m.nak(nakDelayMs);
+      }
+    },
+  });
+
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        await ensureConsumer(deps, spec, ackWaitMs);
+        const consumer = await deps.nats.js.consumers.get(spec.stream, spec.durable);
+        const messages = await consumer.consume({ max_messages: batchSize * 2 });
+        current = messages;
+        if (stopped) messages.stop();
+        for await (const m of messages) {
+          await batcher.add(m);
+          if (stopped) break;
+        }
+        await batcher.flushNow();
+      } catch (e) {
+        if (stopped) break;
+        log.warn("consumer loop failed, restarting", { err: e });
+      }
+      current = null;
+      if (!stopped) await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+
+  return {
+    name: `projector:${spec.name}`,
+    stats,
+    async stop() {
+      stopped = true;
+      try {
+        current?.stop();
+      } catch { /* already closed */ }
+      await batcher.close().catch(() => {});
+      await Promise.race([loop, new Promise((r) => setTimeout(r, 2_000))]);
+    },
+  };
+}
+
+export { component };

@@ -1,0 +1,294 @@
+/**
+ * results projector: `RESULTS` → `execution_results` (+ executions counters, inventory
+ * facts). Per batch, in one transaction: read the current state of every result_id in
+ * the batch, decide per message (insert finished / finish in-flight / finish reaped
+ * without counting / no-op when already finished), upsert, then bump each parent
+ * execution once with the batch's fresh successes and failures.
+ */
+import { createHash } from "node:crypto";
+import type { Transaction } from "@libsql/client";
+import type { Deps } from "../lib/deps.ts";
+import { ExecResultSchema } from "../wire/messages.ts";
+import { CONSUMER, OBJECT_STORE, STREAM } from "../wire/names.ts";
+import { dbTs } from "../wire/time.ts";
+import { chunks, valuesSql } from "./batch.ts";
+import type { ChangeNotice, Item, JsProjectorSpec } from "./jetstream_projector.ts";
+import type { ManifestCache } from "./manifest_cache.ts";
+
+const OID_NAMESPACE = "6ba7b812-9dad-11d1-80b4-00c04fd430c8";
+
+/** RFC 4122 UUIDv5 (SHA-1) of `name` in namespace `ns`. */
+export function uuidV5(ns: string, name: string): string {
+  const nsBytes = new Uint8Array(ns.replace(/-/g, "").match(/../g)!.map((h) => parseInt(h, 16)));
+  const hash = createHash("sha1").update(nsBytes).update(new TextEncoder().encode(name))
+    .digest();
+  const b = new Uint8Array(hash.subarray(0, 16));
+  b[6] = (b[6] & 0x0f) | 0x50;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
+    hex.slice(20)
+  }`;
+}
+
+/** Issue #19: results of pre-v0.29 agents get a deterministic id per (request, PC). */
+export function legacyResultId(requestId: string, pcId: string): string {
+  return uuidV5(OID_NAMESPACE, `kanade-issue-19/legacy-result-id:${requestId}:${pcId}`);
+}
+
+export interface ResultRowIn {
+  result_id: string;
+  request_id: string;
+  exec_id: string | null;
+  pc_id: string;
+  exit_code: number;
+  stdout: string;
+  stderr: string;
+  started_at: string;
+  finished_at: string;
+  recorded_at: string;
+  job_id: string | null;
+}
+
+export interface ExistingRow {
+  finished_at: string | null;
+  reaped: number;
+  exec_id: string | null;
+}
+
+export interface ResultPlan {
+  /** Rows to upsert (inserted or finishing an unfinished/reaped row). */
+  write: ResultRowIn[];
+  /** Rows whose counters must move (fresh, not previously reaped). */
+  counted: ResultRowIn[];
+  /** Per parent execution: fresh successes and failures in this batch. */
+  counters: Map<string, { success: number; failure: number }>;
+}
+
+/** Pure decision for one batch, in arrival order (the first result for an id wins). */
+export function planResults(rows: ResultRowIn[], existing: Map<string, ExistingRow>): ResultPlan {
+  const seen = new Set<string>();
+  const plan: ResultPlan = { write: [], counted: [], counters: new Map() };
+  for (const r of rows) {
+    if (seen.has(r.result_id)) continue;
+    seen.add(r.result_id);
+    const ex = existing.get(r.result_id);
+    let count: boolean;
+    if (!ex) count = true;
+    else if (ex.reaped === 1) count = false; // the reaper already counted a failure
+    else if (ex.finished_at === null) count = true;
+    else continue; // already finished: redelivery
+    plan.write.push(r);
+    if (!count) continue;
+    plan.counted.push(r);
+    const execId = r.exec_id ?? ex?.exec_id ?? null;
+    if (!execId) continue;
+    const c = plan.counters.get(execId) ?? { success: 0, failure: 0 };
+    if (r.exit_code === 0) c.success++;
+    else c.failure++;
+    plan.counters.set(execId, c);
+  }
+  return plan;
+}
+
+interface Decoded {
+  row: ResultRowIn;
+  stdoutObject: string | null;
+  stderrObject: string | null;
+}
+
+export function decodeResult(
+  data: Uint8Array,
+): Omit<Decoded, "row"> & { row: Omit<ResultRowIn, "recorded_at"> } {
+  const r = ExecResultSchema.parse(JSON.parse(new TextDecoder().decode(data)));
+  return {
+    row: {
+      result_id: r.result_id || legacyResultId(r.request_id, r.pc_id),
+      request_id: r.request_id,
+      exec_id: r.exec_id ?? null,
+      pc_id: r.pc_id,
+      exit_code: r.exit_code,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      started_at: dbTs(r.started_at),
+      finished_at: dbTs(r.finished_at),
+      job_id: r.manifest_id ?? null,
+    },
+    stdoutObject: r.stdout_object ?? null,
+    stderrObject: r.stderr_object ?? null,
+  };
+}
+
+const COLS = [
+  "result_id",
+  "request_id",
+  "exec_id",
+  "pc_id",
+  "exit_code",
+  "stdout",
+  "stderr",
+  "started_at",
+  "finished_at",
+  "recorded_at",
+  "job_id",
+] as const;
+
+const UPSERT_TAIL = `ON CONFLICT(result_id) DO UPDATE SET
+  request_id = excluded.request_id,
+  exec_id = COALESCE(execution_results.exec_id, excluded.exec_id),
+  exit_code = excluded.exit_code,
+  stdout = excluded.stdout,
+  stderr = excluded.stderr,
+  started_at = excluded.started_at,
+  finished_at = excluded.finished_at,
+  recorded_at = excluded.recorded_at,
+  job_id = COALESCE(excluded.job_id, execution_results.job_id),
+  reaped = 0
+WHERE execution_results.finished_at IS NULL OR execution_results.reaped = 1`;
+
+type Ctx = Pick<Deps, "db" | "log" | "nats">;
+
+async function fetchObject(deps: Ctx, key: string): Promise<string> {
+  try {
+    const store = await deps.nats.obj(OBJECT_STORE.resultOutput);
+    const data = await store.getBlob(key);
+    if (!data) throw new Error("object not found");
+    return new TextDecoder().decode(data); // lossy UTF-8, as upstream
+  } catch (e) {
+    deps.log.warn("overflow output unavailable, projecting empty text", { key, err: e });
+    return "";
+  }
+}
+
+/** Writes a decided batch; shared by the projector and the benchmark baseline. */
+export async function applyResults(
+  tx: Transaction,
+  rows: ResultRowIn[],
+  ctx: { log: Deps["log"]; manifests?: ManifestCache },
+): Promise<ResultPlan> {
+  const existing = new Map<string, ExistingRow>();
+  const ids = [...new Set(rows.map((r) => r.result_id))];
+  for (const part of chunks(ids, 500)) {
+    const rs = await tx.execute({
+      sql: `SELECT result_id, finished_at, reaped, exec_id FROM execution_results
+            WHERE result_id IN (${part.map(() => "?").join(",")})`,
+      args: part,
+    });
+    for (const r of rs.rows) {
+      existing.set(String(r.result_id), {
+        finished_at: r.finished_at as string | null,
+        reaped: Number(r.reaped),
+        exec_id: r.exec_id as string | null,
+      });
+    }
+  }
+  const plan = planResults(rows, existing);
+  const stmts = [];
+  for (const part of chunks(plan.write, 200)) {
+    stmts.push({
+      sql: `INSERT INTO execution_results (${COLS.join(",")}) VALUES ${
+        valuesSql(part.length, COLS.length)
+      } ${UPSERT_TAIL}`,
+      args: part.flatMap((r) => COLS.map((c) => r[c])),
+    });
+  }
+  for (const [execId, c] of plan.counters) {
+    stmts.push({
+      sql: `UPDATE executions SET
+              success_count = success_count + ?,
+              failure_count = failure_count + ?,
+              status = CASE WHEN success_count + failure_count + ? >= target_count
+                            THEN 'completed' ELSE 'running' END
+            WHERE exec_id = ?`,
+      args: [c.success, c.failure, c.success + c.failure, execId],
+    });
+  }
+  if (ctx.manifests) {
+    for (const r of plan.write) {
+      if (r.exit_code !== 0 || !r.job_id) continue;
+      const m = ctx.manifests.get(r.job_id);
+      if (!m?.inventory) continue;
+      let facts: unknown;
+      try {
+        facts = JSON.parse(r.stdout);
+      } catch (e) {
+        ctx.log.warn("inventory stdout is not JSON; facts not updated", {
+          result_id: r.result_id,
+          pc_id: r.pc_id,
+          job_id: r.job_id,
+          err: e,
+        });
+        continue;
+      }
+      if (!facts || typeof facts !== "object" || Array.isArray(facts)) {
+        ctx.log.warn("inventory stdout is not one JSON object", { result_id: r.result_id });
+        continue;
+      }
+      stmts.push({
+        // Recency guard: a replayed older snapshot never overwrites a newer one.
+        sql: `INSERT INTO inventory_facts
+                (pc_id, job_id, facts_json, display_json, summary_json, collected_at, recorded_at)
+              VALUES (?,?,?,?,?,?,?)
+              ON CONFLICT(pc_id, job_id) DO UPDATE SET
+                facts_json = excluded.facts_json, display_json = excluded.display_json,
+                summary_json = excluded.summary_json, collected_at = excluded.collected_at,
+                recorded_at = excluded.recorded_at
+              WHERE inventory_facts.collected_at IS NULL
+                 OR excluded.collected_at >= inventory_facts.collected_at`,
+        args: [
+          r.pc_id,
+          r.job_id,
+          r.stdout.trim(),
+          JSON.stringify(m.inventory.display ?? []),
+          m.inventory.summary == null ? null : JSON.stringify(m.inventory.summary),
+          r.finished_at,
+          r.recorded_at,
+        ],
+      });
+    }
+  }
+  if (stmts.length) await tx.batch(stmts);
+  return plan;
+}
+
+export function resultsSpec(
+  deps: Ctx,
+  manifests: ManifestCache | undefined,
+  durable: string = CONSUMER.results,
+): JsProjectorSpec<Decoded> {
+  return {
+    name: "results",
+    stream: STREAM.results,
+    durable,
+    decode(data) {
+      const d = decodeResult(data);
+      return { ...d, row: { ...d.row, recorded_at: "" } };
+    },
+    async prepare(items: Item<Decoded>[]) {
+      await Promise.all(items.map(async (it) => {
+        if (it.value.stdoutObject) {
+          it.value.row.stdout = await fetchObject(deps, it.value.stdoutObject);
+        }
+        if (it.value.stderrObject) {
+          it.value.row.stderr = await fetchObject(deps, it.value.stderrObject);
+        }
+      }));
+    },
+    async apply(tx, items) {
+      const rows = items.map((it) => ({ ...it.value.row, recorded_at: it.recordedAt }));
+      const plan = await applyResults(tx, rows, { log: deps.log, manifests });
+      const notices: ChangeNotice[] = [];
+      if (plan.write.length) {
+        notices.push({
+          kind: "result",
+          count: plan.write.length,
+          result_ids: plan.write.slice(0, 100).map((r) => r.result_id),
+        });
+      }
+      if (plan.counters.size) {
+        notices.push({ kind: "execution", exec_ids: [...plan.counters.keys()].slice(0, 100) });
+      }
+      return notices;
+    },
+  };
+}
