@@ -225,6 +225,11 @@ const present = (v: unknown) => v !== undefined && v !== null;
 /** KV keys allow `[-/_=.A-Za-z0-9]`, no leading/trailing dot (a bad id would 500 on put). */
 const MANIFEST_ID_RE = /^[-/_=A-Za-z0-9]([-/_=.A-Za-z0-9]*[-/_=A-Za-z0-9])?$/;
 
+/** A job id usable as a KV key (path parameters are checked with this too). */
+export function isValidJobId(id: string): boolean {
+  return id.length <= 256 && MANIFEST_ID_RE.test(id) && !id.includes("..");
+}
+
 /** Upstream's `execute.validate_script_source()`: exactly one script source. */
 export function validateScriptSource(e: Pick<Execute, "script" | "script_file" | "script_object">) {
   const script = typeof e.script === "string" && e.script !== "";
@@ -240,7 +245,7 @@ export function validateScriptSource(e: Pick<Execute, "script" | "script_file" |
 
 /** Every create-time rule; returns the first violated rule's message, or null. */
 export function validateManifest(m: Manifest): string | null {
-  if (!MANIFEST_ID_RE.test(m.id)) {
+  if (!isValidJobId(m.id)) {
     return "id must be non-empty and use only letters, digits and - _ = / . (it is a KV key)";
   }
   if (m.version.trim() === "") return "version must not be empty";

@@ -1,0 +1,29 @@
+import { caller, defineRoute, deps, readJson } from "../route.ts";
+import { standalone } from "../standalone.ts";
+import { notFound } from "../../lib/errors.ts";
+import { checkJobId, fetchJob } from "../../lib/catalog/jobs.ts";
+import { dispatchExec } from "../../lib/exec/dispatch.ts";
+import { FanoutPlanSchema } from "../../wire/fanout.ts";
+
+export const route = defineRoute({
+  method: "POST",
+  path: "/api/exec/:job_id",
+  role: "operator",
+  // 10,000 explicit PCs in one plan is a realistic body.
+  bodyLimit: 4 * 1024 * 1024,
+  summary:
+    "Fire a catalog job at a FanoutPlan (target / rollout waves / jitter): one exec_id, one request_id; audit exec",
+  handler: async (c) => {
+    const jobId = checkJobId(c.req.param("job_id") ?? "");
+    const plan = await readJson(c, FanoutPlanSchema);
+    const d = deps(c);
+    const manifest = await fetchJob(d, jobId);
+    if (!manifest) {
+      throw notFound(
+        `job '${jobId}' not found in catalog — register it first with \`kanade job create <manifest.yaml>\``,
+      );
+    }
+    return c.json(await dispatchExec(d, { manifest, plan, actor: "operator", caller: caller(c) }));
+  },
+});
+export default standalone(route);

@@ -1,0 +1,31 @@
+import { caller, defineRoute, deps } from "../route.ts";
+import { standalone } from "../standalone.ts";
+import { badRequest } from "../../lib/errors.ts";
+import {
+  checkPart,
+  SCRIPT_OBJECT_BODY_LIMIT,
+  uploadScriptObject,
+} from "../../lib/catalog/script_objects.ts";
+
+export const route = defineRoute({
+  method: "POST",
+  path: "/api/script-objects/:name/:version",
+  role: "operator",
+  bodyLimit: SCRIPT_OBJECT_BODY_LIMIT,
+  summary: "Upload a script body (multipart field `file`, ≤ 4 MiB) as <name>/<version>; audit",
+  handler: async (c) => {
+    const name = checkPart("name", c.req.param("name") ?? "");
+    const version = checkPart("version", c.req.param("version") ?? "");
+    let form: FormData;
+    try {
+      form = await c.req.formData();
+    } catch {
+      throw badRequest("expected a multipart/form-data body with a `file` field");
+    }
+    const file = form.get("file");
+    if (!(file instanceof File)) throw badRequest("multipart field `file` is missing");
+    const data = new Uint8Array(await file.arrayBuffer());
+    return c.json(await uploadScriptObject(deps(c), name, version, data, caller(c)));
+  },
+});
+export default standalone(route);

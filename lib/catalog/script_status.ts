@@ -1,0 +1,53 @@
+/**
+ * Revocation (KV `script_status`, raw `ACTIVE` / `REVOKED` values): agents skip a revoked
+ * job's Commands with exit 126. Writes are idempotent and skip no-op puts.
+ */
+import type { KV } from "@nats-io/kv";
+import type { Deps } from "../deps.ts";
+import type { Caller } from "../auth.ts";
+import { ApiError, unavailable } from "../errors.ts";
+import { recordAudit } from "../audit.ts";
+import { BUCKET, SCRIPT_STATUS_ACTIVE, SCRIPT_STATUS_REVOKED } from "../../wire/names.ts";
+import { utf8 } from "../../wire/codec.ts";
+import { readBucket } from "./kv_scan.ts";
+import { checkJobId } from "./jobs.ts";
+
+export type ScriptStatus = typeof SCRIPT_STATUS_ACTIVE | typeof SCRIPT_STATUS_REVOKED;
+
+/** `{<id>: value}` sorted by id; `{}` when the bucket is missing. */
+export async function listScriptStatus(deps: Deps): Promise<Record<string, string>> {
+  const values = await readBucket(deps.nats, BUCKET.scriptStatus);
+  values.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const out: Record<string, string> = {};
+  for (const v of values) out[v.key] = utf8(v.value).trim();
+  return out;
+}
+
+export async function setScriptStatus(
+  deps: Deps,
+  id: string,
+  status: ScriptStatus,
+  caller?: Caller | null,
+): Promise<{ changed: boolean }> {
+  checkJobId(id);
+  let kv: KV;
+  try {
+    kv = await deps.nats.kv(BUCKET.scriptStatus);
+  } catch (e) {
+    throw unavailable(`script_status bucket missing: ${(e as Error).message}`, e);
+  }
+  let changed = true;
+  try {
+    const cur = await kv.get(id);
+    if (cur && cur.operation === "PUT" && utf8(cur.value).trim() === status) changed = false;
+    else await kv.put(id, status);
+  } catch (e) {
+    throw new ApiError(500, `script_status put: ${(e as Error).message}`, { cause: e });
+  }
+  await recordAudit(deps.nats, {
+    action: status === SCRIPT_STATUS_REVOKED ? "script_revoke" : "script_unrevoke",
+    target: id,
+    payload: { status, changed },
+  }, caller);
+  return { changed };
+}

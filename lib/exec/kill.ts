@@ -1,0 +1,61 @@
+/**
+ * Kill (protocol.md §4.5): an empty message on `kill.<exec_id>` latches the kill on every
+ * agent running that exec. Upstream once published `kill.<job_id>`, which no agent hears
+ * (lesson #8): here a job kill enumerates its pending/running executions.
+ */
+import type { Deps } from "../deps.ts";
+import type { Caller } from "../auth.ts";
+import { ApiError, badRequest, notFound } from "../errors.ts";
+import { recordAudit } from "../audit.ts";
+import { firstRow, rowsOf } from "../../db/client.ts";
+import { isSubjectToken, subjects } from "../../wire/names.ts";
+import { checkJobId } from "../catalog/jobs.ts";
+
+async function publishKills(deps: Deps, execIds: readonly string[]) {
+  const nc = deps.nats.nc;
+  try {
+    for (const id of execIds) nc.publish(subjects.kill(id), new Uint8Array(0));
+    await nc.flush();
+  } catch (e) {
+    throw new ApiError(500, `publish kill: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** In-flight exec ids of a job (only ids usable as a subject token). */
+export async function inflightExecs(deps: Deps, jobId: string): Promise<string[]> {
+  const rs = await deps.db.execute({
+    sql: `SELECT exec_id FROM executions WHERE job_id = ? AND status IN ('pending', 'running')
+          ORDER BY initiated_at`,
+    args: [jobId],
+  });
+  return rowsOf<{ exec_id: string }>(rs).map((r) => r.exec_id).filter(isSubjectToken);
+}
+
+export async function killJob(deps: Deps, jobId: string, caller?: Caller | null) {
+  checkJobId(jobId);
+  const execIds = await inflightExecs(deps, jobId);
+  await publishKills(deps, execIds);
+  await recordAudit(deps.nats, {
+    action: "job_kill",
+    target: jobId,
+    payload: { exec_ids: execIds },
+  }, caller);
+  return { exec_ids: execIds };
+}
+
+export async function killExecution(deps: Deps, execId: string, caller?: Caller | null) {
+  if (!isSubjectToken(execId)) throw badRequest(`invalid exec id '${execId}'`);
+  const row = firstRow<{ job_id: string; status: string }>(
+    await deps.db.execute({
+      sql: "SELECT job_id, status FROM executions WHERE exec_id = ?",
+      args: [execId],
+    }),
+  );
+  if (!row) throw notFound(`execution '${execId}' not found`);
+  await publishKills(deps, [execId]);
+  await recordAudit(deps.nats, {
+    action: "execution_kill",
+    target: execId,
+    payload: { exec_id: execId, job_id: row.job_id, status: row.status },
+  }, caller);
+}
