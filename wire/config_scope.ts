@@ -87,7 +87,8 @@ export function resolveEffectiveConfig(
   };
   apply(global);
   const warnings: string[] = [];
-  const sorted = [...groups].sort((a, b) => a.name.localeCompare(b.name));
+  // Byte order, as upstream's Rust `sort()` (and `normalizeGroups`): "B" sorts before "a".
+  const sorted = [...groups].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const seen = new Map<string, { group: string; value: unknown }>();
   for (const g of sorted) {
     for (const [k, v] of Object.entries(g.scope)) {
