@@ -1,7 +1,186 @@
-/** The background cleanup sweep (expiry, reaper, retention). */
+/**
+ * The background cleanup sweep (backend.md §9), every `cleanupIntervalSecs` with the
+ * first sweep shortly after start. Each part logs and continues on error:
+ *  - expire stale pending executions (`initiated_at < now − pendingExpirySecs`, strict);
+ *  - reap in-flight results whose deadline passed (`expires_at`, else
+ *    `started_at + reapAfterSecs`): exit −1, `reaped = 1`, a note appended to stderr,
+ *    and the parent execution counts one failure — in the same transaction;
+ *  - retention: delete old rows in bounded batches (0 days = keep forever).
+ * Every cutoff is bound as canonical DB text (never computed inside SQL, #390).
+ */
 import type { Deps } from "../lib/deps.ts";
+import type { InStatement } from "../db/client.ts";
 import { type Component, component } from "../lib/component.ts";
+import { dbTs } from "../wire/time.ts";
+import { chunks } from "./batch.ts";
+import { publishChanges } from "./jetstream_projector.ts";
 
-export function startCleanup(_deps: Deps): Component {
-  return component("cleanup", () => {});
+const DAY_MS = 86_400_000;
+export const RETENTION_BATCH = 10_000;
+export const RETENTION_MAX_BATCHES = 10;
+export const REAP_BATCH = 1_000;
+/** inventory_history has no config knob upstream: 90 days. */
+export const INVENTORY_HISTORY_DAYS = 90;
+
+export function reapNote(reapAfterSecs: number, hadDeadline: boolean): string {
+  return hadDeadline
+    ? "[backend: reaped — no ExecResult before the run's deadline]"
+    : `[backend: reaped — no ExecResult within ${Math.round(reapAfterSecs / 3600)}h]`;
+}
+
+/** Pure: the new stderr with the note on its own line. */
+export function appendNote(stderr: string, note: string): string {
+  return stderr === "" ? note : `${stderr}${stderr.endsWith("\n") ? "" : "\n"}${note}`;
+}
+
+export interface SweepReport {
+  expired: number;
+  reaped: number;
+  deleted: Record<string, number>;
+}
+
+type Ctx = Pick<Deps, "db" | "config" | "log"> & Partial<Pick<Deps, "nats">>;
+
+export async function expirePending(deps: Ctx, nowMs: number): Promise<number> {
+  const cutoff = dbTs(nowMs - deps.config.pendingExpirySecs * 1000);
+  const rs = await deps.db.execute({
+    sql: "UPDATE executions SET status = 'expired' WHERE status = 'pending' AND initiated_at < ?",
+    args: [cutoff],
+  });
+  return rs.rowsAffected;
+}
+
+export async function reapInFlight(deps: Ctx, nowMs: number): Promise<string[]> {
+  const now = dbTs(nowMs);
+  const fallbackCutoff = dbTs(nowMs - deps.config.reapAfterSecs * 1000);
+  const reaped: string[] = [];
+  for (let round = 0; round < 100; round++) {
+    const tx = await deps.db.transaction("write");
+    try {
+      const rs = await tx.execute({
+        sql: `SELECT result_id, exec_id, stderr, expires_at FROM execution_results
+              WHERE finished_at IS NULL AND reaped = 0
+                AND ((expires_at IS NOT NULL AND expires_at < ?)
+                  OR (expires_at IS NULL AND started_at < ?))
+              LIMIT ?`,
+        args: [now, fallbackCutoff, REAP_BATCH],
+      });
+      if (rs.rows.length === 0) {
+        await tx.commit();
+        break;
+      }
+      const perExec = new Map<string, number>();
+      const stmts: InStatement[] = rs.rows.map((r) => {
+        const execId = r.exec_id as string | null;
+        if (execId) perExec.set(execId, (perExec.get(execId) ?? 0) + 1);
+        const note = reapNote(deps.config.reapAfterSecs, r.expires_at != null);
+        return {
+          sql: `UPDATE execution_results SET finished_at = ?, exit_code = -1, reaped = 1, stderr = ?
+                WHERE result_id = ? AND finished_at IS NULL`,
+          args: [now, appendNote(String(r.stderr ?? ""), note), r.result_id as string],
+        };
+      });
+      for (const [execId, n] of perExec) {
+        stmts.push({
+          sql: `UPDATE executions SET failure_count = failure_count + ?,
+                  status = CASE WHEN success_count + failure_count + ? >= target_count
+                                THEN 'completed' ELSE 'running' END
+                WHERE exec_id = ?`,
+          args: [n, n, execId],
+        });
+      }
+      await tx.batch(stmts);
+      await tx.commit();
+      reaped.push(...rs.rows.map((r) => String(r.result_id)));
+      if (rs.rows.length < REAP_BATCH) break;
+    } catch (e) {
+      await tx.rollback().catch(() => {});
+      throw e;
+    } finally {
+      tx.close();
+    }
+  }
+  return reaped;
+}
+
+/** (table, time column, retention days) for the retention part of the sweep. */
+export function retentionTargets(config: Deps["config"]) {
+  const d = config.retentionDays;
+  return [
+    { table: "execution_results", column: "recorded_at", days: d.results },
+    { table: "executions", column: "initiated_at", days: d.executions },
+    { table: "audit_log", column: "occurred_at", days: d.audit },
+    { table: "obs_events", column: "at", days: d.obs },
+    { table: "host_perf_samples", column: "at", days: d.hostPerf },
+    { table: "process_perf_samples", column: "at", days: d.processPerf },
+    { table: "inventory_history", column: "observed_at", days: INVENTORY_HISTORY_DAYS },
+  ];
+}
+
+export async function applyRetention(deps: Ctx, nowMs: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of retentionTargets(deps.config)) {
+    if (!(t.days > 0)) continue;
+    const cutoff = dbTs(nowMs - t.days * DAY_MS);
+    let total = 0;
+    for (let i = 0; i < RETENTION_MAX_BATCHES; i++) {
+      const rs = await deps.db.execute({
+        sql: `DELETE FROM ${t.table} WHERE rowid IN
+                (SELECT rowid FROM ${t.table} WHERE ${t.column} < ? LIMIT ?)`,
+        args: [cutoff, RETENTION_BATCH],
+      });
+      total += rs.rowsAffected;
+      if (rs.rowsAffected < RETENTION_BATCH) break;
+    }
+    if (total) out[t.table] = total;
+  }
+  return out;
+}
+
+export async function sweep(deps: Ctx, nowMs = Date.now()): Promise<SweepReport> {
+  const report: SweepReport = { expired: 0, reaped: 0, deleted: {} };
+  const log = deps.log.child({ component: "cleanup" });
+  try {
+    report.expired = await expirePending(deps, nowMs);
+  } catch (e) {
+    log.error("expire pending failed", { err: e });
+  }
+  try {
+    const ids = await reapInFlight(deps, nowMs);
+    report.reaped = ids.length;
+    if (ids.length && deps.nats) {
+      publishChanges(deps as Deps, [
+        ...chunks(ids, 100).map((part) => ({ kind: "result" as const, result_ids: part })),
+      ]);
+    }
+  } catch (e) {
+    log.error("reaper failed", { err: e });
+  }
+  try {
+    report.deleted = await applyRetention(deps, nowMs);
+  } catch (e) {
+    log.error("retention failed", { err: e });
+  }
+  if (report.expired || report.reaped || Object.keys(report.deleted).length) {
+    log.info("cleanup sweep", { ...report });
+  }
+  return report;
+}
+
+export function startCleanup(deps: Deps, opts: { firstDelayMs?: number } = {}): Component {
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    if (stopped) return;
+    running = sweep(deps).finally(() => {
+      if (!stopped) timer = setTimeout(tick, deps.config.cleanupIntervalSecs * 1000);
+    });
+  };
+  timer = setTimeout(tick, opts.firstDelayMs ?? 2_000);
+  return component("cleanup", async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    await running.catch(() => {});
+  });
 }

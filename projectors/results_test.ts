@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { type ExistingRow, legacyResultId, planResults, type ResultRowIn } from "./results.ts";
+import { newestPerPc } from "./heartbeat.ts";
+import { expiresAt } from "./events.ts";
+import { manifestFacts } from "./manifest_cache.ts";
+import { nanosToDb } from "./jetstream_projector.ts";
+import type { Heartbeat } from "../wire/messages.ts";
+
+Deno.test("legacyResultId is UUIDv5(OID, kanade-issue-19/legacy-result-id:<req>:<pc>)", async (t) => {
+  // Expected values computed independently with Python's uuid.uuid5(NAMESPACE_OID, ...).
+  for (
+    const [req, pc, want] of [
+      ["req-1", "PC1", "0754bc0c-baf4-5163-932b-d94f61a5dd6f"],
+      ["5f0c8a4e", "PC1234", "b24fc756-9f34-5fdf-a472-67b2dc621e9c"],
+    ]
+  ) {
+    await t.step(`${req}/${pc}`, () => assert.equal(legacyResultId(req, pc), want));
+  }
+});
+
+const row = (id: string, exit: number, exec: string | null = "E"): ResultRowIn => ({
+  result_id: id,
+  request_id: "r",
+  exec_id: exec,
+  pc_id: "PC",
+  exit_code: exit,
+  stdout: "",
+  stderr: "",
+  started_at: "s",
+  finished_at: "f",
+  recorded_at: "t",
+  job_id: null,
+});
+
+Deno.test("planResults decides per result_id", async (t) => {
+  const cases: {
+    name: string;
+    rows: ResultRowIn[];
+    existing: [string, ExistingRow][];
+    write: string[];
+    counters: Record<string, { success: number; failure: number }>;
+  }[] = [
+    {
+      name: "new rows count",
+      rows: [row("a", 0), row("b", 2)],
+      existing: [],
+      write: ["a", "b"],
+      counters: { E: { success: 1, failure: 1 } },
+    },
+    {
+      name: "in-flight row finishes and counts",
+      rows: [row("a", 0)],
+      existing: [["a", { finished_at: null, reaped: 0, exec_id: "E" }]],
+      write: ["a"],
+      counters: { E: { success: 1, failure: 0 } },
+    },
+    {
+      name: "finished row is a no-op",
+      rows: [row("a", 0)],
+      existing: [["a", { finished_at: "x", reaped: 0, exec_id: "E" }]],
+      write: [],
+      counters: {},
+    },
+    {
+      name: "reaped row is finished without counting",
+      rows: [row("a", 0)],
+      existing: [["a", { finished_at: "x", reaped: 1, exec_id: "E" }]],
+      write: ["a"],
+      counters: {},
+    },
+    {
+      name: "duplicate in one batch counts once",
+      rows: [row("a", 0), row("a", 1)],
+      existing: [],
+      write: ["a"],
+      counters: { E: { success: 1, failure: 0 } },
+    },
+    {
+      name: "exec id from the in-flight row",
+      rows: [row("a", 1, null)],
+      existing: [["a", { finished_at: null, reaped: 0, exec_id: "X" }]],
+      write: ["a"],
+      counters: { X: { success: 0, failure: 1 } },
+    },
+    {
+      name: "no exec id, no counters",
+      rows: [row("a", 1, null)],
+      existing: [],
+      write: ["a"],
+      counters: {},
+    },
+  ];
+  for (const c of cases) {
+    await t.step(c.name, () => {
+      const p = planResults(c.rows, new Map(c.existing));
+      assert.deepEqual(p.write.map((r) => r.result_id), c.write);
+      assert.deepEqual(Object.fromEntries(p.counters), c.counters);
+    });
+  }
+});
+
+Deno.test("newestPerPc keeps the newest heartbeat per PC", () => {
+  const hb = (pc: string, at: string, v: string) =>
+    ({ pc_id: pc, at, agent_version: v }) as Heartbeat;
+  const out = newestPerPc([
+    hb("A", "2026-01-01T00:00:02Z", "2"),
+    hb("A", "2026-01-01T00:00:01Z", "1"),
+    hb("B", "2026-01-01T00:00:01Z", "b"),
+    hb("A", "2026-01-01T00:00:02Z", "2b"),
+  ]);
+  assert.deepEqual(out.map((h) => [h.pc_id, h.agent_version]), [["A", "2b"], ["B", "b"]]);
+});
+
+Deno.test("expiresAt, manifestFacts, nanosToDb", async (t) => {
+  await t.step("expiresAt adds timeout + slack", () => {
+    assert.equal(expiresAt("2026-01-01T00:00:00.000000000Z", 60), "2026-01-01T00:11:00.000000000Z");
+    assert.equal(expiresAt("2026-01-01T00:00:00.000000000Z", null), null);
+  });
+  await t.step("manifestFacts is tolerant", () => {
+    assert.equal(manifestFacts("k", "nope"), null);
+    assert.deepEqual(manifestFacts("k", { id: "j", execute: { timeout: "5m" }, extra: 1 }), {
+      id: "j",
+      inventory: null,
+      timeoutSecs: 300,
+    });
+    assert.deepEqual(
+      manifestFacts("k", {
+        inventory: { display: [{ field: "a", label: "A" }] },
+        execute: { timeout: "bogus" },
+      }),
+      {
+        id: "k",
+        inventory: { display: [{ field: "a", label: "A" }], summary: null },
+        timeoutSecs: null,
+      },
+    );
+  });
+  await t.step("nanosToDb keeps every nanosecond", () => {
+    assert.equal(nanosToDb(1781913605123456789n), "2026-06-20T00:00:05.123456789Z");
+  });
+});
