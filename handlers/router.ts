@@ -68,6 +68,13 @@ export function errorResponse(status: number, message: string, headers?: Record<
   });
 }
 
+/** Driver, SQL and stack text that must never reach a client, even inside an ApiError. */
+const INTERNALS_RE = /SQLITE_|LibsqlError|\bSELECT\b.+\bFROM\b|\bINSERT INTO\b|\n\s+at |file:\/\//i;
+
+export function safeMessage(status: number, message: string): string {
+  return status >= 500 && INTERNALS_RE.test(message) ? "internal error" : message;
+}
+
 function isApiPath(path: string) {
   return path === "/api" || path.startsWith("/api/") || path === "/health";
 }
@@ -104,7 +111,7 @@ export function buildApp(deps: Deps, routes: RouteDef[], opts: BuildOptions = {}
       const headers = { ...err.headers };
       if (err.status === 503 && !headers["retry-after"]) headers["retry-after"] = "1";
       if (err.status >= 500) deps.log.warn("request failed", { path: c.req.path, err });
-      return errorResponse(err.status, err.message, headers);
+      return errorResponse(err.status, safeMessage(err.status, err.message), headers);
     }
     if (err instanceof HTTPException) {
       // Hono's own (body limit, malformed input): keep its status, never its internals.

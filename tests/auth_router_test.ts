@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { startTestBackend } from "./helpers/backend.ts";
 import { buildApp, pathFits } from "../handlers/router.ts";
 import { defineRoute, readJson } from "../handlers/route.ts";
-import { badRequest } from "../lib/errors.ts";
+import { ApiError, badRequest } from "../lib/errors.ts";
 import { z } from "zod";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -78,6 +78,14 @@ Deno.test({
           throw new Error(
             'SQLITE_ERROR: near "SELECT * FROM secrets": syntax error\n    at foo.ts:1:1',
           );
+        },
+      }),
+      defineRoute({
+        method: "GET",
+        path: "/api/t/leaky",
+        role: "viewer",
+        handler: () => {
+          throw new ApiError(500, "insert failed: SQLITE_CONSTRAINT: INSERT INTO agents ...");
         },
       }),
       defineRoute({
@@ -166,6 +174,9 @@ Deno.test({
         assert.equal(crash.status, 500);
         const text = await crash.text();
         assert.deepEqual(JSON.parse(text), { error: "internal error", status: 500 });
+        const leaky = await req("/api/t/leaky");
+        assert.equal(leaky.status, 500);
+        assert.equal(await errorOf(leaky), "internal error");
         const busy = await req("/api/t/busy");
         assert.equal(busy.status, 503);
         assert.equal(await errorOf(busy), "database busy, retry shortly");
