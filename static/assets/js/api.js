@@ -1,0 +1,307 @@
+/**
+ * The one API client of the dashboard. It is the only module that builds URLs: every
+ * page calls a named function here. Conventions (clients.md §2.2): bearer token from
+ * localStorage `kanade_token`, `X-Kanade-Source: spa`, JSON bodies typed as JSON, YAML
+ * editor saves typed `application/yaml`, error bodies `{"error","status"}` parsed into
+ * an `ApiError`, and a 401 anywhere clears the token and sends the user to /login.
+ */
+import { messageData, SseParser } from "./sse.js";
+
+export const TOKEN_KEY = "kanade_token";
+
+export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} message
+   * @param {unknown} body
+   */
+  constructor(status, message, body) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.body = body;
+  }
+}
+
+// ---- token -------------------------------------------------------------------------
+
+export function getToken() {
+  try {
+    return globalThis.localStorage?.getItem(TOKEN_KEY) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** @param {string} token */
+export function setToken(token) {
+  globalThis.localStorage?.setItem(TOKEN_KEY, token.trim());
+}
+
+export function clearToken() {
+  globalThis.localStorage?.removeItem(TOKEN_KEY);
+}
+
+/** @type {(err: ApiError) => void} */
+let unauthorizedHandler = () => {};
+/** The app installs the "go to /login" reaction; the client only reports. */
+export function onUnauthorized(fn) {
+  unauthorizedHandler = fn;
+}
+
+// ---- URL building (pure, unit-tested) ------------------------------------------------
+
+/**
+ * Template tag that percent-encodes every interpolated path segment.
+ * @param {TemplateStringsArray} strings
+ * @param {...(string|number)} values
+ */
+export function path(strings, ...values) {
+  let out = strings[0];
+  values.forEach((v, i) => {
+    out += encodeURIComponent(String(v)) + strings[i + 1];
+  });
+  return out;
+}
+
+/**
+ * `path` plus a query string; null, undefined, "" and false are left out.
+ * @param {string} p
+ * @param {Record<string, unknown>} [query]
+ */
+export function buildUrl(p, query) {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (v === undefined || v === null || v === "" || v === false) continue;
+    qs.append(k, String(v));
+  }
+  const s = qs.toString();
+  return s ? `${p}?${s}` : p;
+}
+
+/** Escape a literal for the regex filters of /api/results (exact match of one PC etc.). */
+export function exactRegex(s) {
+  return `^${String(s).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`;
+}
+
+/**
+ * Message of an error body: `{"error"}` JSON, else the text, else the status text.
+ * @param {number} status
+ * @param {string} statusText
+ * @param {string} text
+ */
+export function errorMessage(status, statusText, text) {
+  if (text) {
+    try {
+      const j = JSON.parse(text);
+      if (j && typeof j.error === "string") return j.error;
+    } catch { /* plain text */ }
+    if (!/^\s*</.test(text)) return text.trim().slice(0, 500);
+  }
+  return `${status} ${statusText || "request failed"}`.trim();
+}
+
+// ---- transport ---------------------------------------------------------------------
+
+/**
+ * @typedef {object} CallOptions
+ * @property {Record<string, unknown>} [query]
+ * @property {unknown} [json] JSON body
+ * @property {string} [yaml] YAML body (editor saves)
+ * @property {"json"|"text"} [as] response decoding (default json)
+ * @property {number[]} [acceptStatus] non-2xx statuses whose body is still data (e.g. 503 health)
+ * @property {boolean} [noAuthRedirect] report 401 to the caller only (login check)
+ * @property {AbortSignal} [signal]
+ */
+
+function headersFor(extra) {
+  const h = new Headers(extra);
+  const token = getToken();
+  if (token) h.set("Authorization", `Bearer ${token}`);
+  h.set("X-Kanade-Source", "spa");
+  return h;
+}
+
+/**
+ * @param {string} method
+ * @param {string} p
+ * @param {CallOptions} [opts]
+ * @returns {Promise<{status: number, headers: Headers, data: any}>}
+ */
+async function call(method, p, opts = {}) {
+  const headers = headersFor();
+  /** @type {BodyInit | undefined} */
+  let body;
+  if (opts.json !== undefined) {
+    headers.set("Content-Type", "application/json");
+    body = JSON.stringify(opts.json);
+  } else if (opts.yaml !== undefined) {
+    headers.set("Content-Type", "application/yaml");
+    body = opts.yaml;
+  }
+  const res = await fetch(buildUrl(p, opts.query), {
+    method,
+    headers,
+    body,
+    signal: opts.signal,
+  });
+  const text = await res.text();
+  const ok = res.ok || (opts.acceptStatus ?? []).includes(res.status);
+  if (!ok) {
+    let parsed = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch { /* text body */ }
+    const err = new ApiError(res.status, errorMessage(res.status, res.statusText, text), parsed);
+    if (res.status === 401 && !opts.noAuthRedirect) {
+      clearToken();
+      unauthorizedHandler(err);
+    }
+    throw err;
+  }
+  let data;
+  if ((opts.as ?? "json") === "text") data = text;
+  else if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw new ApiError(res.status, `unexpected non-JSON response from ${p}`, text);
+    }
+  }
+  return { status: res.status, headers: res.headers, data };
+}
+
+const get = (p, opts) => call("GET", p, opts).then((r) => r.data);
+const post = (p, opts) => call("POST", p, opts).then((r) => r.data);
+const put = (p, opts) => call("PUT", p, opts).then((r) => r.data);
+const del = (p, opts) => call("DELETE", p, opts).then((r) => r.data);
+
+/** @param {Headers} h @param {string} name */
+function countHeader(h, name) {
+  const v = h.get(name);
+  return v === null || v === "" || Number.isNaN(Number(v)) ? null : Number(v);
+}
+
+// ---- endpoints -----------------------------------------------------------------------
+
+/** Checks a token without the global 401 reaction (the login page reports it). */
+export async function checkToken(signal) {
+  await call("GET", "/api/jetstream/status", { noAuthRedirect: true, signal });
+}
+
+export const version = (signal) => get("/api/version", { signal });
+
+/** `/api/health/fleet`: the 503 (degraded) answer carries the same JSON, so it is data. */
+export async function fleetHealth(signal) {
+  const r = await call("GET", "/api/health/fleet", { acceptStatus: [503], signal });
+  if (!r.data || typeof r.data !== "object") {
+    throw new ApiError(r.status, "health endpoint answered without a JSON body", r.data);
+  }
+  return { ...r.data, http_status: r.status };
+}
+
+export const jetstreamStatus = (signal) => get("/api/jetstream/status", { signal });
+
+// agents
+/**
+ * @param {{q?: string, status?: string, version?: string, limit?: number, offset?: number}} q
+ */
+export async function agents(q = {}, signal) {
+  const r = await call("GET", "/api/agents", { query: q, signal });
+  const rows = Array.isArray(r.data) ? r.data : [];
+  return {
+    rows,
+    total: countHeader(r.headers, "X-Total-Count") ?? rows.length,
+    online: countHeader(r.headers, "X-Online-Count"),
+    offline: countHeader(r.headers, "X-Offline-Count"),
+  };
+}
+export const agent = (pc, signal) => get(path`/api/agents/${pc}`, { signal });
+export const agentVersions = (signal) => get("/api/agents/versions", { signal });
+export const agentGroups = (pc, signal) => get(path`/api/agents/${pc}/groups`, { signal });
+export const setAgentGroups = (pc, groups) =>
+  put(path`/api/agents/${pc}/groups`, { json: { groups } });
+export const pingAgent = (pc, waitSecs = 30) =>
+  post(path`/api/agents/${pc}/ping`, { query: { wait_secs: waitSecs } });
+export const agentLogs = (pc, tail = 200) =>
+  get(path`/api/agents/${pc}/logs`, { query: { tail }, as: "text" });
+export const effectiveConfig = (pc, signal) =>
+  get(path`/api/agents/${pc}/effective_config`, { signal });
+export const inventory = (pc, signal) => get(path`/api/inventory/${pc}`, { signal });
+export const groups = (signal) => get("/api/groups", { signal });
+
+// jobs
+export const jobs = (signal) => get("/api/jobs", { signal });
+export const jobYaml = (id, signal) => get(path`/api/jobs/${id}/yaml`, { as: "text", signal });
+export const saveJobYaml = (yaml) => post("/api/jobs", { yaml });
+export const deleteJob = (id) => del(path`/api/jobs/${id}`);
+export const killJob = (id) => post(path`/api/jobs/${id}/kill`);
+export const scriptStatus = (signal) => get("/api/scripts/status", { signal });
+export const revokeScript = (id) => post(path`/api/scripts/${id}/revoke`);
+export const unrevokeScript = (id) => post(path`/api/scripts/${id}/unrevoke`);
+
+// exec + executions
+/** @param {string} jobId @param {object} plan FanoutPlan */
+export const exec = (jobId, plan) => post(path`/api/exec/${jobId}`, { json: plan });
+export const executions = (q = {}, signal) => get("/api/executions", { query: q, signal });
+export const execution = (id, signal) => get(path`/api/executions/${id}`, { signal });
+export const killExecution = (id) => post(path`/api/executions/${id}/kill`);
+
+// results
+export const results = (q = {}, signal) => get("/api/results", { query: q, signal });
+export const result = (id, signal) => get(path`/api/results/${id}`, { signal });
+export const resultTail = (id, signal) => get(path`/api/results/${id}/tail`, { signal });
+
+// schedules
+export const schedules = (signal) => get("/api/schedules", { signal });
+export const upcomingSchedules = (limit = 6, signal) =>
+  get("/api/schedules/upcoming", { query: { limit }, signal });
+export const scheduleYaml = (id, signal) =>
+  get(path`/api/schedules/${id}/yaml`, { as: "text", signal });
+export const saveScheduleYaml = (yaml) => post("/api/schedules", { yaml });
+export const deleteSchedule = (id) => del(path`/api/schedules/${id}`);
+export const enableSchedule = (id) => post(path`/api/schedules/${id}/enable`);
+export const disableSchedule = (id, cascade = false) =>
+  post(path`/api/schedules/${id}/disable`, { query: { cascade: cascade ? "true" : "false" } });
+
+// audit
+export const audit = (q = {}, signal) => get("/api/audit", { query: q, signal });
+
+// ---- live stream -------------------------------------------------------------------
+
+/**
+ * Opens `GET /api/events/stream` with fetch() (headers!) and calls `onMessage` for each
+ * SSE message. Resolves when the stream ends; rejects on a non-2xx answer or a network
+ * error. A 401 takes the same route as every other call.
+ * @param {(msg: {event: string, data: unknown, id: string|null}) => void} onMessage
+ * @param {{signal?: AbortSignal, lastEventId?: string|null, onOpen?: () => void}} [opts]
+ */
+export async function streamEvents(onMessage, opts = {}) {
+  const headers = headersFor({ Accept: "text/event-stream" });
+  if (opts.lastEventId) headers.set("Last-Event-ID", opts.lastEventId);
+  const res = await fetch("/api/events/stream", { headers, signal: opts.signal });
+  if (!res.ok || !res.body) {
+    const text = await res.text().catch(() => "");
+    const err = new ApiError(res.status, errorMessage(res.status, res.statusText, text), text);
+    if (res.status === 401) {
+      clearToken();
+      unauthorizedHandler(err);
+    }
+    throw err;
+  }
+  opts.onOpen?.();
+  const parser = new SseParser();
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      for (const msg of parser.push(value)) {
+        onMessage({ event: msg.event, data: messageData(msg), id: msg.id });
+      }
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return parser.lastId;
+}

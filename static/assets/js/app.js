@@ -1,0 +1,186 @@
+/**
+ * The shell: navigation, client-side routing (History API), auth gate, theme toggle,
+ * live-state indicator. Pages are ES modules under `pages/` exporting
+ * `title` and `render(ctx)`; the router aborts the previous page's work on navigation.
+ */
+import * as api from "./api.js";
+import { live } from "./live.js";
+import { matchRoute, navFor, ROUTES } from "./routes.js";
+import { h, mount } from "./dom.js";
+import { errorBox, loading, toast } from "./ui.js";
+
+const main = /** @type {HTMLElement} */ (document.getElementById("main"));
+const navList = /** @type {HTMLElement} */ (document.getElementById("nav-list"));
+const announcer = /** @type {HTMLElement} */ (document.getElementById("announcer"));
+
+/** @type {AbortController | null} */
+let current = null;
+let firstRender = true;
+
+// ---- navigation -----------------------------------------------------------------------
+
+export function navigate(to, opts = {}) {
+  if (opts.replace) history.replaceState(null, "", to);
+  else history.pushState(null, "", to);
+  void render();
+}
+
+function buildNav() {
+  mount(
+    navList,
+    ROUTES.filter((r) => r.nav).map((r) =>
+      h("li", null, h("a", { href: r.pattern, "data-nav": r.pattern }, r.nav))
+    ),
+  );
+}
+
+function markNav(pathname) {
+  const cur = navFor(pathname);
+  for (const a of navList.querySelectorAll("a")) {
+    if (a.getAttribute("data-nav") === cur) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+}
+
+async function render() {
+  current?.abort();
+  const ctl = new AbortController();
+  current = ctl;
+  const { pathname, search } = location;
+  const route = matchRoute(pathname);
+  const authed = Boolean(api.getToken());
+  document.body.classList.toggle("signed-out", !authed);
+  /** @type {HTMLElement} */ (document.getElementById("signout")).hidden = !authed;
+  if (!route.public && !authed) {
+    const next = pathname === "/" || pathname === "/login" ? "" : pathname + search;
+    history.replaceState(null, "", next ? `/login?next=${encodeURIComponent(next)}` : "/login");
+    return render();
+  }
+  if (pathname === "/") {
+    history.replaceState(null, "", "/dashboard");
+  }
+  if (authed) live.ensure();
+  markNav(pathname);
+  closeMobileNav();
+  mount(main, loading("Loading page"));
+  try {
+    const mod = await import(`./pages/${route.page}.js`);
+    if (ctl.signal.aborted) return;
+    mount(main);
+    const title = typeof mod.title === "function" ? mod.title(route.params) : mod.title;
+    document.title = `${title} · kanade`;
+    await mod.render({
+      main,
+      params: route.params,
+      query: new URLSearchParams(search),
+      navigate,
+      signal: ctl.signal,
+    });
+    if (ctl.signal.aborted) return;
+    announcer.textContent = `${title} page`;
+    if (!firstRender) {
+      const h1 = /** @type {HTMLElement|null} */ (main.querySelector("h1"));
+      (h1 ?? main).focus({ preventScroll: false });
+    }
+  } catch (e) {
+    if (ctl.signal.aborted) return;
+    mount(main, h("h1", { tabindex: "-1" }, "Something went wrong"), errorBox(e));
+  } finally {
+    firstRender = false;
+  }
+}
+
+// Same-origin links route client-side (modifier clicks and new tabs keep the default).
+document.addEventListener("click", (ev) => {
+  if (ev.defaultPrevented || ev.button !== 0) return;
+  if (ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+  const a = /** @type {HTMLElement} */ (ev.target).closest?.("a[href]");
+  if (!(a instanceof HTMLAnchorElement) || a.target || a.hasAttribute("download")) return;
+  const url = new URL(a.href);
+  if (url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
+  if (url.hash && url.pathname === location.pathname) return; // skip-link etc.
+  ev.preventDefault();
+  navigate(url.pathname + url.search);
+});
+addEventListener("popstate", () => void render());
+
+// ---- auth -----------------------------------------------------------------------------
+
+api.onUnauthorized(() => {
+  live.stop();
+  if (location.pathname === "/login") return;
+  toast("Your token was rejected (401). Please sign in again.", "fail");
+  const next = location.pathname + location.search;
+  navigate(`/login?next=${encodeURIComponent(next)}`, { replace: true });
+});
+
+document.getElementById("signout")?.addEventListener("click", () => {
+  api.clearToken();
+  live.stop();
+  navigate("/login");
+});
+
+// ---- theme ----------------------------------------------------------------------------
+
+const THEME_KEY = "kanade_theme";
+const themeBtn = /** @type {HTMLButtonElement} */ (document.getElementById("theme-toggle"));
+function applyTheme(t) {
+  if (t === "light" || t === "dark") document.documentElement.dataset.theme = t;
+  else delete document.documentElement.dataset.theme;
+  themeBtn.textContent = `Theme: ${t}`;
+  themeBtn.setAttribute("aria-label", `Colour theme: ${t}. Activate to change.`);
+}
+themeBtn.addEventListener("click", () => {
+  const order = ["system", "light", "dark"];
+  const cur = localStorage.getItem(THEME_KEY) ?? "system";
+  const next = order[(order.indexOf(cur) + 1) % order.length];
+  if (next === "system") localStorage.removeItem(THEME_KEY);
+  else localStorage.setItem(THEME_KEY, next);
+  applyTheme(next);
+});
+applyTheme(localStorage.getItem(THEME_KEY) ?? "system");
+
+// ---- mobile nav -------------------------------------------------------------------------
+
+const navToggle = /** @type {HTMLButtonElement} */ (document.getElementById("nav-toggle"));
+function closeMobileNav() {
+  navToggle.setAttribute("aria-expanded", "false");
+  document.body.classList.remove("nav-open");
+}
+navToggle.addEventListener("click", () => {
+  const open = navToggle.getAttribute("aria-expanded") !== "true";
+  navToggle.setAttribute("aria-expanded", String(open));
+  document.body.classList.toggle("nav-open", open);
+  if (open) /** @type {HTMLElement|null} */ (navList.querySelector("a"))?.focus();
+});
+document.addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape" && document.body.classList.contains("nav-open")) {
+    closeMobileNav();
+    navToggle.focus();
+  }
+});
+
+// ---- live indicator ---------------------------------------------------------------------
+
+const liveState = /** @type {HTMLElement} */ (document.getElementById("live-state"));
+const liveLabel = /** @type {HTMLElement} */ (document.getElementById("live-label"));
+live.onState((s) => {
+  liveState.dataset.state = s;
+  liveLabel.textContent =
+    { idle: "offline", connecting: "connecting", live: "live", polling: "polling" }[s] ?? s;
+  liveState.title = s === "live"
+    ? "Live updates via the event stream"
+    : s === "polling"
+    ? "Event stream unavailable: refreshing every 10 s"
+    : "Not connected";
+});
+
+// ---- boot -------------------------------------------------------------------------------
+
+buildNav();
+api.version().then((v) => {
+  /** @type {HTMLElement} */ (document.getElementById("version")).textContent = `kanade backend ${
+    v?.version ?? ""
+  }${v?.implementation ? ` · ${v.implementation}` : ""}`;
+}).catch(() => {});
+void render();

@@ -1,0 +1,161 @@
+/**
+ * Tiny DOM and formatting helpers. Text always goes in through `textContent` (never
+ * innerHTML), so data from the fleet cannot inject markup.
+ */
+
+/**
+ * `h("a", {href: "/x", class: "btn", onclick: fn}, "text", child)`.
+ * Attributes: `class`, `for`, `aria-*`, `data-*`, booleans (true → present), `on*`
+ * functions become listeners; `null`/`undefined`/`false` children are skipped.
+ * @param {string} tag
+ * @param {Record<string, any> | null} [attrs]
+ * @param {...any} children
+ * @returns {HTMLElement}
+ */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on") && typeof v === "function") {
+      el.addEventListener(k.slice(2).toLowerCase(), v);
+    } else if (k === "value" && "value" in el) {
+      /** @type {any} */ (el).value = v;
+    } else if (k === "checked" || k === "selected" || k === "disabled") {
+      /** @type {any} */ (el)[k] = Boolean(v);
+      if (k === "disabled") el.toggleAttribute("disabled", Boolean(v));
+    } else {
+      el.setAttribute(k, v === true ? "" : String(v));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else if (c instanceof Node) el.appendChild(c);
+    else el.appendChild(document.createTextNode(String(c)));
+  }
+}
+
+/** Replace the children of `el`. */
+export function mount(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+// ---- formatting -----------------------------------------------------------------------
+
+/** @param {string|null|undefined} ts */
+export function fmtTime(ts) {
+  if (!ts) return "—";
+  const d = new Date(ts);
+  if (Number.isNaN(d.getTime())) return String(ts);
+  return d.toLocaleString(undefined, {
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
+}
+
+/** "12 s ago", "in 3 min". @param {string|null|undefined} ts @param {number} [now] */
+export function relTime(ts, now = Date.now()) {
+  if (!ts) return "never";
+  const t = new Date(ts).getTime();
+  if (Number.isNaN(t)) return String(ts);
+  const diff = Math.round((t - now) / 1000);
+  const abs = Math.abs(diff);
+  const unit = abs < 60
+    ? [abs, "s"]
+    : abs < 3600
+    ? [Math.round(abs / 60), "min"]
+    : abs < 86400
+    ? [Math.round(abs / 3600), "h"]
+    : [Math.round(abs / 86400), "d"];
+  if (abs < 2) return "just now";
+  return diff < 0 ? `${unit[0]} ${unit[1]} ago` : `in ${unit[0]} ${unit[1]}`;
+}
+
+/** Duration between two instants, "1.2 s", "3 min 4 s". */
+export function fmtDuration(from, to) {
+  if (!from || !to) return "—";
+  const ms = new Date(to).getTime() - new Date(from).getTime();
+  if (Number.isNaN(ms)) return "—";
+  if (ms < 1000) return `${Math.max(0, ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** @param {number|null|undefined} n */
+export function fmtBytes(n) {
+  if (n === null || n === undefined || Number.isNaN(Number(n))) return "—";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = Number(n), i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+/** State of one result row: running | success | failure. */
+export function resultState(r) {
+  if (r.finished_at === null || r.finished_at === undefined) {
+    return r.exit_code === null || r.exit_code === undefined ? "running" : "failure";
+  }
+  return r.exit_code === 0 ? "success" : "failure";
+}
+
+/** Online when the last heartbeat is within the alive window (server default 120 s). */
+export function agentOnline(a, now = Date.now(), windowSecs = 120) {
+  if (typeof a.online === "boolean") return a.online;
+  if (typeof a.status === "string") return a.status === "online";
+  if (!a.last_heartbeat) return false;
+  return now - new Date(a.last_heartbeat).getTime() <= windowSecs * 1000;
+}
+
+/** Comma/space/newline separated list → trimmed, de-duplicated, non-empty. */
+export function splitList(s) {
+  return [...new Set(String(s ?? "").split(/[\s,]+/).map((x) => x.trim()).filter(Boolean))];
+}
+
+/**
+ * humantime-style duration ("90s", "5m", "1h 30m", "2min") → milliseconds, or null.
+ * @param {string} s
+ */
+export function parseDurationMs(s) {
+  const text = String(s ?? "").trim();
+  if (!text) return null;
+  const unit = {
+    ms: 1,
+    s: 1000,
+    sec: 1000,
+    secs: 1000,
+    m: 60_000,
+    min: 60_000,
+    mins: 60_000,
+    h: 3_600_000,
+    hr: 3_600_000,
+    hrs: 3_600_000,
+    d: 86_400_000,
+    days: 86_400_000,
+  };
+  let total = 0;
+  let matched = "";
+  for (const m of text.matchAll(/(\d+)\s*([a-z]+)\s*/gi)) {
+    const f = unit[m[2].toLowerCase()];
+    if (f === undefined) return null;
+    total += Number(m[1]) * f;
+    matched += m[0];
+  }
+  return matched.replace(/\s/g, "") === text.replace(/\s/g, "") && matched ? total : null;
+}

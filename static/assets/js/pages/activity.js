@@ -1,0 +1,102 @@
+/** Activity: running and finished results with the server-side regex filters. */
+import * as api from "../api.js";
+import { h } from "../dom.js";
+import { liveSection, pageHeader } from "../ui.js";
+import { resultsTable } from "../views.js";
+
+export const title = "Activity";
+
+const FIELDS = [
+  ["pc_id", "PC (regex)"],
+  ["job_id", "Job (regex)"],
+  ["exec_id", "Execution (regex)"],
+  ["stdout", "stdout (regex)"],
+  ["stderr", "stderr (regex)"],
+];
+
+export function render({ main, query, signal }) {
+  /** @type {Record<string, string>} */
+  const f = {};
+  for (const [k] of FIELDS) f[k] = query.get(k) ?? "";
+  f.status = query.get("status") ?? "";
+  f.limit = query.get("limit") ?? "50";
+  const listEl = h("div", { id: "results-list" });
+  const formErr = h("div");
+  const inputs = FIELDS.map(([k, label]) =>
+    h(
+      "div",
+      null,
+      h("label", { for: `f-${k}` }, label),
+      h("input", {
+        type: "text",
+        id: `f-${k}`,
+        name: k,
+        value: f[k],
+        autocomplete: "off",
+        spellcheck: "false",
+      }),
+    )
+  );
+  const status = h(
+    "select",
+    { id: "f-status", name: "status" },
+    [["", "Any"], ["running", "Running"], ["success", "Success"], ["failure", "Failure"]].map((
+      [v, l],
+    ) => h("option", { value: v, selected: v === f.status }, l)),
+  );
+  const limit = h(
+    "select",
+    { id: "f-limit", name: "limit" },
+    ["25", "50", "100", "200"].map((v) => h("option", { value: v, selected: v === f.limit }, v)),
+  );
+  const form = h(
+    "form",
+    {
+      class: "card",
+      role: "search",
+      "aria-label": "Filter results",
+      onsubmit: (ev) => {
+        ev.preventDefault();
+        const data = new FormData(/** @type {HTMLFormElement} */ (form));
+        const qs = new URLSearchParams();
+        for (const [k, v] of data.entries()) {
+          f[k] = String(v).trim();
+          if (f[k] && !(k === "limit" && f[k] === "50")) qs.set(k, f[k]);
+        }
+        history.replaceState(null, "", `/activity${qs.size ? "?" + qs : ""}`);
+        void reload();
+      },
+    },
+    h(
+      "div",
+      { class: "form-grid" },
+      inputs,
+      h("div", null, h("label", { for: "f-status" }, "Status"), status),
+      h("div", null, h("label", { for: "f-limit" }, "Rows"), limit),
+    ),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "submit", class: "btn btn-primary", id: "f-apply" }, "Apply filters"),
+      h("a", { class: "btn", href: "/activity" }, "Clear"),
+    ),
+    h(
+      "p",
+      { class: "hint" },
+      "Filters are regular expressions matched by the backend (RE2 syntax: no backtracking blow-ups).",
+    ),
+    formErr,
+  );
+  main.append(
+    pageHeader("Activity", h("a", { class: "btn", href: "/executions" }, "Executions")),
+    form,
+    listEl,
+  );
+  const reload = liveSection(listEl, {
+    signal,
+    topics: ["results"],
+    what: "Loading results",
+    load: (s) => api.results(f, s),
+    render: (rows) => resultsTable(rows ?? [], { caption: "Results, newest first" }),
+  });
+}

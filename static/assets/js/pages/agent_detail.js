@@ -1,0 +1,263 @@
+/** One agent: facts, groups editor, ping, log tail, inventory, recent results. */
+import * as api from "../api.js";
+import { agentOnline, fmtBytes, fmtTime, h, mount, relTime } from "../dom.js";
+import {
+  actionButton,
+  card,
+  errorBox,
+  facts,
+  liveSection,
+  loadInto,
+  pageHeader,
+  stateBadge,
+  toast,
+} from "../ui.js";
+import { resultsTable } from "../views.js";
+
+export const title = (p) => `Agent ${p.pc}`;
+
+function groupsEditor(pc, initial) {
+  let groups = [...initial];
+  let saved = [...initial];
+  const list = h("ul", { class: "chips", "aria-label": "Groups of this agent" });
+  const input = h("input", {
+    type: "text",
+    id: "group-add",
+    name: "group",
+    autocomplete: "off",
+    placeholder: "e.g. canary",
+    pattern: "[A-Za-z0-9_\\-]+",
+    title: "letters, digits, - and _ (a NATS subject token)",
+  });
+  const status = h("div", { role: "status" });
+  const saveBtn = actionButton("Save groups", async () => {
+    const res = await api.setAgentGroups(pc, groups);
+    groups = [...(res?.groups ?? groups)];
+    saved = [...groups];
+    draw();
+    toast(`Groups of ${pc} saved`, "ok");
+  }, { class: "btn btn-primary", id: "groups-save" });
+  const draw = () => {
+    mount(
+      list,
+      groups.length ? null : h("li", { class: "empty" }, "No groups."),
+      groups.map((g) =>
+        h(
+          "li",
+          { class: "chip" },
+          g,
+          h("button", {
+            type: "button",
+            "aria-label": `Remove group ${g}`,
+            onclick: () => {
+              groups = groups.filter((x) => x !== g);
+              draw();
+              input.focus();
+            },
+          }, "×"),
+        )
+      ),
+    );
+    const dirty = JSON.stringify([...groups].sort()) !== JSON.stringify([...saved].sort());
+    status.textContent = dirty ? "Unsaved changes." : "";
+    saveBtn.disabled = !dirty;
+  };
+  const add = () => {
+    const v = /** @type {HTMLInputElement} */ (input).value.trim();
+    if (!v) return;
+    if (!/^[A-Za-z0-9_-]+$/.test(v)) {
+      mount(status, errorBox("A group name may hold letters, digits, - and _ only."));
+      return;
+    }
+    if (!groups.includes(v)) groups.push(v);
+    /** @type {HTMLInputElement} */ (input).value = "";
+    draw();
+  };
+  input.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter") {
+      ev.preventDefault();
+      add();
+    }
+  });
+  draw();
+  return h(
+    "div",
+    null,
+    list,
+    h(
+      "div",
+      { class: "inline-form" },
+      h("div", null, h("label", { for: "group-add" }, "Add group"), input),
+      h("button", { type: "button", class: "btn", onclick: add }, "Add"),
+      saveBtn,
+    ),
+    status,
+  );
+}
+
+function inventoryView(rows) {
+  if (!rows?.length) return h("p", { class: "empty" }, "No inventory collected for this PC.");
+  return rows.map((inv) => {
+    const display = Array.isArray(inv.display) ? inv.display : [];
+    const f = inv.facts ?? {};
+    const pairs = display.length
+      ? display.filter((d) => d.type !== "table").map((
+        d,
+      ) => [d.label ?? d.field, fmtFact(f[d.field], d.type)])
+      : Object.entries(f).filter(([, v]) => typeof v !== "object").map(([k, v]) => [k, String(v)]);
+    return h(
+      "div",
+      null,
+      h(
+        "h3",
+        null,
+        inv.job_id,
+        h("span", { class: "muted" }, ` · collected ${relTime(inv.collected_at)}`),
+      ),
+      pairs.length ? facts(pairs) : null,
+      h(
+        "details",
+        null,
+        h("summary", null, "Raw facts"),
+        h("pre", { class: "output" }, JSON.stringify(f, null, 2)),
+      ),
+    );
+  });
+}
+
+function fmtFact(v, type) {
+  if (v === null || v === undefined) return "—";
+  if (type === "bytes") return fmtBytes(Number(v));
+  if (type === "timestamp") return fmtTime(String(v));
+  return typeof v === "object" ? JSON.stringify(v) : String(v);
+}
+
+export function render({ main, params, signal }) {
+  const pc = params.pc;
+  const infoEl = h("div");
+  const groupsEl = h("div");
+  const pingEl = h("div", { role: "status" });
+  const logsOut = h("pre", {
+    class: "output",
+    id: "agent-logs",
+    tabindex: "0",
+    "aria-label": "Agent log tail",
+  }, "Not loaded.");
+  const invEl = h("div");
+  const resultsEl = h("div");
+  const tail = h("input", { type: "number", id: "log-tail", min: "1", max: "5000", value: "200" });
+
+  main.append(
+    pageHeader(
+      pc,
+      h("a", { class: "btn", href: `/exec?pcs=${encodeURIComponent(pc)}` }, "Run a job here"),
+      h(
+        "a",
+        { class: "btn", href: `/activity?pc_id=${encodeURIComponent(api.exactRegex(pc))}` },
+        "All results",
+      ),
+    ),
+    h(
+      "div",
+      { class: "grid" },
+      card("Agent", infoEl),
+      card("Groups", groupsEl),
+      card(
+        "Ping",
+        h("p", { class: "hint" }, "Asks the agent for a fresh heartbeat (waits up to 30 s)."),
+        actionButton("Ping agent", async () => {
+          mount(pingEl, h("p", { class: "loading" }, "Waiting for a heartbeat…"));
+          try {
+            const r = await api.pingAgent(pc);
+            const hb = r?.heartbeat ?? r;
+            mount(
+              pingEl,
+              h(
+                "p",
+                null,
+                stateBadge("online"),
+                ` answered at ${fmtTime(hb?.at ?? new Date().toISOString())}`,
+              ),
+              h("pre", { class: "output" }, JSON.stringify(hb, null, 2)),
+            );
+          } catch (e) {
+            mount(pingEl, errorBox(e, e?.status === 408 ? "No answer:" : "Ping failed:"));
+          }
+        }, { id: "ping" }),
+        pingEl,
+      ),
+    ),
+    card(
+      "Logs",
+      h(
+        "form",
+        {
+          class: "inline-form",
+          onsubmit: async (ev) => {
+            ev.preventDefault();
+            logsOut.textContent = "Fetching logs from the agent…";
+            try {
+              const text = await api.agentLogs(
+                pc,
+                Number(/** @type {HTMLInputElement} */ (tail).value) || 200,
+              );
+              logsOut.textContent = text || "(empty)";
+            } catch (e) {
+              mount(logsOut);
+              logsOut.append(errorBox(e, "Logs unavailable:"));
+            }
+          },
+        },
+        h("div", null, h("label", { for: "log-tail" }, "Lines"), tail),
+        h("button", { type: "submit", class: "btn", id: "logs-fetch" }, "Fetch logs"),
+      ),
+      h("div", { style: "margin-top:10px" }, logsOut),
+    ),
+    card("Inventory", invEl),
+    card("Recent results", resultsEl),
+  );
+
+  liveSection(infoEl, {
+    signal,
+    topics: ["agents"],
+    minGapMs: 5000,
+    load: (s) => api.agent(pc, s),
+    render: (a) =>
+      facts([
+        ["State", stateBadge(agentOnline(a) ? "online" : "offline")],
+        ["Hostname", a.hostname],
+        ["OS", a.os_family],
+        ["Agent version", a.agent_version],
+        [
+          "Last heartbeat",
+          a.last_heartbeat
+            ? `${relTime(a.last_heartbeat)} (${fmtTime(a.last_heartbeat)})`
+            : "never",
+        ],
+        ["Last logon", a.last_logon_display_name ?? a.last_logon_user],
+        [
+          "Agent CPU",
+          a.agent_cpu_pct === null || a.agent_cpu_pct === undefined
+            ? "—"
+            : `${Number(a.agent_cpu_pct).toFixed(1)} %`,
+        ],
+        ["Agent memory", fmtBytes(a.agent_rss_bytes)],
+        a.quarantined_versions?.length
+          ? ["Quarantined versions", a.quarantined_versions.join(", ")]
+          : null,
+      ]),
+  });
+  void loadInto(
+    groupsEl,
+    () => api.agentGroups(pc, signal),
+    (g) => groupsEditor(pc, g?.groups ?? []),
+  );
+  void loadInto(invEl, () => api.inventory(pc, signal), inventoryView);
+  liveSection(resultsEl, {
+    signal,
+    topics: ["results"],
+    load: (s) => api.results({ pc_id: api.exactRegex(pc), limit: 10 }, s),
+    render: (rows) =>
+      resultsTable(rows ?? [], { caption: `Recent results of ${pc}`, compact: true }),
+  });
+}

@@ -1,0 +1,350 @@
+/**
+ * Exec form: pick a job and a target (all / groups / PCs) and see how many alive PCs it
+ * resolves to; optional rollout waves, jitter and a starting deadline. Submitting opens
+ * the live execution view.
+ */
+import * as api from "../api.js";
+import { h, mount, parseDurationMs, splitList } from "../dom.js";
+import { href } from "../routes.js";
+import { card, errorBox, loading, pageHeader } from "../ui.js";
+
+export const title = "Exec";
+
+const MAX_ONLINE_SCAN = 5000;
+
+/** Online PCs (paged), and group membership when the backend offers `/api/groups`. */
+async function loadFleet(signal) {
+  const online = new Set();
+  let onlineCount = null;
+  for (let offset = 0; offset < MAX_ONLINE_SCAN; offset += 500) {
+    const r = await api.agents({ status: "online", limit: 500, offset }, signal);
+    for (const a of r.rows) online.add(a.pc_id);
+    onlineCount = r.online ?? r.total;
+    if (r.rows.length < 500 || online.size >= r.total) break;
+  }
+  /** @type {Map<string, string[]> | null} */
+  let members = null;
+  try {
+    const g = await api.groups(signal);
+    members = new Map((g?.groups ?? []).map((x) => [x.name, x.members ?? []]));
+  } catch { /* resolution by group is then unknown */ }
+  return { online, onlineCount: onlineCount ?? online.size, members };
+}
+
+/** Alive PCs a target resolves to (null when it cannot be known here). */
+export function resolveCount(target, fleet) {
+  if (target.all) return fleet.onlineCount;
+  const set = new Set();
+  for (const pc of target.pcs) if (fleet.online.has(pc)) set.add(pc);
+  if (target.groups.length) {
+    if (!fleet.members) return null;
+    for (const g of target.groups) {
+      for (const pc of fleet.members.get(g) ?? []) if (fleet.online.has(pc)) set.add(pc);
+    }
+  }
+  return set.size;
+}
+
+export async function render({ main, query, signal, navigate }) {
+  main.append(pageHeader("Exec"));
+  const body = h("div");
+  main.append(body);
+  mount(body, loading("Loading jobs and fleet"));
+  let jobs, fleet;
+  try {
+    [jobs, fleet] = await Promise.all([api.jobs(signal), loadFleet(signal)]);
+  } catch (e) {
+    if (e?.name !== "AbortError") mount(body, errorBox(e));
+    return;
+  }
+  if (!jobs?.length) {
+    mount(
+      body,
+      h(
+        "p",
+        { class: "empty" },
+        "No jobs yet. ",
+        h("a", { href: "/jobs/new" }, "Register one first"),
+        ".",
+      ),
+    );
+    return;
+  }
+
+  const wanted = query.get("job");
+  const jobSel = h(
+    "select",
+    { id: "exec-job", name: "job", required: true },
+    jobs.map((j) =>
+      h("option", { value: j.id, selected: j.id === wanted }, `${j.id} (v${j.version})`)
+    ),
+  );
+  const initialPcs = query.get("pcs") ?? "";
+  const initialGroups = query.get("groups") ?? "";
+  const mode = initialPcs ? "pcs" : initialGroups ? "groups" : "all";
+  const radio = (value, label) =>
+    h(
+      "div",
+      { class: "check" },
+      h("input", {
+        type: "radio",
+        name: "target",
+        id: `target-${value}`,
+        value,
+        checked: value === mode,
+      }),
+      h("label", { for: `target-${value}` }, label),
+    );
+  const groupsIn = h("input", {
+    type: "text",
+    id: "exec-groups",
+    name: "groups",
+    value: initialGroups,
+    list: "group-names",
+    autocomplete: "off",
+    placeholder: "canary, lab",
+  });
+  const pcsIn = h("input", {
+    type: "text",
+    id: "exec-pcs",
+    name: "pcs",
+    value: initialPcs,
+    list: "pc-names",
+    autocomplete: "off",
+    placeholder: "PC-001, PC-002",
+  });
+  const groupNames = h(
+    "datalist",
+    { id: "group-names" },
+    [...(fleet.members?.keys() ?? [])].map((g) => h("option", { value: g })),
+  );
+  const pcNames = h(
+    "datalist",
+    { id: "pc-names" },
+    [...fleet.online].slice(0, 500).map((p) => h("option", { value: p })),
+  );
+  const resolved = h("p", {
+    id: "exec-resolved",
+    role: "status",
+    "aria-live": "polite",
+    class: "note",
+  });
+  const groupsRow = h(
+    "div",
+    { class: "form-row" },
+    h("label", { for: "exec-groups" }, "Groups (comma separated)"),
+    groupsIn,
+  );
+  const pcsRow = h(
+    "div",
+    { class: "form-row" },
+    h("label", { for: "exec-pcs" }, "PCs (comma separated)"),
+    pcsIn,
+  );
+
+  const wavesList = h("div", { id: "waves" });
+  let waveSeq = 0;
+  const addWave = (group = "", delay = "") => {
+    const n = ++waveSeq;
+    const row = h(
+      "div",
+      { class: "inline-form wave", style: "margin-bottom:8px" },
+      h(
+        "div",
+        null,
+        h("label", { for: `wave-group-${n}` }, "Wave group"),
+        h("input", {
+          type: "text",
+          id: `wave-group-${n}`,
+          class: "wave-group",
+          value: group,
+          list: "group-names",
+        }),
+      ),
+      h(
+        "div",
+        null,
+        h("label", { for: `wave-delay-${n}` }, "Delay"),
+        h("input", {
+          type: "text",
+          id: `wave-delay-${n}`,
+          class: "wave-delay",
+          value: delay,
+          placeholder: "0s, 10m",
+        }),
+      ),
+      h("button", {
+        type: "button",
+        class: "btn",
+        "aria-label": `Remove wave ${n}`,
+        onclick: () => {
+          row.remove();
+          update();
+          addWaveBtn.focus();
+        },
+      }, "Remove"),
+    );
+    wavesList.append(row);
+    row.querySelector("input")?.focus();
+    update();
+  };
+  const addWaveBtn = h("button", {
+    type: "button",
+    class: "btn",
+    id: "add-wave",
+    onclick: () => addWave(),
+  }, "Add wave");
+  const jitterIn = h("input", {
+    type: "text",
+    id: "exec-jitter",
+    name: "jitter",
+    placeholder: "e.g. 30s",
+    autocomplete: "off",
+  });
+  const deadlineIn = h("input", {
+    type: "text",
+    id: "exec-deadline",
+    name: "deadline",
+    placeholder: "e.g. 10m",
+    autocomplete: "off",
+    "aria-describedby": "deadline-hint",
+  });
+  const errors = h("div", { id: "exec-errors" });
+  const submit = h(
+    "button",
+    { type: "submit", class: "btn btn-primary", id: "exec-submit" },
+    "Execute",
+  );
+
+  const currentMode = () =>
+    /** @type {HTMLInputElement|null} */ (body.querySelector("input[name=target]:checked"))
+      ?.value ?? "all";
+  const target = () => {
+    const m = currentMode();
+    return {
+      all: m === "all",
+      groups: m === "groups" ? splitList(/** @type {HTMLInputElement} */ (groupsIn).value) : [],
+      pcs: m === "pcs" ? splitList(/** @type {HTMLInputElement} */ (pcsIn).value) : [],
+    };
+  };
+  const waves = () =>
+    [...wavesList.querySelectorAll(".wave")].map((w) => ({
+      group: /** @type {HTMLInputElement} */ (w.querySelector(".wave-group")).value.trim(),
+      delay: /** @type {HTMLInputElement} */ (w.querySelector(".wave-delay")).value.trim() || "0s",
+    })).filter((w) => w.group);
+
+  function update() {
+    const m = currentMode();
+    groupsRow.hidden = m !== "groups";
+    pcsRow.hidden = m !== "pcs";
+    const t = target();
+    const wv = waves();
+    if (wv.length && !t.all && !t.groups.length && !t.pcs.length) {
+      const n = resolveCount({ all: false, pcs: [], groups: wv.map((w) => w.group) }, fleet);
+      resolved.textContent = n === null
+        ? "Waves target groups; alive count unknown."
+        : `Waves resolve to ${n} alive PC${n === 1 ? "" : "s"}.`;
+      return;
+    }
+    const n = resolveCount(t, fleet);
+    resolved.textContent = n === null
+      ? "This backend does not list group members: the alive count is computed when you execute."
+      : `Resolves to ${n} alive PC${n === 1 ? "" : "s"}${t.all ? " (every online agent)" : ""}.`;
+  }
+  body.addEventListener("input", update);
+  body.addEventListener("change", update);
+
+  const form = h(
+    "form",
+    {
+      "aria-label": "Execute a job",
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        errors.replaceChildren();
+        const t = target();
+        const wv = waves();
+        if (!t.all && !t.groups.length && !t.pcs.length && !wv.length) {
+          errors.append(
+            errorBox("Choose a target: all agents, at least one group or at least one PC."),
+          );
+          return;
+        }
+        /** @type {Record<string, unknown>} */
+        const plan = { target: t };
+        if (wv.length) plan.rollout = { strategy: "wave", waves: wv };
+        const jitter = /** @type {HTMLInputElement} */ (jitterIn).value.trim();
+        if (jitter) plan.jitter = jitter;
+        const deadline = /** @type {HTMLInputElement} */ (deadlineIn).value.trim();
+        if (deadline) {
+          const ms = parseDurationMs(deadline);
+          if (ms === null) {
+            errors.append(errorBox(`“${deadline}” is not a duration (try 10m or 1h).`));
+            deadlineIn.focus();
+            return;
+          }
+          plan.deadline_at = new Date(Date.now() + ms).toISOString();
+        }
+        submit.disabled = true;
+        try {
+          const jobId = /** @type {HTMLSelectElement} */ (jobSel).value;
+          const r = await api.exec(jobId, plan);
+          navigate(href("/executions/:execId", { execId: r.exec_id }));
+        } catch (e) {
+          errors.append(errorBox(e, "Not executed:"));
+          /** @type {HTMLElement} */ (errors.firstElementChild)?.focus?.();
+        } finally {
+          submit.disabled = false;
+        }
+      },
+    },
+    card(
+      "Job",
+      h("div", { class: "form-row" }, h("label", { for: "exec-job" }, "Job"), jobSel),
+    ),
+    card(
+      "Target",
+      h(
+        "fieldset",
+        null,
+        h("legend", null, "Send to"),
+        h(
+          "div",
+          { class: "radio-row" },
+          radio("all", "All agents"),
+          radio("groups", "Groups"),
+          radio("pcs", "Specific PCs"),
+        ),
+      ),
+      groupsRow,
+      pcsRow,
+      groupNames,
+      pcNames,
+      resolved,
+    ),
+    card(
+      "Rollout and timing",
+      h(
+        "p",
+        { class: "hint" },
+        "Waves fire group by group after their delay (persisted by the backend, so a restart does not lose them).",
+      ),
+      wavesList,
+      addWaveBtn,
+      h(
+        "div",
+        { class: "form-grid", style: "margin-top:12px" },
+        h("div", null, h("label", { for: "exec-jitter" }, "Jitter"), jitterIn),
+        h("div", null, h("label", { for: "exec-deadline" }, "Starting deadline"), deadlineIn),
+      ),
+      h(
+        "p",
+        { id: "deadline-hint", class: "hint" },
+        "Agents that cannot start before the deadline skip the run (exit 125).",
+      ),
+    ),
+    errors,
+    h("div", { class: "actions" }, submit),
+  );
+  mount(body, form);
+  update();
+}

@@ -1,0 +1,159 @@
+/** One result: metadata, stdout/stderr, and a live tail while it is still running. */
+import * as api from "../api.js";
+import { fmtDuration, fmtTime, h, mount, resultState } from "../dom.js";
+import { href } from "../routes.js";
+import {
+  actionButton,
+  card,
+  confirmDialog,
+  errorBox,
+  facts,
+  loading,
+  pageHeader,
+  stateBadge,
+  toast,
+} from "../ui.js";
+import { live } from "../live.js";
+
+export const title = (p) => `Result ${p.resultId.slice(0, 8)}`;
+
+const TAIL_MS = 2000;
+
+export async function render({ main, params, signal }) {
+  const id = params.resultId;
+  const head = pageHeader(
+    `Result ${id.slice(0, 8)}`,
+    h("a", { class: "btn", href: "/activity" }, "Back to activity"),
+  );
+  const metaEl = h("div", { id: "result-meta" });
+  const tailState = h("p", { class: "hint", role: "status", id: "tail-state" });
+  const stdout = h("pre", {
+    class: "output",
+    id: "result-stdout",
+    tabindex: "0",
+    "aria-label": "Standard output",
+  });
+  const stderr = h("pre", {
+    class: "output stderr",
+    id: "result-stderr",
+    tabindex: "0",
+    "aria-label": "Standard error",
+  });
+  const killSlot = h("span");
+  head.querySelector(".actions")?.prepend(killSlot);
+  main.append(
+    head,
+    card("Result", metaEl),
+    card("stdout", tailState, stdout),
+    card("stderr", stderr),
+  );
+  mount(metaEl, loading("Loading the result"));
+
+  let timer = null;
+  let tailOn = true;
+  const tailToggle = h("input", { type: "checkbox", id: "tail-toggle", checked: true });
+  tailToggle.addEventListener("change", () => {
+    tailOn = /** @type {HTMLInputElement} */ (tailToggle).checked;
+    if (tailOn) void tick();
+    else clearTimeout(timer);
+  });
+  signal.addEventListener("abort", () => clearTimeout(timer));
+
+  const show = (r) => {
+    const st = resultState(r);
+    mount(
+      metaEl,
+      facts([
+        ["Status", stateBadge(st)],
+        ["PC", h("a", { href: href("/agents/:pc", { pc: r.pc_id }) }, r.pc_id)],
+        [
+          "Job",
+          r.job_id
+            ? h(
+              "a",
+              { href: href("/jobs/:id", { id: r.job_id }) },
+              `${r.job_id} v${r.version ?? "?"}`,
+            )
+            : "—",
+        ],
+        [
+          "Execution",
+          r.exec_id
+            ? h("a", { href: href("/executions/:execId", { execId: r.exec_id }) }, r.exec_id)
+            : "—",
+        ],
+        ["Exit code", r.exit_code ?? "—"],
+        ["Started", fmtTime(r.started_at)],
+        ["Finished", r.finished_at ? fmtTime(r.finished_at) : "still running"],
+        ["Duration", fmtDuration(r.started_at, r.finished_at)],
+        ["Result id", h("code", null, r.result_id ?? id)],
+        r.reaped ? ["Note", "Reaped: the backend never received a result for this run."] : null,
+      ]),
+    );
+    stdout.textContent = r.stdout || "(empty)";
+    stderr.textContent = r.stderr || "(empty)";
+    if (st === "running" && r.exec_id) {
+      mount(
+        killSlot,
+        actionButton("Kill", async () => {
+          if (!await confirmDialog({ title: "Kill this run?", confirm: "Kill", danger: true })) {
+            return;
+          }
+          await api.killExecution(r.exec_id);
+          toast("Kill sent", "ok");
+        }, { class: "btn btn-danger", id: "result-kill" }),
+      );
+    } else mount(killSlot);
+    return st;
+  };
+
+  const load = async () => {
+    const r = await api.result(id, signal);
+    return show(r);
+  };
+
+  // Live tail: `/results/{id}/tail` asks the agent for the output so far.
+  const tick = async () => {
+    clearTimeout(timer);
+    if (!tailOn || signal.aborted) return;
+    try {
+      const t = await api.resultTail(id, signal);
+      if (t?.stdout !== undefined) stdout.textContent = t.stdout || "(no output yet)";
+      if (t?.stderr !== undefined) stderr.textContent = t.stderr || "(empty)";
+      mount(
+        tailState,
+        t?.live === false
+          ? "Agent did not answer; showing stored output."
+          : "Live tail: updating every 2 s.",
+        " ",
+        h("label", { class: "check", for: "tail-toggle" }, tailToggle, "follow"),
+      );
+      if (t && t.running === false) {
+        await load();
+        mount(tailState);
+        return;
+      }
+    } catch (e) {
+      if (signal.aborted) return;
+      mount(tailState, errorBox(e, "Live tail unavailable:"));
+    }
+    timer = setTimeout(tick, TAIL_MS);
+  };
+
+  try {
+    const st = await load();
+    if (st === "running") void tick();
+  } catch (e) {
+    if (!signal.aborted) mount(metaEl, errorBox(e));
+    return;
+  }
+  live.subscribe(["results"], async () => {
+    try {
+      const st = await load();
+      if (st !== "running") {
+        clearTimeout(timer);
+        mount(tailState);
+      }
+    } catch { /* keep the last view */ }
+  }, { signal });
+}

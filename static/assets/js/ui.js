@@ -1,0 +1,258 @@
+/**
+ * Shared widgets: page header, cards, tables, badges, progress bars, toasts, the confirm
+ * dialog (native <dialog>, so focus trapping and Escape come from the browser) and the
+ * inline error box that shows an API error message.
+ */
+import { h, mount } from "./dom.js";
+import { live } from "./live.js";
+
+/** Page heading; the router focuses it after each navigation. */
+export function pageHeader(title, ...actions) {
+  return h(
+    "div",
+    { class: "page-head" },
+    h("h1", { tabindex: "-1", id: "page-title" }, title),
+    actions.length ? h("div", { class: "actions" }, ...actions) : null,
+  );
+}
+
+export function card(title, ...body) {
+  const id = `card-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": id },
+    h("h2", { id }, title),
+    ...body,
+  );
+}
+
+/** `kind`: ok | warn | fail | info | muted. */
+export function badge(text, kind = "info") {
+  return h("span", { class: `badge badge-${kind}` }, text);
+}
+
+export function stateBadge(state) {
+  const kind = {
+    success: "ok",
+    completed: "ok",
+    ok: "ok",
+    online: "ok",
+    ACTIVE: "ok",
+    enabled: "ok",
+    running: "info",
+    pending: "warn",
+    unknown: "warn",
+    expired: "muted",
+    offline: "muted",
+    disabled: "muted",
+    failure: "fail",
+    failed: "fail",
+    degraded: "fail",
+    REVOKED: "fail",
+    killed: "fail",
+  }[state] ?? "info";
+  return badge(state, kind);
+}
+
+/**
+ * @param {{label: string, value: number, max: number, id?: string}} p
+ */
+export function progressBar(p) {
+  const max = Math.max(1, p.max);
+  const pct = Math.min(100, Math.round((p.value / max) * 100));
+  return h(
+    "div",
+    {
+      class: "progress",
+      role: "progressbar",
+      "aria-label": p.label,
+      "aria-valuemin": "0",
+      "aria-valuemax": String(max),
+      "aria-valuenow": String(Math.min(p.value, max)),
+      "aria-valuetext": `${p.value} of ${p.max} (${pct} %)`,
+      "data-pct": String(pct),
+      id: p.id,
+    },
+    h("div", { class: "progress-fill", style: `width:${pct}%` }),
+  );
+}
+
+/**
+ * A table with a caption (for screen readers) and an empty state.
+ * @param {{caption: string, columns: {label: string, cell: (row: any) => any, class?: string}[],
+ *   rows: any[], empty?: string, rowClass?: (row: any) => string|undefined}} t
+ */
+export function table(t) {
+  if (!t.rows.length) return h("p", { class: "empty" }, t.empty ?? "Nothing to show.");
+  return h(
+    "div",
+    { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t.caption },
+    h(
+      "table",
+      null,
+      h("caption", { class: "sr-only" }, t.caption),
+      h("thead", null, h("tr", null, t.columns.map((c) => h("th", { scope: "col" }, c.label)))),
+      h(
+        "tbody",
+        null,
+        t.rows.map((r) =>
+          h(
+            "tr",
+            { class: t.rowClass?.(r) },
+            t.columns.map((c) => h("td", { class: c.class, "data-label": c.label }, c.cell(r))),
+          )
+        ),
+      ),
+    ),
+  );
+}
+
+/** Definition list from [label, value] pairs. */
+export function facts(pairs) {
+  return h(
+    "dl",
+    { class: "facts" },
+    pairs.filter(Boolean).map(([k, v]) => [h("dt", null, k), h("dd", null, v ?? "—")]),
+  );
+}
+
+export function errorBox(err, prefix) {
+  const status = err && typeof err === "object" && "status" in err ? `${err.status} · ` : "";
+  const msg = err instanceof Error ? err.message : String(err);
+  return h(
+    "div",
+    { class: "error-box", role: "alert" },
+    prefix ? h("strong", null, prefix, " ") : null,
+    `${status}${msg}`,
+  );
+}
+
+export function loading(what = "Loading") {
+  return h("p", { class: "loading", role: "status" }, `${what}…`);
+}
+
+/** Loads `fn()` into `el`: a spinner line, then the rendered result or an error box. */
+export async function loadInto(el, fn, render, what) {
+  if (!el.hasChildNodes()) mount(el, loading(what));
+  try {
+    const data = await fn();
+    mount(el, render(data));
+  } catch (e) {
+    if (e?.name === "AbortError") return;
+    mount(el, errorBox(e));
+  }
+}
+
+// ---- toasts --------------------------------------------------------------------------
+
+export function toast(message, kind = "info") {
+  const region = document.getElementById("toasts");
+  if (!region) return;
+  const el = h("div", { class: `toast toast-${kind}` }, message);
+  region.appendChild(el);
+  setTimeout(() => el.remove(), kind === "fail" ? 8000 : 4000);
+}
+
+// ---- confirm dialog -----------------------------------------------------------------------
+
+/**
+ * @param {{title: string, body?: any, confirm?: string, danger?: boolean,
+ *   option?: {label: string, hint?: string}}} o
+ * @returns {Promise<false | {option: boolean}>}
+ */
+export function confirmDialog(o) {
+  return new Promise((resolve) => {
+    const opt = o.option
+      ? h("input", { type: "checkbox", id: "confirm-option", name: "confirm-option" })
+      : null;
+    const dlg = h(
+      "dialog",
+      { class: "dialog", "aria-labelledby": "confirm-title" },
+      h(
+        "form",
+        { method: "dialog" },
+        h("h2", { id: "confirm-title" }, o.title),
+        o.body ? h("div", { class: "dialog-body" }, o.body) : null,
+        opt
+          ? h(
+            "div",
+            { class: "check" },
+            opt,
+            h("label", { for: "confirm-option" }, o.option.label),
+            o.option.hint ? h("p", { class: "hint" }, o.option.hint) : null,
+          )
+          : null,
+        h(
+          "div",
+          { class: "actions" },
+          h("button", { type: "submit", value: "cancel", class: "btn" }, "Cancel"),
+          h(
+            "button",
+            { type: "submit", value: "ok", class: o.danger ? "btn btn-danger" : "btn btn-primary" },
+            o.confirm ?? "Confirm",
+          ),
+        ),
+      ),
+    );
+    const opener = document.activeElement;
+    dlg.addEventListener("close", () => {
+      const ok = dlg.returnValue === "ok";
+      dlg.remove();
+      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+      resolve(ok ? { option: Boolean(opt?.checked) } : false);
+    });
+    document.body.appendChild(dlg);
+    dlg.showModal();
+    // Destructive default is Cancel: focus it first.
+    /** @type {HTMLElement|null} */ (dlg.querySelector("button[value=cancel]"))?.focus();
+  });
+}
+
+/** A button that disables itself while its async action runs and reports errors. */
+export function actionButton(label, action, attrs = {}) {
+  const btn = h("button", { type: "button", class: "btn", ...attrs }, label);
+  btn.addEventListener("click", async () => {
+    if (btn.hasAttribute("aria-busy")) return;
+    btn.setAttribute("aria-busy", "true");
+    btn.disabled = true;
+    try {
+      await action(btn);
+    } catch (e) {
+      toast(e instanceof Error ? e.message : String(e), "fail");
+    } finally {
+      btn.removeAttribute("aria-busy");
+      if (btn.isConnected) btn.disabled = false;
+    }
+  });
+  return btn;
+}
+
+/**
+ * Loads a section now and again whenever the live hub reports a change on `topics`
+ * (SSE, or the slow poll when the stream is down). Stops with the page's signal.
+ * @param {HTMLElement} el
+ * @param {{load: (signal: AbortSignal) => Promise<any>, render: (data: any) => any,
+ *   topics: string[], signal: AbortSignal, minGapMs?: number, what?: string}} o
+ */
+export function liveSection(el, o) {
+  let seq = 0;
+  const run = async () => {
+    if (o.signal.aborted) return;
+    const mine = ++seq;
+    if (!el.hasChildNodes()) mount(el, loading(o.what));
+    try {
+      const data = await o.load(o.signal);
+      if (mine !== seq || o.signal.aborted) return;
+      // Keep keyboard focus where it was when a live refresh re-renders the section.
+      const focusedId = el.contains(document.activeElement) ? document.activeElement?.id : null;
+      mount(el, o.render(data));
+      if (focusedId) document.getElementById(focusedId)?.focus();
+    } catch (e) {
+      if (mine !== seq || o.signal.aborted || e?.name === "AbortError") return;
+      mount(el, errorBox(e));
+    }
+  };
+  void run();
+  live.subscribe(o.topics, run, { signal: o.signal, minGapMs: o.minGapMs });
+  return run;
+}

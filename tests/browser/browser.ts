@@ -1,0 +1,85 @@
+/**
+ * Browser test helper: Debian's Chromium driven by playwright-core (never a downloaded
+ * browser), a fresh profile per run, console-error capture per page, screenshots under
+ * tests/screenshots/ (gitignored).
+ */
+import { type BrowserContext, chromium, type ConsoleMessage, type Page } from "playwright-core";
+
+export const CHROMIUM = Deno.env.get("KANADE_CHROMIUM") ?? "/usr/bin/chromium";
+export const SCREENSHOT_DIR = new URL("../screenshots/", import.meta.url);
+
+export function chromiumAvailable(): boolean {
+  try {
+    return Deno.statSync(CHROMIUM).isFile;
+  } catch {
+    return false;
+  }
+}
+
+export interface Browser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  const profile = await Deno.makeTempDir({ prefix: "kanade-chromium-" });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--headless",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+    viewport: { width: 1280, height: 860 },
+    colorScheme: "light",
+    reducedMotion: "reduce",
+  });
+  return {
+    context,
+    async close() {
+      await context.close().catch(() => {});
+      await Deno.remove(profile, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Console errors and uncaught page errors seen on a page, with an "expected" escape hatch. */
+export class ConsoleWatch {
+  errors: string[] = [];
+  /** Messages matching one of these are expected (a step that provokes a 4xx on purpose). */
+  allow: RegExp[] = [];
+  constructor(page: Page) {
+    page.on("console", (m: ConsoleMessage) => {
+      if (m.type() !== "error") return;
+      const text = `${m.text()} @ ${m.location().url}`;
+      if (this.allow.some((r) => r.test(text))) return;
+      this.errors.push(text);
+    });
+    page.on("pageerror", (e: Error) => this.errors.push(`pageerror: ${e.message}`));
+  }
+  /** Runs `fn` with some console errors tolerated (e.g. the 401 the test provokes). */
+  async expecting<T>(patterns: RegExp[], fn: () => Promise<T>): Promise<T> {
+    this.allow.push(...patterns);
+    try {
+      return await fn();
+    } finally {
+      this.allow.splice(this.allow.length - patterns.length, patterns.length);
+    }
+  }
+  take(): string[] {
+    const e = this.errors;
+    this.errors = [];
+    return e;
+  }
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await Deno.mkdir(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOT_DIR).pathname, fullPage: true });
+}
