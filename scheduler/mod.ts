@@ -1,7 +1,30 @@
-/** The scheduler entrypoint (`deno task scheduler`). */
+/**
+ * The scheduler entrypoint (`deno task scheduler`): starts the engine (engine.ts) and
+ * returns it as a Component. Several processes may run it against one broker: a lease in
+ * KV `kanade_leases` elects the one that fires, and per-tick claims make each tick fire
+ * once. `KANADE_SCHEDULER_LEASE_SECS` tunes the lease (default 15 s).
+ */
 import type { Deps } from "../lib/deps.ts";
 import { type Component, component } from "../lib/component.ts";
+import { SchedulerEngine, type SchedulerOptions } from "./engine.ts";
 
-export function startScheduler(_deps: Deps): Promise<Component> {
-  return Promise.resolve(component("scheduler", () => {}));
+export type { SchedulerOptions } from "./engine.ts";
+export { SchedulerEngine } from "./engine.ts";
+
+function envLeaseMs(): number | undefined {
+  try {
+    const v = Number(Deno.env.get("KANADE_SCHEDULER_LEASE_SECS"));
+    return Number.isFinite(v) && v > 0 ? v * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startScheduler(
+  deps: Deps,
+  opts: SchedulerOptions = {},
+): Promise<Component & { engine: SchedulerEngine }> {
+  const engine = new SchedulerEngine(deps, { leaseTtlMs: envLeaseMs(), ...opts });
+  await engine.start();
+  return { ...component("scheduler", () => engine.stop()), engine };
 }

@@ -1,0 +1,137 @@
+/**
+ * Scheduler leadership: one lease key in KV `kanade_leases`, written only with the entry's
+ * revision (compare-and-swap), so at most one process believes it leads at a time. A
+ * leader renews every `renewMs`; a follower takes over once the stored lease expired, so a
+ * dead leader is replaced within `ttlMs + renewMs`. The local belief ends `marginMs`
+ * before the stored expiry, which leaves room for clock skew and a slow renew.
+ * (Overlaps that remain are caught by the per-tick fire claim, see claims.ts.)
+ */
+import type { KV } from "@nats-io/kv";
+import type { Logger } from "../lib/log.ts";
+import { parseJsonBytes } from "../wire/codec.ts";
+
+export interface LeaseOptions {
+  key: string;
+  holder: string;
+  ttlMs: number;
+  renewMs: number;
+  marginMs: number;
+  /** Called when this process becomes leader (after a successful acquire). */
+  onAcquired?: () => void;
+  onLost?: () => void;
+}
+
+interface LeaseValue {
+  holder: string;
+  expires_ms: number;
+  acquired_ms: number;
+}
+
+function decode(data: Uint8Array): LeaseValue | null {
+  try {
+    const v = parseJsonBytes(data) as LeaseValue;
+    return typeof v?.holder === "string" && typeof v?.expires_ms === "number" ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+export class Lease {
+  #kv: KV;
+  #log: Logger;
+  #opts: LeaseOptions;
+  #validUntil = 0;
+  #revision = 0;
+  #acquiredMs = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #stopped = false;
+  #busy: Promise<void> = Promise.resolve();
+
+  constructor(kv: KV, log: Logger, opts: LeaseOptions) {
+    this.#kv = kv;
+    this.#log = log;
+    this.#opts = opts;
+  }
+
+  get holder(): string {
+    return this.#opts.holder;
+  }
+
+  /** True while this process holds an unexpired lease (by its own conservative clock). */
+  isLeader(now = Date.now()): boolean {
+    return !this.#stopped && now < this.#validUntil;
+  }
+
+  start(): Promise<void> {
+    const loop = async () => {
+      if (this.#stopped) return;
+      this.#busy = this.step();
+      await this.#busy;
+      if (!this.#stopped) this.#timer = setTimeout(loop, this.#opts.renewMs);
+    };
+    return loop();
+  }
+
+  /** One acquire-or-renew attempt; never throws. */
+  async step(): Promise<void> {
+    const { key, holder, ttlMs, marginMs } = this.#opts;
+    const t0 = Date.now();
+    const wasLeader = this.isLeader(t0);
+    const value = (acquired: number) =>
+      JSON.stringify({ holder, expires_ms: t0 + ttlMs, acquired_ms: acquired });
+    try {
+      const e = await this.#kv.get(key);
+      const cur = e && e.operation === "PUT" ? decode(e.value) : null;
+      let rev: number | null = null;
+      let acquired = t0;
+      if (!e || e.operation !== "PUT") {
+        rev = await this.#kv.create(key, value(t0));
+      } else if (cur?.holder === holder && e.revision === this.#revision) {
+        acquired = this.#acquiredMs || t0;
+        rev = await this.#kv.update(key, value(acquired), e.revision);
+      } else if (!cur || cur.expires_ms <= t0) {
+        // Expired (or unreadable) lease of someone else, or a stale one of ours: take over.
+        rev = await this.#kv.update(key, value(t0), e.revision);
+      }
+      if (rev !== null) {
+        this.#revision = rev;
+        this.#acquiredMs = acquired;
+        // Measured from before the request went out, so the belief never outlives the lease.
+        this.#validUntil = t0 + ttlMs - marginMs;
+        if (!wasLeader) {
+          this.#log.info("scheduler leadership acquired", { holder });
+          this.#opts.onAcquired?.();
+        }
+        return;
+      }
+      this.#lose(wasLeader, cur?.holder);
+    } catch (e) {
+      // A lost CAS race or a broker hiccup: not leader until a write succeeds again.
+      this.#lose(wasLeader, undefined, e);
+    }
+  }
+
+  #lose(wasLeader: boolean, other?: string, err?: unknown) {
+    this.#validUntil = 0;
+    if (wasLeader) {
+      this.#log.warn("scheduler leadership lost", {
+        holder: this.#opts.holder,
+        other,
+        err: err ? String(err) : undefined,
+      });
+      this.#opts.onLost?.();
+    }
+  }
+
+  /** Stop renewing; with `release`, delete the key (revision-checked) for a fast hand-over. */
+  async stop(release = true): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#busy.catch(() => {});
+    const held = Date.now() < this.#validUntil;
+    this.#validUntil = 0;
+    if (release && held && this.#revision) {
+      await this.#kv.delete(this.#opts.key, { previousSeq: this.#revision }).catch(() => {});
+    }
+  }
+}

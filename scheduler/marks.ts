@@ -1,0 +1,113 @@
+/**
+ * KV `scheduler_dispatch`: the per-tick fire claim and the dispatch marks.
+ *
+ * - A fire claim (`tick.<len>.<id>.<ms>`) is created with `kv.create`, which succeeds for
+ *   exactly one writer, so a tick fires once across the cluster even if two processes
+ *   both believe they lead for a moment.
+ * - A dispatch mark (`pc.…` / `target.…`) says "fired here at `at`, in flight until
+ *   `until`", so a short cron does not re-fire at a PC whose run has not reported yet.
+ * The bucket's max age removes both kinds of entries on its own.
+ */
+import type { KV } from "@nats-io/kv";
+import { dispatchKeyPc, dispatchKeyTarget, dispatchKeyTick } from "../wire/names.ts";
+import { parseJsonBytes } from "../wire/codec.ts";
+import { mapLimit } from "../lib/catalog/kv_scan.ts";
+import type { Mark } from "./policy.ts";
+import { wireTs } from "../wire/time.ts";
+
+/** True when this caller won the tick; false when another process already claimed it. */
+export async function claimTick(
+  kv: KV,
+  scheduleId: string,
+  tickMs: number,
+  holder: string,
+): Promise<boolean> {
+  try {
+    await kv.create(
+      dispatchKeyTick(scheduleId, tickMs),
+      JSON.stringify({ holder, tick_at: wireTs(tickMs), claimed_at: wireTs(Date.now()) }),
+    );
+    return true;
+  } catch (e) {
+    const msg = String((e as Error)?.message ?? e).toLowerCase();
+    if (msg.includes("wrong last sequence") || msg.includes("exists")) return false;
+    throw e;
+  }
+}
+
+interface MarkValue {
+  pc_id?: string;
+  exec_id: string;
+  at: string;
+  until: string;
+  at_ms: number;
+  until_ms: number;
+}
+
+function markValue(m: Mark, execId: string, pcId?: string): string {
+  const v: MarkValue = {
+    ...(pcId === undefined ? {} : { pc_id: pcId }),
+    exec_id: execId,
+    at: wireTs(m.atMs),
+    until: wireTs(m.untilMs),
+    at_ms: m.atMs,
+    until_ms: m.untilMs,
+  };
+  return JSON.stringify(v);
+}
+
+function decodeMark(data: Uint8Array): (Mark & { pcId?: string }) | null {
+  try {
+    const v = parseJsonBytes(data) as MarkValue;
+    if (typeof v.at_ms !== "number" || typeof v.until_ms !== "number") return null;
+    return { atMs: v.at_ms, untilMs: v.until_ms, pcId: v.pc_id };
+  } catch {
+    return null;
+  }
+}
+
+export async function writePcMarks(
+  kv: KV,
+  scheduleId: string,
+  pcs: readonly string[],
+  mark: Mark,
+  execId: string,
+): Promise<void> {
+  await mapLimit(
+    pcs,
+    64,
+    (pc) => kv.put(dispatchKeyPc(scheduleId, pc), markValue(mark, execId, pc)),
+  );
+}
+
+export async function writeTargetMark(
+  kv: KV,
+  scheduleId: string,
+  mark: Mark,
+  execId: string,
+): Promise<void> {
+  await kv.put(dispatchKeyTarget(scheduleId), markValue(mark, execId));
+}
+
+/** Every live per-PC mark of a schedule (loaded when a process becomes leader). */
+export async function readPcMarks(kv: KV, scheduleId: string): Promise<Map<string, Mark>> {
+  // `pc.<len>.<id>.<len>.<pc>`: the schedule's marks are the keys under `pc.<len>.<id>.`
+  const prefix = dispatchKeyPc(scheduleId, "x").replace(/\.1\.x$/, "");
+  const out = new Map<string, Mark>();
+  const keys: string[] = [];
+  for await (const k of await kv.keys(`${prefix}.>`)) keys.push(k);
+  await mapLimit(keys, 64, async (k) => {
+    const e = await kv.get(k);
+    if (!e || e.operation !== "PUT") return;
+    const m = decodeMark(e.value);
+    if (m?.pcId) out.set(m.pcId, { atMs: m.atMs, untilMs: m.untilMs });
+  });
+  return out;
+}
+
+export async function readTargetMark(kv: KV, scheduleId: string): Promise<Mark | null> {
+  const e = await kv.get(dispatchKeyTarget(scheduleId));
+  if (!e || e.operation !== "PUT") return null;
+  const m = decodeMark(e.value);
+  return m ? { atMs: m.atMs, untilMs: m.untilMs } : null;
+}

@@ -1,0 +1,193 @@
+/**
+ * The `schedules` / `schedules_yaml` / `fleet_config` KV operations shared by the schedules
+ * API and the engine. Flag flips (enable, disable, auto-disable) are revision-checked
+ * writes, so a concurrent edit is never overwritten (lesson #505 / PR #38 review).
+ */
+import type { KV } from "@nats-io/kv";
+import YAML from "yaml";
+import type { Nats } from "../lib/nats.ts";
+import { isNotFound } from "../lib/nats.ts";
+import { conflict, unavailable } from "../lib/errors.ts";
+import { BUCKET, KEY_FREEZE } from "../wire/names.ts";
+import { parseJsonBytes, utf8 } from "../wire/codec.ts";
+import { decodeSchedule, encodeSchedule, type Schedule } from "../wire/schedule.ts";
+import { encodeFreeze, type Freeze, isFrozen } from "../wire/freeze.ts";
+import { mapLimit } from "../lib/catalog/kv_scan.ts";
+
+/** KV key alphabet (NATS KV: `[-/_=.a-zA-Z0-9]`, no leading/trailing or double dot). */
+const KEY_RE = /^[-/_=a-zA-Z0-9]+(\.[-/_=a-zA-Z0-9]+)*$/;
+
+export function scheduleIdError(id: string): string | null {
+  if (id.length === 0) return "id must not be empty";
+  if (id.length > 256 || !KEY_RE.test(id)) {
+    return `id '${id}' is not a valid key (letters, digits, '-', '_', '=', '/', and single inner dots)`;
+  }
+  return null;
+}
+
+export async function openBucket(nats: Nats, bucket: string): Promise<KV> {
+  try {
+    return await nats.kv(bucket);
+  } catch (e) {
+    if (isNotFound(e)) throw unavailable(`KV bucket ${bucket} is missing (run setup)`, e);
+    throw e;
+  }
+}
+
+export interface StoredSchedule {
+  schedule: Schedule;
+  revision: number;
+}
+
+/** The stored schedule, or null when absent. Undecodable → null as well (logged by callers). */
+export async function readSchedule(kv: KV, id: string): Promise<StoredSchedule | null | "corrupt"> {
+  const e = await kv.get(id);
+  if (!e || e.operation !== "PUT") return null;
+  let value: unknown;
+  try {
+    value = parseJsonBytes(e.value);
+  } catch {
+    return "corrupt";
+  }
+  const s = decodeSchedule(value);
+  return s ? { schedule: s, revision: e.revision } : "corrupt";
+}
+
+/** Every decodable schedule, sorted by id; undecodable entries are skipped. */
+export async function listSchedules(nats: Nats): Promise<StoredSchedule[]> {
+  let kv: KV;
+  try {
+    kv = await nats.kv(BUCKET.schedules);
+  } catch (e) {
+    if (isNotFound(e)) return [];
+    throw e;
+  }
+  const keys: string[] = [];
+  for await (const k of await kv.keys()) keys.push(k);
+  const got = await mapLimit(keys, 32, (k) => readSchedule(kv, k).catch(() => null));
+  return got
+    .filter((g): g is StoredSchedule => g !== null && g !== "corrupt")
+    .sort((a, b) => (a.schedule.id < b.schedule.id ? -1 : a.schedule.id > b.schedule.id ? 1 : 0));
+}
+
+export async function putSchedule(nats: Nats, s: Schedule, rawYaml?: string): Promise<number> {
+  const kv = await openBucket(nats, BUCKET.schedules);
+  const encoded = encodeSchedule(s);
+  const rev = await kv.put(s.id, JSON.stringify(encoded));
+  // The YAML mirror is best effort, as upstream: the JSON in `schedules` is the truth.
+  try {
+    const ykv = await nats.kv(BUCKET.schedulesYaml);
+    await ykv.put(s.id, rawYaml ?? YAML.stringify(encoded));
+  } catch {
+    // ignored on purpose
+  }
+  return rev;
+}
+
+export async function readScheduleYaml(nats: Nats, id: string): Promise<string | null> {
+  const kv = await openBucket(nats, BUCKET.schedules);
+  const cur = await readSchedule(kv, id);
+  if (cur === null) return null;
+  try {
+    const ykv = await nats.kv(BUCKET.schedulesYaml);
+    const e = await ykv.get(id);
+    if (e && e.operation === "PUT") return utf8(e.value);
+  } catch {
+    // fall back to a rendering of the JSON
+  }
+  if (cur === "corrupt") {
+    const e = await kv.get(id);
+    return e ? utf8(e.value) : null;
+  }
+  return YAML.stringify(encodeSchedule(cur.schedule));
+}
+
+export async function deleteSchedule(nats: Nats, id: string): Promise<void> {
+  const kv = await openBucket(nats, BUCKET.schedules);
+  await kv.delete(id);
+  try {
+    const ykv = await nats.kv(BUCKET.schedulesYaml);
+    await ykv.delete(id);
+  } catch {
+    // mirror only
+  }
+}
+
+function isWrongRevision(e: unknown): boolean {
+  const msg = String((e as Error)?.message ?? e).toLowerCase();
+  return msg.includes("wrong last sequence") || msg.includes("10071");
+}
+
+export type FlagResult =
+  | { status: "missing" }
+  | { status: "unchanged" | "changed"; schedule: Schedule; revision: number }
+  | { status: "stale" };
+
+/**
+ * Flip `enabled` with a revision-checked update. With `expectRevision` (auto-disable) a
+ * concurrent edit wins and the flip is dropped (`stale`); without it (API) the flip is
+ * re-applied to the newest value, a few times, then 409.
+ */
+export async function setEnabled(
+  kv: KV,
+  id: string,
+  enabled: boolean,
+  opts: { expectRevision?: number } = {},
+): Promise<FlagResult> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const cur = await readSchedule(kv, id);
+    if (cur === null) return { status: "missing" };
+    if (cur === "corrupt") throw conflict(`schedule '${id}' is stored undecodable; re-POST it`);
+    if (opts.expectRevision !== undefined && cur.revision !== opts.expectRevision) {
+      return { status: "stale" };
+    }
+    if (cur.schedule.enabled === enabled) {
+      return { status: "unchanged", schedule: cur.schedule, revision: cur.revision };
+    }
+    const next = { ...cur.schedule, enabled } as Schedule;
+    try {
+      const rev = await kv.update(id, JSON.stringify(encodeSchedule(next)), cur.revision);
+      return { status: "changed", schedule: next, revision: rev };
+    } catch (e) {
+      if (!isWrongRevision(e)) throw e;
+      if (opts.expectRevision !== undefined) return { status: "stale" };
+    }
+  }
+  throw conflict(`schedule '${id}' changed concurrently; retry`);
+}
+
+// ---------------------------------------------------------------- freeze
+
+/** The stored freeze blob (decoded JSON, any shape) or null when none is set. */
+export async function readFreezeValue(nats: Nats): Promise<{ value: unknown } | null> {
+  const kv = await openBucket(nats, BUCKET.fleetConfig);
+  const e = await kv.get(KEY_FREEZE);
+  if (!e || e.operation !== "PUT") return null;
+  try {
+    return { value: parseJsonBytes(e.value) };
+  } catch {
+    return { value: utf8(e.value) }; // not JSON: still "set", and isFrozen fails closed on it
+  }
+}
+
+export async function putFreeze(nats: Nats, f: Freeze): Promise<Record<string, unknown>> {
+  const kv = await openBucket(nats, BUCKET.fleetConfig);
+  const encoded = encodeFreeze(f);
+  await kv.put(KEY_FREEZE, JSON.stringify(encoded));
+  return encoded;
+}
+
+export async function clearFreeze(nats: Nats): Promise<void> {
+  const kv = await openBucket(nats, BUCKET.fleetConfig);
+  await kv.delete(KEY_FREEZE);
+}
+
+/** Engine check: frozen now? Fails closed on an unreadable store or an unparseable blob. */
+export async function frozenAt(nats: Nats, nowMs: number): Promise<boolean> {
+  try {
+    const f = await readFreezeValue(nats);
+    return f === null ? false : isFrozen(f.value, nowMs);
+  } catch {
+    return true;
+  }
+}
