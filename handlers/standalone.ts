@@ -6,13 +6,28 @@
 import { buildApp } from "./router.ts";
 import type { RouteDef } from "./route.ts";
 import { loadConfig } from "../lib/config.ts";
-import { createDeps } from "../lib/deps.ts";
+import { closeDeps, createDeps, type Deps } from "../lib/deps.ts";
 import { assertAuthConfigured } from "../lib/auth.ts";
 
 export function standalone(...routes: RouteDef[]): { fetch: (req: Request) => Promise<Response> } {
   let app: Promise<{ fetch: (req: Request) => Response | Promise<Response> }> | undefined;
+  let created: Deps | undefined;
+  // `deno serve` would otherwise keep running on SIGTERM: the NATS connection holds the
+  // event loop open. Drain it and close the DB, then exit.
+  const shutdown = async () => {
+    if (created) await closeDeps(created).catch(() => {});
+    Deno.exit(0);
+  };
+  let listening = false;
+  const listen = () => {
+    if (listening) return;
+    listening = true;
+    Deno.addSignalListener("SIGTERM", shutdown);
+    Deno.addSignalListener("SIGINT", shutdown);
+  };
   return {
     fetch(req: Request) {
+      listen();
       app ??= (async () => {
         const config = loadConfig({ args: [] });
         assertAuthConfigured(config);
