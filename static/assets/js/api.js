@@ -185,14 +185,14 @@ function countHeader(h, name) {
 // ---- endpoints -----------------------------------------------------------------------
 
 /** Checks a token without the global 401 reaction (the login page reports it). */
-export async function checkToken(signal) {
+export async function checkToken(signal = undefined) {
   await call("GET", "/api/jetstream/status", { noAuthRedirect: true, signal });
 }
 
-export const version = (signal) => get("/api/version", { signal });
+export const version = (signal = undefined) => get("/api/version", { signal });
 
 /** `/api/health/fleet`: the 503 (degraded) answer carries the same JSON, so it is data. */
-export async function fleetHealth(signal) {
+export async function fleetHealth(signal = undefined) {
   const r = await call("GET", "/api/health/fleet", { acceptStatus: [503], signal });
   if (!r.data || typeof r.data !== "object") {
     throw new ApiError(r.status, "health endpoint answered without a JSON body", r.data);
@@ -200,13 +200,13 @@ export async function fleetHealth(signal) {
   return { ...r.data, http_status: r.status };
 }
 
-export const jetstreamStatus = (signal) => get("/api/jetstream/status", { signal });
+export const jetstreamStatus = (signal = undefined) => get("/api/jetstream/status", { signal });
 
 // agents
 /**
  * @param {{q?: string, status?: string, version?: string, limit?: number, offset?: number}} q
  */
-export async function agents(q = {}, signal) {
+export async function agents(q = {}, signal = undefined) {
   const r = await call("GET", "/api/agents", { query: q, signal });
   const rows = Array.isArray(r.data) ? r.data : [];
   return {
@@ -216,47 +216,51 @@ export async function agents(q = {}, signal) {
     offline: countHeader(r.headers, "X-Offline-Count"),
   };
 }
-export const agent = (pc, signal) => get(path`/api/agents/${pc}`, { signal });
-export const agentVersions = (signal) => get("/api/agents/versions", { signal });
-export const agentGroups = (pc, signal) => get(path`/api/agents/${pc}/groups`, { signal });
+export const agent = (pc, signal = undefined) => get(path`/api/agents/${pc}`, { signal });
+export const agentVersions = (signal = undefined) => get("/api/agents/versions", { signal });
+export const agentGroups = (pc, signal = undefined) =>
+  get(path`/api/agents/${pc}/groups`, { signal });
 export const setAgentGroups = (pc, groups) =>
   put(path`/api/agents/${pc}/groups`, { json: { groups } });
 export const pingAgent = (pc, waitSecs = 30) =>
   post(path`/api/agents/${pc}/ping`, { query: { wait_secs: waitSecs } });
 export const agentLogs = (pc, tail = 200) =>
   get(path`/api/agents/${pc}/logs`, { query: { tail }, as: "text" });
-export const effectiveConfig = (pc, signal) =>
+export const effectiveConfig = (pc, signal = undefined) =>
   get(path`/api/agents/${pc}/effective_config`, { signal });
-export const inventory = (pc, signal) => get(path`/api/inventory/${pc}`, { signal });
-export const groups = (signal) => get("/api/groups", { signal });
+export const inventory = (pc, signal = undefined) => get(path`/api/inventory/${pc}`, { signal });
+export const groups = (signal = undefined) => get("/api/groups", { signal });
 
 // jobs
-export const jobs = (signal) => get("/api/jobs", { signal });
-export const jobYaml = (id, signal) => get(path`/api/jobs/${id}/yaml`, { as: "text", signal });
+export const jobs = (signal = undefined) => get("/api/jobs", { signal });
+export const jobYaml = (id, signal = undefined) =>
+  get(path`/api/jobs/${id}/yaml`, { as: "text", signal });
 export const saveJobYaml = (yaml) => post("/api/jobs", { yaml });
 export const deleteJob = (id) => del(path`/api/jobs/${id}`);
 export const killJob = (id) => post(path`/api/jobs/${id}/kill`);
-export const scriptStatus = (signal) => get("/api/scripts/status", { signal });
+export const scriptStatus = (signal = undefined) => get("/api/scripts/status", { signal });
 export const revokeScript = (id) => post(path`/api/scripts/${id}/revoke`);
 export const unrevokeScript = (id) => post(path`/api/scripts/${id}/unrevoke`);
 
 // exec + executions
 /** @param {string} jobId @param {object} plan FanoutPlan */
 export const exec = (jobId, plan) => post(path`/api/exec/${jobId}`, { json: plan });
-export const executions = (q = {}, signal) => get("/api/executions", { query: q, signal });
-export const execution = (id, signal) => get(path`/api/executions/${id}`, { signal });
+export const executions = (q = {}, signal = undefined) =>
+  get("/api/executions", { query: q, signal });
+export const execution = (id, signal = undefined) => get(path`/api/executions/${id}`, { signal });
 export const killExecution = (id) => post(path`/api/executions/${id}/kill`);
 
 // results
-export const results = (q = {}, signal) => get("/api/results", { query: q, signal });
-export const result = (id, signal) => get(path`/api/results/${id}`, { signal });
-export const resultTail = (id, signal) => get(path`/api/results/${id}/tail`, { signal });
+export const results = (q = {}, signal = undefined) => get("/api/results", { query: q, signal });
+export const result = (id, signal = undefined) => get(path`/api/results/${id}`, { signal });
+export const resultTail = (id, signal = undefined) =>
+  get(path`/api/results/${id}/tail`, { signal });
 
 // schedules
-export const schedules = (signal) => get("/api/schedules", { signal });
-export const upcomingSchedules = (limit = 6, signal) =>
+export const schedules = (signal = undefined) => get("/api/schedules", { signal });
+export const upcomingSchedules = (limit = 6, signal = undefined) =>
   get("/api/schedules/upcoming", { query: { limit }, signal });
-export const scheduleYaml = (id, signal) =>
+export const scheduleYaml = (id, signal = undefined) =>
   get(path`/api/schedules/${id}/yaml`, { as: "text", signal });
 export const saveScheduleYaml = (yaml) => post("/api/schedules", { yaml });
 export const deleteSchedule = (id) => del(path`/api/schedules/${id}`);
@@ -265,7 +269,7 @@ export const disableSchedule = (id, cascade = false) =>
   post(path`/api/schedules/${id}/disable`, { query: { cascade: cascade ? "true" : "false" } });
 
 // audit
-export const audit = (q = {}, signal) => get("/api/audit", { query: q, signal });
+export const audit = (q = {}, signal = undefined) => get("/api/audit", { query: q, signal });
 
 // ---- live stream -------------------------------------------------------------------
 
