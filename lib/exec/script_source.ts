@@ -18,6 +18,21 @@ export function digestToHex(digest: string): string {
   return out;
 }
 
+const storeMissing = (cause?: unknown) =>
+  unavailable(
+    `Object Store '${OBJECT_STORE.scripts}' missing — run \`kanade jetstream setup\``,
+    cause,
+  );
+
+export async function storeExists(deps: Deps): Promise<boolean> {
+  try {
+    await deps.nats.jsm.streams.info(`OBJ_${OBJECT_STORE.scripts}`);
+    return true;
+  } catch (e) {
+    return !isNotFound(e);
+  }
+}
+
 export async function resolveScriptObject(
   deps: Deps,
   key: string,
@@ -26,10 +41,7 @@ export async function resolveScriptObject(
   try {
     store = await deps.nats.obj(OBJECT_STORE.scripts);
   } catch (e) {
-    throw unavailable(
-      `Object Store '${OBJECT_STORE.scripts}' missing — run \`kanade jetstream setup\``,
-      e,
-    );
+    throw storeMissing(e);
   }
   let info;
   try {
@@ -39,6 +51,8 @@ export async function resolveScriptObject(
     else throw new ApiError(500, `script_object '${key}': ${(e as Error).message}`, { cause: e });
   }
   if (!info || info.deleted) {
+    // A cached handle outlives a deleted store: tell "no object" from "no store".
+    if (!(await storeExists(deps))) throw storeMissing();
     throw notFound(`script_object '${key}' not found in OBJECT_SCRIPTS`);
   }
   if (!info.digest) {
