@@ -1,0 +1,15 @@
+import { defineRoute, deps } from "../route.ts";
+import { standalone } from "../standalone.ts";
+import { agentVersions } from "../../lib/reads/agents.ts";
+export const route = defineRoute({
+  method: "GET",
+  path: "/api/agents/versions",
+  role: "viewer",
+  summary: "agent versions: [{version, total, active}]",
+  handler: async (c) => {
+    const d = deps(c);
+    return c.json(await agentVersions(d.db, d.config.aliveWindowSecs));
+  },
+});
+
+export default standalone(route);

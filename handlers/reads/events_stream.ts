@@ -1,0 +1,40 @@
+import { streamSSE } from "hono/streaming";
+import { defineRoute, deps } from "../route.ts";
+import { standalone } from "../standalone.ts";
+import { subscribeChanges } from "../../lib/reads/change_feed.ts";
+
+/** Keep proxies from closing an idle stream. */
+const KEEPALIVE_MS = 15_000;
+
+export const route = defineRoute({
+  method: "GET",
+  path: "/api/events/stream",
+  role: "viewer",
+  summary:
+    "Server-Sent Events: result/execution/agent/audit change notices (`?kinds=a,b` to narrow)",
+  handler: (c) => {
+    const kinds = c.req.query("kinds")?.split(",").map((s) => s.trim()).filter(Boolean);
+    const nats = deps(c).nats;
+    return streamSSE(c, async (stream) => {
+      const { promise: closed, resolve } = Promise.withResolvers<void>();
+      let id = 0;
+      const unsubscribe = subscribeChanges(nats, (e) => {
+        if (kinds?.length && !kinds.includes(e.kind)) return;
+        stream.writeSSE({ event: e.kind, data: e.data, id: String(++id) }).catch(() => resolve());
+      });
+      const keepalive = setInterval(() => {
+        stream.writeSSE({ event: "ping", data: "{}" }).catch(() => resolve());
+      }, KEEPALIVE_MS);
+      stream.onAbort(() => resolve());
+      try {
+        await stream.writeSSE({ event: "ready", data: JSON.stringify({ kinds: kinds ?? [] }) });
+        await closed;
+      } finally {
+        clearInterval(keepalive);
+        unsubscribe();
+      }
+    });
+  },
+});
+
+export default standalone(route);

@@ -1,0 +1,12 @@
+import { defineRoute, deps } from "../route.ts";
+import { standalone } from "../standalone.ts";
+import { inventoryForPc } from "../../lib/reads/inventory.ts";
+export const route = defineRoute({
+  method: "GET",
+  path: "/api/inventory/:pc_id",
+  role: "viewer",
+  summary: "inventory facts of one PC, by job",
+  handler: async (c) => c.json(await inventoryForPc(deps(c).db, c.req.param("pc_id") ?? "")),
+});
+
+export default standalone(route);

@@ -1,0 +1,12 @@
+import { defineRoute, deps } from "../route.ts";
+import { standalone } from "../standalone.ts";
+import { obsKinds } from "../../lib/reads/obs.ts";
+export const route = defineRoute({
+  method: "GET",
+  path: "/api/obs_events/kinds",
+  role: "viewer",
+  summary: "distinct event kinds: {kinds}",
+  handler: async (c) => c.json(await obsKinds(deps(c).db)),
+});
+
+export default standalone(route);

@@ -1,0 +1,129 @@
+/**
+ * Agents read model: heartbeat-derived rows with search, online/offline split and
+ * paging. Online = last heartbeat within `aliveWindowSecs` (compared as canonical text).
+ */
+import { z } from "zod";
+import type { Db } from "../../db/client.ts";
+import { apiTs, dbTs } from "../../wire/time.ts";
+import { notFound } from "../errors.ts";
+import { likeContains, limitParam, offsetParam, optText } from "./params.ts";
+
+export const AgentsQuerySchema = z.object({
+  q: optText,
+  status: z.enum(["online", "offline"], { error: "must be online or offline" }).optional(),
+  version: optText,
+  limit: limitParam(1000, 5000),
+  offset: offsetParam,
+});
+export type AgentsQuery = z.infer<typeof AgentsQuerySchema>;
+
+export interface AgentRow {
+  pc_id: string;
+  hostname: string | null;
+  os_family: string | null;
+  agent_version: string | null;
+  last_heartbeat: string | null;
+  updated_at: string | null;
+  agent_cpu_pct: number | null;
+  agent_rss_bytes: number | null;
+  agent_disk_read_bytes: number | null;
+  agent_disk_written_bytes: number | null;
+  online: boolean;
+}
+
+export function toAgentRow(r: Record<string, unknown>, aliveCutoff: string): AgentRow {
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  const hb = (r.last_heartbeat as string | null) ?? null;
+  return {
+    pc_id: String(r.pc_id),
+    hostname: (r.hostname as string | null) ?? null,
+    os_family: (r.os_family as string | null) ?? null,
+    agent_version: (r.agent_version as string | null) ?? null,
+    last_heartbeat: apiTs(hb),
+    updated_at: apiTs(r.updated_at),
+    agent_cpu_pct: num(r.agent_cpu_pct),
+    agent_rss_bytes: num(r.agent_rss_bytes),
+    agent_disk_read_bytes: num(r.agent_disk_read_bytes),
+    agent_disk_written_bytes: num(r.agent_disk_written_bytes),
+    online: hb !== null && hb >= aliveCutoff,
+  };
+}
+
+export const aliveCutoff = (aliveWindowSecs: number, nowMs = Date.now()) =>
+  dbTs(nowMs - aliveWindowSecs * 1000);
+
+export interface AgentsPage {
+  rows: AgentRow[];
+  total: number;
+  online: number;
+  offline: number;
+}
+
+export async function listAgents(
+  db: Db,
+  q: AgentsQuery,
+  aliveWindowSecs: number,
+  nowMs = Date.now(),
+): Promise<AgentsPage> {
+  const cutoff = aliveCutoff(aliveWindowSecs, nowMs);
+  const base: string[] = [];
+  const args: (string | number)[] = [];
+  if (q.q) {
+    base.push(`(pc_id LIKE ? ESCAPE '\\' OR hostname LIKE ? ESCAPE '\\')`); // LIKE is ASCII case-insensitive
+    args.push(likeContains(q.q), likeContains(q.q));
+  }
+  if (q.version) {
+    base.push("agent_version = ?");
+    args.push(q.version);
+  }
+  const ONLINE = "(last_heartbeat IS NOT NULL AND last_heartbeat >= ?)";
+  const listWhere = [...base];
+  const listArgs = [...args];
+  if (q.status) {
+    listWhere.push(q.status === "online" ? ONLINE : `NOT ${ONLINE}`);
+    listArgs.push(cutoff);
+  }
+  const w = (xs: string[]) => (xs.length ? ` WHERE ${xs.join(" AND ")}` : "");
+  const [page, total, split] = await db.batch([
+    {
+      sql: `SELECT * FROM agents${w(listWhere)} ORDER BY updated_at DESC, pc_id LIMIT ? OFFSET ?`,
+      args: [...listArgs, q.limit, q.offset],
+    },
+    { sql: `SELECT COUNT(*) AS n FROM agents${w(listWhere)}`, args: listArgs },
+    {
+      sql: `SELECT COALESCE(SUM(CASE WHEN ${ONLINE} THEN 1 ELSE 0 END), 0) AS online, COUNT(*) AS n
+            FROM agents${w(base)}`,
+      args: [cutoff, ...args],
+    },
+  ], "read");
+  const online = Number(split.rows[0].online);
+  return {
+    rows: page.rows.map((r) => toAgentRow(r as Record<string, unknown>, cutoff)),
+    total: Number(total.rows[0].n),
+    online,
+    offline: Number(split.rows[0].n) - online,
+  };
+}
+
+export async function getAgent(db: Db, pcId: string, aliveWindowSecs: number): Promise<AgentRow> {
+  const rs = await db.execute({ sql: "SELECT * FROM agents WHERE pc_id = ?", args: [pcId] });
+  if (!rs.rows[0]) throw notFound(`agent ${pcId} not found`);
+  return toAgentRow(rs.rows[0] as Record<string, unknown>, aliveCutoff(aliveWindowSecs));
+}
+
+export async function agentVersions(
+  db: Db,
+  aliveWindowSecs: number,
+): Promise<{ version: string; total: number; active: number }[]> {
+  const rs = await db.execute({
+    sql: `SELECT COALESCE(agent_version, 'unknown') AS version, COUNT(*) AS total,
+            SUM(CASE WHEN last_heartbeat >= ? THEN 1 ELSE 0 END) AS active
+          FROM agents GROUP BY 1 ORDER BY total DESC, version DESC`,
+    args: [aliveCutoff(aliveWindowSecs)],
+  });
+  return rs.rows.map((r) => ({
+    version: String(r.version),
+    total: Number(r.total),
+    active: Number(r.active ?? 0),
+  }));
+}

@@ -1,0 +1,66 @@
+/**
+ * Query-string building blocks shared by the read APIs (zod, so handlers only see typed
+ * input): bounded limits, RFC 3339 bounds rendered as canonical DB text, regexes
+ * compiled with RE2 (linear time, so a user pattern can never stall the server).
+ */
+import { z } from "zod";
+import { RE2JS } from "re2js";
+import { dbTs, isRfc3339 } from "../../wire/time.ts";
+import { badRequest } from "../errors.ts";
+
+export const MAX_PATTERN_LENGTH = 512;
+
+export const limitParam = (dflt: number, max: number, min = 1) =>
+  z.coerce.number({ error: `must be an integer ${min}..${max}` }).int(
+    `must be an integer ${min}..${max}`,
+  ).min(min, `must be an integer ${min}..${max}`).max(max, `must be an integer ${min}..${max}`)
+    .default(dflt);
+
+export const offsetParam = z.coerce.number().int("must be a non-negative integer").min(
+  0,
+  "must be a non-negative integer",
+).max(10_000_000, "must be at most 10000000").default(0);
+
+/** An RFC 3339 instant, as the canonical DB text used for every comparison. */
+export const instantParam = z.string().refine(isRfc3339, "must be an RFC 3339 timestamp")
+  .transform((s) => dbTs(s));
+
+/** Empty means "no filter". */
+export const optText = z.string().optional().transform((
+  v,
+) => (v === undefined || v === "" ? undefined : v));
+
+export interface Matcher {
+  test(s: string): boolean;
+}
+
+/** Compile a user regex with RE2 semantics; 400 with the parser's message when invalid. */
+export function compileRegex(name: string, pattern: string | undefined): Matcher | null {
+  if (pattern === undefined || pattern === "") return null;
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    throw badRequest(`invalid regex for '${name}': longer than ${MAX_PATTERN_LENGTH} characters`);
+  }
+  try {
+    const re = RE2JS.compile(pattern);
+    return { test: (s) => re.test(s) };
+  } catch (e) {
+    throw badRequest(`invalid regex for '${name}' \`${pattern}\`: ${(e as Error).message}`);
+  }
+}
+
+/** Escape `%`, `_` and `\` for `LIKE ? ESCAPE '\'`. */
+export function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export const likeContains = (s: string) => `%${likeEscape(s)}%`;
+
+/** JSON text from the DB back to a value; invalid or NULL → null. */
+export function parseJsonColumn(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  try {
+    return JSON.parse(String(v));
+  } catch {
+    return null;
+  }
+}
