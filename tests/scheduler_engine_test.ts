@@ -13,7 +13,7 @@ import { encodeManifest, type Manifest } from "../wire/manifest.ts";
 import { rowsOf } from "../db/client.ts";
 import { dbTs } from "../wire/time.ts";
 
-export async function putJob(b: TestBackend, id: string, script = "echo ok") {
+async function putJob(b: TestBackend, id: string, script = "echo ok") {
   const m = {
     id,
     version: "1.0.0",
@@ -25,12 +25,12 @@ export async function putJob(b: TestBackend, id: string, script = "echo ok") {
   await kv.put(id, JSON.stringify(encodeManifest(m)));
 }
 
-export async function putScheduleKv(b: TestBackend, s: Record<string, unknown>) {
+async function putScheduleKv(b: TestBackend, s: Record<string, unknown>) {
   const kv = await b.deps.nats.kv(BUCKET.schedules);
   return await kv.put(String(s.id), JSON.stringify(s));
 }
 
-export async function schedulerExecs(b: TestBackend, jobId: string) {
+async function schedulerExecs(b: TestBackend, jobId: string) {
   const rs = await b.deps.db.execute({
     sql:
       `SELECT exec_id, initiated_at FROM executions WHERE job_id = ? AND initiated_by = 'scheduler'

@@ -1,0 +1,15 @@
+import { caller, defineRoute, deps } from "../route.ts";
+import { standalone } from "../standalone.ts";
+import { deleteFreeze } from "../../scheduler/api.ts";
+
+export const route = defineRoute({
+  method: "DELETE",
+  path: "/api/freeze",
+  role: "operator",
+  summary: "Lift the fleet freeze (204, also when none); audit freeze_clear",
+  handler: async (c) => {
+    await deleteFreeze(deps(c), caller(c));
+    return c.body(null, 204);
+  },
+});
+export default standalone(route);

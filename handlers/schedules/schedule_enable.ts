@@ -1,0 +1,16 @@
+import { caller, defineRoute, deps } from "../route.ts";
+import { standalone } from "../standalone.ts";
+import { enableSchedule } from "../../scheduler/api.ts";
+
+export const route = defineRoute({
+  method: "POST",
+  path: "/api/schedules/:id/enable",
+  role: "operator",
+  summary:
+    "Set enabled=true with a revision-checked write (no un-revoke); 404; 204; audit schedule_enable",
+  handler: async (c) => {
+    await enableSchedule(deps(c), c.req.param("id") ?? "", caller(c));
+    return c.body(null, 204);
+  },
+});
+export default standalone(route);

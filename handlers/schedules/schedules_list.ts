@@ -1,0 +1,13 @@
+import { defineRoute, deps } from "../route.ts";
+import { standalone } from "../standalone.ts";
+import { listAll } from "../../scheduler/api.ts";
+
+export const route = defineRoute({
+  method: "GET",
+  path: "/api/schedules",
+  role: "viewer",
+  summary:
+    "Every stored schedule in the shape it was written (undecodable entries skipped; [] without bucket)",
+  handler: async (c) => c.json(await listAll(deps(c))),
+});
+export default standalone(route);

@@ -1,0 +1,14 @@
+import { defineRoute } from "../route.ts";
+import { standalone } from "../standalone.ts";
+import { scheduleJsonSchema } from "../../wire/schedule.ts";
+
+let cached: Record<string, unknown> | null = null;
+
+export const route = defineRoute({
+  method: "GET",
+  path: "/api/schemas/schedule.json",
+  role: "viewer",
+  summary: "JSON Schema of a schedule, both shapes (generated from the zod create-boundary schema)",
+  handler: (c) => c.json(cached ??= scheduleJsonSchema()),
+});
+export default standalone(route);
