@@ -12,6 +12,8 @@ export const route = defineRoute({
   method: "POST",
   path: "/api/agents/:pc_id/ping",
   role: "operator",
+  // The wait is bounded by wait_secs (<= 120 s), longer than the default request timeout.
+  timeoutMs: 0,
   summary:
     "Request `agents.<pc>.ping`; 200 `{heartbeat}`; 408 when the agent does not answer within `wait_secs` (default 45, clamped 1-120).",
   handler: async (c) => {

@@ -30,7 +30,7 @@ function windowOut(w: Window) {
 
 export async function hostPerf(db: Db, pcId: string, w: Window) {
   const rs = await db.execute({
-    sql: `SELECT (${EPOCH} / ?) * ? AS bucket, ${
+    sql: `SELECT (${EPOCH} / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS bucket, ${
       HOST_COLUMNS.map((c) => `AVG(${c}) AS ${c}`).join(", ")
     }
       FROM host_perf_samples WHERE pc_id = ? AND at >= ? AND at < ?
@@ -82,7 +82,7 @@ export async function processTimeline(
   });
   const names = rowsOf<{ name: string }>(topRs).map((r) => r.name);
   const rs = await db.execute({
-    sql: `SELECT (${EPOCH} / ?) * ? AS bucket,
+    sql: `SELECT (${EPOCH} / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS bucket,
         CASE WHEN name IN (SELECT value FROM json_each(?)) THEN name ELSE NULL END AS label,
         AVG(${metric.column}) AS v
       FROM process_perf_samples
@@ -115,7 +115,8 @@ export async function fleetPerf(
 ) {
   const fn = agg === "max" ? "MAX" : "AVG";
   const rs = await db.execute({
-    sql: `SELECT (${EPOCH} / ?) * ? AS bucket, ${fn}(${metric.column}) AS value
+    sql:
+      `SELECT (${EPOCH} / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS bucket, ${fn}(${metric.column}) AS value
       FROM host_perf_samples WHERE at >= ? AND at < ? AND ${metric.column} IS NOT NULL
       GROUP BY bucket ORDER BY bucket`,
     args: [w.stepSecs, w.stepSecs, dbTs(w.fromMs), dbTs(w.toMs)],
