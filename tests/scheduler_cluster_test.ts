@@ -1,0 +1,168 @@
+/**
+ * Two scheduler processes (two engines on two separate Deps/NATS connections, one broker,
+ * one DB): exactly one execution per tick, one leader at a time, a bounded hand-over when
+ * the leader dies without releasing its lease, and tick claims that admit one winner.
+ */
+import assert from "node:assert/strict";
+import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
+import { closeDeps, createDeps, type Deps } from "../lib/deps.ts";
+import { type SchedulerEngine, startScheduler } from "../scheduler/mod.ts";
+import { claimTick } from "../scheduler/marks.ts";
+import type { TickOutcome } from "../scheduler/tick.ts";
+import { BUCKET } from "../wire/names.ts";
+import { encodeManifest, type Manifest } from "../wire/manifest.ts";
+import { rowsOf } from "../db/client.ts";
+
+const T = { sanitizeOps: false, sanitizeResources: false };
+const LEASE_MS = 2000;
+
+async function putJob(b: TestBackend, id: string) {
+  const m = {
+    id,
+    version: "1.0.0",
+    execute: { shell: "powershell", script: "echo ok", timeout: "30s", run_as: "system" },
+    require_approval: false,
+    staleness: { mode: "cached" },
+  } as unknown as Manifest;
+  await (await b.deps.nats.kv(BUCKET.jobs)).put(id, JSON.stringify(encodeManifest(m)));
+}
+
+async function execCount(b: TestBackend, jobId: string): Promise<number> {
+  const rs = await b.deps.db.execute({
+    sql: "SELECT COUNT(*) AS n FROM executions WHERE job_id = ? AND initiated_by = 'scheduler'",
+    args: [jobId],
+  });
+  return Number(rowsOf<{ n: number }>(rs)[0].n);
+}
+
+interface Proc {
+  deps: Deps;
+  engine: SchedulerEngine;
+  stop(): Promise<void>;
+  fired: number[];
+}
+
+async function startProc(b: TestBackend, name: string, own: boolean): Promise<Proc> {
+  const deps = own ? await createDeps(b.deps.config, { setup: false, name }) : b.deps;
+  const fired: number[] = [];
+  const c = await startScheduler(deps, {
+    leaseTtlMs: LEASE_MS,
+    holder: name,
+    onTick: (_id: string, t: number, o: TickOutcome) => void (o.fired && fired.push(t)),
+  });
+  return {
+    deps,
+    engine: c.engine,
+    fired,
+    stop: async () => {
+      await c.stop();
+      if (own) await closeDeps(deps).catch(() => {});
+    },
+  };
+}
+
+Deno.test({
+  ...T,
+  name: "two schedulers: one leader, exactly one execution per tick",
+  fn: async () => {
+    const b = await startTestBackend();
+    const p1 = await startProc(b, "sched-1", false);
+    const p2 = await startProc(b, "sched-2", true);
+    try {
+      await putJob(b, "dual-job");
+      await (await b.deps.nats.kv(BUCKET.schedules)).put(
+        "dual",
+        JSON.stringify({
+          id: "dual",
+          cron: "* * * * * *",
+          job_id: "dual-job",
+          target: { all: true },
+        }),
+      );
+      let both = 0;
+      const sampler = setInterval(() => {
+        if (p1.engine.isLeader() && p2.engine.isLeader()) both++;
+      }, 50);
+      await waitFor(() => p1.fired.length + p2.fired.length >= 4, {
+        what: "four ticks",
+        timeoutMs: 10_000,
+      });
+      clearInterval(sampler);
+      await new Promise((r) => setTimeout(r, 300)); // let the last fire land in the DB
+      assert.equal(both, 0, "never two leaders at once");
+      assert.ok(p1.engine.isLeader() !== p2.engine.isLeader(), "exactly one leader");
+      const all = [...p1.fired, ...p2.fired];
+      assert.equal(new Set(all).size, all.length, "no tick fired by both processes");
+      assert.equal(await execCount(b, "dual-job"), all.length, "one execution per fired tick");
+      // Both engines registered the schedule; only the leader fired.
+      assert.deepEqual(p1.engine.registeredIds(), ["dual"]);
+      assert.deepEqual(p2.engine.registeredIds(), ["dual"]);
+      const leaderFired = p1.engine.isLeader() ? p1.fired : p2.fired;
+      assert.equal(leaderFired.length, all.length);
+    } finally {
+      await p2.stop();
+      await p1.stop();
+      await b.stop();
+    }
+  },
+});
+
+Deno.test({
+  ...T,
+  name: "two schedulers: the follower takes over within a bounded time when the leader dies",
+  fn: async () => {
+    const b = await startTestBackend();
+    const pA = await startProc(b, "sched-a", true);
+    await waitFor(() => pA.engine.isLeader(), { what: "a leads" });
+    const pB = await startProc(b, "sched-b", true);
+    try {
+      await putJob(b, "ha-job");
+      await (await b.deps.nats.kv(BUCKET.schedules)).put(
+        "ha",
+        JSON.stringify({ id: "ha", cron: "* * * * * *", job_id: "ha-job", target: { all: true } }),
+      );
+      await waitFor(() => pA.fired.length >= 2, { what: "leader fires" });
+      assert.equal(pB.fired.length, 0, "the follower does not fire");
+      // Kill: the leader's connection drops without releasing its lease.
+      const killedAt = Date.now();
+      await closeDeps(pA.deps);
+      await waitFor(() => pB.engine.isLeader(), { what: "b takes over", timeoutMs: 10_000 });
+      const tookOver = Date.now() - killedAt;
+      const bound = LEASE_MS + Math.floor(LEASE_MS / 3) + 1000;
+      assert.ok(tookOver <= bound, `hand-over took ${tookOver} ms (bound ${bound} ms)`);
+      await waitFor(() => pB.fired.length >= 1, { what: "b fires", timeoutMs: 3000 });
+      const all = [...pA.fired, ...pB.fired];
+      assert.equal(new Set(all).size, all.length, "no tick fired twice across the hand-over");
+    } finally {
+      await pB.stop();
+      await pA.stop();
+      await b.stop();
+    }
+  },
+});
+
+Deno.test({
+  ...T,
+  name: "tick claims: concurrent claimers of one tick, exactly one wins",
+  fn: async () => {
+    const b = await startTestBackend();
+    const other = await createDeps(b.deps.config, { setup: false, name: "claimer-2" });
+    try {
+      const kv1 = await b.deps.nats.kv(BUCKET.schedulerDispatch);
+      const kv2 = await other.nats.kv(BUCKET.schedulerDispatch);
+      for (let i = 0; i < 20; i++) {
+        const tick = 1_800_000_000_000 + i * 1000;
+        const wins = await Promise.all([
+          claimTick(kv1, "s.with.dots", tick, "one"),
+          claimTick(kv2, "s.with.dots", tick, "two"),
+          claimTick(kv1, "s.with.dots", tick, "three"),
+        ]);
+        assert.equal(wins.filter(Boolean).length, 1, `tick ${i}: ${wins}`);
+      }
+      assert.equal(await claimTick(kv1, "s", 1, "x"), true, "another schedule's tick is separate");
+    } finally {
+      await closeDeps(other);
+      await b.stop();
+    }
+  },
+});
