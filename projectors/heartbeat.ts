@@ -13,14 +13,22 @@ import type { CoreProjectorSpec } from "./core_projector.ts";
 export const decodeHeartbeat = (data: Uint8Array) =>
   HeartbeatSchema.parse(JSON.parse(new TextDecoder().decode(data)));
 
-/** Pure: keep the newest heartbeat (by `at`, later arrival wins ties) per PC. */
+/**
+ * Pure: keep the newest heartbeat (by `at`, later arrival wins ties) per PC, but with the
+ * first non-null hostname/os_family seen in the window (they stick, as in the DB).
+ */
 export function newestPerPc(items: Heartbeat[]): Heartbeat[] {
   const m = new Map<string, Heartbeat>();
+  const sticky = new Map<string, { hostname?: string | null; os_family?: string | null }>();
   for (const h of items) {
+    const s = sticky.get(h.pc_id) ?? {};
+    s.hostname ??= h.hostname ?? null;
+    s.os_family ??= h.os_family ?? null;
+    sticky.set(h.pc_id, s);
     const prev = m.get(h.pc_id);
     if (!prev || epochMs(h.at) >= epochMs(prev.at)) m.set(h.pc_id, h);
   }
-  return [...m.values()];
+  return [...m.values()].map((h) => ({ ...h, ...sticky.get(h.pc_id) }));
 }
 
 const COLS = 10;

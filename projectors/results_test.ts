@@ -103,12 +103,16 @@ Deno.test("newestPerPc keeps the newest heartbeat per PC", () => {
   const hb = (pc: string, at: string, v: string) =>
     ({ pc_id: pc, at, agent_version: v }) as Heartbeat;
   const out = newestPerPc([
-    hb("A", "2026-01-01T00:00:02Z", "2"),
+    { ...hb("A", "2026-01-01T00:00:02Z", "2"), hostname: "h1" },
     hb("A", "2026-01-01T00:00:01Z", "1"),
     hb("B", "2026-01-01T00:00:01Z", "b"),
     hb("A", "2026-01-01T00:00:02Z", "2b"),
   ]);
-  assert.deepEqual(out.map((h) => [h.pc_id, h.agent_version]), [["A", "2b"], ["B", "b"]]);
+  assert.deepEqual(out.map((h) => [h.pc_id, h.agent_version, h.hostname]), [["A", "2b", "h1"], [
+    "B",
+    "b",
+    null,
+  ]]);
 });
 
 Deno.test("expiresAt, manifestFacts, nanosToDb", async (t) => {
