@@ -143,3 +143,34 @@ Deno.test("rollout.max_failures stops later waves", async () => {
     await be.stop();
   }
 });
+
+Deno.test("killing an execution cancels its pending waves", async () => {
+  const be = await startTestBackend();
+  let agents: AgentSet | null = null;
+  try {
+    await seed(be, { "PC-CAN": ["canary"], "PC-W1": ["wave1"] });
+    agents = await startAgentDoubles(be.broker.url, {
+      "PC-CAN": { groups: ["canary"], runMs: Infinity },
+      "PC-W1": { groups: ["wave1"] },
+    });
+    const a = agents.agents;
+    await be.json("POST", "/api/jobs", JOB);
+    const r = await be.json<{ exec_id: string }>("POST", "/api/exec/roll", {
+      rollout: { waves: [{ group: "canary", delay: "0s" }, { group: "wave1", delay: "1s" }] },
+    });
+    await waitFor(() => a["PC-CAN"].running().length === 1, { what: "canary running" });
+    const k = await be.request(`/api/executions/${r.exec_id}/kill`, { method: "POST" });
+    assert.equal(k.status, 204);
+    await waitFor(() => a["PC-CAN"].outcomes.length === 1, { what: "canary killed" });
+    const waves = await wavesOf(be.deps, r.exec_id);
+    assert.deepEqual(waves.map((w) => [w.state, w.reason ?? null]), [
+      ["published", null],
+      ["skipped", "cancelled by kill"],
+    ]);
+    await new Promise((res) => setTimeout(res, 1300));
+    assert.equal(a["PC-W1"].received.length, 0, "the cancelled wave never goes out");
+  } finally {
+    await agents?.stop();
+    await be.stop();
+  }
+});

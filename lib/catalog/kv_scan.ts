@@ -3,6 +3,7 @@
  * the caller). A missing bucket reads as empty, as upstream's list routes answer `[]`.
  */
 import type { KV } from "@nats-io/kv";
+import { DeliverPolicy } from "@nats-io/jetstream";
 import type { Nats } from "../nats.ts";
 import { isNotFound } from "../nats.ts";
 
@@ -57,8 +58,41 @@ export async function readValues(kv: KV, keys?: readonly string[]): Promise<KvVa
   return got.filter((v): v is KvValue => v !== null);
 }
 
-/** `readValues` on a bucket by name; `[]` when the bucket is missing. */
+/**
+ * Every live entry of a bucket in one pass: an ordered consumer on the KV stream with
+ * deliver-last-per-subject (one message per key, no per-key round trips), so a bucket
+ * with 10,000 keys reads in one stream walk. `[]` when the bucket is missing.
+ */
 export async function readBucket(nats: Nats, bucket: string): Promise<KvValue[]> {
-  const kv = await openKvOrNull(nats, bucket);
-  return kv ? await readValues(kv) : [];
+  const stream = `KV_${bucket}`;
+  let info;
+  try {
+    info = await nats.jsm.streams.info(stream);
+  } catch (e) {
+    if (isNotFound(e)) return [];
+    throw e;
+  }
+  if (info.state.messages === 0) return [];
+  const prefix = `$KV.${bucket}.`;
+  const consumer = await nats.js.consumers.get(stream, {
+    filter_subjects: `${prefix}>`,
+    deliver_policy: DeliverPolicy.LastPerSubject,
+  });
+  const byKey = new Map<string, KvValue>();
+  const msgs = await consumer.consume({ max_messages: 1000 });
+  // A stream that only holds delete markers still ends: the guard stops a stalled walk.
+  const guard = setTimeout(() => msgs.stop(), 10_000);
+  try {
+    for await (const m of msgs) {
+      const key = m.subject.slice(prefix.length);
+      const op = m.headers?.get("KV-Operation");
+      if (op === "DEL" || op === "PURGE") byKey.delete(key);
+      else byKey.set(key, { key, value: m.data, revision: m.seq });
+      if (m.info.pending === 0) break;
+    }
+  } finally {
+    clearTimeout(guard);
+    msgs.stop();
+  }
+  return [...byKey.values()];
 }

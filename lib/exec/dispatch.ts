@@ -18,7 +18,7 @@ import { BUCKET, isSubjectToken, SUBJECT, subjects as subj } from "../../wire/na
 import { durationError, parseDurationMs, parseDurationSecs } from "../../wire/duration.ts";
 import { dbTs, isRfc3339, wireTs } from "../../wire/time.ts";
 import { jsonBytes } from "../../wire/codec.ts";
-import { resolveAlivePcs } from "./targets.ts";
+import { countAlivePcs } from "./targets.ts";
 import { resolveScriptObject } from "./script_source.ts";
 import { persistWaves, processExecWaves } from "./waves.ts";
 import type { WaveRecord } from "./wave_plan.ts";
@@ -161,11 +161,9 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
   // 3. Expected PCs (#485), floor 1; the subject count when resolution fails.
   let targetCount: number;
   try {
-    const pcs = await resolveAlivePcs(deps, expectedTarget(plan));
-    if (pcs.length === 0) {
-      deps.log.warn("target resolved to zero alive PCs", { job_id: manifest.id });
-    }
-    targetCount = Math.max(1, pcs.length);
+    const n = await countAlivePcs(deps, expectedTarget(plan));
+    if (n === 0) deps.log.warn("target resolved to zero alive PCs", { job_id: manifest.id });
+    targetCount = Math.max(1, n);
   } catch (e) {
     targetCount = Math.max(1, fallbackSubjectCount(plan));
     deps.log.warn("target resolve failed; per-subject target_count", { err: String(e) });

@@ -10,6 +10,9 @@ import { recordAudit } from "../audit.ts";
 import { firstRow, rowsOf } from "../../db/client.ts";
 import { isSubjectToken, subjects } from "../../wire/names.ts";
 import { checkJobId } from "../catalog/jobs.ts";
+import { cancelPendingWaves } from "./waves.ts";
+
+const KILL_REASON = "cancelled by kill";
 
 async function publishKills(deps: Deps, execIds: readonly string[]) {
   const nc = deps.nats.nc;
@@ -35,6 +38,7 @@ export async function killJob(deps: Deps, jobId: string, caller?: Caller | null)
   checkJobId(jobId);
   const execIds = await inflightExecs(deps, jobId);
   await publishKills(deps, execIds);
+  for (const id of execIds) await cancelPendingWaves(deps, id, KILL_REASON);
   await recordAudit(deps.nats, {
     action: "job_kill",
     target: jobId,
@@ -53,9 +57,15 @@ export async function killExecution(deps: Deps, execId: string, caller?: Caller 
   );
   if (!row) throw notFound(`execution '${execId}' not found`);
   await publishKills(deps, [execId]);
+  const cancelled = await cancelPendingWaves(deps, execId, KILL_REASON);
   await recordAudit(deps.nats, {
     action: "execution_kill",
     target: execId,
-    payload: { exec_id: execId, job_id: row.job_id, status: row.status },
+    payload: {
+      exec_id: execId,
+      job_id: row.job_id,
+      status: row.status,
+      waves_cancelled: cancelled,
+    },
   }, caller);
 }

@@ -10,7 +10,7 @@ import { dbTs } from "../../wire/time.ts";
 import { BUCKET } from "../../wire/names.ts";
 import { decodeAgentGroups } from "../../wire/agent_groups.ts";
 import { parseJsonBytes } from "../../wire/codec.ts";
-import { listKeys, openKvOrNull, readValues } from "../catalog/kv_scan.ts";
+import { readBucket } from "../catalog/kv_scan.ts";
 
 export interface TargetLike {
   all?: boolean | null;
@@ -41,13 +41,11 @@ export async function aliveGroupMembers(
   alive: readonly string[],
 ): Promise<string[]> {
   if (wanted.length === 0 || alive.length === 0) return [];
-  const kv = await openKvOrNull(deps.nats, BUCKET.agentGroups);
-  if (!kv) return [];
   const aliveSet = new Set(alive);
-  const keys = (await listKeys(kv)).filter((k) => aliveSet.has(k));
   const want = new Set(wanted);
   const out: string[] = [];
-  for (const { key, value } of await readValues(kv, keys)) {
+  for (const { key, value } of await readBucket(deps.nats, BUCKET.agentGroups)) {
+    if (!aliveSet.has(key)) continue;
     let groups: string[];
     try {
       groups = decodeAgentGroups(parseJsonBytes(value));
@@ -72,4 +70,25 @@ export async function resolveAlivePcs(
     else for (const pc of await aliveGroupMembers(deps, groups, alive)) out.add(pc);
   }
   return [...out].sort();
+}
+
+/**
+ * `resolveAlivePcs(...).length`, with a COUNT for the common `all` broadcast (no list
+ * of 10,000 ids through the driver on every exec).
+ */
+export async function countAlivePcs(
+  deps: Deps,
+  target: TargetLike,
+  opts: ResolveOptions = {},
+): Promise<number> {
+  if (target.all && (target.pcs ?? []).length === 0) {
+    const windowSecs = opts.aliveWindowSecs ?? deps.config.aliveWindowSecs;
+    const cutoff = dbTs((opts.now ?? Date.now()) - windowSecs * 1000);
+    const rs = await deps.db.execute({
+      sql: "SELECT COUNT(*) AS n FROM agents WHERE last_heartbeat >= ?",
+      args: [cutoff],
+    });
+    return Number(rowsOf<{ n: number }>(rs)[0]?.n ?? 0);
+  }
+  return (await resolveAlivePcs(deps, target, opts)).length;
 }

@@ -62,7 +62,11 @@ export function withWaveState(
         ? {
           ...w,
           state,
-          published_at: state === "published" ? at : w.published_at ?? null,
+          published_at: state === "published"
+            ? at
+            : state === "pending"
+            ? null
+            : w.published_at ?? null,
           reason: reason ?? w.reason ?? null,
         }
         : w

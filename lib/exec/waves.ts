@@ -151,6 +151,39 @@ export async function processExecWaves(
 }
 
 /**
+ * Mark every still-pending wave of an exec `skipped` (a kill stops the rollout too).
+ * Revision-checked like a publish claim, so a wave is either published or cancelled.
+ */
+export async function cancelPendingWaves(
+  deps: Deps,
+  execId: string,
+  reason: string,
+): Promise<number> {
+  let kv: KV;
+  try {
+    kv = await deps.nats.kv(BUCKET.pendingWaves);
+  } catch {
+    return 0;
+  }
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const entry = await kv.get(execId).catch(() => null);
+    const rec = entry ? decodeRecord(entry) : null;
+    if (!entry || !rec) return 0;
+    const pending = rec.waves.filter((w) => w.state === "pending");
+    if (pending.length === 0) return 0;
+    let next = rec;
+    for (const w of pending) next = withWaveState(next, w.index, "skipped", null, reason);
+    try {
+      await kv.update(execId, jsonBytes(next), entry.revision);
+      return pending.length;
+    } catch {
+      // raced with a publish or another cancel: re-read
+    }
+  }
+  return 0;
+}
+
+/**
  * The dispatcher component: watches `pending_waves`, keeps one timer for the earliest
  * due wave, and publishes due waves through `processExecWaves`.
  */
