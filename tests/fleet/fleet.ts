@@ -359,9 +359,11 @@ class Agent implements AgentView {
     clearTimeout(this.hbTimer);
     this.nextBeatAt = due;
     this.hbTimer = setTimeout(() => {
+      const first = this.heartbeatsSent === 0;
       this.sendHeartbeat();
-      // Jitter ±5 % so thousands of agents do not beat in lock-step.
-      const j = 1 + (this.fleet.rand() - 0.5) / 10;
+      // Real agents boot at random moments: after the boot beat, move to a random phase of
+      // the interval, then jitter ±5 % so thousands of agents never beat in lock-step.
+      const j = first ? 0.05 + 0.95 * this.fleet.rand() : 1 + (this.fleet.rand() - 0.5) / 10;
       this.nextBeatAt = 0;
       this.scheduleHeartbeat(Math.max(10, Math.round(this.heartbeatIntervalMs * j)));
     }, Math.max(0, due - now));

@@ -1,0 +1,90 @@
+/**
+ * Backend memory with a big fleet: the real entrypoint (`deno run -A main.ts`, all
+ * components, auth disabled) in a child process, N simulated agents (another child) beating
+ * every 5 s, one exec to `all` so N results are projected too; then VmRSS of the backend
+ * process sampled once a second for 10 s. Reports the median sample (and the max).
+ */
+import type { BenchSuite } from "./types.ts";
+import { median } from "./types.ts";
+import { startNatsServer } from "../tests/helpers/nats_server.ts";
+import { spawnFleet } from "../tests/fleet/process.ts";
+import { rssBytes, spawnBackend } from "../tests/e2e/backend_process.ts";
+
+async function call(url: string, method: string, path: string, body?: unknown, type?: string) {
+  const res = await fetch(url + path, {
+    method,
+    headers: body === undefined ? {} : { "content-type": type ?? "application/json" },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text}`);
+  return { body: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+export const suite: BenchSuite = {
+  name: "rss",
+  async run(ctx) {
+    const n = ctx.quick ? 1000 : 10_000;
+    const broker = await startNatsServer();
+    let backend: Awaited<ReturnType<typeof spawnBackend>> | null = null;
+    let fleet: Awaited<ReturnType<typeof spawnFleet>> | null = null;
+    try {
+      backend = await spawnBackend(broker.url);
+      const url = backend.url;
+      const idle = rssBytes(backend.pid);
+      await call(url, "PUT", "/api/config", { heartbeat_interval: "5s" });
+      await call(
+        url,
+        "POST",
+        "/api/jobs",
+        "id: rss-echo\nversion: 1.0.0\nexecute:\n  shell: powershell\n  script: echo ok\n  timeout: 60s\n",
+        "application/yaml",
+      );
+      fleet = await spawnFleet(["--agents", String(n), "--nats", broker.url, "--prefix", "RSS-"]);
+      const until = Date.now() + 90_000;
+      let seen = 0;
+      while (seen < n) {
+        if (Date.now() > until) throw new Error(`backend lists only ${seen}/${n} agents`);
+        await new Promise((r) => setTimeout(r, 500));
+        const r = await call(url, "GET", `/api/agents?limit=1`);
+        seen = Number(r.headers.get("x-total-count") ?? (r.body as unknown[]).length);
+      }
+      const ex = await call(url, "POST", "/api/exec/rss-echo", { target: { all: true } });
+      const execId = (ex.body as { exec_id: string }).exec_id;
+      const doneBy = Date.now() + 90_000;
+      for (;;) {
+        const r = await call(url, "GET", `/api/executions/${execId}`);
+        const e = (r.body as { execution: { success_count: number } }).execution;
+        if (e.success_count >= n) break;
+        if (Date.now() > doneBy) throw new Error(`only ${e.success_count}/${n} results projected`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const samples: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        samples.push(rssBytes(backend.pid) / 2 ** 20);
+      }
+      const med = median(samples);
+      ctx.log(
+        `rss idle ${(idle / 2 ** 20).toFixed(0)} MiB, with ${n} agents median ${
+          med.toFixed(0)
+        } MiB`,
+      );
+      return [{
+        name: `backend RSS, ${n} agents connected (+${n} results projected)`,
+        median: med,
+        unit: "MiB",
+        samples,
+        target: "≤ 250 MB",
+        ok: med * 2 ** 20 <= 250e6,
+        note:
+          `idle ${(idle / 2 ** 20).toFixed(0)} MiB; max ${Math.max(...samples).toFixed(0)} MiB; ` +
+          `10 samples at 1 s; main.ts, all components`,
+      }];
+    } finally {
+      await fleet?.stop();
+      await backend?.stop();
+      await broker.stop();
+    }
+  },
+};

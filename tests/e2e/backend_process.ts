@@ -1,0 +1,91 @@
+/**
+ * The real backend entrypoint (`deno run -A main.ts`) as a child process on a private broker
+ * and a temp DB, auth disabled on loopback — what `deno task dev` runs, minus the dev broker.
+ * Used by the RSS benchmark and the acceptance script.
+ */
+import { freePort } from "../helpers/nats_server.ts";
+
+export interface BackendProcess {
+  pid: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function spawnBackend(
+  natsUrl: string,
+  opts: { env?: Record<string, string>; readyTimeoutMs?: number } = {},
+): Promise<BackendProcess> {
+  const dir = await Deno.makeTempDir({ prefix: "kanade-proc-" });
+  const port = freePort();
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", main],
+    cwd: dir,
+    env: {
+      KANADE_AUTH_DISABLE: "1",
+      KANADE_NATS_URL: natsUrl,
+      KANADE_DB_URL: `file:${dir}/kanade.db`,
+      KANADE_BIND: `127.0.0.1:${port}`,
+      KANADE_LOG_LEVEL: "warn",
+      ...opts.env,
+    },
+    stdout: "null",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  const tail: string[] = [];
+  (async () => {
+    let buf = "";
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      buf += chunk;
+      const lines = buf.split("\n");
+      buf = lines.pop() ?? "";
+      for (const l of lines) {
+        tail.push(l);
+        if (tail.length > 30) tail.shift();
+      }
+    }
+  })().catch(() => {});
+  let exited = false;
+  child.status.then(() => exited = true);
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* gone */ }
+    const t = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+    }, 10_000);
+    await child.status;
+    clearTimeout(t);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  const until = Date.now() + (opts.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    if (exited) {
+      await stop();
+      throw new Error(`backend exited during start:\n${tail.join("\n")}`);
+    }
+    try {
+      const res = await fetch(`${url}/health`);
+      await res.body?.cancel();
+      if (res.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > until) {
+      await stop();
+      throw new Error(`backend not ready:\n${tail.join("\n")}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { pid: child.pid, url, stop };
+}
+
+/** Resident set size of a process in bytes (`VmRSS` of /proc/<pid>/status). */
+export function rssBytes(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  if (!m) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(m[1]) * 1024;
+}
