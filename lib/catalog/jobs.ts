@@ -8,7 +8,6 @@ import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
 import { ApiError, badRequest, conflict, notFound, unavailable } from "../errors.ts";
 import { recordAudit } from "../audit.ts";
-import { isNotFound } from "../nats.ts";
 import { rowsOf } from "../../db/client.ts";
 import { BUCKET, SCRIPT_STATUS_REVOKED } from "../../wire/names.ts";
 import { parseJsonBytes, utf8 } from "../../wire/codec.ts";
@@ -33,13 +32,9 @@ export function checkJobId(id: string): string {
 }
 
 async function ensureKv(deps: Deps, bucket: string): Promise<KV> {
-  try {
-    return await deps.nats.kv(bucket);
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-    // Upstream creates the bucket on first upsert.
-    return await deps.nats.kvm.create(bucket, { history: JOBS_HISTORY });
-  }
+  const kv = await openKvOrNull(deps.nats, bucket);
+  // Upstream creates the bucket on first upsert.
+  return kv ?? await deps.nats.kvm.create(bucket, { history: JOBS_HISTORY });
 }
 
 /** The stored manifest, or null (unknown id, missing bucket). Undecodable → 500. */
@@ -178,18 +173,10 @@ export async function deleteJob(deps: Deps, id: string, caller?: Caller | null):
   if (sched !== null) {
     throw conflict(`job '${id}' is referenced by schedule '${sched}'; remove the schedule first`);
   }
-  let statusKv: KV;
-  try {
-    statusKv = await deps.nats.kv(BUCKET.scriptStatus);
-  } catch (e) {
-    throw unavailable(`script_status bucket missing: ${(e as Error).message}`, e);
-  }
-  let jobsKv: KV;
-  try {
-    jobsKv = await deps.nats.kv(BUCKET.jobs);
-  } catch {
-    throw notFound("jobs bucket missing");
-  }
+  const statusKv = await openKvOrNull(deps.nats, BUCKET.scriptStatus);
+  if (!statusKv) throw unavailable("script_status bucket missing: run `kanade jetstream setup`");
+  const jobsKv = await openKvOrNull(deps.nats, BUCKET.jobs);
+  if (!jobsKv) throw notFound("jobs bucket missing");
   try {
     await statusKv.put(id, SCRIPT_STATUS_REVOKED);
   } catch (e) {

@@ -13,9 +13,13 @@ export interface KvValue {
   revision: number;
 }
 
-/** Open a bucket, or null when it does not exist. */
+/**
+ * Open a bucket, or null when it does not exist. The backing stream is looked up each
+ * time: a cached handle would outlive a bucket deleted behind our back.
+ */
 export async function openKvOrNull(nats: Nats, bucket: string): Promise<KV | null> {
   try {
+    await nats.jsm.streams.info(`KV_${bucket}`);
     return await nats.kv(bucket);
   } catch (e) {
     if (isNotFound(e)) return null;

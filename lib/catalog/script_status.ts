@@ -2,14 +2,13 @@
  * Revocation (KV `script_status`, raw `ACTIVE` / `REVOKED` values): agents skip a revoked
  * job's Commands with exit 126. Writes are idempotent and skip no-op puts.
  */
-import type { KV } from "@nats-io/kv";
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
 import { ApiError, unavailable } from "../errors.ts";
 import { recordAudit } from "../audit.ts";
 import { BUCKET, SCRIPT_STATUS_ACTIVE, SCRIPT_STATUS_REVOKED } from "../../wire/names.ts";
 import { utf8 } from "../../wire/codec.ts";
-import { readBucket } from "./kv_scan.ts";
+import { openKvOrNull, readBucket } from "./kv_scan.ts";
 import { checkJobId } from "./jobs.ts";
 
 export type ScriptStatus = typeof SCRIPT_STATUS_ACTIVE | typeof SCRIPT_STATUS_REVOKED;
@@ -30,12 +29,8 @@ export async function setScriptStatus(
   caller?: Caller | null,
 ): Promise<{ changed: boolean }> {
   checkJobId(id);
-  let kv: KV;
-  try {
-    kv = await deps.nats.kv(BUCKET.scriptStatus);
-  } catch (e) {
-    throw unavailable(`script_status bucket missing: ${(e as Error).message}`, e);
-  }
+  const kv = await openKvOrNull(deps.nats, BUCKET.scriptStatus);
+  if (!kv) throw unavailable("script_status bucket missing: run `kanade jetstream setup`");
   let changed = true;
   try {
     const cur = await kv.get(id);
