@@ -9,6 +9,7 @@ import { subjects } from "../wire/names.ts";
 import { jsonBytes } from "../wire/codec.ts";
 import { nowDb } from "../wire/time.ts";
 import { legacyResultId } from "../projectors/results.ts";
+import { startNatsServer } from "./helpers/nats_server.ts";
 
 const T0 = "2026-06-20T00:00:05.120Z";
 const T1 = "2026-06-20T00:00:07.004Z";
@@ -245,14 +246,76 @@ Deno.test("results projector counters, redelivery, legacy ids, poison", async (t
         await waitFor(() => row(b, later.result_id));
         await waitFor(async () => {
           const info = await b.deps.nats.jsm.consumers.info("RESULTS", "backend_results_projector");
-          if (Deno.env.get("DBG")) {
-            console.log(info.num_ack_pending, info.num_pending, info.delivered, info.ack_floor);
-          }
           return info.num_ack_pending === 0 && info.num_pending === 0;
         }, { what: "consumer drained" });
       },
     );
   } finally {
     await b.stop();
+  }
+});
+
+Deno.test("a wiped DB rebuilds from the streams with identical rows (recorded_at included)", async () => {
+  const broker = await startNatsServer();
+  const names = ["results", "events", "audit", "obs"];
+  const b = await startTestBackend({ broker, projectors: names });
+  let b2: TestBackend | null = null;
+  const snapshot = async (x: TestBackend) => ({
+    results: (await x.deps.db.execute("SELECT * FROM execution_results ORDER BY result_id")).rows,
+    audit: (await x.deps.db.execute("SELECT * FROM audit_log ORDER BY stream_seq")).rows,
+    obs: (await x.deps.db.execute("SELECT * FROM obs_events ORDER BY id")).rows,
+  });
+  const complete = (s: Awaited<ReturnType<typeof snapshot>>) =>
+    s.results.length === 30 && s.results.filter((r) => r.finished_at).length === 25 &&
+    s.audit.length === 2 && s.obs.length === 1;
+  try {
+    const execId = crypto.randomUUID();
+    for (let i = 0; i < 30; i++) {
+      const r = result({ exec_id: execId, pc_id: `W${i}`, exit_code: i % 3, stdout: `o${i}` });
+      if (i % 2 === 0 || i >= 25) {
+        await pubStarted(b, {
+          result_id: r.result_id,
+          request_id: r.request_id,
+          exec_id: execId,
+          pc_id: r.pc_id,
+        });
+      }
+      if (i < 25) await pubResult(b, r); // 5 stay in flight
+    }
+    for (const action of ["job_upsert", "exec"]) {
+      await b.deps.nats.js.publish(
+        `audit.operator.${action}.x`,
+        jsonBytes({ actor: "operator", action, target: "x", payload: { a: 1 }, occurred_at: T0 }),
+      );
+    }
+    await b.deps.nats.js.publish(
+      subjects.obs("PC1"),
+      jsonBytes({
+        pc_id: "PC1",
+        at: T0,
+        kind: "boot",
+        source: "agent:internal",
+        event_record_id: null,
+        payload: null,
+      }),
+    );
+    await waitFor(async () => {
+      const s = await snapshot(b);
+      return complete(s);
+    }, { what: "first projection" });
+    const before = await snapshot(b);
+    await b.stop();
+    // A brand-new, empty DB on the same broker: the empty tables reset the durables.
+    b2 = await startTestBackend({ broker, projectors: names });
+    const after = await waitFor(async () => {
+      const s = await snapshot(b2!);
+      return complete(s) ? s : null;
+    }, { what: "rebuilt projection" });
+    assert.deepEqual(after.results, before.results);
+    assert.deepEqual(after.audit, before.audit);
+    assert.deepEqual(after.obs, before.obs);
+  } finally {
+    await b2?.stop();
+    await broker.stop();
   }
 });
