@@ -1,0 +1,159 @@
+/**
+ * E2E: the operator's main loop through the HTTP API against a simulated fleet — register a
+ * job from YAML, fire it at all / groups / PCs / waves, watch results go running → finished.
+ */
+import assert from "node:assert/strict";
+import { type E2E, jobYaml, startE2E, waitFinished, waitFor } from "./env.ts";
+
+const PCS = ["PC-01", "PC-02", "PC-03", "PC-04", "PC-05", "PC-06"];
+
+async function withEnv(fn: (e: E2E) => Promise<void>) {
+  const e = await startE2E({ agents: PCS });
+  try {
+    await fn(e);
+  } finally {
+    await e.stop();
+  }
+}
+
+interface ExecReply {
+  exec_id: string;
+  job_id: string;
+  version: string;
+  target_count: number;
+  subjects: string[];
+}
+
+Deno.test("e2e exec: YAML job to all, groups and PCs; results and executions through the API", async () => {
+  await withEnv(async (e) => {
+    const reg = await e.registerYaml(jobYaml("hello", "echo hello {{pc_id}}"));
+    assert.deepEqual(reg, {
+      id: "hello",
+      version: "1.0.0",
+      description: "e2e hello",
+      inventory: false,
+    });
+    const jobs = await e.api<{ id: string }[]>("GET", "/api/jobs");
+    assert.ok(jobs.some((j) => j.id === "hello"));
+
+    // Groups are assigned by the operator (KV agent_groups through the API).
+    for (const pc of ["PC-01", "PC-02"]) {
+      await e.api("PUT", `/api/agents/${pc}/groups`, { groups: ["canary"] });
+    }
+    await e.api("POST", `/api/agents/PC-03/groups`, { group: "wave1" });
+    await waitFor(() => e.fleet.agent("PC-03").groups.includes("wave1"), { what: "groups watch" });
+
+    // all
+    const all = await e.api<ExecReply>("POST", "/api/exec/hello", { target: { all: true } });
+    assert.equal(all.job_id, "hello");
+    assert.deepEqual(all.subjects, ["commands.all"]);
+    const allRows = await waitFinished(e, `exec_id=${all.exec_id}`, PCS.length);
+    assert.deepEqual(allRows.map((r) => r.pc_id).sort(), PCS);
+    for (const r of allRows) {
+      assert.equal(r.exit_code, 0);
+      assert.equal(r.stdout, `hello ${r.pc_id}\n`);
+      assert.equal(r.job_id, "hello");
+      assert.equal(r.exec_id, all.exec_id);
+    }
+    // The executions row is completed with every success counted.
+    const ex = await waitFor(async () => {
+      const d = await e.api<{ execution: { status: string; success_count: number } }>(
+        "GET",
+        `/api/executions/${all.exec_id}`,
+      );
+      return d.execution.success_count === PCS.length ? d : null;
+    }, { what: "execution counters" });
+    assert.equal(ex.execution.status, "completed");
+
+    // groups + one PC: exactly the members and the named PC, each once.
+    const grp = await e.api<ExecReply>("POST", "/api/exec/hello", {
+      target: { groups: ["canary", "wave1"], pcs: ["PC-06"] },
+    });
+    const grpRows = await waitFinished(e, `exec_id=${grp.exec_id}`, 4);
+    assert.deepEqual(grpRows.map((r) => r.pc_id).sort(), ["PC-01", "PC-02", "PC-03", "PC-06"]);
+
+    // all + a group overlapping: one run per PC (one request_id per exec).
+    const both = await e.api<ExecReply>("POST", "/api/exec/hello", {
+      target: { all: true, groups: ["canary"] },
+    });
+    await waitFinished(e, `exec_id=${both.exec_id}`, PCS.length);
+    await new Promise((r) => setTimeout(r, 300));
+    const bothRows = await e.results(`exec_id=${both.exec_id}`);
+    assert.equal(bothRows.length, PCS.length, "an agent matched twice must run once");
+
+    // Every agent saw exactly the Commands addressed to it.
+    assert.equal(e.fleet.agent("PC-04").commands.length, 2); // all, all+canary
+    assert.equal(e.fleet.agent("PC-01").commands.length, 3);
+
+    // A bad plan is a 400 with the upstream message, not a 500.
+    const bad = await e.call<{ error: string }>("POST", "/api/exec/hello", { target: {} });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.body), /target must specify at least one of/);
+    assert.equal((await e.call("POST", "/api/exec/nope", { target: { all: true } })).status, 404);
+  });
+});
+
+Deno.test("e2e exec: running → finished, failures, inventory, waves", async () => {
+  await withEnv(async (e) => {
+    await e.registerYaml(jobYaml("slow", "echo begin\nsleep 1500\necho end"));
+    const slow = await e.api<ExecReply>("POST", "/api/exec/slow", {
+      target: { pcs: ["PC-01", "PC-02"] },
+    });
+    // While running: in-flight rows from events.started, no exit code yet.
+    const running = await waitFor(async () => {
+      const rows = await e.results(`exec_id=${slow.exec_id}&status=running`);
+      return rows.length === 2 ? rows : null;
+    }, { what: "2 running rows" });
+    for (const r of running) {
+      assert.equal(r.exit_code, null);
+      assert.equal(r.finished_at, null);
+    }
+    const done = await waitFinished(e, `exec_id=${slow.exec_id}`, 2);
+    assert.deepEqual(done.map((r) => r.stdout), ["begin\nend\n", "begin\nend\n"]);
+    // Same result_id from running to finished (no ghost rows).
+    assert.deepEqual(done.map((r) => r.result_id).sort(), running.map((r) => r.result_id).sort());
+
+    await e.registerYaml(jobYaml("boom", "echo_err broken\nexit 3"));
+    const boom = await e.api<ExecReply>("POST", "/api/exec/boom", { target: { pcs: ["PC-03"] } });
+    const [b] = await waitFinished(e, `exec_id=${boom.exec_id}`, 1);
+    assert.equal(b.exit_code, 3);
+    assert.equal(b.stderr, "broken\n");
+    const failures = await e.results(`status=failure&job_id=boom`);
+    assert.equal(failures.length, 1);
+
+    // Inventory: JSON stdout of a job with an inventory hint lands as facts.
+    await e.registerYaml(jobYaml(
+      "inv-hw",
+      'json {"hostname":"{{pc_id}}","ram_bytes":8589934592}',
+      "inventory:\n  display:\n    - { field: hostname, label: Hostname }\n    - { field: ram_bytes, label: RAM, type: bytes }\n",
+    ));
+    const inv = await e.api<ExecReply>("POST", "/api/exec/inv-hw", { target: { pcs: ["PC-04"] } });
+    await waitFinished(e, `exec_id=${inv.exec_id}`, 1);
+    const facts = await waitFor(async () => {
+      const rows = await e.api<{ job_id: string; facts: Record<string, unknown> }[]>(
+        "GET",
+        "/api/inventory/PC-04",
+      );
+      return rows.find((r) => r.job_id === "inv-hw");
+    }, { what: "inventory facts" });
+    assert.deepEqual(facts.facts, { hostname: "PC-04", ram_bytes: 8589934592 });
+
+    // Waves: canary now, wave1 after 1.5 s.
+    await e.api("PUT", "/api/agents/PC-05/groups", { groups: ["canary"] });
+    await e.api("PUT", "/api/agents/PC-06/groups", { groups: ["wave1"] });
+    await waitFor(() => e.fleet.agent("PC-06").groups.includes("wave1"), { what: "groups" });
+    await e.registerYaml(jobYaml("waved", "echo w"));
+    const t0 = Date.now();
+    const w = await e.api<ExecReply>("POST", "/api/exec/waved", {
+      rollout: {
+        strategy: "wave",
+        waves: [{ group: "canary", delay: "0s" }, { group: "wave1", delay: "1500ms" }],
+      },
+    });
+    const first = await waitFinished(e, `exec_id=${w.exec_id}`, 1);
+    assert.deepEqual(first.map((r) => r.pc_id), ["PC-05"]);
+    const both = await waitFinished(e, `exec_id=${w.exec_id}`, 2);
+    const second = both.find((r) => r.pc_id === "PC-06")!;
+    assert.ok(Date.parse(second.started_at) - t0 >= 1400, "wave1 waited for its delay");
+  });
+});
