@@ -119,7 +119,11 @@ Deno.test("delete after revoke: a failing delete answers 500 with the unrevoke h
     await be.json("POST", "/api/jobs", JOB);
     // Seal the jobs stream: the revoke (another bucket) works, the delete cannot.
     const info = await be.deps.nats.jsm.streams.info(`KV_${BUCKET.jobs}`);
-    await be.deps.nats.jsm.streams.update(`KV_${BUCKET.jobs}`, { ...info.config, sealed: true });
+    // `sealed` is a server-side stream flag the client's update type does not list.
+    await be.deps.nats.jsm.streams.update(
+      `KV_${BUCKET.jobs}`,
+      { ...info.config, sealed: true } as Parameters<typeof be.deps.nats.jsm.streams.update>[1],
+    );
     const res = await be.request("/api/jobs/inv", { method: "DELETE" });
     const body = await res.json() as { error: string };
     assert.equal(res.status, 500);
