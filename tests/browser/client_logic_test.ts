@@ -242,9 +242,12 @@ Deno.test("formatting and small decisions", () => {
   assert.equal(agentOnline({ online: true, last_heartbeat: null }, now), true);
   assert.equal(errorLine("bad indentation at line 4, column 3"), 4);
   assert.equal(errorLine("execute.timeout: invalid duration"), null);
-  assert.deepEqual([...topicOf({ event: "result", data: {} })], ["results"]);
-  assert.deepEqual([...topicOf({ event: "message", data: { kind: "execution" } })], [
+  assert.deepEqual([...topicOf({ event: "result", data: {} }) ?? []], ["results"]);
+  assert.deepEqual([...topicOf({ event: "message", data: { kind: "execution" } }) ?? []], [
     "executions",
   ]);
-  assert.equal(topicOf({ event: "message", data: "ping" }).size, 0);
+  assert.equal(topicOf({ event: "message", data: "ping" })?.size, 0);
+  assert.equal(topicOf({ event: "ping", data: {} }), null);
+  assert.equal(topicOf({ event: "ready", data: { kinds: [] } }), null);
+  assert.deepEqual([...topicOf({ event: "obs", data: { kind: "obs" } }) ?? []], ["obs"]);
 });

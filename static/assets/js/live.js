@@ -6,8 +6,15 @@
  */
 import { getToken, streamEvents } from "./api.js";
 
-/** Topic of a message: the SSE event name or a kind/type/table field of its data. */
+/** Stream housekeeping, not changes. */
+const IGNORED = new Set(["ping", "ready", "keepalive", "hello"]);
+
+/**
+ * Topics of a message: the SSE event name or a kind/type/table field of its data.
+ * `null` for housekeeping events that must not refresh anything.
+ */
 export function topicOf(msg) {
+  if (IGNORED.has(msg.event)) return null;
   const d = msg.data && typeof msg.data === "object" ? msg.data : {};
   const raw = [msg.event, d.kind, d.type, d.table, d.topic, d.entity]
     .filter((x) => typeof x === "string")
@@ -21,6 +28,7 @@ export function topicOf(msg) {
   if (/schedul/.test(raw)) topics.add("schedules");
   if (/job|script|catalog/.test(raw)) topics.add("jobs");
   if (/inventory/.test(raw)) topics.add("inventory");
+  if (/\bobs/.test(raw)) topics.add("obs");
   return topics;
 }
 
@@ -93,6 +101,7 @@ class LiveHub {
 
   dispatch(msg) {
     const topics = topicOf(msg);
+    if (topics === null) return;
     for (const sub of this.subs) {
       // Unknown topics refresh everyone: a missed update is worse than a spare fetch.
       if (topics.size === 0 || [...sub.topics].some((t) => topics.has(t))) this.fire(sub);

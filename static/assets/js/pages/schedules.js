@@ -133,30 +133,38 @@ export function render({ main, signal }) {
       },
     );
     btn.addEventListener("click", async () => {
-      btn.disabled = true;
+      if (btn.hasAttribute("aria-busy")) return;
+      let cascade = false;
+      if (on) {
+        // The dialog returns focus to this switch, so it must stay enabled meanwhile.
+        const r = await confirmDialog({
+          title: `Disable ${s.id}?`,
+          body: "The schedule stops firing until it is enabled again.",
+          confirm: "Disable",
+          option: {
+            label: `Also revoke job ${s.job_id}`,
+            hint: "Cascade: agents then refuse runs of this job already queued or replayed.",
+          },
+        });
+        if (!r) return;
+        cascade = r.option;
+      }
+      btn.setAttribute("aria-busy", "true");
       try {
         if (on) {
-          const r = await confirmDialog({
-            title: `Disable ${s.id}?`,
-            body: "The schedule stops firing until it is enabled again.",
-            confirm: "Disable",
-            option: {
-              label: `Also revoke job ${s.job_id}`,
-              hint: "Cascade: agents then refuse runs of this job already queued or replayed.",
-            },
-          });
-          if (!r) return;
-          await api.disableSchedule(s.id, r.option);
-          toast(`${s.id} disabled${r.option ? ` and ${s.job_id} revoked` : ""}`, "ok");
+          await api.disableSchedule(s.id, cascade);
+          toast(`${s.id} disabled${cascade ? ` and ${s.job_id} revoked` : ""}`, "ok");
         } else {
           await api.enableSchedule(s.id);
           toast(`${s.id} enabled`, "ok");
         }
         await reload();
+        // The list re-rendered: keep the keyboard user on this schedule's switch.
+        document.getElementById(`toggle-${s.id}`)?.focus();
       } catch (e) {
         toast(e instanceof Error ? e.message : String(e), "fail");
       } finally {
-        if (btn.isConnected) btn.disabled = false;
+        btn.removeAttribute("aria-busy");
       }
     });
     return h("span", { class: "check" }, btn, stateBadge(on ? "enabled" : "disabled"));

@@ -1,0 +1,547 @@
+/// <reference lib="dom" />
+/**
+ * The dashboard in a real browser (Debian's Chromium via playwright-core) against the
+ * real backend (projectors + scheduler + cleanup), a private broker and simulated agents.
+ * One backend and one browser for the whole suite (steps share state, in order) so the
+ * suite stays well under 90 s. Screenshots land in tests/screenshots/ (gitignored).
+ *
+ * Every step asserts that the page logged no console error; steps that provoke an error
+ * status on purpose (400 validation, 409, 401) declare exactly which one they expect.
+ */
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { startTestBackend, type TestBackend, waitFor } from "../helpers/backend.ts";
+import { type Fleet, startFleet } from "../fleet/fleet.ts";
+import {
+  type Browser,
+  chromiumAvailable,
+  ConsoleWatch,
+  launchBrowser,
+  screenshot,
+} from "./browser.ts";
+
+const HAVE_CHROMIUM = chromiumAvailable();
+const PCS = ["PC-0001", "PC-0002", "PC-0003", "PC-0004"];
+const GROUPS: Record<string, string[]> = {
+  "PC-0001": ["canary"],
+  "PC-0002": ["canary"],
+  "PC-0003": ["canary"],
+  "PC-0004": ["lab"],
+};
+
+const HELLO_YAML = `# registered from the browser test
+id: hello-ui
+version: "1.0.0"
+description: Greets from every PC
+execute:
+  shell: powershell
+  script: |
+    echo hello {{pc_id}}
+  timeout: 30s
+`;
+
+const BAD_YAML = `id: broken-ui
+version: "1.0.0"
+execute:
+  shell: powershell
+  script: echo hi
+  timeout: 30s
+  not_a_field: true
+`;
+
+const SCHEDULE_YAML = `id: nightly-ui
+job_id: hello-ui
+when:
+  calendar:
+    at: "03:00"
+target:
+  groups: [lab]
+`;
+
+/** The "Failed to load resource" line Chromium logs for an error status, per status. */
+const httpError = (status: number) => new RegExp(`status of ${status}\\b`);
+
+interface Env {
+  be: TestBackend;
+  fleet: Fleet;
+  url: string;
+  browser: Browser;
+  page: Page;
+  watch: ConsoleWatch;
+}
+
+async function startEnv(): Promise<Env> {
+  const be = await startTestBackend({ projectors: true, scheduler: true, cleanup: true });
+  let fleet: Fleet | null = null;
+  try {
+    const { url } = await be.listen();
+    fleet = await startFleet({
+      natsUrl: be.broker.url,
+      agents: PCS,
+      groups: (pc) => GROUPS[pc] ?? [],
+      writeGroups: true,
+      heartbeatIntervalMs: 1000,
+      seed: 7,
+    });
+    await waitFor(async () => {
+      const r = await be.request("/api/agents?status=online&limit=10");
+      await r.body?.cancel();
+      return r.headers.get("x-online-count") === String(PCS.length);
+    }, { timeoutMs: 15_000, what: "all simulated agents online" });
+    const browser = await launchBrowser();
+    const page = await browser.context.newPage();
+    page.setDefaultTimeout(15_000);
+    return { be, fleet, url, browser, page, watch: new ConsoleWatch(page) };
+  } catch (e) {
+    await fleet?.stop();
+    await be.stop();
+    throw e;
+  }
+}
+
+async function stopEnv(env: Env) {
+  await env.browser.close();
+  await env.fleet.stop();
+  await env.be.stop();
+}
+
+function noConsoleErrors(env: Env, where: string) {
+  assert.deepEqual(env.watch.take(), [], `console errors on ${where}`);
+}
+
+/** Client-side navigation through the main nav (what a user does). */
+async function nav(page: Page, label: string, path: string) {
+  await page.click(`#nav a[href="${path}"]`);
+  await page.waitForFunction((p) => location.pathname === p, path);
+  await page.waitForSelector("main h1");
+  assert.match(await page.textContent("#nav a[aria-current=page]") ?? "", new RegExp(label));
+}
+
+const pathIs = (page: Page, re: RegExp) =>
+  page.waitForFunction((src) => new RegExp(src).test(location.pathname), re.source);
+
+Deno.test({
+  name: HAVE_CHROMIUM
+    ? "dashboard in Chromium: login, jobs, exec, results, kill, schedules, 401, keyboard"
+    : "dashboard in Chromium (IGNORED: /usr/bin/chromium is not installed)",
+  ignore: !HAVE_CHROMIUM,
+  // playwright keeps timers and sockets of its driver across steps.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async (t) => {
+    const env = await startEnv();
+    const { page, url, be } = env;
+    try {
+      await t.step("a fresh visit goes to login; the pasted token signs in", async () => {
+        await page.goto(`${url}/dashboard`);
+        await pathIs(page, /^\/login$/);
+        assert.equal(new URL(page.url()).searchParams.get("next"), "/dashboard");
+        await screenshot(page, "01-login");
+        // A wrong token is refused on the login page itself.
+        await env.watch.expecting([httpError(401)], async () => {
+          await page.fill("#token", "not-the-token");
+          await page.click("#login-submit");
+          await page.waitForSelector("#login-status .error-box");
+        });
+        assert.match(await page.textContent("#login-status") ?? "", /401/);
+        await page.fill("#token", be.token);
+        await page.click("#login-submit");
+        await pathIs(page, /^\/dashboard$/);
+        assert.equal(await page.evaluate(() => localStorage.getItem("kanade_token")), be.token);
+        await page.waitForFunction(() =>
+          document.querySelector("#online-count .num")?.textContent === "4"
+        );
+        await page.waitForSelector(".health[data-status=ok]");
+        await page.waitForSelector("#live-state[data-state=live]");
+        await screenshot(page, "02-dashboard");
+        noConsoleErrors(env, "dashboard");
+      });
+
+      await t.step("register a job through the editor, validation errors inline", async () => {
+        await nav(page, "Jobs", "/jobs");
+        await page.click('a[href="/jobs/new"]');
+        await pathIs(page, /^\/jobs\/new$/);
+        await env.watch.expecting([httpError(400)], async () => {
+          await page.fill("#job-yaml", BAD_YAML);
+          await page.click("#job-save");
+          await page.waitForSelector("#job-yaml-error .error-box");
+        });
+        assert.match(await page.textContent("#job-yaml-error") ?? "", /not_a_field/);
+        assert.equal(await page.getAttribute("#job-yaml", "aria-invalid"), "true");
+        await screenshot(page, "03-job-editor-error");
+        await page.fill("#job-yaml", HELLO_YAML);
+        await page.click("#job-save");
+        await pathIs(page, /^\/jobs\/hello-ui$/);
+        // The backend mirrors the YAML as written: the comment survives the round trip.
+        await page.waitForFunction(() =>
+          (document.querySelector("#job-yaml") as HTMLTextAreaElement | null)?.value.includes(
+            "# registered from the browser test",
+          )
+        );
+        await nav(page, "Jobs", "/jobs");
+        await page.waitForSelector('#jobs-list a[href="/jobs/hello-ui"]');
+        await screenshot(page, "04-jobs");
+        noConsoleErrors(env, "jobs");
+      });
+
+      let execPath = "";
+      await t.step("exec to a group: alive count, progress bar reaches 100 %", async () => {
+        await page.click('a[aria-label="Run hello-ui"]');
+        await pathIs(page, /^\/exec$/);
+        await page.check("#target-groups");
+        await page.fill("#exec-groups", "canary");
+        await page.waitForFunction(() =>
+          /Resolves to 3 alive PCs/.test(
+            document.querySelector("#exec-resolved")?.textContent ?? "",
+          )
+        );
+        await screenshot(page, "05-exec-form");
+        await page.click("#exec-submit");
+        await pathIs(page, /^\/executions\/[^/]+$/);
+        execPath = new URL(page.url()).pathname;
+        await page.waitForSelector('#exec-progress[data-pct="100"]', { timeout: 20_000 });
+        assert.match(await page.textContent("#exec-progress-text") ?? "", /3 \/ 3 finished/);
+        assert.equal(await page.getAttribute("#exec-progress", "aria-valuenow"), "3");
+        await page.waitForFunction(() =>
+          document.querySelectorAll("#exec-pcs tbody tr").length === 3
+        );
+        await screenshot(page, "06-execution-done");
+        noConsoleErrors(env, "execution");
+      });
+
+      await t.step("open a result: full stdout", async () => {
+        await page.click("#exec-pcs tbody tr:first-child a[aria-label^='Result of']");
+        await pathIs(page, /^\/activity\/[^/]+$/);
+        await page.waitForFunction(() =>
+          /hello PC-000[123]/.test(document.querySelector("#result-stdout")?.textContent ?? "")
+        );
+        assert.match(await page.textContent("#result-meta") ?? "", /success/);
+        await screenshot(page, "07-result");
+        noConsoleErrors(env, "result");
+      });
+
+      await t.step("activity with a stdout regex, executions list, audit filter", async () => {
+        await nav(page, "Activity", "/activity");
+        await page.fill("#f-stdout", "hello PC-000[12]");
+        await page.click("#f-apply");
+        await page.waitForFunction(() => {
+          const rows = document.querySelectorAll("#results-list tbody tr");
+          return rows.length === 2;
+        });
+        assert.equal(new URL(page.url()).searchParams.get("stdout"), "hello PC-000[12]");
+        await screenshot(page, "08-activity");
+        // An invalid regex is the backend's 400, shown in place.
+        await env.watch.expecting([httpError(400)], async () => {
+          await page.fill("#f-stdout", "(unclosed");
+          await page.click("#f-apply");
+          await page.waitForSelector("#results-list .error-box");
+        });
+        await nav(page, "Executions", "/executions");
+        await page.waitForSelector(`#executions-list a[href="${execPath}"]`);
+        await screenshot(page, "09-executions");
+        await nav(page, "Audit", "/audit");
+        await page.fill("#a-action", "job_upsert");
+        await page.click("#a-apply");
+        await page.waitForFunction(() =>
+          [...document.querySelectorAll("#audit-list tbody tr")].length >= 1 &&
+          [...document.querySelectorAll("#audit-list tbody tr td:nth-child(3)")].every((td) =>
+            td.textContent === "job_upsert"
+          )
+        );
+        await screenshot(page, "10-audit");
+        noConsoleErrors(env, "activity/executions/audit");
+      });
+
+      await t.step("kill a long run from its execution view and see it end", async () => {
+        await be.request("/api/jobs", {
+          method: "POST",
+          headers: { "content-type": "application/yaml" },
+          body: HELLO_YAML.replace("hello-ui", "long-ui").replace(
+            "echo hello {{pc_id}}",
+            "echo working\n    sleep 60s\n    echo never",
+          ).replace("30s", "120s"),
+        }).then((r) => r.body?.cancel());
+        await page.goto(`${url}/exec?job=long-ui&pcs=PC-0004`);
+        await page.waitForFunction(() =>
+          /Resolves to 1 alive PC\b/.test(
+            document.querySelector("#exec-resolved")?.textContent ?? "",
+          )
+        );
+        await page.click("#exec-submit");
+        await pathIs(page, /^\/executions\/[^/]+$/);
+        await page.waitForFunction(() =>
+          /running/.test(document.querySelector("#exec-pcs tbody")?.textContent ?? "")
+        );
+        await screenshot(page, "11-execution-running");
+        const t0 = Date.now();
+        await page.click("#exec-kill");
+        await page.click("dialog button[value=ok]");
+        await page.waitForSelector('#exec-progress[data-pct="100"]', { timeout: 15_000 });
+        assert.ok(Date.now() - t0 < 15_000);
+        assert.match(await page.textContent("#exec-pcs tbody") ?? "", /failure/);
+        assert.match(await page.textContent("#exec-pcs tbody") ?? "", /-1/);
+        await screenshot(page, "12-execution-killed");
+        noConsoleErrors(env, "killed execution");
+      });
+
+      await t.step(
+        "schedules: create in the editor, toggle off (cascade option) and on",
+        async () => {
+          await page.goto(`${url}/schedules/new`);
+          await page.fill("#schedule-yaml", SCHEDULE_YAML);
+          await page.click("#schedule-save");
+          await pathIs(page, /^\/schedules\/nightly-ui$/);
+          await nav(page, "Schedules", "/schedules");
+          const sw = "#toggle-nightly-ui";
+          await page.waitForSelector(`${sw}[aria-checked=true]`);
+          await screenshot(page, "13-schedules");
+          await page.click(sw);
+          await page.waitForSelector("dialog #confirm-option");
+          await screenshot(page, "14-schedule-disable-dialog");
+          await page.click("dialog button[value=ok]"); // cascade left unchecked
+          await page.waitForSelector(`${sw}[aria-checked=false]`);
+          const off = await be.json<{ id: string; enabled: boolean }[]>("GET", "/api/schedules");
+          assert.equal(off.find((s) => s.id === "nightly-ui")?.enabled, false);
+          const st = await be.json<Record<string, string>>("GET", "/api/scripts/status");
+          assert.notEqual(st["hello-ui"], "REVOKED", "no cascade: the job stays active");
+          await page.click(sw);
+          await page.waitForSelector(`${sw}[aria-checked=true]`);
+          const on = await be.json<{ id: string; enabled: boolean }[]>("GET", "/api/schedules");
+          assert.equal(on.find((s) => s.id === "nightly-ui")?.enabled, true);
+          noConsoleErrors(env, "schedules");
+        },
+      );
+
+      await t.step("deleting a job a schedule uses explains the 409", async () => {
+        await nav(page, "Jobs", "/jobs");
+        await env.watch.expecting([httpError(409)], async () => {
+          await page.click('button[aria-label="Delete hello-ui"]');
+          await page.click("dialog button[value=ok]");
+          await page.waitForSelector("#jobs-notice .error-box");
+        });
+        const text = await page.textContent("#jobs-notice") ?? "";
+        assert.match(text, /nightly-ui/);
+        assert.match(text, /Delete or edit the schedule/);
+        await screenshot(page, "15-job-delete-409");
+        noConsoleErrors(env, "jobs 409");
+      });
+
+      await t.step("agents: search, detail, groups editor, ping", async () => {
+        await nav(page, "Agents", "/agents");
+        await page.waitForFunction(() =>
+          document.querySelectorAll("#agents-list tbody tr").length === 4
+        );
+        assert.match(await page.textContent("#agents-summary") ?? "", /of 4 agents · 4 online/);
+        await screenshot(page, "16-agents");
+        await page.fill("#agent-q", "0002");
+        await page.waitForFunction(() =>
+          document.querySelectorAll("#agents-list tbody tr").length === 1
+        );
+        assert.equal(new URL(page.url()).searchParams.get("q"), "0002");
+        await page.click('#agents-list a[href="/agents/PC-0002"]');
+        await pathIs(page, /^\/agents\/PC-0002$/);
+        await page.waitForSelector("#group-add");
+        await page.fill("#group-add", "ops");
+        await page.press("#group-add", "Enter");
+        await page.click("#groups-save");
+        await waitFor(async () => {
+          const g = await be.json<{ groups: string[] }>("GET", "/api/agents/PC-0002/groups");
+          return g.groups.join(",") === "canary,ops";
+        }, { what: "groups saved" });
+        await page.click("#ping");
+        await page.waitForFunction(() =>
+          /answered/.test(document.querySelector("#ping")?.parentElement?.textContent ?? "")
+        );
+        await page.click("#logs-fetch");
+        await page.waitForFunction(() =>
+          !/Fetching|Not loaded/.test(document.querySelector("#agent-logs")?.textContent ?? "")
+        );
+        await screenshot(page, "17-agent-detail");
+        noConsoleErrors(env, "agents");
+      });
+
+      await t.step("dark theme, toggle and phone layout", async () => {
+        await page.emulateMedia({ colorScheme: "dark" });
+        await page.goto(`${url}/dashboard`);
+        await page.waitForSelector(".health[data-status=ok]");
+        const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+        assert.equal(bg, "rgb(15, 18, 23)", "dark background under prefers-color-scheme: dark");
+        await screenshot(page, "18-dashboard-dark");
+        await page.goto(`${url}${execPath}`);
+        await page.waitForSelector('#exec-progress[data-pct="100"]');
+        await screenshot(page, "19-execution-dark");
+        await page.goto(`${url}/activity`);
+        await page.waitForSelector("#results-list tbody tr");
+        await screenshot(page, "20-activity-dark");
+        // The toggle overrides the system preference and persists.
+        await page.click("#theme-toggle"); // system → light
+        assert.equal(await page.getAttribute("html", "data-theme"), "light");
+        const light = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+        assert.equal(light, "rgb(246, 247, 249)");
+        await page.reload();
+        assert.equal(await page.getAttribute("html", "data-theme"), "light");
+        await page.click("#theme-toggle"); // light → dark
+        await page.click("#theme-toggle"); // dark → system
+        assert.equal(await page.getAttribute("html", "data-theme"), null);
+        await page.emulateMedia({ colorScheme: "light" });
+
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.goto(`${url}/dashboard`);
+        await page.waitForSelector("#online-count");
+        assert.equal(await page.isVisible("#nav"), false, "nav collapses on a phone");
+        await page.click("#nav-toggle");
+        assert.equal(await page.isVisible('#nav a[href="/jobs"]'), true);
+        await screenshot(page, "21-phone-menu");
+        await page.keyboard.press("Escape");
+        const overflow = await page.evaluate(() =>
+          document.documentElement.scrollWidth > document.documentElement.clientWidth
+        );
+        assert.equal(overflow, false, "no horizontal scrolling on a phone");
+        await page.goto(`${url}/activity`);
+        await page.waitForSelector("#results-list tbody tr");
+        await screenshot(page, "22-phone-activity");
+        await page.setViewportSize({ width: 1280, height: 860 });
+        noConsoleErrors(env, "themes");
+      });
+
+      await t.step("keyboard only: every control reachable with a visible focus", async () => {
+        const pages = [
+          "/dashboard",
+          "/agents",
+          "/agents/PC-0001",
+          "/jobs",
+          "/jobs/hello-ui",
+          "/exec",
+          execPath,
+          "/activity",
+          "/executions",
+          "/schedules",
+          "/schedules/nightly-ui",
+          "/audit",
+        ];
+        for (const p of pages) {
+          await page.goto(`${url}${p}`);
+          await page.waitForSelector("main h1");
+          await page.waitForFunction(() => !document.querySelector("main .loading"));
+          const missed = await tabThrough(page);
+          assert.deepEqual(missed.unreached, [], `unreachable by Tab on ${p}`);
+          assert.deepEqual(missed.noFocusRing, [], `no visible focus on ${p}`);
+        }
+        // A whole task without the mouse: skip link, nav, switch, dialog, Escape.
+        await page.goto(`${url}/dashboard`);
+        await page.waitForSelector("#online-count");
+        await page.keyboard.press("Tab");
+        assert.equal(await page.evaluate(() => document.activeElement?.className), "skip-link");
+        await page.keyboard.press("Enter");
+        await focusByTab(page, '#nav a[href="/schedules"]');
+        await page.keyboard.press("Enter");
+        await pathIs(page, /^\/schedules$/);
+        assert.equal(await page.evaluate(() => document.activeElement?.tagName), "H1");
+        await page.waitForSelector("#toggle-nightly-ui");
+        await focusByTab(page, "#toggle-nightly-ui");
+        await page.keyboard.press("Space");
+        await page.waitForSelector("dialog[open]");
+        assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Cancel");
+        await page.keyboard.press("Escape");
+        await page.waitForFunction(() => !document.querySelector("dialog"));
+        assert.equal(await page.evaluate(() => document.activeElement?.id), "toggle-nightly-ui");
+        noConsoleErrors(env, "keyboard");
+      });
+
+      await t.step("a 401 anywhere sends the user back to login", async () => {
+        await page.goto(`${url}/agents`);
+        await page.waitForSelector("#agents-list tbody tr");
+        await env.watch.expecting([httpError(401)], async () => {
+          await page.evaluate(() => localStorage.setItem("kanade_token", "revoked-token"));
+          await page.click('#nav a[href="/jobs"]');
+          await pathIs(page, /^\/login$/);
+        });
+        assert.equal(new URL(page.url()).searchParams.get("next"), "/jobs");
+        assert.equal(await page.evaluate(() => localStorage.getItem("kanade_token")), null);
+        await page.waitForSelector(".toast-fail");
+        await screenshot(page, "23-login-after-401");
+        // Signing in again returns to where the user was going.
+        await page.fill("#token", be.token);
+        await page.click("#login-submit");
+        await pathIs(page, /^\/jobs$/);
+        noConsoleErrors(env, "401 flow");
+      });
+    } finally {
+      await stopEnv(env);
+    }
+  },
+});
+
+/** Tab until the focused element matches `selector`. */
+async function focusByTab(page: Page, selector: string) {
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector)) {
+      return;
+    }
+  }
+  throw new Error(`could not reach ${selector} with Tab`);
+}
+
+/**
+ * Presses Tab through the page (Escape first inside the YAML editor, its documented way
+ * out) and reports visible focusable controls never reached, and focused elements with
+ * no visible focus indicator.
+ */
+async function tabThrough(page: Page): Promise<{ unreached: string[]; noFocusRing: string[] }> {
+  const candidates = await page.evaluate(() => {
+    // Radios of one group share a tab stop (arrow keys move within it).
+    const key = (el: Element) =>
+      (el as HTMLInputElement).type === "radio" ? `radio group ${el.getAttribute("name")}` : [
+        el.tagName.toLowerCase(),
+        el.id,
+        el.getAttribute("href"),
+        el.getAttribute("aria-label"),
+        (el.textContent || "").trim().slice(0, 40),
+        el.getAttribute("name"),
+      ].filter(Boolean).join(" ");
+    const sel = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), " +
+      'textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+    const els = [...document.querySelectorAll(sel)].filter((el) => {
+      const r = (el as HTMLElement).getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== "hidden" &&
+        !el.closest("details:not([open])");
+    });
+    (document.activeElement as HTMLElement | null)?.blur();
+    return [...new Set(els.map(key))];
+  });
+  const reached = new Set<string>();
+  const noFocusRing: string[] = [];
+  for (let i = 0; i < candidates.length + 8; i++) {
+    const inEditor = await page.evaluate(() => document.activeElement?.tagName === "TEXTAREA");
+    if (inEditor) await page.keyboard.press("Escape");
+    await page.keyboard.press("Tab");
+    const info = await page.evaluate(() => {
+      // Radios of one group share a tab stop (arrow keys move within it).
+      const key = (el: Element) =>
+        (el as HTMLInputElement).type === "radio" ? `radio group ${el.getAttribute("name")}` : [
+          el.tagName.toLowerCase(),
+          el.id,
+          el.getAttribute("href"),
+          el.getAttribute("aria-label"),
+          (el.textContent || "").trim().slice(0, 40),
+          el.getAttribute("name"),
+        ].filter(Boolean).join(" ");
+      const el = document.activeElement as HTMLElement | null;
+      if (!el || el === document.body) return null;
+      const cs = getComputedStyle(el);
+      const editor = el.closest(".editor");
+      const ring = (cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) > 0) ||
+        cs.boxShadow !== "none" ||
+        (editor !== null && getComputedStyle(editor).outlineStyle !== "none");
+      return { key: key(el), ring };
+    });
+    if (!info) continue;
+    reached.add(info.key);
+    if (!info.ring) noFocusRing.push(info.key);
+  }
+  return {
+    unreached: candidates.filter((k) => !reached.has(k)),
+    noFocusRing: [...new Set(noFocusRing)],
+  };
+}
