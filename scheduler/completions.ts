@@ -12,24 +12,41 @@ import type { Completion } from "./policy.ts";
 
 const toMs = (v: string) => parseInstant(v).ms;
 
+/**
+ * Per PC of `pcs`, MAX(finished_at) of the rows matching `extra`. The answer comes back as
+ * one JSON object (`json_group_object`): materialising 10k result rows through the client
+ * costs more than the 10k index seeks themselves.
+ */
+async function maxFinishedPerPc(
+  db: Db,
+  jobId: string,
+  pcs: readonly string[],
+  successOnly: boolean,
+): Promise<Record<string, string | null>> {
+  if (pcs.length === 0) return {};
+  const ok = successOnly ? "AND r.exit_code = 0" : "";
+  const rs = await db.execute({
+    sql: `SELECT json_group_object(pc_id, last) AS j FROM (
+            SELECT p.value AS pc_id,
+              (SELECT MAX(r.finished_at) FROM execution_results r
+                WHERE r.job_id = ?1 AND r.pc_id = p.value ${ok}
+                  AND r.finished_at IS NOT NULL) AS last
+            FROM json_each(?2) p)`,
+    args: [jobId, JSON.stringify(pcs)],
+  });
+  const j = rowsOf<{ j: string | null }>(rs)[0]?.j;
+  return j ? JSON.parse(j) as Record<string, string | null> : {};
+}
+
 /** Newest successful `finished_at` per PC among `pcs` for manifest `jobId`. */
 export async function completionsFor(
   db: Db,
   jobId: string,
   pcs: readonly string[],
 ): Promise<Completion[]> {
-  if (pcs.length === 0) return [];
-  const rs = await db.execute({
-    sql: `SELECT p.value AS pc_id,
-            (SELECT MAX(r.finished_at) FROM execution_results r
-              WHERE r.job_id = ?1 AND r.pc_id = p.value AND r.exit_code = 0
-                AND r.finished_at IS NOT NULL) AS last_ok
-          FROM json_each(?2) p`,
-    args: [jobId, JSON.stringify(pcs)],
-  });
   const out: Completion[] = [];
-  for (const r of rowsOf<{ pc_id: string; last_ok: string | null }>(rs)) {
-    if (r.last_ok) out.push({ pc_id: r.pc_id, finished_ms: toMs(r.last_ok) });
+  for (const [pc_id, last] of Object.entries(await maxFinishedPerPc(db, jobId, pcs, true))) {
+    if (last) out.push({ pc_id, finished_ms: toMs(last) });
   }
   return out;
 }
@@ -41,18 +58,21 @@ export async function lastFinishes(
   pcs: readonly string[],
 ): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  if (pcs.length === 0) return out;
-  const rs = await db.execute({
-    sql: `SELECT p.value AS pc_id,
-            (SELECT MAX(r.finished_at) FROM execution_results r
-              WHERE r.job_id = ?1 AND r.pc_id = p.value AND r.finished_at IS NOT NULL) AS last
-          FROM json_each(?2) p`,
-    args: [jobId, JSON.stringify(pcs)],
-  });
-  for (const r of rowsOf<{ pc_id: string; last: string | null }>(rs)) {
-    if (r.last) out.set(r.pc_id, toMs(r.last));
+  for (const [pc, last] of Object.entries(await maxFinishedPerPc(db, jobId, pcs, false))) {
+    if (last) out.set(pc, toMs(last));
   }
   return out;
+}
+
+/** Alive PCs (heartbeat at or after `sinceMs`), sorted, as one JSON array. */
+export async function alivePcs(db: Db, sinceMs: number): Promise<string[]> {
+  const rs = await db.execute({
+    sql: `SELECT json_group_array(pc_id) AS j FROM
+            (SELECT pc_id FROM agents WHERE last_heartbeat >= ? ORDER BY pc_id)`,
+    args: [dbTs(sinceMs)],
+  });
+  const j = rowsOf<{ j: string | null }>(rs)[0]?.j;
+  return j ? JSON.parse(j) as string[] : [];
 }
 
 /** Scheduler-initiated executions of `jobId` still pending/running, started after `sinceMs`. */

@@ -8,7 +8,7 @@ import type { KV } from "@nats-io/kv";
 import type { Deps } from "../lib/deps.ts";
 import { recordAudit } from "../lib/audit.ts";
 import { dispatchExec } from "../lib/exec/dispatch.ts";
-import { resolveAlivePcs } from "../lib/exec/targets.ts";
+import { expectedPcs } from "./expected.ts";
 import { decodeManifest, type Manifest } from "../wire/manifest.ts";
 import { type FanoutPlan } from "../wire/fanout.ts";
 import { BUCKET } from "../wire/names.ts";
@@ -16,7 +16,14 @@ import { parseJsonBytes } from "../wire/codec.ts";
 import { durationError, parseDurationMs, parseDurationSecs } from "../wire/duration.ts";
 import { wireTs } from "../wire/time.ts";
 import { type EngineTerms, isWhenShape, planOf, type Schedule } from "../wire/schedule.ts";
-import { decideFire, isInFlight, type Mark, markWindowSecs, narrowPcs } from "./policy.ts";
+import {
+  decideFire,
+  type Decision,
+  isInFlight,
+  type Mark,
+  markWindowSecs,
+  narrowPcs,
+} from "./policy.ts";
 import { tickGate } from "./when.ts";
 import { completionsFor, inFlightExecutions, lastFinishes } from "./completions.ts";
 import { readPcMarks, readTargetMark, writePcMarks, writeTargetMark } from "./marks.ts";
@@ -59,6 +66,64 @@ function retryOf(s: Schedule): { max: number; backoff_secs: number } | undefined
 
 function maxConcurrentOf(s: Schedule): number | null {
   return isWhenShape(s) ? s.constraints?.max_concurrent ?? null : null;
+}
+
+export interface DedupInput {
+  scheduleId: string;
+  jobId: string;
+  target: FanoutPlan["target"];
+  mode: "once_per_pc" | "once_per_target";
+  cooldownMs: number | null;
+  autoDisable: boolean;
+  maxConcurrent: number | null;
+  nowMs: number;
+}
+
+export interface DedupDecision {
+  decision: Decision;
+  expected: string[];
+  /** For `fire_pcs`: the eligible PCs minus those in flight, capped by max_concurrent. */
+  pcs: string[];
+  /** The schedule's live PC marks (cache entry; fire_pcs only). */
+  marks: Map<string, Mark>;
+}
+
+/**
+ * The decision part of a dedup tick (what the bench times): expected PCs, completions,
+ * `decideFire`, then the in-flight narrowing of a per-PC fire.
+ */
+export async function decideDedup(ctx: TickContext, input: DedupInput): Promise<DedupDecision> {
+  const { deps } = ctx;
+  const now = input.nowMs;
+  const expected = await expectedPcs(deps, input.target, {
+    aliveWindowSecs: ctx.aliveWindowSecs,
+    now,
+  });
+  const completions = await completionsFor(deps.db, input.jobId, expected);
+  const decision = decideFire({
+    mode: input.mode,
+    cooldownMs: input.cooldownMs,
+    autoDisableWhenDone: input.autoDisable,
+    expected,
+    completions,
+    nowMs: now,
+  });
+  let marks = ctx.markCache.get(input.scheduleId) ?? new Map<string, Mark>();
+  let pcs: string[] = [];
+  if (decision.action.kind === "fire_pcs") {
+    if (!ctx.markCache.has(input.scheduleId)) {
+      marks = await readPcMarks(ctx.dispatchKv, input.scheduleId);
+      ctx.markCache.set(input.scheduleId, marks);
+    }
+    for (const [pc, m] of marks) if (now >= m.untilMs) marks.delete(pc);
+    const marked = [...marks.keys()];
+    const finishes = await lastFinishes(deps.db, input.jobId, marked);
+    const inFlight = new Set(
+      marked.filter((pc) => isInFlight(marks.get(pc), finishes.get(pc), now)),
+    );
+    pcs = narrowPcs(decision.action.pcs, inFlight, input.maxConcurrent);
+  }
+  return { decision, expected, pcs, marks };
 }
 
 export async function runTick(ctx: TickContext, input: TickInput): Promise<TickOutcome> {
@@ -130,34 +195,22 @@ export async function runTick(ctx: TickContext, input: TickInput): Promise<TickO
     }
 
     const now = Date.now();
-    const expected = await resolveAlivePcs(deps, plan.target, {
-      aliveWindowSecs: ctx.aliveWindowSecs,
-      now,
-    });
-    const completions = await completionsFor(deps.db, manifest.id, expected);
-    const decision = decideFire({
+    const d = await decideDedup(ctx, {
+      scheduleId: s.id,
+      jobId: manifest.id,
+      target: plan.target,
       mode,
       cooldownMs,
-      autoDisableWhenDone: terms.autoDisable,
-      expected,
-      completions,
+      autoDisable: terms.autoDisable,
+      maxConcurrent,
       nowMs: now,
     });
+    const { decision, expected } = d;
 
     let outcome: TickOutcome = { fired: false, reason: "dedup says skip" };
     if (decision.action.kind === "fire_pcs") {
-      let marks = ctx.markCache.get(s.id);
-      if (!marks) {
-        marks = await readPcMarks(ctx.dispatchKv, s.id);
-        ctx.markCache.set(s.id, marks);
-      }
-      const marked = [...marks.entries()].filter(([, m]) => now < m.untilMs).map(([pc]) => pc);
-      const finishes = await lastFinishes(deps.db, manifest.id, marked);
-      const inFlight = new Set(
-        marked.filter((pc) => isInFlight(marks!.get(pc), finishes.get(pc), now)),
-      );
-      for (const [pc, m] of marks) if (now >= m.untilMs) marks.delete(pc);
-      const pcs = narrowPcs(decision.action.pcs, inFlight, maxConcurrent);
+      const pcs = d.pcs;
+      const marks = d.marks;
       if (pcs.length === 0) {
         outcome = { fired: false, reason: "eligible PCs still in flight" };
       } else {
