@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
 import { startNatsServer } from "./helpers/nats_server.ts";
 import { type AgentSet, startAgentDoubles } from "./helpers/agent_double.ts";
-import { wavesOf } from "../lib/exec/waves.ts";
+import { pruneWaveRecords, wavesOf } from "../lib/exec/waves.ts";
 import { BUCKET } from "../wire/names.ts";
 import { encodeAgentGroups } from "../wire/agent_groups.ts";
 import { dbTs } from "../wire/time.ts";
@@ -169,6 +169,10 @@ Deno.test("killing an execution cancels its pending waves", async () => {
     ]);
     await new Promise((res) => setTimeout(res, 1300));
     assert.equal(a["PC-W1"].received.length, 0, "the cancelled wave never goes out");
+    // Settled records go with the executions retention (90 days by default), not before.
+    assert.equal(await pruneWaveRecords(be.deps, Date.now() + 89 * 86_400_000), 0);
+    assert.equal(await pruneWaveRecords(be.deps, Date.now() + 91 * 86_400_000), 1);
+    assert.deepEqual(await wavesOf(be.deps, r.exec_id), []);
   } finally {
     await agents?.stop();
     await be.stop();

@@ -73,3 +73,10 @@ export function withWaveState(
     ),
   };
 }
+
+/** A settled record older than the executions retention can go (0 = keep forever). */
+export function isPrunable(rec: WaveRecord, nowMs: number, retentionDays: number): boolean {
+  if (retentionDays <= 0 || !isSettled(rec)) return false;
+  const created = Date.parse(rec.created_at);
+  return Number.isFinite(created) && nowMs - created > retentionDays * 86_400_000;
+}

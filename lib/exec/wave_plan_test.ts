@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { dueWaves, isSettled, nextDue, type WaveRecord, withWaveState } from "./wave_plan.ts";
+import {
+  dueWaves,
+  isPrunable,
+  isSettled,
+  nextDue,
+  type WaveRecord,
+  withWaveState,
+} from "./wave_plan.ts";
 
 const rec = (states: ("pending" | "published" | "skipped")[]): WaveRecord => ({
   exec_id: "e",
@@ -43,4 +50,13 @@ Deno.test("state transitions keep the other waves and record time / reason", () 
   const back = withWaveState(a, 0, "pending", null);
   assert.equal(back.waves[0].state, "pending");
   assert.equal(back.waves[0].published_at, null, "a reverted claim forgets its publish time");
+});
+
+Deno.test("prunable: settled and older than the retention only", () => {
+  const t0 = Date.parse("2026-01-01T00:00:00Z");
+  const day = 86_400_000;
+  assert.equal(isPrunable(rec(["published", "skipped"]), t0 + 91 * day, 90), true);
+  assert.equal(isPrunable(rec(["published", "skipped"]), t0 + 89 * day, 90), false);
+  assert.equal(isPrunable(rec(["published", "pending"]), t0 + 365 * day, 90), false);
+  assert.equal(isPrunable(rec(["published"]), t0 + 365 * day, 0), false, "0 keeps forever");
 });

@@ -14,8 +14,10 @@ import { jsonBytes, parseJsonBytes } from "../../wire/codec.ts";
 import { nowWire } from "../../wire/time.ts";
 import { budgetExceeded, type MaxFailures } from "../../wire/fanout.ts";
 import { firstRow } from "../../db/client.ts";
+import { readBucket } from "../catalog/kv_scan.ts";
 import {
   dueWaves,
+  isPrunable,
   nextDue,
   type WaveRecord,
   WaveRecordSchema,
@@ -183,6 +185,32 @@ export async function cancelPendingWaves(
   return 0;
 }
 
+/** Delete settled wave records older than the executions retention; returns how many. */
+export async function pruneWaveRecords(deps: Deps, nowMs = Date.now()): Promise<number> {
+  const days = deps.config.retentionDays.executions;
+  if (days <= 0) return 0;
+  let kv: KV;
+  try {
+    kv = await deps.nats.kv(BUCKET.pendingWaves);
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  for (const v of await readBucket(deps.nats, BUCKET.pendingWaves)) {
+    let rec: WaveRecord | null = null;
+    try {
+      const r = WaveRecordSchema.safeParse(parseJsonBytes(v.value));
+      rec = r.success ? r.data : null;
+    } catch {
+      rec = null;
+    }
+    if (!rec || !isPrunable(rec, nowMs, days)) continue;
+    // Revision-guarded: a record that changed since the walk is left for the next sweep.
+    await kv.delete(v.key, { previousSeq: v.revision }).then(() => n++, () => {});
+  }
+  return n;
+}
+
 /**
  * The dispatcher component: watches `pending_waves`, keeps one timer for the earliest
  * due wave, and publishes due waves through `processExecWaves`.
@@ -268,9 +296,16 @@ export function startWaveDispatcher(deps: Deps): Component {
 
   const watching = watch();
   arm();
+  // Settled records are kept for `GET /api/executions/{id}` as long as executions are.
+  const sweep = () =>
+    pruneWaveRecords(deps).catch((e) =>
+      deps.log.warn("pending_waves prune failed", { err: String(e) })
+    );
+  const pruneTimer = setInterval(sweep, deps.config.cleanupIntervalSecs * 1000);
 
   return component("waves", async () => {
     stopped = true;
+    clearInterval(pruneTimer);
     if (timer !== null) clearTimeout(timer);
     timer = null;
     watcher?.stop();
