@@ -373,3 +373,69 @@ Deno.test("fleet: an offline agent hears nothing, then replays missed commands f
     await h.stop();
   }
 });
+
+Deno.test("fleet: 1,000 agents on 4 shared connections answer one commands.all", async () => {
+  const h = await harness({ agents: 1000, connections: 4 });
+  try {
+    assert.equal(h.fleet.pcIds.length, 1000);
+    assert.equal(h.fleet.pcIds[0], "PC-0001");
+    const cmd = h.publish(SUBJECT.commandsAll, { script: "echo {{pc_id}}" });
+    await h.fleet.waitForResults(1000, 20_000);
+    await waitFor(() => forReq(h, cmd.request_id).length === 1000, {
+      what: "1000 results on NATS",
+    });
+    assert.equal(new Set(forReq(h, cmd.request_id).map((r) => r.pc_id)).size, 1000);
+    assert.equal(h.fleet.stats().commands, 1000);
+  } finally {
+    await h.stop();
+  }
+});
+
+Deno.test("fleet: KV watches and subscriptions survive a broker restart", async () => {
+  const broker = await startNatsServer();
+  const nats = await connectNats({ natsServers: [broker.url] }, "fleet-restart");
+  await setupJetStream(nats);
+  const fleet = await startFleet({ natsUrl: broker.url, agents: ["PC-R"], connections: 1 });
+  try {
+    assert.equal(fleet.agent("PC-R").heartbeatIntervalMs, 30_000);
+    await broker.restart({ downMs: 300 });
+    // The backend's own connection reconnects too; then an operator changes things.
+    // A KV put is a JetStream publish on `$KV.<bucket>.<key>`; short attempts while the
+    // broker's JetStream recovers.
+    await waitFor(async () => {
+      await nats.js.publish(`$KV.${BUCKET.agentConfig}.global`, '{"heartbeat_interval":"2s"}', {
+        timeout: 1000,
+      });
+      return true;
+    }, { timeoutMs: 15_000, what: "kv put after restart" });
+    await waitFor(() => fleet.agent("PC-R").heartbeatIntervalMs === 2000, {
+      timeoutMs: 10_000,
+      what: "config watch after restart",
+    });
+    await (await nats.kv(BUCKET.agentGroups)).put("PC-R", '{"groups":["late"]}');
+    await waitFor(() => fleet.agent("PC-R").groups.includes("late"), { what: "groups watch" });
+    const got: string[] = [];
+    nats.nc.subscribe(SUBJECT.resultsFilter, {
+      callback: (_e, m) =>
+        void got.push(ExecResultSchema.parse(JSON.parse(td.decode(m.data))).pc_id),
+    });
+    await nats.nc.flush();
+    nats.nc.publish(
+      subjects.commandsGroup("late"),
+      JSON.stringify(encodeCommand({
+        id: "j",
+        version: "1",
+        request_id: crypto.randomUUID(),
+        exec_id: null,
+        shell: "cmd",
+        script: "echo after restart",
+        timeout_secs: 10,
+      })),
+    );
+    await waitFor(() => got.includes("PC-R"), { what: "result after restart" });
+  } finally {
+    await fleet.stop();
+    await nats.close();
+    await broker.stop();
+  }
+});
