@@ -1,0 +1,144 @@
+/**
+ * dispatchExec as the scheduler calls it (actor, retry, deadline, no caller), the
+ * target_count fallbacks, and a publish failure (502, no executions row left behind).
+ */
+import assert from "node:assert/strict";
+import { connect } from "@nats-io/transport-node";
+import { startTestBackend, waitFor } from "./helpers/backend.ts";
+import { type AgentSet, startAgentDoubles } from "./helpers/agent_double.ts";
+import { dispatchExec } from "../lib/exec/dispatch.ts";
+import { ApiError } from "../lib/errors.ts";
+import type { Deps } from "../lib/deps.ts";
+import type { Db } from "../db/client.ts";
+import { FanoutPlanSchema } from "../wire/fanout.ts";
+import { decodeManifest, type Manifest } from "../wire/manifest.ts";
+import { parseJsonBytes } from "../wire/codec.ts";
+
+const manifest = decodeManifest({
+  id: "sched-job",
+  version: "4.2.0",
+  execute: { shell: "powershell", script: "Do-It", timeout: "10m", run_as: "system_gui" },
+  staleness: { mode: "strict", max_cache_age: "1h" },
+  emit: { type: "events" },
+}) as Manifest;
+
+Deno.test("scheduler-style dispatch: retry, deadline, actor, no caller", async () => {
+  const be = await startTestBackend({ waves: false });
+  let agents: AgentSet | null = null;
+  try {
+    agents = await startAgentDoubles(be.broker.url, { "PC-S1": {} });
+    const a = agents.agents["PC-S1"];
+    const r = await dispatchExec(be.deps, {
+      manifest,
+      plan: FanoutPlanSchema.parse({ target: { pcs: ["PC-S1"] }, jitter: "1m 30s" }),
+      actor: "scheduler",
+      retry: { max: 3, backoff_secs: 600 },
+      deadlineAt: "2026-06-20T01:00:00.000+00:00",
+    });
+    assert.equal(r.target_count, 1);
+    await waitFor(() => a.received.length === 1, { what: "command" });
+    const cmd = JSON.parse(a.received[0].raw);
+    assert.equal(
+      a.received[0].raw,
+      JSON.stringify({
+        id: "sched-job",
+        version: "4.2.0",
+        request_id: cmd.request_id,
+        exec_id: r.exec_id,
+        shell: "powershell",
+        script: "Do-It",
+        timeout_secs: 600,
+        jitter_secs: 90,
+        run_as: "system_gui",
+        deadline_at: "2026-06-20T01:00:00Z",
+        staleness: { mode: "strict", max_cache_age: "1h" },
+        emit: { type: "events" },
+        retry: { max: 3, backoff_secs: 600 },
+      }),
+    );
+    const row = await be.deps.db.execute({
+      sql: "SELECT initiated_by FROM executions WHERE exec_id = ?",
+      args: [r.exec_id],
+    });
+    assert.equal(row.rows[0].initiated_by, "scheduler");
+    const m = await be.deps.nats.jsm.streams.getMessage("AUDIT", {
+      last_by_subj: "audit.scheduler.exec.sched-job",
+    });
+    const ev = parseJsonBytes(m!.data) as { actor: string; payload: Record<string, unknown> };
+    assert.equal(ev.actor, "scheduler");
+    assert.deepEqual(ev.payload, {
+      exec_id: r.exec_id,
+      version: "4.2.0",
+      target_count: 1,
+      subjects: ["commands.pc.PC-S1"],
+      wave_mode: false,
+    });
+
+    await assert.rejects(
+      dispatchExec(be.deps, {
+        manifest,
+        plan: FanoutPlanSchema.parse({ target: { all: true } }),
+        actor: "scheduler",
+        deadlineAt: "not a time",
+      }),
+      (e) => e instanceof ApiError && e.status === 400 && /^invalid deadline_at/.test(e.message),
+    );
+  } finally {
+    await agents?.stop();
+    await be.stop();
+  }
+});
+
+Deno.test("target_count: floor 1 with nobody alive, subject count when resolution fails", async () => {
+  const be = await startTestBackend({ waves: false });
+  try {
+    const plan = FanoutPlanSchema.parse({ target: { all: true, groups: ["g1", "g2"] } });
+    const r0 = await dispatchExec(be.deps, { manifest, plan, actor: "operator" });
+    assert.equal(r0.target_count, 1, "zero alive PCs floors at 1");
+
+    // A DB that cannot read agents: the per-subject count is used instead.
+    const db = new Proxy(be.deps.db, {
+      get(target, prop, recv) {
+        if (prop === "execute") {
+          return (stmt: string | { sql: string }) => {
+            const sql = typeof stmt === "string" ? stmt : stmt.sql;
+            if (sql.includes("FROM agents")) return Promise.reject(new Error("agents unreadable"));
+            return target.execute(stmt as never);
+          };
+        }
+        return Reflect.get(target, prop, recv);
+      },
+    }) as Db;
+    const r1 = await dispatchExec({ ...be.deps, db }, { manifest, plan, actor: "operator" });
+    assert.equal(r1.target_count, 3);
+    const waves = FanoutPlanSchema.parse({
+      rollout: { waves: [{ group: "a", delay: "1h" }, { group: "b", delay: "2h" }] },
+    });
+    const r2 = await dispatchExec({ ...be.deps, db }, { manifest, plan: waves, actor: "operator" });
+    assert.equal(r2.target_count, 2);
+  } finally {
+    await be.stop();
+  }
+});
+
+Deno.test("a publish failure answers 502 and leaves no executions row", async () => {
+  const be = await startTestBackend({ waves: false });
+  const nc = await connect({ servers: be.broker.url });
+  await nc.close();
+  try {
+    const deps: Deps = { ...be.deps, nats: { ...be.deps.nats, nc } };
+    await assert.rejects(
+      dispatchExec(deps, {
+        manifest,
+        plan: FanoutPlanSchema.parse({ target: { all: true } }),
+        actor: "operator",
+      }),
+      (e) =>
+        e instanceof ApiError && e.status === 502 && /^publish to commands\.all: /.test(e.message),
+    );
+    const n = await be.deps.db.execute("SELECT COUNT(*) AS n FROM executions");
+    assert.equal(n.rows[0].n, 0);
+  } finally {
+    await be.stop();
+  }
+});
