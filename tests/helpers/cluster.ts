@@ -2,8 +2,18 @@
  * A 3-node JetStream cluster on loopback with temp stores (tests, demos, `deno task cluster`).
  * Each node can be killed and restarted on the same ports and store.
  */
+import type { JetStreamClient } from "@nats-io/jetstream";
 import { findNatsServer } from "../../lib/dev_broker.ts";
 import { freePort } from "./nats_server.ts";
+import {
+  type Command,
+  CommandSchema,
+  encodeExecResult,
+  type ExecResult,
+} from "../../wire/messages.ts";
+import { subjects } from "../../wire/names.ts";
+import { jsonBytes } from "../../wire/codec.ts";
+import { wireTs } from "../../wire/time.ts";
 
 export interface ClusterNode {
   name: string;
@@ -131,4 +141,221 @@ export async function waitJetStreamReady(urls: string[], timeoutMs = 30_000): Pr
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`JetStream cluster not ready: ${last}`);
+}
+
+// ------------------------------------------------------------------ backend processes
+
+export interface BackendProcess {
+  nodeId: string;
+  port: number;
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** Where the process's stdout/stderr go (JSON log lines), for post-mortems. */
+  logFile: string;
+  /** Authenticated fetch against this process. */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  running(): boolean;
+  /** SIGKILL: no shutdown hooks, no lease release, no drain (a crashed host). */
+  kill(): Promise<void>;
+  /** SIGTERM and wait (falls back to SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface SpawnBackendOptions {
+  servers: string[];
+  dbUrl: string;
+  nodeId: string;
+  token: string;
+  /** main.ts component flags, e.g. ["--api", "--projectors", "--scheduler"]. */
+  args?: string[];
+  replicas?: number;
+  env?: Record<string, string>;
+  /** Wait until `/health` answers (default true when `--api` runs). */
+  waitHealthy?: boolean;
+  logDir?: string;
+}
+
+/**
+ * Start `deno run -A main.ts` as a separate OS process (its own event loop, NATS
+ * connection, DB handle and in-process state), as a real deployment runs it.
+ */
+export async function spawnBackend(opts: SpawnBackendOptions): Promise<BackendProcess> {
+  const port = freePort();
+  const args = opts.args ?? ["--api", "--projectors", "--scheduler"];
+  const logDir = opts.logDir ?? await Deno.makeTempDir({ prefix: "kanade-backend-log-" });
+  const logFile = `${logDir}/${opts.nodeId}.log`;
+  const out = await Deno.open(logFile, { create: true, append: true });
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", main, ...args],
+    env: {
+      NO_COLOR: "1",
+      KANADE_LOG_LEVEL: "warn",
+      KANADE_NATS_URL: opts.servers.join(","),
+      KANADE_DB_URL: opts.dbUrl,
+      KANADE_AUTH_STATIC_TOKEN: opts.token,
+      KANADE_BIND: `127.0.0.1:${port}`,
+      KANADE_NODE_ID: opts.nodeId,
+      KANADE_JS_REPLICAS: String(opts.replicas ?? opts.servers.length),
+      ...opts.env,
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // Both streams into one file; the pipes must be drained or the child blocks on write.
+  const pump = async (s: ReadableStream<Uint8Array>) => {
+    for await (const chunk of s) await out.write(chunk).catch(() => {});
+  };
+  const pumps = Promise.allSettled([pump(child.stdout), pump(child.stderr)]);
+  let alive = true;
+  const status = child.status.then((s) => {
+    alive = false;
+    return s;
+  });
+  const done = async () => {
+    await status;
+    await pumps;
+    try {
+      out.close();
+    } catch { /* closed */ }
+  };
+  const url = `http://127.0.0.1:${port}`;
+  const proc: BackendProcess = {
+    nodeId: opts.nodeId,
+    port,
+    url,
+    logFile,
+    request(path, init = {}) {
+      const headers = new Headers(init.headers);
+      headers.set("authorization", `Bearer ${opts.token}`);
+      return fetch(`${url}${path}`, { ...init, headers });
+    },
+    running: () => alive,
+    async kill() {
+      if (alive) {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* gone */ }
+      }
+      await done();
+    },
+    async stop(graceMs = 10_000) {
+      if (alive) {
+        try {
+          child.kill("SIGTERM");
+        } catch { /* gone */ }
+        const t = setTimeout(() => {
+          try {
+            child.kill("SIGKILL");
+          } catch { /* gone */ }
+        }, graceMs);
+        await status;
+        clearTimeout(t);
+      }
+      await done();
+    },
+  };
+  if (opts.waitHealthy ?? args.includes("--api")) {
+    const until = Date.now() + 60_000;
+    for (;;) {
+      if (!alive) {
+        await done();
+        const log = await Deno.readTextFile(logFile).catch(() => "");
+        throw new Error(`backend ${opts.nodeId} exited during start:\n${log.slice(-4000)}`);
+      }
+      const ok = await fetch(`${url}/health`).then(async (r) => {
+        await r.body?.cancel();
+        return r.ok;
+      }).catch(() => false);
+      if (ok) break;
+      if (Date.now() > until) {
+        await proc.kill();
+        throw new Error(`backend ${opts.nodeId} not healthy within 60 s (log: ${logFile})`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return proc;
+}
+
+// ------------------------------------------------------------------ flood + inspection
+
+/** A finished, stand-alone ExecResult (no exec) as an agent would publish it. */
+export function clusterResult(pcId: string, n: number): ExecResult {
+  const now = Date.now();
+  return {
+    result_id: crypto.randomUUID(),
+    request_id: crypto.randomUUID(),
+    pc_id: pcId,
+    exit_code: n % 10 === 0 ? 1 : 0,
+    stdout: `flood ${n}`,
+    stderr: "",
+    started_at: wireTs(now - 5),
+    finished_at: wireTs(now),
+  };
+}
+
+/**
+ * Publish one result into RESULTS and retry until JetStream acks it (an agent's outbox
+ * does the same). No message id on purpose: a retry after a lost ack stores a second
+ * copy, which the projector must fold into the same row.
+ */
+export async function publishUntilAcked(
+  js: JetStreamClient,
+  r: ExecResult,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  const data = jsonBytes(encodeExecResult(r));
+  for (let i = 0;; i++) {
+    try {
+      await js.publish(subjects.results(r.request_id), data, { timeout: 2_000 });
+      return;
+    } catch (e) {
+      if (Date.now() > until) throw e;
+      await new Promise((res) => setTimeout(res, Math.min(1_000, 100 * (i + 1))));
+    }
+  }
+}
+
+export interface CommandTap {
+  /** Distinct Commands seen (by request_id), in arrival order. */
+  commands(): Command[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Listen to a command subject on every node at once (one connection pinned to each
+ * server), so a node going down loses nothing: each Command is seen through at least one
+ * surviving node. (EXEC keeps one message per subject, so it cannot be read back later.)
+ */
+export async function tapCommands(urls: string[], subject: string): Promise<CommandTap> {
+  const { connect } = await import("@nats-io/transport-node");
+  const seen = new Map<string, Command>();
+  const conns = await Promise.all(urls.map((u) =>
+    connect({
+      servers: u,
+      ignoreClusterUpdates: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    })
+  ));
+  for (const c of conns) {
+    c.subscribe(subject, {
+      callback: (_err, m) => {
+        try {
+          const p = CommandSchema.safeParse(m.json());
+          if (p.success && !seen.has(p.data.request_id)) seen.set(p.data.request_id, p.data);
+        } catch { /* not JSON */ }
+      },
+    });
+  }
+  await Promise.all(conns.map((c) => c.flush()));
+  return {
+    commands: () => [...seen.values()],
+    async stop() {
+      await Promise.all(conns.map((c) => c.close().catch(() => {})));
+    },
+  };
 }

@@ -1,0 +1,464 @@
+/**
+ * Scale-out under failure (issue 10). A 3-node JetStream cluster (replicas 3), two backend
+ * OS processes (api + projectors + scheduler, `shared` projection mode, one libSQL file),
+ * a simulated fleet on the server list, and a result flood (agents answering execs to all,
+ * plus ExecResults published straight into RESULTS). Meanwhile the RESULTS stream leader
+ * node is killed and restarted, and the backend process holding the scheduler lease is
+ * SIGKILLed. Afterwards:
+ *  - every result id anyone got acked is in execution_results, finished, once; each
+ *    execution's counters equal its rows (no double counting across the two projectors);
+ *  - the every-second schedule fired each tick at most once across both processes (read
+ *    from the EXEC stream: one Command per tick), and missed ticks only inside the
+ *    fail-over windows;
+ *  - the surviving process answered every API probe throughout.
+ * Then topology (b): a third process in `local` mode with its own empty DB rebuilds the same
+ * rows from the streams on its own durables, without moving the shared durables.
+ */
+import assert from "node:assert/strict";
+import { connect } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import {
+  type BackendProcess,
+  clusterResult,
+  publishUntilAcked,
+  spawnBackend,
+  startCluster,
+  tapCommands,
+  waitJetStreamReady,
+} from "./helpers/cluster.ts";
+import { waitFor } from "./helpers/backend.ts";
+import { startFleet } from "./fleet/fleet.ts";
+import { openDb } from "../db/client.ts";
+import { BUCKET, CONSUMER, LEASE_KEY_SCHEDULER, STREAM, subjects } from "../wire/names.ts";
+import { parseScheduleInput, scheduleJson } from "../wire/schedule.ts";
+import { epochMs } from "../wire/time.ts";
+
+const TOKEN = "scale-test-token";
+const AGENTS = 100;
+const FLOOD_SECS = 24;
+const FLOOD_PER_SEC = 120;
+const LEASE_SECS = 3;
+/** A KV read waits out a replica leader election (a few seconds) rather than failing. */
+const PROBE_TIMEOUT_MS = 15_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function jobYaml(id: string, script: string): string {
+  return `id: ${id}
+version: 1.0.0
+description: scale ${id}
+execute:
+  shell: powershell
+  script: |
+    ${script}
+  timeout: 60s
+`;
+}
+
+interface Probe {
+  node: string;
+  at: number;
+  ms: number;
+  ok: boolean;
+  detail: string;
+}
+
+Deno.test({
+  name: "scale: 3-node cluster, two backends, node and process failures, exactly-once",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const cluster = await startCluster({ size: 3 });
+    const dir = await Deno.makeTempDir({ prefix: "kanade-scale-" });
+    const dbUrl = `file:${dir}/shared.db`;
+    const procs: BackendProcess[] = [];
+    const taps: { stop(): Promise<void> }[] = [];
+    let fleet: Awaited<ReturnType<typeof startFleet>> | null = null;
+    const nc = await (async () => {
+      await waitJetStreamReady(cluster.urls);
+      return await connect({ servers: cluster.urls, maxReconnectAttempts: -1 });
+    })();
+    const db = await openDb({ url: dbUrl });
+    const stepsOk: boolean[] = [];
+    // Post-mortem: the backends' warnings and errors (their stores are removed below).
+    const postMortem = async () => {
+      for (const p of procs) {
+        const lines = (await Deno.readTextFile(p.logFile).catch(() => "")).split("\n")
+          .filter((l) => /"level":"(warn|error)"/.test(l) || (l && !l.startsWith("{")));
+        console.error(
+          `--- ${p.nodeId} (${lines.length} warn/error lines)\n${lines.slice(-40).join("\n")}`,
+        );
+      }
+    };
+    try {
+      const common = {
+        servers: cluster.urls,
+        dbUrl,
+        token: TOKEN,
+        logDir: dir,
+        env: {
+          KANADE_SCHEDULER_LEASE_SECS: String(LEASE_SECS),
+          KANADE_PROJECTOR_ACK_WAIT_SECS: "5",
+        },
+      };
+      // One after the other: the first bootstraps JetStream and migrates, the second finds
+      // everything in place (as a rolling deployment does).
+      procs.push(await spawnBackend({ ...common, nodeId: "be1" }));
+      procs.push(await spawnBackend({ ...common, nodeId: "be2" }));
+      const [a, b] = procs;
+
+      const js = jetstream(nc, { timeout: 5_000 });
+      const jsm = await jetstreamManager(nc, { timeout: 5_000 });
+      const kvm = new Kvm(js);
+      const info = await jsm.streams.info(STREAM.results);
+      assert.equal(info.config.num_replicas, 3, "RESULTS is replicated on all three nodes");
+
+      for (const [id, script] of [["flood", "echo flood"], ["tick", "echo tick"]]) {
+        const r = await a.request("/api/jobs", {
+          method: "POST",
+          headers: { "content-type": "application/yaml" },
+          body: jobYaml(id, script),
+        });
+        assert.ok(r.ok, `register ${id}: ${r.status} ${await r.clone().text()}`);
+        await r.body?.cancel();
+      }
+
+      fleet = await startFleet({
+        natsUrl: cluster.urls.join(","),
+        agents: AGENTS,
+        connections: 4,
+        heartbeatIntervalMs: 5_000,
+        seed: 7,
+      });
+      await waitFor(async () => {
+        const rs = await db.execute("SELECT COUNT(*) AS n FROM agents");
+        return Number(rs.rows[0].n) === AGENTS;
+      }, { timeoutMs: 20_000, what: "every agent projected as alive" });
+
+      // The every-second schedule: one PC, so a fire is one Command; starting_deadline makes
+      // the Command carry `deadline_at = tick + 30 s`, which names the tick it belongs to.
+      const parsed = parseScheduleInput({
+        id: "every-second",
+        cron: "* * * * * *",
+        job_id: "tick",
+        target: { pcs: [fleet.pcIds[0]] },
+        mode: "every_tick",
+        starting_deadline: "30s",
+        enabled: true,
+      });
+      assert.ok(parsed.ok, JSON.stringify(parsed));
+      const schedulesKv = await kvm.open(BUCKET.schedules, { bindOnly: true });
+      const leasesKv = await kvm.open(BUCKET.leases, { bindOnly: true });
+      const tap = await tapCommands(cluster.urls, subjects.commandsPc(fleet.pcIds[0]));
+      taps.push(tap);
+      await schedulesKv.put("every-second", scheduleJson(parsed.value));
+      const scheduleStart = Date.now();
+
+      // ---------------------------------------------------------------- chaos + flood
+      const probes: Probe[] = [];
+      let probing = true;
+      const prober = (async () => {
+        while (probing) {
+          for (const p of procs) {
+            if (!p.running()) continue;
+            const at = Date.now();
+            for (const path of ["/api/executions?limit=5", "/api/jobs"]) {
+              try {
+                const t1 = Date.now();
+                const r = await p.request(path, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+                const body = await r.text();
+                probes.push({
+                  node: p.nodeId,
+                  at,
+                  ms: Date.now() - t1,
+                  ok: r.ok,
+                  detail: `${path} ${r.status} ${body.slice(0, 120)}`,
+                });
+              } catch (e) {
+                if (!p.running()) break; // killed while we asked
+                probes.push({ node: p.nodeId, at, ms: -1, ok: false, detail: `${path} ${e}` });
+              }
+            }
+          }
+          await sleep(250);
+        }
+      })();
+
+      const directIds: string[] = [];
+      let flooding = true;
+      const flooder = (async () => {
+        const start = Date.now();
+        let sent = 0;
+        while (flooding) {
+          const due = Math.floor(((Date.now() - start) / 1000) * FLOOD_PER_SEC);
+          const batch: Promise<void>[] = [];
+          for (; sent < due; sent++) {
+            const r = clusterResult(fleet!.pcIds[sent % AGENTS], sent);
+            directIds.push(r.result_id);
+            batch.push(publishUntilAcked(js, r));
+          }
+          await Promise.all(batch);
+          await sleep(20);
+        }
+      })();
+
+      const execIds: string[] = [];
+      const execFailures: string[] = [];
+      const exec = async (p: BackendProcess) => {
+        // An operator retries a failed exec; each failure is kept for the assertion below.
+        for (let i = 0; i < 10; i++) {
+          const r = await p.request("/api/exec/flood", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ target: { all: true } }),
+          });
+          const text = await r.text();
+          if (r.status === 200) return void execIds.push(JSON.parse(text).exec_id);
+          execFailures.push(`${p.nodeId} ${new Date().toISOString()} ${r.status} ${text}`);
+          await sleep(1_000);
+        }
+        throw new Error(`exec via ${p.nodeId} kept failing: ${execFailures.join("; ")}`);
+      };
+
+      const t0 = Date.now();
+      const events: Record<string, number> = {};
+      await exec(a);
+      await sleep(3_000);
+      // Kill the node that leads RESULTS: the stream and its consumers elect a new leader.
+      const leaderName = (await jsm.streams.info(STREAM.results)).cluster?.leader;
+      const victim = cluster.nodes.find((n) => n.name === leaderName) ?? cluster.nodes[0];
+      events.natsKill = Date.now();
+      await victim.kill();
+      await sleep(2_000);
+      await exec(b);
+      await sleep(3_000);
+      await victim.start();
+      events.natsRestart = Date.now();
+      await sleep(3_000);
+      await exec(a);
+      // SIGKILL the process that leads the scheduler (no lease release, batches in flight).
+      const lease = await leasesKv.get(LEASE_KEY_SCHEDULER);
+      const holder = lease ? JSON.parse(lease.string()).holder as string : "";
+      const dead = procs.find((p) => holder.startsWith(`${p.nodeId}-`)) ?? a;
+      const survivor = procs.find((p) => p !== dead)!;
+      events.backendKill = Date.now();
+      await dead.kill();
+      await exec(survivor);
+      await sleep(Math.max(0, t0 + FLOOD_SECS * 1000 - Date.now()));
+      await exec(survivor);
+      flooding = false;
+      await flooder;
+
+      // ---------------------------------------------------------------- settle
+      // The agents finish their runs; then every acked result must be projected.
+      await waitFor(() => fleet!.stats().running === 0, { timeoutMs: 30_000, what: "runs done" });
+      // Agents' outboxes may still be retrying: the expected set is re-read on every poll
+      // and must hold still (and match the table) twice in a row.
+      let expected = new Set<string>();
+      let have = -1;
+      let prev = -2;
+      await waitFor(async () => {
+        expected = new Set([...directIds, ...fleet!.results().map((r) => r.result_id)]);
+        const rs = await db.execute(
+          "SELECT COUNT(*) AS n FROM execution_results WHERE finished_at IS NOT NULL",
+        );
+        prev = have;
+        have = Number(rs.rows[0].n);
+        return have === expected.size && prev === have;
+      }, { timeoutMs: 60_000, intervalMs: 500, what: "projection of every acked result" })
+        .catch((e) => {
+          throw new Error(`${e.message} (have ${have}, expected ${expected.size})`);
+        });
+      await schedulesKv.delete("every-second");
+      const scheduleEnd = Date.now();
+      await sleep(1_500); // a tick in flight lands
+      probing = false;
+      await prober;
+
+      stepsOk.push(
+        await t.step("every result projected exactly once", async () => {
+          const rows = (await db.execute(
+            "SELECT result_id, finished_at, exec_id FROM execution_results",
+          )).rows;
+          const ids = rows.map((r) => String(r.result_id));
+          assert.equal(new Set(ids).size, ids.length, "one row per result_id");
+          const missing = [...expected].filter((id) => !ids.includes(id));
+          assert.deepEqual(
+            missing.slice(0, 5),
+            [],
+            `${missing.length} acked results not projected`,
+          );
+          const extra = ids.filter((id) => !expected.has(id));
+          assert.deepEqual(extra.slice(0, 5), [], "rows no publisher was acked for");
+          assert.ok(rows.every((r) => r.finished_at !== null), "every row finished");
+          // Counters: each result counted once, although two projectors shared the durable
+          // and one died mid-stream (redeliveries).
+          const bad = (await db.execute(
+            `SELECT e.exec_id, e.success_count + e.failure_count AS counted, COUNT(r.result_id) AS rows_
+             FROM executions e LEFT JOIN execution_results r ON r.exec_id = e.exec_id
+            GROUP BY e.exec_id HAVING counted != rows_`,
+          )).rows;
+          assert.deepEqual(bad, [], "execution counters equal their rows");
+          for (const id of execIds) {
+            const n = Number(
+              (await db.execute({
+                sql: "SELECT COUNT(*) AS n FROM execution_results WHERE exec_id = ?",
+                args: [id],
+              })).rows[0].n,
+            );
+            assert.ok(n > 0, `exec ${id} has results`);
+          }
+          console.log(
+            `results: ${ids.length} projected (${directIds.length} direct, ${
+              ids.length - directIds.length
+            } from agents); stream messages ${
+              (await jsm.streams.info(STREAM.results)).state.messages
+            }`,
+          );
+        }),
+      );
+
+      stepsOk.push(
+        await t.step("every tick fired at most once, gaps only at fail-over", async () => {
+          const cmds = tap.commands().filter((c) => c.id === "tick");
+          const perTick = new Map<number, string[]>();
+          for (const c of cmds) {
+            assert.ok(c.deadline_at, "scheduled Command carries deadline_at");
+            const tick = epochMs(c.deadline_at!) - 30_000;
+            perTick.set(tick, [...(perTick.get(tick) ?? []), c.exec_id ?? ""]);
+          }
+          const dup = [...perTick].filter(([, ids]) => ids.length > 1);
+          assert.deepEqual(dup, [], "no tick fired twice");
+          // Executions in the DB: one per fired tick, none extra.
+          const execs = Number(
+            (await db.execute(
+              "SELECT COUNT(*) AS n FROM executions WHERE job_id = 'tick'",
+            )).rows[0].n,
+          );
+          assert.equal(execs, perTick.size, "one executions row per fired tick");
+          // Coverage: every whole second between the first fire and the schedule's removal,
+          // except inside the fail-over windows (NATS leader election; lease TTL after the
+          // SIGKILL), must have fired.
+          const ticks = [...perTick.keys()].sort((x, y) => x - y);
+          const first = Math.max(ticks[0], Math.ceil(scheduleStart / 1000) * 1000);
+          const windows = [
+            [events.natsKill - 1_000, events.natsRestart + 5_000],
+            [events.backendKill - 1_000, events.backendKill + (LEASE_SECS + 3) * 1000],
+          ];
+          const missed: number[] = [];
+          for (let s = first; s <= scheduleEnd - 1_000; s += 1000) {
+            if (perTick.has(s)) continue;
+            if (windows.some(([lo, hi]) => s >= lo && s <= hi)) continue;
+            missed.push(s);
+          }
+          const lost = (scheduleEnd - first) / 1000 - ticks.length;
+          const rel = (x: number) => ((x - events.natsKill) / 1000).toFixed(1);
+          console.log(
+            `fired ticks (s rel. to node kill ${rel(events.natsKill)}, restart ${
+              rel(events.natsRestart)
+            }, backend kill ${rel(events.backendKill)}): ${ticks.map(rel).join(" ")}`,
+          );
+          console.log(
+            `ticks: ${ticks.length} fired, ${Math.round(lost)} lost in fail-over windows`,
+          );
+          assert.deepEqual(missed.map((m) => new Date(m).toISOString()), [], "ticks missed");
+        }),
+      );
+
+      stepsOk.push(
+        await t.step("exec during fail-over: no 500s", () => {
+          if (execFailures.length) console.log(`exec retries: ${execFailures.join("; ")}`);
+          const internal = execFailures.filter((f) => / 500 /.test(f));
+          assert.deepEqual(internal, [], "an exec may be refused (503) but never crash (500)");
+        }),
+      );
+
+      stepsOk.push(
+        await t.step("the surviving process answered throughout", () => {
+          const bad = probes.filter((p) => p.node === survivor.nodeId && !p.ok);
+          const mine = probes.filter((p) => p.node === survivor.nodeId);
+          const asked = mine.length;
+          for (const path of ["/api/executions", "/api/jobs"]) {
+            const ms = mine.filter((p) => p.detail.startsWith(path)).map((p) => p.ms);
+            const slow = mine.filter((p) => p.detail.startsWith(path) && p.ms > 1000)
+              .map((p) => `${((p.at - events.natsKill) / 1000).toFixed(1)}s:${p.ms}ms`);
+            console.log(
+              `probes ${path}: ${ms.length}, max ${
+                Math.max(...ms)
+              } ms; >1s (t rel. to node kill): ${slow.join(" ") || "none"}`,
+            );
+          }
+          assert.ok(asked > 40, `survivor probed ${asked} times`);
+          assert.deepEqual(bad.slice(0, 5), [], `${bad.length}/${asked} probes failed`);
+        }),
+      );
+
+      stepsOk.push(
+        await t.step("topology (b): a local-mode node rebuilds from the streams", async () => {
+          const sharedBefore = await jsm.consumers.info(STREAM.results, CONSUMER.results);
+          const localUrl = `file:${dir}/local_n3.db`;
+          const local = await spawnBackend({
+            servers: cluster.urls,
+            dbUrl: localUrl,
+            nodeId: "n3",
+            token: TOKEN,
+            logDir: dir,
+            args: ["--projectors", "--only", "results,events,audit"],
+            env: { KANADE_PROJECTION_MODE: "local" },
+            waitHealthy: false,
+          });
+          procs.push(local);
+          const ldb = await openDb({ url: localUrl });
+          try {
+            const want = (await db.execute(
+              `SELECT result_id, pc_id, exit_code, stdout, finished_at, recorded_at
+               FROM execution_results ORDER BY result_id`,
+            )).rows.map((r) => JSON.stringify(r));
+            await waitFor(async () => {
+              const rs = await ldb.execute("SELECT COUNT(*) AS n FROM execution_results")
+                .catch(() => null);
+              return rs && Number(rs.rows[0].n) >= want.length;
+            }, { timeoutMs: 60_000, intervalMs: 250, what: "local rebuild" });
+            const got = (await ldb.execute(
+              `SELECT result_id, pc_id, exit_code, stdout, finished_at, recorded_at
+               FROM execution_results ORDER BY result_id`,
+            )).rows.map((r) => JSON.stringify(r));
+            assert.deepEqual(got, want, "same rows as the shared read model");
+            const auditShared = Number(
+              (await db.execute("SELECT COUNT(*) AS n FROM audit_log")).rows[0].n,
+            );
+            await waitFor(
+              async () =>
+                Number((await ldb.execute("SELECT COUNT(*) AS n FROM audit_log")).rows[0].n) >=
+                  auditShared,
+              { timeoutMs: 20_000, what: "local audit rebuild" },
+            );
+            // Its own durable; the shared one did not move.
+            const own = await jsm.consumers.info(STREAM.results, `${CONSUMER.results}_n3`);
+            assert.equal(own.num_pending, 0);
+            const sharedAfter = await jsm.consumers.info(STREAM.results, CONSUMER.results);
+            assert.equal(sharedAfter.delivered.stream_seq, sharedBefore.delivered.stream_seq);
+          } finally {
+            ldb.close();
+          }
+        }),
+      );
+      if (!stepsOk.every(Boolean)) {
+        await postMortem();
+        throw new Error("a step failed (backend warnings above)");
+      }
+    } catch (e) {
+      await postMortem();
+      throw e;
+    } finally {
+      await fleet?.stop().catch(() => {});
+      for (const tp of taps) await tp.stop();
+      for (const p of procs) await p.stop(5_000).catch(() => {});
+      db.close();
+      await nc.close().catch(() => {});
+      await cluster.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
