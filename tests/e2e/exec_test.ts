@@ -157,3 +157,61 @@ Deno.test("e2e exec: running → finished, failures, inventory, waves", async ()
     assert.ok(Date.parse(second.started_at) - t0 >= 1400, "wave1 waited for its delay");
   });
 });
+
+Deno.test("e2e exec: script objects, large output through result_output, emit events", async () => {
+  await withEnv(async (e) => {
+    // A script body published to the object store; the job refers to it by key.
+    const form = new FormData();
+    form.append("file", new File(["echo from the object store on {{pc_id}}\n"], "body.ps1"));
+    const up = await e.backend.request("/api/script-objects/objjob/1.0.0", {
+      method: "POST",
+      body: form,
+    });
+    assert.equal(up.status, 200, await up.clone().text());
+    await up.body?.cancel();
+    await e.registerYaml(`id: objjob
+version: 1.0.0
+execute:
+  shell: powershell
+  script_object: objjob/1.0.0
+  timeout: 30s
+`);
+    const o = await e.api<ExecReply>("POST", "/api/exec/objjob", { target: { pcs: ["PC-01"] } });
+    const cmd = await waitFor(() => e.fleet.agent("PC-01").commands.find((c) => c.id === "objjob"));
+    assert.equal(cmd.script, "");
+    assert.match(cmd.script_object_sha256 ?? "", /^[0-9a-f]{64}$/);
+    const [objRow] = await waitFinished(e, `exec_id=${o.exec_id}`, 1);
+    assert.equal(objRow.exit_code, 0);
+    assert.equal(objRow.stdout, "from the object store on PC-01\n");
+
+    // stdout > 256 KiB travels through result_output and the API shows the full text.
+    const size = 300_000;
+    await e.registerYaml(jobYaml("bigout", `stdout_bytes ${size}`));
+    const big = await e.api<ExecReply>("POST", "/api/exec/bigout", { target: { pcs: ["PC-02"] } });
+    const [bigRow] = await waitFinished(e, `exec_id=${big.exec_id}`, 1);
+    const onWire = e.fleet.agent("PC-02").results.at(-1)!;
+    assert.equal(onWire.stdout.length, size); // the agent's own record (before the pointer swap)
+    const detail = await e.api<{ stdout: string }>("GET", `/api/results/${bigRow.result_id}`);
+    assert.equal(detail.stdout.length, size);
+    assert.ok(/^x+$/.test(detail.stdout));
+
+    // emit: each stdout line becomes an obs event; the result's stdout is blanked.
+    await e.registerYaml(jobYaml(
+      "logons",
+      'json {"at":"2026-05-28T10:41:00Z","kind":"logon","source":"winlog:Security","event_record_id":"77","payload":{"user":"taro"}}',
+      "emit:\n  type: events\n",
+    ));
+    const em = await e.api<ExecReply>("POST", "/api/exec/logons", { target: { pcs: ["PC-03"] } });
+    const [emRow] = await waitFinished(e, `exec_id=${em.exec_id}`, 1);
+    assert.equal(emRow.stdout, "");
+    const obs = await waitFor(async () => {
+      const r = await e.api<{ events: { pc_id: string; kind: string; payload: unknown }[] }>(
+        "GET",
+        "/api/obs_events?pc_id=PC-03",
+      );
+      return r.events.length ? r.events : null;
+    }, { what: "obs event" });
+    assert.equal(obs[0].kind, "logon");
+    assert.deepEqual(obs[0].payload, { user: "taro" });
+  });
+});
