@@ -137,7 +137,7 @@ export function startJsProjector<T>(
   opts: JsProjectorOptions = {},
 ): RunningProjector {
   const log = deps.log.child({ projector: spec.name, stream: spec.stream, durable: spec.durable });
-  const batchSize = opts.batchSize ?? 500;
+  const batchSize = opts.batchSize ?? 1000;
   const ackWaitMs = opts.ackWaitMs ?? 30_000;
   const nakDelayMs = opts.nakDelayMs ?? 1_000;
   const stats: ProjectorStats = { applied: 0, rejected: 0, naks: 0, batches: 0 };

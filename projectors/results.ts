@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import type { Transaction } from "@libsql/client";
 import type { Deps } from "../lib/deps.ts";
+import { z } from "zod";
 import { ExecResultSchema } from "../wire/messages.ts";
 import { CONSUMER, OBJECT_STORE, STREAM } from "../wire/names.ts";
 import { dbTs } from "../wire/time.ts";
@@ -15,6 +16,7 @@ import { chunks, valuesSql } from "./batch.ts";
 import type { ChangeNotice, Item, JsProjectorSpec } from "./jetstream_projector.ts";
 import type { ManifestCache } from "./manifest_cache.ts";
 
+const td = new TextDecoder();
 const OID_NAMESPACE = "6ba7b812-9dad-11d1-80b4-00c04fd430c8";
 
 /** RFC 4122 UUIDv5 (SHA-1) of `name` in namespace `ns`. */
@@ -97,10 +99,20 @@ interface Decoded {
   stderrObject: string | null;
 }
 
+/**
+ * ExecResult (protocol.md §4.2) as the projection reads it: timestamps validated and
+ * rendered as DB text in one pass (hot path: every result).
+ */
+const ResultWireSchema = ExecResultSchema.extend({
+  // validated (and rendered) once by dbTs() below instead of a second refine pass
+  started_at: z.string(),
+  finished_at: z.string(),
+});
+
 export function decodeResult(
   data: Uint8Array,
 ): Omit<Decoded, "row"> & { row: Omit<ResultRowIn, "recorded_at"> } {
-  const r = ExecResultSchema.parse(JSON.parse(new TextDecoder().decode(data)));
+  const r = ResultWireSchema.parse(JSON.parse(td.decode(data)));
   return {
     row: {
       result_id: r.result_id || legacyResultId(r.request_id, r.pc_id),
@@ -110,7 +122,7 @@ export function decodeResult(
       exit_code: r.exit_code,
       stdout: r.stdout,
       stderr: r.stderr,
-      started_at: dbTs(r.started_at),
+      started_at: dbTs(r.started_at), // throws on a bad timestamp → poison
       finished_at: dbTs(r.finished_at),
       job_id: r.manifest_id ?? null,
     },
@@ -184,7 +196,7 @@ export async function applyResults(
   }
   const plan = planResults(rows, existing);
   const stmts = [];
-  for (const part of chunks(plan.write, 200)) {
+  for (const part of chunks(plan.write, 250)) {
     stmts.push({
       sql: `INSERT INTO execution_results (${COLS.join(",")}) VALUES ${
         valuesSql(part.length, COLS.length)
