@@ -252,7 +252,7 @@ Deno.test({
         noConsoleErrors(env, "activity/executions/audit");
       });
 
-      await t.step("kill a long run from its execution view and see it end", async () => {
+      await t.step("kill a long run: live tail while it runs, then it ends", async () => {
         await be.request("/api/jobs", {
           method: "POST",
           headers: { "content-type": "application/yaml" },
@@ -273,14 +273,31 @@ Deno.test({
           /running/.test(document.querySelector("#exec-pcs tbody")?.textContent ?? "")
         );
         await screenshot(page, "11-execution-running");
+        const execOfLong = new URL(page.url()).pathname;
+        // The running result streams its output through the live tail.
+        await page.click("#exec-pcs a[aria-label='Result of PC-0004']");
+        await pathIs(page, /^\/activity\/[^/]+$/);
+        await page.waitForFunction(() =>
+          /Live tail/.test(document.querySelector("#tail-state")?.textContent ?? "") &&
+          /working/.test(document.querySelector("#result-stdout")?.textContent ?? "")
+        );
+        assert.match(await page.textContent("#result-meta") ?? "", /running/);
+        await screenshot(page, "12-result-live-tail");
         const t0 = Date.now();
-        await page.click("#exec-kill");
+        await page.click("#result-kill");
         await page.click("dialog button[value=ok]");
-        await page.waitForSelector('#exec-progress[data-pct="100"]', { timeout: 15_000 });
+        await page.waitForFunction(() =>
+          /failure/.test(document.querySelector("#result-meta")?.textContent ?? "")
+        );
         assert.ok(Date.now() - t0 < 15_000);
+        assert.match(await page.textContent("#result-stderr") ?? "", /killed/);
+        assert.equal(await page.isVisible("#result-kill"), false, "no kill button once ended");
+        await page.goto(`${url}${execOfLong}`);
+        await page.waitForSelector('#exec-progress[data-pct="100"]');
         assert.match(await page.textContent("#exec-pcs tbody") ?? "", /failure/);
         assert.match(await page.textContent("#exec-pcs tbody") ?? "", /-1/);
-        await screenshot(page, "12-execution-killed");
+        assert.equal(await page.isDisabled("#exec-kill"), true);
+        await screenshot(page, "13-execution-killed");
         noConsoleErrors(env, "killed execution");
       });
 
@@ -294,10 +311,10 @@ Deno.test({
           await nav(page, "Schedules", "/schedules");
           const sw = "#toggle-nightly-ui";
           await page.waitForSelector(`${sw}[aria-checked=true]`);
-          await screenshot(page, "13-schedules");
+          await screenshot(page, "14-schedules");
           await page.click(sw);
           await page.waitForSelector("dialog #confirm-option");
-          await screenshot(page, "14-schedule-disable-dialog");
+          await screenshot(page, "15-schedule-disable-dialog");
           await page.click("dialog button[value=ok]"); // cascade left unchecked
           await page.waitForSelector(`${sw}[aria-checked=false]`);
           const off = await be.json<{ id: string; enabled: boolean }[]>("GET", "/api/schedules");
@@ -322,7 +339,7 @@ Deno.test({
         const text = await page.textContent("#jobs-notice") ?? "";
         assert.match(text, /nightly-ui/);
         assert.match(text, /Delete or edit the schedule/);
-        await screenshot(page, "15-job-delete-409");
+        await screenshot(page, "16-job-delete-409");
         noConsoleErrors(env, "jobs 409");
       });
 
@@ -332,7 +349,7 @@ Deno.test({
           document.querySelectorAll("#agents-list tbody tr").length === 4
         );
         assert.match(await page.textContent("#agents-summary") ?? "", /of 4 agents · 4 online/);
-        await screenshot(page, "16-agents");
+        await screenshot(page, "17-agents");
         await page.fill("#agent-q", "0002");
         await page.waitForFunction(() =>
           document.querySelectorAll("#agents-list tbody tr").length === 1
@@ -356,7 +373,7 @@ Deno.test({
         await page.waitForFunction(() =>
           !/Fetching|Not loaded/.test(document.querySelector("#agent-logs")?.textContent ?? "")
         );
-        await screenshot(page, "17-agent-detail");
+        await screenshot(page, "18-agent-detail");
         noConsoleErrors(env, "agents");
       });
 
@@ -366,13 +383,13 @@ Deno.test({
         await page.waitForSelector(".health[data-status=ok]");
         const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
         assert.equal(bg, "rgb(15, 18, 23)", "dark background under prefers-color-scheme: dark");
-        await screenshot(page, "18-dashboard-dark");
+        await screenshot(page, "19-dashboard-dark");
         await page.goto(`${url}${execPath}`);
         await page.waitForSelector('#exec-progress[data-pct="100"]');
-        await screenshot(page, "19-execution-dark");
+        await screenshot(page, "20-execution-dark");
         await page.goto(`${url}/activity`);
         await page.waitForSelector("#results-list tbody tr");
-        await screenshot(page, "20-activity-dark");
+        await screenshot(page, "21-activity-dark");
         // The toggle overrides the system preference and persists.
         await page.click("#theme-toggle"); // system → light
         assert.equal(await page.getAttribute("html", "data-theme"), "light");
@@ -391,7 +408,7 @@ Deno.test({
         assert.equal(await page.isVisible("#nav"), false, "nav collapses on a phone");
         await page.click("#nav-toggle");
         assert.equal(await page.isVisible('#nav a[href="/jobs"]'), true);
-        await screenshot(page, "21-phone-menu");
+        await screenshot(page, "22-phone-menu");
         await page.keyboard.press("Escape");
         const overflow = await page.evaluate(() =>
           document.documentElement.scrollWidth > document.documentElement.clientWidth
@@ -399,7 +416,7 @@ Deno.test({
         assert.equal(overflow, false, "no horizontal scrolling on a phone");
         await page.goto(`${url}/activity`);
         await page.waitForSelector("#results-list tbody tr");
-        await screenshot(page, "22-phone-activity");
+        await screenshot(page, "23-phone-activity");
         await page.setViewportSize({ width: 1280, height: 860 });
         noConsoleErrors(env, "themes");
       });
@@ -459,7 +476,7 @@ Deno.test({
         assert.equal(new URL(page.url()).searchParams.get("next"), "/jobs");
         assert.equal(await page.evaluate(() => localStorage.getItem("kanade_token")), null);
         await page.waitForSelector(".toast-fail");
-        await screenshot(page, "23-login-after-401");
+        await screenshot(page, "24-login-after-401");
         // Signing in again returns to where the user was going.
         await page.fill("#token", be.token);
         await page.click("#login-submit");

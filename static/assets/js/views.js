@@ -27,7 +27,10 @@ function outputPreview(r) {
   return h("span", { class: "preview" }, text, truncated ? "…" : "");
 }
 
-export function resultsTable(rows, { caption = "Results", compact = false } = {}) {
+export function resultsTable(
+  rows,
+  { caption = "Results", compact = false, empty = "No results match." } = {},
+) {
   const cols = [
     {
       label: "Result",
@@ -53,7 +56,7 @@ export function resultsTable(rows, { caption = "Results", compact = false } = {}
     caption,
     columns: cols,
     rows,
-    empty: "No results match.",
+    empty,
     rowClass: (r) => resultState(r) === "failure" ? "row-failure" : undefined,
   });
 }
@@ -115,19 +118,18 @@ function payloadCell(p) {
   );
 }
 
-export function auditTable(rows, { caption = "Audit log" } = {}) {
-  return table({
-    caption,
-    rows,
-    empty: "No audit events match.",
-    columns: [
-      { label: "When", cell: (a) => timeCell(a.occurred_at) },
-      { label: "Actor", cell: (a) => a.actor },
-      { label: "Action", cell: (a) => h("code", null, a.action) },
-      { label: "Target", cell: (a) => a.target ?? "—" },
-      { label: "Payload", cell: (a) => payloadCell(a.payload) },
-    ],
-  });
+export function auditTable(
+  rows,
+  { caption = "Audit log", compact = false, empty = "No audit events match." } = {},
+) {
+  const columns = [
+    { label: "When", cell: (a) => timeCell(a.occurred_at) },
+    { label: "Actor", cell: (a) => a.actor },
+    { label: "Action", cell: (a) => h("code", null, a.action) },
+    { label: "Target", cell: (a) => a.target ?? "—" },
+  ];
+  if (!compact) columns.push({ label: "Payload", cell: (a) => payloadCell(a.payload) });
+  return table({ caption, rows, empty, columns });
 }
 
 export { timeCell };

@@ -208,7 +208,7 @@ export function render({ main, params, signal }) {
             }
           },
         },
-        h("div", null, h("label", { for: "log-tail" }, "Lines"), tail),
+        h("div", { class: "narrow" }, h("label", { for: "log-tail" }, "Lines"), tail),
         h("button", { type: "submit", class: "btn", id: "logs-fetch" }, "Fetch logs"),
       ),
       h("div", { style: "margin-top:10px" }, logsOut),

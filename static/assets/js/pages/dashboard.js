@@ -177,12 +177,22 @@ export function render({ main, signal }) {
     signal,
     topics: ["results"],
     load: (s) => api.results({ limit: 8 }, s),
-    render: (rows) => resultsTable(rows ?? [], { caption: "Recent results", compact: true }),
+    render: (rows) =>
+      resultsTable(rows ?? [], {
+        caption: "Recent results",
+        compact: true,
+        empty: "No results yet.",
+      }),
   });
   liveSection(auditEl, {
     signal,
     topics: ["audit"],
     load: (s) => api.audit({ limit: 8 }, s),
-    render: (rows) => auditTable(rows ?? [], { caption: "Recent audit events" }),
+    render: (rows) =>
+      auditTable(rows ?? [], {
+        caption: "Recent audit events",
+        compact: true,
+        empty: "No audit events yet.",
+      }),
   });
 }

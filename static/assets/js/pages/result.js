@@ -26,7 +26,15 @@ export async function render({ main, params, signal }) {
     h("a", { class: "btn", href: "/activity" }, "Back to activity"),
   );
   const metaEl = h("div", { id: "result-meta" });
-  const tailState = h("p", { class: "hint", role: "status", id: "tail-state" });
+  const tailText = h("span", { role: "status", id: "tail-state" });
+  const tailToggle = h("input", { type: "checkbox", id: "tail-toggle", checked: true });
+  // Built once: re-mounting the checkbox on every tick would drop keyboard focus.
+  const tailBar = h(
+    "div",
+    { class: "tail-bar hint", hidden: true },
+    tailText,
+    h("span", { class: "check" }, tailToggle, h("label", { for: "tail-toggle" }, "follow")),
+  );
   const stdout = h("pre", {
     class: "output",
     id: "result-stdout",
@@ -44,14 +52,13 @@ export async function render({ main, params, signal }) {
   main.append(
     head,
     card("Result", metaEl),
-    card("stdout", tailState, stdout),
+    card("stdout", tailBar, stdout),
     card("stderr", stderr),
   );
   mount(metaEl, loading("Loading the result"));
 
   let timer = null;
   let tailOn = true;
-  const tailToggle = h("input", { type: "checkbox", id: "tail-toggle", checked: true });
   tailToggle.addEventListener("change", () => {
     tailOn = /** @type {HTMLInputElement} */ (tailToggle).checked;
     if (tailOn) void tick();
@@ -120,22 +127,19 @@ export async function render({ main, params, signal }) {
       const t = await api.resultTail(id, signal);
       if (t?.stdout !== undefined) stdout.textContent = t.stdout || "(no output yet)";
       if (t?.stderr !== undefined) stderr.textContent = t.stderr || "(empty)";
-      mount(
-        tailState,
-        t?.live === false
-          ? "Agent did not answer; showing stored output."
-          : "Live tail: updating every 2 s.",
-        " ",
-        h("label", { class: "check", for: "tail-toggle" }, tailToggle, "follow"),
-      );
+      tailBar.hidden = false;
+      tailText.textContent = t?.live === false
+        ? "Agent did not answer; showing stored output."
+        : "Live tail: updating every 2 s.";
       if (t && t.running === false) {
         await load();
-        mount(tailState);
+        tailBar.hidden = true;
         return;
       }
     } catch (e) {
       if (signal.aborted) return;
-      mount(tailState, errorBox(e, "Live tail unavailable:"));
+      tailBar.hidden = false;
+      tailText.textContent = `Live tail unavailable: ${e instanceof Error ? e.message : e}`;
     }
     timer = setTimeout(tick, TAIL_MS);
   };
@@ -152,7 +156,7 @@ export async function render({ main, params, signal }) {
       const st = await load();
       if (st !== "running") {
         clearTimeout(timer);
-        mount(tailState);
+        tailBar.hidden = true;
       }
     } catch { /* keep the last view */ }
   }, { signal });
