@@ -824,7 +824,8 @@ class FleetImpl implements Fleet {
 
   onResult(r: ExecResult) {
     this.counters.results++;
-    this.allResults.push(r);
+    // Bounded so a long-running demo fleet does not grow without limit.
+    pushCapped(this.allResults, r, 200_000);
     this.notify();
   }
 

@@ -439,3 +439,35 @@ Deno.test("fleet: KV watches and subscriptions survive a broker restart", async 
     await broker.stop();
   }
 });
+
+Deno.test("fleet cli: `deno task fleet --agents 10 --groups a,b` runs agents and writes groups", async () => {
+  const broker = await startNatsServer();
+  const nats = await connectNats({ natsServers: [broker.url] }, "fleet-cli");
+  await setupJetStream(nats);
+  const beats = new Set<string>();
+  nats.nc.subscribe(SUBJECT.heartbeatFilter, { callback: (_e, m) => void beats.add(m.subject) });
+  await nats.nc.flush();
+  const { spawnFleet } = await import("./process.ts");
+  const proc = await spawnFleet([
+    "--agents",
+    "10",
+    "--groups",
+    "a,b",
+    "--nats",
+    broker.url,
+    "--prefix",
+    "CLI-",
+  ]);
+  try {
+    const kv = await nats.kv(BUCKET.agentGroups);
+    assert.equal(td.decode((await kv.get("CLI-0001"))!.value), '{"groups":["a"]}');
+    assert.equal(td.decode((await kv.get("CLI-0002"))!.value), '{"groups":["b"]}');
+    await waitFor(() => beats.size === 10, { what: "10 agents beating" });
+    const reply = await nats.nc.request(subjects.ping("CLI-0010"), "", { timeout: 2000 });
+    assert.equal(HeartbeatSchema.parse(JSON.parse(td.decode(reply.data))).pc_id, "CLI-0010");
+  } finally {
+    await proc.stop();
+    await nats.close();
+    await broker.stop();
+  }
+});
