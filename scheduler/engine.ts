@@ -25,6 +25,7 @@ import {
   type Schedule,
 } from "../wire/schedule.ts";
 import { Lease } from "./lease.ts";
+import { mapLimit } from "../lib/catalog/kv_scan.ts";
 import { claimTick } from "./marks.ts";
 import { runTick, type TickContext, type TickOutcome } from "./tick.ts";
 import type { Mark } from "./policy.ts";
@@ -63,6 +64,8 @@ export class SchedulerEngine {
   readonly opts: Required<Omit<SchedulerOptions, "onTick" | "holder">> & SchedulerOptions;
   readonly holder: string;
   #entries = new Map<string, Entry>();
+  /** Last KV revision applied per key (registered or not). */
+  #applied = new Map<string, number>();
   #lease!: Lease;
   #ctx!: TickContext;
   #watcher: QueuedIterator<KvWatchEntry> | null = null;
@@ -116,6 +119,8 @@ export class SchedulerEngine {
       marginMs: Math.min(this.opts.renewMs, Math.floor(this.opts.leaseTtlMs / 5)),
       onAcquired: () => this.#onLeadership(),
     });
+    // Load first, then lead: a catch-up on gaining leadership must see every schedule.
+    await this.#initialLoad(schedulesKv);
     await this.#startWatch(schedulesKv);
     await this.#lease.start();
     this.#arm();
@@ -138,6 +143,26 @@ export class SchedulerEngine {
 
   // ---------------------------------------------------------------- registry
 
+  async #initialLoad(kv: KV): Promise<void> {
+    let keys: string[] = [];
+    try {
+      for await (const k of await kv.keys()) keys.push(k);
+    } catch (err) {
+      // Best effort, as upstream: the watch below still delivers every value.
+      this.#log.warn("listing schedules failed; relying on the watch", { err: String(err) });
+      keys = [];
+    }
+    await mapLimit(keys, 32, async (key) => {
+      try {
+        const e = await kv.get(key);
+        if (e) this.#apply(e as KvWatchEntry);
+      } catch (err) {
+        this.#log.warn("reading schedule failed", { key, err: String(err) });
+      }
+    });
+    this.#log.info("scheduler loaded schedules", { registered: this.#entries.size });
+  }
+
   async #startWatch(kv: KV): Promise<void> {
     // The watch delivers every current value first (an empty bucket is just no entries),
     // then live changes, so load and live updates are one code path.
@@ -155,6 +180,9 @@ export class SchedulerEngine {
   }
 
   #apply(e: KvWatchEntry) {
+    // The watch replays what the initial load already registered: same revision, no-op.
+    if (this.#applied.get(e.key) === e.revision) return;
+    this.#applied.set(e.key, e.revision);
     if (e.operation !== "PUT") {
       if (this.#unregister(e.key)) this.#log.info("schedule unregistered", { schedule_id: e.key });
       return;
