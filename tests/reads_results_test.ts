@@ -195,7 +195,12 @@ Deno.test("results read API", async (t) => {
       assert.equal(list[0].exec_id, "E1");
       assert.equal(list[0].initiated_at, "2026-06-20T00:00:00Z");
       const d = await b.json<
-        { execution: { status: string }; results: { pc_id: string }[]; counters: unknown }
+        {
+          execution: { status: string };
+          results: { pc_id: string }[];
+          counters: unknown;
+          waves: unknown[];
+        }
       >(
         "GET",
         "/api/executions/E1",
@@ -210,6 +215,7 @@ Deno.test("results read API", async (t) => {
         reaped: 0,
         not_started: 1,
       });
+      assert.deepEqual(d.waves, []);
       assert.equal((await b.request("/api/executions/nope")).status, 404);
       assert.equal((await b.request("/api/executions?limit=-1")).status, 400);
     });

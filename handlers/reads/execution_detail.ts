@@ -6,7 +6,7 @@ export const route = defineRoute({
   path: "/api/executions/:exec_id",
   role: "viewer",
   summary: "one execution with counters and per-PC results; 404",
-  handler: async (c) => c.json(await getExecution(deps(c).db, c.req.param("exec_id") ?? "")),
+  handler: async (c) => c.json(await getExecution(deps(c), c.req.param("exec_id") ?? "")),
 });
 
 export default standalone(route);

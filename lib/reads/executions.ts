@@ -1,6 +1,8 @@
 /** Executions read model (backend.md §3.6): list and detail with per-PC results. */
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
+import type { Deps } from "../deps.ts";
+import { wavesOf, type WaveState } from "../exec/waves.ts";
 import { apiTs } from "../../wire/time.ts";
 import { notFound } from "../errors.ts";
 import { limitParam, optText } from "./params.ts";
@@ -86,10 +88,12 @@ export interface ExecutionDetail {
     finished_at: string | null;
     reaped: boolean;
   }[];
+  /** Rollout waves (`[]` for a plain exec). */
+  waves: WaveState[];
 }
 
-export async function getExecution(db: Db, execId: string): Promise<ExecutionDetail> {
-  const [e, rs] = await db.batch([
+export async function getExecution(deps: Deps, execId: string): Promise<ExecutionDetail> {
+  const [e, rs] = await deps.db.batch([
     { sql: "SELECT * FROM executions WHERE exec_id = ?", args: [execId] },
     {
       sql: `SELECT result_id, request_id, pc_id, exit_code, started_at, finished_at, reaped
@@ -120,5 +124,6 @@ export async function getExecution(db: Db, execId: string): Promise<ExecutionDet
       not_started: Math.max(0, execution.target_count - results.length),
     },
     results,
+    waves: await wavesOf(deps, execId),
   };
 }
