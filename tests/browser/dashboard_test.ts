@@ -181,6 +181,13 @@ Deno.test({
         await nav(page, "Jobs", "/jobs");
         await page.waitForSelector('#jobs-list a[href="/jobs/hello-ui"]');
         await screenshot(page, "04-jobs");
+        // Writes from the dashboard are attributed to it in the audit log.
+        const audit = await be.json<{ target: string; payload: Record<string, unknown> }[]>(
+          "GET",
+          "/api/audit?action=job_upsert&limit=10",
+        );
+        const upsert = audit.find((a) => a.target === "hello-ui");
+        assert.equal(upsert?.payload?.source, "spa");
         noConsoleErrors(env, "jobs");
       });
 
@@ -196,6 +203,14 @@ Deno.test({
           )
         );
         await screenshot(page, "05-exec-form");
+        await env.watch.expecting([httpError(400)], async () => {
+          await page.fill("#exec-jitter", "soonish");
+          await page.click("#exec-submit");
+          await page.waitForSelector("#exec-errors .error-box");
+        });
+        assert.match(await page.textContent("#exec-errors") ?? "", /jitter|soonish/i);
+        assert.equal(new URL(page.url()).pathname, "/exec", "a rejected exec stays on the form");
+        await page.fill("#exec-jitter", "");
         await page.click("#exec-submit");
         await pathIs(page, /^\/executions\/[^/]+$/);
         execPath = new URL(page.url()).pathname;
@@ -274,6 +289,19 @@ Deno.test({
         );
         await screenshot(page, "11-execution-running");
         const execOfLong = new URL(page.url()).pathname;
+        // The catalog shows the live running count and enables Kill for that job.
+        await nav(page, "Jobs", "/jobs");
+        await page.waitForSelector('#jobs-list tr:has(a[href="/jobs/long-ui"]) [data-live="1/0"]');
+        assert.equal(
+          await page.isEnabled('button[aria-label="Kill running executions of long-ui"]'),
+          true,
+        );
+        assert.equal(
+          await page.isDisabled('button[aria-label="Kill running executions of hello-ui"]'),
+          true,
+        );
+        await page.goBack();
+        await pathIs(page, /^\/executions\/[^/]+$/);
         // The running result streams its output through the live tail.
         await page.click("#exec-pcs a[aria-label='Result of PC-0004']");
         await pathIs(page, /^\/activity\/[^/]+$/);
@@ -421,8 +449,36 @@ Deno.test({
         noConsoleErrors(env, "themes");
       });
 
+      await t.step("a degraded fleet (HTTP 503) still shows its health body", async () => {
+        const degraded = {
+          status: "degraded",
+          agents: { known: 4, active: 0, stale: 4 },
+          jetstream: { all_ok: false, healthy: 11, total: 12, missing: ["KV_agent_groups"] },
+          recent_results: { window_hours: 24, total: 9, failed: 2 },
+          observed_at: new Date().toISOString(),
+        };
+        await page.route("**/api/health/fleet", (r) =>
+          r.fulfill({
+            status: 503,
+            contentType: "application/json",
+            body: JSON.stringify(degraded),
+          }));
+        await env.watch.expecting([httpError(503)], async () => {
+          await page.goto(`${url}/dashboard`);
+          await page.waitForSelector(".health[data-status=degraded]");
+        });
+        const text = await page.textContent(".health") ?? "";
+        assert.match(text, /HTTP 503/);
+        assert.match(text, /Missing JetStream resources: KV_agent_groups/);
+        assert.match(text, /11\/12/);
+        await screenshot(page, "25-dashboard-degraded");
+        await page.unroute("**/api/health/fleet");
+        noConsoleErrors(env, "degraded dashboard");
+      });
+
       await t.step("keyboard only: every control reachable with a visible focus", async () => {
         const pages = [
+          "/login",
           "/dashboard",
           "/agents",
           "/agents/PC-0001",
