@@ -57,6 +57,12 @@ export interface JsProjectorOptions {
 
 export const MAX_DELIVERIES = 5;
 
+/**
+ * Page cache of the connection a batch runs on (pooled connections start with SQLite's
+ * 2 MiB default; the indexes of execution_results outgrow it quickly). Cheap to repeat.
+ */
+const CACHE_PRAGMA = "PRAGMA cache_size = -65536";
+
 /** JetStream publish time (BigInt nanos) → canonical DB timestamp, exact to the nanosecond. */
 export function nanosToDb(ns: bigint): string {
   return dbTs({ ms: Number(ns / 1_000_000n), subMsNanos: Number(ns % 1_000_000n) });
@@ -150,6 +156,7 @@ export function startJsProjector<T>(
   ): Promise<ChangeNotice[]> {
     const tx = await deps.db.transaction("write");
     try {
+      await tx.execute(CACHE_PRAGMA);
       const notices = good.length ? await spec.apply(tx, good) : [];
       if (poison.length) {
         await tx.batch(poison.map((p) => rejectStmt(spec.stream, p.msg, p.reason)));

@@ -10,20 +10,32 @@ import { badRequest } from "../errors.ts";
 
 export const MAX_PATTERN_LENGTH = 512;
 
-export const limitParam = (dflt: number, max: number, min = 1) =>
-  z.coerce.number({ error: `must be an integer ${min}..${max}` }).int(
-    `must be an integer ${min}..${max}`,
-  ).min(min, `must be an integer ${min}..${max}`).max(max, `must be an integer ${min}..${max}`)
-    .default(dflt);
+/** `?x=` (empty) means "not given", as browsers send it for blank form fields. */
+const blank = (v: unknown) => (v === "" ? undefined : v);
 
-export const offsetParam = z.coerce.number().int("must be a non-negative integer").min(
-  0,
-  "must be a non-negative integer",
-).max(10_000_000, "must be at most 10000000").default(0);
+export const limitParam = (dflt: number, max: number, min = 1) =>
+  z.preprocess(
+    blank,
+    z.coerce.number({ error: `must be an integer ${min}..${max}` }).int(
+      `must be an integer ${min}..${max}`,
+    ).min(min, `must be an integer ${min}..${max}`).max(max, `must be an integer ${min}..${max}`)
+      .default(dflt),
+  );
+
+export const offsetParam = z.preprocess(
+  blank,
+  z.coerce.number().int("must be a non-negative integer").min(
+    0,
+    "must be a non-negative integer",
+  ).max(10_000_000, "must be at most 10000000").default(0),
+);
 
 /** An RFC 3339 instant, as the canonical DB text used for every comparison. */
-export const instantParam = z.string().refine(isRfc3339, "must be an RFC 3339 timestamp")
-  .transform((s) => dbTs(s));
+export const instantParam = z.preprocess(
+  blank,
+  z.string().refine(isRfc3339, "must be an RFC 3339 timestamp").transform((s) => dbTs(s))
+    .optional(),
+);
 
 /** Empty means "no filter". */
 export const optText = z.string().optional().transform((
