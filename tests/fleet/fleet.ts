@@ -50,6 +50,7 @@ import {
 import {
   type ConfigScope,
   ConfigScopeSchema,
+  type EffectiveConfig,
   resolveEffectiveConfig,
 } from "../../wire/config_scope.ts";
 import { decodeAgentGroups, encodeAgentGroups, normalizeGroups } from "../../wire/agent_groups.ts";
@@ -80,6 +81,8 @@ export interface FleetOptions {
   seed?: number;
   /** Replay commands already in EXEC when the fleet starts (a brand-new real agent does). */
   replayOnStart?: boolean;
+  /** Follow `target_version` from KV `agent_config` like the real agent (default true). */
+  selfUpdate?: boolean;
   /** Start with these agents offline. */
   offline?: string[];
   natsToken?: string;
@@ -104,6 +107,8 @@ export interface RunView {
 
 export interface AgentView {
   pcId: string;
+  /** Running agent version (follows `target_version` when self-update is on). */
+  version: string;
   online: boolean;
   groups: string[];
   heartbeatIntervalMs: number;
@@ -129,6 +134,7 @@ export interface FleetStats {
   results: number;
   running: number;
   publishRetries: number;
+  selfUpdates: number;
 }
 
 export interface Fleet {
@@ -295,7 +301,65 @@ class Agent implements AgentView {
   private diskRead = 0;
   private diskWritten = 0;
 
-  constructor(readonly pcId: string, readonly link: Link, readonly fleet: FleetImpl) {}
+  /** The running agent version; changes when the agent updates itself to `target_version`. */
+  version: string;
+  updateTimer: ReturnType<typeof setTimeout> | undefined;
+  private pendingTarget: string | null = null;
+  private updateRetrying = false;
+
+  constructor(readonly pcId: string, readonly link: Link, readonly fleet: FleetImpl) {
+    this.version = fleet.agentVersion;
+  }
+
+  /**
+   * Self-update like the real agent: when the effective `target_version` differs from the
+   * running version, wait a random delay in [0, target_version_jitter), check the release
+   * exists in `agent_releases`, then "restart" on it (next heartbeats carry the new version).
+   * The binary is not downloaded (thousands of simulated agents would pull gigabytes).
+   */
+  considerUpdate(eff: EffectiveConfig) {
+    const target = eff.target_version;
+    if (!target || target === this.version) {
+      clearTimeout(this.updateTimer);
+      this.pendingTarget = null;
+      return;
+    }
+    // Already waiting out the jitter for this target; a failed attempt is retried at once.
+    if (this.pendingTarget === target && !this.updateRetrying) return;
+    this.pendingTarget = target;
+    this.updateRetrying = false;
+    clearTimeout(this.updateTimer);
+    let jitterMs = 0;
+    try {
+      jitterMs = parseDurationMs(eff.target_version_jitter);
+    } catch { /* unparseable jitter: update at once */ }
+    this.updateTimer = setTimeout(
+      () => this.selfUpdate(target),
+      Math.floor(this.fleet.rand() * jitterMs),
+    );
+  }
+
+  private async selfUpdate(target: string) {
+    if (this.fleet.stopped || this.pendingTarget !== target) return;
+    const retry = (ms: number) => {
+      this.updateRetrying = true;
+      this.updateTimer = setTimeout(() => this.selfUpdate(target), ms);
+    };
+    if (!this.online) return retry(1000);
+    const os = await this.link.obj(OBJECT_STORE.agentReleases);
+    const info = os ? await os.info(target).catch(() => null) : null;
+    if (!info || info.deleted) {
+      this.log("WARN", `self-update: release ${target} not in ${OBJECT_STORE.agentReleases}`);
+      return retry(30_000);
+    }
+    if (this.fleet.stopped || this.pendingTarget !== target) return;
+    this.log("INFO", `self-update ${this.version} -> ${target}; restarting`);
+    this.version = target;
+    this.pendingTarget = null;
+    this.updateRetrying = false;
+    this.fleet.counters.selfUpdates++;
+    if (this.hbTimer !== undefined) this.scheduleHeartbeat(0); // the new version reports at once
+  }
 
   log(level: string, msg: string) {
     pushCapped(
@@ -318,7 +382,7 @@ class Agent implements AgentView {
     const hb: Heartbeat = {
       pc_id: this.pcId,
       at: wireTs(Date.now()),
-      agent_version: this.fleet.agentVersion,
+      agent_version: this.version,
       hostname: this.pcId,
       os_family: "windows",
     };
@@ -772,6 +836,8 @@ class FleetImpl implements Fleet {
   readonly links: Link[] = [];
   readonly byGroup = new Map<string, Set<Agent>>();
   stopped = false;
+  /** Set once the initial KV state is loaded; watch events before that are the initial load. */
+  started = false;
   rand: () => number;
   failRate: number;
   latencyMs: number;
@@ -783,6 +849,7 @@ class FleetImpl implements Fleet {
     results: 0,
     running: 0,
     publishRetries: 0,
+    selfUpdates: 0,
   };
   private allResults: ExecResult[] = [];
   private waiters = new Set<() => void>();
@@ -872,29 +939,36 @@ class FleetImpl implements Fleet {
     }
   }
 
-  intervalFor(a: Agent): number {
-    if (this.opts.heartbeatIntervalMs) return this.opts.heartbeatIntervalMs;
+  effectiveFor(a: Agent): EffectiveConfig {
     const scopes = this.configScopes;
-    const { effective } = resolveEffectiveConfig(
+    return resolveEffectiveConfig(
       scopes.get(KEY_AGENT_CONFIG_GLOBAL) ?? null,
       a.groups.flatMap((g) => {
         const s = scopes.get(PREFIX_AGENT_CONFIG_GROUPS + g);
         return s ? [{ name: g, scope: s }] : [];
       }),
       scopes.get(PREFIX_AGENT_CONFIG_PCS + a.pcId) ?? null,
-    );
+    ).effective;
+  }
+
+  intervalFor(a: Agent, eff = this.effectiveFor(a)): number {
+    if (this.opts.heartbeatIntervalMs) return this.opts.heartbeatIntervalMs;
     try {
-      return Math.max(50, parseDurationMs(effective.heartbeat_interval));
+      return Math.max(50, parseDurationMs(eff.heartbeat_interval));
     } catch {
       return DEFAULT_INTERVAL_MS;
     }
   }
 
-  refreshInterval(a: Agent) {
-    const ms = this.intervalFor(a);
-    if (ms === a.heartbeatIntervalMs) return;
-    a.heartbeatIntervalMs = ms;
-    if (a.online && a.hbTimer !== undefined) a.scheduleHeartbeat();
+  /** Re-read the effective config of one agent: heartbeat cadence and self-update target. */
+  applyConfig(a: Agent) {
+    const eff = this.effectiveFor(a);
+    const ms = this.intervalFor(a, eff);
+    if (ms !== a.heartbeatIntervalMs) {
+      a.heartbeatIntervalMs = ms;
+      if (a.online && a.hbTimer !== undefined) a.scheduleHeartbeat();
+    }
+    if (this.opts.selfUpdate ?? true) a.considerUpdate(eff);
   }
 
   setOnline(pcId: string, online: boolean) {
@@ -1122,14 +1196,14 @@ class FleetImpl implements Fleet {
       if (!a) return;
       const groups = e.operation === "PUT" ? decodeAgentGroups(e.json()) : [];
       this.setGroups(a, groups);
-      if (this.configScopes.size) this.refreshInterval(a);
+      if (this.started) this.applyConfig(a);
     });
     await this.watchBucket(l0, BUCKET.agentConfig, (e) => {
       if (e.operation === "PUT") {
         const parsed = ConfigScopeSchema.safeParse(e.json());
         if (parsed.success) this.configScopes.set(e.key, parsed.data);
       } else this.configScopes.delete(e.key);
-      for (const a of this.agents.values()) this.refreshInterval(a);
+      if (this.started) { for (const a of this.agents.values()) this.applyConfig(a); }
     });
 
     // The EXEC position at start: commands older than the fleet are not "missed" ones.
@@ -1141,10 +1215,12 @@ class FleetImpl implements Fleet {
     }
 
     const n = this.agents.size;
+    this.started = true;
     for (const a of this.agents.values()) {
       a.heartbeatIntervalMs = this.intervalFor(a);
+      if (this.opts.selfUpdate ?? true) a.considerUpdate(this.effectiveFor(a));
       if (!a.online) continue;
-      a.log("INFO", `agent ${this.agentVersion} started`);
+      a.log("INFO", `agent ${a.version} started`);
       // The first beat at boot, spread over at most a second for large fleets.
       a.scheduleHeartbeat(
         n > 50 ? Math.floor(this.rand() * Math.min(1000, a.heartbeatIntervalMs)) : 0,
@@ -1168,7 +1244,10 @@ class FleetImpl implements Fleet {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.replayTimer);
-    for (const a of this.agents.values()) clearTimeout(a.hbTimer);
+    for (const a of this.agents.values()) {
+      clearTimeout(a.hbTimer);
+      clearTimeout(a.updateTimer);
+    }
     for (const l of this.links) {
       for (const runs of l.runsByExec.values()) for (const r of runs) r.interrupt("kill");
     }

@@ -471,3 +471,35 @@ Deno.test("fleet cli: `deno task fleet --agents 10 --groups a,b` runs agents and
     await broker.stop();
   }
 });
+
+Deno.test("fleet: agents follow target_version like the real self-update", async () => {
+  const h = await harness({ groups: { "PC-A": ["wave1"], "PC-B": ["wave1"] }, writeGroups: true });
+  try {
+    const versions = new Map<string, string>();
+    h.nats.nc.subscribe(SUBJECT.heartbeatFilter, {
+      callback: (_e, m) => {
+        const hb = HeartbeatSchema.parse(JSON.parse(td.decode(m.data)));
+        versions.set(hb.pc_id, hb.agent_version);
+      },
+    });
+    const cfg = await h.nats.kv(BUCKET.agentConfig);
+    // Not published yet: nobody moves.
+    await cfg.put("groups.wave1", '{"target_version":"0.50.0","target_version_jitter":"0s"}');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(h.fleet.agent("PC-A").version, "0.43.45");
+    await (await h.nats.obj(OBJECT_STORE.agentReleases)).putBlob(
+      { name: "0.50.0" },
+      new Uint8Array([1, 2, 3]),
+    );
+    // A config change re-triggers the check at once (the 30 s retry is not needed).
+    await cfg.put("groups.wave1", '{"target_version":"0.50.0","target_version_jitter":"1s"}');
+    await waitFor(() => versions.get("PC-A") === "0.50.0" && versions.get("PC-B") === "0.50.0", {
+      what: "wave1 on 0.50.0",
+      timeoutMs: 5000,
+    });
+    assert.equal(h.fleet.agent("PC-C").version, "0.43.45");
+    assert.equal(h.fleet.stats().selfUpdates, 2);
+  } finally {
+    await h.stop();
+  }
+});
