@@ -236,6 +236,7 @@ export function actionButton(label, action, attrs = {}) {
  */
 export function liveSection(el, o) {
   let seq = 0;
+  let last = null;
   const run = async () => {
     if (o.signal.aborted) return;
     const mine = ++seq;
@@ -243,16 +244,53 @@ export function liveSection(el, o) {
     try {
       const data = await o.load(o.signal);
       if (mine !== seq || o.signal.aborted) return;
-      // Keep keyboard focus where it was when a live refresh re-renders the section.
-      const focusedId = el.contains(document.activeElement) ? document.activeElement?.id : null;
+      // Unchanged data: keep the DOM (and the user's focus and selection) as it is.
+      const sig = signature(data);
+      if (sig !== null && sig === last && !el.querySelector(".loading,.error-box")) return;
+      last = sig;
+      const focused = el.contains(document.activeElement) ? document.activeElement : null;
+      const key = focused ? focusKey(focused) : null;
       mount(el, o.render(data));
-      if (focusedId) document.getElementById(focusedId)?.focus();
+      if (key) refocus(el, key);
     } catch (e) {
       if (mine !== seq || o.signal.aborted || e?.name === "AbortError") return;
+      last = null;
       mount(el, errorBox(e));
     }
   };
   void run();
   live.subscribe(o.topics, run, { signal: o.signal, minGapMs: o.minGapMs });
   return run;
+}
+
+function signature(data) {
+  try {
+    return JSON.stringify(data, (_k, v) => v instanceof Map ? [...v.entries()] : v);
+  } catch {
+    return null;
+  }
+}
+
+/** What identifies a control across a re-render (the node itself is replaced). */
+export function focusKey(node) {
+  if (!(node instanceof Element)) return null;
+  return [
+    node.tagName,
+    node.id,
+    node.getAttribute("href"),
+    node.getAttribute("aria-label"),
+    node.getAttribute("name"),
+    (node.textContent ?? "").trim().slice(0, 40),
+  ].join("|");
+}
+
+/** A live refresh must not throw a keyboard user back to the top of the page. */
+function refocus(root, key) {
+  const tag = key.split("|")[0];
+  for (const el of root.querySelectorAll(tag)) {
+    if (focusKey(el) === key && el instanceof HTMLElement) {
+      el.focus({ preventScroll: true });
+      return;
+    }
+  }
 }
