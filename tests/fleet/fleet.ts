@@ -1011,21 +1011,28 @@ class FleetImpl implements Fleet {
         deliver_policy: DeliverPolicy.LastPerSubject,
       });
       const msgs = await consumer.consume({ max_messages: 1000 });
+      const byPc = new Map(batch.map((a) => [a.pcId, a]));
       const guard = setTimeout(() => msgs.stop(), 15_000);
       let maxSeq = 0;
       try {
         for await (const m of msgs) {
           maxSeq = Math.max(maxSeq, m.seq);
+          // Addressing first (cheap): most of EXEC is other PCs' subjects.
+          const candidates = m.subject.startsWith(SUBJECT.commandsPcPrefix)
+            ? [byPc.get(m.subject.slice(SUBJECT.commandsPcPrefix.length))].filter((a) => !!a)
+            : batch;
+          const targets = candidates.filter((a) =>
+            a.online && m.seq > a.ackSeq && a.addressedBy(m.subject)
+          );
           let cmd: Command | null = null;
-          try {
-            cmd = CommandSchema.parse(JSON.parse(td.decode(m.data)));
-          } catch { /* not a Command: dropped like the real agent does */ }
+          if (targets.length) {
+            try {
+              cmd = CommandSchema.parse(JSON.parse(td.decode(m.data)));
+            } catch { /* not a Command: dropped like the real agent does */ }
+          }
           if (cmd) {
             const shared = lookupsFor(link, cmd);
-            for (const a of batch) {
-              if (!a.online || m.seq <= a.ackSeq || !a.addressedBy(m.subject)) continue;
-              a.handle(cmd, shared).catch((e) => a.log("ERROR", String(e)));
-            }
+            for (const a of targets) a.handle(cmd, shared).catch((e) => a.log("ERROR", String(e)));
           }
           if (m.info.pending === 0) break;
         }

@@ -503,3 +503,22 @@ Deno.test("fleet: agents follow target_version like the real self-update", async
     await h.stop();
   }
 });
+
+Deno.test("fleet: mass churn — 300 agents come back together and each replays its own commands", async () => {
+  const h = await harness({ agents: 300, connections: 3 });
+  try {
+    const ids = h.fleet.pcIds;
+    for (const id of ids) h.fleet.setOnline(id, false);
+    const all = h.publish(SUBJECT.commandsAll, {});
+    const perPc = ids.map((id) => h.publish(subjects.commandsPc(id), { script: "echo mine" }));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(h.fleet.stats().commands, 0);
+    for (const id of ids) h.fleet.setOnline(id, true);
+    await h.fleet.waitForResults(600, 20_000);
+    await waitFor(() => forReq(h, all.request_id).length === 300, { what: "300 replays of all" });
+    for (const c of perPc.slice(0, 20)) assert.equal(forReq(h, c.request_id).length, 1);
+    assert.equal(h.fleet.stats().commands, 600);
+  } finally {
+    await h.stop();
+  }
+});
