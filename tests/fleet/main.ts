@@ -5,6 +5,8 @@
  * Runs N simulated agents until Ctrl-C. With `--groups`, agent i joins group i mod k and
  * the memberships are written to KV `agent_groups`. `--churn p` takes a random fraction p
  * of the fleet offline for 10–60 s at a time (replaying missed commands when back).
+ * The broker URL defaults to `KANADE_NATS_URL`; `KANADE_NATS_TOKEN` / `_USER` / `_PASSWORD`
+ * are used as the backend uses them.
  */
 import { startFleet } from "./fleet.ts";
 
@@ -96,6 +98,10 @@ if (import.meta.main) {
     latencyMs: o.latencyMs,
     connections: o.connections,
     seed: o.seed,
+    // Same credentials variables as the backend, for brokers with auth.
+    natsToken: Deno.env.get("KANADE_NATS_TOKEN") || undefined,
+    natsUser: Deno.env.get("KANADE_NATS_USER") || undefined,
+    natsPassword: Deno.env.get("KANADE_NATS_PASSWORD") || undefined,
     log: (m) => console.error(m),
   });
   console.error(`fleet: ${o.agents} agents up in ${Date.now() - t0} ms against ${o.natsUrl}`);
