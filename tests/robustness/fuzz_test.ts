@@ -27,6 +27,8 @@ const REQUEST_TIMEOUT_MS = 3_000;
 /** A request still open after this is a hang (router timeout + slack). */
 const HANG_MS = REQUEST_TIMEOUT_MS + 2_000;
 const KEEP = "seedkeep";
+/** KANADE_FUZZ_DEBUG=1 prints every request before it is sent (find the one that hangs). */
+const DEBUG = Deno.env.get("KANADE_FUZZ_DEBUG") === "1";
 
 /** Upstream documents these 5xx as "the agent/broker side is unavailable", not a crash. */
 const DOCUMENTED_5XX: Record<string, number[]> = {
@@ -403,6 +405,27 @@ function makeRequest(index: number, route: RouteDef): FuzzRequest {
   return { index, route, url, init: { method: route.method, headers, body }, describe };
 }
 
+/** The body, or what arrived before `stop` (then the stream is cancelled). */
+async function readSome(res: Response, stop: Promise<unknown>): Promise<string> {
+  if (!res.body) return "";
+  const streaming = (res.headers.get("content-type") ?? "").includes("text/event-stream");
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  try {
+    while (true) {
+      const r = await Promise.race([reader.read(), stop.then(() => null)]);
+      if (r === null || r.done) break;
+      chunks.push(r.value);
+      if (streaming) break;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return new TextDecoder().decode(
+    chunks.length === 1 ? chunks[0] : new Uint8Array(chunks.flatMap((c) => [...c])),
+  );
+}
+
 // ---- seeds and snapshots ------------------------------------------------------------
 
 async function seed(be: TestBackend) {
@@ -560,6 +583,7 @@ Deno.test({
           const i = next++;
           const req = makeRequest(i, routes[i % routes.length]);
           sent++;
+          if (DEBUG) console.error(`→ ${req.describe.slice(0, 400)}`);
           let timer: ReturnType<typeof setTimeout> | undefined;
           const hang = new Promise<"hang">((res) => timer = setTimeout(() => res("hang"), HANG_MS));
           try {
@@ -570,7 +594,8 @@ Deno.test({
               else failures.push(`hang > ${HANG_MS} ms: ${req.describe}`);
               continue;
             }
-            const text = await res.text();
+            // Streams (SSE) never end: read what arrives first, then hang up.
+            const text = await readSome(res, hang);
             const key = `${req.route.method} ${req.route.path}`;
             statuses[`${Math.floor(res.status / 100)}xx`] =
               (statuses[`${Math.floor(res.status / 100)}xx`] ?? 0) + 1;

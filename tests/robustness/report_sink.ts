@@ -27,9 +27,11 @@ export async function recordFigures(f: RobustnessFigures): Promise<void> {
   await Deno.writeTextFile(REPORT_PATH, JSON.stringify(all, null, 2));
 }
 
-export async function readFigures(): Promise<Record<string, RobustnessFigures>> {
+export async function readFigures(
+  path = REPORT_PATH,
+): Promise<Record<string, RobustnessFigures>> {
   try {
-    return JSON.parse(await Deno.readTextFile(REPORT_PATH));
+    return JSON.parse(await Deno.readTextFile(path));
   } catch {
     return {};
   }
