@@ -319,3 +319,55 @@ Deno.test("a wiped DB rebuilds from the streams with identical rows (recorded_at
     await broker.stop();
   }
 });
+
+/** Another process holding the DB write lock for `ms` (libSQL calls block the event loop,
+ * so the lock holder must not live in the projector's process). */
+async function lockFromOtherProcess(dbUrl: string, ms: number) {
+  const code = `
+    import { createClient } from "@libsql/client";
+    const db = createClient({ url: ${JSON.stringify(dbUrl)} });
+    const tx = await db.transaction("write");
+    console.log("locked");
+    await new Promise((r) => setTimeout(r, ${ms}));
+    await tx.rollback();
+    db.close();
+  `;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!out.includes("locked")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("lock holder exited early");
+    out += value;
+  }
+  reader.releaseLock();
+  return { done: child.status.then(() => child.stdout.cancel().catch(() => {})) };
+}
+
+Deno.test("a write-locked database delays projection without losing or doubling", async () => {
+  const b = await startTestBackend({ projectors: ["results"] });
+  try {
+    const execId = crypto.randomUUID();
+    await insertExecution(b, execId, 1);
+    const lock = await lockFromOtherProcess(b.dbUrl, 1500);
+    const t0 = Date.now();
+    const r = result({ exec_id: execId });
+    await pubResult(b, r);
+    await waitFor(() => row(b, r.result_id), { timeoutMs: 40_000, what: "row after unlock" });
+    assert.ok(Date.now() - t0 >= 1000, "projected while the lock was held?");
+    await lock.done;
+    const e = (await b.deps.db.execute({
+      sql: "SELECT * FROM executions WHERE exec_id = ?",
+      args: [execId],
+    })).rows[0];
+    assert.equal(e.success_count, 1);
+    assert.equal(e.status, "completed");
+  } finally {
+    await b.stop();
+  }
+});
