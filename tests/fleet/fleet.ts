@@ -160,6 +160,11 @@ const KEEP_LOG_LINES = 300;
 const LOGS_REPLY_CAP = 800 * 1024;
 const TAIL_CAP = 256 * 1024;
 const te = new TextEncoder();
+// Subject prefixes derived from the names.ts helpers (no subject is spelled here).
+const KILL_PREFIX = subjects.kill("");
+const LOGS_PREFIX = subjects.logsFetch("");
+const TAIL_PREFIX = subjects.jobTail("");
+const [PING_PRE, PING_POST] = subjects.ping("\u0000").split("\u0000");
 const td = new TextDecoder();
 
 /** mulberry32: small deterministic PRNG so `seed` reproduces a run. */
@@ -1079,7 +1084,7 @@ class FleetImpl implements Fleet {
   }
 
   routeKill(link: Link, msg: Msg) {
-    const execId = msg.subject.slice("kill.".length);
+    const execId = msg.subject.slice(KILL_PREFIX.length);
     const runs = link.runsByExec.get(execId);
     if (!runs) return;
     for (const ctl of [...runs]) {
@@ -1094,14 +1099,16 @@ class FleetImpl implements Fleet {
       callback: (_e, m) => this.routeCommand(link, m),
     });
     nc.subscribe(SUBJECT.killFilter, { callback: (_e, m) => this.routeKill(link, m) });
-    nc.subscribe("agents.*.ping", {
-      callback: (_e, m) => this.routeRequest(link, m, m.subject.split(".")[1], "ping"),
+    // One wildcard per request/reply subject; the pc id is the token the helpers put in.
+    nc.subscribe(subjects.ping("*"), {
+      callback: (_e, m) =>
+        this.routeRequest(link, m, m.subject.slice(PING_PRE.length, -PING_POST.length), "ping"),
     });
-    nc.subscribe("logs.fetch.*", {
-      callback: (_e, m) => this.routeRequest(link, m, m.subject.slice(11), "logs"),
+    nc.subscribe(subjects.logsFetch("*"), {
+      callback: (_e, m) => this.routeRequest(link, m, m.subject.slice(LOGS_PREFIX.length), "logs"),
     });
-    nc.subscribe("job.tail.*", {
-      callback: (_e, m) => this.routeRequest(link, m, m.subject.slice(9), "tail"),
+    nc.subscribe(subjects.jobTail("*"), {
+      callback: (_e, m) => this.routeRequest(link, m, m.subject.slice(TAIL_PREFIX.length), "tail"),
     });
     this.bg.push(
       (async () => {
