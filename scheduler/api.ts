@@ -8,6 +8,9 @@ import { badRequest, conflict, notFound } from "../lib/errors.ts";
 import { recordAudit } from "../lib/audit.ts";
 import { setScriptStatus } from "../lib/catalog/script_status.ts";
 import { BUCKET, SCRIPT_STATUS_REVOKED } from "../wire/names.ts";
+import { checkTokens, NO_TARGET_MESSAGE } from "../lib/exec/dispatch.ts";
+import { hasWaves, isTargetSpecified } from "../wire/fanout.ts";
+import { durationError } from "../wire/duration.ts";
 import { wireTs } from "../wire/time.ts";
 import {
   encodeSchedule,
@@ -16,6 +19,7 @@ import {
   makeCron,
   parseBound,
   parseScheduleInput,
+  planOf,
   type Schedule,
   validateSchedule,
   whenDisplay,
@@ -41,6 +45,21 @@ import {
   setEnabled,
 } from "./store.ts";
 
+/**
+ * A backend-fired schedule whose plan the exec pipeline would refuse at every tick is
+ * refused now, with the pipeline's own message (beyond upstream's validate(), on purpose).
+ */
+function planError(s: Schedule): string | null {
+  if (s.runs_on !== "backend") return null;
+  const plan = planOf(s);
+  if (!hasWaves(plan) && !isTargetSpecified(plan.target)) return NO_TARGET_MESSAGE;
+  const bad = (plan.rollout?.waves ?? []).findIndex((w) => durationError(w.delay) !== null);
+  if (bad >= 0) {
+    return `invalid rollout.waves[${bad}].delay: ${durationError(plan.rollout!.waves[bad].delay)}`;
+  }
+  return checkTokens(plan);
+}
+
 /** POST /api/schedules: strict parse, validate(), job must exist, put + YAML mirror, audit. */
 export async function upsertSchedule(
   deps: Deps,
@@ -52,7 +71,7 @@ export async function upsertSchedule(
   const s = parsed.value;
   const idErr = scheduleIdError(s.id);
   if (idErr) throw badRequest(idErr);
-  const err = validateSchedule(s);
+  const err = validateSchedule(s) ?? planError(s);
   if (err) throw badRequest(err);
   const jobs = await openBucket(deps.nats, BUCKET.jobs);
   const job = await jobs.get(s.job_id).catch(() => null);
@@ -178,7 +197,7 @@ export async function getFreeze(deps: Deps, nowMs = Date.now()) {
 }
 
 export async function setFreeze(deps: Deps, body: unknown, caller?: Caller | null) {
-  const r = FreezeInputSchema.safeParse(body ?? {});
+  const r = FreezeInputSchema.safeParse(body);
   if (!r.success) {
     throw badRequest(
       `invalid freeze: ${

@@ -134,7 +134,7 @@ Deno.test({
           ],
           [{ id: "x", job_id: "cleanup", cron: "0 * * * *" }, "cron: invalid cron '0 * * * *'"],
           [
-            { id: "x", job_id: "missing", when: { per_pc: "once" } },
+            { id: "x", job_id: "missing", when: { per_pc: "once" }, target: { all: true } },
             "job_id 'missing' is not in the job catalog",
           ],
           [
@@ -150,6 +150,25 @@ Deno.test({
             "unknown field `bogus`",
           ],
           ["[1,2", "invalid JSON"],
+          ["[1,2]", "schedule must be a mapping"],
+          [
+            { id: "x", job_id: "cleanup", when: { per_pc: "once" } },
+            "target must specify at least one of",
+          ],
+          [
+            { id: "x", job_id: "cleanup", when: { per_pc: "once" }, target: { pcs: ["a b"] } },
+            "target.pcs[0]: 'a b' is not a valid subject token",
+          ],
+          [
+            {
+              id: "x",
+              job_id: "cleanup",
+              cron: "0 * * * * *",
+              rollout: { waves: [{ group: "g", delay: "soon" }] },
+            },
+            "invalid rollout.waves[0].delay: ",
+          ],
+          [{ id: 5, job_id: "cleanup", when: { per_pc: "once" } }, "id"],
         ];
         for (const [body, frag] of cases) {
           const r = await post(b, "/api/schedules", body);
@@ -159,11 +178,21 @@ Deno.test({
         }
         const ybad = await post(b, "/api/schedules", "id: [unterminated", true);
         assert.equal(ybad.status, 400);
+        assert.equal((await post(b, "/api/schedules", "just a string", true)).status, 400);
+        // An agent-run schedule needs no backend target.
+        const agentRun = await post(b, "/api/schedules", {
+          id: "agent-run",
+          job_id: "cleanup",
+          when: { per_pc: { every: "1h" } },
+          runs_on: "agent",
+        });
+        assert.equal(agentRun.status, 200, agentRun.body);
+        await b.request("/api/schedules/agent-run", { method: "DELETE" });
       });
       await t.step("schema and audit", async () => {
         const schema = await b.json<Record<string, unknown>>("GET", "/api/schemas/schedule.json");
         assert.ok(JSON.stringify(schema).includes("per_target"));
-        await waitFor(() => audits.filter((a) => a.action === "schedule_upsert").length === 2, {
+        await waitFor(() => audits.filter((a) => a.action === "schedule_upsert").length === 3, {
           what: "upsert audits",
         });
         const up = audits.find((a) => a.target === "legacy")!;
@@ -286,6 +315,9 @@ Deno.test({
       );
       assert.equal((await put({ from: "nope" })).status, 400);
       assert.equal((await put({ tz: "mars" })).status, 400);
+      assert.equal((await put(null)).status, 400);
+      assert.equal((await put([1])).status, 400);
+      assert.equal((await put({ from: "2026-01-01", extra: 1 })).status, 400);
       const ok = await put({ reason: "change window", until: "2999-01-01", tz: "utc" });
       assert.equal(ok.status, 200);
       assert.deepEqual(await ok.json(), {
