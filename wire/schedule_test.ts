@@ -307,3 +307,23 @@ Deno.test("whenDisplay() and the JSON Schema", () => {
   ok(JSON.stringify(schema).includes("per_pc"));
   ok(JSON.stringify(schema).includes("auto_disable_when_done"));
 });
+
+Deno.test("validateSchedule() reports a bare-date bound in a DST gap of the local tz", async () => {
+  // America/Santiago skipped 2022-09-11 00:00 → 01:00: local midnight did not exist.
+  const script = `import { parseScheduleInput, validateSchedule } from "${
+    new URL("./schedule.ts", import.meta.url).href
+  }";
+const r = parseScheduleInput({ id: "s", job_id: "j", when: { per_pc: "once" },
+  active: { from: "2022-09-11" } });
+console.log(r.ok ? validateSchedule(r.value) : r.error);`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    env: { TZ: "America/Santiago" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(
+    new TextDecoder().decode(out.stdout).trim(),
+    "active: bound '2022-09-11' falls in a DST gap for the schedule's tz",
+  );
+});
