@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { startNatsServer } from "./helpers/nats_server.ts";
 import { connectNats } from "../lib/nats.ts";
 import type { KV } from "@nats-io/kv";
-import { casUpdate, type Codec, DELETE } from "../lib/fleet/kv_cas.ts";
+import { casUpdate, type Codec, DELETE, kvSnapshot } from "../lib/fleet/kv_cas.ts";
 
 const setCodec: Codec<string[]> = {
   decode: (b) => JSON.parse(new TextDecoder().decode(b)),
@@ -77,6 +77,29 @@ Deno.test("casUpdate() under contention, no-ops and delete markers", async (t) =
       const r = await casUpdate(racy, "race", setCodec, (cur) => [...cur, "b"]);
       assert.equal(r.attempts, 2);
       assert.deepEqual(setCodec.decode((await kv.get("race"))!.value), ["b"]);
+    });
+
+    await t.step("kvSnapshot() reads the live keys of a bucket in one pass", async () => {
+      const snap = await nats.kvm.create("snap_test", { history: 3 });
+      assert.deepEqual(await kvSnapshot(nats, "snap_test"), []);
+      for (let i = 0; i < 2500; i++) await snap.put(`k${String(i).padStart(4, "0")}`, `v${i}`);
+      await snap.put("k0001", "updated");
+      await snap.delete("k0002");
+      await snap.purge("k0003");
+      const got = await kvSnapshot(nats, "snap_test");
+      assert.deepEqual(
+        got.filter((e) => ["k0002", "k0003"].includes(e.key)).map((e) => [e.key, e.value.length]),
+        [],
+      );
+      const seenKeys = new Map<string, number>();
+      for (const e of got) seenKeys.set(e.key, (seenKeys.get(e.key) ?? 0) + 1);
+      assert.deepEqual([...seenKeys].filter(([, n]) => n > 1), []);
+      assert.equal(got.length, 2498);
+      assert.equal(got[0].key, "k0000");
+      const one = got.find((e) => e.key === "k0001")!;
+      assert.equal(new TextDecoder().decode(one.value), "updated");
+      assert.equal(one.revision, (await snap.get("k0001"))!.revision);
+      assert.equal(got.some((e) => e.key === "k0002" || e.key === "k0003"), false);
     });
   } finally {
     await nats.close();

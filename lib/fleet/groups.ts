@@ -13,7 +13,7 @@ import {
   casUpdate,
   type Codec,
   DELETE,
-  kvEntries,
+  kvSnapshot,
   openKv,
   readKey,
 } from "./kv_cas.ts";
@@ -75,7 +75,7 @@ export async function dropGroups(nats: Nats, pcId: string): Promise<boolean> {
 /** pc_id → groups for every PC with a membership entry (undecodable entries skipped). */
 export async function allMemberships(nats: Nats): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
-  for (const { key, value } of await kvEntries(await groupsKv(nats))) {
+  for (const { key, value } of await kvSnapshot(nats, BUCKET.agentGroups)) {
     try {
       out.set(key, groupsCodec.decode(value));
     } catch { /* a corrupt entry is reported by GET /api/agents/:pc_id/groups */ }

@@ -7,6 +7,7 @@
  * no-op never bumps the revision nor creates the key.
  */
 import type { KV, KvEntry } from "@nats-io/kv";
+import { DeliverPolicy } from "@nats-io/jetstream";
 import { ApiError, unavailable } from "../errors.ts";
 import type { Nats } from "../nats.ts";
 
@@ -162,6 +163,47 @@ export async function kvEntries(
       if (live) out.push({ key: live.key, value: live.value, revision: live.revision });
     }
   }
+  return out;
+}
+
+/**
+ * Every live key of a whole bucket with its value in one pass: an ordered consumer on the
+ * bucket's stream delivering the last message per subject (one round trip per batch instead
+ * of one `get` per key; ~10× faster for thousands of PCs). Delete/purge markers are skipped.
+ */
+export async function kvSnapshot(
+  nats: Nats,
+  bucket: string,
+): Promise<{ key: string; value: Uint8Array; revision: number }[]> {
+  const stream = `KV_${bucket}`;
+  let messages: number;
+  try {
+    messages = (await nats.jsm.streams.info(stream)).state.messages;
+  } catch (e) {
+    throw unavailable(`KV bucket '${bucket}' is not available`, e);
+  }
+  const out: { key: string; value: Uint8Array; revision: number }[] = [];
+  if (messages === 0) return out;
+  const prefix = `$KV.${bucket}.`;
+  const consumer = await nats.js.consumers.get(stream, {
+    filter_subjects: `${prefix}>`,
+    deliver_policy: DeliverPolicy.LastPerSubject,
+  });
+  for (;;) {
+    const batch = await consumer.fetch({ max_messages: 1000, expires: 2000 });
+    let last = -1;
+    let got = 0;
+    for await (const m of batch) {
+      got++;
+      last = m.info.pending;
+      const op = m.headers?.get("KV-Operation");
+      if (op === "DEL" || op === "PURGE") continue;
+      out.push({ key: m.subject.slice(prefix.length), value: m.data, revision: m.seq });
+      if (last === 0) break;
+    }
+    if (last === 0 || got === 0) break;
+  }
+  out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return out;
 }
 
