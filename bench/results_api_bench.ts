@@ -117,6 +117,9 @@ export const suite: BenchSuite = {
       await t.db.execute("ANALYZE");
       const app = buildApp({ config, nats, db: t.db, log: logger() }, routes);
       const runs = ctx.quick ? 3 : 5;
+      // warm-up (JIT, page cache, count cache) is not measured
+      await timeRequests(app, "/api/results?limit=50", 20);
+      await timeRequests(app, "/api/results?limit=50&stdout=disk%20[A-Z]:%20999%25", 3);
       const plain: number[] = [];
       const regex: number[] = [];
       const patho: number[] = [];

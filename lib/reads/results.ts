@@ -69,6 +69,37 @@ const STATUS_SQL = {
   running: "finished_at IS NULL",
 } as const;
 
+/**
+ * `X-Total-Count` without a full COUNT(*) on every page view: COUNT over a million rows
+ * costs more than the page itself. Counts are cached per filter for COUNT_TTL_MS and
+ * refreshed in the background when stale (stale-while-revalidate), so only a cold
+ * filter pays the count inline. The header may lag the table by a few seconds.
+ */
+export const COUNT_TTL_MS = 2_000;
+const COUNT_CACHE_MAX = 200;
+const countCache = new WeakMap<Db, Map<string, { n: number; at: number; refreshing: boolean }>>();
+
+async function cachedCount(db: Db, sql: string, args: (string | number)[]): Promise<number> {
+  let cache = countCache.get(db);
+  if (!cache) countCache.set(db, cache = new Map());
+  const key = `${sql}\u0000${JSON.stringify(args)}`;
+  const hit = cache.get(key);
+  const now = Date.now();
+  const fetch = async () => Number((await db.execute({ sql, args })).rows[0].n);
+  if (hit) {
+    if (now - hit.at > COUNT_TTL_MS && !hit.refreshing) {
+      hit.refreshing = true;
+      fetch().then((n) => cache.set(key, { n, at: Date.now(), refreshing: false }))
+        .catch(() => (hit.refreshing = false));
+    }
+    return hit.n;
+  }
+  const n = await fetch();
+  if (cache.size >= COUNT_CACHE_MAX) cache.delete(cache.keys().next().value!);
+  cache.set(key, { n, at: now, refreshing: false });
+  return n;
+}
+
 export interface ResultsPage {
   rows: ResultRow[];
   /** Matching rows (with regex filters: matches within the scan window). */
@@ -94,18 +125,16 @@ export async function listResults(db: Db, q: ResultsQuery): Promise<ResultsPage>
   const order = " ORDER BY started_at DESC, result_id DESC";
 
   if (filters.length === 0) {
-    const [page, count] = await db.batch([
-      {
-        sql: `SELECT ${COLUMNS} FROM execution_results${whereSql}${order} LIMIT ?`,
-        args: [...args, q.limit],
-      },
-      { sql: `SELECT COUNT(*) AS n FROM execution_results${whereSql}`, args },
-    ], "read");
-    return {
-      rows: page.rows.map((r) => toResultRow(r as Record<string, unknown>)),
-      total: Number(count.rows[0].n),
-      scanCapped: false,
-    };
+    const page = await db.execute({
+      sql: `SELECT ${COLUMNS} FROM execution_results${whereSql}${order} LIMIT ?`,
+      args: [...args, q.limit],
+    });
+    const rows = page.rows.map((r) => toResultRow(r as Record<string, unknown>));
+    // A short page is the whole match set (no offset): its length is the exact count.
+    const total = rows.length < q.limit
+      ? rows.length
+      : await cachedCount(db, `SELECT COUNT(*) AS n FROM execution_results${whereSql}`, args);
+    return { rows, total: Math.max(total, rows.length), scanCapped: false };
   }
 
   // Regex path: SQL narrows by status/since, then a bounded window is matched in memory.
