@@ -18,7 +18,7 @@ import {
   casUpdate,
   type Codec,
   DELETE,
-  kvEntries,
+  kvSnapshot,
   openKv,
   readKey,
 } from "./kv_cas.ts";
@@ -100,7 +100,7 @@ export interface StoredScope {
 
 /** Every scope in the bucket (undecodable ones reported, not thrown). */
 export async function listScopes(nats: Nats): Promise<StoredScope[]> {
-  const entries = await kvEntries(await configKv(nats));
+  const entries = await kvSnapshot(nats, BUCKET.agentConfig);
   return entries.map(({ key, value }) => {
     if (key === KEY_AGENT_TARGET_VERSION) {
       const raw = utf8(value).trim();

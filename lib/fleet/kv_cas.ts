@@ -145,28 +145,6 @@ export async function casUpdate<T>(
 }
 
 /**
- * Every live key of a bucket matching `filter` with its raw value. Keys listed first, then
- * read in small parallel batches (a key deleted in between is skipped).
- */
-export async function kvEntries(
-  kv: KV,
-  filter = ">",
-): Promise<{ key: string; value: Uint8Array; revision: number }[]> {
-  const keys: string[] = [];
-  for await (const k of await kv.keys(filter)) keys.push(k);
-  keys.sort();
-  const out: { key: string; value: Uint8Array; revision: number }[] = [];
-  for (let i = 0; i < keys.length; i += 64) {
-    const batch = await Promise.all(keys.slice(i, i + 64).map((k) => kv.get(k)));
-    for (const e of batch) {
-      const live = liveEntry(e);
-      if (live) out.push({ key: live.key, value: live.value, revision: live.revision });
-    }
-  }
-  return out;
-}
-
-/**
  * Every live key of a whole bucket with its value in one pass: an ordered consumer on the
  * bucket's stream delivering the last message per subject (one round trip per batch instead
  * of one `get` per key; ~10× faster for thousands of PCs). Delete/purge markers are skipped.
