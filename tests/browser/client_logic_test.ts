@@ -251,3 +251,59 @@ Deno.test("formatting and small decisions", () => {
   assert.equal(topicOf({ event: "ready", data: { kinds: [] } }), null);
   assert.deepEqual([...topicOf({ event: "obs", data: { kind: "obs" } }) ?? []], ["obs"]);
 });
+
+Deno.test("exec form: alive count a target resolves to", async () => {
+  const { resolveCount } = await import("../../static/assets/js/pages/exec.js");
+  const fleet = {
+    online: new Set(["A", "B", "C"]),
+    onlineCount: 3,
+    members: new Map([["canary", ["A", "B", "Z"]], ["lab", ["C"]]]),
+  };
+  const t = (all: boolean, groups: string[], pcs: string[]) => ({ all, groups, pcs });
+  assert.equal(resolveCount(t(true, [], []), fleet), 3);
+  assert.equal(resolveCount(t(false, ["canary"], []), fleet), 2, "offline Z not counted");
+  assert.equal(resolveCount(t(false, ["canary"], ["A", "C"]), fleet), 3, "union, no doubles");
+  assert.equal(resolveCount(t(false, [], ["Z", "nope"]), fleet), 0);
+  assert.equal(resolveCount(t(false, ["ghost"], []), fleet), 0);
+  assert.equal(resolveCount(t(false, ["canary"], []), { ...fleet, members: null }), null);
+});
+
+Deno.test("execution view: failures first, then running, then successes", async () => {
+  const { sortPerPc } = await import("../../static/assets/js/pages/execution.js");
+  const rows = [
+    { pc_id: "B", finished_at: "t", exit_code: 0 },
+    { pc_id: "C", finished_at: null, exit_code: null },
+    { pc_id: "A", finished_at: "t", exit_code: 0 },
+    { pc_id: "D", finished_at: "t", exit_code: 2 },
+    { pc_id: "E", finished_at: "t", exit_code: -1 },
+  ];
+  assert.deepEqual(sortPerPc(rows).map((r: { pc_id: string }) => r.pc_id), [
+    "D",
+    "E",
+    "C",
+    "A",
+    "B",
+  ]);
+});
+
+Deno.test("schedules: when/target summaries for both schedule shapes", async () => {
+  const { whenText, targetText } = await import("../../static/assets/js/pages/schedules.js");
+  assert.equal(
+    whenText({ cron: "0 0 * * * *", mode: "once_per_pc" }),
+    "cron 0 0 * * * * · once_per_pc",
+  );
+  assert.equal(whenText({ when: { per_pc: "once" } }), "per_pc: once");
+  assert.equal(whenText({ when: { per_target: { every: "1h" } } }), "per_target every 1h");
+  assert.equal(
+    whenText({ when: { calendar: { at: "03:00", days: ["mon-fri"] } } }),
+    "calendar 03:00 mon-fri",
+  );
+  assert.equal(whenText({ when: { on: ["startup", "logon"] } }), "on startup, logon");
+  assert.equal(whenText({}), "—");
+  assert.equal(targetText({ target: { all: true } }), "all");
+  assert.equal(
+    targetText({ target: { groups: ["a", "b"], pcs: ["x"] }, rollout: { waves: [{}, {}] } }),
+    "groups a, b · 1 PC · 2 waves",
+  );
+  assert.equal(targetText({}), "—");
+});

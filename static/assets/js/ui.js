@@ -40,6 +40,8 @@ export function stateBadge(state) {
     ACTIVE: "ok",
     enabled: "ok",
     running: "info",
+    published: "ok",
+    skipped: "warn",
     pending: "warn",
     unknown: "warn",
     expired: "muted",

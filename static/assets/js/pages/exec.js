@@ -194,6 +194,14 @@ export async function render({ main, query, signal, navigate }) {
     id: "add-wave",
     onclick: () => addWave(),
   }, "Add wave");
+  const maxFailIn = h("input", {
+    type: "text",
+    id: "exec-max-failures",
+    name: "max_failures",
+    placeholder: "e.g. 2 or 10%",
+    autocomplete: "off",
+    "aria-describedby": "max-failures-hint",
+  });
   const jitterIn = h("input", {
     type: "text",
     id: "exec-jitter",
@@ -239,11 +247,12 @@ export async function render({ main, query, signal, navigate }) {
     pcsRow.hidden = m !== "pcs";
     const t = target();
     const wv = waves();
-    if (wv.length && !t.all && !t.groups.length && !t.pcs.length) {
+    if (wv.length) {
+      // The backend sends waves to their groups only; the target above does not apply.
       const n = resolveCount({ all: false, pcs: [], groups: wv.map((w) => w.group) }, fleet);
       resolved.textContent = n === null
-        ? "Waves target groups; alive count unknown."
-        : `Waves resolve to ${n} alive PC${n === 1 ? "" : "s"}.`;
+        ? "Waves decide the target (their groups); alive count unknown."
+        : `Waves decide the target: ${n} alive PC${n === 1 ? "" : "s"} in their groups.`;
       return;
     }
     const n = resolveCount(t, fleet);
@@ -270,8 +279,14 @@ export async function render({ main, query, signal, navigate }) {
           return;
         }
         /** @type {Record<string, unknown>} */
-        const plan = { target: t };
-        if (wv.length) plan.rollout = { strategy: "wave", waves: wv };
+        const plan = { target: wv.length ? { all: false, groups: [], pcs: [] } : t };
+        if (wv.length) {
+          /** @type {Record<string, unknown>} */
+          const rollout = { strategy: "wave", waves: wv };
+          const mf = /** @type {HTMLInputElement} */ (maxFailIn).value.trim();
+          if (mf) rollout.max_failures = /^\d+$/.test(mf) ? Number(mf) : mf;
+          plan.rollout = rollout;
+        }
         const jitter = /** @type {HTMLInputElement} */ (jitterIn).value.trim();
         if (jitter) plan.jitter = jitter;
         const deadline = /** @type {HTMLInputElement} */ (deadlineIn).value.trim();
@@ -329,7 +344,22 @@ export async function render({ main, query, signal, navigate }) {
         "Waves fire group by group after their delay (persisted by the backend, so a restart does not lose them).",
       ),
       wavesList,
-      addWaveBtn,
+      h(
+        "div",
+        { class: "inline-form" },
+        addWaveBtn,
+        h(
+          "div",
+          { class: "narrow", style: "flex-basis:180px" },
+          h("label", { for: "exec-max-failures" }, "Stop after failures"),
+          maxFailIn,
+        ),
+      ),
+      h(
+        "p",
+        { id: "max-failures-hint", class: "hint" },
+        "With waves: later waves are skipped once earlier waves failed this often (count or percent).",
+      ),
       h(
         "div",
         { class: "form-grid", style: "margin-top:12px" },

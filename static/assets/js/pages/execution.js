@@ -46,6 +46,8 @@ function wavesView(waves) {
         { label: "Delay", cell: (w) => w.delay ?? "—" },
         { label: "Due", cell: (w) => timeCell(w.due_at ?? w.due) },
         { label: "State", cell: (w) => stateBadge(w.state ?? w.status ?? "pending") },
+        { label: "Published", cell: (w) => timeCell(w.published_at) },
+        { label: "Note", cell: (w) => w.reason ?? "" },
       ],
     }),
   );
