@@ -117,6 +117,7 @@ Deno.test("results read API", async (t) => {
     }
     await t.step("X-Total-Count counts all regex matches in the window", async () => {
       assert.equal((await get("?pc_id=PC&limit=1")).total, "4");
+      assert.equal((await get("?limit=2")).total, "5"); // a full page: COUNT, not page length
     });
     for (
       const [name, q, msg] of [
