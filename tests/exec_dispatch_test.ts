@@ -13,6 +13,9 @@ import type { Db } from "../db/client.ts";
 import { FanoutPlanSchema } from "../wire/fanout.ts";
 import { decodeManifest, type Manifest } from "../wire/manifest.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
+import { BUCKET } from "../wire/names.ts";
+import { readBucket } from "../lib/catalog/kv_scan.ts";
+import { isRevisionConflict } from "../lib/exec/waves.ts";
 
 const manifest = decodeManifest({
   id: "sched-job",
@@ -136,8 +139,40 @@ Deno.test("a publish failure answers 502 and leaves no executions row", async ()
       (e) =>
         e instanceof ApiError && e.status === 502 && /^publish to commands\.all: /.test(e.message),
     );
+    // Wave path: the first wave fails, so the later ones are cancelled, never sent.
+    await assert.rejects(
+      dispatchExec(deps, {
+        manifest,
+        plan: FanoutPlanSchema.parse({
+          rollout: { waves: [{ group: "a", delay: "0s" }, { group: "b", delay: "1s" }] },
+        }),
+        actor: "operator",
+      }),
+      (e) => e instanceof ApiError && e.status === 502 && /^publish rollout wave: /.test(e.message),
+    );
     const n = await be.deps.db.execute("SELECT COUNT(*) AS n FROM executions");
     assert.equal(n.rows[0].n, 0);
+    const recs = await readBucket(be.deps.nats, BUCKET.pendingWaves);
+    assert.equal(recs.length, 1);
+    const waves = (parseJsonBytes(recs[0].value) as { waves: { state: string; reason: string }[] })
+      .waves;
+    assert.deepEqual(waves.map((w) => w.state), ["skipped", "skipped"]);
+    assert.equal(waves[1].reason, "exec failed: first wave not published");
+  } finally {
+    await be.stop();
+  }
+});
+
+Deno.test("revision conflicts are recognised (the wave claim relies on it)", async () => {
+  const be = await startTestBackend({ waves: false });
+  try {
+    const kv = await be.deps.nats.kv(BUCKET.pendingWaves);
+    const rev = await kv.put("k", "1");
+    await kv.put("k", "2");
+    const err = await kv.update("k", "3", rev).then(() => null, (e) => e);
+    assert.ok(err);
+    assert.equal(isRevisionConflict(err), true);
+    assert.equal(isRevisionConflict(new Error("connection closed")), false);
   } finally {
     await be.stop();
   }

@@ -20,7 +20,7 @@ import { dbTs, isRfc3339, wireTs } from "../../wire/time.ts";
 import { jsonBytes } from "../../wire/codec.ts";
 import { countAlivePcs } from "./targets.ts";
 import { resolveScriptObject } from "./script_source.ts";
-import { persistWaves, processExecWaves } from "./waves.ts";
+import { cancelPendingWaves, persistWaves, processExecWaves } from "./waves.ts";
 import type { WaveRecord } from "./wave_plan.ts";
 
 export interface DispatchRequest {
@@ -218,6 +218,10 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
     try {
       await processExecWaves(deps, execId, now);
     } catch (e) {
+      // The caller gets a 502: later waves must not go out behind its back.
+      await cancelPendingWaves(deps, execId, "exec failed: first wave not published")
+        .catch(() => {});
+      await dropRow();
       throw badGateway(`publish rollout wave: ${(e as Error).message}`, e);
     }
   } else {

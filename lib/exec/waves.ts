@@ -27,6 +27,13 @@ import {
 
 export type { WaveRecord, WaveState } from "./wave_plan.ts";
 
+/** The broker refused a revision-checked write because the key moved on. */
+export function isRevisionConflict(e: unknown): boolean {
+  const err = e as { message?: string; api_error?: { err_code?: number } };
+  return err?.api_error?.err_code === 10071 ||
+    /wrong last sequence/i.test(String(err?.message ?? e));
+}
+
 /** Longest a dispatcher sleeps without re-checking (covers clock jumps and lost watches). */
 const MAX_SLEEP_MS = 15_000;
 
@@ -121,8 +128,9 @@ export async function processExecWaves(
     let revision: number;
     try {
       revision = await kv.update(execId, jsonBytes(next), entry.revision);
-    } catch {
-      continue; // another process claimed it; re-read
+    } catch (e) {
+      if (isRevisionConflict(e)) continue; // another process claimed it; re-read
+      throw e;
     }
     if (skipReason) {
       deps.log.warn("rollout wave skipped", {
@@ -178,7 +186,8 @@ export async function cancelPendingWaves(
     try {
       await kv.update(execId, jsonBytes(next), entry.revision);
       return pending.length;
-    } catch {
+    } catch (e) {
+      if (!isRevisionConflict(e)) throw e;
       // raced with a publish or another cancel: re-read
     }
   }
@@ -222,6 +231,7 @@ export function startWaveDispatcher(deps: Deps): Component {
   let running: Promise<void> | null = null;
   let again = false;
   let watcher: { stop(): void } | null = null;
+  let watchFailing = false;
 
   const arm = () => {
     if (stopped) return;
@@ -276,6 +286,7 @@ export function startWaveDispatcher(deps: Deps): Component {
         const kv = await deps.nats.kv(BUCKET.pendingWaves);
         const it = await kv.watch();
         watcher = it;
+        watchFailing = false;
         if (stopped) {
           it.stop();
           return;
@@ -288,7 +299,11 @@ export function startWaveDispatcher(deps: Deps): Component {
           else again = true;
         }
       } catch (e) {
-        if (!stopped) deps.log.warn("pending_waves watch failed", { err: String(e) });
+        // Once per outage, not once per retry second.
+        if (!stopped && !watchFailing) {
+          deps.log.warn("pending_waves watch failed; retrying every second", { err: String(e) });
+        }
+        watchFailing = true;
       }
       if (!stopped) await new Promise((r) => setTimeout(r, 1000));
     }
