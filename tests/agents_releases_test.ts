@@ -156,6 +156,25 @@ Deno.test("releases: publish, list, delete", async (t) => {
       },
     );
 
+    await t.step("a multi-MiB binary round-trips; over 64 MiB is 413", async () => {
+      const pe = buildPe({ productVersion: "0.52.0" });
+      const big = new Uint8Array(pe.length + 3 * 1024 * 1024 + 17);
+      big.set(pe); // trailing overlay data keeps the PE valid
+      for (let i = pe.length; i < big.length; i++) big[i] = i & 0xff;
+      const r = await publish(b, big);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(r.body.size, big.length);
+      const stored = await (await b.deps.nats.obj(OBJECT_STORE.agentReleases)).getBlob("0.52.0");
+      assert.equal(stored?.length, big.length);
+      assert.equal(stored?.[big.length - 1], (big.length - 1) & 0xff);
+      const tooBig = await publish(b, new Uint8Array(64 * 1024 * 1024 + 1024), {
+        version: "9.0.0",
+      });
+      assert.equal(tooBig.status, 413);
+      assert.equal(await (await b.deps.nats.obj(OBJECT_STORE.agentReleases)).info("9.0.0"), null);
+      assert.equal((await call(b, "DELETE", "/api/agents/releases/0.52.0")).status, 204);
+    });
+
     await t.step(
       "list: newest first with {version, platform, size, digest, modified}",
       async () => {
