@@ -6,6 +6,8 @@
 import { type BenchRow, type BenchSuite, median, percentile } from "./types.ts";
 import { startTestBackend, type TestBackend } from "../tests/helpers/backend.ts";
 import { dbTs } from "../wire/time.ts";
+import { BUCKET } from "../wire/names.ts";
+import { encodeAgentGroups } from "../wire/agent_groups.ts";
 
 const JOB = {
   id: "bench-job",
@@ -78,6 +80,23 @@ export const suite: BenchSuite = {
         );
       }
 
+      // Group target: every alive agent has an `agent_groups` entry, half in the group.
+      const kv = await be.deps.nats.kv(BUCKET.agentGroups);
+      for (let i = 0; i < alive; i += 500) {
+        await Promise.all(
+          Array.from({ length: Math.min(500, alive - i) }, (_, k) =>
+            kv.put(
+              `PC${String(i + k).padStart(5, "0")}`,
+              encodeAgentGroups([(i + k) % 2 ? "odd" : "even"]),
+            )),
+        );
+      }
+      const groupLat: number[] = [];
+      for (let r = 0; r < (ctx.quick ? 5 : 15); r++) {
+        groupLat.push(await timedExec(be, { target: { groups: ["even"] } }));
+      }
+      ctx.log(`exec group: median ${median(groupLat).toFixed(1)} ms`);
+
       const fanoutMedian = median(fanout);
       const rows: BenchRow[] = [
         {
@@ -103,6 +122,13 @@ export const suite: BenchSuite = {
           unit: "ms",
           samples: p95s.map((x) => Math.round(x * 10) / 10),
           note: `${allRuns} runs × ${calls} calls; ${alive} alive agents`,
+        },
+        {
+          name: "exec to a group, API latency (target_count via one KV walk)",
+          median: Math.round(median(groupLat) * 10) / 10,
+          unit: "ms",
+          samples: groupLat.map((x) => Math.round(x * 10) / 10),
+          note: `${alive} alive agents with agent_groups entries, ${alive / 2} in the group`,
         },
       ];
       return rows;
