@@ -31,9 +31,26 @@ export function enrichPayload(
   return out;
 }
 
-/** Token-safe subject part: dots and wildcards would create or break subject tokens. */
-function token(v: string): string {
-  return v.replace(/[\s*>]/g, "_") || "_";
+/** Longest subject part we build from one value (the full value stays in the event). */
+export const AUDIT_TOKEN_MAX = 128;
+
+/**
+ * Subject-safe part: wildcards, whitespace and control characters become `_`; dots still
+ * separate tokens as upstream does, but empty tokens (`a..b`, a leading or trailing dot)
+ * are dropped and each token is capped — an invalid or over-long subject would make the
+ * publish fail and the audit event silently disappear (or, past the server's control-line
+ * limit, cost the whole connection).
+ */
+export function auditToken(v: string): string {
+  const t = v
+    // deno-lint-ignore no-control-regex -- control characters are what is replaced
+    .replace(/[\s*>\x00-\x1f\x7f]/g, "_")
+    .split(".")
+    .filter(Boolean)
+    .map((p) => p.slice(0, AUDIT_TOKEN_MAX))
+    .slice(0, 8)
+    .join(".");
+  return t || "_";
 }
 
 export async function recordAudit(
@@ -50,9 +67,9 @@ export async function recordAudit(
     occurred_at: nowWire(),
   });
   const subject = subjects.audit(
-    token(actor),
-    token(input.action),
-    input.target ? token(input.target) : null,
+    auditToken(actor),
+    auditToken(input.action),
+    input.target ? auditToken(input.target) : null,
   );
   try {
     await nats.js.publish(subject, jsonBytes(event));
