@@ -167,6 +167,15 @@ Deno.test("killing an execution cancels its pending waves", async () => {
       ["published", null],
       ["skipped", "cancelled by kill"],
     ]);
+    // The execution detail route shows the same wave states.
+    const detail = await be.json<{ waves: { index: number; group: string; state: string }[] }>(
+      "GET",
+      `/api/executions/${r.exec_id}`,
+    );
+    assert.deepEqual(detail.waves.map((w) => [w.index, w.group, w.state]), [
+      [0, "canary", "published"],
+      [1, "wave1", "skipped"],
+    ]);
     await new Promise((res) => setTimeout(res, 1300));
     assert.equal(a["PC-W1"].received.length, 0, "the cancelled wave never goes out");
     // Settled records go with the executions retention (90 days by default), not before.
