@@ -307,3 +307,24 @@ Deno.test("schedules: when/target summaries for both schedule shapes", async () 
   );
   assert.equal(targetText({}), "—");
 });
+
+Deno.test("api: token hints (JWT claims read, never trusted; static tokens opaque)", () => {
+  const b64 = (o: unknown) =>
+    btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(o)))).replace(/\+/g, "-")
+      .replace(/\//g, "_").replace(/=+$/, "");
+  const jwt = (claims: unknown) => `${b64({ alg: "HS256" })}.${b64(claims)}.sig`;
+  assert.deepEqual(api.tokenInfo(null), { kind: "none" });
+  assert.deepEqual(api.tokenInfo("static-secret"), { kind: "static" });
+  assert.deepEqual(api.tokenInfo("a.b.c"), { kind: "static" }, "undecodable: opaque");
+  const viewer = api.tokenInfo(jwt({ sub: "ann", roles: ["viewer", 7], exp: 99, aud: "kanade" }));
+  assert.deepEqual(viewer, { kind: "jwt", sub: "ann", roles: ["viewer"], exp: 99 });
+  assert.equal(api.canOperate(viewer), false);
+  assert.equal(api.canOperate(api.tokenInfo(jwt({ sub: "op", roles: ["operator"] }))), true);
+  assert.equal(api.canOperate(api.tokenInfo(jwt({ sub: "bob", roles: ["admin"] }))), true);
+  assert.equal(api.canOperate(api.tokenInfo("static-secret")), true);
+  // Non-ASCII subjects survive the base64url decode.
+  assert.equal(
+    (api.tokenInfo(jwt({ sub: "kanadé-奏", roles: [] })) as { sub: string }).sub,
+    "kanadé-奏",
+  );
+});

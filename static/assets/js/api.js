@@ -42,6 +42,39 @@ export function clearToken() {
   globalThis.localStorage?.removeItem(TOKEN_KEY);
 }
 
+/**
+ * What the UI may assume about a token, read from a JWT's payload without verifying it
+ * (the backend verifies; this only decides hints such as a read-only banner). A static
+ * token is opaque: `{kind: "static"}`, treated as admin by the backend.
+ * @param {string|null} token
+ * @returns {{kind: "none"} | {kind: "static"} | {kind: "jwt", sub: string|null,
+ *   roles: string[], exp: number|null}}
+ */
+export function tokenInfo(token) {
+  if (!token) return { kind: "none" };
+  const parts = token.split(".");
+  if (parts.length !== 3) return { kind: "static" };
+  try {
+    const b64 = parts[1].replace(/-/g, "+").replace(/_/g, "/");
+    const json = JSON.parse(
+      new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))),
+    );
+    return {
+      kind: "jwt",
+      sub: typeof json.sub === "string" ? json.sub : null,
+      roles: Array.isArray(json.roles) ? json.roles.filter((r) => typeof r === "string") : [],
+      exp: typeof json.exp === "number" ? json.exp : null,
+    };
+  } catch {
+    return { kind: "static" };
+  }
+}
+
+/** Whether the token's claims allow fleet-changing actions (static tokens do). */
+export function canOperate(info) {
+  return info.kind !== "jwt" || info.roles.some((r) => r === "operator" || r === "admin");
+}
+
 /** @type {(err: ApiError) => void} */
 let unauthorizedHandler = () => {};
 /** The app installs the "go to /login" reaction; the client only reports. */

@@ -60,6 +60,7 @@ async function render() {
     history.replaceState(null, "", "/dashboard");
   }
   if (authed) live.ensure();
+  showIdentity();
   markNav(pathname);
   closeMobileNav();
   mount(main, loading("Loading page"));
@@ -119,6 +120,32 @@ document.getElementById("signout")?.addEventListener("click", () => {
   live.stop();
   navigate("/login");
 });
+
+// Signing out (or a 401) in another tab signs this one out too.
+addEventListener("storage", (ev) => {
+  if (ev.key === api.TOKEN_KEY && !ev.newValue && location.pathname !== "/login") {
+    live.stop();
+    navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, {
+      replace: true,
+    });
+  }
+});
+
+/** "who am I" in the top bar and a read-only banner for viewer tokens. */
+function showIdentity() {
+  const info = api.tokenInfo(api.getToken());
+  const who = /** @type {HTMLElement} */ (document.getElementById("identity"));
+  const banner = /** @type {HTMLElement} */ (document.getElementById("readonly-banner"));
+  if (info.kind === "none") {
+    who.textContent = "";
+    banner.hidden = true;
+    return;
+  }
+  who.textContent = info.kind === "jwt"
+    ? `${info.sub ?? "token"} (${info.roles.join(", ") || "no role"})`
+    : "static token";
+  banner.hidden = api.canOperate(info);
+}
 
 // ---- theme ----------------------------------------------------------------------------
 

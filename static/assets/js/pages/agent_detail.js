@@ -144,6 +144,7 @@ export function render({ main, params, signal }) {
     "aria-label": "Agent log tail",
   }, "Not loaded.");
   const invEl = h("div");
+  const cfgEl = h("div");
   const resultsEl = h("div");
   const tail = h("input", { type: "number", id: "log-tail", min: "1", max: "5000", value: "200" });
 
@@ -214,6 +215,7 @@ export function render({ main, params, signal }) {
       h("div", { style: "margin-top:10px" }, logsOut),
     ),
     card("Inventory", invEl),
+    card("Effective config", cfgEl),
     card("Recent results", resultsEl),
   );
 
@@ -253,6 +255,22 @@ export function render({ main, params, signal }) {
     (g) => groupsEditor(pc, g?.groups ?? []),
   );
   void loadInto(invEl, () => api.inventory(pc, signal), inventoryView);
+  void loadInto(cfgEl, () => api.effectiveConfig(pc, signal), (c) =>
+    h(
+      "div",
+      null,
+      h(
+        "p",
+        { class: "hint" },
+        "Built-in defaults, then global, then each group alphabetically, then this PC.",
+      ),
+      (c?.warnings ?? []).map((w) => h("p", { class: "note" }, w)),
+      facts(
+        Object.entries(c?.effective ?? {}).map((
+          [k, v],
+        ) => [k, typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)]),
+      ),
+    ));
   liveSection(resultsEl, {
     signal,
     topics: ["results"],
