@@ -90,6 +90,8 @@ const NASTY = [
   "toString",
   "hasOwnProperty",
   "valueOf",
+  "5constructor",
+  "1toString",
 ];
 
 function randStr(rng: Rng): string {
@@ -443,12 +445,21 @@ async function readSome(res: Response, stop: Promise<unknown>): Promise<string> 
  * negative and huge numbers, very long strings).
  */
 function dictionaryRequests(routes: RouteDef[]): FuzzRequest[] {
-  const values = ["__proto__", "-1", "x".repeat(2000), "toString", "1e999", "", "((a+)+)+$"];
+  const values = [
+    "__proto__",
+    "-1",
+    "x".repeat(2000),
+    "toString",
+    "1e999",
+    "",
+    "((a+)+)+$",
+    "5constructor",
+  ];
   const out: FuzzRequest[] = [];
   let n = 0;
   for (const route of routes) {
     for (const key of [...QUERY_KEYS, ":path"]) {
-      for (const v of ["constructor", values[n % values.length]]) {
+      for (const v of ["constructor", "5constructor", values[n % values.length]]) {
         const path = route.path.replace(
           /:([A-Za-z0-9_]+)(\{[^}]*\})?/g,
           () => encodeURIComponent(key === ":path" ? v : "fz-dict"),
