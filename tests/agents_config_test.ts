@@ -117,6 +117,14 @@ Deno.test("config scopes: replace semantics, validation, effective config", asyn
       assert.ok(r.body.warnings.some((w: string) => w.includes("groups.nocfg")));
     });
 
+    await t.step("a corrupt membership entry becomes a warning too", async () => {
+      await (await b.deps.nats.kv(BUCKET.agentGroups)).put("PC-BAD", "[1,2]");
+      const r = await call(b, "GET", "/api/agents/PC-BAD/effective_config");
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.body.my_groups, []);
+      assert.ok(r.body.warnings.some((w: string) => w.includes("membership")));
+    });
+
     await t.step("DELETE removes a scope (204, idempotent) and is audited", async () => {
       assert.equal((await call(b, "DELETE", "/api/groups/zeta/config")).status, 204);
       assert.equal((await call(b, "DELETE", "/api/groups/zeta/config")).status, 204);

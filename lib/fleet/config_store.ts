@@ -129,8 +129,15 @@ export interface EffectiveView {
 /** defaults → global → the PC's groups alphabetically → pc (wire/config_scope.ts). */
 export async function effectiveConfig(nats: Nats, pcId: string): Promise<EffectiveView> {
   const kv = await configKv(nats);
-  const myGroups = await getGroups(nats, pcId);
   const warnings: string[] = [];
+  let myGroups: string[] = [];
+  try {
+    myGroups = await getGroups(nats, pcId);
+  } catch (e) {
+    // A corrupt membership entry must not hide the rest of the resolution.
+    if ((e as { status?: number }).status === 503) throw e;
+    warnings.push(`group membership of '${pcId}' ignored: ${(e as Error).message}`);
+  }
   const read = async (key: string) => {
     try {
       return (await readKey(kv, key, scopeCodec))?.value ?? null;
