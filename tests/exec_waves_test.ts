@@ -106,7 +106,8 @@ Deno.test("rollout.max_failures stops later waves", async () => {
 
     const bad = await be.json<{ exec_id: string }>("POST", "/api/exec/roll", {
       rollout: {
-        waves: [{ group: "canary", delay: "0s" }, { group: "wave1", delay: "1s" }],
+        // The delay leaves the results projector time to record the canary failure.
+        waves: [{ group: "canary", delay: "0s" }, { group: "wave1", delay: "2s" }],
         max_failures: "0%",
       },
     });
