@@ -189,6 +189,9 @@ Deno.test("perf endpoints", async (t) => {
         "disk_read_bytes_per_sec",
         "disk_written_bytes_per_sec",
       ]);
+      // Perf reads need only a subject token; KV-bound routes are stricter.
+      assert.equal((await get(b, "/api/agents/PC%401/processes")).status, 200);
+      assert.equal((await get(b, "/api/agents/PC%401/groups")).status, 400);
       assert.deepEqual(await get(b, "/api/agents/NONE/processes"), {
         status: 200,
         body: { pc_id: "NONE", latest_at: null, processes: [] },

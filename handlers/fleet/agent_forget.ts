@@ -3,7 +3,7 @@ import { standalone } from "../standalone.ts";
 import { forgetAgent } from "../../lib/fleet/forget.ts";
 import { recordAudit } from "../../lib/audit.ts";
 import { notFound } from "../../lib/errors.ts";
-import { pcParam } from "./_params.ts";
+import { pcTokenParam } from "./_params.ts";
 
 export const route = defineRoute({
   method: "DELETE",
@@ -12,7 +12,7 @@ export const route = defineRoute({
   summary:
     "Forget an agent: delete its `agents` row (204; 404 if unknown). `?purge=true` also drops its groups and pcs config.",
   handler: async (c) => {
-    const pcId = pcParam(c);
+    const pcId = pcTokenParam(c);
     const purge = ["1", "true", "yes"].includes((c.req.query("purge") ?? "").toLowerCase());
     const d = deps(c);
     const r = await forgetAgent(d.db, d.nats, pcId, { purge });

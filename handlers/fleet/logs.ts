@@ -6,7 +6,7 @@ import {
   LOGS_DEFAULT_TAIL,
   LOGS_MAX_TAIL,
 } from "../../lib/fleet/agent_rpc.ts";
-import { pcParam } from "./_params.ts";
+import { pcTokenParam } from "./_params.ts";
 
 export const route = defineRoute({
   method: "GET",
@@ -15,7 +15,7 @@ export const route = defineRoute({
   summary:
     "Tail of the agent's log (text/plain) via `logs.fetch.<pc>`; `tail` default 500 (1-100000); 504 timeout (10 s), 502 request error.",
   handler: async (c) => {
-    const pcId = pcParam(c);
+    const pcId = pcTokenParam(c);
     const tail = clampInt(c.req.query("tail"), "tail", LOGS_DEFAULT_TAIL, 1, LOGS_MAX_TAIL);
     const body = await fetchAgentLogs(deps(c).nats, pcId, tail);
     return c.body(body as Uint8Array<ArrayBuffer>, 200, {

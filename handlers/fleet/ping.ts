@@ -6,7 +6,7 @@ import {
   PING_MAX_WAIT_SECS,
   pingAgent,
 } from "../../lib/fleet/agent_rpc.ts";
-import { pcParam } from "./_params.ts";
+import { pcTokenParam } from "./_params.ts";
 
 export const route = defineRoute({
   method: "POST",
@@ -17,7 +17,7 @@ export const route = defineRoute({
   summary:
     "Request `agents.<pc>.ping`; 200 `{heartbeat}`; 408 when the agent does not answer within `wait_secs` (default 45, clamped 1-120).",
   handler: async (c) => {
-    const pcId = pcParam(c);
+    const pcId = pcTokenParam(c);
     const wait = clampInt(
       c.req.query("wait_secs"),
       "wait_secs",

@@ -2,7 +2,7 @@ import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { parseLimit, parseWindow, processMetric } from "../../lib/fleet/perf_params.ts";
 import { processTimeline } from "../../lib/fleet/perf.ts";
-import { pcParam } from "./_params.ts";
+import { pcTokenParam } from "./_params.ts";
 
 export const route = defineRoute({
   method: "GET",
@@ -11,7 +11,7 @@ export const route = defineRoute({
   summary:
     "Top-N processes of one PC over time (`metric` cpu|rss|disk_read|disk_written, `step` default 1m, `top` 1-20 default 5, rest as `other`).",
   handler: async (c) => {
-    const pcId = pcParam(c);
+    const pcId = pcTokenParam(c);
     const q = c.req.query();
     const metric = processMetric(q.metric);
     const w = parseWindow(q, { spanSecs: 3600, stepSecs: 60 }, Date.now());

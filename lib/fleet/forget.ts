@@ -7,6 +7,7 @@ import type { Db } from "../../db/client.ts";
 import type { Nats } from "../nats.ts";
 import { dropGroups } from "./groups.ts";
 import { deleteScope } from "./config_store.ts";
+import { isKvToken } from "./kv_cas.ts";
 
 export interface ForgetResult {
   pc_id: string;
@@ -28,7 +29,8 @@ export async function forgetAgent(
     groups: false,
     pc_config: false,
   };
-  if (opts.purge) {
+  // Ids that cannot be KV keys never had groups or a pc scope.
+  if (opts.purge && isKvToken(pcId)) {
     out.groups = await dropGroups(nats, pcId);
     out.pc_config = await deleteScope(nats, { type: "pc", value: pcId });
   }

@@ -25,11 +25,24 @@ export const ScopeInputSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("pc"), value: z.string().min(1) }),
 ]);
 
-/** 400 unless `value` can be a pc id / group name (subject token and KV key part). */
-export function checkId(kind: "pc_id" | "group", value: string): string {
-  if (!isSubjectToken(value) || !isKvToken(value)) {
+/**
+ * 400 unless `value` can be a pc id / group name: one subject token (no dots, spaces or
+ * wildcards). With `kv` (the default) it must also be usable inside a KV key (A-Z a-z 0-9
+ * - _ = /), which every route touching `agent_groups` / `agent_config` needs.
+ */
+export function checkId(
+  kind: "pc_id" | "group",
+  value: string,
+  opts: { kv?: boolean } = {},
+): string {
+  if (!isSubjectToken(value)) {
     throw badRequest(
-      `invalid ${kind} '${value}': must be 1-256 characters of A-Z a-z 0-9 - _ = / (no dots, spaces or wildcards)`,
+      `invalid ${kind} '${value}': must be one subject token (1-256 characters, no dots, spaces or wildcards)`,
+    );
+  }
+  if ((opts.kv ?? true) && !isKvToken(value)) {
+    throw badRequest(
+      `invalid ${kind} '${value}': only A-Z a-z 0-9 - _ = / can be stored in the KV buckets`,
     );
   }
   return value;

@@ -33,6 +33,16 @@ Deno.test("checkId() refuses what cannot be a subject token and KV key", async (
   }
 });
 
+Deno.test("checkId({kv: false}) accepts any subject token", () => {
+  for (const ok of ["PC@1", "é", "a:b"]) {
+    assert.equal(checkId("pc_id", ok, { kv: false }), ok);
+    assert.throws(() => checkId("pc_id", ok), (e) => e instanceof ApiError && e.status === 400);
+  }
+  for (const bad of ["a.b", "a b", "*"]) {
+    assert.throws(() => checkId("pc_id", bad, { kv: false }), ApiError);
+  }
+});
+
 Deno.test("scopeOf() validates the value of group/pc scopes", () => {
   assert.deepEqual(scopeOf({ type: "global", value: "ignored" }), { type: "global" });
   assert.deepEqual(scopeOf({ type: "group", value: "g1" }), { type: "group", value: "g1" });
