@@ -139,5 +139,7 @@ export function splitBind(bind: string): { hostname: string; port: number } {
 }
 
 export function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "::1" || /^127\./.test(hostname);
+  // Numeric 127/8 only: a DNS name such as `127.example.com` can resolve anywhere.
+  return hostname === "localhost" || hostname === "::1" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }

@@ -8,6 +8,7 @@ import {
   START_MARK,
 } from "../lib/route_table.ts";
 import { verifyJwt } from "../lib/auth.ts";
+import { isLoopback } from "../lib/config.ts";
 import { allRoutes } from "../handlers/routes.ts";
 import type { RouteDef } from "../handlers/route.ts";
 
@@ -89,4 +90,19 @@ Deno.test("route table: every route once, upstream path syntax, section replaced
   assert.equal(replaceSection(next, "NEW\n"), next);
   assert.throws(() => replaceSection("no markers", "x"), /markers/);
   assert.throws(() => replaceSection(`${END_MARK}${START_MARK}`, "x"), /markers/);
+});
+
+Deno.test("auth-disabled bind guard: only numeric loopback counts", () => {
+  const table: [string, boolean][] = [
+    ["127.0.0.1", true],
+    ["127.1.2.3", true],
+    ["localhost", true],
+    ["::1", true],
+    ["0.0.0.0", false],
+    ["::", false],
+    ["127.attacker.example", false],
+    ["127.0.0.1.nip.io", false],
+    ["10.0.0.1", false],
+  ];
+  for (const [host, loop] of table) assert.equal(isLoopback(host), loop, host);
 });
