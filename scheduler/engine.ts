@@ -164,16 +164,36 @@ export class SchedulerEngine {
   }
 
   async #startWatch(kv: KV): Promise<void> {
-    // The watch delivers every current value first (an empty bucket is just no entries),
-    // then live changes, so load and live updates are one code path.
-    const w = await kv.watch({ key: ">" });
-    this.#watcher = w;
+    // The watch delivers every current value first (replays of what the initial load saw
+    // are skipped by revision), then live changes. If it ever ends while running (a broker
+    // or consumer loss), it is re-opened, and its replay re-syncs puts and deletes.
+    const open = async () => {
+      const w = await kv.watch({ key: ">" });
+      this.#watcher = w;
+      return w;
+    };
+    let w = await open();
     this.#watchDone = (async () => {
-      for await (const e of w) {
+      while (!this.#stopped) {
         try {
-          this.#apply(e);
+          for await (const e of w) {
+            try {
+              this.#apply(e);
+            } catch (err) {
+              this.#log.warn("schedule watch entry failed", { key: e.key, err: String(err) });
+            }
+          }
         } catch (err) {
-          this.#log.warn("schedule watch entry failed", { key: e.key, err: String(err) });
+          this.#log.warn("schedule watch failed", { err: String(err) });
+        }
+        if (this.#stopped) break;
+        this.#log.warn("schedule watch ended; re-opening");
+        await new Promise((r) => setTimeout(r, 1000));
+        if (this.#stopped) break;
+        try {
+          w = await open();
+        } catch (err) {
+          this.#log.warn("re-opening the schedule watch failed", { err: String(err) });
         }
       }
     })();

@@ -45,6 +45,7 @@ export class Lease {
   #acquiredMs = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
+  #gen = 0;
   #busy: Promise<void> = Promise.resolve();
 
   constructor(kv: KV, log: Logger, opts: LeaseOptions) {
@@ -66,7 +67,12 @@ export class Lease {
     const loop = async () => {
       if (this.#stopped) return;
       this.#busy = this.step();
-      await this.#busy;
+      // A request sent while the connection is down can hang until the client's timeout;
+      // do not wait for it longer than half a lease, the next attempt may already work.
+      await Promise.race([
+        this.#busy,
+        new Promise((r) => setTimeout(r, Math.max(this.#opts.renewMs, this.#opts.ttlMs / 2))),
+      ]);
       if (!this.#stopped) this.#timer = setTimeout(loop, this.#opts.renewMs);
     };
     return loop();
@@ -75,6 +81,8 @@ export class Lease {
   /** One acquire-or-renew attempt; never throws. */
   async step(): Promise<void> {
     const { key, holder, ttlMs, marginMs } = this.#opts;
+    // A step that outlives a newer one (a hung request) must not touch the newer state.
+    const gen = ++this.#gen;
     const t0 = Date.now();
     const wasLeader = this.isLeader(t0);
     const value = (acquired: number) =>
@@ -86,13 +94,15 @@ export class Lease {
       let acquired = t0;
       if (!e || e.operation !== "PUT") {
         rev = await this.#kv.create(key, value(t0));
-      } else if (cur?.holder === holder && e.revision === this.#revision) {
+      } else if (cur?.holder === holder) {
+        // Ours (holder ids are unique per process), whichever of our writes it was.
         acquired = this.#acquiredMs || t0;
         rev = await this.#kv.update(key, value(acquired), e.revision);
       } else if (!cur || cur.expires_ms <= t0) {
         // Expired (or unreadable) lease of someone else, or a stale one of ours: take over.
         rev = await this.#kv.update(key, value(t0), e.revision);
       }
+      if (gen !== this.#gen) return;
       if (rev !== null) {
         this.#revision = rev;
         this.#acquiredMs = acquired;
@@ -107,7 +117,7 @@ export class Lease {
       this.#lose(wasLeader, cur?.holder);
     } catch (e) {
       // A lost CAS race or a broker hiccup: not leader until a write succeeds again.
-      this.#lose(wasLeader, undefined, e);
+      if (gen === this.#gen) this.#lose(wasLeader, undefined, e);
     }
   }
 

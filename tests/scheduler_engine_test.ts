@@ -256,3 +256,39 @@ Deno.test({
       assert.ok(!ticks.some(([id]) => id === "junk"));
     }),
 });
+
+Deno.test({
+  name: "scheduler: survives a broker restart (watch re-synced, lease regained, fires resume)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () =>
+    withBackend(async (b, ticks) => {
+      await putJob(b, "rs-a");
+      await putJob(b, "rs-b");
+      await putScheduleKv(b, {
+        id: "rs-a",
+        cron: "* * * * * *",
+        job_id: "rs-a",
+        target: { all: true },
+      });
+      await waitFor(async () => (await schedulerExecs(b, "rs-a")).length >= 1, { what: "a fires" });
+      await b.broker.restart({ downMs: 500 });
+      // Writes wait until the client reconnected and JetStream is back.
+      const rsB = { id: "rs-b", cron: "* * * * * *", job_id: "rs-b", target: { all: true } };
+      await waitFor(() => putScheduleKv(b, rsB).then(() => true), {
+        what: "put after restart",
+        timeoutMs: 20_000,
+        intervalMs: 500,
+      });
+      await waitFor(async () => (await schedulerExecs(b, "rs-b")).length >= 1, {
+        what: "a schedule written after the restart fires",
+        timeoutMs: 30_000,
+      });
+      const a = (await schedulerExecs(b, "rs-a")).length;
+      await waitFor(async () => (await schedulerExecs(b, "rs-a")).length > a, {
+        what: "a resumes",
+      });
+      const fired = ticks.filter(([, , o]) => o.fired).map(([id, t]) => `${id}@${t}`);
+      assert.equal(new Set(fired).size, fired.length, "no tick fired twice");
+    }),
+});
