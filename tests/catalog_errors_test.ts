@@ -363,13 +363,19 @@ Deno.test("catalog and exec 4xx paths carry their messages", async (t) => {
       await expect(
         await post("/api/script-objects/a%20b/1", form(new Uint8Array([1]))),
         400,
-        "invalid script object name 'a b': one path segment of at most 128 characters, not '.' or '..', without spaces or slashes",
+        "invalid script object name 'a b': one path segment of at most 128 printable ASCII characters, not '.' or '..', without spaces or slashes",
       );
       await expect(
         await post("/api/script-objects/ok/1%2F2", form(new Uint8Array([1]))),
         400,
-        "invalid script object version '1/2': one path segment of at most 128 characters, not '.' or '..', without spaces or slashes",
+        "invalid script object version '1/2': one path segment of at most 128 printable ASCII characters, not '.' or '..', without spaces or slashes",
       );
+      // Non-ASCII names are refused up front (the object client cannot encode them).
+      for (const path of ["/api/script-objects/%F0%9F%99%82/1", "/api/script-objects/ok/%DD%BC"]) {
+        const r = await be.request(path);
+        assert.equal(r.status, 400, path);
+        await r.body?.cancel();
+      }
       assert.deepEqual(await be.json("GET", "/api/script-objects"), []);
       await expect(
         await post("/api/script-objects/ok/1", form(null)),

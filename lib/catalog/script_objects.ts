@@ -16,14 +16,14 @@ export const SCRIPT_OBJECT_MAX_BYTES = 4 * 1024 * 1024;
 /** Route body cap: the file plus generous room for the multipart envelope. */
 export const SCRIPT_OBJECT_BODY_LIMIT = SCRIPT_OBJECT_MAX_BYTES + 64 * 1024;
 
-// deno-lint-ignore no-control-regex -- control characters are what is refused
-const PART_RE = /^[^\s/\\\x00-\x1f\x7f]{1,128}$/;
+/** Printable ASCII only: the object client base64-encodes names with `btoa` (Latin-1). */
+const PART_RE = /^[!-.0-[\]-~]{1,128}$/;
 
 /** A `name` or `version` path part: one segment, never `.`/`..`, no spaces or slashes. */
 export function checkPart(what: string, v: string): string {
   if (v === "." || v === ".." || !PART_RE.test(v)) {
     throw badRequest(
-      `invalid script object ${what} '${v}': one path segment of at most 128 characters, not '.' or '..', without spaces or slashes`,
+      `invalid script object ${what} '${v}': one path segment of at most 128 printable ASCII characters, not '.' or '..', without spaces or slashes`,
     );
   }
   return v;
