@@ -704,6 +704,11 @@ Deno.test({
           JSON.stringify(statuses)
         }`,
       );
+      if (slowWaits.length) {
+        console.log(
+          `self-bounded waits (> ${HANG_MS} ms, allowed):\n${slowWaits.slice(0, 5).join("\n")}`,
+        );
+      }
       if (failures.length) {
         console.log(
           `fuzz failures (first 40 of ${failures.length}):\n${failures.slice(0, 40).join("\n")}`,
