@@ -21,12 +21,36 @@ Deno.test("ping and logs round-trip with an agent", async (t) => {
   let fleet: Awaited<ReturnType<typeof startFleet>> | null = null;
   try {
     // Before any agent connects nobody subscribes: "no responders" answers at once.
-    await t.step("ping of an unknown PC is 408 at once (no responders)", async () => {
+    await t.step("ping of a PC nobody serves is 408 after wait_secs", async () => {
       const t0 = Date.now();
-      const r = await call(b, "POST", "/api/agents/NOBODY/ping");
+      const r = await call(b, "POST", "/api/agents/NOBODY/ping?wait_secs=1");
       assert.equal(r.status, 408);
-      assert.ok(Date.now() - t0 < 5000);
+      assert.ok(Date.now() - t0 >= 900 && Date.now() - t0 < 5000);
+      assert.match(JSON.parse(r.text).error, /not connected/);
     });
+
+    await t.step(
+      "an agent without a ping responder (pre-0.38) answers with its next heartbeat",
+      async () => {
+        const beat = setInterval(() => {
+          b.deps.nats.nc.publish(
+            subjects.heartbeat("LEGACY"),
+            JSON.stringify({
+              pc_id: "LEGACY",
+              at: new Date().toISOString(),
+              agent_version: "0.37.0",
+            }),
+          );
+        }, 100);
+        try {
+          const r = await call(b, "POST", "/api/agents/LEGACY/ping?wait_secs=5");
+          assert.equal(r.status, 200, r.text);
+          assert.equal(JSON.parse(r.text).heartbeat.agent_version, "0.37.0");
+        } finally {
+          clearInterval(beat);
+        }
+      },
+    );
 
     await t.step("logs of a PC nobody serves is 502; bad tail is 400", async () => {
       assert.equal((await call(b, "GET", "/api/agents/NOBODY/logs")).status, 502);

@@ -15,7 +15,7 @@ export const route = defineRoute({
   // The wait is bounded by wait_secs (<= 120 s), longer than the default request timeout.
   timeoutMs: 0,
   summary:
-    "Request `agents.<pc>.ping`; 200 `{heartbeat}`; 408 when the agent does not answer within `wait_secs` (default 45, clamped 1-120).",
+    "Request `agents.<pc>.ping` (no responder: wait for its next heartbeat); 200 `{heartbeat}`; 408 after `wait_secs` (default 45, clamped 1-120).",
   handler: async (c) => {
     const pcId = pcTokenParam(c);
     const wait = clampInt(

@@ -42,40 +42,68 @@ function classify(e: unknown): RequestFailure {
   return "other";
 }
 
-/** Ask the agent for a fresh heartbeat. 408 when nobody answers in time. */
+function asHeartbeat(pcId: string, data: Uint8Array, how: string): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = parseJsonBytes(data);
+  } catch (e) {
+    throw badGateway(`agent '${pcId}' answered the ${how} with invalid JSON`, e);
+  }
+  if (!HeartbeatSchema.safeParse(body).success) {
+    throw badGateway(`agent '${pcId}' answered the ${how} with a non-heartbeat`);
+  }
+  // Pass the agent's object through unchanged: later agents add fields the SPA may show.
+  return body as Record<string, unknown>;
+}
+
+/**
+ * Ask the agent for a fresh heartbeat: a request on `agents.<pc>.ping` (v0.38+). When no
+ * agent subscribes (an agent older than v0.38, or one that is offline) the answer is the
+ * next `heartbeat.<pc>` within the same wait, as core upstream did. 408 when neither comes.
+ */
 export async function pingAgent(
   nats: Nats,
   pcId: string,
   waitSecs: number,
 ): Promise<{ heartbeat: Record<string, unknown> }> {
-  let reply;
+  const deadline = Date.now() + waitSecs * 1000;
+  // Subscribed before the request so a beat sent meanwhile is not missed.
+  const beats = nats.nc.subscribe(subjects.heartbeat(pcId), { max: 1 });
   try {
-    reply = await nats.nc.request(subjects.ping(pcId), new Uint8Array(0), {
-      timeout: waitSecs * 1000,
-    });
-  } catch (e) {
-    const kind = classify(e);
-    // No subscriber means the agent is not connected: for ping that is the same answer as
-    // silence ("did not answer"), only faster.
-    if (kind === "timeout" || kind === "no_responders") {
+    try {
+      const reply = await nats.nc.request(subjects.ping(pcId), new Uint8Array(0), {
+        timeout: waitSecs * 1000,
+      });
+      return { heartbeat: asHeartbeat(pcId, reply.data, "ping") };
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      const kind = classify(e);
+      if (kind === "timeout") {
+        throw requestTimeout(`agent '${pcId}' did not answer the ping within ${waitSecs}s`);
+      }
+      if (kind !== "no_responders") {
+        throw badGateway(`ping request failed: ${(e as Error).message}`, e);
+      }
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((r) =>
+      timer = setTimeout(() => r(null), Math.max(0, deadline - Date.now()))
+    );
+    const next = (async () => {
+      for await (const m of beats) return m.data;
+      return null;
+    })();
+    const data = await Promise.race([next, timeout]);
+    clearTimeout(timer);
+    if (!data) {
       throw requestTimeout(
-        kind === "timeout"
-          ? `agent '${pcId}' did not answer the ping within ${waitSecs}s`
-          : `agent '${pcId}' is not connected (no responders on ping)`,
+        `agent '${pcId}' is not connected: no ping responder and no heartbeat within ${waitSecs}s`,
       );
     }
-    throw badGateway(`ping request failed: ${(e as Error).message}`, e);
+    return { heartbeat: asHeartbeat(pcId, data, "heartbeat") };
+  } finally {
+    beats.unsubscribe();
   }
-  let body: unknown;
-  try {
-    body = parseJsonBytes(reply.data);
-  } catch (e) {
-    throw badGateway(`agent '${pcId}' answered the ping with invalid JSON`, e);
-  }
-  const parsed = HeartbeatSchema.safeParse(body);
-  if (!parsed.success) throw badGateway(`agent '${pcId}' answered the ping with a non-heartbeat`);
-  // Pass the agent's object through unchanged: later agents add fields the SPA may show.
-  return { heartbeat: body as Record<string, unknown> };
 }
 
 /** Fetch the tail of the agent's log as text. 504 timeout, 502 any other request error. */
