@@ -234,3 +234,17 @@ Deno.test({
     }
   },
 });
+
+Deno.test("role policy: public is only /health and /api/version; writes need operator", () => {
+  const PUBLIC_OK = new Set(["GET /health", "GET /api/version"]);
+  const wrong: string[] = [];
+  for (const r of allRoutes) {
+    const key = `${r.method} ${r.path}`;
+    if (r.role === "public" && !PUBLIC_OK.has(key)) wrong.push(`${key} must not be public`);
+    if (r.method !== "GET" && (r.role === "viewer" || r.role === "public")) {
+      wrong.push(`${key} changes state but only needs '${r.role}'`);
+    }
+    if (!r.path.startsWith("/api/") && r.path !== "/health") wrong.push(`${key} is outside /api`);
+  }
+  assert.deepEqual(wrong, []);
+});
