@@ -369,3 +369,27 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  ...T,
+  name: "tick: max_concurrent on a whole-target schedule counts its executions in flight",
+  fn: async () => {
+    const h = await harness();
+    try {
+      const s = {
+        id: "cal-cap",
+        when: { calendar: { at: "09:00" } },
+        target: { all: true },
+        tz: "utc",
+        constraints: { max_concurrent: 1 },
+      };
+      const a = await h.tick(s);
+      assert.equal(a.fired, true, JSON.stringify(a));
+      assert.deepEqual(await h.tick(s), { fired: false, reason: "max_concurrent reached" });
+      await h.b.deps.db.execute("UPDATE executions SET status = 'completed'");
+      assert.equal((await h.tick(s)).fired, true, "fires again once the first completed");
+    } finally {
+      await h.stop();
+    }
+  },
+});
