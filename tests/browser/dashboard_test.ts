@@ -529,6 +529,37 @@ Deno.test({
           await page.goto(`${url}${p}`);
           await page.waitForSelector("main h1");
           await page.waitForFunction(() => !document.querySelector("main .loading"));
+          const a11y = await page.evaluate(() => {
+            const problems: string[] = [];
+            const visible = (el: Element) => {
+              const r = (el as HTMLElement).getBoundingClientRect();
+              return r.width > 0 && r.height > 0;
+            };
+            for (const el of document.querySelectorAll("input, select, textarea")) {
+              const c = el as HTMLInputElement;
+              if (!visible(c) || c.type === "hidden") continue;
+              if (
+                !c.labels?.length && !c.getAttribute("aria-label") &&
+                !c.getAttribute("aria-labelledby")
+              ) {
+                problems.push(`unlabelled ${c.tagName.toLowerCase()}#${c.id}`);
+              }
+            }
+            for (const b of document.querySelectorAll("button, a[href]")) {
+              if (!visible(b)) continue;
+              const name = (b.getAttribute("aria-label") ?? b.textContent ?? "").trim();
+              if (!name) problems.push(`nameless ${b.tagName.toLowerCase()}#${b.id}`);
+            }
+            if (document.querySelectorAll("h1").length !== 1) problems.push("not exactly one h1");
+            for (const sel of ["header", "nav", "main"]) {
+              if (!document.querySelector(sel)) problems.push(`no ${sel} landmark`);
+            }
+            const ids = [...document.querySelectorAll("[id]")].map((e) => e.id);
+            const dup = ids.filter((id, i) => ids.indexOf(id) !== i);
+            if (dup.length) problems.push(`duplicate ids ${[...new Set(dup)].join(",")}`);
+            return problems;
+          });
+          assert.deepEqual(a11y, [], `accessibility problems on ${p}`);
           const missed = await tabThrough(page);
           assert.deepEqual(missed.unreached, [], `unreachable by Tab on ${p}`);
           assert.deepEqual(missed.noFocusRing, [], `no visible focus on ${p}`);
@@ -618,7 +649,9 @@ async function tabThrough(page: Page): Promise<{ unreached: string[]; noFocusRin
   });
   const reached = new Set<string>();
   const noFocusRing: string[] = [];
-  for (let i = 0; i < candidates.length + 8; i++) {
+  // Date inputs take one Tab per segment, so allow more presses than controls; stop early
+  // once everything was reached.
+  for (let i = 0; i < candidates.length * 2 + 20 && reached.size < candidates.length; i++) {
     const inEditor = await page.evaluate(() => document.activeElement?.tagName === "TEXTAREA");
     if (inEditor) await page.keyboard.press("Escape");
     await page.keyboard.press("Tab");

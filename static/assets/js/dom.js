@@ -159,3 +159,13 @@ export function parseDurationMs(s) {
   }
   return matched.replace(/\s/g, "") === text.replace(/\s/g, "") && matched ? total : null;
 }
+
+/** RFC 3339 → value of a datetime-local input (local time, minutes); "" when invalid. */
+export function toLocalInput(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  const p = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${
+    p(d.getMinutes())
+  }`;
+}

@@ -1,6 +1,6 @@
 /** Activity: running and finished results with the server-side regex filters. */
 import * as api from "../api.js";
-import { h } from "../dom.js";
+import { h, toLocalInput } from "../dom.js";
 import { liveSection, pageHeader } from "../ui.js";
 import { resultsTable } from "../views.js";
 
@@ -20,6 +20,7 @@ export function render({ main, query, signal }) {
   for (const [k] of FIELDS) f[k] = query.get(k) ?? "";
   f.status = query.get("status") ?? "";
   f.limit = query.get("limit") ?? "50";
+  f.since = query.get("since") ?? "";
   const listEl = h("div", { id: "results-list" });
   const formErr = h("div");
   const inputs = FIELDS.map(([k, label]) =>
@@ -61,6 +62,7 @@ export function render({ main, query, signal }) {
         const qs = new URLSearchParams();
         for (const [k, v] of data.entries()) {
           f[k] = String(v).trim();
+          if (k === "since" && f[k]) f[k] = new Date(f[k]).toISOString();
           if (f[k] && !(k === "limit" && f[k] === "50")) qs.set(k, f[k]);
         }
         history.replaceState(null, "", `/activity${qs.size ? "?" + qs : ""}`);
@@ -72,6 +74,17 @@ export function render({ main, query, signal }) {
       { class: "form-grid" },
       inputs,
       h("div", null, h("label", { for: "f-status" }, "Status"), status),
+      h(
+        "div",
+        null,
+        h("label", { for: "f-since" }, "Since"),
+        h("input", {
+          type: "datetime-local",
+          id: "f-since",
+          name: "since",
+          value: f.since ? toLocalInput(f.since) : "",
+        }),
+      ),
       h("div", null, h("label", { for: "f-limit" }, "Rows"), limit),
     ),
     h(

@@ -1,6 +1,6 @@
 /** Audit log with the server-side filters (actor, action, target, payload text, since). */
 import * as api from "../api.js";
-import { h } from "../dom.js";
+import { h, toLocalInput } from "../dom.js";
 import { liveSection, pageHeader } from "../ui.js";
 import { auditTable } from "../views.js";
 
@@ -83,14 +83,4 @@ export function render({ main, query, signal }) {
     load: (s) => api.audit(f, s),
     render: (rows) => auditTable(rows ?? []),
   });
-}
-
-/** RFC 3339 → value of a datetime-local input (local time, minutes). */
-function toLocalInput(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return "";
-  const p = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${
-    p(d.getMinutes())
-  }`;
 }
