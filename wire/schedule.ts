@@ -32,13 +32,16 @@ function perSpec(strict: boolean) {
   return z.union([z.literal("once"), z.literal("once_per_version"), every]);
 }
 
+const dayToken = z.union([z.string(), z.number().int().transform(String)]);
+
 function whenSchema(strict: boolean) {
   const obj = strict ? z.strictObject : z.object;
   return z.union([
     obj({ per_pc: perSpec(strict) }),
     obj({ per_target: perSpec(strict) }),
     obj({
-      calendar: obj({ at: z.string(), days: z.array(z.string()).nullish() }),
+      // `days: [0, 6]` in YAML are integers; day numbers are accepted and kept as text.
+      calendar: obj({ at: z.string(), days: z.array(dayToken).nullish() }),
     }),
     obj({ on: z.array(z.string()) }),
   ]);

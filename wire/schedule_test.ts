@@ -327,3 +327,23 @@ console.log(r.ok ? validateSchedule(r.value) : r.error);`;
     "active: bound '2022-09-11' falls in a DST gap for the schedule's tz",
   );
 });
+
+Deno.test("calendar days written as YAML integers are accepted as day numbers", () => {
+  const r = parseScheduleInput({
+    id: "s",
+    job_id: "j",
+    when: { calendar: { at: "09:00", days: [0, 6] } },
+  });
+  ok(r.ok);
+  assertEquals(validateSchedule(r.value), null);
+  assertEquals(
+    JSON.stringify((JSON.parse(scheduleJson(r.value)) as { when: unknown }).when),
+    `{"calendar":{"at":"09:00","days":["0","6"]}}`,
+  );
+  const bad = parseScheduleInput({
+    id: "s",
+    job_id: "j",
+    when: { calendar: { at: "09:00", days: [9] } },
+  });
+  ok(bad.ok && validateSchedule(bad.value)?.startsWith("when.days: invalid day token '9'"));
+});
