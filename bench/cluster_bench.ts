@@ -14,7 +14,15 @@ import { startProjectors } from "../projectors/mod.ts";
 import { CONSUMER, STREAM, subjects } from "../wire/names.ts";
 import { encodeExecResult } from "../wire/messages.ts";
 import { jsonBytes } from "../wire/codec.ts";
-import { clusterResult, startCluster, waitJetStreamReady } from "../tests/helpers/cluster.ts";
+import {
+  type BackendProcess,
+  clusterResult,
+  spawnBackend,
+  startCluster,
+  waitJetStreamReady,
+} from "../tests/helpers/cluster.ts";
+import { type Db, openDb } from "../db/client.ts";
+import { migrate } from "../db/migrate.ts";
 import { startNatsServer } from "../tests/helpers/nats_server.ts";
 import { log as rootLog } from "../lib/log.ts";
 
@@ -49,8 +57,110 @@ async function publishAll(deps: Deps, n: number, window: number): Promise<number
   return n / ((performance.now() - t0) / 1000);
 }
 
-/** How the backlog is projected: one process, two sharing the durable, two local nodes. */
-type Variant = "one" | "shared2" | "local2";
+/** Backlog drain in this process: R1 single node or R3 cluster, one projector. */
+async function backlogRun(servers: string[], replicas: number, n: number): Promise<Sample> {
+  const dir = await Deno.makeTempDir({ prefix: "kanade-cluster-bench-" });
+  const deps = await makeDeps(servers, replicas, `file:${dir}/a.db`, "a", "shared");
+  try {
+    await cleanBacklog(deps);
+    const publishPerSec = await publishAll(deps, n, 256);
+    const t0 = performance.now();
+    const proj = await startProjectors(deps, { only: ["results"] });
+    try {
+      const stats = proj.projectors[0].stats;
+      const until = Date.now() + 300_000;
+      while (stats.applied < n) {
+        if (Date.now() > until) throw new Error(`projected ${stats.applied}/${n} in 300 s`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const projectPerSec = n / ((performance.now() - t0) / 1000);
+      const rows = await countRows(deps.db);
+      if (rows !== n) throw new Error(`expected ${n} rows, found ${rows}`);
+      return { publishPerSec, projectPerSec };
+    } finally {
+      await proj.stop();
+    }
+  } finally {
+    await closeDeps(deps);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** How live results are projected by separate backend processes. */
+type Topology = "one" | "shared2" | "local2";
+
+/**
+ * Projector processes (`main.ts --projectors --only results`, separate OS processes as in
+ * production: SQLite's busy wait blocks a whole event loop, so two writers in one isolate
+ * would deadlock on each other) are started and pulling; then `n` results are published
+ * and the clock runs until every node's DB holds all of them: publish → project, pipelined.
+ */
+async function liveRun(servers: string[], n: number, topology: Topology): Promise<number> {
+  const dir = await Deno.makeTempDir({ prefix: "kanade-cluster-bench-" });
+  const mode = topology === "local2" ? "local" : "shared";
+  const nodes = topology === "one" ? ["a"] : ["a", "b"];
+  const dbOf = (node: string) => `file:${dir}/${topology === "local2" ? node : "a"}.db`;
+  const procs: BackendProcess[] = [];
+  const pub = await makeDeps(servers, 3, `file:${dir}/publisher.db`, "pub", "shared");
+  const dbs: Db[] = [];
+  try {
+    await cleanBacklog(pub);
+    for (const node of nodes) {
+      // Migrate first, so the processes do not race on an empty file.
+      const db = await openDb({ url: dbOf(node) });
+      await migrate(db);
+      dbs.push(db);
+    }
+    for (const node of nodes) {
+      procs.push(
+        await spawnBackend({
+          servers,
+          dbUrl: dbOf(node),
+          nodeId: node,
+          token: "bench",
+          args: ["--projectors", "--only", "results"],
+          env: { KANADE_PROJECTION_MODE: mode },
+          replicas: 3,
+          waitHealthy: false,
+          logDir: dir,
+        }),
+      );
+    }
+    const durables = mode === "local"
+      ? nodes.map((x) => `${CONSUMER.results}_${x}`)
+      : [CONSUMER.results];
+    const until = Date.now() + 60_000;
+    for (;;) {
+      const infos = await Promise.all(
+        durables.map((d) => pub.nats.jsm.consumers.info(STREAM.results, d).catch(() => null)),
+      );
+      const pulling = infos.reduce((sum, i) => sum + (i?.num_waiting ?? 0), 0);
+      if (infos.every(Boolean) && pulling >= nodes.length) break;
+      if (Date.now() > until) throw new Error(`${topology}: projector processes not pulling`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const t0 = performance.now();
+    await publishAll(pub, n, 256);
+    const deadline = Date.now() + 300_000;
+    for (const db of dbs) {
+      while (await countRows(db) < n) {
+        if (Date.now() > deadline) throw new Error(`${topology}: not projected within 300 s`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    const perSec = n / ((performance.now() - t0) / 1000);
+    for (const db of dbs) {
+      const rows = await countRows(db);
+      if (rows !== n) throw new Error(`${topology}: expected ${n} rows, found ${rows}`);
+    }
+    return perSec;
+  } finally {
+    for (const p of procs) await p.stop(5_000).catch(() => {});
+    for (const db of dbs) db.close();
+    await closeDeps(pub);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
 
 async function makeDeps(
   servers: string[],
@@ -58,7 +168,7 @@ async function makeDeps(
   db: string,
   node: string,
   mode: string,
-) {
+): Promise<Deps> {
   const config = loadConfig({
     env: {
       KANADE_NATS_URL: servers.join(","),
@@ -73,70 +183,17 @@ async function makeDeps(
   return { ...await createDeps(config, { name: `kanade-cluster-bench-${node}` }), log: quiet };
 }
 
-async function countRows(deps: Deps): Promise<number> {
-  return Number((await deps.db.execute("SELECT COUNT(*) AS n FROM execution_results")).rows[0].n);
+/** A clean backlog per run: no earlier results, no consumer positions. */
+async function cleanBacklog(deps: Deps): Promise<void> {
+  await deps.nats.jsm.streams.purge(STREAM.results);
+  const list = await deps.nats.jsm.consumers.list(STREAM.results).next();
+  for (const c of list) {
+    await deps.nats.jsm.consumers.delete(STREAM.results, c.name).catch(() => {});
+  }
 }
 
-async function oneRun(
-  servers: string[],
-  replicas: number,
-  n: number,
-  variant: Variant = "one",
-): Promise<Sample> {
-  const dir = await Deno.makeTempDir({ prefix: "kanade-cluster-bench-" });
-  const mode = variant === "local2" ? "local" : "shared";
-  const dbA = `file:${dir}/a.db`;
-  const dbB = variant === "local2" ? `file:${dir}/b.db` : dbA;
-  const all: Deps[] = [];
-  const stops: (() => Promise<void>)[] = [];
-  try {
-    const a = await makeDeps(servers, replicas, dbA, "a", mode);
-    all.push(a);
-    // A clean backlog per run: no earlier results, no consumer positions.
-    await a.nats.jsm.streams.purge(STREAM.results);
-    for (const d of [CONSUMER.results, `${CONSUMER.results}_a`, `${CONSUMER.results}_b`]) {
-      await a.nats.jsm.consumers.delete(STREAM.results, d).catch(() => {});
-    }
-    const b = variant === "one" ? null : await makeDeps(servers, replicas, dbB, "b", mode);
-    if (b) all.push(b);
-    const publishPerSec = await publishAll(a, n, 256);
-
-    const until = Date.now() + 300_000;
-    const t0 = performance.now();
-    const pa = await startProjectors(a, { only: ["results"] });
-    stops.push(() => pa.stop());
-    const applied = [pa.projectors[0].stats];
-    if (b) {
-      if (variant === "shared2") {
-        // The second process joins once the first has committed rows: on an empty table
-        // it would reset the shared durable (projectors/mod.ts, rebuild-on-empty).
-        while (applied[0].applied === 0 && Date.now() < until) {
-          await new Promise((r) => setTimeout(r, 2));
-        }
-      }
-      const pb = await startProjectors(b, { only: ["results"] });
-      stops.push(() => pb.stop());
-      applied.push(pb.projectors[0].stats);
-    }
-    const done = async () => {
-      if (variant === "shared2") return await countRows(a) >= n;
-      return applied.every((s) => s.applied >= n);
-    };
-    while (!(await done())) {
-      if (Date.now() > until) throw new Error(`${variant}: not projected within 300 s`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const projectPerSec = n / ((performance.now() - t0) / 1000);
-    for (const d of variant === "local2" ? all : [a]) {
-      const rows = await countRows(d);
-      if (rows !== n) throw new Error(`${variant}: expected ${n} rows, found ${rows}`);
-    }
-    return { publishPerSec, projectPerSec };
-  } finally {
-    for (const s of stops) await s().catch(() => {});
-    for (const d of all) await closeDeps(d);
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
+async function countRows(db: Db): Promise<number> {
+  return Number((await db.execute("SELECT COUNT(*) AS n FROM execution_results")).rows[0].n);
 }
 
 function rows(label: string, samples: Sample[], n: number, base?: Sample[]): BenchRow[] {
@@ -173,8 +230,7 @@ export const suite: BenchSuite = {
     const runs = ctx.quick ? 2 : 3;
     const single: Sample[] = [];
     const clustered: Sample[] = [];
-    const shared2: Sample[] = [];
-    const local2: Sample[] = [];
+    const live: Record<Topology, number[]> = { one: [], shared2: [], local2: [] };
     const broker = await startNatsServer();
     const cluster = await startCluster({ size: 3 });
     try {
@@ -187,42 +243,47 @@ export const suite: BenchSuite = {
         );
       // Interleaved, so drift on a shared machine hits every setup alike.
       for (let i = 0; i < runs; i++) {
-        single.push(await oneRun([broker.url], 1, n));
+        single.push(await backlogRun([broker.url], 1, n));
         say("single node", i, single[i]);
-        clustered.push(await oneRun(cluster.urls, 3, n));
+        clustered.push(await backlogRun(cluster.urls, 3, n));
         say("3-node R3", i, clustered[i]);
-        shared2.push(await oneRun(cluster.urls, 3, n, "shared2"));
-        say("3-node R3, 2 shared projectors", i, shared2[i]);
-        local2.push(await oneRun(cluster.urls, 3, n, "local2"));
-        say("3-node R3, 2 local nodes", i, local2[i]);
+        for (const topo of ["one", "shared2", "local2"] as const) {
+          live[topo].push(await liveRun(cluster.urls, n, topo));
+          ctx.log(`3-node R3 live ${topo} run ${i + 1}: ${live[topo][i].toFixed(0)} results/s`);
+        }
       }
     } finally {
       await broker.stop();
       await cluster.stop();
     }
-    const drain = (label: string, xs: Sample[], note: string): BenchRow => {
-      const v = xs.map((s) => Math.round(s.projectPerSec));
-      const base = median(single.map((s) => Math.round(s.projectPerSec)));
+    const liveRow = (label: string, topo: Topology, note: string): BenchRow => {
+      const v = live[topo].map(Math.round);
+      const base = median(live.one.map(Math.round));
       return {
         name: label,
         median: median(v),
         unit: "results/s",
         samples: v,
-        note: `${note} (${(median(v) / base).toFixed(2)}× single node)`,
+        note: topo === "one" ? note : `${note} (${(median(v) / base).toFixed(2)}× one process)`,
       };
     };
     return [
       ...rows("single node (R1)", single, n),
       ...rows("3-node cluster (R3)", clustered, n, single),
-      drain(
-        "3-node R3: 2 projector processes, shared durable, one DB",
-        shared2,
-        `${n} backlog, topology (a)`,
+      liveRow(
+        "3-node R3 live: 1 projector process",
+        "one",
+        `${n} results published → all projected`,
       ),
-      drain(
-        "3-node R3: 2 local-mode nodes, own durable + DB each",
-        local2,
-        `${n} backlog, until both hold all rows, topology (b)`,
+      liveRow(
+        "3-node R3 live: 2 processes, shared durable, one DB file",
+        "shared2",
+        "topology (a)",
+      ),
+      liveRow(
+        "3-node R3 live: 2 local-mode processes, own durable + DB",
+        "local2",
+        "topology (b), until both DBs hold all rows",
       ),
     ];
   },
