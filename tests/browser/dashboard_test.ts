@@ -448,6 +448,18 @@ Deno.test({
         await page.goto(`${url}/activity`);
         await page.waitForSelector("#results-list tbody tr");
         await screenshot(page, "21-activity-dark");
+        for (
+          const [path, sel, name] of [
+            ["/jobs/hello-ui", "#job-yaml", "21b-job-editor-dark"],
+            ["/schedules", "#toggle-nightly-ui", "21c-schedules-dark"],
+            ["/agents", "#agents-list tbody tr", "21d-agents-dark"],
+            ["/login", "#token", "21e-login-dark"],
+          ]
+        ) {
+          await page.goto(`${url}${path}`);
+          await page.waitForSelector(sel);
+          await screenshot(page, name);
+        }
         // The toggle overrides the system preference and persists.
         await page.click("#theme-toggle"); // system → light
         assert.equal(await page.getAttribute("html", "data-theme"), "light");
