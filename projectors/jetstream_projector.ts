@@ -58,10 +58,12 @@ export interface JsProjectorOptions {
 export const MAX_DELIVERIES = 5;
 
 /**
- * Page cache of the connection a batch runs on (pooled connections start with SQLite's
- * 2 MiB default; the indexes of execution_results outgrow it quickly). Cheap to repeat.
+ * Settings of the connection a batch runs on (pooled connections start with SQLite's
+ * defaults): a 64 MiB page cache (the indexes of execution_results outgrow 2 MiB fast),
+ * and a WAL checkpoint every ~64 MiB instead of every 4 MiB — with 1000-row batches the
+ * default made almost every commit run a checkpoint (and its fsync). Cheap to repeat.
  */
-const CACHE_PRAGMA = "PRAGMA cache_size = -65536";
+const CONNECTION_PRAGMAS = ["PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 16384"];
 
 /** JetStream publish time (BigInt nanos) → canonical DB timestamp, exact to the nanosecond. */
 export function nanosToDb(ns: bigint): string {
@@ -156,7 +158,7 @@ export function startJsProjector<T>(
   ): Promise<ChangeNotice[]> {
     const tx = await deps.db.transaction("write");
     try {
-      await tx.execute(CACHE_PRAGMA);
+      for (const p of CONNECTION_PRAGMAS) await tx.execute(p);
       const notices = good.length ? await spec.apply(tx, good) : [];
       if (poison.length) {
         await tx.batch(poison.map((p) => rejectStmt(spec.stream, p.msg, p.reason)));
