@@ -14,7 +14,7 @@ import type { Transaction } from "@libsql/client";
 import type { Deps } from "../lib/deps.ts";
 import { isBusy } from "../db/client.ts";
 import { isNotFound } from "../lib/nats.ts";
-import { type Component, component } from "../lib/component.ts";
+import type { Component } from "../lib/component.ts";
 import { Batcher } from "./batch.ts";
 import { dbTs, nowDb } from "../wire/time.ts";
 import { SUBJECT } from "../wire/names.ts";
@@ -288,5 +288,3 @@ export function startJsProjector<T>(
     },
   };
 }
-
-export { component };
