@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { startTestBackend, waitFor } from "../helpers/backend.ts";
 import { encodeExecResult } from "../../wire/messages.ts";
+import { encodeHostPerf } from "../../wire/perf.ts";
 import { subjects } from "../../wire/names.ts";
 import { nowDb, nowWire } from "../../wire/time.ts";
 import { jsonBytes } from "../../wire/codec.ts";
@@ -51,7 +52,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const be = await startTestBackend({
-      projectors: ["results"],
+      projectors: ["results", "host_perf"],
       env: { KANADE_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) },
     });
     let holder: Awaited<ReturnType<typeof holdLock>> | null = null;
@@ -106,6 +107,21 @@ Deno.test({
       }, 25);
 
       await publishResults("during", 30);
+      // Core-NATS samples during the lock: no redelivery exists for them, so this counts
+      // how many a busy window costs (reported, not asserted: upstream drops them too).
+      const perfBase = Date.now() - 60_000;
+      for (let i = 0; i < 20; i++) {
+        be.deps.nats.nc.publish(
+          subjects.hostPerf("busy-pc-2"),
+          jsonBytes(
+            encodeHostPerf({
+              pc_id: "busy-pc-2",
+              at: new Date(perfBase + i * 1000).toISOString(),
+              cpu_pct: i,
+            }),
+          ),
+        );
+      }
       const t0 = Date.now();
       const write = await be.request("/api/agents/busy-pc-1", { method: "DELETE" });
       const writeMs = Date.now() - t0;
@@ -151,6 +167,10 @@ Deno.test({
       // The refused write succeeds once the lock is gone.
       const retry = await be.request("/api/agents/busy-pc-1", { method: "DELETE" });
       assert.ok(retry.status < 300, `retry after the lock: ${retry.status} ${await retry.text()}`);
+      const perf = await be.deps.db.execute(
+        "SELECT COUNT(*) AS n FROM host_perf_samples WHERE pc_id = 'busy-pc-2'",
+      );
+      const perfLanded = Number(perf.rows[0].n);
       await recordFigures({
         suite: "db_busy",
         requests: 4,
@@ -159,7 +179,7 @@ Deno.test({
         messagesLost: ids.length - landed.length,
         duplicates: dupes.length,
         notes:
-          `lock held ${HOLD_MS} ms from another process; write → 503 in ${writeMs} ms; max event-loop stall ${maxStall} ms`,
+          `lock held ${HOLD_MS} ms from another process; write → 503 in ${writeMs} ms; max event-loop stall ${maxStall} ms; host_perf samples sent during the lock: 20, landed ${perfLanded} (core NATS, no redelivery)`,
       });
     } finally {
       holder?.kill();
