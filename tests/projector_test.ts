@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
 import { encodeEventStarted, encodeExecResult, type ExecResult } from "../wire/messages.ts";
-import { subjects } from "../wire/names.ts";
+import { OBJECT_STORE, subjects } from "../wire/names.ts";
 import { jsonBytes } from "../wire/codec.ts";
 import { nowDb } from "../wire/time.ts";
 import { legacyResultId } from "../projectors/results.ts";
@@ -367,6 +367,27 @@ Deno.test("a write-locked database delays projection without losing or doubling"
     })).rows[0];
     assert.equal(e.success_count, 1);
     assert.equal(e.status, "completed");
+  } finally {
+    await b.stop();
+  }
+});
+
+Deno.test("overflow output is read from result_output; a missing object projects empty text", async () => {
+  const b = await startTestBackend({ projectors: ["results"] });
+  try {
+    const store = await b.deps.nats.obj(OBJECT_STORE.resultOutput);
+    const big = "line\n".repeat(60_000); // 300 KB, above the inline threshold
+    const req = crypto.randomUUID();
+    await store.putBlob({ name: `${req}/stdout` }, new TextEncoder().encode(big));
+    const withObject = result({ request_id: req, stdout: "", stdout_object: `${req}/stdout` });
+    const missing = result({ stdout: "", stderr: "inline err", stderr_object: "nope/stderr" });
+    await pubResult(b, missing);
+    await pubResult(b, withObject);
+    const r1 = await waitFor(() => row(b, withObject.result_id), { what: "overflow row" });
+    assert.equal(r1.stdout, big);
+    const r2 = await waitFor(() => row(b, missing.result_id), { what: "missing-object row" });
+    assert.equal(r2.stderr, "");
+    assert.equal(r2.exit_code, 0);
   } finally {
     await b.stop();
   }
