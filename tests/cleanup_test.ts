@@ -1,6 +1,7 @@
 /** The cleanup sweep against a real libSQL file, with a fixed "now". */
 import assert from "node:assert/strict";
 import { tempDb } from "./helpers/db.ts";
+import { startTestBackend, waitFor } from "./helpers/backend.ts";
 import { loadConfig } from "../lib/config.ts";
 import { logger, setLogLevel } from "../lib/log.ts";
 import {
@@ -175,5 +176,27 @@ Deno.test("appendNote keeps the note on its own line", async (t) => {
     ]
   ) {
     await t.step(JSON.stringify(stderr), () => assert.equal(appendNote(stderr, "N"), want));
+  }
+});
+
+Deno.test("startCleanup sweeps soon after start and reaps with a change notice", async () => {
+  const b = await startTestBackend({ cleanup: true });
+  try {
+    const sub = b.deps.nats.nc.subscribe("kanade.changes.result", { max: 1 });
+    await exec(b.deps.db, "stale", "pending", Date.now() - 2 * H);
+    await inflight(b.deps.db, "ghost", Date.now() - 25 * H);
+    await waitFor(
+      async () =>
+        (await get(b.deps.db, "SELECT status FROM executions WHERE exec_id = 'stale'")).status ===
+          "expired",
+      { what: "expired by the first sweep" },
+    );
+    const r = await get(b.deps.db, "SELECT * FROM execution_results WHERE result_id = 'ghost'");
+    assert.equal(r.reaped, 1);
+    for await (const m of sub) {
+      assert.deepEqual(JSON.parse(new TextDecoder().decode(m.data)).result_ids, ["ghost"]);
+    }
+  } finally {
+    await b.stop();
   }
 });
