@@ -75,6 +75,13 @@ export function safeMessage(status: number, message: string): string {
   return status >= 500 && INTERNALS_RE.test(message) ? "internal error" : message;
 }
 
+/** Reading the body of a request whose client has gone (aborted upload, truncated body). */
+function isClientGone(err: unknown): boolean {
+  return err instanceof Deno.errors.BadResource || err instanceof Deno.errors.ConnectionReset ||
+    err instanceof Deno.errors.BrokenPipe || err instanceof Deno.errors.UnexpectedEof ||
+    (err instanceof Error && err.name === "Http");
+}
+
 function isApiPath(path: string) {
   return path === "/api" || path.startsWith("/api/") || path === "/health";
 }
@@ -121,6 +128,11 @@ export function buildApp(deps: Deps, routes: RouteDef[], opts: BuildOptions = {}
     if (isBusy(err)) {
       deps.log.warn("database busy", { path: c.req.path, err });
       return errorResponse(503, "database busy, retry shortly", { "retry-after": "1" });
+    }
+    if (isClientGone(err)) {
+      // The client closed the connection mid-body: nobody reads this answer; not a crash.
+      deps.log.warn("request body unreadable", { path: c.req.path, err });
+      return errorResponse(400, "request body could not be read (connection closed?)");
     }
     if (err instanceof URIError) {
       return errorResponse(400, "malformed percent-encoding in the request URL");
