@@ -408,6 +408,30 @@ Deno.test({
         );
         assert.match(await page.textContent("#agents-summary") ?? "", /of 4 agents · 4 online/);
         await screenshot(page, "17-agents");
+        // Server-side paging: two per page, X-Total-Count drives the pager.
+        await page.goto(`${url}/agents?limit=2`);
+        await page.waitForFunction(() =>
+          document.querySelector("#agents-summary")?.textContent?.startsWith("1–2 of 4")
+        );
+        assert.equal(await page.isDisabled("#agents-prev"), true);
+        await page.click("#agents-next");
+        await page.waitForFunction(() =>
+          document.querySelector("#agents-summary")?.textContent?.startsWith("3–4 of 4")
+        );
+        assert.equal(await page.isDisabled("#agents-next"), true);
+        assert.equal(new URL(page.url()).searchParams.get("offset"), "2");
+        const second = await page.$$eval(
+          "#agents-list tbody tr td:first-child",
+          (tds) => tds.map((td) => td.textContent),
+        );
+        assert.equal(second.length, 2);
+        await page.selectOption("#agent-status", "offline");
+        await page.waitForSelector("#agents-list .empty");
+        await page.selectOption("#agent-status", "");
+        await page.selectOption("#agent-limit", "25");
+        await page.waitForFunction(() =>
+          document.querySelectorAll("#agents-list tbody tr").length === 4
+        );
         await page.fill("#agent-q", "0002");
         await page.waitForFunction(() =>
           document.querySelectorAll("#agents-list tbody tr").length === 1
@@ -614,6 +638,21 @@ Deno.test({
         await page.click("#login-submit");
         await pathIs(page, /^\/jobs$/);
         noConsoleErrors(env, "401 flow");
+      });
+      await t.step("delete the schedule, then the job it blocked", async () => {
+        await nav(page, "Schedules", "/schedules");
+        await page.click('button[aria-label="Delete nightly-ui"]');
+        await page.click("dialog button[value=ok]");
+        await page.waitForSelector("#schedules-list .empty");
+        await nav(page, "Jobs", "/jobs");
+        await page.click('button[aria-label="Delete hello-ui"]');
+        await page.click("dialog button[value=ok]");
+        await page.waitForFunction(() =>
+          !document.querySelector('#jobs-list a[href="/jobs/hello-ui"]')
+        );
+        const jobs = await be.json<{ id: string }[]>("GET", "/api/jobs");
+        assert.deepEqual(jobs.map((j) => j.id), ["long-ui"]);
+        noConsoleErrors(env, "deletes");
       });
     } finally {
       await stopEnv(env);

@@ -5,13 +5,14 @@ import { href } from "../routes.js";
 import { liveSection, pageHeader, stateBadge, table } from "../ui.js";
 
 export const title = "Agents";
-const PAGE = 25;
+const PAGE_SIZES = [25, 50, 100, 200];
 
 export function render({ main, query, signal }) {
   const state = {
     q: query.get("q") ?? "",
     status: query.get("status") ?? "",
     offset: Math.max(0, Number(query.get("offset") ?? 0) || 0),
+    limit: Math.min(500, Math.max(1, Number(query.get("limit") ?? 25) || 25)),
   };
   const listEl = h("div", { id: "agents-list" });
   const summary = h("p", { class: "muted", role: "status", id: "agents-summary" });
@@ -21,6 +22,7 @@ export function render({ main, query, signal }) {
     if (state.q) qs.set("q", state.q);
     if (state.status) qs.set("status", state.status);
     if (state.offset) qs.set("offset", String(state.offset));
+    if (state.limit !== 25) qs.set("limit", String(state.limit));
     const s = qs.toString();
     history.replaceState(null, "", s ? `/agents?${s}` : "/agents");
   };
@@ -40,10 +42,17 @@ export function render({ main, query, signal }) {
       h("option", { value: v, selected: v === state.status }, l)
     ),
   );
+  const sizes = [...new Set([...PAGE_SIZES, state.limit])].sort((a, b) => a - b);
+  const size = h(
+    "select",
+    { id: "agent-limit", name: "limit" },
+    sizes.map((n) => h("option", { value: String(n), selected: n === state.limit }, String(n))),
+  );
   let debounce;
   const apply = () => {
     state.q = /** @type {HTMLInputElement} */ (search).value.trim();
     state.status = /** @type {HTMLSelectElement} */ (status).value;
+    state.limit = Number(/** @type {HTMLSelectElement} */ (size).value) || 25;
     state.offset = 0;
     syncUrl();
     void reload();
@@ -53,6 +62,7 @@ export function render({ main, query, signal }) {
     debounce = setTimeout(apply, 300);
   });
   status.addEventListener("change", apply);
+  size.addEventListener("change", apply);
 
   main.append(
     pageHeader("Agents"),
@@ -70,6 +80,7 @@ export function render({ main, query, signal }) {
       },
       h("div", null, h("label", { for: "agent-q" }, "Search"), search),
       h("div", null, h("label", { for: "agent-status" }, "State"), status),
+      h("div", { class: "narrow" }, h("label", { for: "agent-limit" }, "Per page"), size),
       h("button", { type: "submit", class: "btn" }, "Search"),
     ),
     summary,
@@ -98,7 +109,7 @@ export function render({ main, query, signal }) {
       api.agents({
         q: state.q,
         status: state.status,
-        limit: PAGE,
+        limit: state.limit,
         offset: state.offset,
       }, s),
     render: (r) => {
@@ -142,15 +153,15 @@ export function render({ main, query, signal }) {
         h(
           "nav",
           { class: "pager", "aria-label": "Agent pages" },
-          pageBtn("← Previous", state.offset - PAGE, state.offset === 0, "agents-prev"),
+          pageBtn("← Previous", state.offset - state.limit, state.offset === 0, "agents-prev"),
           h(
             "span",
             { class: "muted" },
-            `Page ${Math.floor(state.offset / PAGE) + 1} of ${
-              Math.max(1, Math.ceil(r.total / PAGE))
+            `Page ${Math.floor(state.offset / state.limit) + 1} of ${
+              Math.max(1, Math.ceil(r.total / state.limit))
             }`,
           ),
-          pageBtn("Next →", state.offset + PAGE, to >= r.total, "agents-next"),
+          pageBtn("Next →", state.offset + state.limit, to >= r.total, "agents-next"),
         ),
       );
     },
