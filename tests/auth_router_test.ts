@@ -9,6 +9,7 @@ import { buildApp, pathFits } from "../handlers/router.ts";
 import { defineRoute, readJson } from "../handlers/route.ts";
 import { ApiError, badRequest } from "../lib/errors.ts";
 import { z } from "zod";
+import { streamSSE } from "hono/streaming";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -125,6 +126,17 @@ Deno.test({
       }),
       defineRoute({
         method: "GET",
+        path: "/api/t/stream",
+        role: "viewer",
+        handler: (c) =>
+          streamSSE(c, async (stream) => {
+            await stream.writeSSE({ event: "ready", data: "{}" });
+            await sleep(700); // past the 300 ms request timeout
+            await stream.writeSSE({ event: "late", data: "{}" });
+          }),
+      }),
+      defineRoute({
+        method: "GET",
         path: "/api/t/cached",
         role: "viewer",
         handler: (c) => {
@@ -216,6 +228,13 @@ Deno.test({
         const cached = await req("/api/t/cached");
         await cached.body?.cancel();
         assert.equal(cached.headers.get("cache-control"), "max-age=5");
+      });
+      await t.step("a stream is not cut by the request timeout once it has started", async () => {
+        const res = await req("/api/t/stream");
+        assert.equal(res.status, 200);
+        const text = await res.text();
+        assert.match(text, /event: ready/);
+        assert.match(text, /event: late/);
       });
       await t.step("404, 405 and HEAD", async () => {
         const nf = await req("/elsewhere");
