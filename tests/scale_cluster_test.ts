@@ -424,7 +424,16 @@ Deno.test({
           const kvOutside = bad.filter((p) =>
             !(p.at >= events.natsKill && p.at <= events.natsKill + ELECTION_WINDOW_MS)
           );
-          assert.deepEqual(kvOutside.slice(0, 5), [], "KV-backed reads failed outside election");
+          assert.deepEqual(
+            kvOutside.slice(0, 5).map((p) => ({
+              ...p,
+              rel: rel(p.at),
+              restart: rel(events.natsRestart),
+              backendKill: rel(events.backendKill),
+            })),
+            [],
+            "KV-backed reads failed outside election",
+          );
           if (bad.length) console.log(`answered with an error during the election: ${bad.length}`);
         }),
       );
@@ -432,6 +441,23 @@ Deno.test({
       stepsOk.push(
         await t.step("topology (b): a local-mode node rebuilds from the streams", async () => {
           const sharedBefore = await jsm.consumers.info(STREAM.results, CONSUMER.results);
+          // SSE fan-out across processes: the surviving API relays the change notices the
+          // new node's projector publishes, although its own projector has nothing to do.
+          const sse = new AbortController();
+          let notices = 0;
+          const sseRes = await survivor.request("/api/events/stream?kinds=result", {
+            signal: sse.signal,
+          });
+          assert.equal(sseRes.status, 200, "SSE stream opens");
+          const reading = (async () => {
+            const td = new TextDecoder();
+            try {
+              for await (const chunk of sseRes.body!) {
+                notices += td.decode(chunk).split("\n").filter((l) => l === "event: result")
+                  .length;
+              }
+            } catch { /* aborted */ }
+          })();
           const localUrl = `file:${dir}/local_n3.db`;
           const local = await spawnBackend({
             servers: cluster.urls,
@@ -469,6 +495,9 @@ Deno.test({
                   auditShared,
               { timeoutMs: 20_000, what: "local audit rebuild" },
             );
+            await waitFor(() => notices > 0, { timeoutMs: 10_000, what: "SSE result notices" });
+            sse.abort();
+            await reading;
             // Its own durable; the shared one did not move.
             const own = await jsm.consumers.info(STREAM.results, `${CONSUMER.results}_n3`);
             assert.equal(own.num_pending, 0);
