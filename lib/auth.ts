@@ -8,6 +8,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Config } from "./config.ts";
 import { ApiError, ConfigError, forbidden } from "./errors.ts";
+import { log } from "./log.ts";
 
 export type Role = "viewer" | "operator" | "admin";
 export const ROLES: readonly Role[] = ["viewer", "operator", "admin"];
@@ -53,6 +54,21 @@ export function assertAuthConfigured(cfg: AuthConfig) {
       "config: no API auth configured: set KANADE_AUTH_STATIC_TOKEN or KANADE_JWT_SECRET (or KANADE_AUTH_DISABLE=1 for local development)",
     );
   }
+  for (const w of authWarnings(cfg)) log.warn(w);
+}
+
+/** Weak settings that still start (refusing would break existing deployments). */
+export function authWarnings(cfg: AuthConfig): string[] {
+  const out: string[] = [];
+  if (cfg.authDisable) out.push("KANADE_AUTH_DISABLE is set: every API caller is admin");
+  // RFC 7518 §3.2: an HS256 key must be at least 256 bits.
+  if (cfg.jwtSecret && new TextEncoder().encode(cfg.jwtSecret).length < 32) {
+    out.push("KANADE_JWT_SECRET is shorter than 32 bytes: tokens can be brute-forced offline");
+  }
+  if (cfg.staticToken && cfg.staticToken.length < 24) {
+    out.push("KANADE_AUTH_STATIC_TOKEN is shorter than 24 characters: use a long random token");
+  }
+  return out;
 }
 
 /** 401 with the RFC 6750 challenge so generic clients know what to send. */
@@ -133,6 +149,10 @@ export async function verifyJwt(
   const header = decodeJsonObject(parts[0]);
   if (!header) throw unauthenticated("invalid token: malformed header");
   if (header.alg !== "HS256") throw unauthenticated("invalid token: unsupported algorithm");
+  // RFC 7515 §4.1.11: critical extensions we do not understand make the token invalid.
+  if (header.crit !== undefined) {
+    throw unauthenticated("invalid token: unsupported critical header");
+  }
   let sig: Uint8Array;
   try {
     sig = b64urlDecode(parts[2]);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   assertAuthConfigured,
   authenticate,
+  authWarnings,
   cleanSource,
   constantTimeEqual,
   hasRole,
@@ -60,6 +61,11 @@ Deno.test("verifyJwt(): table of accepted and refused tokens", async () => {
     ["four parts", `${good}.x`, /malformed/],
     ["alg none", `${b64('{"alg":"none"}')}.${p}.`, /unsupported algorithm/],
     ["alg HS512", `${b64('{"alg":"HS512"}')}.${p}.${good.split(".")[2]}`, /unsupported algorithm/],
+    [
+      "crit header",
+      `${b64('{"alg":"HS256","crit":["exp"]}')}.${p}.${good.split(".")[2]}`,
+      /critical/,
+    ],
     ["header is null", `${b64("null")}.${p}.x`, /malformed header/],
     ["header is an array", `${b64("[1]")}.${p}.x`, /malformed header/],
     ["header not base64", `!!!.${p}.x`, /malformed header/],
@@ -184,4 +190,11 @@ Deno.test("assertAuthConfigured() needs a token, a secret or the dev switch", ()
   assertAuthConfigured({ authDisable: true });
   assertAuthConfigured({ authDisable: false, staticToken: "t" });
   assertAuthConfigured({ authDisable: false, jwtSecret: "s" });
+});
+
+Deno.test("authWarnings(): weak secrets and the dev switch are called out", () => {
+  assert.equal(authWarnings({ authDisable: false, jwtSecret: "x".repeat(32) }).length, 0);
+  assert.match(authWarnings({ authDisable: false, jwtSecret: "short" })[0], /32 bytes/);
+  assert.match(authWarnings({ authDisable: false, staticToken: "short" })[0], /24 characters/);
+  assert.match(authWarnings({ authDisable: true })[0], /every API caller is admin/);
 });
