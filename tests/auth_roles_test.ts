@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend } from "./helpers/backend.ts";
 import { allRoutes } from "../handlers/routes.ts";
-import type { RouteDef } from "../handlers/route.ts";
+import { DEFAULT_BODY_LIMIT, type RouteDef } from "../handlers/route.ts";
 import { mintJwt, type Role, ROLE_RANK } from "../lib/auth.ts";
 import { recordFigures } from "./robustness/report_sink.ts";
 
@@ -247,4 +247,36 @@ Deno.test("role policy: public is only /health and /api/version; writes need ope
     if (!r.path.startsWith("/api/") && r.path !== "/health") wrong.push(`${key} is outside /api`);
   }
   assert.deepEqual(wrong, []);
+});
+
+Deno.test({
+  name: "body caps: every writing route refuses a body past its cap with a JSON 413",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const be = await startTestBackend({ env: { KANADE_REQUEST_TIMEOUT_MS: "3000" } });
+    try {
+      const bad: string[] = [];
+      for (const r of allRoutes.filter((r) => r.method !== "GET")) {
+        const cap = r.bodyLimit ?? DEFAULT_BODY_LIMIT;
+        if (cap > 64 * 1024 * 1024 + 1024 * 1024) {
+          bad.push(`${r.method} ${r.path}: cap ${cap} is above 65 MiB`);
+        }
+        if (cap > 8 * 1024 * 1024) continue; // big upload caps: the policy check above is enough
+        const body = JSON.stringify({ pad: "x".repeat(cap) });
+        const res = await be.request(concretePath(r.path), {
+          method: r.method,
+          headers: { "content-type": "application/json" },
+          body,
+        });
+        const text = await res.text();
+        if (res.status !== 413) {
+          bad.push(`${r.method} ${r.path}: ${res.status} ${text.slice(0, 100)}`);
+        } else if (JSON.parse(text).status !== 413) bad.push(`${r.method} ${r.path}: body ${text}`);
+      }
+      assert.deepEqual(bad, []);
+    } finally {
+      await be.stop();
+    }
+  },
 });
