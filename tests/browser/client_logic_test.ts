@@ -16,7 +16,7 @@ import {
   splitList,
 } from "../../static/assets/js/dom.js";
 import { topicOf } from "../../static/assets/js/live.js";
-import { errorLine } from "../../static/assets/js/editor.js";
+import { errorLine, pathLine } from "../../static/assets/js/editor.js";
 
 Deno.test("sse: messages across arbitrary chunk boundaries", () => {
   const stream = 'retry: 500\n: keep-alive\n\nevent: result\nid: 7\ndata: {"a":1}\n\n' +
@@ -240,8 +240,6 @@ Deno.test("formatting and small decisions", () => {
   assert.equal(agentOnline({ last_heartbeat: "2026-01-01T00:09:00Z" }, now), true);
   assert.equal(agentOnline({ last_heartbeat: "2026-01-01T00:07:00Z" }, now), false);
   assert.equal(agentOnline({ online: true, last_heartbeat: null }, now), true);
-  assert.equal(errorLine("bad indentation at line 4, column 3"), 4);
-  assert.equal(errorLine("execute.timeout: invalid duration"), null);
   assert.deepEqual([...topicOf({ event: "result", data: {} }) ?? []], ["results"]);
   assert.deepEqual([...topicOf({ event: "message", data: { kind: "execution" } }) ?? []], [
     "executions",
@@ -327,4 +325,43 @@ Deno.test("api: token hints (JWT claims read, never trusted; static tokens opaqu
     (api.tokenInfo(jwt({ sub: "kanadé-奏", roles: [] })) as { sub: string }).sub,
     "kanadé-奏",
   );
+});
+
+Deno.test("editor: the line an API error points at", () => {
+  const y = [
+    "# comment: execute: not this",
+    "id: x",
+    'version: "1"',
+    "execute:",
+    "  shell: powershell",
+    "  script: |",
+    "    timeout: inside a block scalar",
+    "  timeout: 30s",
+    "  not_a_field: true",
+    "inventory:",
+    "  display:",
+    "    - field: a",
+    "      label: A",
+    "'quoted': 1",
+  ].join("\n");
+  const paths: [string, number | null][] = [
+    ["id", 2],
+    ["execute", 4],
+    ["execute.timeout", 8],
+    ["execute.not_a_field", 9],
+    ["inventory.display", 11],
+    ["inventory.display[0].label", 13],
+    ["quoted", 14],
+    ["execute.nope", null],
+    ["shell", null],
+    ["", null],
+  ];
+  for (const [p, want] of paths) assert.equal(pathLine(y, p), want, p);
+  const messages: [string, number | null][] = [
+    ["invalid YAML: bad indentation at line 4, column 3", 4],
+    ["unknown field `execute.not_a_field`", 9],
+    ["execute.timeout: invalid duration", 8],
+    ["exactly one of script / script_file / script_object must be set", null],
+  ];
+  for (const [m, want] of messages) assert.equal(errorLine(m, y), want, m);
 });

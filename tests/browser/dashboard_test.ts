@@ -168,6 +168,9 @@ Deno.test({
         });
         assert.match(await page.textContent("#job-yaml-error") ?? "", /not_a_field/);
         assert.equal(await page.getAttribute("#job-yaml", "aria-invalid"), "true");
+        // The offending line (7: not_a_field) is marked in the gutter.
+        assert.equal(await page.textContent(".editor .gutter .err"), "7");
+        assert.match(await page.textContent("#job-yaml-error") ?? "", /Line 7:/);
         await screenshot(page, "03-job-editor-error");
         await page.fill("#job-yaml", HELLO_YAML);
         await page.click("#job-save");

@@ -6,10 +6,58 @@
 import { h, mount } from "./dom.js";
 import { errorBox } from "./ui.js";
 
-/** Line number named by a parser message ("at line 3, column 5", "line 3:", "3:5"). */
-export function errorLine(message) {
+/**
+ * The line an API error points at: a parser position ("at line 3, column 5", "3:5"), or
+ * a field path the validator names (`execute.timeout: …`, "unknown field
+ * `execute.foo`") looked up in the YAML text.
+ * @param {string} message
+ * @param {string} [text] the YAML that was sent
+ */
+export function errorLine(message, text = "") {
   const m = /\bline (\d+)/i.exec(message) ?? /^(\d+):\d+/.exec(message);
-  return m ? Number(m[1]) : null;
+  if (m) return Number(m[1]);
+  const path = /`([A-Za-z0-9_.[\]-]+)`/.exec(message)?.[1] ??
+    /^([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+|\[\d+\])*):/.exec(message)?.[1];
+  return path ? pathLine(text, path) : null;
+}
+
+/**
+ * 1-based line of a dotted key path in block-style YAML (`a.b[0].c`), or null. A key is
+ * looked for among its parent's direct children (the lines at the children's key
+ * indentation), so text inside block scalars never matches; list indexes are skipped.
+ * @param {string} text
+ * @param {string} path
+ */
+export function pathLine(text, path) {
+  const keys = path.split(/\.|\[\d+\]/).filter(Boolean);
+  if (!keys.length) return null;
+  const lines = text.split("\n");
+  let from = 0;
+  let parentIndent = -1;
+  let found = null;
+  for (const key of keys) {
+    found = null;
+    let childIndent = null;
+    for (let i = from; i < lines.length; i++) {
+      const line = lines[i];
+      const trimmed = line.trim();
+      if (!trimmed || trimmed.startsWith("#")) continue;
+      const raw = line.length - line.trimStart().length;
+      if (raw <= parentIndent) break; // left the parent's block
+      const m = /^(\s*)((?:-\s+)*)(["']?)([^"':#\s][^"':#]*?)\3\s*:(?:\s|$)/.exec(line);
+      const keyIndent = m ? m[1].length + m[2].length : raw;
+      childIndent ??= keyIndent;
+      if (keyIndent !== childIndent) continue;
+      if (m && m[4] === key) {
+        found = i;
+        parentIndent = keyIndent;
+        from = i + 1;
+        break;
+      }
+    }
+    if (found === null) return null;
+  }
+  return found === null ? null : found + 1;
 }
 
 /**
@@ -91,7 +139,7 @@ export function yamlEditor(o) {
         ta.removeAttribute("aria-invalid");
       } else {
         const msg = err instanceof Error ? err.message : String(err);
-        errLine = errorLine(msg);
+        errLine = errorLine(msg, ta.value);
         mount(errorEl, errorBox(err, errLine ? `Line ${errLine}:` : "Rejected:"));
         ta.setAttribute("aria-invalid", "true");
       }
