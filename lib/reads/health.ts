@@ -10,6 +10,13 @@ import { BUCKET, OBJECT_STORE, STREAM } from "../../wire/names.ts";
 import { aliveCutoff } from "./agents.ts";
 import { instantParam } from "./params.ts";
 
+/**
+ * Longest run considered when filtering on `finished_at`: the extra `started_at` bound lets
+ * the started_at index serve the query instead of a scan of every result (longer runs are
+ * reaped long before this).
+ */
+export const MAX_RUN_MS = 7 * 86_400_000;
+
 export type FleetStatus = "ok" | "unknown" | "degraded";
 
 /** The resources the fleet cannot work without (upstream's health list). */
@@ -81,8 +88,11 @@ export async function fleetHealth(
     {
       sql: `SELECT COUNT(*) AS total,
               COALESCE(SUM(CASE WHEN exit_code <> 0 THEN 1 ELSE 0 END), 0) AS failed
-            FROM execution_results WHERE finished_at >= ?`,
-      args: [dbTs(nowMs - windowHours * 3_600_000)],
+            FROM execution_results WHERE started_at >= ? AND finished_at >= ?`,
+      args: [
+        dbTs(nowMs - windowHours * 3_600_000 - MAX_RUN_MS),
+        dbTs(nowMs - windowHours * 3_600_000),
+      ],
     },
   ], "read");
   const known = Number(agents.rows[0].known);
@@ -161,10 +171,11 @@ export async function scanDurations(
   since?: string,
   nowMs = Date.now(),
 ): Promise<ScanDuration[]> {
+  const cutoff = since ?? dbTs(nowMs - 86_400_000);
   const rs = await db.execute({
     sql: `SELECT job_id, result_id, started_at, finished_at FROM execution_results
-          WHERE finished_at >= ? AND job_id IS NOT NULL AND reaped = 0`,
-    args: [since ?? dbTs(nowMs - 86_400_000)],
+          WHERE started_at >= ? AND finished_at >= ? AND job_id IS NOT NULL AND reaped = 0`,
+    args: [dbTs(epochMs(cutoff) - MAX_RUN_MS), cutoff],
   });
   return aggregateDurations(rs.rows.map((r) => ({
     job_id: String(r.job_id),
