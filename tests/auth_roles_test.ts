@@ -226,7 +226,7 @@ Deno.test({
       await recordFigures({
         suite: "role_walk",
         requests: tried,
-        notes: `${allRoutes.length} routes × 17 callers (JWT and static-token backends)`,
+        notes: `${allRoutes.length} routes × 18 kinds of caller (JWT and static-token backends)`,
       });
     } finally {
       await staticBe.stop();
