@@ -545,6 +545,24 @@ Deno.test({
           await page.goto(`${url}/jobs`);
           await page.waitForSelector("#jobs-list table");
         });
+        // Without the event stream the dashboard says so and falls back to a slow poll,
+        // then goes live again once the stream is back.
+        await env.watch.expecting([httpError(503)], async () => {
+          await page.route(
+            "**/api/events/stream",
+            (r) =>
+              r.fulfill({
+                status: 503,
+                contentType: "application/json",
+                body: '{"error":"down","status":503}',
+              }),
+          );
+          await page.reload();
+          await page.waitForSelector("#live-state[data-state=polling]");
+          assert.equal(await page.textContent("#live-label"), "polling");
+          await page.unroute("**/api/events/stream");
+          await page.waitForSelector("#live-state[data-state=live]", { timeout: 10_000 });
+        });
         noConsoleErrors(env, "degraded dashboard");
       });
 
