@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
 import { encodeEventStarted, encodeExecResult, type ExecResult } from "../wire/messages.ts";
-import { OBJECT_STORE, subjects } from "../wire/names.ts";
+import { BUCKET, OBJECT_STORE, subjects } from "../wire/names.ts";
+import { EXPIRY_SLACK_SECS } from "../projectors/events.ts";
 import { jsonBytes } from "../wire/codec.ts";
 import { nowDb } from "../wire/time.ts";
 import { legacyResultId } from "../projectors/results.ts";
@@ -388,6 +389,45 @@ Deno.test("overflow output is read from result_output; a missing object projects
     const r2 = await waitFor(() => row(b, missing.result_id), { what: "missing-object row" });
     assert.equal(r2.stderr, "");
     assert.equal(r2.exit_code, 0);
+  } finally {
+    await b.stop();
+  }
+});
+
+Deno.test("started rows get a per-run deadline from the manifest timeout", async () => {
+  const b = await startTestBackend({ projectors: ["events"] });
+  try {
+    const kv = await b.deps.nats.kv(BUCKET.jobs);
+    await kv.put(
+      "job-t",
+      JSON.stringify({
+        id: "job-t",
+        version: "1",
+        execute: { shell: "cmd", script: "x", timeout: "1m" },
+      }),
+    );
+    const id = crypto.randomUUID();
+    await waitFor(async () => {
+      // the KV watch may need a moment: publish until the deadline shows up
+      await b.deps.nats.js.publish(
+        subjects.eventsStarted("e-t", "PC1"),
+        jsonBytes(encodeEventStarted({
+          result_id: id,
+          request_id: "r",
+          exec_id: "e-t",
+          pc_id: "PC1",
+          started_at: T0,
+          manifest_id: "job-t",
+          version: "1",
+        })),
+      );
+      const r = await row(b, id);
+      return r?.expires_at ? r : null;
+    }, { what: "expires_at" }).then((r) => {
+      const secs = (Date.parse(String(r.expires_at)) - Date.parse(String(r.recorded_at))) / 1000;
+      // a re-publish may fill the deadline from its own (slightly later) publish time
+      assert.ok(secs >= 60 + EXPIRY_SLACK_SECS && secs < 60 + EXPIRY_SLACK_SECS + 15, String(secs));
+    });
   } finally {
     await b.stop();
   }
