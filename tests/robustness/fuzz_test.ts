@@ -370,6 +370,7 @@ function makeRequest(index: number, route: RouteDef): FuzzRequest {
         "a: &a [*a, *a]\nb: *a",
         "[".repeat(5000),
         '{"a":'.repeat(3000),
+        '{"__proto__":{"admin":true,"id":"fz-proto"},"constructor":{"prototype":{"polluted":1}}}',
       ]);
     } else if (r === 15) body = new Uint8Array([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x7b]);
     else if (r === 16) {
@@ -688,6 +689,13 @@ Deno.test({
       };
       await Promise.all(Array.from({ length: CONCURRENCY }, worker));
       const elapsed = Date.now() - started;
+      // No request polluted a prototype of this process.
+      assert.equal(
+        ({} as Record<string, unknown>).polluted,
+        undefined,
+        "Object.prototype polluted",
+      );
+      assert.equal(({} as Record<string, unknown>).admin, undefined, "Object.prototype polluted");
       // Still alive and serving.
       assert.equal((await be.request("/health")).status, 200);
       assert.equal((await be.request("/api/version")).status, 200);
