@@ -58,6 +58,21 @@ target:
   groups: [lab]
 `;
 
+const INVENTORY_YAML = `id: inv-ui
+version: "1.0.0"
+execute:
+  shell: powershell
+  script: 'json {"os":"Windows 11 Pro","ram":8589934592}'
+  timeout: 30s
+inventory:
+  display:
+    - field: os
+      label: OS name
+    - field: ram
+      label: Memory
+      type: bytes
+`;
+
 /** The "Failed to load resource" line Chromium logs for an error status, per status. */
 const httpError = (status: number) => new RegExp(`status of ${status}\\b`);
 
@@ -404,7 +419,19 @@ Deno.test({
         noConsoleErrors(env, "jobs 409");
       });
 
-      await t.step("agents: search, detail, groups editor, ping", async () => {
+      await t.step("agents: search, detail, groups editor, ping, inventory", async () => {
+        // Inventory facts for PC-0002, collected by a job with an inventory hint.
+        const inv = await be.request("/api/jobs", {
+          method: "POST",
+          headers: { "content-type": "application/yaml" },
+          body: INVENTORY_YAML,
+        });
+        assert.equal(inv.status, 200, await inv.text());
+        await be.json("POST", "/api/exec/inv-ui", { target: { pcs: ["PC-0002"] } });
+        await waitFor(async () => {
+          const rows = await be.json<unknown[]>("GET", "/api/inventory/PC-0002");
+          return rows.length === 1;
+        }, { what: "inventory facts of PC-0002" });
         await nav(page, "Agents", "/agents");
         await page.waitForFunction(() =>
           document.querySelectorAll("#agents-list tbody tr").length === 4
@@ -454,6 +481,11 @@ Deno.test({
         await page.waitForFunction(() =>
           /answered/.test(document.querySelector("#ping")?.parentElement?.textContent ?? "")
         );
+        const invText = await page.textContent(
+          "#card-inventory + div, section[aria-labelledby=card-inventory]",
+        ) ?? "";
+        assert.match(invText, /OS name\s*Windows 11 Pro/);
+        assert.match(invText, /Memory\s*8\.0 GiB/);
         await page.click("#logs-fetch");
         await page.waitForFunction(() =>
           !/Fetching|Not loaded/.test(document.querySelector("#agent-logs")?.textContent ?? "")
@@ -672,7 +704,7 @@ Deno.test({
           !document.querySelector('#jobs-list a[href="/jobs/hello-ui"]')
         );
         const jobs = await be.json<{ id: string }[]>("GET", "/api/jobs");
-        assert.deepEqual(jobs.map((j) => j.id), ["long-ui"]);
+        assert.deepEqual(jobs.map((j) => j.id), ["inv-ui", "long-ui"]);
         noConsoleErrors(env, "deletes");
       });
     } finally {
