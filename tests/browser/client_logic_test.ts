@@ -365,3 +365,29 @@ Deno.test("editor: the line an API error points at", () => {
   ];
   for (const [m, want] of messages) assert.equal(errorLine(m, y), want, m);
 });
+
+Deno.test("only api.js talks to the backend (no page builds an API URL or calls fetch)", async () => {
+  const root = new URL("../../static/assets/js/", import.meta.url);
+  const offenders: string[] = [];
+  const walk = async (dir: URL) => {
+    for await (const e of Deno.readDir(dir)) {
+      const u = new URL(e.name + (e.isDirectory ? "/" : ""), dir);
+      if (e.isDirectory) await walk(u);
+      else if (e.name.endsWith(".js") && !u.pathname.endsWith("/assets/js/api.js")) {
+        const code = (await Deno.readTextFile(u))
+          .replace(/\/\*[\s\S]*?\*\//g, "") // comments may mention endpoints
+          .replace(/^\s*\/\/.*$/gm, "");
+        if (/\bfetch\(|XMLHttpRequest|EventSource|["'`]\/api\//.test(code)) {
+          // The router's "let /api/ links through" check is the one allowed mention.
+          const lines = code.split("\n").filter((l) =>
+            /\bfetch\(|XMLHttpRequest|EventSource|["'`]\/api\//.test(l) &&
+            !l.includes('url.pathname.startsWith("/api/")')
+          );
+          if (lines.length) offenders.push(`${e.name}: ${lines.join(" | ").trim()}`);
+        }
+      }
+    }
+  };
+  await walk(root);
+  assert.deepEqual(offenders, []);
+});
