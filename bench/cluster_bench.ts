@@ -117,7 +117,7 @@ async function liveRun(servers: string[], n: number, topology: Topology): Promis
           servers,
           dbUrl: dbOf(node),
           nodeId: node,
-          token: "bench",
+          token: "bench-token-0123456789abcdef",
           args: ["--projectors", "--only", "results"],
           env: { KANADE_PROJECTION_MODE: mode },
           replicas: 3,

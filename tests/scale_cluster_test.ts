@@ -34,7 +34,7 @@ import { BUCKET, CONSUMER, LEASE_KEY_SCHEDULER, STREAM, subjects } from "../wire
 import { parseScheduleInput, scheduleJson } from "../wire/schedule.ts";
 import { epochMs } from "../wire/time.ts";
 
-const TOKEN = "scale-test-token";
+const TOKEN = "scale-test-token-0123456789abcdef";
 const AGENTS = 100;
 const FLOOD_SECS = 24;
 const FLOOD_PER_SEC = 120;
@@ -46,7 +46,7 @@ const PROBE_TIMEOUT_MS = 15_000;
  * seconds on nats-server 2.9), and a request sent into it waits out the client's 10 s
  * JetStream timeout (lib/nats.ts) before the next one succeeds.
  */
-const ELECTION_WINDOW_MS = 12_500;
+const ELECTION_WINDOW_MS = 15_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -166,32 +166,31 @@ Deno.test({
       // ---------------------------------------------------------------- chaos + flood
       const probes: Probe[] = [];
       let probing = true;
-      const prober = (async () => {
-        while (probing) {
-          for (const p of procs) {
-            if (!p.running()) continue;
-            const at = Date.now();
-            for (const path of ["/api/executions?limit=5", "/api/jobs"]) {
-              try {
-                const t1 = Date.now();
-                const r = await p.request(path, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-                const body = await r.text();
-                probes.push({
-                  node: p.nodeId,
-                  at,
-                  ms: Date.now() - t1,
-                  ok: r.ok,
-                  detail: `${path} ${r.status} ${body.slice(0, 120)}`,
-                });
-              } catch (e) {
-                if (!p.running()) break; // killed while we asked
-                probes.push({ node: p.nodeId, at, ms: -1, ok: false, detail: `${path} ${e}` });
-              }
-            }
+      // One independent probe loop per process and path: a request stuck on one must not
+      // keep the others from being asked.
+      const probeLoop = async (p: BackendProcess, path: string) => {
+        while (probing && p.running()) {
+          const at = Date.now();
+          try {
+            const r = await p.request(path, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+            const body = await r.text();
+            probes.push({
+              node: p.nodeId,
+              at,
+              ms: Date.now() - at,
+              ok: r.ok,
+              detail: `${path} ${r.status} ${body.slice(0, 120)}`,
+            });
+          } catch (e) {
+            if (!p.running()) break; // killed while we asked
+            probes.push({ node: p.nodeId, at, ms: -1, ok: false, detail: `${path} ${e}` });
           }
           await sleep(250);
         }
-      })();
+      };
+      const prober = Promise.all(
+        procs.flatMap((p) => ["/api/executions?limit=5", "/api/jobs"].map((x) => probeLoop(p, x))),
+      );
 
       const directIds: string[] = [];
       let flooding = true;
