@@ -12,8 +12,14 @@ export type { InStatement, ResultSet };
 export interface OpenOptions {
   url: string;
   authToken?: string;
-  /** Busy timeout for a local file, milliseconds. */
+  /**
+   * SQLite's own busy wait per statement, milliseconds (default 200). libSQL's local calls
+   * are synchronous, so this wait blocks the event loop: keep it short and let
+   * `retryBusyForMs` wait asynchronously instead.
+   */
   busyTimeoutMs?: number;
+  /** How long a busy `execute`/`batch`/`transaction` start is retried, ms (default 3000). */
+  retryBusyForMs?: number;
 }
 
 export function isLocalUrl(url: string): boolean {
@@ -26,14 +32,57 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
     const dir = dirname(path.startsWith("//") ? fileURLToPath(opts.url) : path);
     if (dir && dir !== ".") await Deno.mkdir(dir, { recursive: true });
   }
-  const db = createClient({ url: opts.url, authToken: opts.authToken, intMode: "number" });
+  const busyMs = opts.busyTimeoutMs ?? 200;
+  // `timeout` reaches every connection the client's pool opens (PRAGMAs below only the
+  // first one, which serves every call that is not overlapping a transaction).
+  const db = createClient(
+    {
+      url: opts.url,
+      authToken: opts.authToken,
+      intMode: "number",
+      timeout: busyMs,
+    } as Parameters<typeof createClient>[0],
+  );
   if (isLocalUrl(opts.url)) {
     await db.execute("PRAGMA journal_mode = WAL");
-    await db.execute(`PRAGMA busy_timeout = ${opts.busyTimeoutMs ?? 30_000}`);
+    await db.execute(`PRAGMA busy_timeout = ${busyMs}`);
     await db.execute("PRAGMA synchronous = NORMAL");
     await db.execute("PRAGMA foreign_keys = ON");
   }
-  return db;
+  return withBusyRetry(db, opts.retryBusyForMs ?? 3_000);
+}
+
+/**
+ * Retry SQLITE_BUSY asynchronously (the event loop keeps serving) with a growing pause,
+ * for `execute`, `batch` and the start of a `transaction` — all safe to repeat because a
+ * busy error means nothing was written.
+ */
+export function withBusyRetry(db: Client, retryForMs: number): Client {
+  const retrying = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...args: A) => {
+    const until = Date.now() + retryForMs;
+    let pause = 10;
+    for (;;) {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        if (!isBusy(e) || Date.now() + pause > until) throw e;
+        await new Promise((r) => setTimeout(r, pause));
+        pause = Math.min(pause * 2, 200);
+      }
+    }
+  };
+  const execute = retrying(db.execute.bind(db) as (...a: unknown[]) => Promise<ResultSet>);
+  const batch = retrying(db.batch.bind(db) as (...a: unknown[]) => Promise<ResultSet[]>);
+  const transaction = retrying(db.transaction.bind(db) as (...a: unknown[]) => Promise<unknown>);
+  return new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop === "execute") return execute;
+      if (prop === "batch") return batch;
+      if (prop === "transaction") return transaction;
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
 }
 
 /** First row as a plain object, or undefined. */

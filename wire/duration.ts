@@ -49,7 +49,7 @@ export function parseDurationNanos(input: string): bigint {
     while (i < s.length && !(s[i] >= "0" && s[i] <= "9") && s[i] !== " ") i++;
     const unit = s.slice(unitStart, i);
     if (unit === "") throw new DurationError("time unit needed, for example 30s or 5m");
-    const mult = UNIT_NANOS[unit];
+    const mult = Object.hasOwn(UNIT_NANOS, unit) ? UNIT_NANOS[unit] : undefined;
     if (mult === undefined) {
       throw new DurationError(
         `unknown time unit "${unit}", supported units: ns, us, ms, sec, min, hours, days, weeks, months, years (and few variations)`,

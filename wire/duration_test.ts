@@ -34,6 +34,8 @@ Deno.test("parseDurationSecs() rejects junk with humantime-like messages", () =>
   assert.throws(() => parseDurationSecs("10"), /time unit needed/);
   assert.throws(() => parseDurationSecs("abc"), /expected number/);
   assert.throws(() => parseDurationSecs("5 parsecs"), /unknown time unit "parsecs"/);
+  assert.throws(() => parseDurationSecs("5constructor"), /unknown time unit "constructor"/);
+  assert.throws(() => parseDurationSecs("1__proto__"), /unknown time unit "__proto__"/);
 });
 
 Deno.test("formatDurationSecs() renders humantime", () => {

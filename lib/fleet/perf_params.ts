@@ -72,6 +72,11 @@ const HOST_RATE_PREFIXES: [string, string][] = [
   ["net_tx", "net_tx_bytes_per_sec"],
 ];
 
+/** Own-key lookup: a query value such as `constructor` must not reach inherited props. */
+function lookup(map: Record<string, string>, key: string): string | null {
+  return Object.hasOwn(map, key) ? map[key] : null;
+}
+
 /** Accept `<prefix>`, `<prefix>_bytes`, `<prefix>_bytes_per_sec`, `<prefix>_per_sec`. */
 function rateAlias(m: string, prefixes: [string, string][]): string | null {
   for (const [p, col] of prefixes) {
@@ -83,7 +88,7 @@ function rateAlias(m: string, prefixes: [string, string][]): string | null {
 /** A `host_perf_samples` column for a fleet/top metric name (default cpu_pct). */
 export function hostMetric(raw: string | undefined): { name: string; column: string } {
   const m = (raw ?? "cpu_pct").trim().toLowerCase() || "cpu_pct";
-  const column = HOST_METRICS[m] ?? rateAlias(m, HOST_RATE_PREFIXES);
+  const column = lookup(HOST_METRICS, m) ?? rateAlias(m, HOST_RATE_PREFIXES);
   if (!column) {
     throw badRequest(
       `invalid metric '${raw}': one of cpu_pct, mem_used_bytes, disk_read_bytes_per_sec, disk_written_bytes_per_sec, net_rx_bytes_per_sec, net_tx_bytes_per_sec`,
@@ -104,7 +109,7 @@ const PROCESS_METRICS: Record<string, string> = {
 /** A `process_perf_samples` column for a timeline metric (default cpu_pct). */
 export function processMetric(raw: string | undefined): { name: string; column: string } {
   const m = (raw ?? "cpu_pct").trim().toLowerCase() || "cpu_pct";
-  const column = PROCESS_METRICS[m] ?? rateAlias(m, HOST_RATE_PREFIXES.slice(0, 2));
+  const column = lookup(PROCESS_METRICS, m) ?? rateAlias(m, HOST_RATE_PREFIXES.slice(0, 2));
   if (!column) {
     throw badRequest(
       `invalid metric '${raw}': one of cpu_pct, rss_bytes, disk_read_bytes_per_sec, disk_written_bytes_per_sec`,

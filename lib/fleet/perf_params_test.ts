@@ -119,3 +119,10 @@ Deno.test("parseAgg(), parseLimit(), parseSpan()", () => {
   assert.equal(parseSpan("15m", "window", 300), 900);
   assert.throws(() => parseSpan("-5m", "window", 300), is400);
 });
+
+Deno.test("metric names never resolve to inherited object properties", () => {
+  for (const raw of ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"]) {
+    assert.throws(() => hostMetric(raw), /invalid metric/, raw);
+    assert.throws(() => processMetric(raw), /invalid metric/, raw);
+  }
+});
