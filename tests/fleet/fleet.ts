@@ -56,6 +56,7 @@ import {
 import { decodeAgentGroups, encodeAgentGroups, normalizeGroups } from "../../wire/agent_groups.ts";
 import { parseDurationMs } from "../../wire/duration.ts";
 import { wireTs } from "../../wire/time.ts";
+import { encodeHostPerf, encodeProcessPerf } from "../../wire/perf.ts";
 import { expand, parseScript, type Program } from "./script.ts";
 import { runGates, type Skip } from "./checks.ts";
 
@@ -81,6 +82,8 @@ export interface FleetOptions {
   seed?: number;
   /** Replay commands already in EXEC when the fleet starts (a brand-new real agent does). */
   replayOnStart?: boolean;
+  /** Publish `host_perf` / `process_perf` samples per the effective config (default true). */
+  perf?: boolean;
   /** Follow `target_version` from KV `agent_config` like the real agent (default true). */
   selfUpdate?: boolean;
   /** Start with these agents offline. */
@@ -160,6 +163,30 @@ const KEEP_LOG_LINES = 300;
 const LOGS_REPLY_CAP = 800 * 1024;
 const TAIL_CAP = 256 * 1024;
 const te = new TextEncoder();
+const PROCESS_NAMES = [
+  "System",
+  "svchost.exe",
+  "MsMpEng.exe",
+  "explorer.exe",
+  "chrome.exe",
+  "msedge.exe",
+  "Teams.exe",
+  "OneDrive.exe",
+  "SearchIndexer.exe",
+  "dwm.exe",
+  "kanade-agent.exe",
+  "OUTLOOK.EXE",
+  "WINWORD.EXE",
+  "EXCEL.EXE",
+  "spoolsv.exe",
+  "lsass.exe",
+  "csrss.exe",
+  "services.exe",
+  "winlogon.exe",
+  "RuntimeBroker.exe",
+  "audiodg.exe",
+  "TiWorker.exe",
+];
 // Subject prefixes derived from the names.ts helpers (no subject is spelled here).
 const KILL_PREFIX = subjects.kill("");
 const LOGS_PREFIX = subjects.logsFetch("");
@@ -298,6 +325,10 @@ class Agent implements AgentView {
   ackSeq = 0;
   logLines: string[] = [];
   hbTimer: ReturnType<typeof setTimeout> | undefined;
+  perfTimer: ReturnType<typeof setTimeout> | undefined;
+  private perfIntervalMs = 0;
+  private perfEff: EffectiveConfig | null = null;
+  private perfState: { cpu: number; memTotal: number; memUsed: number; cpus: number } | null = null;
   nextBeatAt = 0;
   private seen = new Set<string>();
   private seenOrder: string[] = [];
@@ -314,6 +345,78 @@ class Agent implements AgentView {
 
   constructor(readonly pcId: string, readonly link: Link, readonly fleet: FleetImpl) {
     this.version = fleet.agentVersion;
+  }
+
+  /**
+   * Perf sampling (§4.9–§4.10): `host_perf.<pc>` every `host_perf_interval`, plus
+   * `process_perf.<pc>` (top-N processes) while `process_perf_enabled` and not expired.
+   * Numbers are a plausible random walk; phases are spread over the interval.
+   */
+  configurePerf(eff: EffectiveConfig) {
+    this.perfEff = eff;
+    let ms = 60_000;
+    try {
+      ms = Math.max(100, parseDurationMs(eff.host_perf_interval));
+    } catch { /* keep the default */ }
+    if (ms === this.perfIntervalMs && this.perfTimer !== undefined) return;
+    this.perfIntervalMs = ms;
+    clearTimeout(this.perfTimer);
+    const tick = () => {
+      if (this.fleet.stopped) return;
+      this.publishPerf();
+      this.perfTimer = setTimeout(tick, this.perfIntervalMs);
+    };
+    this.perfTimer = setTimeout(tick, Math.floor(this.fleet.rand() * ms));
+  }
+
+  private publishPerf() {
+    if (!this.online || this.link.nc.isClosed() || !this.perfEff) return;
+    const r = this.fleet.rand;
+    const st = this.perfState ??= {
+      cpu: 5 + r() * 20,
+      cpus: r() < 0.5 ? 4 : 8,
+      memTotal: (r() < 0.5 ? 8 : 16) * 2 ** 30,
+      memUsed: 0.5,
+    };
+    st.cpu = Math.min(100, Math.max(0.5, st.cpu + (r() - 0.5) * 10));
+    st.memUsed = Math.min(0.95, Math.max(0.2, st.memUsed + (r() - 0.5) * 0.05));
+    const at = wireTs(Date.now());
+    const round = (x: number) => Math.round(x * 10) / 10;
+    try {
+      this.link.nc.publish(
+        subjects.hostPerf(this.pcId),
+        JSON.stringify(encodeHostPerf({
+          pc_id: this.pcId,
+          at,
+          cpu_pct: round(st.cpu),
+          cpu_count: st.cpus,
+          mem_used_bytes: Math.round(st.memTotal * st.memUsed),
+          mem_total_bytes: st.memTotal,
+          swap_used_bytes: Math.round(2 ** 30 * r()),
+          swap_total_bytes: 4 * 2 ** 30,
+          disk_read_bytes_per_sec: round(r() * 5e6),
+          disk_written_bytes_per_sec: round(r() * 2e6),
+          net_rx_bytes_per_sec: round(r() * 1e6),
+          net_tx_bytes_per_sec: round(r() * 3e5),
+        })),
+      );
+      const eff = this.perfEff;
+      const expires = eff.process_perf_expires_at ? Date.parse(eff.process_perf_expires_at) : NaN;
+      if (eff.process_perf_enabled && !(expires <= Date.now())) {
+        const processes = PROCESS_NAMES.map((name, i) => ({
+          pid: 400 + i * 4,
+          name,
+          cpu_pct: round(r() * st.cpu),
+          rss_bytes: Math.round((20 + r() * 400) * 2 ** 20),
+          disk_read_bytes_per_sec: round(r() * 1e5),
+          disk_written_bytes_per_sec: round(r() * 5e4),
+        })).sort((a, b) => b.cpu_pct - a.cpu_pct).slice(0, eff.process_perf_top_n);
+        this.link.nc.publish(
+          subjects.processPerf(this.pcId),
+          JSON.stringify(encodeProcessPerf({ pc_id: this.pcId, at, processes })),
+        );
+      }
+    } catch { /* disconnected: the next tick tries again */ }
   }
 
   /**
@@ -974,6 +1077,7 @@ class FleetImpl implements Fleet {
       if (a.online && a.hbTimer !== undefined) a.scheduleHeartbeat();
     }
     if (this.opts.selfUpdate ?? true) a.considerUpdate(eff);
+    if (this.opts.perf ?? true) a.configurePerf(eff);
   }
 
   setOnline(pcId: string, online: boolean) {
@@ -1233,6 +1337,7 @@ class FleetImpl implements Fleet {
     for (const a of this.agents.values()) {
       a.heartbeatIntervalMs = this.intervalFor(a);
       if (this.opts.selfUpdate ?? true) a.considerUpdate(this.effectiveFor(a));
+      if (this.opts.perf ?? true) a.configurePerf(this.effectiveFor(a));
       if (!a.online) continue;
       a.log("INFO", `agent ${a.version} started`);
       // The first beat at boot, spread over at most a second for large fleets.
@@ -1261,6 +1366,7 @@ class FleetImpl implements Fleet {
     for (const a of this.agents.values()) {
       clearTimeout(a.hbTimer);
       clearTimeout(a.updateTimer);
+      clearTimeout(a.perfTimer);
     }
     for (const l of this.links) {
       for (const runs of l.runsByExec.values()) for (const r of runs) r.interrupt("kill");

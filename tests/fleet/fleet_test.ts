@@ -24,6 +24,12 @@ import {
   HeartbeatSchema,
 } from "../../wire/messages.ts";
 import { wireTs } from "../../wire/time.ts";
+import {
+  encodeHostPerf,
+  encodeProcessPerf,
+  HostPerfSchema,
+  ProcessPerfSchema,
+} from "../../wire/perf.ts";
 import { type Fleet, startFleet } from "./fleet.ts";
 
 const td = new TextDecoder();
@@ -518,6 +524,44 @@ Deno.test("fleet: mass churn — 300 agents come back together and each replays 
     await waitFor(() => forReq(h, all.request_id).length === 300, { what: "300 replays of all" });
     for (const c of perPc.slice(0, 20)) assert.equal(forReq(h, c.request_id).length, 1);
     assert.equal(h.fleet.stats().commands, 600);
+  } finally {
+    await h.stop();
+  }
+});
+
+Deno.test("fleet: host_perf and process_perf follow the effective config", async () => {
+  const h = await harness({ agents: ["PC-P"] }, async (nats) => {
+    await (await nats.kv(BUCKET.agentConfig)).put(
+      "global",
+      '{"host_perf_interval":"150ms","process_perf_enabled":true,"process_perf_top_n":3}',
+    );
+  });
+  try {
+    const host: string[] = [];
+    const procs: string[] = [];
+    h.nats.nc.subscribe(subjects.hostPerf("PC-P"), {
+      callback: (_e, m) => void host.push(td.decode(m.data)),
+    });
+    h.nats.nc.subscribe(subjects.processPerf("PC-P"), {
+      callback: (_e, m) => void procs.push(td.decode(m.data)),
+    });
+    await waitFor(() => host.length >= 2 && procs.length >= 2, { what: "perf samples" });
+    for (const raw of host) {
+      assert.equal(JSON.stringify(encodeHostPerf(HostPerfSchema.parse(JSON.parse(raw)))), raw);
+    }
+    const p = ProcessPerfSchema.parse(JSON.parse(procs[0]));
+    assert.equal(JSON.stringify(encodeProcessPerf(p)), procs[0]);
+    assert.equal(p.processes.length, 3);
+    assert.ok(p.processes[0].cpu_pct >= p.processes[2].cpu_pct);
+    // An expired investigation stops process_perf; host_perf goes on.
+    await (await h.nats.kv(BUCKET.agentConfig)).put(
+      "global",
+      '{"host_perf_interval":"150ms","process_perf_enabled":true,"process_perf_expires_at":"2020-01-01T00:00:00Z"}',
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const [nh, np] = [host.length, procs.length];
+    await waitFor(() => host.length >= nh + 2, { what: "more host_perf" });
+    assert.equal(procs.length, np);
   } finally {
     await h.stop();
   }
