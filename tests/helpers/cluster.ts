@@ -322,6 +322,8 @@ export async function publishUntilAcked(
 export interface CommandTap {
   /** Distinct Commands seen (by request_id), in arrival order. */
   commands(): Command[];
+  /** Messages the first connection received (publishes, duplicates included). */
+  raw(): number;
   stop(): Promise<void>;
 }
 
@@ -341,9 +343,11 @@ export async function tapCommands(urls: string[], subject: string): Promise<Comm
       reconnectTimeWait: 250,
     })
   ));
+  let raw = 0;
   for (const c of conns) {
     c.subscribe(subject, {
       callback: (_err, m) => {
+        if (c === conns[0]) raw++;
         try {
           const p = CommandSchema.safeParse(m.json());
           if (p.success && !seen.has(p.data.request_id)) seen.set(p.data.request_id, p.data);
@@ -354,6 +358,7 @@ export async function tapCommands(urls: string[], subject: string): Promise<Comm
   await Promise.all(conns.map((c) => c.flush()));
   return {
     commands: () => [...seen.values()],
+    raw: () => raw,
     async stop() {
       await Promise.all(conns.map((c) => c.close().catch(() => {})));
     },
