@@ -8,6 +8,7 @@ import type { RouteDef } from "./route.ts";
 import { loadConfig } from "../lib/config.ts";
 import { closeDeps, createDeps, type Deps } from "../lib/deps.ts";
 import { assertAuthConfigured } from "../lib/auth.ts";
+import { ConfigError } from "../lib/errors.ts";
 
 export function standalone(...routes: RouteDef[]): { fetch: (req: Request) => Promise<Response> } {
   let app: Promise<{ fetch: (req: Request) => Response | Promise<Response> }> | undefined;
@@ -31,6 +32,13 @@ export function standalone(...routes: RouteDef[]): { fetch: (req: Request) => Pr
       app ??= (async () => {
         const config = loadConfig({ args: [] });
         assertAuthConfigured(config);
+        // `deno serve` binds 0.0.0.0 unless told otherwise; an unauthenticated edge
+        // process needs an explicit opt-in, as main.ts requires --insecure-bind.
+        if (config.authDisable && Deno.env.get("KANADE_INSECURE_BIND") !== "1") {
+          throw new ConfigError(
+            "config: KANADE_AUTH_DISABLE under `deno serve` needs KANADE_INSECURE_BIND=1 (the listener is not loopback-only)",
+          );
+        }
         const deps = await createDeps(config, {
           setup: false,
           name: `kanade-edge-${routes[0]?.path}`,

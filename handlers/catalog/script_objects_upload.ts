@@ -12,6 +12,8 @@ export const route = defineRoute({
   path: "/api/script-objects/:name/:version",
   role: "operator",
   bodyLimit: SCRIPT_OBJECT_BODY_LIMIT,
+  // Large uploads over slow links must not be cut by the default request timeout.
+  timeoutMs: 600_000,
   summary: "Upload a script body (multipart field `file`, ≤ 4 MiB) as <name>/<version>; audit",
   handler: async (c) => {
     const name = checkPart("name", c.req.param("name") ?? "");

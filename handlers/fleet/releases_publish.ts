@@ -16,6 +16,8 @@ export const route = defineRoute({
   path: "/api/agents/publish",
   role: "operator",
   bodyLimit: PUBLISH_BODY_LIMIT,
+  // Large uploads over slow links must not be cut by the default request timeout.
+  timeoutMs: 600_000,
   summary:
     "Upload an agent binary (multipart `file`, <= 64 MiB); version from its PE VERSIONINFO or the `version` field.",
   handler: async (c) => {

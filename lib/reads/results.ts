@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { Deps } from "../deps.ts";
 import type { Db } from "../../db/client.ts";
 import { apiTs } from "../../wire/time.ts";
-import { subjects } from "../../wire/names.ts";
+import { isSubjectToken, subjects } from "../../wire/names.ts";
 import { decodeJobTailReply, encodeJobTailRequest } from "../../wire/job_tail.ts";
 import { jsonBytes } from "../../wire/codec.ts";
 import { notFound } from "../errors.ts";
@@ -221,6 +221,8 @@ export async function tailResult(
       exit_code: row.exit_code,
     };
   }
+  // pc_id came from an agent's message: never let it widen the subject.
+  if (!isSubjectToken(row.pc_id)) return { ...WAITING };
   try {
     const reply = await deps.nats.nc.request(
       subjects.jobTail(row.pc_id),
