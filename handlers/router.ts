@@ -14,6 +14,7 @@ import { ApiError, payloadTooLarge, unavailable } from "../lib/errors.ts";
 import { authenticate, cleanSource, requireRole } from "../lib/auth.ts";
 import { type AppEnv, DEFAULT_BODY_LIMIT, type RouteDef } from "./route.ts";
 import { isBusy } from "../db/client.ts";
+import { isBrokerUnavailable } from "../lib/nats.ts";
 
 /** Sort key: compare segment by segment, literal before `:param` before wildcard. */
 export function routeOrder(a: RouteDef, b: RouteDef): number {
@@ -128,6 +129,13 @@ export function buildApp(deps: Deps, routes: RouteDef[], opts: BuildOptions = {}
     if (isBusy(err)) {
       deps.log.warn("database busy", { path: c.req.path, err });
       return errorResponse(503, "database busy, retry shortly", { "retry-after": "1" });
+    }
+    if (isBrokerUnavailable(err)) {
+      // A NATS timeout or no-responders (e.g. a JetStream leader election): transient.
+      deps.log.warn("broker unavailable", { path: c.req.path, err });
+      return errorResponse(503, "message broker unavailable, retry shortly", {
+        "retry-after": "2",
+      });
     }
     if (isClientGone(err)) {
       // The client closed the connection mid-body: nobody reads this answer; not a crash.

@@ -88,3 +88,25 @@ export function isNotFound(e: unknown): boolean {
     msg.includes("no stream") ||
     msg.includes("does not exist");
 }
+
+const UNAVAILABLE_NAMES = new Set([
+  "TimeoutError",
+  "NoRespondersError",
+  "ClosedConnectionError",
+  "DrainingConnectionError",
+  "ConnectionError",
+  "RequestError",
+]);
+
+/**
+ * True when an error means "the broker (or a JetStream leader) did not answer right now":
+ * a timeout during a leader election, no responders, a closed or draining connection.
+ * The API maps these to 503 + retry-after instead of a 500.
+ */
+export function isBrokerUnavailable(e: unknown): boolean {
+  for (let cur = e as { name?: string; cause?: unknown } | undefined, i = 0; cur && i < 5; i++) {
+    if (typeof cur.name === "string" && UNAVAILABLE_NAMES.has(cur.name)) return true;
+    cur = cur.cause as typeof cur;
+  }
+  return false;
+}
