@@ -43,9 +43,18 @@ export async function connectNats(
   return wrapNats(nc);
 }
 
-export async function wrapNats(nc: NatsConnection): Promise<Nats> {
-  const js = jetstream(nc, { timeout: 10_000 });
-  const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+/**
+ * `timeout` (default 10 s) bounds every JetStream/KV request made through this view. A
+ * component that must not wait out a replica leader election (the scheduler) opens a
+ * second view on the same connection with a short one; it must not `close()` that view.
+ */
+export async function wrapNats(
+  nc: NatsConnection,
+  opts: { timeout?: number } = {},
+): Promise<Nats> {
+  const timeout = opts.timeout ?? 10_000;
+  const js = jetstream(nc, { timeout });
+  const jsm = await jetstreamManager(nc, { timeout });
   const kvm = new Kvm(js);
   const objm = new Objm(js);
   const kvs = new Map<string, Promise<KV>>();

@@ -4,14 +4,26 @@
  * due tick, a leadership lease (only the leader fires), and a per-tick fire claim (only one
  * process fires a given tick even while two believe they lead).
  *
- * Missed ticks: a tick is fired late only within its `starting_deadline` (or a small
- * grace without one). On gaining leadership, each schedule's latest tick inside its
- * `starting_deadline` is fired if nobody claimed it, so a short outage loses nothing the
- * schedule still wanted; older ticks are dropped, as cron schedulers do.
+ * Ticks never block each other: each due tick is its own task (claim, then fire), so a
+ * claim stuck in a replica leader election does not cost the next ticks. The scheduler's
+ * KV/JetStream requests use a short timeout (`kvTimeoutMs`, default 2 s) on their own view
+ * of the connection, and a claim or a fire that failed before anything reached an agent is
+ * retried with backoff while the tick is still due. Where a tick's decision depends on the
+ * previous one (dedup modes, `max_concurrent`), the fires of one schedule run one after the
+ * other, in claim order; plain every-tick fires run side by side.
+ *
+ * Missed ticks: a tick is due (fired late, with `deadline_at` = tick + starting_deadline)
+ * only within its `starting_deadline`; without one, within `lateGraceMs` (5 s), later ticks
+ * are dropped. On gaining (or regaining) leadership, every tick still due that this process
+ * has not handled is claimed and fired (the claim skips those another process handled);
+ * ticks before the schedule was registered here count only through the newest one inside
+ * `starting_deadline`, as before. Older ticks are dropped, as cron schedulers do.
  */
 import type { Cron } from "croner";
 import type { KV, KvWatchEntry } from "@nats-io/kv";
 import type { Deps } from "../lib/deps.ts";
+import { type Nats, wrapNats } from "../lib/nats.ts";
+import type { Logger } from "../lib/log.ts";
 import type { QueuedIterator } from "@nats-io/transport-node";
 import { BUCKET, LEASE_KEY_SCHEDULER } from "../wire/names.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
@@ -21,6 +33,7 @@ import {
   decodeSchedule,
   type EngineTerms,
   engineTerms,
+  isWhenShape,
   makeCron,
   type Schedule,
 } from "../wire/schedule.ts";
@@ -41,8 +54,17 @@ export interface SchedulerOptions {
   aliveWindowSecs?: number;
   /** Identity in the lease (default `<nodeId>-<random>`). */
   holder?: string;
-  /** Observer for tests and metrics: every fired or skipped tick of this process. */
+  /** Timeout of every scheduler KV/JetStream request (default 2 s; the process-wide is 10 s). */
+  kvTimeoutMs?: number;
+  /** Observer for tests and metrics: every tick this process claimed, after its fire. */
   onTick?: (scheduleId: string, tickMs: number, outcome: TickOutcome) => void;
+  /** Test seam: wraps the scheduler's KV handles (`scheduler_dispatch`, `schedules`, leases). */
+  wrapKv?: (bucket: string, kv: KV) => KV;
+}
+
+/** Backoff between attempts of one tick's claim or fire: 100 ms doubling to 1 s. */
+export function retryDelayMs(attempt: number): number {
+  return Math.min(1_000, 100 * 2 ** Math.min(attempt, 4));
 }
 
 interface Entry {
@@ -54,14 +76,17 @@ interface Entry {
   /** Epoch ms of the next tick, null when the cron has no future run (one-shot done). */
   nextMs: number | null;
   startingDeadlineMs: number | null;
-  running: boolean;
+  /** When this process registered this version (catch-up does not reach before it). */
+  registeredMs: number;
 }
 
 const MAX_SLEEP_MS = 1000;
 
 export class SchedulerEngine {
   readonly deps: Deps;
-  readonly opts: Required<Omit<SchedulerOptions, "onTick" | "holder">> & SchedulerOptions;
+  readonly opts:
+    & Required<Omit<SchedulerOptions, "onTick" | "holder" | "wrapKv">>
+    & SchedulerOptions;
   readonly holder: string;
   #entries = new Map<string, Entry>();
   /** Last KV revision applied per key (registered or not). */
@@ -73,6 +98,11 @@ export class SchedulerEngine {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
   #inflight = new Set<Promise<unknown>>();
+  /** Ticks this process has a task for (`key \0 tickMs` → forget-after ms). */
+  #started = new Map<string, number>();
+  /** Per schedule id: the tail of its serialized fires. */
+  #chains = new Map<string, Promise<void>>();
+  #nats: Nats | null = null;
   #log;
 
   constructor(deps: Deps, opts: SchedulerOptions = {}) {
@@ -84,6 +114,7 @@ export class SchedulerEngine {
       renewMs: opts.renewMs ?? Math.max(100, Math.floor(leaseTtlMs / 3)),
       lateGraceMs: opts.lateGraceMs ?? 5_000,
       aliveWindowSecs: opts.aliveWindowSecs ?? deps.config.aliveWindowSecs,
+      kvTimeoutMs: opts.kvTimeoutMs ?? 2_000,
     };
     this.holder = opts.holder ?? `${deps.config.nodeId}-${crypto.randomUUID().slice(0, 8)}`;
     this.#log = deps.log.child({ component: "scheduler", holder: this.holder });
@@ -98,14 +129,21 @@ export class SchedulerEngine {
   }
 
   async start(): Promise<void> {
-    const nats = this.deps.nats;
+    // Our own view of the process's connection: every request of a tick (claim, freeze,
+    // catalog, dispatch, marks) gives up after kvTimeoutMs instead of the shared 10 s.
+    const nats = await wrapNats(this.deps.nats.nc, { timeout: this.opts.kvTimeoutMs });
+    this.#nats = nats;
+    const wrap = (bucket: string) => async () => {
+      const kv = await nats.kv(bucket);
+      return this.opts.wrapKv ? this.opts.wrapKv(bucket, kv) : kv;
+    };
     const [schedulesKv, dispatchKv, leasesKv] = await Promise.all([
-      nats.kv(BUCKET.schedules),
-      nats.kv(BUCKET.schedulerDispatch),
-      nats.kv(BUCKET.leases),
+      wrap(BUCKET.schedules)(),
+      wrap(BUCKET.schedulerDispatch)(),
+      wrap(BUCKET.leases)(),
     ]);
     this.#ctx = {
-      deps: this.deps,
+      deps: { ...this.deps, nats },
       dispatchKv,
       schedulesKv,
       aliveWindowSecs: this.opts.aliveWindowSecs,
@@ -257,7 +295,7 @@ export class SchedulerEngine {
       cron,
       nextMs: cron.nextRun(new Date(now))?.getTime() ?? null,
       startingDeadlineMs: sd,
-      running: false,
+      registeredMs: now,
     };
     this.#entries.set(key, entry);
     log.info("schedule registered", {
@@ -285,19 +323,30 @@ export class SchedulerEngine {
   #wake() {
     if (this.#stopped) return;
     const now = Date.now();
+    const leader = this.#lease.isLeader(now);
+    for (const [k, forgetAt] of this.#started) if (forgetAt < now) this.#started.delete(k);
     for (const e of this.#entries.values()) {
       if (e.nextMs === null || e.nextMs > now) continue;
-      // The latest due occurrence wins; older ones in a stall are dropped (bounded walk).
-      let tick = e.nextMs;
-      for (let i = 0; i < 10_000; i++) {
-        const n = e.cron.nextRun(new Date(tick))?.getTime();
-        if (n === undefined || n > now) break;
-        tick = n;
+      // Every due occurrence since the last wake (more than one after a stall); those
+      // past their allowance are dropped by #maybeFire. Bounded walk.
+      const due: number[] = [];
+      for (
+        let t: number | undefined = e.nextMs;
+        t !== undefined && t <= now && due.length < 1000;
+      ) {
+        due.push(t);
+        t = e.cron.nextRun(new Date(t))?.getTime();
       }
       e.nextMs = e.cron.nextRun(new Date(now))?.getTime() ?? null;
-      if (this.#lease.isLeader(now)) this.#maybeFire(e, tick, now);
+      // Not leading: nothing now; if this process gains the lease while these are still
+      // due, #onLeadership picks them up.
+      if (leader) { for (const t of due) this.#maybeFire(e, t, now); }
     }
     this.#arm();
+  }
+
+  #allowedMs(e: Entry): number {
+    return e.startingDeadlineMs ?? this.opts.lateGraceMs;
   }
 
   #onLeadership() {
@@ -305,45 +354,116 @@ export class SchedulerEngine {
     this.#ctx.markCache.clear();
     const now = Date.now();
     for (const e of this.#entries.values()) {
-      if (e.startingDeadlineMs === null) continue;
-      const prev = e.cron.previousRuns(1, new Date(now))[0]?.getTime();
-      if (prev !== undefined && now - prev <= e.startingDeadlineMs) this.#maybeFire(e, prev, now);
+      const from = now - this.#allowedMs(e);
+      const ticks: number[] = [];
+      // As before: the newest tick inside starting_deadline, even from before this
+      // process registered the schedule (a short outage of every scheduler).
+      if (e.startingDeadlineMs !== null) {
+        const prev = e.cron.previousRuns(1, new Date(now))[0]?.getTime();
+        if (prev !== undefined && prev >= from) ticks.push(prev);
+      }
+      // Every still-due tick since this version was registered here (a lease gap, an
+      // election, a leader that died): the claim skips those someone else handled.
+      const start = Math.max(from, e.registeredMs);
+      for (
+        let t = e.cron.nextRun(new Date(start - 1))?.getTime();
+        t !== undefined && t <= now && ticks.length < 1000;
+        t = e.cron.nextRun(new Date(t))?.getTime()
+      ) if (!ticks.includes(t)) ticks.push(t);
+      for (const t of ticks.sort((a, b) => a - b)) this.#maybeFire(e, t, now);
     }
   }
 
   #maybeFire(e: Entry, tickMs: number, now: number) {
     const late = now - tickMs;
-    const allowed = e.startingDeadlineMs ?? this.opts.lateGraceMs;
+    const allowed = this.#allowedMs(e);
     const log = this.#log.child({ schedule_id: e.schedule.id, tick_at: wireTs(tickMs) });
     if (late > allowed) {
       log.info("tick missed beyond its starting deadline; dropped", { late_ms: late });
       return;
     }
-    if (e.running) {
-      log.info("previous tick of this schedule still running; tick dropped");
-      return;
-    }
-    e.running = true;
-    const p = (async () => {
-      try {
-        const won = await claimTick(this.#ctx.dispatchKv, e.schedule.id, tickMs, this.holder);
-        if (!won) return log.debug("tick already claimed by another scheduler");
-        // A lease can lapse while the claim was in flight; the claim is ours either way
-        // and nobody else can fire this tick, so finish it.
-        const outcome = await runTick(this.#ctx, {
-          schedule: e.schedule,
-          terms: e.terms,
-          revision: e.revision,
-          tickMs,
-        });
-        this.opts.onTick?.(e.schedule.id, tickMs, outcome);
-      } catch (err) {
-        log.warn("tick failed", { err: String((err as Error)?.message ?? err) });
-      } finally {
-        e.running = false;
-      }
-    })();
+    const tk = `${e.key}\0${tickMs}`;
+    if (this.#started.has(tk)) return; // this process already handles (or handled) it
+    this.#started.set(tk, tickMs + allowed + 60_000);
+    const p = this.#tickTask(e, tickMs, tickMs + allowed, log).catch((err) =>
+      log.warn("tick failed", { err: String((err as Error)?.message ?? err) })
+    );
     this.#inflight.add(p);
     p.finally(() => this.#inflight.delete(p));
+  }
+
+  /** Sleeps `ms` unless that passes `deadline` or the engine stops; false then. */
+  async #backoff(ms: number, deadline: number): Promise<boolean> {
+    if (this.#stopped || Date.now() + ms > deadline) return false;
+    await new Promise((r) => setTimeout(r, ms));
+    return !this.#stopped;
+  }
+
+  async #tickTask(e: Entry, tickMs: number, deadline: number, log: Logger) {
+    const id = e.schedule.id;
+    // One nonce per tick task, kept across retries: a retried claim recognises its own
+    // earlier create whose reply was lost.
+    const claimer = { holder: this.holder, nonce: crypto.randomUUID() };
+    for (let attempt = 0;; attempt++) {
+      try {
+        const won = await claimTick(this.#ctx.dispatchKv, id, tickMs, claimer);
+        if (!won) return log.debug("tick already claimed by another scheduler");
+        break;
+      } catch (err) {
+        const more = await this.#backoff(retryDelayMs(attempt), deadline);
+        log[more ? "info" : "warn"](
+          more ? "tick claim failed; retrying" : "tick claim failed past its deadline; dropped",
+          { attempt, err: String((err as Error)?.message ?? err) },
+        );
+        if (!more) return;
+      }
+    }
+    // The claim is ours: nobody else can fire this tick, so it is fired even if the lease
+    // lapsed meanwhile. Serialized per schedule where one fire's decision needs the last.
+    const fire = () => this.#fireClaimed(e, tickMs, deadline, log);
+    if (!this.#needsOrder(e)) return await fire();
+    const prev = this.#chains.get(id) ?? Promise.resolve();
+    const mine = prev.then(fire, fire);
+    const tail = mine.catch(() => {});
+    this.#chains.set(id, tail);
+    try {
+      await mine;
+    } finally {
+      if (this.#chains.get(id) === tail) this.#chains.delete(id);
+    }
+  }
+
+  #needsOrder(e: Entry): boolean {
+    if (e.terms.mode === "once_per_pc" || e.terms.mode === "once_per_target") return true;
+    return isWhenShape(e.schedule) && typeof e.schedule.constraints?.max_concurrent === "number";
+  }
+
+  async #fireClaimed(e: Entry, tickMs: number, deadline: number, log: Logger) {
+    for (let attempt = 0;; attempt++) {
+      if (attempt === 0 && Date.now() > deadline + 1_000) {
+        // Waited behind earlier fires of this schedule past its due time.
+        log.info("claimed tick fell past its deadline before its turn; dropped");
+        return this.opts.onTick?.(e.schedule.id, tickMs, { fired: false, reason: "missed" });
+      }
+      const outcome = await runTick(this.#ctx, {
+        schedule: e.schedule,
+        terms: e.terms,
+        revision: e.revision,
+        tickMs,
+      });
+      if (!outcome.fired && outcome.retry) {
+        const more = await this.#backoff(retryDelayMs(attempt), deadline);
+        if (more) {
+          log.info("tick fire failed before dispatch; retrying", {
+            attempt,
+            reason: outcome.reason,
+          });
+          continue;
+        }
+        log.warn("tick fire failed past its deadline; dropped", { reason: outcome.reason });
+      }
+      this.opts.onTick?.(e.schedule.id, tickMs, outcome);
+      return;
+    }
   }
 }

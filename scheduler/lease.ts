@@ -47,6 +47,8 @@ export class Lease {
   #stopped = false;
   #gen = 0;
   #busy: Promise<void> = Promise.resolve();
+  /** The last finished step hit an error (not "someone else holds it"). */
+  #lastFailed = false;
 
   constructor(kv: KV, log: Logger, opts: LeaseOptions) {
     this.#kv = kv;
@@ -66,14 +68,21 @@ export class Lease {
   start(): Promise<void> {
     const loop = async () => {
       if (this.#stopped) return;
-      this.#busy = this.step();
-      // A request sent while the connection is down can hang until the client's timeout;
-      // do not wait for it longer than half a lease, the next attempt may already work.
-      await Promise.race([
-        this.#busy,
-        new Promise((r) => setTimeout(r, Math.max(this.#opts.renewMs, this.#opts.ttlMs / 2))),
+      const step = this.step();
+      this.#busy = step;
+      // A request sent into a replica leader election hangs until the KV handle's timeout
+      // (the scheduler's is short); do not wait for it longer than one renew period, and
+      // after a failed attempt try again sooner: the election may be over, and the lease
+      // is still ours to renew until it expires.
+      let hung: ReturnType<typeof setTimeout> | undefined;
+      const done = await Promise.race([
+        step.then(() => true),
+        new Promise<boolean>((r) => hung = setTimeout(() => r(false), this.#opts.renewMs)),
       ]);
-      if (!this.#stopped) this.#timer = setTimeout(loop, this.#opts.renewMs);
+      clearTimeout(hung);
+      const failed = !done || this.#lastFailed;
+      const next = failed ? Math.min(this.#opts.renewMs, 500) : this.#opts.renewMs;
+      if (!this.#stopped) this.#timer = setTimeout(loop, next);
     };
     return loop();
   }
@@ -103,6 +112,7 @@ export class Lease {
         rev = await this.#kv.update(key, value(t0), e.revision);
       }
       if (gen !== this.#gen) return;
+      this.#lastFailed = false;
       if (rev !== null) {
         this.#revision = rev;
         this.#acquiredMs = acquired;
@@ -117,7 +127,10 @@ export class Lease {
       this.#lose(wasLeader, cur?.holder);
     } catch (e) {
       // A lost CAS race or a broker hiccup: not leader until a write succeeds again.
-      if (gen === this.#gen) this.#lose(wasLeader, undefined, e);
+      if (gen === this.#gen) {
+        this.#lastFailed = true;
+        this.#lose(wasLeader, undefined, e);
+      }
     }
   }
 

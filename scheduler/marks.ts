@@ -15,23 +15,53 @@ import { mapLimit } from "../lib/catalog/kv_scan.ts";
 import type { Mark } from "./policy.ts";
 import { wireTs } from "../wire/time.ts";
 
-/** True when this caller won the tick; false when another process already claimed it. */
+/** Who is claiming a tick: the process (`holder`) and this tick task's own `nonce`. */
+export interface Claimer {
+  holder: string;
+  nonce: string;
+}
+
+function isExistsError(e: unknown): boolean {
+  const msg = String((e as Error)?.message ?? e).toLowerCase();
+  return msg.includes("wrong last sequence") || msg.includes("exists");
+}
+
+/**
+ * True when this caller holds the tick; false when another claimer does. Throws on a
+ * transient error (timeout, no responders): the caller retries with the same `claimer`.
+ *
+ * A retry after a timeout may find the key already there because the earlier `create`
+ * was applied and only its reply was lost: the stored nonce tells whether the claim is
+ * this task's own (fire it: nobody else can) or someone else's (do not fire).
+ */
 export async function claimTick(
   kv: KV,
   scheduleId: string,
   tickMs: number,
-  holder: string,
+  claimer: Claimer,
 ): Promise<boolean> {
+  const key = dispatchKeyTick(scheduleId, tickMs);
   try {
     await kv.create(
-      dispatchKeyTick(scheduleId, tickMs),
-      JSON.stringify({ holder, tick_at: wireTs(tickMs), claimed_at: wireTs(Date.now()) }),
+      key,
+      JSON.stringify({
+        holder: claimer.holder,
+        nonce: claimer.nonce,
+        tick_at: wireTs(tickMs),
+        claimed_at: wireTs(Date.now()),
+      }),
     );
     return true;
   } catch (e) {
-    const msg = String((e as Error)?.message ?? e).toLowerCase();
-    if (msg.includes("wrong last sequence") || msg.includes("exists")) return false;
-    throw e;
+    if (!isExistsError(e)) throw e;
+  }
+  const cur = await kv.get(key);
+  if (!cur || cur.operation !== "PUT") return false; // removed meanwhile: not ours to fire
+  try {
+    const v = parseJsonBytes(cur.value) as { holder?: unknown; nonce?: unknown };
+    return v?.holder === claimer.holder && v?.nonce === claimer.nonce;
+  } catch {
+    return false;
   }
 }
 

@@ -182,12 +182,24 @@ export async function clearFreeze(nats: Nats): Promise<void> {
   await kv.delete(KEY_FREEZE);
 }
 
-/** Engine check: frozen now? Fails closed on an unreadable store or an unparseable blob. */
-export async function frozenAt(nats: Nats, nowMs: number): Promise<boolean> {
+/**
+ * Engine check: `frozen`, `open`, or `unreadable` (the store did not answer). The engine
+ * fails closed on `unreadable` (no fire) but may ask again while the tick is still due.
+ */
+export async function freezeState(
+  nats: Nats,
+  nowMs: number,
+): Promise<"frozen" | "open" | "unreadable"> {
+  let f: { value: unknown } | null;
   try {
-    const f = await readFreezeValue(nats);
-    return f === null ? false : isFrozen(f.value, nowMs);
+    f = await readFreezeValue(nats);
   } catch {
-    return true;
+    return "unreadable";
   }
+  return f !== null && isFrozen(f.value, nowMs) ? "frozen" : "open";
+}
+
+/** Frozen now? Fails closed on an unreadable store or an unparseable blob. */
+export async function frozenAt(nats: Nats, nowMs: number): Promise<boolean> {
+  return (await freezeState(nats, nowMs)) !== "open";
 }

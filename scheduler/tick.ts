@@ -7,6 +7,7 @@
 import type { KV } from "@nats-io/kv";
 import type { Deps } from "../lib/deps.ts";
 import { recordAudit } from "../lib/audit.ts";
+import { ApiError } from "../lib/errors.ts";
 import { dispatchExec } from "../lib/exec/dispatch.ts";
 import { expectedPcs } from "./expected.ts";
 import { decodeManifest, type Manifest } from "../wire/manifest.ts";
@@ -27,7 +28,7 @@ import {
 import { tickGate } from "./when.ts";
 import { completionsFor, inFlightExecutions, lastFinishes } from "./completions.ts";
 import { readPcMarks, readTargetMark, writePcMarks, writeTargetMark } from "./marks.ts";
-import { frozenAt, setEnabled } from "./store.ts";
+import { freezeState, setEnabled } from "./store.ts";
 
 export interface TickContext {
   deps: Deps;
@@ -46,9 +47,28 @@ export interface TickInput {
   tickMs: number;
 }
 
+/**
+ * `retry` marks a skip caused by a store that did not answer before anything reached an
+ * agent (freeze or catalog unreadable, a read of the decision failing, a dispatch that
+ * failed before its publish): the engine may run the tick again while it is still due.
+ */
 export type TickOutcome =
-  | { fired: false; reason: string }
+  | { fired: false; reason: string; retry?: boolean }
   | { fired: true; exec_id: string; pcs?: number; autoDisabled?: boolean };
+
+/** A dispatch error after which no Command can have gone out, so the tick may be retried. */
+export function dispatchRetryable(e: unknown): boolean {
+  if (e instanceof ApiError && e.status >= 400 && e.status < 500) return false;
+  const msg = String((e as Error)?.message ?? e);
+  // Raised at or after the publish: some agents may already have the Command.
+  return !/flush after publish|publish to |rollout wave/.test(msg);
+}
+
+class DispatchFailed extends Error {
+  constructor(readonly inner: unknown) {
+    super(String((inner as Error)?.message ?? inner), { cause: inner });
+  }
+}
 
 async function loadManifest(deps: Deps, jobId: string): Promise<Manifest | null> {
   const kv = await deps.nats.kv(BUCKET.jobs);
@@ -130,12 +150,18 @@ export async function runTick(ctx: TickContext, input: TickInput): Promise<TickO
   const { deps } = ctx;
   const { schedule: s, terms, tickMs } = input;
   const log = deps.log.child({ schedule_id: s.id, job_id: s.job_id, tick_at: wireTs(tickMs) });
-  const skip = (reason: string, level: "debug" | "info" | "warn" = "debug"): TickOutcome => {
-    log[level]("scheduler tick skipped", { reason });
-    return { fired: false, reason };
+  const skip = (
+    reason: string,
+    level: "debug" | "info" | "warn" = "debug",
+    retry = false,
+  ): TickOutcome => {
+    log[level]("scheduler tick skipped", { reason, retry });
+    return retry ? { fired: false, reason, retry } : { fired: false, reason };
   };
 
-  if (await frozenAt(deps.nats, Date.now())) return skip("fleet freeze", "info");
+  const freeze = await freezeState(deps.nats, Date.now());
+  if (freeze === "unreadable") return skip("fleet freeze unreadable (fails closed)", "warn", true);
+  if (freeze === "frozen") return skip("fleet freeze", "info");
   const gate = tickGate(s, tickMs);
   if (gate) return skip(gate);
 
@@ -143,7 +169,7 @@ export async function runTick(ctx: TickContext, input: TickInput): Promise<TickO
   try {
     manifest = await loadManifest(deps, s.job_id);
   } catch (e) {
-    return skip(`catalog lookup failed: ${e}`, "warn");
+    return skip(`catalog lookup failed: ${e}`, "warn", true);
   }
   if (!manifest) return skip("job not registered in catalog", "warn");
 
@@ -170,14 +196,23 @@ export async function runTick(ctx: TickContext, input: TickInput): Promise<TickO
   const maxConcurrent = maxConcurrentOf(s);
   const mode = terms.mode === "event" ? "every_tick" : terms.mode;
 
+  // Set once a Command may have reached an agent: from then on the tick is never retried.
+  let dispatched: string | null = null;
   const fire = async (p: FanoutPlan, why: string) => {
-    const res = await dispatchExec(deps, {
-      manifest: manifest!,
-      plan: p,
-      actor: "scheduler",
-      retry,
-      deadlineAt,
-    });
+    let res;
+    try {
+      res = await dispatchExec(deps, {
+        manifest: manifest!,
+        plan: p,
+        actor: "scheduler",
+        retry,
+        deadlineAt,
+      });
+    } catch (e) {
+      if (!dispatchRetryable(e)) dispatched = "(unknown)";
+      throw new DispatchFailed(e);
+    }
+    dispatched = res.exec_id;
     log.info("scheduler fired", { exec_id: res.exec_id, why, target_count: res.target_count });
     return res;
   };
@@ -270,7 +305,16 @@ export async function runTick(ctx: TickContext, input: TickInput): Promise<TickO
     }
     return outcome;
   } catch (e) {
-    log.warn("scheduler fire failed", { err: String((e as Error)?.message ?? e) });
-    return { fired: false, reason: `fire failed: ${(e as Error)?.message ?? e}` };
+    const msg = String((e as Error)?.message ?? e);
+    if (dispatched !== null && dispatched !== "(unknown)") {
+      // Fired; only the bookkeeping after it failed (auto-disable): the fire stands.
+      log.warn("scheduler tick bookkeeping failed after the fire", { err: msg });
+      return { fired: true, exec_id: dispatched };
+    }
+    const retryable = dispatched === null;
+    log.warn("scheduler fire failed", { err: msg, retry: retryable });
+    return retryable
+      ? { fired: false, reason: `fire failed: ${msg}`, retry: true }
+      : { fired: false, reason: `fire failed: ${msg}` };
   }
 }

@@ -153,13 +153,17 @@ Deno.test({
       for (let i = 0; i < 20; i++) {
         const tick = 1_800_000_000_000 + i * 1000;
         const wins = await Promise.all([
-          claimTick(kv1, "s.with.dots", tick, "one"),
-          claimTick(kv2, "s.with.dots", tick, "two"),
-          claimTick(kv1, "s.with.dots", tick, "three"),
+          claimTick(kv1, "s.with.dots", tick, { holder: "one", nonce: `one-${i}` }),
+          claimTick(kv2, "s.with.dots", tick, { holder: "two", nonce: `two-${i}` }),
+          claimTick(kv1, "s.with.dots", tick, { holder: "three", nonce: `three-${i}` }),
         ]);
         assert.equal(wins.filter(Boolean).length, 1, `tick ${i}: ${wins}`);
       }
-      assert.equal(await claimTick(kv1, "s", 1, "x"), true, "another schedule's tick is separate");
+      assert.equal(
+        await claimTick(kv1, "s", 1, { holder: "x", nonce: "x" }),
+        true,
+        "another schedule's tick is separate",
+      );
     } finally {
       await closeDeps(other);
       await b.stop();

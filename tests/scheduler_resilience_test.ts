@@ -1,0 +1,411 @@
+/**
+ * The scheduler against a slow or failing KV (real broker, real DB; the KV handles are
+ * wrapped through the engine's `wrapKv` seam to play a replica leader election):
+ *  - a tick whose claim hangs does not cost the following ticks, and still fires once;
+ *  - a claim applied whose reply was lost is recognised as this task's own on retry
+ *    (fired once: neither twice nor lost);
+ *  - a claim failing for a while is retried and fires late with `deadline_at` = tick +
+ *    starting_deadline; without starting_deadline it is dropped past the 5 s grace;
+ *  - while the lease and the claims both fail for a few seconds (the leader cannot renew
+ *    and steps down), every tick inside starting_deadline still fires exactly once.
+ */
+import assert from "node:assert/strict";
+import type { KV } from "@nats-io/kv";
+import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
+import { startScheduler } from "../scheduler/mod.ts";
+import { claimTick } from "../scheduler/marks.ts";
+import type { TickOutcome } from "../scheduler/tick.ts";
+import { BUCKET, dispatchKeyTick, subjects } from "../wire/names.ts";
+import { encodeManifest, type Manifest } from "../wire/manifest.ts";
+import { epochMs } from "../wire/time.ts";
+import { parseJsonBytes } from "../wire/codec.ts";
+
+const T = { sanitizeOps: false, sanitizeResources: false };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What a request into a leader election looks like to the client. */
+function timeoutError(): Error {
+  const e = new Error("TIMEOUT");
+  e.name = "TimeoutError";
+  return e;
+}
+
+// deno-lint-ignore no-explicit-any
+type Hooks = Partial<Record<"create" | "get" | "update" | "put", (...a: any[]) => unknown>>;
+
+/** A KV handle whose listed methods go through `hooks` (given the real handle first). */
+function hookKv(kv: KV, hooks: Hooks): KV {
+  return new Proxy(kv, {
+    get(target, prop, _recv) {
+      const h = hooks[prop as keyof Hooks];
+      if (h) return (...a: unknown[]) => h(target, ...a);
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
+
+function tickOf(key: string): number | null {
+  return key.startsWith("tick.") ? Number(key.split(".").pop()) : null;
+}
+
+async function putJob(b: TestBackend, id: string) {
+  const m = {
+    id,
+    version: "1.0.0",
+    execute: { shell: "powershell", script: "echo ok", timeout: "30s", run_as: "system" },
+    require_approval: false,
+    staleness: { mode: "cached" },
+  } as unknown as Manifest;
+  await (await b.deps.nats.kv(BUCKET.jobs)).put(id, JSON.stringify(encodeManifest(m)));
+}
+
+async function putSchedule(b: TestBackend, s: Record<string, unknown>) {
+  await (await b.deps.nats.kv(BUCKET.schedules)).put(String(s.id), JSON.stringify(s));
+}
+
+async function execCount(b: TestBackend, jobId: string): Promise<number> {
+  const rs = await b.deps.db.execute({
+    sql: "SELECT COUNT(*) AS n FROM executions WHERE job_id = ? AND initiated_by = 'scheduler'",
+    args: [jobId],
+  });
+  return Number(rs.rows[0].n);
+}
+
+interface Fire {
+  id: string;
+  tick: number;
+  at: number;
+  outcome: TickOutcome;
+}
+
+/** Commands published to one PC: their `deadline_at` (ms) in arrival order. */
+function tapDeadlines(b: TestBackend, pc: string) {
+  const seen: { id: string; deadline: number | null }[] = [];
+  const sub = b.deps.nats.nc.subscribe(subjects.commandsPc(pc), {
+    callback: (_e, m) => {
+      const c = parseJsonBytes(m.data) as { id: string; deadline_at?: string };
+      seen.push({ id: c.id, deadline: c.deadline_at ? epochMs(c.deadline_at) : null });
+    },
+  });
+  return { seen, stop: () => sub.unsubscribe() };
+}
+
+Deno.test({
+  ...T,
+  name: "resilience: a slow tick claim does not drop the following ticks",
+  fn: async () => {
+    const b = await startTestBackend();
+    const fires: Fire[] = [];
+    let slowTick: number | null = null;
+    let armed = false;
+    const sched = await startScheduler(b.deps, {
+      leaseTtlMs: 3000,
+      onTick: (id, tick, outcome) => fires.push({ id, tick, at: Date.now(), outcome }),
+      wrapKv: (bucket, kv) =>
+        bucket !== BUCKET.schedulerDispatch ? kv : hookKv(kv, {
+          create: async (real: KV, key: string, value: string) => {
+            const tick = tickOf(key);
+            if (armed && tick !== null && slowTick === null) {
+              slowTick = tick;
+              await sleep(3_000); // a claim sent into an election, answered late
+            }
+            return await real.create(key, value);
+          },
+        }),
+    });
+    try {
+      await waitFor(() => sched.engine.isLeader(), { what: "leadership" });
+      await putJob(b, "slow-job");
+      await putSchedule(b, {
+        id: "slow",
+        cron: "* * * * * *",
+        job_id: "slow-job",
+        target: { pcs: ["pc-slow"] },
+      });
+      await waitFor(() => fires.length >= 2, { what: "ticks before the slowdown" });
+      armed = true;
+      await waitFor(() => slowTick !== null, { what: "a slow claim" });
+      // The slow tick plus the four after it.
+      await waitFor(() => fires.some((f) => f.tick === slowTick! + 4000), {
+        what: "four ticks after the slow one",
+        timeoutMs: 8_000,
+      });
+      await waitFor(() => fires.some((f) => f.tick === slowTick), {
+        what: "the slow tick fires late",
+        timeoutMs: 5_000,
+      });
+      const s = slowTick!;
+      for (let t = s + 1000; t <= s + 4000; t += 1000) {
+        const f = fires.filter((x) => x.tick === t);
+        assert.equal(f.length, 1, `tick +${t - s} fired once`);
+        assert.ok(f[0].outcome.fired, JSON.stringify(f[0].outcome));
+        // Not held back behind the slow claim (which answers at s + 3 s).
+        assert.ok(f[0].at - t < 1_500, `tick +${t - s} fired ${f[0].at - t} ms late`);
+      }
+      const slow = fires.filter((x) => x.tick === s);
+      assert.equal(slow.length, 1, "the slow tick fired once");
+      assert.ok(slow[0].outcome.fired);
+      assert.ok(slow[0].at - s >= 2_900, "the slow tick fired after its slow claim");
+      // Every tick observed so far fired exactly once, and one execution each.
+      const ticks = fires.map((f) => f.tick);
+      assert.equal(new Set(ticks).size, ticks.length, "no tick fired twice");
+      await sleep(300);
+      const fired = fires.filter((f) => f.outcome.fired).length;
+      assert.ok(Math.abs((await execCount(b, "slow-job")) - fired) <= 1, "one execution per fire");
+    } finally {
+      await sched.stop();
+      await b.stop();
+    }
+  },
+});
+
+Deno.test({
+  ...T,
+  name: "resilience: a claim whose reply was lost is recognised as ours on retry",
+  fn: async () => {
+    const b = await startTestBackend();
+    try {
+      const real = await b.deps.nats.kv(BUCKET.schedulerDispatch);
+      let lose = true;
+      const kv = hookKv(real, {
+        create: async (r: KV, key: string, value: string) => {
+          const rev = await r.create(key, value);
+          if (lose) {
+            lose = false;
+            throw timeoutError(); // applied, but the reply never came
+          }
+          return rev;
+        },
+      });
+      const me = { holder: "proc-a", nonce: "tick-task-1" };
+      await assert.rejects(claimTick(kv, "lost", 1_000, me), /TIMEOUT/);
+      assert.equal(await claimTick(kv, "lost", 1_000, me), true, "the retry finds our claim");
+      assert.equal(
+        await claimTick(kv, "lost", 1_000, { holder: "proc-a", nonce: "another-task" }),
+        false,
+        "another task of the same process does not own it",
+      );
+      assert.equal(
+        await claimTick(kv, "lost", 1_000, { holder: "proc-b", nonce: "tick-task-1" }),
+        false,
+        "another process does not own it",
+      );
+      const stored = await real.get(dispatchKeyTick("lost", 1_000));
+      assert.equal((parseJsonBytes(stored!.value) as { nonce: string }).nonce, "tick-task-1");
+
+      // The engine end to end: the lost reply is retried, recognised, fired once.
+      const fires: Fire[] = [];
+      let lostTick: number | null = null;
+      const creates = new Map<number, number>();
+      let armed = false;
+      const sched = await startScheduler(b.deps, {
+        leaseTtlMs: 3000,
+        onTick: (id, tick, outcome) => fires.push({ id, tick, at: Date.now(), outcome }),
+        wrapKv: (bucket, k) =>
+          bucket !== BUCKET.schedulerDispatch ? k : hookKv(k, {
+            create: async (r: KV, key: string, value: string) => {
+              const tick = tickOf(key);
+              if (tick !== null) creates.set(tick, (creates.get(tick) ?? 0) + 1);
+              const rev = await r.create(key, value);
+              if (armed && tick !== null && lostTick === null) {
+                lostTick = tick;
+                throw timeoutError();
+              }
+              return rev;
+            },
+          }),
+      });
+      try {
+        await waitFor(() => sched.engine.isLeader(), { what: "leadership" });
+        await putJob(b, "lost-job");
+        await putSchedule(b, {
+          id: "lost-reply",
+          cron: "* * * * * *",
+          job_id: "lost-job",
+          target: { pcs: ["pc-lost"] },
+        });
+        await waitFor(() => fires.length >= 1, { what: "a first tick" });
+        armed = true;
+        await waitFor(() => lostTick !== null && fires.some((f) => f.tick === lostTick), {
+          what: "the tick with the lost reply fires",
+          timeoutMs: 5_000,
+        });
+        await waitFor(() => fires.some((f) => f.tick === lostTick! + 2000), { what: "+2 ticks" });
+        const mine = fires.filter((f) => f.tick === lostTick);
+        assert.equal(mine.length, 1, "fired once");
+        assert.ok(mine[0].outcome.fired, JSON.stringify(mine[0].outcome));
+        assert.equal(creates.get(lostTick!), 2, "claimed, reply lost, claimed again");
+        const ticks = fires.map((f) => f.tick);
+        assert.equal(new Set(ticks).size, ticks.length, "no tick fired twice");
+      } finally {
+        await sched.stop();
+      }
+    } finally {
+      await b.stop();
+    }
+  },
+});
+
+Deno.test({
+  ...T,
+  name: "resilience: failing claims retry inside starting_deadline; without one, 5 s grace",
+  fn: async () => {
+    const b = await startTestBackend();
+    const fires: Fire[] = [];
+    // Per schedule: the first tick claimed after arming fails for `failMs`.
+    const failing = new Map<string, { tick: number | null; until: number; attempts: number }>();
+    let armed = false;
+    const sched = await startScheduler(b.deps, {
+      leaseTtlMs: 3000,
+      onTick: (id, tick, outcome) => fires.push({ id, tick, at: Date.now(), outcome }),
+      wrapKv: (bucket, kv) =>
+        bucket !== BUCKET.schedulerDispatch ? kv : hookKv(kv, {
+          create: async (real: KV, key: string, value: string) => {
+            const tick = tickOf(key);
+            const id = key.split(".").slice(2, -1).join(".");
+            const f = failing.get(id);
+            if (armed && f && tick !== null && (f.tick === null || f.tick === tick)) {
+              f.tick = tick;
+              if (f.until === 0) f.until = Date.now() + (id === "with-sd" ? 3_000 : 6_000);
+              if (Date.now() < f.until) {
+                f.attempts++;
+                await sleep(50);
+                throw timeoutError();
+              }
+            }
+            return await real.create(key, value);
+          },
+        }),
+    });
+    const tap = tapDeadlines(b, "pc-sd");
+    try {
+      await waitFor(() => sched.engine.isLeader(), { what: "leadership" });
+      await putJob(b, "sd-job");
+      failing.set("with-sd", { tick: null, until: 0, attempts: 0 });
+      failing.set("no-sd", { tick: null, until: 0, attempts: 0 });
+      await putSchedule(b, {
+        id: "with-sd",
+        cron: "* * * * * *",
+        job_id: "sd-job",
+        target: { pcs: ["pc-sd"] },
+        starting_deadline: "10s",
+      });
+      await putSchedule(b, {
+        id: "no-sd",
+        cron: "* * * * * *",
+        job_id: "sd-job",
+        target: { pcs: ["pc-nosd"] },
+      });
+      await waitFor(() => fires.filter((f) => f.id === "no-sd").length >= 1, { what: "ticks" });
+      armed = true;
+      const sd = failing.get("with-sd")!;
+      const nosd = failing.get("no-sd")!;
+      await waitFor(() => sd.tick !== null && fires.some((f) => f.tick === sd.tick), {
+        what: "the retried tick fires late",
+        timeoutMs: 8_000,
+      });
+      const late = fires.filter((f) => f.id === "with-sd" && f.tick === sd.tick);
+      assert.equal(late.length, 1);
+      assert.ok(late[0].outcome.fired, JSON.stringify(late[0].outcome));
+      assert.ok(late[0].at - sd.tick! >= 2_900, `fired ${late[0].at - sd.tick!} ms late`);
+      assert.ok(sd.attempts >= 3, `retried with backoff (${sd.attempts} failed attempts)`);
+      // Its Command carries deadline_at = tick + starting_deadline.
+      await waitFor(() => tap.seen.some((c) => c.deadline === sd.tick! + 10_000), {
+        what: "the late Command with its deadline_at",
+      });
+      assert.equal(tap.seen.filter((c) => c.deadline === sd.tick! + 10_000).length, 1);
+      // Meanwhile the following ticks of the same schedule fired on time.
+      assert.ok(fires.some((f) => f.id === "with-sd" && f.tick === sd.tick! + 1000));
+
+      // Without starting_deadline, a claim failing for 6 s is given up at the 5 s grace.
+      await waitFor(() => nosd.tick !== null && Date.now() > nosd.tick + 7_000, {
+        what: "past the grace",
+        timeoutMs: 12_000,
+      });
+      assert.deepEqual(
+        fires.filter((f) => f.id === "no-sd" && f.tick === nosd.tick),
+        [],
+        "dropped past the grace",
+      );
+      assert.ok(fires.some((f) => f.id === "no-sd" && f.tick === nosd.tick! + 1000));
+      const keys = fires.map((f) => `${f.id}@${f.tick}`);
+      assert.equal(new Set(keys).size, keys.length, "no tick fired twice");
+    } finally {
+      tap.stop();
+      await sched.stop();
+      await b.stop();
+    }
+  },
+});
+
+Deno.test({
+  ...T,
+  name: "resilience: lease and claims down for 4 s: every tick inside starting_deadline fires once",
+  fn: async () => {
+    const b = await startTestBackend();
+    const fires: Fire[] = [];
+    let downUntil = 0;
+    const down = async () => {
+      if (Date.now() < downUntil) {
+        await sleep(Math.min(2_000, downUntil - Date.now())); // a request hanging to timeout
+        throw timeoutError();
+      }
+    };
+    const hooks: Hooks = {
+      create: async (r: KV, k: string, v: string) => (await down(), await r.create(k, v)),
+      get: async (r: KV, k: string) => (await down(), await r.get(k)),
+      update: async (r: KV, k: string, v: string, rev: number) => (
+        await down(), await r.update(k, v, rev)
+      ),
+    };
+    const sched = await startScheduler(b.deps, {
+      leaseTtlMs: 1500,
+      onTick: (id, tick, outcome) => fires.push({ id, tick, at: Date.now(), outcome }),
+      wrapKv: (bucket, kv) =>
+        bucket === BUCKET.schedulerDispatch || bucket === BUCKET.leases ? hookKv(kv, hooks) : kv,
+    });
+    const tap = tapDeadlines(b, "pc-outage");
+    try {
+      await waitFor(() => sched.engine.isLeader(), { what: "leadership" });
+      await putJob(b, "outage-job");
+      await putSchedule(b, {
+        id: "outage",
+        cron: "* * * * * *",
+        job_id: "outage-job",
+        target: { pcs: ["pc-outage"] },
+        starting_deadline: "30s",
+      });
+      await waitFor(() => fires.length >= 2, { what: "ticks before the outage" });
+      const outageAt = Date.now();
+      downUntil = outageAt + 4_000;
+      await waitFor(() => !sched.engine.isLeader(), {
+        what: "the leader steps down",
+        timeoutMs: 3_000,
+      });
+      await waitFor(() => sched.engine.isLeader(), { what: "leads again", timeoutMs: 8_000 });
+      const end = Date.now() + 2_000;
+      await waitFor(() => fires.some((f) => f.tick >= end), { what: "ticks after the outage" });
+      await sleep(300);
+      const ticks = fires.map((f) => f.tick).sort((x, y) => x - y);
+      assert.equal(new Set(ticks).size, ticks.length, "no tick fired twice");
+      assert.ok(fires.every((f) => f.outcome.fired), "every claimed tick fired");
+      const missing: number[] = [];
+      for (let t = ticks[0]; t <= ticks[ticks.length - 1]; t += 1000) {
+        if (!ticks.includes(t)) missing.push(t - outageAt);
+      }
+      assert.deepEqual(missing, [], "ticks missing (ms rel. to the outage)");
+      assert.ok(
+        ticks.filter((t) => t > outageAt && t < downUntil).length >= 3,
+        "ticks during the outage were fired (late)",
+      );
+      // Each one Command, deadline_at naming its tick.
+      const dl = tap.seen.map((c) => c.deadline! - 30_000).sort((x, y) => x - y);
+      assert.deepEqual(dl.filter((t) => t <= ticks[ticks.length - 1]), ticks);
+    } finally {
+      tap.stop();
+      await sched.stop();
+      await b.stop();
+    }
+  },
+});
