@@ -76,6 +76,27 @@ Deno.test("e2e resilience: an agent offline misses nothing — it replays from E
     assert.equal(back[0].stdout, "noted PC-02\n");
     const full = await waitFinished(e, `exec_id=${toAll.exec_id}`, 3);
     assert.deepEqual(full.map((r) => r.pc_id).sort(), ["PC-01", "PC-02", "PC-03"]);
+    // Upstream's conformance scenario: an ad-hoc run at a stopped agent times out (408), and
+    // once the agent is back the command is replayed and its result lands anyway.
+    e.fleet.setOnline("PC-03", false);
+    const t0 = Date.now();
+    const late = await e.call("POST", "/api/run", {
+      pc_id: "PC-03",
+      script: "echo marker-7f3a",
+      timeout_secs: 1,
+    });
+    assert.equal(late.status, 408);
+    assert.ok(Date.now() - t0 >= 10_000, "waits timeout_secs + 10 s");
+    e.fleet.setOnline("PC-03", true);
+    await waitFor(
+      async () =>
+        (await e.results("stdout=marker-7f3a")).some((r) =>
+          r.pc_id === "PC-03" && r.exit_code === 0
+        ),
+      {
+        what: "replayed ad-hoc result",
+      },
+    );
     // Going offline and back again replays nothing twice.
     e.fleet.setOnline("PC-02", false);
     e.fleet.setOnline("PC-02", true);
