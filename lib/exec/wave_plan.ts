@@ -10,7 +10,14 @@ export const WaveStateSchema = z.object({
   group: z.string(),
   delay: z.string(),
   due_at: z.string(),
-  state: z.enum(["pending", "published", "skipped"]),
+  /**
+   * `publishing` = claimed by a dispatcher that has not confirmed the publish yet. A claim
+   * older than CLAIM_STALE_MS is due again (its claimer died between claim and publish);
+   * re-publishing is harmless since every wave carries the exec's one request_id, which
+   * agents de-duplicate.
+   */
+  state: z.enum(["pending", "publishing", "published", "skipped"]),
+  claimed_at: z.string().nullish(),
   published_at: z.string().nullish(),
   reason: z.string().nullish(),
 });
@@ -27,24 +34,39 @@ export const WaveRecordSchema = z.object({
 });
 export type WaveRecord = z.infer<typeof WaveRecordSchema>;
 
-/** Waves whose due time has come and that are still pending, in index order. */
-export function dueWaves(rec: WaveRecord, nowMs: number): WaveState[] {
-  return rec.waves.filter((w) => w.state === "pending" && Date.parse(w.due_at) <= nowMs);
+/** How long a `publishing` claim may stay unconfirmed before another dispatcher retakes it. */
+export const CLAIM_STALE_MS = 30_000;
+
+/** When a wave next needs a dispatcher: its due time, or when its claim goes stale. */
+function wakeAt(w: WaveState, staleMs: number): number | null {
+  if (w.state === "pending") return Date.parse(w.due_at);
+  if (w.state === "publishing") {
+    const claimed = Date.parse(w.claimed_at ?? "");
+    return Number.isFinite(claimed) ? claimed + staleMs : 0;
+  }
+  return null;
 }
 
-/** Earliest due time (epoch ms) of a pending wave, or null when nothing is pending. */
-export function nextDue(rec: WaveRecord): number | null {
+/** Waves due now (pending and due, or a stale `publishing` claim), in index order. */
+export function dueWaves(rec: WaveRecord, nowMs: number, staleMs = CLAIM_STALE_MS): WaveState[] {
+  return rec.waves.filter((w) => {
+    const t = wakeAt(w, staleMs);
+    return t !== null && t <= nowMs;
+  });
+}
+
+/** Earliest time (epoch ms) a wave needs a dispatcher, or null when all are settled. */
+export function nextDue(rec: WaveRecord, staleMs = CLAIM_STALE_MS): number | null {
   let min: number | null = null;
   for (const w of rec.waves) {
-    if (w.state !== "pending") continue;
-    const t = Date.parse(w.due_at);
-    if (min === null || t < min) min = t;
+    const t = wakeAt(w, staleMs);
+    if (t !== null && (min === null || t < min)) min = t;
   }
   return min;
 }
 
 export function isSettled(rec: WaveRecord): boolean {
-  return rec.waves.every((w) => w.state !== "pending");
+  return rec.waves.every((w) => w.state !== "pending" && w.state !== "publishing");
 }
 
 /** A copy of `rec` with wave `index` moved to `state`. */
@@ -62,6 +84,11 @@ export function withWaveState(
         ? {
           ...w,
           state,
+          claimed_at: state === "publishing"
+            ? at
+            : state === "pending"
+            ? null
+            : w.claimed_at ?? null,
           published_at: state === "published"
             ? at
             : state === "pending"

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  CLAIM_STALE_MS,
   dueWaves,
   isPrunable,
   isSettled,
@@ -59,4 +60,20 @@ Deno.test("prunable: settled and older than the retention only", () => {
   assert.equal(isPrunable(rec(["published", "skipped"]), t0 + 89 * day, 90), false);
   assert.equal(isPrunable(rec(["published", "pending"]), t0 + 365 * day, 90), false);
   assert.equal(isPrunable(rec(["published"]), t0 + 365 * day, 0), false, "0 keeps forever");
+});
+
+Deno.test("a `publishing` claim is due again once stale, and keeps the record unsettled", () => {
+  const t0 = Date.parse("2026-01-01T00:00:00Z");
+  const base = rec(["pending", "pending"]);
+  const claimed = withWaveState(base, 0, "publishing", new Date(t0).toISOString());
+  assert.equal(claimed.waves[0].claimed_at, new Date(t0).toISOString());
+  assert.equal(claimed.waves[0].published_at, null);
+  assert.equal(isSettled(withWaveState(claimed, 1, "skipped", null, "x")), false);
+  // Not due while the claim is fresh; due at exactly CLAIM_STALE_MS.
+  assert.ok(!dueWaves(claimed, t0 + CLAIM_STALE_MS - 1).some((w) => w.index === 0));
+  assert.ok(dueWaves(claimed, t0 + CLAIM_STALE_MS).some((w) => w.index === 0));
+  assert.ok((nextDue(claimed) ?? Infinity) <= t0 + CLAIM_STALE_MS);
+  const done = withWaveState(claimed, 0, "published", new Date(t0 + 5).toISOString());
+  assert.equal(done.waves[0].state, "published");
+  assert.ok(!dueWaves(done, t0 + 10 * CLAIM_STALE_MS).some((w) => w.index === 0));
 });

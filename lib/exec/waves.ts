@@ -18,6 +18,7 @@ import { readBucket } from "../catalog/kv_scan.ts";
 import {
   dueWaves,
   isPrunable,
+  isSettled,
   nextDue,
   type WaveRecord,
   WaveRecordSchema,
@@ -112,7 +113,9 @@ export async function processExecWaves(
     const due = dueWaves(rec, nowMs);
     if (due.length === 0) return done;
     const wave = due[0];
-    const earlierPublished = rec.waves.some((w) => w.index < wave.index && w.state === "published");
+    const earlierPublished = rec.waves.some((w) =>
+      w.index < wave.index && (w.state === "published" || w.state === "publishing")
+    );
     let skipReason: string | null = null;
     if (earlierPublished && rec.max_failures !== null && rec.max_failures !== undefined) {
       const { failures, total } = await failureStats(deps, execId);
@@ -122,9 +125,11 @@ export async function processExecWaves(
       }
     }
     const at = nowWire();
+    // Two phases: claim (`publishing`), publish, confirm (`published`). A crash between
+    // claim and confirm leaves a claim that goes stale and is re-published by anyone.
     const next = skipReason
       ? withWaveState(rec, wave.index, "skipped", null, skipReason)
-      : withWaveState(rec, wave.index, "published", at);
+      : withWaveState(rec, wave.index, "publishing", at);
     let revision: number;
     try {
       revision = await kv.update(execId, jsonBytes(next), entry.revision);
@@ -149,6 +154,17 @@ export async function processExecWaves(
       await kv.update(execId, jsonBytes(withWaveState(next, wave.index, "pending", null)), revision)
         .catch(() => {});
       throw e;
+    }
+    try {
+      await kv.update(
+        execId,
+        jsonBytes(withWaveState(next, wave.index, "published", nowWire())),
+        revision,
+      );
+    } catch (e) {
+      // Published already; a lost confirm only means a harmless re-publish after the claim
+      // goes stale (agents de-duplicate by request_id).
+      deps.log.warn("rollout wave confirm failed", { exec_id: execId, wave: wave.index, err: e });
     }
     deps.log.info("rollout wave published", {
       exec_id: execId,
@@ -293,7 +309,7 @@ export function startWaveDispatcher(deps: Deps): Component {
         }
         for await (const e of it) {
           const rec = decodeRecord(e);
-          if (rec && rec.waves.some((w) => w.state === "pending")) records.set(e.key, rec);
+          if (rec && !isSettled(rec)) records.set(e.key, rec);
           else records.delete(e.key);
           if (!running) arm();
           else again = true;
