@@ -7,7 +7,7 @@ import type { Nats } from "./nats.ts";
 import type { Caller } from "./auth.ts";
 import { encodeAuditEvent } from "../wire/messages.ts";
 import { subjects } from "../wire/names.ts";
-import { nowWire } from "../wire/time.ts";
+import { nowWire, wireTs } from "../wire/time.ts";
 import { jsonBytes } from "../wire/codec.ts";
 import { log } from "./log.ts";
 
@@ -17,6 +17,8 @@ export interface AuditInput {
   action: string;
   target?: string | null;
   payload?: Record<string, unknown> | null;
+  /** When it happened (default now); the exec pipeline passes its `initiated_at`. */
+  occurredAt?: number | string;
 }
 
 export function enrichPayload(
@@ -64,7 +66,7 @@ export async function recordAudit(
     action: input.action,
     target: input.target ?? null,
     payload: enrichPayload(input.payload, caller),
-    occurred_at: nowWire(),
+    occurred_at: input.occurredAt === undefined ? nowWire() : wireTs(input.occurredAt),
   });
   const subject = subjects.audit(
     auditToken(actor),

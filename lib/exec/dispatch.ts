@@ -254,6 +254,8 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
   await recordAudit(deps.nats, {
     actor: req.actor,
     action: "exec",
+    // Same instant as the row's initiated_at, so a replay of AUDIT recreates it exactly.
+    occurredAt: now,
     target: manifest.id,
     payload: {
       exec_id: execId,
