@@ -7,9 +7,10 @@
  * SIGKILLed. Afterwards:
  *  - every result id anyone got acked is in execution_results, finished, once; each
  *    execution's counters equal its rows (no double counting across the two projectors);
- *  - the every-second schedule fired each tick at most once across both processes (read
- *    from the EXEC stream: one Command per tick), and missed ticks only inside the
- *    fail-over windows;
+ *  - the every-second schedule (starting_deadline 30 s) fired every tick exactly once
+ *    across both processes and through the node kill (read from the Commands: one per
+ *    tick, named by its deadline_at); only a tick the SIGKILLed leader had claimed but not
+ *    published may be lost;
  *  - the surviving process answered every API probe throughout.
  * Then topology (b): a third process in `local` mode with its own empty DB rebuilds the same
  * rows from the streams on its own durables, without moving the shared durables.
@@ -47,6 +48,14 @@ const PROBE_TIMEOUT_MS = 15_000;
  * JetStream timeout (lib/nats.ts) before the next one succeeds.
  */
 const ELECTION_WINDOW_MS = 15_000;
+
+/**
+ * Ticks the SIGKILLed scheduler leader may have claimed without publishing: the claim is
+ * the exactly-once gate, so nobody else fires them. One per-second tick in flight, two at
+ * most, and only from just before the kill.
+ */
+const SIGKILL_LOSS = 2;
+const SIGKILL_WINDOW_MS = 3_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -244,6 +253,13 @@ Deno.test({
       // Kill the node that leads RESULTS: the stream and its consumers elect a new leader.
       const leaderName = (await jsm.streams.info(STREAM.results)).cluster?.leader;
       const victim = cluster.nodes.find((n) => n.name === leaderName) ?? cluster.nodes[0];
+      // For the report: did the victim also lead the scheduler's claim and lease streams?
+      const kvLeaders: string[] = [];
+      for (const bucket of [BUCKET.schedulerDispatch, BUCKET.leases]) {
+        const l = await jsm.streams.info(`KV_${bucket}`).then((i) => i.cluster?.leader)
+          .catch(() => "?");
+        kvLeaders.push(`${bucket}: ${l === victim.name ? "victim" : l}`);
+      }
       events.natsKill = Date.now();
       await victim.kill();
       await sleep(2_000);
@@ -338,7 +354,7 @@ Deno.test({
       );
 
       stepsOk.push(
-        await t.step("every tick fired at most once, gaps only at fail-over", async () => {
+        await t.step("every tick fired exactly once, through the node kill", async () => {
           const cmds = tap.commands().filter((c) => c.id === "tick");
           const perTick = new Map<number, string[]>();
           for (const c of cmds) {
@@ -355,32 +371,42 @@ Deno.test({
             )).rows[0].n,
           );
           assert.equal(execs, perTick.size, "one executions row per fired tick");
-          // Coverage: every whole second between the first fire and the schedule's removal,
-          // except inside the fail-over windows (NATS leader election; lease TTL after the
-          // SIGKILL), must have fired.
+          // Coverage: every whole second between the first fire and the schedule's removal
+          // fired, the NATS node kill included (claims and fires retry inside the 30 s
+          // starting_deadline; a leader that lost its lease catches up on regaining it; the
+          // survivor catches up after the SIGKILL). The only ticks that may be lost are
+          // those the SIGKILLed leader had claimed but not yet published: at most
+          // SIGKILL_LOSS, right at the kill.
           const ticks = [...perTick.keys()].sort((x, y) => x - y);
           const first = Math.max(ticks[0], Math.ceil(scheduleStart / 1000) * 1000);
-          const windows = [
-            [events.natsKill - 1_000, events.natsKill + ELECTION_WINDOW_MS],
-            [events.backendKill - 1_000, events.backendKill + (LEASE_SECS + 3) * 1000],
-          ];
+          const last = Math.floor((scheduleEnd - 1_000) / 1000) * 1000;
           const missed: number[] = [];
-          for (let s = first; s <= scheduleEnd - 1_000; s += 1000) {
-            if (perTick.has(s)) continue;
-            if (windows.some(([lo, hi]) => s >= lo && s <= hi)) continue;
-            missed.push(s);
-          }
-          const lost = (scheduleEnd - first) / 1000 - ticks.length;
-          const rel = (x: number) => ((x - events.natsKill) / 1000).toFixed(1);
+          for (let s = first; s <= last; s += 1000) if (!perTick.has(s)) missed.push(s);
+          const atKill = (s: number) =>
+            s >= events.backendKill - SIGKILL_WINDOW_MS && s <= events.backendKill + 1_000;
+          const expectedTicks = (last - first) / 1000 + 1;
+          const inRange = ticks.filter((s) => s >= first && s <= last).length;
           console.log(
             `fired ticks (s rel. to node kill ${rel(events.natsKill)}, restart ${
               rel(events.natsRestart)
             }, backend kill ${rel(events.backendKill)}): ${ticks.map(rel).join(" ")}`,
           );
+          console.log(`killed node ${victim.name} (RESULTS leader); ${kvLeaders.join(", ")}`);
           console.log(
-            `ticks: ${ticks.length} fired, ${Math.round(lost)} lost in fail-over windows`,
+            `ticks: ${inRange} of ${expectedTicks} fired once (${ticks.length} in all); missed: ${
+              missed.map(rel).join(" ") || "none"
+            }`,
           );
-          assert.deepEqual(missed.map((m) => new Date(m).toISOString()), [], "ticks missed");
+          const outside = missed.filter((s) => !atKill(s));
+          assert.deepEqual(
+            outside.map((m) => `${new Date(m).toISOString()} (${rel(m)} s)`),
+            [],
+            "ticks missed",
+          );
+          assert.ok(
+            missed.length <= SIGKILL_LOSS,
+            `at most ${SIGKILL_LOSS} ticks lost at the SIGKILL (${missed.length})`,
+          );
         }),
       );
 

@@ -24,6 +24,13 @@ export interface ClusterNode {
   running(): boolean;
   kill(): Promise<void>;
   start(): Promise<void>;
+  /**
+   * SIGSTOP: the node stops answering but its sockets stay open, so its clients' requests
+   * hang (as one sent to a node just before it dies) while the others elect new leaders.
+   */
+  pause(): void;
+  /** SIGCONT after `pause()`. */
+  resume(): void;
 }
 
 export interface Cluster {
@@ -90,11 +97,18 @@ export async function startCluster(opts: { size?: number; name?: string } = {}):
         }).spawn();
         await waitReady(s.port, 10_000);
       },
+      pause() {
+        child?.kill("SIGSTOP");
+      },
+      resume() {
+        child?.kill("SIGCONT");
+      },
       async kill() {
         if (!child) return;
         const c = child;
         child = null;
         try {
+          c.kill("SIGCONT"); // a paused node must still die
           c.kill("SIGKILL");
         } catch { /* gone */ }
         await c.status;
