@@ -1,11 +1,16 @@
 /**
  * The engine of the core-NATS projectors (heartbeat, host_perf, process_perf): lossy by
  * design (no stream, no ack), so they micro-batch — a window of about a second or 1000
- * messages is written in one transaction. A bad payload is logged and dropped; a failed
- * write drops the window (the next heartbeat repairs it).
+ * messages is written in one transaction. A bad payload is logged and dropped. A busy
+ * database keeps the window and retries with backoff (up to BUSY_RETRY_MS); any other
+ * failed write drops the window (the next heartbeat repairs it).
+ *
+ * In `shared` projection mode every backend process subscribes in one queue group, so a
+ * message is written once, not once per process; `local` mode keeps a full copy per node.
  */
 import type { Transaction } from "@libsql/client";
 import type { Deps } from "../lib/deps.ts";
+import { isBusy } from "../db/client.ts";
 import { Batcher } from "./batch.ts";
 import { type ChangeNotice, publishChanges, type RunningProjector } from "./jetstream_projector.ts";
 
@@ -16,11 +21,15 @@ export interface CoreProjectorSpec<T> {
   apply(tx: Transaction, items: T[]): Promise<ChangeNotice[]>;
 }
 
+/** How long a window is retried while the database stays busy before it is dropped. */
+export const BUSY_RETRY_MS = 30_000;
+
 export function startCoreProjector<T>(
   deps: Deps,
   spec: CoreProjectorSpec<T>,
-  opts: { maxItems?: number; maxWaitMs?: number } = {},
+  opts: { maxItems?: number; maxWaitMs?: number; busyRetryMs?: number } = {},
 ): RunningProjector {
+  let stopping = false;
   const log = deps.log.child({ projector: spec.name, subject: spec.subject });
   const stats = { applied: 0, rejected: 0, naks: 0, batches: 0 };
   const batcher = new Batcher<T>({
@@ -28,21 +37,37 @@ export function startCoreProjector<T>(
     maxWaitMs: opts.maxWaitMs ?? 1000,
     flush: async (items) => {
       stats.batches++;
-      const tx = await deps.db.transaction("write");
-      try {
-        const notices = await spec.apply(tx, items);
-        await tx.commit();
-        stats.applied += items.length;
-        publishChanges(deps, notices);
-      } catch (e) {
-        await tx.rollback().catch(() => {});
-        log.warn("window dropped: write failed", { size: items.length, err: e });
-      } finally {
-        tx.close();
+      const until = Date.now() + (opts.busyRetryMs ?? BUSY_RETRY_MS);
+      let pause = 100;
+      for (;;) {
+        let tx;
+        try {
+          tx = await deps.db.transaction("write");
+          const notices = await spec.apply(tx, items);
+          await tx.commit();
+          stats.applied += items.length;
+          publishChanges(deps, notices);
+          return;
+        } catch (e) {
+          await tx?.rollback().catch(() => {});
+          if (isBusy(e) && Date.now() + pause < until && !stopping) {
+            stats.naks++;
+            await new Promise((r) => setTimeout(r, pause));
+            pause = Math.min(pause * 2, 2_000);
+            continue;
+          }
+          log.warn("window dropped: write failed", { size: items.length, err: e });
+          return;
+        } finally {
+          tx?.close();
+        }
       }
     },
   });
-  const sub = deps.nats.nc.subscribe(spec.subject);
+  const sub = deps.nats.nc.subscribe(
+    spec.subject,
+    deps.config.projectionMode === "shared" ? { queue: `kanade_projector_${spec.name}` } : {},
+  );
   const loop = (async () => {
     for await (const m of sub) {
       let v: T;
@@ -60,6 +85,7 @@ export function startCoreProjector<T>(
     name: `projector:${spec.name}`,
     stats,
     async stop() {
+      stopping = true;
       sub.unsubscribe();
       await loop.catch(() => {});
       await batcher.close();
