@@ -1,7 +1,10 @@
 /**
- * Serve one handler file alone (`deno serve -A handlers/jobs/list.ts`): an edge
- * deployment can split routes into separate processes. Dependencies are created from the
- * environment on the first request and shared by later ones.
+ * Serve handler files without main.ts, through `deno serve`:
+ * - one route alone (`deno serve -A handlers/infra/health.ts`): an edge deployment can
+ *   split routes into separate processes;
+ * - the whole API and dashboard (`deno serve --parallel -A handlers/serve_all.ts`).
+ * Dependencies are created from the environment on the first request and shared by later
+ * ones; SIGTERM/SIGINT drain NATS and close the DB.
  */
 import { buildApp } from "./router.ts";
 import type { RouteDef } from "./route.ts";
@@ -9,13 +12,27 @@ import { loadConfig } from "../lib/config.ts";
 import { closeDeps, createDeps, type Deps } from "../lib/deps.ts";
 import { assertAuthConfigured } from "../lib/auth.ts";
 import { ConfigError } from "../lib/errors.ts";
+import type { Component } from "../lib/component.ts";
+import { staticHandler } from "./static_files.ts";
 
-export function standalone(...routes: RouteDef[]): { fetch: (req: Request) => Promise<Response> } {
+export interface ServeOptions {
+  /** Serve `static/` (the dashboard) for non-API paths. */
+  staticFiles?: boolean;
+  /** Background components this process runs beside the routes (e.g. the wave dispatcher). */
+  components?: (deps: Deps) => Component[];
+  name?: string;
+}
+
+type Fetcher = { fetch: (req: Request) => Promise<Response> };
+
+export function lazyServe(routes: RouteDef[], opts: ServeOptions = {}): Fetcher {
   let app: Promise<{ fetch: (req: Request) => Response | Promise<Response> }> | undefined;
   let created: Deps | undefined;
+  let running: Component[] = [];
   // `deno serve` would otherwise keep running on SIGTERM: the NATS connection holds the
-  // event loop open. Drain it and close the DB, then exit.
+  // event loop open. Stop the components, drain NATS and close the DB, then exit.
   const shutdown = async () => {
+    for (const c of running.reverse()) await c.stop().catch(() => {});
     if (created) await closeDeps(created).catch(() => {});
     Deno.exit(0);
   };
@@ -41,11 +58,17 @@ export function standalone(...routes: RouteDef[]): { fetch: (req: Request) => Pr
         }
         const deps = await createDeps(config, {
           setup: false,
-          name: `kanade-edge-${routes[0]?.path}`,
+          name: opts.name ?? `kanade-edge-${routes[0]?.path}`,
         });
-        return buildApp(deps, routes);
+        created = deps;
+        running = opts.components?.(deps) ?? [];
+        return buildApp(deps, routes, opts.staticFiles ? { staticHandler: staticHandler() } : {});
       })();
       return app.then((a) => a.fetch(req));
     },
   };
+}
+
+export function standalone(...routes: RouteDef[]): Fetcher {
+  return lazyServe(routes);
 }

@@ -119,3 +119,56 @@ Deno.test("a handler file is served alone with `deno serve` (edge split)", async
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });
+
+Deno.test("the whole API and dashboard run under `deno serve --parallel`", async () => {
+  const broker = await startNatsServer();
+  const dir = await Deno.makeTempDir();
+  const port = freePort();
+  const env = {
+    NO_COLOR: "1",
+    KANADE_NATS_URL: broker.url,
+    KANADE_DB_URL: `file:${dir}/k.db`,
+    KANADE_AUTH_STATIC_TOKEN: "tok",
+    KANADE_LOG_LEVEL: "error",
+  };
+  // Bootstrap first, as an operator would (`deno task setup`).
+  const setup = await run(["--setup"], env).output();
+  assert.equal(setup.code, 0, new TextDecoder().decode(setup.stderr));
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "serve",
+      "--parallel",
+      "-A",
+      "--port",
+      String(port),
+      new URL("../handlers/serve_all.ts", import.meta.url).pathname,
+    ],
+    env,
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${base}/health`)).ok, {
+      timeoutMs: 60_000,
+      what: "health",
+    });
+    for (let i = 0; i < 4; i++) {
+      const jobs = await fetch(`${base}/api/jobs`, { headers: { authorization: "Bearer tok" } });
+      assert.equal(jobs.status, 200);
+      assert.deepEqual(await jobs.json(), []);
+    }
+    const page = await fetch(`${base}/dashboard`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get("content-type") ?? "", /text\/html/);
+    await page.body?.cancel();
+    const unauth = await fetch(`${base}/api/jobs`);
+    assert.equal(unauth.status, 401);
+    await unauth.body?.cancel();
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+    await broker.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
