@@ -1,14 +1,19 @@
 /**
- * Micro-batching shared by every projector: items are collected until `maxItems` are
- * buffered or `maxWaitMs` passed since the first one, then handed to `flush` as one
- * batch. Flushes never overlap (one DB transaction at a time per projector), and `add`
- * applies back-pressure: when the buffer is full it waits for the flush to finish.
+ * Micro-batching shared by every projector, with group commit: items are collected
+ * until `maxItems` are buffered or `maxWaitMs` passed since the first one, then handed
+ * to `flush` as one batch. Flushes never overlap (one DB transaction at a time per
+ * projector); while one runs, new items keep collecting, and once they are due (timer or
+ * full) they go out together as soon as it finishes — so when the flush does not block
+ * the event loop (the results projector commits on a worker thread) batches grow with
+ * the load by themselves (fewer, larger commits), and when idle an item waits at most
+ * `maxWaitMs`. `add` applies
+ * back-pressure: when the buffer is full it waits until a flush has taken it.
  */
 
 export interface BatcherOptions<T> {
-  /** Flush as soon as this many items are buffered. */
+  /** Flush as soon as this many items are buffered (and the largest batch handed over). */
   maxItems: number;
-  /** Flush at the latest this long after the first buffered item. */
+  /** Flush at the latest this long after the first buffered item (or when the running flush ends). */
   maxWaitMs: number;
   /** Applies one batch; errors are the caller's business (log inside). */
   flush(items: T[]): Promise<void>;
@@ -17,7 +22,10 @@ export interface BatcherOptions<T> {
 export class Batcher<T> {
   #buf: T[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
-  #chain: Promise<void> = Promise.resolve();
+  /** The running flush (already chained to start the next one), or null when idle. */
+  #running: Promise<void> | null = null;
+  /** The buffered items are due: flush them as soon as no flush runs. */
+  #due = false;
   #closed = false;
 
   constructor(private readonly opts: BatcherOptions<T>) {
@@ -30,37 +38,67 @@ export class Batcher<T> {
     return this.#buf.length;
   }
 
-  /** Buffer one item; resolves once it is accepted (after a flush when the buffer was full). */
+  /** Buffer one item; resolves once it is accepted (after a flush took a full buffer). */
   add(item: T): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("Batcher is closed"));
     this.#buf.push(item);
-    if (this.#buf.length >= this.opts.maxItems) return this.flushNow();
-    if (!this.#timer) {
+    if (this.#buf.length >= this.opts.maxItems) {
+      this.#due = true;
+      return this.#drain();
+    }
+    if (!this.#timer && !this.#due) {
       this.#timer = setTimeout(() => {
         this.#timer = null;
-        this.flushNow().catch(() => {});
+        this.#due = true;
+        this.#pump();
       }, this.opts.maxWaitMs);
     }
     return Promise.resolve();
   }
 
-  /** Flush whatever is buffered now; resolves when that flush (and earlier ones) finished. */
-  flushNow(): Promise<void> {
-    if (this.#timer) {
-      clearTimeout(this.#timer);
-      this.#timer = null;
+  /** Flush everything buffered now; resolves when it (and the running flush) finished. */
+  async flushNow(): Promise<void> {
+    while (this.#running || this.#buf.length) {
+      this.#due = true;
+      this.#pump();
+      if (this.#running) await this.#running;
     }
-    const items = this.#buf;
-    this.#buf = [];
-    if (items.length === 0) return this.#chain;
-    this.#chain = this.#chain.then(() => this.opts.flush(items)).catch(() => {});
-    return this.#chain;
   }
 
   /** Flush the rest and refuse further items. */
   async close(): Promise<void> {
     await this.flushNow();
     this.#closed = true;
+  }
+
+  /** Back-pressure: wait while the buffer is full and a flush is running. */
+  async #drain(): Promise<void> {
+    this.#pump();
+    while (this.#buf.length >= this.opts.maxItems && this.#running) await this.#running;
+  }
+
+  /** Start the next flush when idle and the buffered items are due. */
+  #pump(): void {
+    if (this.#running || !this.#due || this.#buf.length === 0) return;
+    const items = this.#buf.splice(0, this.opts.maxItems);
+    // Leftovers beyond maxItems stay due; otherwise new items start their own timer.
+    this.#due = this.#buf.length > 0;
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    const run = (async () => {
+      try {
+        await this.opts.flush(items);
+      } catch { /* the caller logs inside flush */ }
+    })();
+    this.#running = run.then(() => {
+      this.#running = null;
+      if (this.#buf.length >= this.opts.maxItems) this.#due = true;
+      // Safety net: buffered items always have a timer or are due.
+      if (this.#buf.length && !this.#due && !this.#timer) this.#due = true;
+      this.#pump();
+    });
   }
 }
 

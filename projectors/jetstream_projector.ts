@@ -16,7 +16,8 @@ import { isBusy } from "../db/client.ts";
 import { isNotFound } from "../lib/nats.ts";
 import type { Component } from "../lib/component.ts";
 import { Batcher } from "./batch.ts";
-import { dbTs, nowDb } from "../wire/time.ts";
+import { nowDb } from "../wire/time.ts";
+import { fastInstantDb } from "./fast_ts.ts";
 import { SUBJECT } from "../wire/names.ts";
 import { jsonBytes } from "../wire/codec.ts";
 
@@ -45,6 +46,23 @@ export interface JsProjectorSpec<T> {
   prepare?(items: Item<T>[]): Promise<void>;
   /** Writes the batch inside `tx`; returns the change notices to publish after commit. */
   apply(tx: Transaction, items: Item<T>[]): Promise<ChangeNotice[]>;
+  /**
+   * Optional replacement of the engine's own transaction: writes `items` and the rejects
+   * in ONE transaction elsewhere (the results projector's writer thread) and resolves
+   * after its commit. Errors must keep the DB's message (busy detection).
+   */
+  commitBatch?(items: Item<T>[], rejects: RejectRow[]): Promise<ChangeNotice[]>;
+  /** Releases what the spec holds (e.g. its writer thread) after the last batch. */
+  close?(): Promise<void>;
+}
+
+/** A `projection_rejects` row, as plain data (it may cross to a writer thread). */
+export interface RejectRow {
+  stream: string;
+  seq: number;
+  subject: string;
+  reason: string;
+  payload: string;
 }
 
 export interface JsProjectorOptions {
@@ -63,11 +81,14 @@ export const MAX_DELIVERIES = 5;
  * and a WAL checkpoint every ~64 MiB instead of every 4 MiB — with 1000-row batches the
  * default made almost every commit run a checkpoint (and its fsync). Cheap to repeat.
  */
-const CONNECTION_PRAGMAS = ["PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 16384"];
+export const CONNECTION_PRAGMAS = [
+  "PRAGMA cache_size = -65536",
+  "PRAGMA wal_autocheckpoint = 16384",
+];
 
 /** JetStream publish time (BigInt nanos) → canonical DB timestamp, exact to the nanosecond. */
 export function nanosToDb(ns: bigint): string {
-  return dbTs({ ms: Number(ns / 1_000_000n), subMsNanos: Number(ns % 1_000_000n) });
+  return fastInstantDb(Number(ns / 1_000_000n), Number(ns % 1_000_000n));
 }
 
 export async function ensureConsumer(
@@ -106,17 +127,21 @@ export async function deleteConsumer(
   }
 }
 
-function rejectStmt(stream: string, msg: JsMsg, reason: string) {
+export function rejectRow(stream: string, msg: JsMsg, reason: string): RejectRow {
   let payload: string;
   try {
     payload = new TextDecoder().decode(msg.data.subarray(0, 65_536));
   } catch {
     payload = "";
   }
+  return { stream, seq: msg.seq, subject: msg.subject, reason: reason.slice(0, 1000), payload };
+}
+
+export function rejectStmt(r: RejectRow) {
   return {
     sql: `INSERT OR IGNORE INTO projection_rejects
             (stream, stream_seq, subject, reason, payload, rejected_at) VALUES (?,?,?,?,?,?)`,
-    args: [stream, msg.seq, msg.subject, reason.slice(0, 1000), payload, nowDb()],
+    args: [r.stream, r.seq, r.subject, r.reason, r.payload, nowDb()],
   };
 }
 
@@ -152,16 +177,23 @@ export function startJsProjector<T>(
   let stopped = false;
   let current: { stop(): void; close(): Promise<void | Error> } | null = null;
 
-  async function commit(
-    good: Item<T>[],
-    poison: { msg: JsMsg; reason: string }[],
-  ): Promise<ChangeNotice[]> {
+  type Poison = { msg: JsMsg; reason: string };
+  /** A message as the batcher holds it: decoded on arrival, or set aside as poison. */
+  type Entry = { item: Item<T>; poison?: undefined } | { item?: undefined; poison: Poison };
+
+  async function commit(good: Item<T>[], poison: Poison[]): Promise<ChangeNotice[]> {
+    if (spec.commitBatch) {
+      return await spec.commitBatch(
+        good,
+        poison.map((p) => rejectRow(spec.stream, p.msg, p.reason)),
+      );
+    }
     const tx = await deps.db.transaction("write");
     try {
       for (const p of CONNECTION_PRAGMAS) await tx.execute(p);
       const notices = good.length ? await spec.apply(tx, good) : [];
       if (poison.length) {
-        await tx.batch(poison.map((p) => rejectStmt(spec.stream, p.msg, p.reason)));
+        await tx.batch(poison.map((p) => rejectStmt(rejectRow(spec.stream, p.msg, p.reason))));
       }
       await tx.commit();
       return notices;
@@ -173,11 +205,7 @@ export function startJsProjector<T>(
     }
   }
 
-  function settle(
-    good: Item<T>[],
-    poison: { msg: JsMsg; reason: string }[],
-    notices: ChangeNotice[],
-  ) {
+  function settle(good: Item<T>[], poison: Poison[], notices: ChangeNotice[]) {
     for (const it of good) it.msg.ack();
     // No reason text: nats-server 2.9 does not understand "+TERM <reason>".
     for (const p of poison) p.msg.term();
@@ -186,19 +214,25 @@ export function startJsProjector<T>(
     publishChanges(deps, notices);
   }
 
-  async function flush(msgs: JsMsg[]): Promise<void> {
+  /** Decoding happens as messages arrive, so it overlaps a commit running elsewhere. */
+  function decodeEntry(msg: JsMsg): Entry {
+    try {
+      const value = spec.decode(msg.data, msg.subject);
+      return { item: { msg, value, seq: msg.seq, recordedAt: nanosToDb(msg.timestampNanos) } };
+    } catch (e) {
+      const reason = `undecodable: ${(e as Error).message ?? e}`;
+      log.warn("poison message set aside", { seq: msg.seq, subject: msg.subject, reason });
+      return { poison: { msg, reason } };
+    }
+  }
+
+  async function flush(entries: Entry[]): Promise<void> {
     stats.batches++;
     const good: Item<T>[] = [];
-    const poison: { msg: JsMsg; reason: string }[] = [];
-    for (const msg of msgs) {
-      try {
-        const value = spec.decode(msg.data, msg.subject);
-        good.push({ msg, value, seq: msg.seq, recordedAt: nanosToDb(msg.timestampNanos) });
-      } catch (e) {
-        const reason = `undecodable: ${(e as Error).message ?? e}`;
-        log.warn("poison message set aside", { seq: msg.seq, subject: msg.subject, reason });
-        poison.push({ msg, reason });
-      }
+    const poison: Poison[] = [];
+    for (const e of entries) {
+      if (e.item) good.push(e.item);
+      else poison.push(e.poison);
     }
     try {
       if (spec.prepare && good.length) await spec.prepare(good);
@@ -206,12 +240,12 @@ export function startJsProjector<T>(
       return;
     } catch (e) {
       if (isBusy(e)) {
-        log.warn("database busy, batch will be redelivered", { size: msgs.length, err: e });
-        for (const m of msgs) m.nak(nakDelayMs);
-        stats.naks += msgs.length;
+        log.warn("database busy, batch will be redelivered", { size: entries.length, err: e });
+        for (const x of entries) (x.item?.msg ?? x.poison!.msg).nak(nakDelayMs);
+        stats.naks += entries.length;
         return;
       }
-      log.error("batch failed, retrying message by message", { size: msgs.length, err: e });
+      log.error("batch failed, retrying message by message", { size: entries.length, err: e });
     }
     // Isolate the failure: each message in its own transaction.
     for (const p of poison) {
@@ -240,15 +274,15 @@ export function startJsProjector<T>(
     }
   }
 
-  const batcher = new Batcher<JsMsg>({
+  const batcher = new Batcher<Entry>({
     maxItems: batchSize,
     maxWaitMs: opts.maxWaitMs ?? 5,
-    flush: async (msgs) => {
+    flush: async (entries) => {
       try {
-        await flush(msgs);
+        await flush(entries);
       } catch (e) {
         log.error("batch flush crashed; messages will be redelivered", { err: e });
-        for (const m of msgs) m.nak(nakDelayMs);
+        for (const x of entries) (x.item?.msg ?? x.poison!.msg).nak(nakDelayMs);
       }
     },
   });
@@ -262,7 +296,7 @@ export function startJsProjector<T>(
         current = messages;
         if (stopped) messages.stop();
         for await (const m of messages) {
-          await batcher.add(m);
+          await batcher.add(decodeEntry(m));
           if (stopped) break;
         }
         await batcher.flushNow();
@@ -285,6 +319,7 @@ export function startJsProjector<T>(
       } catch { /* already closed */ }
       await batcher.close().catch(() => {});
       await Promise.race([loop, new Promise((r) => setTimeout(r, 2_000))]);
+      await spec.close?.().catch(() => {});
     },
   };
 }

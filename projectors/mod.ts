@@ -139,7 +139,16 @@ export async function startProjectors(
     switch (n) {
       case "results":
         running.push(
-          startJsProjector(deps, resultsSpec(deps, manifests, durableName(deps, "results")), js),
+          startJsProjector(
+            deps,
+            // deps.db is opened from config.dbUrl (lib/deps.ts): the writer thread opens
+            // its own connection to the same file.
+            resultsSpec(deps, manifests, durableName(deps, "results"), {
+              dbUrl: deps.config.dbUrl,
+              logLevel: Deno.env.get("KANADE_LOG_LEVEL"),
+            }),
+            js,
+          ),
         );
         break;
       case "events":

@@ -11,10 +11,11 @@ import type { Deps } from "../lib/deps.ts";
 import { z } from "zod";
 import { ExecResultSchema } from "../wire/messages.ts";
 import { CONSUMER, OBJECT_STORE, STREAM } from "../wire/names.ts";
-import { dbTs } from "../wire/time.ts";
-import { chunks, valuesSql } from "./batch.ts";
+import { fastDbTs } from "./fast_ts.ts";
+import { chunks } from "./batch.ts";
 import type { ChangeNotice, Item, JsProjectorSpec } from "./jetstream_projector.ts";
-import type { ManifestCache } from "./manifest_cache.ts";
+import type { ManifestCache, ManifestFacts } from "./manifest_cache.ts";
+import { inventoryHints, ResultsWriter } from "./results_writer.ts";
 
 const td = new TextDecoder();
 const OID_NAMESPACE = "6ba7b812-9dad-11d1-80b4-00c04fd430c8";
@@ -104,7 +105,7 @@ interface Decoded {
  * rendered as DB text in one pass (hot path: every result).
  */
 const ResultWireSchema = ExecResultSchema.extend({
-  // validated (and rendered) once by dbTs() below instead of a second refine pass
+  // validated (and rendered) once by fastDbTs() (= dbTs) below instead of a refine pass
   started_at: z.string(),
   finished_at: z.string(),
 });
@@ -122,8 +123,8 @@ export function decodeResult(
       exit_code: r.exit_code,
       stdout: r.stdout,
       stderr: r.stderr,
-      started_at: dbTs(r.started_at), // throws on a bad timestamp → poison
-      finished_at: dbTs(r.finished_at),
+      started_at: fastDbTs(r.started_at), // throws on a bad timestamp → poison
+      finished_at: fastDbTs(r.finished_at),
       job_id: r.manifest_id ?? null,
     },
     stdoutObject: r.stdout_object ?? null,
@@ -158,6 +159,35 @@ const UPSERT_TAIL = `ON CONFLICT(result_id) DO UPDATE SET
   reaped = 0
 WHERE execution_results.finished_at IS NULL OR execution_results.reaped = 1`;
 
+const SELECT_EXISTING = `SELECT e.result_id, e.finished_at, e.reaped, e.exec_id
+  FROM json_each(?) j JOIN execution_results e ON e.result_id = j.value`;
+
+/** One upsert for a whole chunk: the rows arrive as a JSON array of arrays in COLS order. */
+const UPSERT_JSON = `INSERT INTO execution_results (${COLS.join(", ")})
+  SELECT ${COLS.map((_, i) => `value ->> ${i}`).join(", ")} FROM json_each(?) WHERE true
+  ${UPSERT_TAIL}`;
+
+/**
+ * Rows → the JSON parameter of UPSERT_JSON. Lone UTF-16 surrogates become U+FFFD, exactly
+ * what binding the JS string as a parameter stores (JSON would carry them through).
+ */
+export function rowsJson(rows: ResultRowIn[]): string {
+  const wf = (v: string) => v.isWellFormed() ? v : v.toWellFormed();
+  return JSON.stringify(rows.map((r) => [
+    wf(r.result_id),
+    wf(r.request_id),
+    r.exec_id === null ? null : wf(r.exec_id),
+    wf(r.pc_id),
+    r.exit_code,
+    wf(r.stdout),
+    wf(r.stderr),
+    r.started_at,
+    r.finished_at,
+    r.recorded_at,
+    r.job_id === null ? null : wf(r.job_id),
+  ]));
+}
+
 type Ctx = Pick<Deps, "db" | "log" | "nats">;
 
 async function fetchObject(deps: Ctx, key: string): Promise<string> {
@@ -176,16 +206,17 @@ async function fetchObject(deps: Ctx, key: string): Promise<string> {
 export async function applyResults(
   tx: Transaction,
   rows: ResultRowIn[],
-  ctx: { log: Deps["log"]; manifests?: ManifestCache },
+  ctx: {
+    log: Deps["log"];
+    manifests?: { get(id: string): Pick<ManifestFacts, "inventory"> | undefined };
+  },
 ): Promise<ResultPlan> {
   const existing = new Map<string, ExistingRow>();
   const ids = [...new Set(rows.map((r) => r.result_id))];
-  for (const part of chunks(ids, 500)) {
-    const rs = await tx.execute({
-      sql: `SELECT result_id, finished_at, reaped, exec_id FROM execution_results
-            WHERE result_id IN (${part.map(() => "?").join(",")})`,
-      args: part,
-    });
+  // Set-based: the batch travels as ONE JSON parameter (SQLite unpacks it with
+  // json_each), far cheaper than thousands of bound parameters in a VALUES list.
+  for (const part of chunks(ids, 5_000)) {
+    const rs = await tx.execute({ sql: SELECT_EXISTING, args: [JSON.stringify(part)] });
     for (const r of rs.rows) {
       existing.set(String(r.result_id), {
         finished_at: r.finished_at as string | null,
@@ -196,13 +227,8 @@ export async function applyResults(
   }
   const plan = planResults(rows, existing);
   const stmts = [];
-  for (const part of chunks(plan.write, 250)) {
-    stmts.push({
-      sql: `INSERT INTO execution_results (${COLS.join(",")}) VALUES ${
-        valuesSql(part.length, COLS.length)
-      } ${UPSERT_TAIL}`,
-      args: part.flatMap((r) => COLS.map((c) => r[c])),
-    });
+  for (const part of chunks(plan.write, 2_000)) {
+    stmts.push({ sql: UPSERT_JSON, args: [rowsJson(part)] });
   }
   for (const [execId, c] of plan.counters) {
     stmts.push({
@@ -263,11 +289,41 @@ export async function applyResults(
   return plan;
 }
 
+function noticesOf(
+  written: number,
+  resultIds: string[],
+  execIds: string[],
+): ChangeNotice[] {
+  const notices: ChangeNotice[] = [];
+  if (written) notices.push({ kind: "result", count: written, result_ids: resultIds });
+  if (execIds.length) notices.push({ kind: "execution", exec_ids: execIds });
+  return notices;
+}
+
+export interface ResultsSpecOptions {
+  /**
+   * The database file to write from a dedicated writer thread (must be the database of
+   * `deps.db`). Only `file:` URLs; otherwise batches are written on `deps.db` in-thread.
+   */
+  dbUrl?: string;
+  /** Log level of the writer thread (it does not share the main thread's setting). */
+  logLevel?: string;
+}
+
 export function resultsSpec(
   deps: Ctx,
   manifests: ManifestCache | undefined,
   durable: string = CONSUMER.results,
+  opts: ResultsSpecOptions = {},
 ): JsProjectorSpec<Decoded> {
+  const writer = opts.dbUrl?.startsWith("file:")
+    ? new ResultsWriter({ dbUrl: opts.dbUrl, busyTimeoutMs: 1_000, logLevel: opts.logLevel })
+    : null;
+  const rowsOf = (items: Item<Decoded>[]) =>
+    items.map((it) => {
+      it.value.row.recorded_at = it.recordedAt;
+      return it.value.row;
+    });
   return {
     name: "results",
     stream: STREAM.results,
@@ -287,20 +343,26 @@ export function resultsSpec(
       }));
     },
     async apply(tx, items) {
-      const rows = items.map((it) => ({ ...it.value.row, recorded_at: it.recordedAt }));
-      const plan = await applyResults(tx, rows, { log: deps.log, manifests });
-      const notices: ChangeNotice[] = [];
-      if (plan.write.length) {
-        notices.push({
-          kind: "result",
-          count: plan.write.length,
-          result_ids: plan.write.slice(0, 100).map((r) => r.result_id),
-        });
-      }
-      if (plan.counters.size) {
-        notices.push({ kind: "execution", exec_ids: [...plan.counters.keys()].slice(0, 100) });
-      }
-      return notices;
+      const plan = await applyResults(tx, rowsOf(items), { log: deps.log, manifests });
+      return noticesOf(
+        plan.write.length,
+        plan.write.slice(0, 100).map((r) => r.result_id),
+        [...plan.counters.keys()].slice(0, 100),
+      );
     },
+    ...(writer
+      ? {
+        async commitBatch(items, rejects) {
+          const rows = rowsOf(items);
+          const r = await writer.commit({
+            rows,
+            inventory: inventoryHints(rows, manifests),
+            rejects,
+          });
+          return noticesOf(r.written, r.resultIds, r.execIds);
+        },
+        close: () => writer.close(),
+      } satisfies Pick<JsProjectorSpec<Decoded>, "commitBatch" | "close">
+      : {}),
   };
 }

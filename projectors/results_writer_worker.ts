@@ -1,0 +1,67 @@
+/**
+ * The results projector's writer thread: owns its own libSQL connection and applies one
+ * decided batch (results + projection rejects) per request in ONE transaction, so the
+ * main thread keeps consuming, decoding and acking while SQLite (synchronous in libSQL)
+ * works. Protocol: see `WriterRequest` / `WriterReply` in results_writer.ts.
+ */
+import { openDb } from "../db/client.ts";
+import { logger, setLogLevel } from "../lib/log.ts";
+import { applyResults } from "./results.ts";
+import { CONNECTION_PRAGMAS, rejectStmt } from "./jetstream_projector.ts";
+import type { WriterInit, WriterReply, WriterRequest } from "./results_writer.ts";
+
+const port = self as unknown as Worker;
+let init: WriterInit | null = null;
+let dbPromise: ReturnType<typeof openDb> | null = null;
+
+async function handle(req: WriterRequest): Promise<WriterReply> {
+  const db = await (dbPromise ??= openDb({ url: init!.dbUrl, busyTimeoutMs: init!.busyTimeoutMs }));
+  const log = logger({ projector: "results", thread: "writer" });
+  const inventory = new Map(req.inventory);
+  const tx = await db.transaction("write");
+  try {
+    for (const p of CONNECTION_PRAGMAS) await tx.execute(p);
+    const plan = req.rows.length
+      ? await applyResults(tx, req.rows, {
+        log,
+        manifests: {
+          get: (id) => inventory.has(id) ? { inventory: inventory.get(id)! } : undefined,
+        },
+      })
+      : null;
+    if (req.rejects.length) await tx.batch(req.rejects.map(rejectStmt));
+    await tx.commit();
+    return {
+      id: req.id,
+      ok: true,
+      written: plan?.write.length ?? 0,
+      resultIds: plan ? plan.write.slice(0, 100).map((r) => r.result_id) : [],
+      execIds: plan ? [...plan.counters.keys()].slice(0, 100) : [],
+    };
+  } catch (e) {
+    await tx.rollback().catch(() => {});
+    return { id: req.id, ok: false, message: String((e as Error)?.message ?? e) };
+  } finally {
+    tx.close();
+  }
+}
+
+// Requests are applied strictly one after another (the engine never overlaps batches).
+let chain: Promise<void> = Promise.resolve();
+port.onmessage = (ev: MessageEvent<{ init: WriterInit } | WriterRequest>) => {
+  const data = ev.data;
+  if ("init" in data) {
+    init = data.init;
+    if (init.logLevel) setLogLevel(init.logLevel);
+    return;
+  }
+  chain = chain.then(async () => {
+    let reply: WriterReply;
+    try {
+      reply = await handle(data);
+    } catch (e) {
+      reply = { id: data.id, ok: false, message: String((e as Error)?.message ?? e) };
+    }
+    port.postMessage(reply);
+  });
+};
