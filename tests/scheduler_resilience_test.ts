@@ -31,7 +31,9 @@ function timeoutError(): Error {
 }
 
 // deno-lint-ignore no-explicit-any
-type Hooks = Partial<Record<"create" | "get" | "update" | "put", (...a: any[]) => unknown>>;
+type Hooks = Partial<
+  Record<"create" | "get" | "update" | "put" | "keys", (...a: any[]) => unknown>
+>;
 
 /** A KV handle whose listed methods go through `hooks` (given the real handle first). */
 function hookKv(kv: KV, hooks: Hooks): KV {
@@ -359,11 +361,32 @@ Deno.test({
         await down(), await r.update(k, v, rev)
       ),
     };
+    // The stored expiry of every lease write that went through.
+    let storedExpiry = 0;
+    const leaseHooks: Hooks = {
+      ...hooks,
+      create: async (r: KV, k: string, v: string) => {
+        await down();
+        const rev = await r.create(k, v);
+        storedExpiry = Math.max(storedExpiry, JSON.parse(v).expires_ms);
+        return rev;
+      },
+      update: async (r: KV, k: string, v: string, rev: number) => {
+        await down();
+        const n = await r.update(k, v, rev);
+        storedExpiry = Math.max(storedExpiry, JSON.parse(v).expires_ms);
+        return n;
+      },
+    };
     const sched = await startScheduler(b.deps, {
       leaseTtlMs: 1500,
       onTick: (id, tick, outcome) => fires.push({ id, tick, at: Date.now(), outcome }),
       wrapKv: (bucket, kv) =>
-        bucket === BUCKET.schedulerDispatch || bucket === BUCKET.leases ? hookKv(kv, hooks) : kv,
+        bucket === BUCKET.schedulerDispatch
+          ? hookKv(kv, hooks)
+          : bucket === BUCKET.leases
+          ? hookKv(kv, leaseHooks)
+          : kv,
     });
     const tap = tapDeadlines(b, "pc-outage");
     try {
@@ -379,10 +402,18 @@ Deno.test({
       await waitFor(() => fires.length >= 2, { what: "ticks before the outage" });
       const outageAt = Date.now();
       downUntil = outageAt + 4_000;
-      await waitFor(() => !sched.engine.isLeader(), {
-        what: "the leader steps down",
-        timeoutMs: 3_000,
-      });
+      // A leader that cannot renew stops believing it leads before its stored lease
+      // expires (sampled finely: the belief must end while the stored lease still holds).
+      let steppedDown = 0;
+      const sampler = setInterval(() => {
+        if (!steppedDown && !sched.engine.isLeader()) steppedDown = Date.now();
+      }, 10);
+      await waitFor(() => steppedDown > 0, { what: "the leader steps down", timeoutMs: 3_000 })
+        .finally(() => clearInterval(sampler));
+      assert.ok(
+        steppedDown < storedExpiry,
+        `stepped down ${steppedDown - storedExpiry} ms after the stored lease expired`,
+      );
       await waitFor(() => sched.engine.isLeader(), { what: "leads again", timeoutMs: 8_000 });
       const end = Date.now() + 2_000;
       await waitFor(() => fires.some((f) => f.tick >= end), { what: "ticks after the outage" });
@@ -404,6 +435,59 @@ Deno.test({
       assert.deepEqual(dl.filter((t) => t <= ticks[ticks.length - 1]), ticks);
     } finally {
       tap.stop();
+      await sched.stop();
+      await b.stop();
+    }
+  },
+});
+
+Deno.test({
+  ...T,
+  name: "resilience: once_per_pc fires stay in order behind a slow tick (no double fire)",
+  fn: async () => {
+    const b = await startTestBackend();
+    const fires: Fire[] = [];
+    let slowKeys = true;
+    const sched = await startScheduler(b.deps, {
+      leaseTtlMs: 3000,
+      onTick: (id, tick, outcome) => fires.push({ id, tick, at: Date.now(), outcome }),
+      wrapKv: (bucket, kv) =>
+        bucket !== BUCKET.schedulerDispatch ? kv : hookKv(kv, {
+          // The first tick's read of the dispatch marks is slow (an election), so the
+          // next ticks are claimed while it still decides.
+          keys: async (real: KV, filter?: string) => {
+            if (slowKeys) {
+              slowKeys = false;
+              await sleep(2_500);
+            }
+            return await real.keys(filter);
+          },
+        }),
+    });
+    const tapA = tapDeadlines(b, "pc-a");
+    const tapB = tapDeadlines(b, "pc-b");
+    try {
+      await waitFor(() => sched.engine.isLeader(), { what: "leadership" });
+      await putJob(b, "once-job");
+      await putSchedule(b, {
+        id: "once",
+        cron: "* * * * * *",
+        job_id: "once-job",
+        target: { pcs: ["pc-a", "pc-b"] },
+        mode: "once_per_pc",
+      });
+      await waitFor(() => fires.length >= 5, { what: "five ticks", timeoutMs: 10_000 });
+      await sleep(500);
+      assert.equal(tapA.seen.length, 1, "pc-a got one Command");
+      assert.equal(tapB.seen.length, 1, "pc-b got one Command");
+      const fired = fires.filter((f) => f.outcome.fired);
+      assert.equal(fired.length, 1, JSON.stringify(fires.map((f) => f.outcome)));
+      // The ticks claimed behind the slow one ran after it, in tick order.
+      const order = fires.map((f) => f.tick);
+      assert.deepEqual(order, [...order].sort((x, y) => x - y), "fires in tick order");
+    } finally {
+      tapA.stop();
+      tapB.stop();
       await sched.stop();
       await b.stop();
     }
