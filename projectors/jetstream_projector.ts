@@ -52,6 +52,8 @@ export interface JsProjectorSpec<T> {
    * after its commit. Errors must keep the DB's message (busy detection).
    */
   commitBatch?(items: Item<T>[], rejects: RejectRow[]): Promise<ChangeNotice[]>;
+  /** Largest batch when the options do not say (default 1000). */
+  batchSize?: number;
   /** Releases what the spec holds (e.g. its writer thread) after the last batch. */
   close?(): Promise<void>;
 }
@@ -91,10 +93,41 @@ export function nanosToDb(ns: bigint): string {
   return fastInstantDb(Number(ns / 1_000_000n), Number(ns % 1_000_000n));
 }
 
+/** Nanoseconds since the epoch as decimal text → canonical DB timestamp (no BigInt). */
+export function nanosTextToDb(ns: string): string {
+  if (/^[0-9]{7,21}$/.test(ns)) return fastInstantDb(Number(ns.slice(0, -6)), Number(ns.slice(-6)));
+  return nanosToDb(BigInt(ns));
+}
+
+/**
+ * Stream sequence and publish time of a JetStream message from ONE pass over its reply
+ * subject (`$JS.ACK[.<domain>.<hash>].<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.
+ * <pending>…`); the client's getters split it once per field. Anything unexpected falls
+ * back to the client's own parsing (which throws on a non-JetStream message).
+ */
+export function ackMeta(msg: Pick<JsMsg, "seq" | "timestampNanos">): {
+  seq: number;
+  recordedAt: string;
+} {
+  // `reply` is on the client's message class, not on the JsMsg interface.
+  const reply = (msg as { reply?: unknown }).reply;
+  const t = typeof reply === "string" ? reply.split(".") : [];
+  const off = t.length === 9 ? -2 : 0;
+  if (t[0] === "$JS" && t[1] === "ACK" && (t.length === 9 || t.length >= 11)) {
+    const seq = Number(t[7 + off]);
+    const ts = t[9 + off];
+    if (Number.isSafeInteger(seq) && /^[0-9]+$/.test(ts)) {
+      return { seq, recordedAt: nanosTextToDb(ts) };
+    }
+  }
+  return { seq: msg.seq, recordedAt: nanosToDb(msg.timestampNanos) };
+}
+
 export async function ensureConsumer(
   deps: Deps,
   spec: { stream: string; durable: string; filter?: string },
   ackWaitMs: number,
+  batchSize = 1000,
 ): Promise<void> {
   const { jsm } = deps.nats;
   try {
@@ -108,7 +141,8 @@ export async function ensureConsumer(
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: ackWaitMs * 1_000_000,
-    max_ack_pending: 20_000,
+    // Room for a full batch committing, the next one filling and the client's pull buffer.
+    max_ack_pending: Math.max(20_000, batchSize * 4),
     ...(spec.filter ? { filter_subject: spec.filter } : {}),
   });
 }
@@ -170,7 +204,7 @@ export function startJsProjector<T>(
   opts: JsProjectorOptions = {},
 ): RunningProjector {
   const log = deps.log.child({ projector: spec.name, stream: spec.stream, durable: spec.durable });
-  const batchSize = opts.batchSize ?? 1000;
+  const batchSize = opts.batchSize ?? spec.batchSize ?? 1000;
   const ackWaitMs = opts.ackWaitMs ?? 30_000;
   const nakDelayMs = opts.nakDelayMs ?? 1_000;
   const stats: ProjectorStats = { applied: 0, rejected: 0, naks: 0, batches: 0 };
@@ -218,7 +252,8 @@ export function startJsProjector<T>(
   function decodeEntry(msg: JsMsg): Entry {
     try {
       const value = spec.decode(msg.data, msg.subject);
-      return { item: { msg, value, seq: msg.seq, recordedAt: nanosToDb(msg.timestampNanos) } };
+      const { seq, recordedAt } = ackMeta(msg);
+      return { item: { msg, value, seq, recordedAt } };
     } catch (e) {
       const reason = `undecodable: ${(e as Error).message ?? e}`;
       log.warn("poison message set aside", { seq: msg.seq, subject: msg.subject, reason });
@@ -290,7 +325,7 @@ export function startJsProjector<T>(
   const loop = (async () => {
     while (!stopped) {
       try {
-        await ensureConsumer(deps, spec, ackWaitMs);
+        await ensureConsumer(deps, spec, ackWaitMs, batchSize);
         const consumer = await deps.nats.js.consumers.get(spec.stream, spec.durable);
         const messages = await consumer.consume({ max_messages: batchSize * 2 });
         current = messages;

@@ -51,6 +51,8 @@ export interface ResultRowIn {
   finished_at: string;
   recorded_at: string;
   job_id: string | null;
+  /** The row as its UPSERT_JSON element, when already rendered (by the main thread). */
+  json?: string;
 }
 
 export interface ExistingRow {
@@ -110,9 +112,8 @@ const ResultWireSchema = ExecResultSchema.extend({
   finished_at: z.string(),
 });
 
-export function decodeResult(
-  data: Uint8Array,
-): Omit<Decoded, "row"> & { row: Omit<ResultRowIn, "recorded_at"> } {
+/** `row.recorded_at` stays "" here: the engine knows the publish time (set before writing). */
+export function decodeResult(data: Uint8Array): Decoded {
   const r = ResultWireSchema.parse(JSON.parse(td.decode(data)));
   return {
     row: {
@@ -126,6 +127,7 @@ export function decodeResult(
       started_at: fastDbTs(r.started_at), // throws on a bad timestamp → poison
       finished_at: fastDbTs(r.finished_at),
       job_id: r.manifest_id ?? null,
+      recorded_at: "",
     },
     stdoutObject: r.stdout_object ?? null,
     stderrObject: r.stderr_object ?? null,
@@ -172,8 +174,13 @@ const UPSERT_JSON = `INSERT INTO execution_results (${COLS.join(", ")})
  * what binding the JS string as a parameter stores (JSON would carry them through).
  */
 export function rowsJson(rows: ResultRowIn[]): string {
+  return `[${rows.map((r) => r.json ?? rowJson(r)).join(",")}]`;
+}
+
+/** One row as its UPSERT_JSON element (COLS order). */
+export function rowJson(r: ResultRowIn): string {
   const wf = (v: string) => v.isWellFormed() ? v : v.toWellFormed();
-  return JSON.stringify(rows.map((r) => [
+  return JSON.stringify([
     wf(r.result_id),
     wf(r.request_id),
     r.exec_id === null ? null : wf(r.exec_id),
@@ -185,7 +192,7 @@ export function rowsJson(rows: ResultRowIn[]): string {
     r.finished_at,
     r.recorded_at,
     r.job_id === null ? null : wf(r.job_id),
-  ]));
+  ]);
 }
 
 type Ctx = Pick<Deps, "db" | "log" | "nats">;
@@ -328,10 +335,10 @@ export function resultsSpec(
     name: "results",
     stream: STREAM.results,
     durable,
-    decode(data) {
-      const d = decodeResult(data);
-      return { ...d, row: { ...d.row, recorded_at: "" } };
-    },
+    // With the writer thread and group commit, batches only grow this large under load;
+    // large batches amortise the commit (index pages rewritten once per batch).
+    batchSize: writer ? 10_000 : undefined,
+    decode: decodeResult,
     async prepare(items: Item<Decoded>[]) {
       await Promise.all(items.map(async (it) => {
         if (it.value.stdoutObject) {
@@ -354,11 +361,17 @@ export function resultsSpec(
       ? {
         async commitBatch(items, rejects) {
           const rows = rowsOf(items);
-          const r = await writer.commit({
-            rows,
-            inventory: inventoryHints(rows, manifests),
-            rejects,
-          });
+          const inventory = inventoryHints(rows, manifests);
+          const needStdout = new Set(inventory.map(([jobId]) => jobId));
+          // Rendered here (the main thread has spare time while the writer commits); the
+          // texts travel once, inside `json`; stdout stays only where inventory reads it.
+          const slim = rows.map((r) => ({
+            ...r,
+            json: rowJson(r),
+            stdout: r.exit_code === 0 && r.job_id && needStdout.has(r.job_id) ? r.stdout : "",
+            stderr: "",
+          }));
+          const r = await writer.commit({ rows: slim, inventory, rejects });
           return noticesOf(r.written, r.resultIds, r.execIds);
         },
         close: () => writer.close(),

@@ -143,3 +143,60 @@ Deno.test("expiresAt, manifestFacts, nanosToDb", async (t) => {
     assert.equal(nanosToDb(1781913605123456789n), "2026-06-20T00:00:05.123456789Z");
   });
 });
+
+Deno.test("ackMeta reads sequence and publish time from the reply subject", async (t) => {
+  const { ackMeta, nanosTextToDb } = await import("./jetstream_projector.ts");
+  const { rowsJson } = await import("./results.ts");
+  const fallback = { seq: -1, timestampNanos: 1n };
+  for (
+    const [name, reply, want] of [
+      [
+        "current format",
+        "$JS.ACK._.hash.RESULTS.backend_results_projector.1.4242.17.1781913600123456789.9.rnd",
+        { seq: 4242, recordedAt: nanosToDb(1781913600123456789n) },
+      ],
+      [
+        "legacy format",
+        "$JS.ACK.RESULTS.backend_results_projector.2.7.8.1781913600000000001.0",
+        { seq: 7, recordedAt: nanosToDb(1781913600000000001n) },
+      ],
+      [
+        "not a JetStream reply → the client's getters",
+        "_INBOX.x",
+        { seq: -1, recordedAt: nanosToDb(1n) },
+      ],
+    ] as [string, string, { seq: number; recordedAt: string }][]
+  ) {
+    await t.step(name, () => assert.deepEqual(ackMeta({ ...fallback, reply } as never), want));
+  }
+  for (const ns of ["0", "999999", "1000000", "1781913600123456789", "12345678901234567890"]) {
+    assert.equal(nanosTextToDb(ns), nanosToDb(BigInt(ns)), ns);
+  }
+  // rowsJson: COLS order, nulls kept, lone surrogates as U+FFFD (what binding stores)
+  const row = {
+    result_id: "r1",
+    request_id: "q",
+    exec_id: null,
+    pc_id: "PC\ud800",
+    exit_code: 3,
+    stdout: "o",
+    stderr: "",
+    started_at: "s",
+    finished_at: "f",
+    recorded_at: "rec",
+    job_id: null,
+  };
+  assert.deepEqual(JSON.parse(rowsJson([row])), [[
+    "r1",
+    "q",
+    null,
+    "PC\ufffd",
+    3,
+    "o",
+    "",
+    "s",
+    "f",
+    "rec",
+    null,
+  ]]);
+});
