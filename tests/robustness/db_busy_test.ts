@@ -157,7 +157,7 @@ Deno.test({
           const rows = await countLanded();
           return rows.length === ids.length ? rows : null;
         },
-        { timeoutMs: 20_000, what: "every result after the lock" },
+        { timeoutMs: 60_000, what: "every result after the lock" },
       );
       const dupes = landed.filter((r) => Number(r.n) !== 1);
       assert.deepEqual(dupes, []);
