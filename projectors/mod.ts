@@ -145,7 +145,7 @@ export async function startProjectors(
             // its own connection to the same file.
             resultsSpec(deps, manifests, durableName(deps, "results"), {
               dbUrl: deps.config.dbUrl,
-              logLevel: Deno.env.get("KANADE_LOG_LEVEL"),
+              logLevel: deps.config.logLevel,
             }),
             js,
           ),
