@@ -4,7 +4,8 @@
  * In the same run, the baseline: the same engine and the same writer path (writer thread,
  * same SQL) with one message per transaction, over a prefix of the stream. Each run uses a
  * new DB and a deleted durable (full replay). The load average is reported: the machine
- * is shared, and the numbers are only meaningful next to it.
+ * is shared, and the numbers are only meaningful next to it. Also measured: the default
+ * in-thread writer (the writer thread is opt-in for now, see projectors/mod.ts).
  */
 import type { BenchContext, BenchRow, BenchSuite } from "./types.ts";
 import { median } from "./types.ts";
@@ -57,6 +58,7 @@ async function runOnce(
   base: Omit<Deps, "db">,
   target: number,
   batchSize: number,
+  writerThread: boolean,
 ): Promise<number> {
   const t = await tempDb();
   const deps: Deps = { ...base, db: t.db };
@@ -72,7 +74,12 @@ async function runOnce(
     const t0 = performance.now();
     const p = startJsProjector(
       deps,
-      resultsSpec(deps, undefined, CONSUMER.results, { dbUrl: t.url, logLevel: "error" }),
+      resultsSpec(
+        deps,
+        undefined,
+        CONSUMER.results,
+        writerThread ? { dbUrl: t.url, logLevel: "error" } : {},
+      ),
       {
         batchSize,
         maxWaitMs: batchSize === 1 ? 0 : 5,
@@ -106,13 +113,19 @@ export const suite: BenchSuite = {
       await publishFlood({ ...base } as Deps, n, ctx.log);
       const batched: number[] = [];
       const single: number[] = [];
+      const inThread: number[] = [];
+      const singleInThread: number[] = [];
       const loads: number[] = [];
       for (let i = 0; i < runs; i++) {
         loads.push(Deno.loadavg()[0]);
-        batched.push(await runOnce(base, n, BATCH));
+        batched.push(await runOnce(base, n, BATCH, true));
         ctx.log(`batched run ${i + 1}: ${batched[i].toFixed(0)} results/s`);
-        single.push(await runOnce(base, baselineN, 1));
+        single.push(await runOnce(base, baselineN, 1, true));
         ctx.log(`baseline run ${i + 1}: ${single[i].toFixed(0)} results/s`);
+        inThread.push(await runOnce(base, n, 1000, false));
+        ctx.log(`in-thread (default) run ${i + 1}: ${inThread[i].toFixed(0)} results/s`);
+        singleInThread.push(await runOnce(base, baselineN, 1, false));
+        ctx.log(`in-thread baseline run ${i + 1}: ${singleInThread[i].toFixed(0)} results/s`);
       }
       loads.push(Deno.loadavg()[0]);
       const load = `load average (1 min) ${loads.map((l) => l.toFixed(1)).join(" → ")}`;
@@ -121,7 +134,7 @@ export const suite: BenchSuite = {
       const s = median(single);
       return [
         {
-          name: `results projector, batched (${n} msgs)`,
+          name: `results projector, batched, writer thread (${n} msgs)`,
           median: Math.round(b),
           unit: "results/s",
           samples: batched.map(Math.round),
@@ -134,6 +147,17 @@ export const suite: BenchSuite = {
           median: Math.round(s),
           unit: "results/s",
           samples: single.map(Math.round),
+        },
+        {
+          name: `default in-thread writer, batches ≤ 1000 (${n} msgs)`,
+          median: Math.round(median(inThread)),
+          unit: "results/s",
+          samples: inThread.map(Math.round),
+          note: `${
+            (median(inThread) / median(singleInThread)).toFixed(1)
+          }× its in-thread one-per-transaction baseline (${
+            Math.round(median(singleInThread))
+          }/s); the writer thread is opt-in (KANADE_RESULTS_WRITER_THREAD=1)`,
         },
         {
           name: "batched / baseline",

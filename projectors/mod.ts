@@ -142,9 +142,13 @@ export async function startProjectors(
           startJsProjector(
             deps,
             // deps.db is opened from config.dbUrl (lib/deps.ts): the writer thread opens
-            // its own connection to the same file.
+            // its own connection to the same file. Opt-in (KANADE_RESULTS_WRITER_THREAD=1)
+            // until db/client.ts finalizes the statement of a BEGIN refused with
+            // SQLITE_BUSY (see bench/projector_bench.ts and the issue-4 perf report).
             resultsSpec(deps, manifests, durableName(deps, "results"), {
-              dbUrl: deps.config.dbUrl,
+              dbUrl: Deno.env.get("KANADE_RESULTS_WRITER_THREAD") === "1"
+                ? deps.config.dbUrl
+                : undefined,
               logLevel: deps.config.logLevel,
             }),
             js,

@@ -324,7 +324,7 @@ export function resultsSpec(
   opts: ResultsSpecOptions = {},
 ): JsProjectorSpec<Decoded> {
   const writer = opts.dbUrl?.startsWith("file:")
-    ? new ResultsWriter({ dbUrl: opts.dbUrl, busyTimeoutMs: 1_000, logLevel: opts.logLevel })
+    ? new ResultsWriter({ dbUrl: opts.dbUrl, busyTimeoutMs: 20_000, logLevel: opts.logLevel })
     : null;
   const rowsOf = (items: Item<Decoded>[]) =>
     items.map((it) => {

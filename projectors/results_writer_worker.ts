@@ -14,11 +14,27 @@ const port = self as unknown as Worker;
 let init: WriterInit | null = null;
 let dbPromise: ReturnType<typeof openDb> | null = null;
 
+function discard(db: Awaited<ReturnType<typeof openDb>>): void {
+  dbPromise = null;
+  try {
+    db.close();
+  } catch { /* already closed */ }
+}
+
 async function handle(req: WriterRequest): Promise<WriterReply> {
   const db = await (dbPromise ??= openDb({ url: init!.dbUrl, busyTimeoutMs: init!.busyTimeoutMs }));
   const log = logger({ projector: "results", thread: "writer" });
   const inventory = new Map(req.inventory);
-  const tx = await db.transaction("write");
+  let tx;
+  try {
+    tx = await db.transaction("write");
+  } catch (e) {
+    // A BEGIN refused with SQLITE_BUSY leaves its statement active on the connection
+    // (nothing finalizes it promptly on this quiet thread), and the next COMMIT there
+    // fails with "SQL statements in progress": start afresh on a new connection.
+    discard(db);
+    throw e;
+  }
   try {
     for (const p of CONNECTION_PRAGMAS) await tx.execute(p);
     const plan = req.rows.length
@@ -40,9 +56,18 @@ async function handle(req: WriterRequest): Promise<WriterReply> {
     };
   } catch (e) {
     await tx.rollback().catch(() => {});
+    try {
+      tx.close();
+    } catch { /* closed below */ }
+    // Start the next batch on a fresh connection: a statement interrupted by SQLITE_BUSY
+    // can stay active on this one ("cannot commit transaction - SQL statements in
+    // progress" on every later batch, and its lock held). Closing finalizes it.
+    discard(db);
     return { id: req.id, ok: false, message: String((e as Error)?.message ?? e) };
   } finally {
-    tx.close();
+    try {
+      tx.close();
+    } catch { /* connection closed after a failure */ }
   }
 }
 
