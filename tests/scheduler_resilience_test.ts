@@ -30,8 +30,8 @@ function timeoutError(): Error {
   return e;
 }
 
-// deno-lint-ignore no-explicit-any
 type Hooks = Partial<
+  // deno-lint-ignore no-explicit-any -- hooks receive each KV method's own arguments
   Record<"create" | "get" | "update" | "put" | "keys", (...a: any[]) => unknown>
 >;
 
