@@ -51,7 +51,7 @@ export function lazyServe(routes: RouteDef[], opts: ServeOptions = {}): Fetcher 
         assertAuthConfigured(config);
         // `deno serve` binds 0.0.0.0 unless told otherwise; an unauthenticated edge
         // process needs an explicit opt-in, as main.ts requires --insecure-bind.
-        if (config.authDisable && Deno.env.get("KANADE_INSECURE_BIND") !== "1") {
+        if (config.authDisable && !config.insecureServe) {
           throw new ConfigError(
             "config: KANADE_AUTH_DISABLE under `deno serve` needs KANADE_INSECURE_BIND=1 (the listener is not loopback-only)",
           );

@@ -40,6 +40,16 @@ export const ConfigSchema = z.object({
     processPerf: z.number().int().nonnegative(),
   }),
   requestTimeoutMs: z.number().int().positive(),
+  /** Largest batch a JetStream projector applies in one transaction (engine default if unset). */
+  projectorBatch: z.number().int().positive().optional(),
+  /** Ack wait of newly created projector durables, seconds (engine default if unset). */
+  projectorAckWaitSecs: z.number().int().positive().optional(),
+  /** Run the results projector's SQLite work on a writer thread (local files only). */
+  resultsWriterThread: z.boolean(),
+  /** Scheduler leadership lease, seconds (engine default if unset). */
+  schedulerLeaseSecs: z.number().positive().optional(),
+  /** `deno serve` with auth disabled: the listener is not loopback-only, so opt in. */
+  insecureServe: z.boolean(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -76,6 +86,11 @@ const nonEmpty = (v: string | undefined) => (v !== undefined && v.trim() !== "" 
 function num(env: Record<string, string | undefined>, key: string, dflt: number): number {
   const v = nonEmpty(env[key]);
   return v === undefined ? dflt : Number(v);
+}
+
+function optNum(env: Record<string, string | undefined>, key: string): number | undefined {
+  const v = nonEmpty(env[key]);
+  return v === undefined ? undefined : Number(v);
 }
 
 export function loadConfig(sources: ConfigSources = {}): Config {
@@ -121,6 +136,11 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       processPerf: num(env, "KANADE_RETENTION_PROCESS_PERF_DAYS", 7),
     },
     requestTimeoutMs: num(env, "KANADE_REQUEST_TIMEOUT_MS", 30_000),
+    projectorBatch: optNum(env, "KANADE_PROJECTOR_BATCH"),
+    projectorAckWaitSecs: optNum(env, "KANADE_PROJECTOR_ACK_WAIT_SECS"),
+    resultsWriterThread: env.KANADE_RESULTS_WRITER_THREAD === "1",
+    schedulerLeaseSecs: optNum(env, "KANADE_SCHEDULER_LEASE_SECS"),
+    insecureServe: env.KANADE_INSECURE_BIND === "1",
   };
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {

@@ -85,3 +85,24 @@ Deno.test("splitBind() and isLoopback()", () => {
   assert.ok(isLoopback("127.0.0.1") && isLoopback("::1") && isLoopback("localhost"));
   assert.ok(!isLoopback("0.0.0.0"));
 });
+
+Deno.test("loadConfig() validates the projector and scheduler tuning knobs", () => {
+  const c = loadConfig({
+    env: {
+      KANADE_PROJECTOR_BATCH: "200",
+      KANADE_PROJECTOR_ACK_WAIT_SECS: "5",
+      KANADE_SCHEDULER_LEASE_SECS: "3",
+      KANADE_RESULTS_WRITER_THREAD: "1",
+    },
+    args: [],
+  });
+  assert.equal(c.projectorBatch, 200);
+  assert.equal(c.projectorAckWaitSecs, 5);
+  assert.equal(c.schedulerLeaseSecs, 3);
+  assert.equal(c.resultsWriterThread, true);
+  assert.equal(loadConfig({ env: {}, args: [] }).projectorBatch, undefined);
+  assert.throws(
+    () => loadConfig({ env: { KANADE_PROJECTOR_BATCH: "lots" }, args: [] }),
+    /config: projectorBatch:/,
+  );
+});

@@ -103,11 +103,6 @@ export interface StartProjectorsOptions {
   core?: { maxWaitMs?: number; maxItems?: number };
 }
 
-function envNumber(name: string): number | undefined {
-  const v = Deno.env.get(name);
-  return v && Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : undefined;
-}
-
 export async function startProjectors(
   deps: Deps,
   opts: StartProjectorsOptions = {},
@@ -123,9 +118,9 @@ export async function startProjectors(
     );
   }
   const names: readonly string[] = opts.only?.length ? opts.only : PROJECTOR_NAMES;
-  const ackWaitSecs = envNumber("KANADE_PROJECTOR_ACK_WAIT_SECS");
+  const ackWaitSecs = deps.config.projectorAckWaitSecs;
   const js: JsProjectorOptions = {
-    batchSize: envNumber("KANADE_PROJECTOR_BATCH"),
+    batchSize: deps.config.projectorBatch,
     ackWaitMs: ackWaitSecs ? ackWaitSecs * 1000 : undefined,
     ...opts.js,
   };
@@ -146,9 +141,7 @@ export async function startProjectors(
             // until db/client.ts finalizes the statement of a BEGIN refused with
             // SQLITE_BUSY (see bench/projector_bench.ts and the issue-4 perf report).
             resultsSpec(deps, manifests, durableName(deps, "results"), {
-              dbUrl: Deno.env.get("KANADE_RESULTS_WRITER_THREAD") === "1"
-                ? deps.config.dbUrl
-                : undefined,
+              dbUrl: deps.config.resultsWriterThread ? deps.config.dbUrl : undefined,
               logLevel: deps.config.logLevel,
             }),
             js,

@@ -13,20 +13,14 @@ import { SchedulerEngine, type SchedulerOptions } from "./engine.ts";
 export type { SchedulerOptions } from "./engine.ts";
 export { SchedulerEngine } from "./engine.ts";
 
-function envLeaseMs(): number | undefined {
-  try {
-    const v = Number(Deno.env.get("KANADE_SCHEDULER_LEASE_SECS"));
-    return Number.isFinite(v) && v > 0 ? v * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function startScheduler(
   deps: Deps,
   opts: SchedulerOptions = {},
 ): Promise<Component & { engine: SchedulerEngine }> {
-  const engine = new SchedulerEngine(deps, { leaseTtlMs: envLeaseMs(), ...opts });
+  const engine = new SchedulerEngine(deps, {
+    leaseTtlMs: deps.config.schedulerLeaseSecs ? deps.config.schedulerLeaseSecs * 1000 : undefined,
+    ...opts,
+  });
   await engine.start();
   return { ...component("scheduler", () => engine.stop()), engine };
 }
