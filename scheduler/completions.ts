@@ -64,17 +64,6 @@ export async function lastFinishes(
   return out;
 }
 
-/** Alive PCs (heartbeat at or after `sinceMs`), sorted, as one JSON array. */
-export async function alivePcs(db: Db, sinceMs: number): Promise<string[]> {
-  const rs = await db.execute({
-    sql: `SELECT json_group_array(pc_id) AS j FROM
-            (SELECT pc_id FROM agents WHERE last_heartbeat >= ? ORDER BY pc_id)`,
-    args: [dbTs(sinceMs)],
-  });
-  const j = rowsOf<{ j: string | null }>(rs)[0]?.j;
-  return j ? JSON.parse(j) as string[] : [];
-}
-
 /** Scheduler-initiated executions of `jobId` still pending/running, started after `sinceMs`. */
 export async function inFlightExecutions(db: Db, jobId: string, sinceMs: number): Promise<number> {
   const rs = await db.execute({

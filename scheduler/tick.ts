@@ -9,7 +9,7 @@ import type { Deps } from "../lib/deps.ts";
 import { recordAudit } from "../lib/audit.ts";
 import { ApiError } from "../lib/errors.ts";
 import { dispatchExec } from "../lib/exec/dispatch.ts";
-import { expectedPcs } from "./expected.ts";
+import { resolveAlivePcs } from "../lib/exec/targets.ts";
 import { decodeManifest, type Manifest } from "../wire/manifest.ts";
 import { type FanoutPlan } from "../wire/fanout.ts";
 import { BUCKET } from "../wire/names.ts";
@@ -115,7 +115,7 @@ export interface DedupDecision {
 export async function decideDedup(ctx: TickContext, input: DedupInput): Promise<DedupDecision> {
   const { deps } = ctx;
   const now = input.nowMs;
-  const expected = await expectedPcs(deps, input.target, {
+  const expected = await resolveAlivePcs(deps, input.target, {
     aliveWindowSecs: ctx.aliveWindowSecs,
     now,
   });
