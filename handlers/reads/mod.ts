@@ -14,6 +14,10 @@ import { route as healthScanDurations } from "./health_scan_durations.ts";
 import { route as inventoryJobs } from "./inventory_jobs.ts";
 import { route as inventoryPc } from "./inventory_pc.ts";
 import { route as inventoryByJob } from "./inventory_by_job.ts";
+import { route as inventorySearch } from "./inventory_search.ts";
+import { route as inventoryHistoryPc } from "./inventory_history_pc.ts";
+import { route as inventoryHistorySearch } from "./inventory_history_search.ts";
+import { route as inventoryFirstSeen } from "./inventory_first_seen.ts";
 import { route as obsList } from "./obs_list.ts";
 import { route as obsKinds } from "./obs_kinds.ts";
 import { route as obsRecent } from "./obs_recent.ts";
@@ -34,6 +38,10 @@ export const routes: RouteDef[] = [
   inventoryJobs,
   inventoryPc,
   inventoryByJob,
+  inventorySearch,
+  inventoryHistoryPc,
+  inventoryHistorySearch,
+  inventoryFirstSeen,
   obsList,
   obsKinds,
   obsRecent,
