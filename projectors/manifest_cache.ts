@@ -1,17 +1,30 @@
 /**
  * What the projectors need from the job catalog (KV `jobs`), kept fresh by a KV watch:
- * the inventory hint (display/summary snapshots) and the execute timeout (for the
- * per-run reaper deadline). Manifests are read tolerantly: only these fields are parsed,
- * anything else (newer fields, unknown shapes) is ignored.
+ * the inventory hint (display/summary snapshots, checked explode specs, scalar-history
+ * fields) and the execute timeout (for the per-run reaper deadline). Manifests are read
+ * tolerantly: only these fields are parsed, anything else (newer fields, unknown shapes)
+ * is ignored. It is also the explode pre-warm (backend.md §1 step 7): every explode
+ * table a manifest declares is created as soon as the manifest is seen, so the search
+ * route finds an empty table before the first result arrives.
  */
 import type { Deps } from "../lib/deps.ts";
 import { BUCKET } from "../wire/names.ts";
 import { parseDurationSecs } from "../wire/duration.ts";
+import { type ExplodeTableSpec, inventorySpecs } from "../lib/inventory/spec.ts";
+import { ensureExplodeTables } from "../lib/inventory/tables.ts";
 
 export interface ManifestFacts {
   id: string;
   /** `inventory` hint present (display required upstream; we accept any object). */
-  inventory: { display: unknown; summary: unknown } | null;
+  inventory: {
+    display: unknown;
+    summary: unknown;
+    /** Explode specs that passed the identifier checks (the others are in `specErrors`). */
+    explode: ExplodeTableSpec[];
+    historyScalars: string[];
+  } | null;
+  /** Why explode entries of this manifest were left out. */
+  specErrors?: string[];
   timeoutSecs: number | null;
 }
 
@@ -21,10 +34,13 @@ export function manifestFacts(key: string, raw: unknown): ManifestFacts | null {
   const m = raw as Record<string, unknown>;
   const id = typeof m.id === "string" && m.id ? m.id : key;
   const inv = m.inventory;
+  const specs = inventorySpecs(inv);
   const inventory = inv && typeof inv === "object" && !Array.isArray(inv)
     ? {
       display: (inv as Record<string, unknown>).display ?? [],
       summary: (inv as Record<string, unknown>).summary ?? null,
+      explode: specs.explode,
+      historyScalars: specs.historyScalars,
     }
     : null;
   let timeoutSecs: number | null = null;
@@ -34,13 +50,17 @@ export function manifestFacts(key: string, raw: unknown): ManifestFacts | null {
       timeoutSecs = parseDurationSecs(ex.timeout);
     } catch { /* tolerate */ }
   } else if (ex && typeof ex.timeout === "number") timeoutSecs = ex.timeout;
-  return { id, inventory, timeoutSecs };
+  return specs.errors.length
+    ? { id, inventory, timeoutSecs, specErrors: specs.errors }
+    : { id, inventory, timeoutSecs };
 }
 
 export interface ManifestCache {
   get(id: string): ManifestFacts | undefined;
   /** Make sure the initial load happened (bounded wait). */
   ready(): Promise<void>;
+  /** Resolves when the explode tables of every manifest seen so far exist (tests). */
+  warmed(): Promise<void>;
   stop(): void;
 }
 
@@ -49,6 +69,27 @@ export function startManifestCache(deps: Deps): ManifestCache {
   const td = new TextDecoder();
   let stopped = false;
   let watcher: { stop(): void } | null = null;
+  // Pre-warm runs one manifest at a time, off the watch loop; failures only log (the
+  // projection and the search route ensure their tables again).
+  let warming: Promise<void> = Promise.resolve();
+  const prewarm = (f: ManifestFacts) => {
+    for (const err of f.specErrors ?? []) {
+      deps.log.warn("explode spec ignored", { job_id: f.id, err });
+    }
+    const specs = f.inventory?.explode ?? [];
+    if (!specs.length) return;
+    warming = warming.then(async () => {
+      if (stopped) return;
+      try {
+        const res = await ensureExplodeTables(deps.db, specs);
+        for (const [table, err] of res) {
+          if (err) deps.log.warn("explode table unusable", { job_id: f.id, table, err });
+        }
+      } catch (e) {
+        deps.log.warn("explode pre-warm failed", { job_id: f.id, err: e });
+      }
+    });
+  };
   const put = (key: string, value: Uint8Array | null) => {
     if (!value || value.length === 0) {
       map.delete(key);
@@ -56,8 +97,10 @@ export function startManifestCache(deps: Deps): ManifestCache {
     }
     try {
       const f = manifestFacts(key, JSON.parse(td.decode(value)));
-      if (f) map.set(key, f);
-      else map.delete(key);
+      if (f) {
+        map.set(key, f);
+        prewarm(f);
+      } else map.delete(key);
     } catch {
       map.delete(key);
     }
@@ -89,6 +132,7 @@ export function startManifestCache(deps: Deps): ManifestCache {
   return {
     get: (id) => map.get(id),
     ready: () => Promise.race([loaded, new Promise<void>((r) => setTimeout(r, 3_000))]),
+    warmed: () => loaded.then(() => warming),
     stop() {
       stopped = true;
       watcher?.stop();

@@ -16,6 +16,7 @@ import { chunks } from "./batch.ts";
 import type { ChangeNotice, Item, JsProjectorSpec } from "./jetstream_projector.ts";
 import type { ManifestCache, ManifestFacts } from "./manifest_cache.ts";
 import { inventoryHints, ResultsWriter } from "./results_writer.ts";
+import { projectInventory } from "../lib/inventory/project.ts";
 
 const td = new TextDecoder();
 const OID_NAMESPACE = "6ba7b812-9dad-11d1-80b4-00c04fd430c8";
@@ -248,51 +249,17 @@ export async function applyResults(
       args: [c.success, c.failure, c.success + c.failure, execId],
     });
   }
-  if (ctx.manifests) {
-    for (const r of plan.write) {
-      if (r.exit_code !== 0 || !r.job_id) continue;
-      const m = ctx.manifests.get(r.job_id);
-      if (!m?.inventory) continue;
-      let facts: unknown;
-      try {
-        facts = JSON.parse(r.stdout);
-      } catch (e) {
-        ctx.log.warn("inventory stdout is not JSON; facts not updated", {
-          result_id: r.result_id,
-          pc_id: r.pc_id,
-          job_id: r.job_id,
-          err: e,
-        });
-        continue;
-      }
-      if (!facts || typeof facts !== "object" || Array.isArray(facts)) {
-        ctx.log.warn("inventory stdout is not one JSON object", { result_id: r.result_id });
-        continue;
-      }
-      stmts.push({
-        // Recency guard: a replayed older snapshot never overwrites a newer one.
-        sql: `INSERT INTO inventory_facts
-                (pc_id, job_id, facts_json, display_json, summary_json, collected_at, recorded_at)
-              VALUES (?,?,?,?,?,?,?)
-              ON CONFLICT(pc_id, job_id) DO UPDATE SET
-                facts_json = excluded.facts_json, display_json = excluded.display_json,
-                summary_json = excluded.summary_json, collected_at = excluded.collected_at,
-                recorded_at = excluded.recorded_at
-              WHERE inventory_facts.collected_at IS NULL
-                 OR excluded.collected_at >= inventory_facts.collected_at`,
-        args: [
-          r.pc_id,
-          r.job_id,
-          r.stdout.trim(),
-          JSON.stringify(m.inventory.display ?? []),
-          m.inventory.summary == null ? null : JSON.stringify(m.inventory.summary),
-          r.finished_at,
-          r.recorded_at,
-        ],
-      });
-    }
-  }
   if (stmts.length) await tx.batch(stmts);
+  // After the results and counters: inventory failures roll back to their own savepoints.
+  const manifests = ctx.manifests;
+  if (manifests) {
+    await projectInventory(
+      tx,
+      plan.write,
+      (id) => manifests.get(id)?.inventory ?? undefined,
+      ctx.log,
+    );
+  }
   return plan;
 }
 

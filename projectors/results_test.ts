@@ -134,7 +134,12 @@ Deno.test("expiresAt, manifestFacts, nanosToDb", async (t) => {
       }),
       {
         id: "k",
-        inventory: { display: [{ field: "a", label: "A" }], summary: null },
+        inventory: {
+          display: [{ field: "a", label: "A" }],
+          summary: null,
+          explode: [],
+          historyScalars: [],
+        },
         timeoutSecs: null,
       },
     );

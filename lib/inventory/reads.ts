@@ -11,7 +11,7 @@ import { apiTs } from "../../wire/time.ts";
 import { BUCKET } from "../../wire/names.ts";
 import { openKvOrNull } from "../catalog/kv_scan.ts";
 import { instantParam, limitParam, offsetParam, optText } from "../reads/params.ts";
-import { type ExplodeTableSpec, quoteIdent, resolveExplodeSpec } from "./spec.ts";
+import { type ExplodeTableSpec, quoteIdent, readExpr, resolveExplodeSpec } from "./spec.ts";
 import { ensureExplodeTables } from "./tables.ts";
 import {
   CHANGE_KINDS,
@@ -83,7 +83,7 @@ export async function searchExplode(
   const usable = await ensureExplodeTables(deps.db, [spec]);
   const err = usable.get(spec.table.toLowerCase());
   if (err) throw conflict(err);
-  const cols = spec.columns.map((c) => quoteIdent(c.name));
+  const cols = spec.columns.map(readExpr);
   const rs = await deps.db.execute({
     sql: `SELECT "pc_id", "collected_at", ${cols.join(", ")} FROM ${quoteIdent(spec.table)}
           WHERE "job_id" = ?${w.sql}

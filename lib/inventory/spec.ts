@@ -145,6 +145,17 @@ export function tableDdl(spec: ExplodeTableSpec): string[] {
   return out;
 }
 
+/**
+ * SELECT expression of one column. An integer beyond JavaScript's safe range comes back
+ * as REAL: libSQL's number mode refuses to read it, which would break every later read
+ * (the history diff, the search) of that PC's rows.
+ */
+export function readExpr(c: ExplodeColumnDef): string {
+  const q = quoteIdent(c.name);
+  if (c.kind !== "integer") return q;
+  return `CASE WHEN typeof(${q}) = 'integer' AND ${q} NOT BETWEEN -9007199254740991 AND 9007199254740991 THEN CAST(${q} AS REAL) ELSE ${q} END`;
+}
+
 /** `ALTER TABLE … ADD COLUMN` for a declared non-key column the stored table lacks. */
 export function addColumnDdl(spec: ExplodeTableSpec, col: ExplodeColumnDef): string {
   return `ALTER TABLE ${quoteIdent(spec.table)} ADD COLUMN ${quoteIdent(col.name)} ${
