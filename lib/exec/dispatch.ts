@@ -8,7 +8,7 @@
  */
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
-import { ApiError, badGateway, badRequest } from "../errors.ts";
+import { ApiError, badRequest } from "../errors.ts";
 import { recordAudit } from "../audit.ts";
 import type { Manifest } from "../../wire/manifest.ts";
 import { validateScriptSource } from "../../wire/manifest.ts";
@@ -16,7 +16,7 @@ import { type FanoutPlan, hasWaves, isTargetSpecified, type Target } from "../..
 import { encodeCommand } from "../../wire/messages.ts";
 import { BUCKET, isSubjectToken, SUBJECT, subjects as subj } from "../../wire/names.ts";
 import { durationError, parseDurationMs, parseDurationSecs } from "../../wire/duration.ts";
-import { dbTs, isRfc3339, wireTs } from "../../wire/time.ts";
+import { dbTs, isRfc3339, parseInstant, wireTs } from "../../wire/time.ts";
 import { jsonBytes } from "../../wire/codec.ts";
 import { countAlivePcs } from "./targets.ts";
 import { resolveScriptObject } from "./script_source.ts";
@@ -33,6 +33,25 @@ export interface DispatchRequest {
   retry?: { max: number; backoff_secs: number };
   /** Overrides `plan.deadline_at` (scheduler: tick + starting_deadline). */
   deadlineAt?: string;
+  /**
+   * Fixed ids instead of fresh ones (scheduler: derived from schedule and tick). A repeat
+   * with the same ids publishes the same Command again, which agents drop by `request_id`,
+   * and keeps the executions row of the first attempt.
+   */
+  ids?: { execId: string; requestId: string };
+}
+
+/**
+ * A dispatch that failed after its validation. `published` tells whether a Command may
+ * already have reached an agent (a publish or its flush failed, a wave went out), which a
+ * caller that retries must know; the status and message are what the API answers.
+ */
+export class DispatchError extends ApiError {
+  readonly published: boolean;
+  constructor(status: number, message: string, published: boolean, cause?: unknown) {
+    super(status, message, { cause });
+    this.published = published;
+  }
 }
 
 export interface ExecResponse {
@@ -134,8 +153,8 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
     );
   }
 
-  const execId = crypto.randomUUID();
-  const requestId = crypto.randomUUID();
+  const execId = req.ids?.execId ?? crypto.randomUUID();
+  const requestId = req.ids?.requestId ?? crypto.randomUUID();
   const command = encodeCommand({
     id: manifest.id,
     version: manifest.version,
@@ -172,16 +191,26 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
   // 4. Pin the version before anything can reach an agent (#258).
   await pinScriptCurrent(deps, manifest);
 
-  // 5. The executions row first, so no result can arrive for an unknown exec.
-  const now = Date.now();
+  // 5. The executions row first, so no result can arrive for an unknown exec. A repeat
+  // with fixed ids keeps the first attempt's row (and its initiated_at for the audit).
+  let now = Date.now();
   try {
-    await deps.db.execute({
+    const rs = await deps.db.execute({
       sql: `INSERT INTO executions (exec_id, job_id, version, initiated_by, initiated_at,
-              target_count, status) VALUES (?, ?, ?, ?, ?, ?, 'pending')`,
+              target_count, status) VALUES (?, ?, ?, ?, ?, ?, 'pending')
+            ON CONFLICT(exec_id) DO NOTHING`,
       args: [execId, manifest.id, manifest.version, req.actor, dbTs(now), targetCount],
     });
+    if (rs.rowsAffected === 0) {
+      const prev = await deps.db.execute({
+        sql: "SELECT initiated_at FROM executions WHERE exec_id = ?",
+        args: [execId],
+      });
+      const at = prev.rows[0]?.initiated_at;
+      if (typeof at === "string") now = parseInstant(at).ms;
+    }
   } catch (e) {
-    throw new ApiError(500, `insert executions: ${(e as Error).message}`, { cause: e });
+    throw new DispatchError(500, `insert executions: ${(e as Error).message}`, false, e);
   }
   const dropRow = () =>
     deps.db.execute({ sql: "DELETE FROM executions WHERE exec_id = ?", args: [execId] })
@@ -212,7 +241,7 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
       await persistWaves(deps, rec);
     } catch (e) {
       await dropRow();
-      throw badGateway(`persist rollout waves: ${(e as Error).message}`, e);
+      throw new DispatchError(502, `persist rollout waves: ${(e as Error).message}`, false, e);
     }
     // Zero-delay waves go out now, through the same claim as delayed ones.
     try {
@@ -222,23 +251,27 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
       await cancelPendingWaves(deps, execId, "exec failed: first wave not published")
         .catch(() => {});
       await dropRow();
-      throw badGateway(`publish rollout wave: ${(e as Error).message}`, e);
+      // Whether the first wave went out is unknown here: count it as published.
+      throw new DispatchError(502, `publish rollout wave: ${(e as Error).message}`, true, e);
     }
   } else {
     published = plainSubjects(plan.target);
     const nc = deps.nats.nc;
-    for (const s of published) {
+    for (const [i, s] of published.entries()) {
       try {
         nc.publish(s, payload);
       } catch (e) {
         await dropRow();
-        throw badGateway(`publish to ${s}: ${(e as Error).message}`, e);
+        // The subjects before this one went out.
+        throw new DispatchError(502, `publish to ${s}: ${(e as Error).message}`, i > 0, e);
       }
     }
     try {
       await nc.flush();
     } catch (e) {
-      throw badGateway(`flush after publish: ${(e as Error).message}`, e);
+      // The publishes may or may not have reached the server (nats.js drops what it had
+      // buffered when it reconnects, and rejects the flush with "connection disconnected").
+      throw new DispatchError(502, `flush after publish: ${(e as Error).message}`, true, e);
     }
   }
 
