@@ -14,10 +14,13 @@
  *
  * Missed ticks: a tick is due (fired late, with `deadline_at` = tick + starting_deadline)
  * only within its `starting_deadline`; without one, within `lateGraceMs` (5 s), later ticks
- * are dropped. On gaining (or regaining) leadership, every tick still due that this process
- * has not handled is claimed and fired (the claim skips those another process handled);
- * ticks before the schedule was registered here count only through the newest one inside
- * `starting_deadline`, as before. Older ticks are dropped, as cron schedulers do.
+ * are dropped, as cron schedulers do. Each schedule keeps a cursor (see due.ts): every wake
+ * as leader starts each tick between the cursor and now that is still due, and moves the
+ * cursor; a wake while not leading leaves it. So ticks that fell into a lapse of the lease
+ * (an election, a stalled event loop, a leader that died) are claimed and fired by the next
+ * wake of whichever process leads (the claim skips those another process handled), however
+ * the lapse ended. Ticks before the schedule was registered here count only through the
+ * newest one inside `starting_deadline`, on gaining leadership.
  */
 import type { Cron } from "croner";
 import type { KV, KvWatchEntry } from "@nats-io/kv";
@@ -40,6 +43,7 @@ import {
 import { Lease } from "./lease.ts";
 import { mapLimit } from "../lib/catalog/kv_scan.ts";
 import { claimTick } from "./marks.ts";
+import { dueTicks } from "./due.ts";
 import { runTick, type TickContext, type TickOutcome } from "./tick.ts";
 import type { Mark } from "./policy.ts";
 
@@ -78,6 +82,8 @@ interface Entry {
   startingDeadlineMs: number | null;
   /** When this process registered this version (catch-up does not reach before it). */
   registeredMs: number;
+  /** Every tick at or before this was started here while leading, or predates the entry. */
+  cursorMs: number;
 }
 
 const MAX_SLEEP_MS = 1000;
@@ -296,6 +302,7 @@ export class SchedulerEngine {
       nextMs: cron.nextRun(new Date(now))?.getTime() ?? null,
       startingDeadlineMs: sd,
       registeredMs: now,
+      cursorMs: now - 1,
     };
     this.#entries.set(key, entry);
     log.info("schedule registered", {
@@ -326,23 +333,38 @@ export class SchedulerEngine {
     const leader = this.#lease.isLeader(now);
     for (const [k, forgetAt] of this.#started) if (forgetAt < now) this.#started.delete(k);
     for (const e of this.#entries.values()) {
-      if (e.nextMs === null || e.nextMs > now) continue;
-      // Every due occurrence since the last wake (more than one after a stall); those
-      // past their allowance are dropped by #maybeFire. Bounded walk.
-      const due: number[] = [];
-      for (
-        let t: number | undefined = e.nextMs;
-        t !== undefined && t <= now && due.length < 1000;
-      ) {
-        due.push(t);
-        t = e.cron.nextRun(new Date(t))?.getTime();
+      if (e.nextMs !== null && e.nextMs <= now) {
+        e.nextMs = e.cron.nextRun(new Date(now))?.getTime() ?? null;
       }
-      e.nextMs = e.cron.nextRun(new Date(now))?.getTime() ?? null;
-      // Not leading: nothing now; if this process gains the lease while these are still
-      // due, #onLeadership picks them up.
-      if (leader) { for (const t of due) this.#maybeFire(e, t, now); }
+      // Not leading: the cursor stays inside the allowance (nothing older can be fired by
+      // anyone), and the first wake as leader starts what is still due.
+      if (leader) this.#startDue(e, now);
+      else e.cursorMs = Math.max(e.cursorMs, now - this.#allowedMs(e) - 1);
     }
     this.#arm();
+  }
+
+  /** Starts every tick after the entry's cursor that is still due, and moves the cursor. */
+  #startDue(e: Entry, now: number) {
+    const allowed = this.#allowedMs(e);
+    const { ticks, late } = dueTicks({
+      next: (ms) => e.cron.nextRun(new Date(ms))?.getTime() ?? null,
+      cursorMs: e.cursorMs,
+      nowMs: now,
+      allowedMs: allowed,
+    });
+    if (late > 0) {
+      // Past their allowance by this wake (a stalled process, or no leader for that long):
+      // another process may have fired them; not ours to fire now.
+      this.#log.info("ticks past their starting deadline not fired here", {
+        schedule_id: e.schedule.id,
+        count: late,
+        after: wireTs(e.cursorMs),
+        allowed_ms: allowed,
+      });
+    }
+    e.cursorMs = Math.max(e.cursorMs, now);
+    for (const t of ticks) this.#maybeFire(e, t, now);
   }
 
   #allowedMs(e: Entry): number {
@@ -354,24 +376,17 @@ export class SchedulerEngine {
     this.#ctx.markCache.clear();
     const now = Date.now();
     for (const e of this.#entries.values()) {
-      const from = now - this.#allowedMs(e);
-      const ticks: number[] = [];
       // As before: the newest tick inside starting_deadline, even from before this
       // process registered the schedule (a short outage of every scheduler).
       if (e.startingDeadlineMs !== null) {
         const prev = e.cron.previousRuns(1, new Date(now))[0]?.getTime();
-        if (prev !== undefined && prev >= from) ticks.push(prev);
+        if (prev !== undefined && prev < e.registeredMs && prev >= now - e.startingDeadlineMs) {
+          this.#maybeFire(e, prev, now);
+        }
       }
-      // Every still-due tick since this version was registered here (a lease gap, an
-      // election, a leader that died): the claim skips those someone else handled.
-      const start = Math.max(from, e.registeredMs);
-      for (
-        let t = e.cron.nextRun(new Date(start - 1))?.getTime();
-        t !== undefined && t <= now && ticks.length < 1000;
-        t = e.cron.nextRun(new Date(t))?.getTime()
-      ) if (!ticks.includes(t)) ticks.push(t);
-      for (const t of ticks.sort((a, b) => a - b)) this.#maybeFire(e, t, now);
     }
+    // Whatever fell due while another process led (or nobody did): now, not at the next wake.
+    this.#wake();
   }
 
   #maybeFire(e: Entry, tickMs: number, now: number) {

@@ -4,7 +4,7 @@
  * leader renews every `renewMs`; a follower takes over once the stored lease expired, so a
  * dead leader is replaced within `ttlMs + renewMs`. The local belief ends `marginMs`
  * before the stored expiry, which leaves room for clock skew and a slow renew.
- * (Overlaps that remain are caught by the per-tick fire claim, see claims.ts.)
+ * (Overlaps that remain are caught by the per-tick fire claim, see marks.ts.)
  */
 import type { KV } from "@nats-io/kv";
 import type { Logger } from "../lib/log.ts";
@@ -114,11 +114,14 @@ export class Lease {
       if (gen !== this.#gen) return;
       this.#lastFailed = false;
       if (rev !== null) {
+        // Also a regain when the belief ran out while this step was under way (a slow
+        // renew, a stalled event loop): ticks may have been passed over meanwhile.
+        const regained = !wasLeader || !this.isLeader(Date.now());
         this.#revision = rev;
         this.#acquiredMs = acquired;
         // Measured from before the request went out, so the belief never outlives the lease.
         this.#validUntil = t0 + ttlMs - marginMs;
-        if (!wasLeader) {
+        if (regained) {
           this.#log.info("scheduler leadership acquired", { holder });
           this.#opts.onAcquired?.();
         }

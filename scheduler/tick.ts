@@ -8,10 +8,10 @@ import type { KV } from "@nats-io/kv";
 import type { Deps } from "../lib/deps.ts";
 import { recordAudit } from "../lib/audit.ts";
 import { ApiError } from "../lib/errors.ts";
-import { dispatchExec } from "../lib/exec/dispatch.ts";
+import { DispatchError, dispatchExec } from "../lib/exec/dispatch.ts";
 import { resolveAlivePcs } from "../lib/exec/targets.ts";
 import { decodeManifest, type Manifest } from "../wire/manifest.ts";
-import { type FanoutPlan } from "../wire/fanout.ts";
+import { type FanoutPlan, hasWaves } from "../wire/fanout.ts";
 import { BUCKET } from "../wire/names.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
 import { durationError, parseDurationMs, parseDurationSecs } from "../wire/duration.ts";
@@ -26,6 +26,7 @@ import {
   narrowPcs,
 } from "./policy.ts";
 import { tickGate } from "./when.ts";
+import { fireRetry, tickIds } from "./due.ts";
 import { completionsFor, inFlightExecutions, lastFinishes } from "./completions.ts";
 import { readPcMarks, readTargetMark, writePcMarks, writeTargetMark } from "./marks.ts";
 import { freezeState, setEnabled } from "./store.ts";
@@ -50,19 +51,12 @@ export interface TickInput {
 /**
  * `retry` marks a skip caused by a store that did not answer before anything reached an
  * agent (freeze or catalog unreadable, a read of the decision failing, a dispatch that
- * failed before its publish): the engine may run the tick again while it is still due.
+ * failed before its publish), or a fire whose repeat sends the same Command (a flush that
+ * failed with the broker connection): the engine may run the tick again while it is due.
  */
 export type TickOutcome =
   | { fired: false; reason: string; retry?: boolean }
   | { fired: true; exec_id: string; pcs?: number; autoDisabled?: boolean };
-
-/** A dispatch error after which no Command can have gone out, so the tick may be retried. */
-export function dispatchRetryable(e: unknown): boolean {
-  if (e instanceof ApiError && e.status >= 400 && e.status < 500) return false;
-  const msg = String((e as Error)?.message ?? e);
-  // Raised at or after the publish: some agents may already have the Command.
-  return !/flush after publish|publish to |rollout wave/.test(msg);
-}
 
 class DispatchFailed extends Error {
   constructor(readonly inner: unknown) {
@@ -196,9 +190,13 @@ export async function runTick(ctx: TickContext, input: TickInput): Promise<TickO
   const maxConcurrent = maxConcurrentOf(s);
   const mode = terms.mode === "event" ? "every_tick" : terms.mode;
 
-  // Set once a Command may have reached an agent: from then on the tick is never retried.
+  // Set once the tick must not be run again: fired, or a Command that a repeat would not
+  // reproduce may have reached an agent.
   let dispatched: string | null = null;
   const fire = async (p: FanoutPlan, why: string) => {
+    // Fixed ids per (schedule, tick): a repeat after a publish that may have gone out sends
+    // the same Command. A wave rollout keeps its record under the exec id, so it does not.
+    const ids = hasWaves(p) ? undefined : await tickIds(s.id, tickMs);
     let res;
     try {
       res = await dispatchExec(deps, {
@@ -207,9 +205,15 @@ export async function runTick(ctx: TickContext, input: TickInput): Promise<TickO
         actor: "scheduler",
         retry,
         deadlineAt,
+        ids,
       });
     } catch (e) {
-      if (!dispatchRetryable(e)) dispatched = "(unknown)";
+      const again = fireRetry({
+        invalid: e instanceof ApiError && e.status >= 400 && e.status < 500,
+        published: e instanceof DispatchError && e.published,
+        idempotent: ids !== undefined,
+      });
+      if (!again) dispatched = "(unknown)";
       throw new DispatchFailed(e);
     }
     dispatched = res.exec_id;

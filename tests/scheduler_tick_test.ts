@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
 import { runTick, type TickContext } from "../scheduler/tick.ts";
+import { tickIds } from "../scheduler/due.ts";
 import { startScheduler } from "../scheduler/mod.ts";
 import type { Mark } from "../scheduler/policy.ts";
 import { BUCKET, dispatchKeyPc, SUBJECT } from "../wire/names.ts";
@@ -109,6 +110,67 @@ Deno.test({
       assert.equal(cmd.version, "2.0.0");
       const rs = await h.b.deps.db.execute("SELECT initiated_by FROM executions");
       assert.equal(rowsOf<{ initiated_by: string }>(rs)[0].initiated_by, "scheduler");
+    } finally {
+      await h.stop();
+    }
+  },
+});
+
+Deno.test({
+  ...T,
+  name: "tick: a flush lost with the connection is fired again as the same Command, one row",
+  fn: async () => {
+    const h = await harness();
+    try {
+      // The publish reaches the broker, then the flush is rejected as nats.js does when the
+      // connection drops under it ("connection disconnected"): whether anything went out is
+      // unknown to the scheduler. It used to give such a tick up (a lost tick when nothing
+      // had gone out); now it repeats the very same Command, which agents drop by request_id.
+      const real = h.b.deps.nats.nc;
+      let failFlush = true;
+      const nc = new Proxy(real, {
+        get(target, prop) {
+          if (prop === "flush") {
+            return async () => {
+              await target.flush();
+              if (failFlush) throw new Error("connection disconnected");
+            };
+          }
+          const v = Reflect.get(target, prop, target);
+          return typeof v === "function" ? v.bind(target) : v;
+        },
+      });
+      const lossy: TickContext = {
+        ...h.ctx,
+        deps: { ...h.b.deps, nats: { ...h.b.deps.nats, nc } },
+      };
+      const s = {
+        id: "flaky",
+        cron: "* * * * * *",
+        target: { pcs: ["pc-1"] },
+        starting_deadline: "30s",
+      };
+      const schedule = decodeSchedule({ job_id: "job", ...s }) as Schedule;
+      const tickMs = Date.UTC(2030, 0, 1, 9, 0, 0);
+      const input = { schedule, terms: engineTerms(schedule), revision: 0, tickMs };
+      const first = await runTick(lossy, input);
+      assert.equal(first.fired, false);
+      assert.equal(!first.fired && first.retry, true, JSON.stringify(first));
+      failFlush = false;
+      const second = await runTick(lossy, input);
+      assert.equal(second.fired, true, JSON.stringify(second));
+      const ids = await tickIds("flaky", tickMs);
+      assert.equal(second.fired && second.exec_id, ids.execId);
+      await waitFor(() => h.commands.length === 2, { what: "both publishes" });
+      assert.deepEqual(
+        h.commands.map((c) => [c.cmd.exec_id, c.cmd.request_id]),
+        [[ids.execId, ids.requestId], [ids.execId, ids.requestId]],
+        "the repeat is the same Command",
+      );
+      const rs = await h.b.deps.db.execute("SELECT exec_id FROM executions");
+      assert.deepEqual(rowsOf<{ exec_id: string }>(rs).map((r) => r.exec_id), [ids.execId]);
+      await waitFor(() => h.audits.some((a) => a.action === "exec"), { what: "exec audit" });
+      assert.equal(h.audits.filter((a) => a.action === "exec").length, 1, "audited once");
     } finally {
       await h.stop();
     }
