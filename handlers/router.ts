@@ -14,6 +14,7 @@ import { ApiError, payloadTooLarge, unavailable } from "../lib/errors.ts";
 import { authenticate, cleanSource, requireRole } from "../lib/auth.ts";
 import { type AppEnv, DEFAULT_BODY_LIMIT, type RouteDef } from "./route.ts";
 import { isBusy } from "../db/client.ts";
+import { isDbUnavailable } from "../db/remote.ts";
 import { isBrokerUnavailable } from "../lib/nats.ts";
 
 /** Sort key: compare segment by segment, literal before `:param` before wildcard. */
@@ -129,6 +130,11 @@ export function buildApp(deps: Deps, routes: RouteDef[], opts: BuildOptions = {}
     if (isBusy(err)) {
       deps.log.warn("database busy", { path: c.req.path, err });
       return errorResponse(503, "database busy, retry shortly", { "retry-after": "1" });
+    }
+    if (isDbUnavailable(err)) {
+      // A remote libSQL server restarting or out of reach: transient, like busy.
+      deps.log.warn("database unavailable", { path: c.req.path, err });
+      return errorResponse(503, "database unavailable, retry shortly", { "retry-after": "2" });
     }
     if (isBrokerUnavailable(err)) {
       // A NATS timeout or no-responders (e.g. a JetStream leader election): transient.

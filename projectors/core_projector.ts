@@ -10,7 +10,7 @@
  */
 import type { Transaction } from "@libsql/client";
 import type { Deps } from "../lib/deps.ts";
-import { isBusy } from "../db/client.ts";
+import { isTransientDbError } from "../db/remote.ts";
 import { Batcher } from "./batch.ts";
 import { type ChangeNotice, publishChanges, type RunningProjector } from "./jetstream_projector.ts";
 
@@ -50,7 +50,7 @@ export function startCoreProjector<T>(
           return;
         } catch (e) {
           await tx?.rollback().catch(() => {});
-          if (isBusy(e) && Date.now() + pause < until && !stopping) {
+          if (isTransientDbError(e) && Date.now() + pause < until && !stopping) {
             stats.naks++;
             await new Promise((r) => setTimeout(r, pause));
             pause = Math.min(pause * 2, 2_000);

@@ -12,7 +12,8 @@
 import { AckPolicy, DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
 import type { Transaction } from "@libsql/client";
 import type { Deps } from "../lib/deps.ts";
-import { isBusy } from "../db/client.ts";
+import { isLocalUrl } from "../db/client.ts";
+import { isTransientDbError } from "../db/remote.ts";
 import { isNotFound } from "../lib/nats.ts";
 import type { Component } from "../lib/component.ts";
 import { Batcher } from "./batch.ts";
@@ -210,6 +211,8 @@ export function startJsProjector<T>(
   const stats: ProjectorStats = { applied: 0, rejected: 0, naks: 0, batches: 0 };
   let stopped = false;
   let current: { stop(): void; close(): Promise<void | Error> } | null = null;
+  // Page-cache and checkpoint tuning is for a local file; a libSQL server refuses PRAGMAs.
+  const pragmas = isLocalUrl(deps.config.dbUrl) ? CONNECTION_PRAGMAS : [];
 
   type Poison = { msg: JsMsg; reason: string };
   /** A message as the batcher holds it: decoded on arrival, or set aside as poison. */
@@ -224,7 +227,7 @@ export function startJsProjector<T>(
     }
     const tx = await deps.db.transaction("write");
     try {
-      for (const p of CONNECTION_PRAGMAS) await tx.execute(p);
+      for (const p of pragmas) await tx.execute(p);
       const notices = good.length ? await spec.apply(tx, good) : [];
       if (poison.length) {
         await tx.batch(poison.map((p) => rejectStmt(rejectRow(spec.stream, p.msg, p.reason))));
@@ -274,8 +277,11 @@ export function startJsProjector<T>(
       settle(good, poison, await commit(good, poison));
       return;
     } catch (e) {
-      if (isBusy(e)) {
-        log.warn("database busy, batch will be redelivered", { size: entries.length, err: e });
+      if (isTransientDbError(e)) {
+        log.warn("database busy or unreachable, batch will be redelivered", {
+          size: entries.length,
+          err: e,
+        });
         for (const x of entries) (x.item?.msg ?? x.poison!.msg).nak(nakDelayMs);
         stats.naks += entries.length;
         return;
@@ -295,7 +301,7 @@ export function startJsProjector<T>(
         settle([it], [], await commit([it], []));
       } catch (e) {
         const deliveries = it.msg.info.deliveryCount;
-        if (!isBusy(e) && deliveries >= MAX_DELIVERIES) {
+        if (!isTransientDbError(e) && deliveries >= MAX_DELIVERIES) {
           const reason = `projection failed ${deliveries} times: ${(e as Error).message ?? e}`;
           log.error("message set aside after repeated failures", { seq: it.seq, reason });
           try {
