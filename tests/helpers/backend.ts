@@ -14,11 +14,14 @@ import { startScheduler } from "../../scheduler/mod.ts";
 import { startApi } from "../../lib/api_server.ts";
 import { startWaveDispatcher } from "../../lib/exec/waves.ts";
 import { type NatsServer, startNatsServer } from "./nats_server.ts";
+import { type SqldServer, startSqld } from "./sqld.ts";
 
 export interface TestBackend {
   deps: Deps;
   broker: NatsServer;
   dbUrl: string;
+  /** Set when the database is a libSQL server started with auth (`KANADE_TEST_DB=sqld-auth`). */
+  dbAuthToken?: string;
   /** `app.request` with the admin token unless `headers.authorization` is given. */
   request(path: string, init?: RequestInit): Promise<Response>;
   /** Shorthand: JSON request, parsed JSON response (throws on non-2xx with the body). */
@@ -39,6 +42,8 @@ export interface TestBackendOptions {
   broker?: NatsServer;
   /** Reuse a DB URL (e.g. to restart the backend on the same DB). */
   dbUrl?: string;
+  /** Auth token for a reused remote `dbUrl`. */
+  dbAuthToken?: string;
   logLevel?: string;
 }
 
@@ -49,22 +54,37 @@ export async function startTestBackend(opts: TestBackendOptions = {}): Promise<T
   const broker = opts.broker ?? await startNatsServer();
   const ownBroker = !opts.broker;
   let dir: string | null = null;
+  let sqld: SqldServer | null = null;
   let dbUrl = opts.dbUrl;
+  let dbAuthToken = opts.dbAuthToken;
   if (!dbUrl) {
-    dir = await Deno.makeTempDir({ prefix: "kanade-test-" });
-    dbUrl = `file:${dir}/kanade.db`;
+    // Opt-in: KANADE_TEST_DB=sqld (or sqld-auth) runs the suite on a fresh libSQL server,
+    // topology (a)'s remote database, instead of a temp file.
+    const mode = Deno.env.get("KANADE_TEST_DB") ?? "file";
+    if (mode === "sqld" || mode === "sqld-auth") {
+      sqld = await startSqld({ auth: mode === "sqld-auth" });
+      dbUrl = sqld.url;
+      dbAuthToken = sqld.authToken;
+    } else {
+      dir = await Deno.makeTempDir({ prefix: "kanade-test-" });
+      dbUrl = `file:${dir}/kanade.db`;
+    }
   }
   const config = loadConfig({
     args: [],
     env: {
       KANADE_NATS_URL: broker.url,
       KANADE_DB_URL: dbUrl,
+      ...(dbAuthToken ? { KANADE_DB_AUTH_TOKEN: dbAuthToken } : {}),
       KANADE_AUTH_STATIC_TOKEN: TEST_TOKEN,
       KANADE_BIND: "127.0.0.1:0",
       ...opts.env,
     },
   });
-  const deps = await createDeps(config);
+  const deps = await createDeps(config).catch(async (e) => {
+    await sqld?.stop();
+    throw e;
+  });
   const app = buildFullApp(deps);
   const components: Component[] = [];
   if (opts.projectors) {
@@ -88,6 +108,7 @@ export async function startTestBackend(opts: TestBackendOptions = {}): Promise<T
     deps,
     broker,
     dbUrl,
+    dbAuthToken,
     token: TEST_TOKEN,
     request,
     async json<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -110,6 +131,7 @@ export async function startTestBackend(opts: TestBackendOptions = {}): Promise<T
       await closeDeps(deps);
       if (ownBroker) await broker.stop();
       if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await sqld?.stop();
     },
   };
 }

@@ -2,6 +2,7 @@
  * A 3-node JetStream cluster on loopback with temp stores (tests, demos, `deno task cluster`).
  * Each node can be killed and restarted on the same ports and store.
  */
+import assert from "node:assert/strict";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { findNatsServer } from "../../lib/dev_broker.ts";
 import { freePort } from "./nats_server.ts";
@@ -177,7 +178,10 @@ export interface BackendProcess {
 
 export interface SpawnBackendOptions {
   servers: string[];
+  /** `file:` (one shared file or a local read model) or a libSQL server (tests/helpers/sqld.ts). */
   dbUrl: string;
+  /** KANADE_DB_AUTH_TOKEN for a libSQL server that requires one. */
+  dbAuthToken?: string;
   nodeId: string;
   token: string;
   /** main.ts component flags, e.g. ["--api", "--projectors", "--scheduler"]. */
@@ -207,6 +211,7 @@ export async function spawnBackend(opts: SpawnBackendOptions): Promise<BackendPr
       KANADE_LOG_LEVEL: "warn",
       KANADE_NATS_URL: opts.servers.join(","),
       KANADE_DB_URL: opts.dbUrl,
+      ...(opts.dbAuthToken ? { KANADE_DB_AUTH_TOKEN: opts.dbAuthToken } : {}),
       KANADE_AUTH_STATIC_TOKEN: opts.token,
       KANADE_BIND: `127.0.0.1:${port}`,
       KANADE_NODE_ID: opts.nodeId,
@@ -377,4 +382,172 @@ export async function tapCommands(urls: string[], subject: string): Promise<Comm
       await Promise.all(conns.map((c) => c.close().catch(() => {})));
     },
   };
+}
+
+// ------------------------------------------------------------------ shared scale-test parts
+
+/** The backends' warnings, errors and non-JSON lines (their logs vanish with the temp dir). */
+export async function backendPostMortem(procs: BackendProcess[], tail = 40): Promise<void> {
+  for (const p of procs) {
+    const lines = (await Deno.readTextFile(p.logFile).catch(() => "")).split("\n")
+      .filter((l) => /"level":"(warn|error)"/.test(l) || (l && !l.startsWith("{")));
+    console.error(
+      `--- ${p.nodeId} (${lines.length} warn/error lines)\n${lines.slice(-tail).join("\n")}`,
+    );
+  }
+}
+
+export interface Probe {
+  node: string;
+  path: string;
+  at: number;
+  /** -1: no HTTP answer. */
+  ms: number;
+  ok: boolean;
+  detail: string;
+}
+
+/**
+ * One independent GET loop per process and path (a request stuck on one must not keep the
+ * others from being asked) until `stop()`, which returns every probe. A process that dies
+ * stops being asked.
+ */
+export function startProbes(
+  procs: BackendProcess[],
+  paths: string[],
+  opts: { intervalMs?: number; timeoutMs?: number } = {},
+): { probes: Probe[]; stop(): Promise<Probe[]> } {
+  const probes: Probe[] = [];
+  let probing = true;
+  const loop = async (p: BackendProcess, path: string) => {
+    while (probing && p.running()) {
+      const at = Date.now();
+      try {
+        const r = await p.request(path, {
+          signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
+        });
+        const body = await r.text();
+        probes.push({
+          node: p.nodeId,
+          path,
+          at,
+          ms: Date.now() - at,
+          ok: r.ok,
+          detail: `${path} ${r.status} ${body.slice(0, 120)}`,
+        });
+      } catch (e) {
+        if (!p.running()) break; // killed while we asked
+        probes.push({ node: p.nodeId, path, at, ms: -1, ok: false, detail: `${path} ${e}` });
+      }
+      await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
+    }
+  };
+  const all = Promise.all(procs.flatMap((p) => paths.map((x) => loop(p, x))));
+  return {
+    probes,
+    async stop() {
+      probing = false;
+      await all;
+      return probes;
+    },
+  };
+}
+
+/**
+ * ExecResults published straight into RESULTS at `perSec`, spread over `pcIds`, each
+ * retried until acked, until `stop()`. `ids` are the acked-or-pending result ids.
+ */
+export function startResultFlood(
+  js: JetStreamClient,
+  pcIds: string[],
+  perSec: number,
+): { ids: string[]; stop(): Promise<void> } {
+  const ids: string[] = [];
+  let flooding = true;
+  const run = (async () => {
+    const start = Date.now();
+    let sent = 0;
+    while (flooding) {
+      const due = Math.floor(((Date.now() - start) / 1000) * perSec);
+      const batch: Promise<void>[] = [];
+      for (; sent < due; sent++) {
+        const r = clusterResult(pcIds[sent % pcIds.length], sent);
+        ids.push(r.result_id);
+        batch.push(publishUntilAcked(js, r));
+      }
+      await Promise.all(batch);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return {
+    ids,
+    async stop() {
+      flooding = false;
+      await run;
+    },
+  };
+}
+
+type Queryable = {
+  execute(
+    stmt: string | { sql: string; args: unknown[] },
+  ): Promise<{ rows: Record<string, unknown>[] }>;
+};
+
+/**
+ * Wait until the finished rows equal the expected result ids, twice in a row (agents'
+ * outboxes may still be retrying, so `expected()` is re-read on every poll). Returns the
+ * final expected set.
+ */
+export async function waitAllProjected(
+  db: Queryable,
+  expected: () => Set<string>,
+  timeoutMs = 60_000,
+): Promise<Set<string>> {
+  let want = new Set<string>();
+  let have = -1;
+  let prev = -2;
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    want = expected();
+    const rs = await db.execute(
+      "SELECT COUNT(*) AS n FROM execution_results WHERE finished_at IS NOT NULL",
+    ).catch(() => null);
+    prev = have;
+    have = rs ? Number(rs.rows[0].n) : -1;
+    if (have === want.size && prev === have) return want;
+    if (Date.now() > until) {
+      throw new Error(
+        `timed out waiting for every acked result (have ${have}, expected ${want.size})`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * Every expected result id is one finished row, no row is unexpected, and every
+ * execution's counters equal its rows (nothing counted twice across projectors or
+ * redeliveries). Returns the projected ids.
+ */
+export async function assertResultsExactlyOnce(
+  db: Queryable,
+  expected: Set<string>,
+): Promise<string[]> {
+  const rows = (await db.execute("SELECT result_id, finished_at FROM execution_results")).rows;
+  const ids = rows.map((r) => String(r.result_id));
+  assert.equal(new Set(ids).size, ids.length, "one row per result_id");
+  const have = new Set(ids);
+  const missing = [...expected].filter((id) => !have.has(id));
+  assert.deepEqual(missing.slice(0, 5), [], `${missing.length} acked results not projected`);
+  const extra = ids.filter((id) => !expected.has(id));
+  assert.deepEqual(extra.slice(0, 5), [], "rows no publisher was acked for");
+  assert.ok(rows.every((r) => r.finished_at !== null), "every row finished");
+  const bad = (await db.execute(
+    `SELECT e.exec_id, e.success_count + e.failure_count AS counted, COUNT(r.result_id) AS rows_
+       FROM executions e LEFT JOIN execution_results r ON r.exec_id = e.exec_id
+      GROUP BY e.exec_id HAVING counted != rows_`,
+  )).rows;
+  assert.deepEqual(bad, [], "execution counters equal their rows");
+  return ids;
 }
