@@ -228,6 +228,55 @@ async function projectionScenario(b: TestBackend, t: Deno.TestContext) {
     },
   );
 
+  await t.step("a small re-scan rewrites only the changed rows (NULL keys too)", async () => {
+    const apps = Array.from({ length: 12 }, (_, i) => app(`app${i}`, { size: i }));
+    apps.push(app("nullsrc", { source: null, version: "1" }));
+    await publishAndSettle(b, result("PC5", { os: "x", apps }));
+    const rowid = async () =>
+      Object.fromEntries(
+        (await b.deps.db.execute({
+          sql: `SELECT rowid, key FROM ${TABLE} WHERE pc_id = 'PC5'`,
+          args: [],
+        })).rows.map((r) => [String(r.key), Number(r.rowid)]),
+      );
+    const before = await rowid();
+    const rescan = result("PC5", {
+      os: "x",
+      apps: [
+        ...apps.slice(1, 12).map((a) => a.key === "app5" ? { ...a, version: "9" } : a),
+        app("nullsrc", { source: null, version: "2" }),
+        app("fresh"),
+      ],
+    });
+    await publishAndSettle(b, rescan);
+    const after = await rowid();
+    assert.deepEqual(
+      Object.keys(after).sort(),
+      [
+        ...Array.from({ length: 11 }, (_, i) => `app${i + 1}`),
+        "fresh",
+        "nullsrc",
+      ].sort(),
+    );
+    assert.equal(after.app1, before.app1, "unchanged row kept in place");
+    assert.notEqual(after.app5, before.app5, "changed row rewritten");
+    const rows = await appRows(b, "PC5");
+    assert.ok(rows.every((r) => r.collected_at === rows[0].collected_at), "all stamped");
+    assert.equal(rows.find((r) => r.key === "app5")?.version, "9");
+    assert.equal(rows.find((r) => r.key === "nullsrc")?.version, "2");
+    assert.deepEqual(kinds(await history(b, "PC5")).slice(14), [
+      'changed apps {"key":"app5","source":"hklm"}',
+      'changed apps {"key":"nullsrc","source":null}',
+      'added apps {"key":"fresh","source":"hklm"}',
+      'removed apps {"key":"app0","source":"hklm"}',
+    ]);
+    const collected = await scalar(
+      b,
+      "SELECT collected_at FROM inventory_facts WHERE pc_id = 'PC5'",
+    );
+    assert.equal(rows[0].collected_at, collected);
+  });
+
   await t.step("bad payloads among good ones: results commit, stream continues", async () => {
     // A failure inside the inventory step (here: a trigger refusing PC-BAD's history).
     await b.deps.db.execute(

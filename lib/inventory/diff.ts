@@ -58,8 +58,13 @@ export interface HistoryEvent {
 export type ExplodeRow = Cell[];
 
 export interface ExplodePlan {
-  /** Deduplicated rows to insert (the first element per key wins). */
+  /** Deduplicated rows now (the first element per key wins). */
   rows: ExplodeRow[];
+  /** Against the prior rows: rows to insert (added, or the new version of a changed one). */
+  upserts: ExplodeRow[];
+  /** Against the prior rows: stored rows to delete (key gone, or the old version). */
+  stale: ExplodeRow[];
+  /** History, only when the spec tracks it and the prior rows were given. */
   events: HistoryEvent[];
   /** Array elements that were not objects (skipped). */
   skippedNonObjects: number;
@@ -94,9 +99,12 @@ const sameRow = (a: ExplodeRow, b: ExplodeRow) => a.every((v, i) => v === b[i]);
 
 /**
  * The explode diff. `incoming` is the facts field (anything: a missing or non-array
- * field means "no rows now"); `prior` holds the PC's stored rows, or null when history
- * is not tracked (then no events are computed). A missing field with tracked history
- * yields `removed` for every prior row (upstream #929: the table and its history agree).
+ * field means "no rows now"); `prior` holds the PC's stored rows, or null when they
+ * were not read (then only `rows` is meaningful). With prior rows the plan also says
+ * what to write (`upserts`, `removed`: a re-scan that changed three apps rewrites three
+ * rows, not three hundred) and, when the spec tracks history, the events. A missing
+ * field removes every prior row, with `removed` events (upstream #929: the table and
+ * its history agree).
  */
 export function planExplode(
   spec: ExplodeTableSpec,
@@ -104,7 +112,14 @@ export function planExplode(
   prior: ExplodeRow[] | null,
 ): ExplodePlan {
   const idx = keyIndexes(spec);
-  const plan: ExplodePlan = { rows: [], events: [], skippedNonObjects: 0, duplicates: 0 };
+  const plan: ExplodePlan = {
+    rows: [],
+    upserts: [],
+    stale: [],
+    events: [],
+    skippedNonObjects: 0,
+    duplicates: 0,
+  };
   const byKey = new Map<string, ExplodeRow>();
   for (const el of Array.isArray(incoming) ? incoming : []) {
     const row = rowOf(spec, el);
@@ -121,22 +136,28 @@ export function planExplode(
     plan.rows.push(row);
   }
   if (!prior) return plan;
+  const history = spec.trackHistory;
   const before = new Map<string, ExplodeRow>();
   for (const p of prior) before.set(identityOf(spec, p, idx), p);
   for (const [key, row] of byKey) {
     const old = before.get(key);
     if (!old) {
-      plan.events.push(event(spec.field, key, "added", null, rowObject(spec, row)));
+      plan.upserts.push(row);
+      if (history) plan.events.push(event(spec.field, key, "added", null, rowObject(spec, row)));
     } else if (!sameRow(old, row)) {
-      plan.events.push(
-        event(spec.field, key, "changed", rowObject(spec, old), rowObject(spec, row)),
-      );
+      plan.upserts.push(row);
+      plan.stale.push(old);
+      if (history) {
+        plan.events.push(
+          event(spec.field, key, "changed", rowObject(spec, old), rowObject(spec, row)),
+        );
+      }
     }
   }
   for (const [key, old] of before) {
-    if (!byKey.has(key)) {
-      plan.events.push(event(spec.field, key, "removed", rowObject(spec, old), null));
-    }
+    if (byKey.has(key)) continue;
+    plan.stale.push(old);
+    if (history) plan.events.push(event(spec.field, key, "removed", rowObject(spec, old), null));
   }
   return plan;
 }

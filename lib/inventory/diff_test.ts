@@ -49,8 +49,13 @@ Deno.test("planExplode() diffs by key: added, changed, removed; duplicates colla
     { name: "d", ver: "9" }, // duplicate key: ignored
     "junk", // not an object
   ], prior);
-  await t.step("rows", () => {
+  await t.step("rows, and the minimal write set against the prior rows", () => {
     assert.deepEqual(plan.rows, [["a", "1", 10], ["b", "2", 20], ["d", "1", null]]);
+    assert.deepEqual(plan.upserts, [["b", "2", 20], ["d", "1", null]]);
+    // the stored rows themselves (the caller maps them to their rowids)
+    assert.equal(plan.stale.length, 2);
+    assert.equal(plan.stale[0], prior[1]);
+    assert.equal(plan.stale[1], prior[2]);
     assert.equal(plan.duplicates, 1);
     assert.equal(plan.skippedNonObjects, 1);
   });
@@ -96,9 +101,15 @@ Deno.test("planExplode() diffs by key: added, changed, removed; duplicates colla
       ]);
     }
   });
-  await t.step("untracked: rows only, no events", () => {
+  await t.step("prior rows not read: rows only", () => {
     const p = planExplode(spec, [{ name: "z" }], null);
     assert.deepEqual(p.rows, [["z", null, null]]);
+    assert.deepEqual([p.upserts, p.stale, p.events], [[], [], []]);
+  });
+  await t.step("untracked history: the write set, no events", () => {
+    const p = planExplode({ ...spec, trackHistory: false }, [{ name: "z" }], [["y", null, null]]);
+    assert.deepEqual(p.upserts, [["z", null, null]]);
+    assert.deepEqual(p.stale, [["y", null, null]]);
     assert.deepEqual(p.events, []);
   });
 });

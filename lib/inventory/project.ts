@@ -11,7 +11,7 @@
  * so re-projecting the stream rebuilds the same history.
  */
 import type { Logger } from "../log.ts";
-import { quoteIdent, readExpr } from "./spec.ts";
+import { quoteIdent } from "./spec.ts";
 import type { ExplodeTableSpec } from "./spec.ts";
 import { diffScalars, type ExplodeRow, type HistoryEvent, planExplode } from "./diff.ts";
 import { ensureExplodeTables, type SqlExec, throttled } from "./tables.ts";
@@ -68,13 +68,25 @@ const explodeInsert = (s: ExplodeTableSpec) =>
     s.columns.map((c) => quoteIdent(c.name)).join(", ")
   }) SELECT ?, ?, ?, ${s.columns.map((_, i) => `value ->> ${i}`).join(", ")} FROM json_each(?)`;
 
+/**
+ * The PC's stored rows as ONE JSON text `[[rowid, cells...], ...]`: one string to parse
+ * instead of hundreds of row objects from the driver (the re-scan's main read cost).
+ * Integers beyond 2^53 come back as the nearest double, as the incoming JSON is parsed.
+ */
 const explodeSelect = (s: ExplodeTableSpec) =>
-  `SELECT ${s.columns.map(readExpr).join(", ")} FROM ${
-    quoteIdent(s.table)
-  } WHERE "pc_id" = ? AND "job_id" = ?`;
+  `SELECT json_group_array(json_array(rowid, ${
+    s.columns.map((c) => quoteIdent(c.name)).join(", ")
+  })) FROM ${quoteIdent(s.table)} WHERE "pc_id" = ? AND "job_id" = ?`;
 
 const explodeDelete = (s: ExplodeTableSpec) =>
   `DELETE FROM ${quoteIdent(s.table)} WHERE "pc_id" = ? AND "job_id" = ?`;
+
+const explodeDeleteRows = (s: ExplodeTableSpec) =>
+  `DELETE FROM ${quoteIdent(s.table)} WHERE rowid IN (SELECT value FROM json_each(?))`;
+
+const explodeTouch = (s: ExplodeTableSpec) =>
+  `UPDATE ${quoteIdent(s.table)} SET "collected_at" = ?
+   WHERE "pc_id" = ? AND "job_id" = ? AND "collected_at" IS NOT ?`;
 
 interface Prior {
   factsJson: string | null;
@@ -222,11 +234,14 @@ async function projectOne(
   const inserts: { at: number; spec: ExplodeTableSpec; expected: number }[] = [];
   for (const spec of h.explode ?? []) {
     if (usable.get(spec.table.toLowerCase()) !== null) continue;
-    let prior: ExplodeRow[] | null = null;
-    if (spec.trackHistory) {
-      const p = await tx.execute({ sql: explodeSelect(spec), args: [r.pc_id, r.job_id] });
-      prior = p.rows.map((row) => spec.columns.map((_, i) => row[i] as ExplodeRow[number]));
-    }
+    // Read once per (PC, table): the diff needs it for history and for a minimal write.
+    const p = await tx.execute({ sql: explodeSelect(spec), args: [r.pc_id, r.job_id] });
+    const rowids = new Map<ExplodeRow, number>();
+    const prior = (JSON.parse(String(p.rows[0]?.[0] ?? "[]")) as ExplodeRow[]).map((row) => {
+      const cells = row.slice(1);
+      rowids.set(cells, Number(row[0]));
+      return cells;
+    });
     const plan = planExplode(spec, facts[spec.field], prior);
     if (plan.skippedNonObjects || plan.duplicates) {
       log.debug("explode elements skipped", {
@@ -237,12 +252,29 @@ async function projectOne(
       });
     }
     events.push(...plan.events);
-    writes.push({ sql: explodeDelete(spec), args: [r.pc_id, r.job_id] });
-    if (plan.rows.length) {
-      inserts.push({ at: writes.length, spec, expected: plan.rows.length });
+    // A re-scan usually changes a few rows: delete and insert only those and stamp the
+    // rest with the new collected_at (no index is touched). A large change rewrites all.
+    const rewrite = (plan.upserts.length + plan.stale.length) * 2 > plan.rows.length;
+    const insertRows = rewrite ? plan.rows : plan.upserts;
+    if (rewrite) {
+      writes.push({ sql: explodeDelete(spec), args: [r.pc_id, r.job_id] });
+    } else if (plan.stale.length) {
+      writes.push({
+        sql: explodeDeleteRows(spec),
+        args: [JSON.stringify(plan.stale.map((x) => rowids.get(x)))],
+      });
+    }
+    if (insertRows.length) {
+      inserts.push({ at: writes.length, spec, expected: insertRows.length });
       writes.push({
         sql: explodeInsert(spec),
-        args: [r.pc_id, r.job_id, r.finished_at, JSON.stringify(plan.rows)],
+        args: [r.pc_id, r.job_id, r.finished_at, JSON.stringify(insertRows)],
+      });
+    }
+    if (!rewrite) {
+      writes.push({
+        sql: explodeTouch(spec),
+        args: [r.finished_at, r.pc_id, r.job_id, r.finished_at],
       });
     }
   }
