@@ -570,6 +570,30 @@ Deno.test("inventory routes: search filters, history, first_seen, 400/404/409/50
       assert.equal((await get(`${H}/first_seen?identity.$x=1`)).status, 400);
     });
 
+    await t.step("a newly declared column is added in place (no rebuild)", async () => {
+      const spec = MANIFEST.inventory.explode[0];
+      await b.json("POST", "/api/jobs", {
+        ...MANIFEST,
+        inventory: {
+          ...MANIFEST.inventory,
+          explode: [{ ...spec, columns: [...spec.columns, { field: "arch", type: "text" }] }],
+        },
+      });
+      const rows = await waitFor(async () => {
+        const r = await b.json<Record<string, unknown>[]>("GET", `${S}?key=git`);
+        return r.length && "arch" in r[0] ? r : null;
+      }, { what: "search with the new column" });
+      assert.deepEqual(rows.map((r) => [r.pc_id, r.arch]), [["PC-D", null]]);
+      await publishAndSettle(
+        b,
+        result("PC-E", { os: "W11", apps: [app("git", { arch: "x64" })] }),
+      );
+      assert.deepEqual(
+        (await b.json<Record<string, unknown>[]>("GET", `${S}?arch=x64`)).map((r) => r.pc_id),
+        ["PC-E"],
+      );
+    });
+
     await t.step("503 without the jobs bucket", async () => {
       await b.deps.nats.jsm.streams.delete(`KV_${BUCKET.jobs}`);
       const r = await get(S);

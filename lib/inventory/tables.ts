@@ -87,8 +87,16 @@ export async function ensureExplodeTables(
       result.set(key, check.error);
       continue;
     }
-    const ddl = [...check.addColumns.map((c) => addColumnDdl(spec, c)), ...tableDdl(spec).slice(1)];
-    if (ddl.length) await db.batch(ddl);
+    for (const c of check.addColumns) {
+      try {
+        await db.execute(addColumnDdl(spec, c));
+      } catch (e) {
+        // Another writer (pre-warm, search, another node) added it since we looked.
+        if (!/duplicate column name/i.test(String((e as Error)?.message ?? e))) throw e;
+      }
+    }
+    const indexes = tableDdl(spec).slice(1);
+    if (indexes.length) await db.batch(indexes);
     result.set(key, null);
   }
   return result;
