@@ -2,8 +2,12 @@
  * Timestamp-prefixed SQL migrations (`db/migrations/<yyyymmddhhmmss>_<name>.sql`), applied
  * once each, in name order, recorded in `_migrations`. Safe to run concurrently from
  * several processes: each file runs in one write transaction that re-checks first.
+ * Against a libSQL server a file's transaction can be dropped under it (server restart,
+ * or sqld rolling back a writer that held the lock past its 5 s while another process
+ * waited to migrate): nothing of it was kept, so it is tried again for a while.
  */
 import type { Db } from "./client.ts";
+import { isTransientDbError } from "./remote.ts";
 import { nowDb } from "../wire/time.ts";
 
 const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
@@ -34,36 +38,64 @@ export function splitStatements(sql: string): string[] {
     .filter(Boolean);
 }
 
-export async function migrate(db: Db, migrations?: Migration[]): Promise<string[]> {
-  await db.execute(
-    "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
-  );
+export interface MigrateOptions {
+  /** How long a migration dropped by a transient DB error is retried, ms (default 30 s). */
+  retryForMs?: number;
+}
+
+export async function migrate(
+  db: Db,
+  migrations?: Migration[],
+  opts: MigrateOptions = {},
+): Promise<string[]> {
+  const until = Date.now() + (opts.retryForMs ?? 30_000);
+  const retrying = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    for (let pause = 100;; pause = Math.min(pause * 2, 2_000)) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!isTransientDbError(e) || Date.now() + pause > until) {
+          throw new Error(`${what} failed: ${(e as Error).message}`, { cause: e });
+        }
+        await new Promise((r) => setTimeout(r, pause));
+      }
+    }
+  };
+  await retrying("migrations table", () =>
+    db.execute(
+      "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
+    ));
   const list = migrations ?? await loadMigrations();
   const applied: string[] = [];
   for (const m of list) {
-    const tx = await db.transaction("write");
-    try {
-      const seen = await tx.execute({
-        sql: "SELECT 1 FROM _migrations WHERE name = ?",
-        args: [m.name],
-      });
-      if (seen.rows.length > 0) {
-        await tx.rollback();
-        continue;
-      }
-      for (const stmt of splitStatements(m.sql)) await tx.execute(stmt);
-      await tx.execute({
-        sql: "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
-        args: [m.name, nowDb()],
-      });
-      await tx.commit();
-      applied.push(m.name);
-    } catch (e) {
-      await tx.rollback().catch(() => {});
-      throw new Error(`migration ${m.name} failed: ${(e as Error).message}`, { cause: e });
-    } finally {
-      tx.close();
-    }
+    if (await retrying(`migration ${m.name}`, () => applyOne(db, m))) applied.push(m.name);
   }
   return applied;
+}
+
+/** One file in one write transaction; false when another process had applied it. */
+async function applyOne(db: Db, m: Migration): Promise<boolean> {
+  const tx = await db.transaction("write");
+  try {
+    const seen = await tx.execute({
+      sql: "SELECT 1 FROM _migrations WHERE name = ?",
+      args: [m.name],
+    });
+    if (seen.rows.length > 0) {
+      await tx.rollback();
+      return false;
+    }
+    for (const stmt of splitStatements(m.sql)) await tx.execute(stmt);
+    await tx.execute({
+      sql: "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+      args: [m.name, nowDb()],
+    });
+    await tx.commit();
+    return true;
+  } catch (e) {
+    await tx.rollback().catch(() => {});
+    throw e;
+  } finally {
+    tx.close();
+  }
 }
