@@ -2,7 +2,14 @@
  * The libSQL store. A local file (embedded default) gets WAL and a busy timeout; a remote
  * libSQL server (`libsql://`, `http(s)://`) uses the same client and queries.
  */
-import { type Client, createClient, type InStatement, type ResultSet } from "@libsql/client";
+import {
+  type Client,
+  createClient,
+  type InStatement,
+  type ResultSet,
+  type Transaction,
+  type TransactionMode,
+} from "@libsql/client";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -49,7 +56,102 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
     await db.execute("PRAGMA synchronous = NORMAL");
     await db.execute("PRAGMA foreign_keys = ON");
   }
-  return withBusyRetry(db, opts.retryBusyForMs ?? 3_000);
+  return withBusyRetry(isLocalUrl(opts.url) ? withCleanBusy(db) : db, opts.retryBusyForMs ?? 3_000);
+}
+
+/**
+ * Why local writes never meet SQLITE_BUSY inside a prepared statement.
+ *
+ * SQLite parks a statement that hits SQLITE_BUSY while taking the write lock (its
+ * `OP_Transaction`) so it can be resumed: it stays "active" until reset or finalized.
+ * @libsql/client's local driver prepares a fresh statement per call and neither resets nor
+ * finalizes one that failed, and its pool sees the connection out of any transaction and
+ * hands it out again. On that connection:
+ *  - COMMIT fails with "cannot commit transaction - SQL statements in progress";
+ *  - an autocommit write reports success but is not committed (SQLite commits only when
+ *    the finishing statement is the last active writer): the connection keeps the write
+ *    lock, every other connection gets SQLITE_BUSY, and the write is rolled back when
+ *    the connection closes;
+ *  - an autocommit read keeps its read transaction, so later reads see a stale snapshot.
+ * A refused `BEGIN IMMEDIATE` (`transaction("write")`), a busy `execute` write and a busy
+ * `batch` all do this (db/client_test.ts shows each).
+ *
+ * So every write takes the lock through `executeMultiple` (sqlite3_exec-style: each
+ * statement is finalized before the call returns, whatever the outcome), and only once
+ * it holds the lock runs its statements: in WAL mode nothing inside an IMMEDIATE
+ * transaction waits for a lock again. The transaction itself is opened DEFERRED, which
+ * only flips the autocommit flag and cannot be busy. Reads pass through (a writer's
+ * lock never blocks a WAL reader).
+ */
+export function withCleanBusy(db: Client): Client {
+  const begin = async (): Promise<Transaction> => {
+    const tx = await db.transaction("deferred");
+    try {
+      // The empty deferred transaction gives way to an immediate one on the same
+      // connection; refused, the connection is back in autocommit with nothing active.
+      await tx.executeMultiple("ROLLBACK; BEGIN IMMEDIATE");
+    } catch (e) {
+      tx.close();
+      throw e;
+    }
+    return tx;
+  };
+  const inTx = async <R>(fn: (tx: Transaction) => Promise<R>): Promise<R> => {
+    const tx = await begin();
+    try {
+      const r = await fn(tx);
+      await tx.commit();
+      return r;
+    } finally {
+      tx.close();
+    }
+  };
+  const transaction = (mode: TransactionMode = "write") =>
+    mode === "read" ? db.transaction(mode) : begin();
+  const execute = (stmt: InStatement | string, args?: unknown) => {
+    const s = (typeof stmt === "string" && args !== undefined ? { sql: stmt, args } : stmt) as
+      | InStatement
+      | string;
+    return isWriteSql(sqlOf(s)) ? inTx((tx) => tx.execute(s)) : db.execute(s);
+  };
+  const batch = (stmts: InStatement[], mode?: TransactionMode) =>
+    mode === "write" || stmts.some((s) => isWriteSql(sqlOf(s)))
+      ? inTx((tx) => tx.batch(stmts))
+      : db.batch(stmts, mode);
+  return overriding(db, { execute, batch, transaction });
+}
+
+/** `db` with its `execute`, `batch` and `transaction` replaced (the rest bound to it). */
+function overriding(db: Client, own: Pick<Record<keyof Client, unknown>, Overridden>): Client {
+  return new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop in own) return own[prop as Overridden];
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
+type Overridden = "execute" | "batch" | "transaction";
+
+function sqlOf(s: InStatement | string): string {
+  if (typeof s === "string") return s;
+  return Array.isArray(s) ? String(s[0]) : s.sql;
+}
+
+/** Leading whitespace and comments, then the first keyword. */
+const FIRST_WORD = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*([A-Za-z]+)/;
+const WRITE_WORDS = new Set(["INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER"]);
+
+/**
+ * Whether a statement may take the write lock (and so must not run in autocommit mode).
+ * A `WITH` is a write when it names a DML verb anywhere: a false positive only makes a
+ * read wait for the write lock.
+ */
+export function isWriteSql(sql: string): boolean {
+  const first = FIRST_WORD.exec(sql)?.[1]?.toUpperCase();
+  if (!first) return false;
+  if (WRITE_WORDS.has(first)) return true;
+  return first === "WITH" && /\b(?:INSERT|UPDATE|DELETE|REPLACE)\b/i.test(sql);
 }
 
 /**
@@ -74,15 +176,7 @@ export function withBusyRetry(db: Client, retryForMs: number): Client {
   const execute = retrying(db.execute.bind(db) as (...a: unknown[]) => Promise<ResultSet>);
   const batch = retrying(db.batch.bind(db) as (...a: unknown[]) => Promise<ResultSet[]>);
   const transaction = retrying(db.transaction.bind(db) as (...a: unknown[]) => Promise<unknown>);
-  return new Proxy(db, {
-    get(target, prop, receiver) {
-      if (prop === "execute") return execute;
-      if (prop === "batch") return batch;
-      if (prop === "transaction") return transaction;
-      const v = Reflect.get(target, prop, receiver);
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  });
+  return overriding(db, { execute, batch, transaction });
 }
 
 /** First row as a plain object, or undefined. */

@@ -1,0 +1,129 @@
+/**
+ * A write refused with SQLITE_BUSY (another connection holds the write lock) must leave
+ * the refused connection clean: once the lock is gone its writes are committed and seen
+ * by other connections, and it holds no lock. Real libSQL file, two clients.
+ */
+import assert from "node:assert/strict";
+import { type Client, createClient } from "@libsql/client";
+import { isBusy, isWriteSql, openDb } from "./client.ts";
+
+async function tempDbUrl(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "kanade-db-" });
+  return `file:${dir}/busy.db`;
+}
+
+/** Another connection (own client, like another process) holding the write lock. */
+async function holdWriteLock(url: string) {
+  const holder = createClient({ url, intMode: "number" });
+  const tx = await holder.transaction("write");
+  await tx.execute("INSERT INTO t (x, who) VALUES (0, 'holder')");
+  return {
+    async release() {
+      await tx.commit();
+      holder.close();
+    },
+  };
+}
+
+/** A separate client's view: what is committed, and whether it can write now. */
+async function outsideView(url: string) {
+  const probe = createClient(
+    { url, intMode: "number", timeout: 0 } as Parameters<
+      typeof createClient
+    >[0],
+  );
+  try {
+    const rs = await probe.execute("SELECT who FROM t ORDER BY x, who");
+    let canWrite = true;
+    try {
+      await probe.execute("INSERT INTO t (x, who) VALUES (99, 'probe')");
+    } catch (e) {
+      if (!isBusy(e)) throw e;
+      canWrite = false;
+    }
+    return { committed: rs.rows.map((r) => String(r.who)), canWrite };
+  } finally {
+    probe.close();
+  }
+}
+
+async function setup(): Promise<{ url: string; db: Client }> {
+  const url = await tempDbUrl();
+  // Short waits: the refusal must come quickly, this is about what it leaves behind.
+  const db = await openDb({ url, busyTimeoutMs: 20, retryBusyForMs: 50 });
+  await db.execute("CREATE TABLE t (x INTEGER, who TEXT)");
+  return { url, db };
+}
+
+const refusals: [string, (db: Client) => Promise<unknown>][] = [
+  ["transaction('write')", (db) => db.transaction("write")],
+  ["execute(INSERT)", (db) => db.execute("INSERT INTO t (x, who) VALUES (1, 'refused')")],
+  ["batch(write)", (db) => db.batch(["INSERT INTO t (x, who) VALUES (1, 'refused')"], "write")],
+];
+
+for (const [what, refuse] of refusals) {
+  Deno.test(`db: a busy ${what} leaves the connection clean for later writes`, async () => {
+    const { url, db } = await setup();
+    try {
+      const lock = await holdWriteLock(url);
+      await assert.rejects(refuse(db), (e) => isBusy(e), `${what} under a held lock`);
+      // Reads go on under the lock (WAL) and through the same client.
+      assert.equal((await db.execute("SELECT COUNT(*) AS n FROM t")).rows[0].n, 0);
+      await lock.release();
+
+      await db.execute("INSERT INTO t (x, who) VALUES (2, 'execute')");
+      await db.batch(["INSERT INTO t (x, who) VALUES (3, 'batch')"], "write");
+      const tx = await db.transaction("write");
+      await tx.execute("INSERT INTO t (x, who) VALUES (4, 'tx')");
+      await tx.commit();
+
+      const seen = await outsideView(url);
+      assert.deepEqual(seen.committed, ["holder", "execute", "batch", "tx"]);
+      assert.ok(seen.canWrite, "the refused client must not keep the write lock");
+      // And no stale snapshot on the refused client: it sees the probe's row.
+      const rs = await db.execute("SELECT COUNT(*) AS n FROM t WHERE who = 'probe'");
+      assert.equal(rs.rows[0].n, 1);
+    } finally {
+      db.close();
+    }
+  });
+}
+
+Deno.test("db: a busy transaction start is retried until the lock is released", async () => {
+  const url = await tempDbUrl();
+  const db = await openDb({ url, busyTimeoutMs: 20, retryBusyForMs: 10_000 });
+  try {
+    await db.execute("CREATE TABLE t (x INTEGER, who TEXT)");
+    const lock = await holdWriteLock(url);
+    const released = new Promise((r) => setTimeout(r, 300)).then(() => lock.release());
+    const tx = await db.transaction("write");
+    await tx.execute("INSERT INTO t (x, who) VALUES (1, 'after')");
+    await tx.commit();
+    await released;
+    assert.deepEqual((await outsideView(url)).committed, ["holder", "after"]);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("isWriteSql() tells writes from reads and PRAGMAs", () => {
+  for (
+    const w of [
+      "INSERT INTO t VALUES (1)",
+      "  update t set x = 1",
+      "-- note\nDELETE FROM t",
+      "/* c */ REPLACE INTO t VALUES (1)",
+      "CREATE TABLE IF NOT EXISTS x (a)",
+      "WITH a AS (SELECT 1) INSERT INTO t SELECT * FROM a",
+    ]
+  ) assert.ok(isWriteSql(w), w);
+  for (
+    const r of [
+      "SELECT * FROM t",
+      "PRAGMA journal_mode = WAL",
+      "WITH a AS (SELECT 1) SELECT * FROM a",
+      "EXPLAIN QUERY PLAN SELECT 1",
+      "",
+    ]
+  ) assert.ok(!isWriteSql(r), r);
+});
