@@ -236,3 +236,22 @@ export async function startSqld(opts: StartSqldOptions = {}): Promise<SqldServer
     },
   };
 }
+
+// `deno run -A tests/helpers/sqld.ts`: fetch the binary if needed and print its path (CI's
+// setup step); `--serve` also starts one on a free port until Ctrl-C (`--auth`: with a JWT).
+if (import.meta.main) {
+  const bin = await findSqld();
+  console.log(bin);
+  if (Deno.args.includes("--serve")) {
+    const s = await startSqld({ auth: Deno.args.includes("--auth") });
+    console.log(
+      `KANADE_DB_URL=${s.url}${s.authToken ? ` KANADE_DB_AUTH_TOKEN=${s.authToken}` : ""}`,
+    );
+    const stop = async () => {
+      await s.stop();
+      Deno.exit(0);
+    };
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
+  }
+}
