@@ -54,7 +54,9 @@ const FACTS_UPSERT = `INSERT INTO inventory_facts
   WHERE inventory_facts.collected_at IS NULL
      OR excluded.collected_at >= inventory_facts.collected_at`;
 
-const PRIOR_FACTS = `SELECT f.pc_id, f.job_id, f.facts_json, f.collected_at
+/** Prior snapshots of `[[pc, job, wantFacts]]`: facts text only where scalar history needs it. */
+const PRIOR_FACTS = `SELECT f.pc_id, f.job_id, f.collected_at,
+    CASE WHEN j.value ->> 2 THEN f.facts_json END AS facts_json
   FROM json_each(?) j JOIN inventory_facts f
     ON f.pc_id = j.value ->> 0 AND f.job_id = j.value ->> 1`;
 
@@ -136,9 +138,11 @@ export async function projectInventory(
   const usable = await ensureTables(tx, work.flatMap((w) => w.h.explode ?? []), log);
 
   const prior = new Map<string, Prior>();
-  const pairs = [...new Set(work.map((w) => pairKey(w.r.pc_id, w.r.job_id)))]
-    .map((k) => k.split("\u0000"));
-  const rs = await tx.execute({ sql: PRIOR_FACTS, args: [JSON.stringify(pairs)] });
+  const pairs = new Map<string, [string, string, number]>();
+  for (const { r, h } of work) {
+    pairs.set(pairKey(r.pc_id, r.job_id), [r.pc_id, r.job_id, h.historyScalars?.length ? 1 : 0]);
+  }
+  const rs = await tx.execute({ sql: PRIOR_FACTS, args: [JSON.stringify([...pairs.values()])] });
   for (const p of rs.rows) {
     prior.set(pairKey(String(p.pc_id), String(p.job_id)), {
       factsJson: p.facts_json as string | null,
