@@ -40,7 +40,7 @@ const quiet = {
   },
 } as typeof rootLog;
 
-async function publishAll(deps: Deps, n: number, window: number): Promise<number> {
+export async function publishAll(deps: Deps, n: number, window: number): Promise<number> {
   const payloads = Array.from({ length: n }, (_, i) => {
     const r = clusterResult(`PC-${String(i % 1000).padStart(4, "0")}`, i);
     return { subject: subjects.results(r.request_id), data: jsonBytes(encodeExecResult(r)) };
@@ -162,7 +162,7 @@ async function liveRun(servers: string[], n: number, topology: Topology): Promis
   }
 }
 
-async function makeDeps(
+export async function makeDeps(
   servers: string[],
   replicas: number,
   db: string,
@@ -184,7 +184,7 @@ async function makeDeps(
 }
 
 /** A clean backlog per run: no earlier results, no consumer positions. */
-async function cleanBacklog(deps: Deps): Promise<void> {
+export async function cleanBacklog(deps: Deps): Promise<void> {
   await deps.nats.jsm.streams.purge(STREAM.results);
   const list = await deps.nats.jsm.consumers.list(STREAM.results).next();
   for (const c of list) {
@@ -192,7 +192,7 @@ async function cleanBacklog(deps: Deps): Promise<void> {
   }
 }
 
-async function countRows(db: Db): Promise<number> {
+export async function countRows(db: Db): Promise<number> {
   return Number((await db.execute("SELECT COUNT(*) AS n FROM execution_results")).rows[0].n);
 }
 
