@@ -46,6 +46,26 @@ Deno.test("catalog and exec 4xx paths carry their messages", async (t) => {
       await expectError(be, "POST", "/api/jobs", "{", 400, /^invalid JSON: /);
       await expectError(be, "POST", "/api/jobs", "", 400, "request body is empty");
       await expectError(be, "POST", "/api/jobs", "id: [", 400, /^invalid YAML: /, "text/yaml");
+      const inventory = (table: string, primary_key: string[]) => ({
+        display: [],
+        explode: [{ field: "apps", table, primary_key, columns: [{ field: "name" }] }],
+      });
+      await expectError(
+        be,
+        "POST",
+        "/api/jobs",
+        j({ ...JOB, inventory: inventory("bad-name", ["name"]) }),
+        400,
+        /^inventory: explode "bad-name": invalid table identifier/,
+      );
+      await expectError(
+        be,
+        "POST",
+        "/api/jobs",
+        j({ ...JOB, inventory: inventory("apps", ["version"]) }),
+        400,
+        /^inventory: explode "apps": .*version/,
+      );
       await expectError(
         be,
         "POST",

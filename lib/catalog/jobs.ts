@@ -20,6 +20,7 @@ import {
   parseManifestInput,
 } from "../../wire/manifest.ts";
 import { openKvOrNull, readBucket } from "./kv_scan.ts";
+import { inventorySpecs } from "../inventory/spec.ts";
 
 export const JOBS_HISTORY = 5;
 
@@ -109,6 +110,9 @@ export async function upsertJob(
   const parsed = parseManifestInput(doc.value);
   if (!parsed.ok) throw badRequest(parsed.error);
   const m = parsed.value;
+  // A bad explode spec would be stored, then silently skipped by every projection.
+  const specErrors = inventorySpecs(m.inventory).errors;
+  if (specErrors.length) throw badRequest(`inventory: ${specErrors.join("; ")}`);
   const kv = await ensureKv(deps, BUCKET.jobs);
   try {
     await kv.put(m.id, manifestJson(m));
