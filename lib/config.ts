@@ -44,8 +44,11 @@ export const ConfigSchema = z.object({
   projectorBatch: z.number().int().positive().optional(),
   /** Ack wait of newly created projector durables, seconds (engine default if unset). */
   projectorAckWaitSecs: z.number().int().positive().optional(),
-  /** Run the results projector's SQLite work on a writer thread (local files only). */
-  resultsWriterThread: z.boolean(),
+  /**
+   * Run the results projector's SQLite work on a writer thread (local files only; a remote
+   * libSQL server is written in-thread whatever this says). On unless `0`.
+   */
+  resultsWriterThread: z.boolean({ error: "must be 1 (on) or 0 (off)" }),
   /** Scheduler leadership lease, seconds (engine default if unset). */
   schedulerLeaseSecs: z.number().positive().optional(),
   /** `deno serve` with auth disabled: the listener is not loopback-only, so opt in. */
@@ -86,6 +89,19 @@ const nonEmpty = (v: string | undefined) => (v !== undefined && v.trim() !== "" 
 function num(env: Record<string, string | undefined>, key: string, dflt: number): number {
   const v = nonEmpty(env[key]);
   return v === undefined ? dflt : Number(v);
+}
+
+/** `1`/`true`/`on` or `0`/`false`/`off`; anything else is left for the schema to refuse. */
+function onOff(
+  env: Record<string, string | undefined>,
+  key: string,
+  dflt: boolean,
+): boolean | string {
+  const v = nonEmpty(env[key])?.trim().toLowerCase();
+  if (v === undefined) return dflt;
+  if (v === "1" || v === "true" || v === "on") return true;
+  if (v === "0" || v === "false" || v === "off") return false;
+  return v;
 }
 
 function optNum(env: Record<string, string | undefined>, key: string): number | undefined {
@@ -138,7 +154,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     requestTimeoutMs: num(env, "KANADE_REQUEST_TIMEOUT_MS", 30_000),
     projectorBatch: optNum(env, "KANADE_PROJECTOR_BATCH"),
     projectorAckWaitSecs: optNum(env, "KANADE_PROJECTOR_ACK_WAIT_SECS"),
-    resultsWriterThread: env.KANADE_RESULTS_WRITER_THREAD === "1",
+    resultsWriterThread: onOff(env, "KANADE_RESULTS_WRITER_THREAD", true),
     schedulerLeaseSecs: optNum(env, "KANADE_SCHEDULER_LEASE_SECS"),
     insecureServe: env.KANADE_INSECURE_BIND === "1",
   };

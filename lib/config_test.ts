@@ -100,7 +100,22 @@ Deno.test("loadConfig() validates the projector and scheduler tuning knobs", () 
   assert.equal(c.projectorAckWaitSecs, 5);
   assert.equal(c.schedulerLeaseSecs, 3);
   assert.equal(c.resultsWriterThread, true);
-  assert.equal(loadConfig({ env: {}, args: [] }).projectorBatch, undefined);
+  const dflt = loadConfig({ env: {}, args: [] });
+  assert.equal(dflt.projectorBatch, undefined);
+  // The results writer thread is on unless turned off.
+  assert.equal(dflt.resultsWriterThread, true);
+  for (const off of ["0", "false", "off", " OFF "]) {
+    const env = { KANADE_RESULTS_WRITER_THREAD: off };
+    assert.equal(loadConfig({ env, args: [] }).resultsWriterThread, false, off);
+  }
+  assert.equal(
+    loadConfig({ env: { KANADE_RESULTS_WRITER_THREAD: "" }, args: [] }).resultsWriterThread,
+    true,
+  );
+  assert.throws(
+    () => loadConfig({ env: { KANADE_RESULTS_WRITER_THREAD: "maybe" }, args: [] }),
+    /config: resultsWriterThread: must be 1 \(on\) or 0 \(off\)/,
+  );
   assert.throws(
     () => loadConfig({ env: { KANADE_PROJECTOR_BATCH: "lots" }, args: [] }),
     /config: projectorBatch:/,

@@ -95,6 +95,19 @@ export async function resetConsumersIfEmpty(
   return reset;
 }
 
+/**
+ * The database the results projector writes from its own thread, or undefined to write
+ * in-thread on deps.db. deps.db is opened from config.dbUrl (lib/deps.ts), so the thread
+ * opens a second connection to the same file. Local files only, on unless
+ * KANADE_RESULTS_WRITER_THREAD=0: a libSQL server's client is asynchronous already (the
+ * main thread is not blocked while it writes) and takes no PRAGMAs.
+ */
+export function resultsWriterUrl(
+  config: Pick<Deps["config"], "dbUrl" | "resultsWriterThread">,
+): string | undefined {
+  return config.resultsWriterThread && config.dbUrl.startsWith("file:") ? config.dbUrl : undefined;
+}
+
 export interface StartProjectorsOptions {
   only?: string[];
   /** Overrides for the JetStream engine (tests, bench). */
@@ -136,12 +149,8 @@ export async function startProjectors(
         running.push(
           startJsProjector(
             deps,
-            // deps.db is opened from config.dbUrl (lib/deps.ts): the writer thread opens
-            // its own connection to the same file. Opt-in (KANADE_RESULTS_WRITER_THREAD=1)
-            // until db/client.ts finalizes the statement of a BEGIN refused with
-            // SQLITE_BUSY (see bench/projector_bench.ts and the issue-4 perf report).
             resultsSpec(deps, manifests, durableName(deps, "results"), {
-              dbUrl: deps.config.resultsWriterThread ? deps.config.dbUrl : undefined,
+              dbUrl: resultsWriterUrl(deps.config),
               logLevel: deps.config.logLevel,
             }),
             js,

@@ -14,27 +14,13 @@ const port = self as unknown as Worker;
 let init: WriterInit | null = null;
 let dbPromise: ReturnType<typeof openDb> | null = null;
 
-function discard(db: Awaited<ReturnType<typeof openDb>>): void {
-  dbPromise = null;
-  try {
-    db.close();
-  } catch { /* already closed */ }
-}
-
 async function handle(req: WriterRequest): Promise<WriterReply> {
   const db = await (dbPromise ??= openDb({ url: init!.dbUrl, busyTimeoutMs: init!.busyTimeoutMs }));
   const log = logger({ projector: "results", thread: "writer" });
   const inventory = new Map(req.inventory);
-  let tx;
-  try {
-    tx = await db.transaction("write");
-  } catch (e) {
-    // A BEGIN refused with SQLITE_BUSY leaves its statement active on the connection
-    // (nothing finalizes it promptly on this quiet thread), and the next COMMIT there
-    // fails with "SQL statements in progress": start afresh on a new connection.
-    discard(db);
-    throw e;
-  }
+  // A BEGIN refused with SQLITE_BUSY leaves the connection clean (db/client.ts takes the
+  // write lock outside any prepared statement), so the connection is kept for the retry.
+  const tx = await db.transaction("write");
   try {
     for (const p of CONNECTION_PRAGMAS) await tx.execute(p);
     const plan = req.rows.length
@@ -55,19 +41,12 @@ async function handle(req: WriterRequest): Promise<WriterReply> {
       execIds: plan ? [...plan.counters.keys()].slice(0, 100) : [],
     };
   } catch (e) {
-    await tx.rollback().catch(() => {});
-    try {
-      tx.close();
-    } catch { /* closed below */ }
-    // Start the next batch on a fresh connection: a statement interrupted by SQLITE_BUSY
-    // can stay active on this one ("cannot commit transaction - SQL statements in
-    // progress" on every later batch, and its lock held). Closing finalizes it.
-    discard(db);
+    // Inside an IMMEDIATE transaction (WAL) no statement waits for a lock, so this is the
+    // batch's own failure: it is rolled back below and the engine retries or sets aside.
     return { id: req.id, ok: false, message: String((e as Error)?.message ?? e) };
   } finally {
-    try {
-      tx.close();
-    } catch { /* connection closed after a failure */ }
+    // Rolls back whatever did not commit and returns the connection to the pool.
+    tx.close();
   }
 }
 

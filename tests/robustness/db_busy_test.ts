@@ -3,10 +3,12 @@
  *  - the API answers writes it cannot make with a JSON 503 within the request timeout,
  *    and keeps serving meanwhile (the event loop is not frozen by a synchronous busy wait);
  *  - reads keep working (WAL);
- *  - the results projector backs off and, once the lock is gone, every result published
- *    before, during and after the lock is in the DB exactly once.
+ *  - the results projector (on its writer thread, the default) backs off and, once the
+ *    lock is gone, every result published before, during and after the lock is committed
+ *    exactly once (checked from a separate connection too).
  */
 import assert from "node:assert/strict";
+import { createClient } from "@libsql/client";
 import { startTestBackend, waitFor } from "../helpers/backend.ts";
 import { encodeExecResult } from "../../wire/messages.ts";
 import { encodeHostPerf } from "../../wire/perf.ts";
@@ -161,6 +163,17 @@ Deno.test({
       );
       const dupes = landed.filter((r) => Number(r.n) !== 1);
       assert.deepEqual(dupes, []);
+      // Committed, not only visible to the backend's own connections: a connection left
+      // with a statement parked by SQLITE_BUSY sees its own uncommitted writes.
+      const outside = createClient({ url: be.dbUrl, intMode: "number" });
+      try {
+        const rs = await outside.execute(
+          "SELECT COUNT(DISTINCT result_id) AS n FROM execution_results WHERE result_id LIKE 'busy-%'",
+        );
+        assert.equal(Number(rs.rows[0].n), ids.length, "results committed, seen from outside");
+      } finally {
+        outside.close();
+      }
       const rejects = await be.deps.db.execute(
         "SELECT COUNT(*) AS n FROM projection_rejects WHERE subject LIKE 'results.req-busy-%'",
       );
