@@ -9,16 +9,9 @@
  * status on purpose (400 validation, 409, 401) declare exactly which one they expect.
  */
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
-import { startTestBackend, type TestBackend, waitFor } from "../helpers/backend.ts";
-import { type Fleet, startFleet } from "../fleet/fleet.ts";
-import {
-  type Browser,
-  chromiumAvailable,
-  ConsoleWatch,
-  launchBrowser,
-  screenshot,
-} from "./browser.ts";
+import { waitFor } from "../helpers/backend.ts";
+import { assertKeyboardUsable, chromiumAvailable, focusByTab, nav, screenshot } from "./browser.ts";
+import { httpError, noConsoleErrors, pathIs, startEnv, stopEnv } from "./env.ts";
 
 const HAVE_CHROMIUM = chromiumAvailable();
 const PCS = ["PC-0001", "PC-0002", "PC-0003", "PC-0004"];
@@ -73,68 +66,6 @@ inventory:
       type: bytes
 `;
 
-/** The "Failed to load resource" line Chromium logs for an error status, per status. */
-const httpError = (status: number) => new RegExp(`status of ${status}\\b`);
-
-interface Env {
-  be: TestBackend;
-  fleet: Fleet;
-  url: string;
-  browser: Browser;
-  page: Page;
-  watch: ConsoleWatch;
-}
-
-async function startEnv(): Promise<Env> {
-  const be = await startTestBackend({ projectors: true, scheduler: true, cleanup: true });
-  let fleet: Fleet | null = null;
-  try {
-    const { url } = await be.listen();
-    fleet = await startFleet({
-      natsUrl: be.broker.url,
-      agents: PCS,
-      groups: (pc) => GROUPS[pc] ?? [],
-      writeGroups: true,
-      heartbeatIntervalMs: 1000,
-      seed: 7,
-    });
-    await waitFor(async () => {
-      const r = await be.request("/api/agents?status=online&limit=10");
-      await r.body?.cancel();
-      return r.headers.get("x-online-count") === String(PCS.length);
-    }, { timeoutMs: 15_000, what: "all simulated agents online" });
-    const browser = await launchBrowser();
-    const page = await browser.context.newPage();
-    page.setDefaultTimeout(15_000);
-    return { be, fleet, url, browser, page, watch: new ConsoleWatch(page) };
-  } catch (e) {
-    await fleet?.stop();
-    await be.stop();
-    throw e;
-  }
-}
-
-async function stopEnv(env: Env) {
-  await env.browser.close();
-  await env.fleet.stop();
-  await env.be.stop();
-}
-
-function noConsoleErrors(env: Env, where: string) {
-  assert.deepEqual(env.watch.take(), [], `console errors on ${where}`);
-}
-
-/** Client-side navigation through the main nav (what a user does). */
-async function nav(page: Page, label: string, path: string) {
-  await page.click(`#nav a[href="${path}"]`);
-  await page.waitForFunction((p) => location.pathname === p, path);
-  await page.waitForSelector("main h1");
-  assert.match(await page.textContent("#nav a[aria-current=page]") ?? "", new RegExp(label));
-}
-
-const pathIs = (page: Page, re: RegExp) =>
-  page.waitForFunction((src) => new RegExp(src).test(location.pathname), re.source);
-
 Deno.test({
   name: HAVE_CHROMIUM
     ? "dashboard in Chromium: login, jobs, exec, results, kill, schedules, 401, keyboard"
@@ -144,7 +75,12 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async (t) => {
-    const env = await startEnv();
+    const env = await startEnv({
+      backend: { projectors: true, scheduler: true, cleanup: true },
+      pcs: PCS,
+      groups: GROUPS,
+      seed: 7,
+    });
     const { page, url, be } = env;
     try {
       await t.step("a fresh visit goes to login; the pasted token signs in", async () => {
@@ -536,6 +472,8 @@ Deno.test({
         await page.waitForSelector("#online-count");
         assert.equal(await page.isVisible("#nav"), false, "nav collapses on a phone");
         await page.click("#nav-toggle");
+        assert.equal(await page.isVisible("#nav-group-operate"), true);
+        await page.click("#nav-group-operate");
         assert.equal(await page.isVisible('#nav a[href="/jobs"]'), true);
         await screenshot(page, "22-phone-menu");
         await page.keyboard.press("Escape");
@@ -614,51 +552,17 @@ Deno.test({
           "/schedules/nightly-ui",
           "/audit",
         ];
-        for (const p of pages) {
-          await page.goto(`${url}${p}`);
-          await page.waitForSelector("main h1");
-          await page.waitForFunction(() => !document.querySelector("main .loading"));
-          const a11y = await page.evaluate(() => {
-            const problems: string[] = [];
-            const visible = (el: Element) => {
-              const r = (el as HTMLElement).getBoundingClientRect();
-              return r.width > 0 && r.height > 0;
-            };
-            for (const el of document.querySelectorAll("input, select, textarea")) {
-              const c = el as HTMLInputElement;
-              if (!visible(c) || c.type === "hidden") continue;
-              if (
-                !c.labels?.length && !c.getAttribute("aria-label") &&
-                !c.getAttribute("aria-labelledby")
-              ) {
-                problems.push(`unlabelled ${c.tagName.toLowerCase()}#${c.id}`);
-              }
-            }
-            for (const b of document.querySelectorAll("button, a[href]")) {
-              if (!visible(b)) continue;
-              const name = (b.getAttribute("aria-label") ?? b.textContent ?? "").trim();
-              if (!name) problems.push(`nameless ${b.tagName.toLowerCase()}#${b.id}`);
-            }
-            if (document.querySelectorAll("h1").length !== 1) problems.push("not exactly one h1");
-            for (const sel of ["header", "nav", "main"]) {
-              if (!document.querySelector(sel)) problems.push(`no ${sel} landmark`);
-            }
-            const ids = [...document.querySelectorAll("[id]")].map((e) => e.id);
-            const dup = ids.filter((id, i) => ids.indexOf(id) !== i);
-            if (dup.length) problems.push(`duplicate ids ${[...new Set(dup)].join(",")}`);
-            return problems;
-          });
-          assert.deepEqual(a11y, [], `accessibility problems on ${p}`);
-          const missed = await tabThrough(page);
-          assert.deepEqual(missed.unreached, [], `unreachable by Tab on ${p}`);
-          assert.deepEqual(missed.noFocusRing, [], `no visible focus on ${p}`);
-        }
+        for (const p of pages) await assertKeyboardUsable(page, `${url}${p}`);
         // A whole task without the mouse: skip link, nav, switch, dialog, Escape.
         await page.goto(`${url}/dashboard`);
         await page.waitForSelector("#online-count");
         await page.keyboard.press("Tab");
         assert.equal(await page.evaluate(() => document.activeElement?.className), "skip-link");
         await page.keyboard.press("Enter");
+        // Menu sections are disclosure buttons: Enter opens one, Tab moves into it.
+        await focusByTab(page, "#nav-group-operate");
+        await page.keyboard.press("Enter");
+        assert.equal(await page.getAttribute("#nav-group-operate", "aria-expanded"), "true");
         await focusByTab(page, '#nav a[href="/schedules"]');
         await page.keyboard.press("Enter");
         await pathIs(page, /^\/schedules$/);
@@ -679,6 +583,7 @@ Deno.test({
         await page.waitForSelector("#agents-list tbody tr");
         await env.watch.expecting([httpError(401)], async () => {
           await page.evaluate(() => localStorage.setItem("kanade_token", "revoked-token"));
+          await page.click("#nav-group-operate");
           await page.click('#nav a[href="/jobs"]');
           await pathIs(page, /^\/login$/);
         });
@@ -712,79 +617,3 @@ Deno.test({
     }
   },
 });
-
-/** Tab until the focused element matches `selector`. */
-async function focusByTab(page: Page, selector: string) {
-  for (let i = 0; i < 80; i++) {
-    await page.keyboard.press("Tab");
-    if (await page.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector)) {
-      return;
-    }
-  }
-  throw new Error(`could not reach ${selector} with Tab`);
-}
-
-/**
- * Presses Tab through the page (Escape first inside the YAML editor, its documented way
- * out) and reports visible focusable controls never reached, and focused elements with
- * no visible focus indicator.
- */
-async function tabThrough(page: Page): Promise<{ unreached: string[]; noFocusRing: string[] }> {
-  const candidates = await page.evaluate(() => {
-    // Radios of one group share a tab stop (arrow keys move within it).
-    const key = (el: Element) =>
-      (el as HTMLInputElement).type === "radio" ? `radio group ${el.getAttribute("name")}` : [
-        el.tagName.toLowerCase(),
-        el.id,
-        el.getAttribute("href"),
-        el.getAttribute("aria-label"),
-        (el.textContent || "").trim().slice(0, 40),
-        el.getAttribute("name"),
-      ].filter(Boolean).join(" ");
-    const sel = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), " +
-      'textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
-    const els = [...document.querySelectorAll(sel)].filter((el) => {
-      const r = (el as HTMLElement).getBoundingClientRect();
-      return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== "hidden" &&
-        !el.closest("details:not([open])");
-    });
-    (document.activeElement as HTMLElement | null)?.blur();
-    return [...new Set(els.map(key))];
-  });
-  const reached = new Set<string>();
-  const noFocusRing: string[] = [];
-  // Date inputs take one Tab per segment, so allow more presses than controls; stop early
-  // once everything was reached.
-  for (let i = 0; i < candidates.length * 2 + 20 && reached.size < candidates.length; i++) {
-    const inEditor = await page.evaluate(() => document.activeElement?.tagName === "TEXTAREA");
-    if (inEditor) await page.keyboard.press("Escape");
-    await page.keyboard.press("Tab");
-    const info = await page.evaluate(() => {
-      // Radios of one group share a tab stop (arrow keys move within it).
-      const key = (el: Element) =>
-        (el as HTMLInputElement).type === "radio" ? `radio group ${el.getAttribute("name")}` : [
-          el.tagName.toLowerCase(),
-          el.id,
-          el.getAttribute("href"),
-          el.getAttribute("aria-label"),
-          (el.textContent || "").trim().slice(0, 40),
-          el.getAttribute("name"),
-        ].filter(Boolean).join(" ");
-      const el = document.activeElement as HTMLElement | null;
-      if (!el || el === document.body) return null;
-      const cs = getComputedStyle(el);
-      const editor = el.closest(".editor");
-      const ring = (cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) > 0) ||
-        cs.boxShadow !== "none" ||
-        (editor !== null && getComputedStyle(editor).outlineStyle !== "none");
-      return { key: key(el), ring };
-    });
-    if (!info) continue;
-    reached.add(info.key);
-    if (!info.ring) noFocusRing.push(info.key);
-  }
-  return {
-    unreached: candidates.filter((k) => !reached.has(k)),
-    noFocusRing: [...new Set(noFocusRing)],
-  };
-}

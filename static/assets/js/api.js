@@ -98,15 +98,18 @@ export function path(strings, ...values) {
 }
 
 /**
- * `path` plus a query string; null, undefined, "" and false are left out.
+ * `path` plus a query string; null, undefined, "" and false are left out; an array value
+ * repeats its key (filters that AND together).
  * @param {string} p
  * @param {Record<string, unknown>} [query]
  */
 export function buildUrl(p, query) {
   const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(query ?? {})) {
-    if (v === undefined || v === null || v === "" || v === false) continue;
-    qs.append(k, String(v));
+  for (const [k, raw] of Object.entries(query ?? {})) {
+    for (const v of Array.isArray(raw) ? raw : [raw]) {
+      if (v === undefined || v === null || v === "" || v === false) continue;
+      qs.append(k, String(v));
+    }
   }
   const s = qs.toString();
   return s ? `${p}?${s}` : p;
@@ -141,6 +144,7 @@ export function errorMessage(status, statusText, text) {
  * @property {Record<string, unknown>} [query]
  * @property {unknown} [json] JSON body
  * @property {string} [yaml] YAML body (editor saves)
+ * @property {FormData} [form] multipart body (uploads; the browser sets the boundary)
  * @property {"json"|"text"} [as] response decoding (default json)
  * @property {number[]} [acceptStatus] non-2xx statuses whose body is still data (e.g. 503 health)
  * @property {boolean} [noAuthRedirect] report 401 to the caller only (login check)
@@ -171,6 +175,8 @@ async function call(method, p, opts = {}) {
   } else if (opts.yaml !== undefined) {
     headers.set("Content-Type", "application/yaml");
     body = opts.yaml;
+  } else if (opts.form !== undefined) {
+    body = opts.form;
   }
   const res = await fetch(buildUrl(p, opts.query), {
     method,
@@ -257,12 +263,90 @@ export const setAgentGroups = (pc, groups) =>
   put(path`/api/agents/${pc}/groups`, { json: { groups } });
 export const pingAgent = (pc, waitSecs = 30) =>
   post(path`/api/agents/${pc}/ping`, { query: { wait_secs: waitSecs } });
-export const agentLogs = (pc, tail = 200) =>
-  get(path`/api/agents/${pc}/logs`, { query: { tail }, as: "text" });
+export const agentLogs = (pc, tail = 200, signal = undefined) =>
+  get(path`/api/agents/${pc}/logs`, { query: { tail }, as: "text", signal });
+export const addAgentGroup = (pc, group) =>
+  post(path`/api/agents/${pc}/groups`, { json: { group } });
+export const removeAgentGroup = (pc, group) => del(path`/api/agents/${pc}/groups/${group}`);
 export const effectiveConfig = (pc, signal = undefined) =>
   get(path`/api/agents/${pc}/effective_config`, { signal });
 export const inventory = (pc, signal = undefined) => get(path`/api/inventory/${pc}`, { signal });
 export const groups = (signal = undefined) => get("/api/groups", { signal });
+
+// perf (host samples bucketed server-side; `from`/`to` RFC 3339, `step` humantime)
+/** @param {{from?: string, to?: string, step?: string}} [q] */
+export const agentPerf = (pc, q = {}, signal = undefined) =>
+  get(path`/api/agents/${pc}/perf`, { query: q, signal });
+export const agentProcesses = (pc, signal = undefined) =>
+  get(path`/api/agents/${pc}/processes`, { signal });
+/** @param {{metric?: string, step?: string, top?: number, from?: string, to?: string}} [q] */
+export const processTimeline = (pc, q = {}, signal = undefined) =>
+  get(path`/api/agents/${pc}/processes/timeline`, { query: q, signal });
+
+// ad-hoc run: answers the ExecResult once the agent replied (408 on timeout)
+/** @param {{pc_id: string, shell?: string, script: string, timeout_secs?: number,
+ *   run_as?: string}} body */
+export const run = (body, signal = undefined) => post("/api/run", { json: body, signal });
+
+// observability events
+/** @param {{pc_id?: string, kinds?: string, sources?: string, from?: string, to?: string,
+ *   limit?: number}} [q] */
+export const obsEvents = (q = {}, signal = undefined) =>
+  get("/api/obs_events", { query: q, signal });
+export const obsKinds = (signal = undefined) => get("/api/obs_events/kinds", { signal });
+export const obsRecent = (limit = 50, signal = undefined) =>
+  get("/api/obs_events/recent", { query: { limit }, signal });
+
+// layered agent config: scope = {type: "global"} | {type: "group"|"pc", value}
+/** @param {{type: string, value?: string}} scope */
+export function scopeConfigPath(scope) {
+  if (scope.type === "group") return path`/api/groups/${scope.value ?? ""}/config`;
+  if (scope.type === "pc") return path`/api/pcs/${scope.value ?? ""}/config`;
+  return "/api/config";
+}
+export const scopeConfig = (scope, signal = undefined) => get(scopeConfigPath(scope), { signal });
+/** PUT is a full replace: fields left out inherit from the layer below. */
+export const putScopeConfig = (scope, body) => put(scopeConfigPath(scope), { json: body });
+export const deleteScopeConfig = (scope) => del(scopeConfigPath(scope));
+
+// agent releases and rollout
+export const releases = (signal = undefined) => get("/api/agents/releases", { signal });
+/** @param {Blob} file @param {{version?: string, platform?: string, filename?: string}} [meta] */
+export function publishRelease(file, meta = {}) {
+  const form = new FormData();
+  form.append("file", file, meta.filename ?? /** @type {any} */ (file).name ?? "agent");
+  if (meta.version) form.append("version", meta.version);
+  if (meta.platform) form.append("platform", meta.platform);
+  return post("/api/agents/publish", { form });
+}
+export const deleteRelease = (version) => del(path`/api/agents/releases/${version}`);
+/** @param {{version: string, scope: {type: string, value?: string}, jitter?: string}} body */
+export const rollout = (body) => post("/api/agents/rollout", { json: body });
+export const rolloutStatus = (version = "", signal = undefined) =>
+  get("/api/agents/rollout/status", { query: { version }, signal });
+
+// inventory
+export const inventoryJobs = (signal = undefined) => get("/api/inventory/jobs", { signal });
+/** @param {{limit?: number, offset?: number}} [q] */
+export const inventoryByJob = (manifestId, q = {}, signal = undefined) =>
+  get(path`/api/inventory/by-job/${manifestId}`, { query: q, signal });
+
+/**
+ * Rows of one explode table (`field` = the spec's `field`); `filters` maps
+ * `<column>` or `<column>__<op>` to a value (or several, ANDed). "More" = a full page.
+ * @param {Record<string, unknown>} filters
+ */
+export const inventorySearch = (manifestId, field, filters = {}, signal = undefined) =>
+  get(path`/api/inventory/${manifestId}/search/${field}`, { query: filters, signal });
+/** @param {{field?: string, since?: string, limit?: number}} [q] */
+export const inventoryHistoryPc = (manifestId, pc, q = {}, signal = undefined) =>
+  get(path`/api/inventory/${manifestId}/history/pc/${pc}`, { query: q, signal });
+/** @param {Record<string, unknown>} q field, kind, since, until, identity.<k>, limit, offset */
+export const inventoryHistorySearch = (manifestId, q = {}, signal = undefined) =>
+  get(path`/api/inventory/${manifestId}/history/search`, { query: q, signal });
+/** @param {Record<string, unknown>} q field, since, identity.<k>, limit, offset */
+export const inventoryFirstSeen = (manifestId, q = {}, signal = undefined) =>
+  get(path`/api/inventory/${manifestId}/history/first_seen`, { query: q, signal });
 
 // jobs
 export const jobs = (signal = undefined) => get("/api/jobs", { signal });

@@ -5,7 +5,7 @@
  */
 import * as api from "./api.js";
 import { live } from "./live.js";
-import { matchRoute, navFor, ROUTES } from "./routes.js";
+import { matchRoute, navFor, navTree } from "./routes.js";
 import { h, mount } from "./dom.js";
 import { errorBox, loading, toast } from "./ui.js";
 
@@ -25,13 +25,53 @@ export function navigate(to, opts = {}) {
   void render();
 }
 
+/**
+ * The menu: top-level links plus sections that open as disclosure menus (a button with
+ * aria-expanded controlling a list), so the bar stays one line as pages are added.
+ */
 function buildNav() {
   mount(
     navList,
-    ROUTES.filter((r) => r.nav).map((r) =>
-      h("li", null, h("a", { href: r.pattern, "data-nav": r.pattern }, r.nav))
-    ),
+    navTree().map((item) => {
+      if (item.kind === "link") {
+        return h("li", null, h("a", { href: item.pattern, "data-nav": item.pattern }, item.label));
+      }
+      const listId = `nav-menu-${item.id}`;
+      const btn = h("button", {
+        type: "button",
+        class: "nav-group",
+        id: `nav-group-${item.id}`,
+        "aria-expanded": "false",
+        "aria-controls": listId,
+      }, item.label);
+      const list = h(
+        "ul",
+        { class: "nav-menu", id: listId, hidden: true, "aria-label": `${item.label} pages` },
+        item.links.map((l) =>
+          h("li", null, h("a", { href: l.pattern, "data-nav": l.pattern }, l.label))
+        ),
+      );
+      btn.addEventListener("click", () => {
+        const open = btn.getAttribute("aria-expanded") !== "true";
+        closeMenus();
+        btn.setAttribute("aria-expanded", String(open));
+        list.hidden = !open;
+      });
+      return h("li", { class: "nav-section" }, btn, list);
+    }),
   );
+}
+
+/** Closes every open menu section; returns the button of the one that was open. */
+function closeMenus() {
+  let was = null;
+  for (const b of navList.querySelectorAll("button.nav-group")) {
+    if (b.getAttribute("aria-expanded") === "true") was = b;
+    b.setAttribute("aria-expanded", "false");
+    const list = document.getElementById(b.getAttribute("aria-controls") ?? "");
+    if (list) list.hidden = true;
+  }
+  return was;
 }
 
 function markNav(pathname) {
@@ -39,6 +79,14 @@ function markNav(pathname) {
   for (const a of navList.querySelectorAll("a")) {
     if (a.getAttribute("data-nav") === cur) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
+  }
+  // A section holding the current page says so (its links are hidden while closed).
+  for (const b of navList.querySelectorAll("button.nav-group")) {
+    const list = document.getElementById(b.getAttribute("aria-controls") ?? "");
+    const here = Boolean(list?.querySelector("a[aria-current=page]"));
+    b.classList.toggle("current", here);
+    if (here) b.setAttribute("aria-describedby", "nav-current-hint");
+    else b.removeAttribute("aria-describedby");
   }
 }
 
@@ -62,6 +110,7 @@ async function render() {
   if (authed) live.ensure();
   showIdentity();
   markNav(pathname);
+  closeMenus();
   closeMobileNav();
   mount(main, loading("Loading page"));
   try {
@@ -180,7 +229,18 @@ navToggle.addEventListener("click", () => {
   document.body.classList.toggle("nav-open", open);
   if (open) /** @type {HTMLElement|null} */ (navList.querySelector("a"))?.focus();
 });
+// A click outside the menu, or Escape, closes an open section (focus returns to its button).
+document.addEventListener("click", (ev) => {
+  if (!navList.contains(/** @type {Node} */ (ev.target))) closeMenus();
+});
 document.addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape") {
+    const was = closeMenus();
+    if (was) {
+      /** @type {HTMLElement} */ (was).focus();
+      return;
+    }
+  }
   if (ev.key === "Escape" && document.body.classList.contains("nav-open")) {
     closeMobileNav();
     navToggle.focus();

@@ -3,27 +3,74 @@
  * route names the page module under `pages/` that renders it.
  */
 
-/** @type {{pattern: string, page: string, nav?: string, public?: boolean}[]} */
+/**
+ * `nav` is the menu label; `group` the menu section it sits in (see NAV_GROUPS).
+ * @type {{pattern: string, page: string, nav?: string, group?: string, public?: boolean}[]}
+ */
 export const ROUTES = [
   { pattern: "/login", page: "login", public: true },
   { pattern: "/", page: "dashboard" },
   { pattern: "/dashboard", page: "dashboard", nav: "Dashboard" },
-  { pattern: "/agents", page: "agents", nav: "Agents" },
+  { pattern: "/agents", page: "agents", nav: "Agents", group: "fleet" },
   { pattern: "/agents/:pc", page: "agent_detail" },
-  { pattern: "/jobs", page: "jobs", nav: "Jobs" },
+  { pattern: "/groups", page: "groups", nav: "Groups", group: "fleet" },
+  { pattern: "/inventory", page: "inventory", nav: "Inventory", group: "fleet" },
+  { pattern: "/inventory/search", page: "inventory_search" },
+  { pattern: "/inventory/:manifestId", page: "inventory_job" },
+  { pattern: "/inventory/:manifestId/:pc", page: "inventory_pc" },
+  { pattern: "/config", page: "config", nav: "Config", group: "fleet" },
+  { pattern: "/rollout", page: "rollout", nav: "Rollout", group: "fleet" },
+  { pattern: "/jobs", page: "jobs", nav: "Jobs", group: "operate" },
   { pattern: "/jobs/new", page: "job_edit" },
   { pattern: "/jobs/:id", page: "job_edit" },
-  { pattern: "/exec", page: "exec", nav: "Exec" },
-  { pattern: "/executions", page: "executions", nav: "Executions" },
-  { pattern: "/executions/:execId", page: "execution" },
-  { pattern: "/activity", page: "activity", nav: "Activity" },
-  { pattern: "/activity/:resultId", page: "result" },
-  { pattern: "/results", page: "activity" },
-  { pattern: "/schedules", page: "schedules", nav: "Schedules" },
+  { pattern: "/exec", page: "exec", nav: "Exec", group: "operate" },
+  { pattern: "/run", page: "run", nav: "Run script", group: "operate" },
+  { pattern: "/schedules", page: "schedules", nav: "Schedules", group: "operate" },
   { pattern: "/schedules/new", page: "schedule_edit" },
   { pattern: "/schedules/:id", page: "schedule_edit" },
-  { pattern: "/audit", page: "audit", nav: "Audit" },
+  { pattern: "/executions", page: "executions", nav: "Executions", group: "operate" },
+  { pattern: "/executions/:execId", page: "execution" },
+  { pattern: "/activity", page: "activity", nav: "Activity", group: "observe" },
+  { pattern: "/activity/:resultId", page: "result" },
+  { pattern: "/results", page: "activity" },
+  { pattern: "/events", page: "events", nav: "Events", group: "observe" },
+  { pattern: "/logs", page: "logs", nav: "Logs", group: "observe" },
+  { pattern: "/audit", page: "audit", nav: "Audit", group: "observe" },
+  { pattern: "/jetstream", page: "jetstream", nav: "JetStream", group: "observe" },
 ];
+
+/** Menu sections, in order; routes without a group are top-level links. */
+export const NAV_GROUPS = [
+  { id: "fleet", label: "Fleet" },
+  { id: "operate", label: "Operate" },
+  { id: "observe", label: "Observe" },
+];
+
+/**
+ * The menu as a tree: top-level links and sections with their links, in table order.
+ * @returns {({kind: "link", pattern: string, label: string} |
+ *   {kind: "group", id: string, label: string,
+ *    links: {pattern: string, label: string}[]})[]}
+ */
+export function navTree() {
+  /** @type {any[]} */
+  const out = [];
+  for (const r of ROUTES) {
+    if (!r.nav) continue;
+    if (!r.group) {
+      out.push({ kind: "link", pattern: r.pattern, label: r.nav });
+      continue;
+    }
+    let g = out.find((x) => x.kind === "group" && x.id === r.group);
+    if (!g) {
+      const def = NAV_GROUPS.find((x) => x.id === r.group);
+      g = { kind: "group", id: r.group, label: def?.label ?? r.group, links: [] };
+      out.push(g);
+    }
+    g.links.push({ pattern: r.pattern, label: r.nav });
+  }
+  return out;
+}
 
 /**
  * @param {string} pathname

@@ -5,6 +5,7 @@
  */
 import { h, mount } from "./dom.js";
 import { live } from "./live.js";
+import * as api from "./api.js";
 
 /** Page heading; the router focuses it after each navigation. */
 export function pageHeader(title, ...actions) {
@@ -295,4 +296,22 @@ function refocus(root, key) {
       return;
     }
   }
+}
+
+// ---- roles ---------------------------------------------------------------------------------
+
+/**
+ * Whether this token may change the fleet (operator/admin, or the static token). Pages
+ * leave write controls out when not, and say why with `readOnlyNote`.
+ */
+export function canWrite() {
+  return api.canOperate(api.tokenInfo(api.getToken()));
+}
+
+export function readOnlyNote(what) {
+  return h(
+    "p",
+    { class: "note", role: "note" },
+    `Read-only: your role can view this page but cannot ${what} (operator role needed).`,
+  );
 }

@@ -1,7 +1,8 @@
 /** Table renderers shared by several pages (results, executions, audit). */
-import { fmtDuration, fmtTime, h, relTime, resultState } from "./dom.js";
+import { fmtBytes, fmtDuration, fmtTime, h, mount, relTime, resultState } from "./dom.js";
 import { href } from "./routes.js";
-import { progressBar, stateBadge, table } from "./ui.js";
+import { badge, errorBox, progressBar, stateBadge, table } from "./ui.js";
+import * as api from "./api.js";
 
 const timeCell = (ts) => ts ? h("time", { datetime: ts, title: fmtTime(ts) }, relTime(ts)) : "—";
 
@@ -133,3 +134,125 @@ export function auditTable(
 }
 
 export { timeCell };
+
+/**
+ * A labelled PC id input whose suggestions (a datalist) are the known agents, loaded in
+ * the background; typing any id still works.
+ * @param {{id: string, label: string, value?: string, signal?: AbortSignal,
+ *   required?: boolean, hint?: string}} o
+ */
+export function pcField(o) {
+  const listId = `${o.id}-options`;
+  const input = h("input", {
+    type: "text",
+    id: o.id,
+    name: "pc_id",
+    value: o.value ?? "",
+    list: listId,
+    autocomplete: "off",
+    required: o.required,
+    placeholder: "PC-0001",
+    spellcheck: "false",
+  });
+  const datalist = h("datalist", { id: listId });
+  api.agents({ limit: 500 }, o.signal).then((r) => {
+    datalist.replaceChildren(
+      ...r.rows.map((a) => h("option", { value: a.pc_id }, a.hostname ?? "")),
+    );
+  }).catch(() => {/* suggestions are optional */});
+  const row = h(
+    "div",
+    null,
+    h("label", { for: o.id }, o.label),
+    input,
+    datalist,
+    o.hint ? h("p", { class: "hint" }, o.hint) : null,
+  );
+  return { row, input: /** @type {HTMLInputElement} */ (input) };
+}
+
+/** Links from one PC to its other views (detail, events, logs, config, results). */
+export function pcLinks(pc, { except = "" } = {}) {
+  const q = encodeURIComponent(pc);
+  const links = [
+    ["agent", "Agent", href("/agents/:pc", { pc })],
+    ["events", "Events", `/events?pc=${q}`],
+    ["logs", "Logs", `/logs?pc=${q}`],
+    ["config", "Config", `/config?scope=pc&value=${q}`],
+    ["run", "Run script", `/run?pc=${q}`],
+  ];
+  return h(
+    "nav",
+    { class: "tabs", "aria-label": `Views of ${pc}` },
+    links.filter(([k]) => k !== except).map(([, label, to]) => h("a", { href: to }, label)),
+  );
+}
+
+/** Streams, KV buckets and object stores: what exists, how much it holds. */
+export function jetstreamView(st, { open = false } = {}) {
+  const rows = [
+    ...(st?.streams ?? []).map((r) => ({ ...r, kind: "stream" })),
+    ...(st?.kv_buckets ?? []).map((r) => ({ ...r, kind: "KV bucket" })),
+    ...(st?.object_stores ?? []).map((r) => ({ ...r, kind: "object store" })),
+  ];
+  const missing = rows.filter((r) => !r.exists);
+  return h(
+    "div",
+    null,
+    h(
+      "p",
+      null,
+      missing.length ? badge(`${missing.length} missing`, "fail") : badge("all present", "ok"),
+      ` ${rows.length - missing.length} of ${rows.length} resources exist.`,
+    ),
+    h(
+      "details",
+      { open: open || missing.length > 0 },
+      h("summary", null, "Resources"),
+      table({
+        caption: "JetStream resources",
+        rows,
+        columns: [
+          { label: "Name", cell: (r) => h("code", null, r.name) },
+          { label: "Kind", cell: (r) => r.kind },
+          { label: "State", cell: (r) => stateBadge(r.exists ? "ok" : "failed") },
+          { label: "Messages", cell: (r) => r.messages ?? "—", class: "num" },
+          {
+            label: "Size",
+            cell: (r) =>
+              r.max_bytes ? `${fmtBytes(r.bytes)} of ${fmtBytes(r.max_bytes)}` : fmtBytes(r.bytes),
+            class: "num",
+          },
+        ],
+      }),
+    ),
+  );
+}
+
+/**
+ * Pings one PC and shows the outcome in `el`: its fresh heartbeat, or why there was none
+ * (408: no answer in time). `raw` adds the whole heartbeat as JSON.
+ */
+export async function pingInto(el, pc, { raw = false } = {}) {
+  mount(el, h("p", { class: "loading" }, `Waiting for a heartbeat from ${pc}…`));
+  try {
+    const r = await api.pingAgent(pc);
+    const hb = r?.heartbeat ?? r;
+    mount(
+      el,
+      h(
+        "p",
+        null,
+        stateBadge("online"),
+        ` ${pc} answered at ${fmtTime(hb?.at ?? new Date().toISOString())}`,
+      ),
+      raw
+        ? h("pre", { class: "output" }, JSON.stringify(hb, null, 2))
+        : hb?.agent_version
+        ? h("p", { class: "hint" }, `Agent version ${hb.agent_version}`)
+        : null,
+    );
+  } catch (e) {
+    mount(el, errorBox(e, e?.status === 408 ? "No answer:" : "Ping failed:"));
+  }
+}

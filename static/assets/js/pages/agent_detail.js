@@ -12,7 +12,9 @@ import {
   stateBadge,
   toast,
 } from "../ui.js";
-import { resultsTable } from "../views.js";
+import { pcLinks, pingInto, resultsTable } from "../views.js";
+import { href } from "../routes.js";
+import { hostPerfSection, processSection } from "../perf_view.js";
 
 export const title = (p) => `Agent ${p.pc}`;
 
@@ -111,7 +113,11 @@ function inventoryView(rows) {
       h(
         "h3",
         null,
-        inv.job_id,
+        h(
+          "a",
+          { href: href("/inventory/:manifestId/:pc", { manifestId: inv.job_id, pc: inv.pc_id }) },
+          inv.job_id,
+        ),
         h("span", { class: "muted" }, ` · collected ${relTime(inv.collected_at)}`),
       ),
       pairs.length ? facts(pairs) : null,
@@ -158,6 +164,7 @@ export function render({ main, params, signal }) {
         "All results",
       ),
     ),
+    pcLinks(pc, { except: "agent" }),
     h(
       "div",
       { class: "grid" },
@@ -166,25 +173,7 @@ export function render({ main, params, signal }) {
       card(
         "Ping",
         h("p", { class: "hint" }, "Asks the agent for a fresh heartbeat (waits up to 30 s)."),
-        actionButton("Ping agent", async () => {
-          mount(pingEl, h("p", { class: "loading" }, "Waiting for a heartbeat…"));
-          try {
-            const r = await api.pingAgent(pc);
-            const hb = r?.heartbeat ?? r;
-            mount(
-              pingEl,
-              h(
-                "p",
-                null,
-                stateBadge("online"),
-                ` answered at ${fmtTime(hb?.at ?? new Date().toISOString())}`,
-              ),
-              h("pre", { class: "output" }, JSON.stringify(hb, null, 2)),
-            );
-          } catch (e) {
-            mount(pingEl, errorBox(e, e?.status === 408 ? "No answer:" : "Ping failed:"));
-          }
-        }, { id: "ping" }),
+        actionButton("Ping agent", () => pingInto(pingEl, pc, { raw: true }), { id: "ping" }),
         pingEl,
       ),
     ),
@@ -214,8 +203,22 @@ export function render({ main, params, signal }) {
       ),
       h("div", { style: "margin-top:10px" }, logsOut),
     ),
+    card("Performance", hostPerfSection(pc, signal)),
+    card("Processes", processSection(pc, signal)),
     card("Inventory", invEl),
-    card("Effective config", cfgEl),
+    card(
+      "Effective config",
+      cfgEl,
+      h(
+        "p",
+        null,
+        h(
+          "a",
+          { href: `/config?scope=pc&value=${encodeURIComponent(pc)}` },
+          "Edit this PC's config",
+        ),
+      ),
+    ),
     card("Recent results", resultsEl),
   );
 
@@ -254,7 +257,11 @@ export function render({ main, params, signal }) {
     () => api.agentGroups(pc, signal),
     (g) => groupsEditor(pc, g?.groups ?? []),
   );
-  void loadInto(invEl, () => api.inventory(pc, signal), inventoryView);
+  void loadInto(
+    invEl,
+    () => api.inventory(pc, signal),
+    (rows) => inventoryView((rows ?? []).map((r) => ({ ...r, pc_id: pc }))),
+  );
   void loadInto(cfgEl, () => api.effectiveConfig(pc, signal), (c) =>
     h(
       "div",

@@ -4,10 +4,10 @@
  * Every card refreshes itself from the live stream.
  */
 import * as api from "../api.js";
-import { fmtBytes, fmtTime, h, relTime } from "../dom.js";
+import { fmtTime, h, relTime } from "../dom.js";
 import { href } from "../routes.js";
 import { badge, card, liveSection, pageHeader, stateBadge, table } from "../ui.js";
-import { auditTable, executionsTable, resultsTable } from "../views.js";
+import { auditTable, executionsTable, jetstreamView, resultsTable } from "../views.js";
 
 export const title = "Dashboard";
 
@@ -203,45 +203,4 @@ export function render({ main, signal }) {
         empty: "No audit events yet.",
       }),
   });
-}
-
-/** Streams, KV buckets and object stores: what exists, how much it holds. */
-function jetstreamView(st) {
-  const rows = [
-    ...(st?.streams ?? []).map((r) => ({ ...r, kind: "stream" })),
-    ...(st?.kv_buckets ?? []).map((r) => ({ ...r, kind: "KV bucket" })),
-    ...(st?.object_stores ?? []).map((r) => ({ ...r, kind: "object store" })),
-  ];
-  const missing = rows.filter((r) => !r.exists);
-  return h(
-    "div",
-    null,
-    h(
-      "p",
-      null,
-      missing.length ? badge(`${missing.length} missing`, "fail") : badge("all present", "ok"),
-      ` ${rows.length - missing.length} of ${rows.length} resources exist.`,
-    ),
-    h(
-      "details",
-      { open: missing.length > 0 },
-      h("summary", null, "Resources"),
-      table({
-        caption: "JetStream resources",
-        rows,
-        columns: [
-          { label: "Name", cell: (r) => h("code", null, r.name) },
-          { label: "Kind", cell: (r) => r.kind },
-          { label: "State", cell: (r) => stateBadge(r.exists ? "ok" : "failed") },
-          { label: "Messages", cell: (r) => r.messages ?? "—", class: "num" },
-          {
-            label: "Size",
-            cell: (r) =>
-              r.max_bytes ? `${fmtBytes(r.bytes)} of ${fmtBytes(r.max_bytes)}` : fmtBytes(r.bytes),
-            class: "num",
-          },
-        ],
-      }),
-    ),
-  );
 }

@@ -1,0 +1,440 @@
+/**
+ * Layered agent config: edit one scope (global, a group or a PC; PUT is a full replace, so
+ * an empty field inherits from the layer below) and see a PC's effective config with the
+ * layer each value comes from (defaults → global → groups alphabetically → PC).
+ */
+import * as api from "../api.js";
+import { h, mount, toLocalInput } from "../dom.js";
+import { href } from "../routes.js";
+import {
+  actionButton,
+  canWrite,
+  card,
+  confirmDialog,
+  errorBox,
+  loading,
+  pageHeader,
+  readOnlyNote,
+  table,
+  toast,
+} from "../ui.js";
+import { pcField } from "../views.js";
+
+export const title = "Config";
+
+/** The ConfigScope fields, in the order the agent documents them. */
+export const FIELDS = [
+  {
+    key: "target_version",
+    label: "Target agent version",
+    type: "text",
+    hint: "A published release; agents update themselves to it.",
+  },
+  {
+    key: "target_version_jitter",
+    label: "Update jitter",
+    type: "duration",
+    hint: "Random delay before updating, e.g. 10m.",
+  },
+  {
+    key: "heartbeat_interval",
+    label: "Heartbeat interval",
+    type: "duration",
+    hint: "e.g. 30s.",
+  },
+  {
+    key: "host_perf_interval",
+    label: "Host perf interval",
+    type: "duration",
+    hint: "How often host samples are sent, e.g. 60s.",
+  },
+  {
+    key: "process_perf_enabled",
+    label: "Process sampling",
+    type: "bool",
+    hint: "Per-process samples (an investigation aid).",
+  },
+  {
+    key: "process_perf_expires_at",
+    label: "Process sampling until",
+    type: "instant",
+    hint: "Switches itself off at this time.",
+  },
+  {
+    key: "process_perf_top_n",
+    label: "Processes per sample",
+    type: "int",
+    hint: "1-1000 (top by CPU).",
+  },
+];
+
+/**
+ * The PUT body from the form's raw strings: empty means "inherit" (left out). Returns the
+ * body, or the first problem as `{error, field}`.
+ * @param {Record<string, string>} raw
+ * @returns {{body: Record<string, unknown>} | {error: string, field: string}}
+ */
+export function scopeBody(raw) {
+  /** @type {Record<string, unknown>} */
+  const body = {};
+  for (const f of FIELDS) {
+    const v = String(raw[f.key] ?? "").trim();
+    if (v === "") continue;
+    // Durations are checked by the backend (its 400 names the field): one grammar, one place.
+    if (f.type === "bool") {
+      body[f.key] = v === "true";
+    } else if (f.type === "int") {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 1000) {
+        return { error: `${f.label}: a whole number from 1 to 1000.`, field: f.key };
+      }
+      body[f.key] = n;
+    } else if (f.type === "instant") {
+      const d = new Date(v);
+      if (Number.isNaN(d.getTime())) return { error: `${f.label}: not a date.`, field: f.key };
+      body[f.key] = d.toISOString();
+    } else body[f.key] = v;
+  }
+  return { body };
+}
+
+/**
+ * Which layer decides each effective field: the last of defaults, global, each group in
+ * byte order, then the PC, that sets it.
+ * @param {Record<string, unknown>|null} global
+ * @param {{name: string, scope: Record<string, unknown>|null}[]} groups
+ * @param {Record<string, unknown>|null} pc
+ * @returns {Record<string, string>}
+ */
+export function layerSources(global, groups, pc) {
+  /** @type {Record<string, string>} */
+  const out = {};
+  for (const f of FIELDS) out[f.key] = "default";
+  const apply = (scope, label) => {
+    for (const f of FIELDS) {
+      const v = scope?.[f.key];
+      if (v !== undefined && v !== null) out[f.key] = label;
+    }
+  };
+  apply(global, "global");
+  const sorted = [...groups].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const g of sorted) apply(g.scope, `group ${g.name}`);
+  apply(pc, "pc");
+  return out;
+}
+
+/** @param {URLSearchParams} q */
+export function scopeFromQuery(q) {
+  const t = q.get("scope");
+  const value = (q.get("value") ?? "").trim();
+  if ((t === "group" || t === "pc") && value) return { type: t, value };
+  return { type: "global" };
+}
+
+const scopeLabel = (s) => s.type === "global" ? "global" : `${s.type} ${s.value}`;
+const scopeUrl = (s) =>
+  s.type === "global"
+    ? "/config"
+    : `/config?scope=${s.type}&value=${encodeURIComponent(s.value ?? "")}`;
+
+function fmtValue(v) {
+  if (v === null || v === undefined) return "—";
+  return typeof v === "object" ? JSON.stringify(v) : String(v);
+}
+
+function fieldInput(f, value, disabled) {
+  const id = `cfg-${f.key}`;
+  const common = { id, name: f.key, disabled, "aria-describedby": `${id}-hint` };
+  let input;
+  if (f.type === "bool") {
+    const cur = value === true ? "true" : value === false ? "false" : "";
+    input = h(
+      "select",
+      common,
+      [["", "inherit"], ["true", "on"], ["false", "off"]].map(([v, l]) =>
+        h("option", { value: v, selected: v === cur }, l)
+      ),
+    );
+  } else if (f.type === "instant") {
+    input = h("input", {
+      ...common,
+      type: "datetime-local",
+      value: value ? toLocalInput(String(value)) : "",
+    });
+  } else if (f.type === "int") {
+    input = h("input", {
+      ...common,
+      type: "number",
+      min: "1",
+      max: "1000",
+      value: value ?? "",
+      placeholder: "inherit",
+    });
+  } else {
+    input = h("input", {
+      ...common,
+      type: "text",
+      value: value ?? "",
+      placeholder: "inherit",
+      autocomplete: "off",
+      list: f.key === "target_version" ? "cfg-releases" : undefined,
+    });
+  }
+  return h(
+    "div",
+    null,
+    h("label", { for: id }, f.label),
+    input,
+    h("p", { class: "hint", id: `${id}-hint` }, f.hint),
+  );
+}
+
+export function render({ main, query, signal, navigate }) {
+  const writable = canWrite();
+  const scope = scopeFromQuery(query);
+  const typeSel = h(
+    "select",
+    { id: "cfg-scope", name: "scope" },
+    [["global", "Global"], ["group", "Group"], ["pc", "PC"]].map(([v, l]) =>
+      h("option", { value: v, selected: v === scope.type }, l)
+    ),
+  );
+  const groupIn = h("input", {
+    type: "text",
+    id: "cfg-group",
+    name: "group",
+    list: "cfg-groups",
+    autocomplete: "off",
+    value: scope.type === "group" ? scope.value : "",
+  });
+  const groupList = h("datalist", { id: "cfg-groups" });
+  const pc = pcField({
+    id: "cfg-pc",
+    label: "PC",
+    value: scope.type === "pc" ? scope.value : "",
+    signal,
+  });
+  const groupRow = h("div", null, h("label", { for: "cfg-group" }, "Group"), groupIn, groupList);
+  const syncRows = () => {
+    const t = /** @type {HTMLSelectElement} */ (typeSel).value;
+    groupRow.hidden = t !== "group";
+    pc.row.hidden = t !== "pc";
+  };
+  typeSel.addEventListener("change", syncRows);
+  syncRows();
+  api.groups(signal).then((g) => {
+    mount(groupList, (g?.groups ?? []).map((x) => h("option", { value: x.name })));
+  }).catch(() => {});
+
+  const editorEl = h("div", { id: "cfg-editor" });
+  const effEl = h("div", { id: "cfg-effective" });
+  const effPc = pcField({
+    id: "eff-pc",
+    label: "PC",
+    value: scope.type === "pc" ? scope.value : query.get("pc") ?? "",
+    signal,
+  });
+
+  main.append(
+    pageHeader("Config"),
+    h(
+      "form",
+      {
+        class: "card inline-form",
+        "aria-label": "Choose a config scope",
+        onsubmit: (ev) => {
+          ev.preventDefault();
+          const t = /** @type {HTMLSelectElement} */ (typeSel).value;
+          const value = t === "group"
+            ? /** @type {HTMLInputElement} */ (groupIn).value.trim()
+            : pc.input.value.trim();
+          if (t !== "global" && !value) {
+            mount(editorEl, errorBox(`Enter the ${t === "pc" ? "PC" : "group"} to edit.`));
+            return;
+          }
+          navigate(scopeUrl(t === "global" ? { type: "global" } : { type: t, value }));
+        },
+      },
+      h("div", { class: "narrow" }, h("label", { for: "cfg-scope" }, "Scope"), typeSel),
+      groupRow,
+      pc.row,
+      h("button", { type: "submit", class: "btn", id: "cfg-open" }, "Open scope"),
+    ),
+    card(`Scope: ${scopeLabel(scope)}`, editorEl),
+    card(
+      "Effective config",
+      h(
+        "form",
+        {
+          class: "inline-form",
+          "aria-label": "Show a PC's effective config",
+          onsubmit: (ev) => {
+            ev.preventDefault();
+            void showEffective(effPc.input.value.trim());
+          },
+        },
+        effPc.row,
+        h("button", { type: "submit", class: "btn", id: "eff-show" }, "Show"),
+      ),
+      effEl,
+    ),
+  );
+
+  const releases = h("datalist", { id: "cfg-releases" });
+  api.releases(signal).then((rs) => {
+    mount(releases, (rs ?? []).map((r) => h("option", { value: r.version })));
+  }).catch(() => {});
+
+  const loadEditor = async () => {
+    mount(editorEl, loading("Loading the scope"));
+    let current;
+    try {
+      current = await api.scopeConfig(scope, signal);
+    } catch (e) {
+      if (!signal.aborted) mount(editorEl, errorBox(e));
+      return;
+    }
+    const status = h("div", { id: "cfg-status", role: "status" });
+    const fields = FIELDS.map((f) => fieldInput(f, current?.[f.key], !writable));
+    const save = h("button", { type: "submit", class: "btn btn-primary", id: "cfg-save" }, "Save");
+    const form = h(
+      "form",
+      {
+        "aria-label": `Config of ${scopeLabel(scope)}`,
+        // The page's own checks speak in the status line (the browser's bubbles do not last).
+        novalidate: true,
+        onsubmit: async (ev) => {
+          ev.preventDefault();
+          /** @type {Record<string, string>} */
+          const raw = {};
+          for (const f of FIELDS) {
+            raw[f.key] = /** @type {HTMLInputElement} */ (form.querySelector(`#cfg-${f.key}`))
+              .value;
+          }
+          const b = scopeBody(raw);
+          if ("error" in b) {
+            mount(status, errorBox(b.error));
+            /** @type {HTMLElement|null} */ (form.querySelector(`#cfg-${b.field}`))?.focus();
+            return;
+          }
+          save.disabled = true;
+          try {
+            await api.putScopeConfig(scope, b.body);
+            toast(`Config of ${scopeLabel(scope)} saved`, "ok");
+            mount(status, h("p", { class: "note" }, "Saved. Agents pick it up from the KV watch."));
+            const target = effPc.input.value.trim();
+            if (target) void showEffective(target);
+          } catch (e) {
+            mount(status, errorBox(e, "Not saved:"));
+          } finally {
+            save.disabled = false;
+          }
+        },
+      },
+      h(
+        "p",
+        { class: "hint" },
+        "Saving replaces the whole scope: an empty field is removed here and inherits from the layer below.",
+      ),
+      releases,
+      h(
+        "fieldset",
+        { disabled: !writable },
+        h("legend", { class: "sr-only" }, "Fields"),
+        h("div", { class: "form-grid" }, fields),
+      ),
+      writable
+        ? h(
+          "div",
+          { class: "actions", style: "margin-top:12px" },
+          save,
+          actionButton(scope.type === "global" ? "Clear global" : "Delete scope", async () => {
+            const ok = await confirmDialog({
+              title: scope.type === "global"
+                ? "Clear the global config?"
+                : `Delete the config of ${scopeLabel(scope)}?`,
+              body: "Every field then inherits from the layer below.",
+              confirm: scope.type === "global" ? "Clear" : "Delete",
+              danger: true,
+            });
+            if (!ok) return;
+            if (scope.type === "global") await api.putScopeConfig(scope, {});
+            else await api.deleteScopeConfig(scope);
+            toast(`Config of ${scopeLabel(scope)} removed`, "ok");
+            await loadEditor();
+          }, { class: "btn btn-danger", id: "cfg-delete" }),
+        )
+        : readOnlyNote("change agent config"),
+      status,
+    );
+    mount(editorEl, form);
+  };
+
+  async function showEffective(pcId) {
+    if (!pcId) {
+      mount(effEl, h("p", { class: "empty" }, "Choose a PC to see what it resolves to."));
+      return;
+    }
+    mount(effEl, loading(`Resolving ${pcId}`));
+    try {
+      const eff = await api.effectiveConfig(pcId, signal);
+      const groups = eff?.my_groups ?? [];
+      // Which layer decided each value; a failed scope read only loses the "from" column.
+      const [g, gs, p] = await Promise.all([
+        api.scopeConfig({ type: "global" }, signal).catch(() => null),
+        Promise.all(
+          groups.map((name) =>
+            api.scopeConfig({ type: "group", value: name }, signal).then(
+              (scope) => ({ name, scope }),
+              () => ({ name, scope: null }),
+            )
+          ),
+        ),
+        api.scopeConfig({ type: "pc", value: pcId }, signal).catch(() => null),
+      ]);
+      const from = layerSources(g, gs, p);
+      mount(
+        effEl,
+        h(
+          "p",
+          { class: "hint" },
+          "Groups of ",
+          h("a", { href: href("/agents/:pc", { pc: pcId }) }, pcId),
+          `: ${groups.length ? groups.join(", ") : "none"}.`,
+        ),
+        (eff?.warnings ?? []).map((w) => h("p", { class: "note" }, w)),
+        h(
+          "div",
+          { class: "layers" },
+          table({
+            caption: `Effective config of ${pcId}`,
+            rows: FIELDS.map((f) => ({ f, v: eff?.effective?.[f.key] })),
+            columns: [
+              { label: "Field", cell: (r) => h("code", null, r.f.key) },
+              { label: "Value", cell: (r) => fmtValue(r.v) },
+              {
+                label: "From",
+                cell: (r) => {
+                  const src = from[r.f.key];
+                  if (src === "default") return "built-in default";
+                  const s = src === "global"
+                    ? { type: "global" }
+                    : src === "pc"
+                    ? { type: "pc", value: pcId }
+                    : { type: "group", value: src.slice(6) };
+                  return h("a", { href: scopeUrl(s) }, src);
+                },
+                class: "from",
+              },
+            ],
+          }),
+        ),
+      );
+    } catch (e) {
+      if (!signal.aborted) mount(effEl, errorBox(e));
+    }
+  }
+
+  void loadEditor();
+  void showEffective(effPc.input.value.trim());
+}

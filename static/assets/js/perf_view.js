@@ -1,0 +1,251 @@
+/**
+ * Performance cards of the agent page: host metrics over a chosen window as inline SVG
+ * charts (`/api/agents/{pc}/perf`), the latest process snapshot and the top processes
+ * over time (`/processes`, `/processes/timeline`).
+ */
+import * as api from "./api.js";
+import { lineChart } from "./chart.js";
+import { fmtBytes, h, mount, relTime } from "./dom.js";
+import { errorBox, liveSection, loading, table } from "./ui.js";
+
+/** Window choices: span and the bucket step that keeps about 30-100 points. */
+export const PERF_WINDOWS = [
+  { key: "15m", label: "15 min", spanMs: 15 * 60_000, step: "30s" },
+  { key: "1h", label: "1 hour", spanMs: 3_600_000, step: "1m" },
+  { key: "6h", label: "6 hours", spanMs: 6 * 3_600_000, step: "5m" },
+  { key: "24h", label: "24 hours", spanMs: 86_400_000, step: "15m" },
+  { key: "7d", label: "7 days", spanMs: 7 * 86_400_000, step: "2h" },
+];
+
+/** The query of a window choice ending now (unknown keys fall back to 1 hour). */
+export function perfWindow(key, nowMs) {
+  const w = PERF_WINDOWS.find((x) => x.key === key) ?? PERF_WINDOWS[1];
+  const fromMs = nowMs - w.spanMs;
+  return {
+    key: w.key,
+    fromMs,
+    toMs: nowMs,
+    query: {
+      from: new Date(fromMs).toISOString(),
+      to: new Date(nowMs).toISOString(),
+      step: w.step,
+    },
+  };
+}
+
+/** Timeline points `{at, values: {name: v}}` as flat rows `{at, name: v}` for the chart. */
+export function flattenTimeline(points) {
+  return (points ?? []).map((p) => ({ at: p.at, ...(p.values ?? {}) }));
+}
+
+const pct = (v) => `${Math.round(v)} %`;
+const rate = (v) => `${fmtBytes(v)}/s`;
+const PROCESS_METRICS = [
+  ["cpu", "CPU", pct],
+  ["rss", "Memory (RSS)", fmtBytes],
+  ["disk_read", "Disk read", rate],
+  ["disk_written", "Disk written", rate],
+];
+
+function hostCharts(r, w) {
+  const rows = r?.points ?? [];
+  const memMax = rows.reduce((m, p) => Math.max(m, p.mem_total_bytes ?? 0), 0);
+  const common = { rows, fromMs: w.fromMs, toMs: w.toMs };
+  return h(
+    "div",
+    { class: "charts" },
+    lineChart({
+      ...common,
+      id: "chart-cpu",
+      title: "CPU",
+      series: [{ key: "cpu_pct", label: "busy" }],
+      format: pct,
+      yMin: 0,
+      yMax: 100,
+    }),
+    lineChart({
+      ...common,
+      id: "chart-mem",
+      title: "Memory",
+      series: [{ key: "mem_used_bytes", label: "used" }],
+      format: fmtBytes,
+      yMin: 0,
+      yMax: memMax || undefined,
+    }),
+    lineChart({
+      ...common,
+      id: "chart-disk",
+      title: "Disk",
+      series: [
+        { key: "disk_read_bytes_per_sec", label: "read" },
+        { key: "disk_written_bytes_per_sec", label: "written" },
+      ],
+      format: rate,
+      yMin: 0,
+    }),
+    lineChart({
+      ...common,
+      id: "chart-net",
+      title: "Network",
+      series: [
+        { key: "net_rx_bytes_per_sec", label: "received" },
+        { key: "net_tx_bytes_per_sec", label: "sent" },
+      ],
+      format: rate,
+      yMin: 0,
+    }),
+  );
+}
+
+function windowSelect(id, value, onChange) {
+  const sel = h(
+    "select",
+    { id, name: id },
+    PERF_WINDOWS.map((w) => h("option", { value: w.key, selected: w.key === value }, w.label)),
+  );
+  sel.addEventListener("change", () => onChange(/** @type {HTMLSelectElement} */ (sel).value));
+  return h("div", { class: "narrow" }, h("label", { for: id }, "Window"), sel);
+}
+
+/** Host perf card body: window picker, four charts; refreshed by the live hub. */
+export function hostPerfSection(pc, signal) {
+  let key = "1h";
+  let w = perfWindow(key, Date.now());
+  const el = h("div", { id: "perf-charts" });
+  const refresh = liveSection(el, {
+    signal,
+    topics: ["perf", "agents"],
+    minGapMs: 15_000,
+    what: "Loading performance samples",
+    load: async (s) => {
+      w = perfWindow(key, Date.now());
+      return await api.agentPerf(pc, w.query, s);
+    },
+    render: (r) => hostCharts(r, w),
+  });
+  return h(
+    "div",
+    null,
+    h(
+      "div",
+      { class: "inline-form" },
+      windowSelect("perf-window", key, (v) => {
+        key = v;
+        mount(el, loading("Loading performance samples"));
+        void refresh();
+      }),
+      h(
+        "p",
+        { class: "hint" },
+        "Host samples averaged per bucket. The sampling interval is the agent config's host_perf_interval.",
+      ),
+    ),
+    el,
+  );
+}
+
+/** Process card body: the latest snapshot and the top processes over time. */
+export function processSection(pc, signal) {
+  const snapEl = h("div", { id: "proc-snapshot" });
+  const tlEl = h("div", { id: "proc-timeline" });
+  let metric = "cpu";
+  let key = "1h";
+  const metricSel = h(
+    "select",
+    { id: "proc-metric", name: "metric" },
+    PROCESS_METRICS.map(([v, l]) => h("option", { value: v }, l)),
+  );
+  const loadTimeline = async () => {
+    const w = perfWindow(key, Date.now());
+    const step = w.key === "15m" ? "30s" : w.query.step;
+    try {
+      const r = await api.processTimeline(pc, { ...w.query, step, metric, top: 5 }, signal);
+      const fmt = PROCESS_METRICS.find((m) => m[0] === metric)?.[2] ?? String;
+      const names = r?.names ?? [];
+      mount(
+        tlEl,
+        names.length
+          ? lineChart({
+            id: "chart-proc",
+            title: `Top processes by ${PROCESS_METRICS.find((m) => m[0] === metric)?.[1]}`,
+            rows: flattenTimeline(r.points),
+            series: names.map((n) => ({ key: n, label: n })),
+            fromMs: w.fromMs,
+            toMs: w.toMs,
+            format: fmt,
+            yMin: 0,
+          })
+          : h("p", { class: "empty" }, "No process samples in this window."),
+      );
+    } catch (e) {
+      if (!signal.aborted) mount(tlEl, errorBox(e));
+    }
+  };
+  metricSel.addEventListener("change", () => {
+    metric = /** @type {HTMLSelectElement} */ (metricSel).value;
+    void loadTimeline();
+  });
+  liveSection(snapEl, {
+    signal,
+    topics: ["perf"],
+    minGapMs: 15_000,
+    what: "Loading processes",
+    load: (s) => api.agentProcesses(pc, s),
+    render: (r) => {
+      void loadTimeline();
+      if (!r?.latest_at) {
+        return h(
+          "p",
+          { class: "empty" },
+          "No process samples. Process sampling is off unless the agent config enables it (process_perf_enabled). ",
+          h(
+            "a",
+            { href: `/config?scope=pc&value=${encodeURIComponent(pc)}` },
+            "Enable it in this PC's config",
+          ),
+          ".",
+        );
+      }
+      return h(
+        "div",
+        null,
+        h("p", { class: "hint" }, `Snapshot ${relTime(r.latest_at)}.`),
+        table({
+          caption: `Processes of ${pc}`,
+          rows: (r.processes ?? []).slice(0, 15),
+          columns: [
+            { label: "Process", cell: (p) => p.name },
+            { label: "PID", cell: (p) => p.pid, class: "num" },
+            {
+              label: "CPU",
+              cell: (p) => p.cpu_pct === null ? "—" : `${Number(p.cpu_pct).toFixed(1)} %`,
+              class: "num",
+            },
+            { label: "RSS", cell: (p) => fmtBytes(p.rss_bytes), class: "num" },
+            { label: "Disk read", cell: (p) => rate(p.disk_read_bytes_per_sec ?? 0), class: "num" },
+            {
+              label: "Disk written",
+              cell: (p) => rate(p.disk_written_bytes_per_sec ?? 0),
+              class: "num",
+            },
+          ],
+        }),
+      );
+    },
+  });
+  return h(
+    "div",
+    null,
+    snapEl,
+    h(
+      "div",
+      { class: "inline-form", style: "margin-top:12px" },
+      h("div", { class: "narrow" }, h("label", { for: "proc-metric" }, "Metric"), metricSel),
+      windowSelect("proc-window", key, (v) => {
+        key = v;
+        void loadTimeline();
+      }),
+    ),
+    tlEl,
+  );
+}
