@@ -1,11 +1,12 @@
 /**
- * Results projector throughput: N ExecResults pre-published to RESULTS, then the batched
- * projector replays them into a fresh DB (results/s until the last row is committed).
- * In the same run, the baseline: the same engine and the same writer path (writer thread,
- * same SQL) with one message per transaction, over a prefix of the stream. Each run uses a
- * new DB and a deleted durable (full replay). The load average is reported: the machine
- * is shared, and the numbers are only meaningful next to it. Also measured: the default
- * in-thread writer (the writer thread is opt-in for now, see projectors/mod.ts).
+ * Results projector throughput: N ExecResults pre-published to RESULTS, then the results
+ * projector, started as `deno task projector` starts it with the default configuration
+ * (a local file: the writer thread, batches up to its default size), replays them into a
+ * fresh DB (results/s until the last row is committed). In the same run, the baseline:
+ * the same engine and writer path with one message per transaction, over a prefix of the
+ * stream. Each run uses a new DB and a deleted durable (full replay). The load average is
+ * reported: the machine is shared, and the numbers are only meaningful next to it. Also
+ * measured: the in-thread writer (KANADE_RESULTS_WRITER_THREAD=0).
  */
 import type { BenchContext, BenchRow, BenchSuite } from "./types.ts";
 import { median } from "./types.ts";
@@ -17,11 +18,11 @@ import { loadConfig } from "../lib/config.ts";
 import { logger, setLogLevel } from "../lib/log.ts";
 import type { Deps } from "../lib/deps.ts";
 import { encodeExecResult } from "../wire/messages.ts";
-import { CONSUMER, STREAM, subjects } from "../wire/names.ts";
+import { subjects } from "../wire/names.ts";
 import { jsonBytes } from "../wire/codec.ts";
 import { nowDb } from "../wire/time.ts";
-import { deleteConsumer, startJsProjector } from "../projectors/jetstream_projector.ts";
-import { resultsSpec } from "../projectors/results.ts";
+import type { JsProjectorOptions } from "../projectors/jetstream_projector.ts";
+import { startProjectors } from "../projectors/mod.ts";
 
 const EXECS = 100;
 
@@ -51,17 +52,23 @@ async function publishFlood(deps: Deps, n: number, log: (m: string) => void) {
   log(`published ${n} results in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-/** Largest batch (group commit: under load batches grow up to it by themselves). */
-const BATCH = 20_000;
-
+/**
+ * One replay into a fresh DB, started the way `deno task projector` starts it
+ * (startProjectors with the configuration's defaults; `env` adds overrides).
+ */
 async function runOnce(
-  base: Omit<Deps, "db">,
+  base: Omit<Deps, "db" | "config">,
+  natsUrl: string,
   target: number,
-  batchSize: number,
-  writerThread: boolean,
+  env: Record<string, string>,
+  js?: JsProjectorOptions,
 ): Promise<number> {
   const t = await tempDb();
-  const deps: Deps = { ...base, db: t.db };
+  const config = loadConfig({
+    args: [],
+    env: { KANADE_NATS_URL: natsUrl, KANADE_DB_URL: t.url, KANADE_LOG_LEVEL: "error", ...env },
+  });
+  const deps: Deps = { ...base, config, db: t.db };
   try {
     const stmts = Array.from({ length: EXECS }, (_, i) => ({
       sql:
@@ -70,29 +77,22 @@ async function runOnce(
       args: [`exec-${i}`, nowDb()],
     }));
     await t.db.batch(stmts, "write");
-    await deleteConsumer(deps, STREAM.results, CONSUMER.results);
     const t0 = performance.now();
-    const p = startJsProjector(
-      deps,
-      resultsSpec(
-        deps,
-        undefined,
-        CONSUMER.results,
-        writerThread ? { dbUrl: t.url, logLevel: "error" } : {},
-      ),
-      {
-        batchSize,
-        maxWaitMs: batchSize === 1 ? 0 : 5,
-      },
-    );
+    // The results table is empty: startProjectors deletes the durable and the stream replays.
+    const running = await startProjectors(deps, { only: ["results"], js });
+    const p = running.projectors[0];
     while (p.stats.applied < target) await new Promise((r) => setTimeout(r, 20));
     const secs = (performance.now() - t0) / 1000;
-    await p.stop();
+    await running.stop();
     return p.stats.applied / secs;
   } finally {
     await t.close();
   }
 }
+
+/** One message per transaction: the same engine and writer, batching turned off. */
+const ONE_PER_TX: JsProjectorOptions = { batchSize: 1, maxWaitMs: 0 };
+const WRITER_OFF = { KANADE_RESULTS_WRITER_THREAD: "0" };
 
 export const suite: BenchSuite = {
   name: "projector",
@@ -109,38 +109,38 @@ export const suite: BenchSuite = {
     const nats = await connectNats(config, "bench-projector");
     try {
       await setupJetStream(nats);
-      const base = { config, nats, log: logger() };
-      await publishFlood({ ...base } as Deps, n, ctx.log);
-      const batched: number[] = [];
+      const base = { nats, log: logger() };
+      await publishFlood({ ...base, config } as Deps, n, ctx.log);
+      const dflt: number[] = [];
       const single: number[] = [];
       const inThread: number[] = [];
       const singleInThread: number[] = [];
       const loads: number[] = [];
       for (let i = 0; i < runs; i++) {
         loads.push(Deno.loadavg()[0]);
-        batched.push(await runOnce(base, n, BATCH, true));
-        ctx.log(`batched run ${i + 1}: ${batched[i].toFixed(0)} results/s`);
-        single.push(await runOnce(base, baselineN, 1, true));
+        dflt.push(await runOnce(base, broker.url, n, {}));
+        ctx.log(`default run ${i + 1}: ${dflt[i].toFixed(0)} results/s`);
+        single.push(await runOnce(base, broker.url, baselineN, {}, ONE_PER_TX));
         ctx.log(`baseline run ${i + 1}: ${single[i].toFixed(0)} results/s`);
-        inThread.push(await runOnce(base, n, 1000, false));
-        ctx.log(`in-thread (default) run ${i + 1}: ${inThread[i].toFixed(0)} results/s`);
-        singleInThread.push(await runOnce(base, baselineN, 1, false));
+        inThread.push(await runOnce(base, broker.url, n, WRITER_OFF));
+        ctx.log(`in-thread run ${i + 1}: ${inThread[i].toFixed(0)} results/s`);
+        singleInThread.push(await runOnce(base, broker.url, baselineN, WRITER_OFF, ONE_PER_TX));
         ctx.log(`in-thread baseline run ${i + 1}: ${singleInThread[i].toFixed(0)} results/s`);
       }
       loads.push(Deno.loadavg()[0]);
       const load = `load average (1 min) ${loads.map((l) => l.toFixed(1)).join(" → ")}`;
       ctx.log(load);
-      const b = median(batched);
+      const b = median(dflt);
       const s = median(single);
       return [
         {
-          name: `results projector, batched, writer thread (${n} msgs)`,
+          name: `results projector, default configuration (writer thread) (${n} msgs)`,
           median: Math.round(b),
           unit: "results/s",
-          samples: batched.map(Math.round),
+          samples: dflt.map(Math.round),
           target: "≥ 20000",
           ok: b >= 20_000,
-          note: `${(b / s).toFixed(1)}× baseline (target ≥ 4×); batches ≤ ${BATCH}; ${load}`,
+          note: `${(b / s).toFixed(1)}× baseline (target ≥ 4×); ${load}`,
         },
         {
           name: `baseline: one message per transaction (${baselineN} msgs)`,
@@ -149,21 +149,19 @@ export const suite: BenchSuite = {
           samples: single.map(Math.round),
         },
         {
-          name: `default in-thread writer, batches ≤ 1000 (${n} msgs)`,
+          name: `KANADE_RESULTS_WRITER_THREAD=0: in-thread writer (${n} msgs)`,
           median: Math.round(median(inThread)),
           unit: "results/s",
           samples: inThread.map(Math.round),
           note: `${
             (median(inThread) / median(singleInThread)).toFixed(1)
-          }× its in-thread one-per-transaction baseline (${
-            Math.round(median(singleInThread))
-          }/s); the writer thread is opt-in (KANADE_RESULTS_WRITER_THREAD=1)`,
+          }× its in-thread one-per-transaction baseline (${Math.round(median(singleInThread))}/s)`,
         },
         {
-          name: "batched / baseline",
+          name: "default / baseline",
           median: Number((b / s).toFixed(1)),
           unit: "×",
-          samples: batched.map((x, i) => Number((x / single[i]).toFixed(1))),
+          samples: dflt.map((x, i) => Number((x / single[i]).toFixed(1))),
           target: "≥ 4",
           ok: b / s >= 4,
         },
