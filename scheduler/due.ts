@@ -12,6 +12,11 @@
  *   so every attempt, by any process, sends the same Command: agents drop a repeat by
  *   `request_id`, and the executions row is written once.
  * - `fireRetry`: whether a failed fire may be run again (see there).
+ * - `claimVerdict`: what a tick's stored fire claim means to a would-be claimer. A claim
+ *   is marked done once its fire is over; one that is not done long after it was made
+ *   belongs to a claimer that died (or stalled) between claim and fire, and is taken over,
+ *   revision-checked so by one process only. The fixed ids make that safe even when the
+ *   old claimer was only slow: both would send the same Command.
  */
 
 /** Next cron run strictly after `afterMs`, or null when there is none. */
@@ -92,4 +97,41 @@ export interface FireFailure {
 export function fireRetry(f: FireFailure): boolean {
   if (f.invalid) return false;
   return !f.published || f.idempotent;
+}
+
+/** Who claims a tick: the process (`holder`) and this tick task's own `nonce`. */
+export interface Claimer {
+  holder: string;
+  nonce: string;
+}
+
+/** A stored claim as read back (fields unchecked: it may come from another build). */
+export interface StoredClaim {
+  holder?: unknown;
+  nonce?: unknown;
+  claimed_ms?: unknown;
+  done?: unknown;
+}
+
+export type ClaimVerdict = "ours" | "done" | "stale" | "held";
+
+/**
+ * `ours`: this task's own claim (a retry whose first reply was lost); `done`: the fire is
+ * over, or the claim is gone or unreadable (nothing to do); `stale`: not done and older
+ * than `takeOverAfterMs` (null: never take over); `held`: another claimer is at it.
+ */
+export function claimVerdict(
+  stored: StoredClaim | null,
+  claimer: Claimer,
+  nowMs: number,
+  takeOverAfterMs: number | null,
+): ClaimVerdict {
+  if (!stored) return "done";
+  if (stored.holder === claimer.holder && stored.nonce === claimer.nonce) return "ours";
+  if (stored.done === true) return "done";
+  if (
+    takeOverAfterMs !== null && typeof stored.claimed_ms === "number" &&
+    nowMs - stored.claimed_ms > takeOverAfterMs
+  ) return "stale";
+  return "held";
 }

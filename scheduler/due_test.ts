@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { dueTicks, fireRetry, type NextRun, tickIds } from "./due.ts";
+import { claimVerdict, dueTicks, fireRetry, type NextRun, tickIds } from "./due.ts";
 
 /** A per-second cron: the next whole second strictly after `ms`. */
 const everySecond: NextRun = (ms) => Math.floor(ms / 1000) * 1000 + 1000;
@@ -155,4 +155,30 @@ Deno.test("fireRetry(): a repeat only when it cannot run the job twice", () => {
     [{ invalid: true, published: false, idempotent: true }, false],
   ];
   for (const [f, want] of cases) assert.equal(fireRetry(f), want, JSON.stringify(f));
+});
+
+Deno.test("claimVerdict(): own claim, finished, stale and held claims", () => {
+  const me = { holder: "p1", nonce: "n1" };
+  const at = s(10);
+  const claim = (o: Record<string, unknown>) => ({
+    holder: "p2",
+    nonce: "n2",
+    claimed_ms: at,
+    ...o,
+  });
+  // Our own create whose reply was lost: ours, whatever its age or state.
+  assert.equal(claimVerdict({ ...me, claimed_ms: at }, me, s(99), 1_000), "ours");
+  // Another task of the same process is someone else.
+  assert.equal(claimVerdict({ holder: "p1", nonce: "n9", claimed_ms: at }, me, at, null), "held");
+  // Finished: never taken over, however old.
+  assert.equal(claimVerdict(claim({ done: true }), me, s(99), 1_000), "done");
+  // Gone or unreadable: nothing to fire.
+  assert.equal(claimVerdict(null, me, at, 1_000), "done");
+  // Unfinished: held up to the take-over age (inclusive), stale after it.
+  assert.equal(claimVerdict(claim({}), me, at + 1_000, 1_000), "held");
+  assert.equal(claimVerdict(claim({}), me, at + 1_001, 1_000), "stale");
+  // No take-over age, or a claim without a time (an older build): held for good.
+  assert.equal(claimVerdict(claim({}), me, s(99), null), "held");
+  assert.equal(claimVerdict(claim({ claimed_ms: undefined }), me, s(99), 1_000), "held");
+  assert.equal(claimVerdict(claim({ done: "yes" }), me, at + 1_001, 1_000), "stale");
 });

@@ -42,7 +42,7 @@ import {
 } from "../wire/schedule.ts";
 import { Lease } from "./lease.ts";
 import { mapLimit } from "../lib/catalog/kv_scan.ts";
-import { claimTick } from "./marks.ts";
+import { type Claimer, claimIsOurs, claimTick, finishClaim } from "./marks.ts";
 import { dueTicks } from "./due.ts";
 import { runTick, type TickContext, type TickOutcome } from "./tick.ts";
 import type { Mark } from "./policy.ts";
@@ -87,6 +87,8 @@ interface Entry {
 }
 
 const MAX_SLEEP_MS = 1000;
+/** How often a tick claimed by another scheduler is looked at again. */
+const CLAIM_WATCH_MS = 1000;
 
 export class SchedulerEngine {
   readonly deps: Deps;
@@ -416,26 +418,43 @@ export class SchedulerEngine {
 
   async #tickTask(e: Entry, tickMs: number, deadline: number, log: Logger) {
     const id = e.schedule.id;
+    const kv = this.#ctx.dispatchKv;
     // One nonce per tick task, kept across retries: a retried claim recognises its own
     // earlier create whose reply was lost.
     const claimer = { holder: this.holder, nonce: crypto.randomUUID() };
-    for (let attempt = 0;; attempt++) {
+    // A claim not done a lease lifetime after it was made: its claimer died (or stalled)
+    // before the fire was over. Taking it over is safe: the fire is the same Command.
+    const opts = { takeOverAfterMs: this.opts.leaseTtlMs };
+    for (let errors = 0;;) {
+      let state: "ours" | "held" | "done";
       try {
-        const won = await claimTick(this.#ctx.dispatchKv, id, tickMs, claimer);
-        if (!won) return log.debug("tick already claimed by another scheduler");
-        break;
+        state = await claimTick(kv, id, tickMs, claimer, opts);
       } catch (err) {
-        const more = await this.#backoff(retryDelayMs(attempt), deadline);
+        const more = await this.#backoff(retryDelayMs(errors), deadline);
         log[more ? "info" : "warn"](
           more ? "tick claim failed; retrying" : "tick claim failed past its deadline; dropped",
-          { attempt, err: String((err as Error)?.message ?? err) },
+          { attempt: errors++, err: String((err as Error)?.message ?? err) },
         );
         if (!more) return;
+        continue;
+      }
+      if (state === "ours") break;
+      if (state === "done") return log.debug("tick already handled by another scheduler");
+      // Held by another claimer: look again until its fire is over, or its claim is stale.
+      if (!await this.#backoff(CLAIM_WATCH_MS, deadline)) {
+        return log.info("tick claimed by another scheduler, not done by its deadline");
       }
     }
-    // The claim is ours: nobody else can fire this tick, so it is fired even if the lease
-    // lapsed meanwhile. Serialized per schedule where one fire's decision needs the last.
-    const fire = () => this.#fireClaimed(e, tickMs, deadline, log);
+    // The claim is ours: it is fired even if the lease lapsed meanwhile. Serialized per
+    // schedule where one fire's decision needs the last.
+    const fire = async () => {
+      await this.#fireClaimed(e, tickMs, deadline, claimer, log);
+      // Done: nobody takes it over any more. If this write fails, a later take-over
+      // repeats the same Command (agents drop it by request_id).
+      await finishClaim(kv, id, tickMs, claimer).catch((err) =>
+        log.info("tick claim not marked done", { err: String((err as Error)?.message ?? err) })
+      );
+    };
     if (!this.#needsOrder(e)) return await fire();
     const prev = this.#chains.get(id) ?? Promise.resolve();
     const mine = prev.then(fire, fire);
@@ -453,12 +472,29 @@ export class SchedulerEngine {
     return isWhenShape(e.schedule) && typeof e.schedule.constraints?.max_concurrent === "number";
   }
 
-  async #fireClaimed(e: Entry, tickMs: number, deadline: number, log: Logger) {
+  async #fireClaimed(
+    e: Entry,
+    tickMs: number,
+    deadline: number,
+    claimer: Claimer,
+    log: Logger,
+  ) {
     for (let attempt = 0;; attempt++) {
       if (attempt === 0 && Date.now() > deadline + 1_000) {
         // Waited behind earlier fires of this schedule past its due time.
         log.info("claimed tick fell past its deadline before its turn; dropped");
         return this.opts.onTick?.(e.schedule.id, tickMs, { fired: false, reason: "missed" });
+      }
+      if (
+        attempt > 0 &&
+        await claimIsOurs(this.#ctx.dispatchKv, e.schedule.id, tickMs, claimer) === false
+      ) {
+        // Retried so long that another scheduler took the claim over: it fires the tick.
+        log.info("tick claim taken over by another scheduler; this one stops");
+        return this.opts.onTick?.(e.schedule.id, tickMs, {
+          fired: false,
+          reason: "claim taken over",
+        });
       }
       const outcome = await runTick(this.#ctx, {
         schedule: e.schedule,

@@ -3,7 +3,8 @@
  *
  * - A fire claim (`tick.<len>.<id>.<ms>`) is created with `kv.create`, which succeeds for
  *   exactly one writer, so a tick fires once across the cluster even if two processes
- *   both believe they lead for a moment.
+ *   both believe they lead for a moment. It is marked done when its fire is over; one left
+ *   unfinished (a claimer killed between claim and publish) is taken over (see due.ts).
  * - A dispatch mark (`pc.…` / `target.…`) says "fired here at `at`, in flight until
  *   `until`", so a short cron does not re-fire at a PC whose run has not reported yet.
  * The bucket's max age removes both kinds of entries on its own.
@@ -13,55 +14,109 @@ import { dispatchKeyPc, dispatchKeyTarget, dispatchKeyTick } from "../wire/names
 import { parseJsonBytes } from "../wire/codec.ts";
 import { mapLimit } from "../lib/catalog/kv_scan.ts";
 import type { Mark } from "./policy.ts";
-import { wireTs } from "../wire/time.ts";
+import { type Claimer, claimVerdict, type StoredClaim } from "./due.ts";
 
-/** Who is claiming a tick: the process (`holder`) and this tick task's own `nonce`. */
-export interface Claimer {
-  holder: string;
-  nonce: string;
-}
+export type { Claimer } from "./due.ts";
+import { wireTs } from "../wire/time.ts";
 
 function isExistsError(e: unknown): boolean {
   const msg = String((e as Error)?.message ?? e).toLowerCase();
   return msg.includes("wrong last sequence") || msg.includes("exists");
 }
 
+function claimValue(claimer: Claimer, tickMs: number, extra: Record<string, unknown> = {}) {
+  const now = Date.now();
+  return JSON.stringify({
+    holder: claimer.holder,
+    nonce: claimer.nonce,
+    tick_at: wireTs(tickMs),
+    claimed_at: wireTs(now),
+    claimed_ms: now,
+    ...extra,
+  });
+}
+
+function readClaim(data: Uint8Array): StoredClaim | null {
+  try {
+    const v = parseJsonBytes(data);
+    return v && typeof v === "object" ? v as StoredClaim : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface ClaimOptions {
+  /** Take over a claim that is not done this long after it was made (default: never). */
+  takeOverAfterMs?: number | null;
+}
+
 /**
- * True when this caller holds the tick; false when another claimer does. Throws on a
- * transient error (timeout, no responders): the caller retries with the same `claimer`.
+ * `ours` when this caller holds the tick (it must fire it); `held` while another claimer
+ * does; `done` when its fire is over (or the claim is gone). Throws on a transient error
+ * (timeout, no responders): the caller retries with the same `claimer`.
  *
  * A retry after a timeout may find the key already there because the earlier `create`
  * was applied and only its reply was lost: the stored nonce tells whether the claim is
- * this task's own (fire it: nobody else can) or someone else's (do not fire).
+ * this task's own. A claim left unfinished past `takeOverAfterMs` is taken over with a
+ * revision-checked update, which one claimer wins.
  */
 export async function claimTick(
   kv: KV,
   scheduleId: string,
   tickMs: number,
   claimer: Claimer,
-): Promise<boolean> {
+  opts: ClaimOptions = {},
+): Promise<"ours" | "held" | "done"> {
   const key = dispatchKeyTick(scheduleId, tickMs);
   try {
-    await kv.create(
-      key,
-      JSON.stringify({
-        holder: claimer.holder,
-        nonce: claimer.nonce,
-        tick_at: wireTs(tickMs),
-        claimed_at: wireTs(Date.now()),
-      }),
-    );
-    return true;
+    await kv.create(key, claimValue(claimer, tickMs));
+    return "ours";
   } catch (e) {
     if (!isExistsError(e)) throw e;
   }
   const cur = await kv.get(key);
-  if (!cur || cur.operation !== "PUT") return false; // removed meanwhile: not ours to fire
+  const stored = cur && cur.operation === "PUT" ? readClaim(cur.value) : null;
+  const verdict = claimVerdict(stored, claimer, Date.now(), opts.takeOverAfterMs ?? null);
+  if (verdict !== "stale") return verdict;
   try {
-    const v = parseJsonBytes(cur.value) as { holder?: unknown; nonce?: unknown };
-    return v?.holder === claimer.holder && v?.nonce === claimer.nonce;
+    await kv.update(
+      key,
+      claimValue(claimer, tickMs, { taken_from: stored?.holder }),
+      cur!.revision,
+    );
+    return "ours";
+  } catch (e) {
+    if (isExistsError(e)) return "held"; // another claimer took it over first
+    throw e;
+  }
+}
+
+/** Marks this claimer's claim done (its fire is over): nobody takes it over any more. */
+export async function finishClaim(
+  kv: KV,
+  scheduleId: string,
+  tickMs: number,
+  claimer: Claimer,
+): Promise<void> {
+  await kv.put(
+    dispatchKeyTick(scheduleId, tickMs),
+    claimValue(claimer, tickMs, { done: true }),
+  );
+}
+
+/** Whether the stored claim is still this claimer's (null when it cannot be read now). */
+export async function claimIsOurs(
+  kv: KV,
+  scheduleId: string,
+  tickMs: number,
+  claimer: Claimer,
+): Promise<boolean | null> {
+  try {
+    const cur = await kv.get(dispatchKeyTick(scheduleId, tickMs));
+    const stored = cur && cur.operation === "PUT" ? readClaim(cur.value) : null;
+    return stored?.holder === claimer.holder && stored?.nonce === claimer.nonce;
   } catch {
-    return false;
+    return null;
   }
 }
 

@@ -7,9 +7,13 @@ import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
 import { closeDeps, createDeps, type Deps } from "../lib/deps.ts";
 import { type SchedulerEngine, startScheduler } from "../scheduler/mod.ts";
-import { claimTick } from "../scheduler/marks.ts";
+import { claimIsOurs, claimTick, finishClaim } from "../scheduler/marks.ts";
 import type { TickOutcome } from "../scheduler/tick.ts";
-import { BUCKET } from "../wire/names.ts";
+import { BUCKET, subjects } from "../wire/names.ts";
+import { tickIds } from "../scheduler/due.ts";
+import { parseJsonBytes } from "../wire/codec.ts";
+import { epochMs } from "../wire/time.ts";
+import { type SeenCommand, tickReport } from "./helpers/ticks.ts";
 import { encodeManifest, type Manifest } from "../wire/manifest.ts";
 import { rowsOf } from "../db/client.ts";
 
@@ -143,6 +147,62 @@ Deno.test({
 
 Deno.test({
   ...T,
+  name: "a leader killed between claim and publish: its ticks are taken over and fired once",
+  fn: async () => {
+    const b = await startTestBackend();
+    const commands: SeenCommand[] = [];
+    b.deps.nats.nc.subscribe(subjects.commandsPc("pc-orphan"), {
+      callback: (_e, m) => void commands.push(parseJsonBytes(m.data) as SeenCommand),
+    });
+    await putJob(b, "orphan-job");
+    // The dead leader's claims for two upcoming ticks: made, never published, never done.
+    const kv = await b.deps.nats.kv(BUCKET.schedulerDispatch);
+    const base = Math.ceil(Date.now() / 1000) * 1000;
+    const orphans = [base + 2_000, base + 3_000];
+    for (const t of orphans) {
+      assert.equal(await claimTick(kv, "orphan", t, { holder: "dead", nonce: "x" }), "ours");
+    }
+    const p = await startProc(b, "survivor", false);
+    try {
+      await (await b.deps.nats.kv(BUCKET.schedules)).put(
+        "orphan",
+        JSON.stringify({
+          id: "orphan",
+          cron: "* * * * * *",
+          job_id: "orphan-job",
+          target: { pcs: ["pc-orphan"] },
+          starting_deadline: "30s",
+        }),
+      );
+      const tickOf = (c: SeenCommand) => epochMs(c.deadline_at!) - 30_000;
+      const until = orphans[1] + 3_000;
+      await waitFor(
+        () =>
+          orphans.every((t) => commands.some((c) => tickOf(c) === t)) &&
+          commands.some((c) => tickOf(c) >= until),
+        { what: "orphaned ticks fired, and later ones", timeoutMs: 20_000 },
+      );
+      await (await b.deps.nats.kv(BUCKET.schedules)).delete("orphan");
+      await new Promise((r) => setTimeout(r, 500));
+      const first = Math.min(...commands.map(tickOf));
+      const r = tickReport(commands, 30_000, { first, last: until });
+      assert.deepEqual(r.doubled, [], "no tick fired twice");
+      assert.deepEqual(r.missing, [], "no tick missing");
+      for (const t of orphans) {
+        const ids = await tickIds("orphan", t);
+        assert.deepEqual(r.perTick.get(t), [`${ids.execId}/${ids.requestId}`]);
+        assert.ok(p.fired.includes(t), "fired by the survivor's engine");
+      }
+      assert.equal(await execCount(b, "orphan-job"), r.perTick.size, "one execution per tick");
+    } finally {
+      await p.stop();
+      await b.stop();
+    }
+  },
+});
+
+Deno.test({
+  ...T,
   name: "tick claims: concurrent claimers of one tick, exactly one wins",
   fn: async () => {
     const b = await startTestBackend();
@@ -157,13 +217,43 @@ Deno.test({
           claimTick(kv2, "s.with.dots", tick, { holder: "two", nonce: `two-${i}` }),
           claimTick(kv1, "s.with.dots", tick, { holder: "three", nonce: `three-${i}` }),
         ]);
-        assert.equal(wins.filter(Boolean).length, 1, `tick ${i}: ${wins}`);
+        assert.equal(wins.filter((w) => w === "ours").length, 1, `tick ${i}: ${wins}`);
       }
       assert.equal(
         await claimTick(kv1, "s", 1, { holder: "x", nonce: "x" }),
-        true,
+        "ours",
         "another schedule's tick is separate",
       );
+
+      // A claim its claimer never finished (killed between claim and publish) is taken over
+      // once it is older than the take-over age, by exactly one of several takers; a fresh
+      // one is not; a finished one never is.
+      const dead = { holder: "dead", nonce: "d" };
+      assert.equal(await claimTick(kv1, "orphan", 5_000, dead), "ours");
+      const takers = [1, 2, 3].map((n) => ({ holder: `taker-${n}`, nonce: `t${n}` }));
+      assert.equal(
+        await claimTick(kv1, "orphan", 5_000, takers[0], { takeOverAfterMs: 60_000 }),
+        "held",
+        "a fresh claim is not taken over",
+      );
+      await new Promise((r) => setTimeout(r, 150));
+      const took = await Promise.all([
+        claimTick(kv1, "orphan", 5_000, takers[0], { takeOverAfterMs: 100 }),
+        claimTick(kv2, "orphan", 5_000, takers[1], { takeOverAfterMs: 100 }),
+        claimTick(kv1, "orphan", 5_000, takers[2], { takeOverAfterMs: 100 }),
+      ]);
+      assert.equal(took.filter((w) => w === "ours").length, 1, `take-over: ${took}`);
+      const winner = takers[took.indexOf("ours")];
+      assert.equal(await claimTick(kv1, "orphan", 5_000, dead, { takeOverAfterMs: 100 }), "held");
+      await finishClaim(kv2, "orphan", 5_000, winner);
+      await new Promise((r) => setTimeout(r, 150));
+      assert.equal(
+        await claimTick(kv1, "orphan", 5_000, takers[0], { takeOverAfterMs: 100 }),
+        winner === takers[0] ? "ours" : "done",
+        "a finished claim is never taken over",
+      );
+      assert.equal(await claimIsOurs(kv1, "orphan", 5_000, winner), true);
+      assert.equal(await claimIsOurs(kv1, "orphan", 5_000, dead), false);
     } finally {
       await closeDeps(other);
       await b.stop();

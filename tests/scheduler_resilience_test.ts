@@ -182,15 +182,15 @@ Deno.test({
       });
       const me = { holder: "proc-a", nonce: "tick-task-1" };
       await assert.rejects(claimTick(kv, "lost", 1_000, me), /TIMEOUT/);
-      assert.equal(await claimTick(kv, "lost", 1_000, me), true, "the retry finds our claim");
+      assert.equal(await claimTick(kv, "lost", 1_000, me), "ours", "the retry finds our claim");
       assert.equal(
         await claimTick(kv, "lost", 1_000, { holder: "proc-a", nonce: "another-task" }),
-        false,
+        "held",
         "another task of the same process does not own it",
       );
       assert.equal(
         await claimTick(kv, "lost", 1_000, { holder: "proc-b", nonce: "tick-task-1" }),
-        false,
+        "held",
         "another process does not own it",
       );
       const stored = await real.get(dispatchKeyTick("lost", 1_000));
