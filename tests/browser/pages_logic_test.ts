@@ -97,6 +97,18 @@ Deno.test("perf windows end now with a step that keeps the bucket count small", 
     const buckets = x.spanMs / stepMs;
     assert.ok(buckets >= 20 && buckets <= 100, `${x.key}: ${buckets} buckets`);
   }
+  const { mergeSeries } = await import("../../static/assets/js/perf_view.js");
+  assert.deepEqual(
+    mergeSeries({
+      avg: [{ at: "2026-01-01T00:01:00Z", value: 2 }, { at: "2026-01-01T00:00:00Z", value: 1 }],
+      max: [{ at: "2026-01-01T00:01:00Z", value: 9 }],
+      none: undefined,
+    }),
+    [
+      { at: "2026-01-01T00:00:00Z", avg: 1 },
+      { at: "2026-01-01T00:01:00Z", avg: 2, max: 9 },
+    ],
+  );
   assert.deepEqual(
     flattenTimeline([{ at: "t1", values: { "a.exe": 1, other: 2 } }, { at: "t2" }]),
     [{ at: "t1", "a.exe": 1, other: 2 }, { at: "t2" }],

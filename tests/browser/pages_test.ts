@@ -287,6 +287,21 @@ Deno.test({
         noConsoleErrors(env, "agent perf");
       });
 
+      await t.step("dashboard: fleet perf chart, busiest PCs, recent events", async () => {
+        await nav(page, "Dashboard", "/dashboard");
+        await page.waitForFunction(() =>
+          Number(document.querySelector("#chart-fleet-cpu")?.getAttribute("data-points")) >= 1
+        );
+        await page.waitForFunction(() =>
+          document.querySelectorAll("#fleet-top tbody tr").length === 3
+        );
+        assert.match(await textOf(page, "#fleet-investigations"), /PC-0002/);
+        await page.waitForSelector("#recent-events tbody tr");
+        assert.match(await textOf(page, "#recent-events"), /service_stop|logon/);
+        await screenshot(page, "p04b-dashboard-perf");
+        noConsoleErrors(env, "dashboard perf");
+      });
+
       await t.step("logs: the agent's log tail, filtered in the page", async () => {
         await page.goto(`${url}/agents/PC-0001`);
         await page.click('nav[aria-label="Views of PC-0001"] a:has-text("Logs")');
@@ -531,6 +546,20 @@ Deno.test({
           "/agents/PC-0001",
         ];
         for (const p of pages) await assertKeyboardUsable(page, `${url}${p}`);
+        // On a phone the new pages fit the width (tables scroll inside their own box).
+        await page.setViewportSize({ width: 390, height: 844 });
+        for (const p of [...pages, "/dashboard"]) {
+          await page.goto(`${url}${p}`);
+          await page.waitForSelector("main h1");
+          await page.waitForFunction(() => !document.querySelector("main .loading"));
+          const overflow = await page.evaluate(() =>
+            document.documentElement.scrollWidth > document.documentElement.clientWidth
+          );
+          assert.equal(overflow, false, `horizontal scrolling on a phone: ${p}`);
+          if (p === "/agents/PC-0001") await screenshot(page, "p17-phone-agent");
+          if (p === "/inventory/search") await screenshot(page, "p18-phone-search");
+        }
+        await page.setViewportSize({ width: 1280, height: 860 });
         noConsoleErrors(env, "keyboard");
       });
     } finally {

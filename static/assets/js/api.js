@@ -283,6 +283,14 @@ export const agentProcesses = (pc, signal = undefined) =>
 export const processTimeline = (pc, q = {}, signal = undefined) =>
   get(path`/api/agents/${pc}/processes/timeline`, { query: q, signal });
 
+/** @param {{metric?: string, agg?: string, from?: string, to?: string, step?: string}} [q] */
+export const perfFleet = (q = {}, signal = undefined) =>
+  get("/api/perf/fleet", { query: q, signal });
+/** @param {{metric?: string, window?: string, limit?: number}} [q] */
+export const perfTop = (q = {}, signal = undefined) => get("/api/perf/top", { query: q, signal });
+export const activeInvestigations = (signal = undefined) =>
+  get("/api/perf/active-investigations", { signal });
+
 // ad-hoc run: answers the ExecResult once the agent replied (408 on timeout)
 /** @param {{pc_id: string, shell?: string, script: string, timeout_secs?: number,
  *   run_as?: string}} body */

@@ -161,7 +161,7 @@ function text(x, y, str, attrs = {}) {
  */
 export function lineChart(o) {
   const W = 640, H = 200;
-  const pad = { l: 64, r: 10, t: 10, b: 24 };
+  const pad = { l: 78, r: 10, t: 10, b: 24 };
   const g = layout({ ...o, keys: o.series.map((x) => x.key), width: W, height: H, pad });
   const days = o.toMs - o.fromMs > 86_400_000;
   const count = g.series.reduce((n, x) => Math.max(n, x.points.length), 0);

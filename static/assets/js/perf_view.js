@@ -249,3 +249,117 @@ export function processSection(pc, signal) {
     tlEl,
   );
 }
+
+/**
+ * Dashboard card body: fleet CPU and memory over the last hour (average and busiest PC per
+ * bucket), the PCs busiest right now, and the PCs with process sampling on.
+ */
+export function fleetPerfSection(signal) {
+  const chartsEl = h("div", { id: "fleet-perf" });
+  const topEl = h("div", { id: "fleet-top" });
+  const invEl = h("div", { id: "fleet-investigations" });
+  liveSection(chartsEl, {
+    signal,
+    topics: ["agents"],
+    minGapMs: 30_000,
+    what: "Loading fleet performance",
+    load: async (s) => {
+      const w = perfWindow("1h", Date.now());
+      const [avg, max, mem] = await Promise.all([
+        api.perfFleet({ ...w.query, metric: "cpu_pct", agg: "avg" }, s),
+        api.perfFleet({ ...w.query, metric: "cpu_pct", agg: "max" }, s),
+        api.perfFleet({ ...w.query, metric: "mem_used_bytes", agg: "avg" }, s),
+      ]);
+      return { w, cpu: mergeSeries({ avg: avg?.points, max: max?.points }), mem: mem?.points };
+    },
+    render: ({ w, cpu, mem }) =>
+      h(
+        "div",
+        { class: "charts" },
+        lineChart({
+          id: "chart-fleet-cpu",
+          title: "Fleet CPU",
+          rows: cpu,
+          series: [{ key: "avg", label: "average" }, { key: "max", label: "busiest PC" }],
+          fromMs: w.fromMs,
+          toMs: w.toMs,
+          format: pct,
+          yMin: 0,
+          yMax: 100,
+        }),
+        lineChart({
+          id: "chart-fleet-mem",
+          title: "Memory used per PC",
+          rows: (mem ?? []).map((p) => ({ at: p.at, avg: p.value })),
+          series: [{ key: "avg", label: "average" }],
+          fromMs: w.fromMs,
+          toMs: w.toMs,
+          format: fmtBytes,
+          yMin: 0,
+        }),
+      ),
+  });
+  liveSection(topEl, {
+    signal,
+    topics: ["agents"],
+    minGapMs: 30_000,
+    load: (s) => api.perfTop({ metric: "cpu_pct", window: "5m", limit: 5 }, s),
+    render: (r) =>
+      table({
+        caption: "Busiest PCs (CPU, last 5 min)",
+        rows: r?.rows ?? [],
+        empty: "No samples in the last 5 minutes.",
+        columns: [
+          {
+            label: "PC",
+            cell: (x) => h("a", { href: `/agents/${encodeURIComponent(x.pc_id)}` }, x.pc_id),
+          },
+          { label: "Hostname", cell: (x) => x.hostname ?? "—" },
+          { label: "CPU", cell: (x) => pct(x.value ?? 0), class: "num" },
+        ],
+      }),
+  });
+  liveSection(invEl, {
+    signal,
+    topics: ["agents"],
+    minGapMs: 30_000,
+    load: (s) => api.activeInvestigations(s),
+    render: (r) =>
+      (r?.rows ?? []).length
+        ? h(
+          "ul",
+          { class: "kv-list", "aria-label": "PCs with process sampling on" },
+          r.rows.map((x) =>
+            h("li", null, h("a", { href: `/agents/${encodeURIComponent(x.pc_id)}` }, x.pc_id))
+          ),
+        )
+        : h("p", { class: "empty" }, "No PC has process sampling on."),
+  });
+  return h(
+    "div",
+    null,
+    chartsEl,
+    h(
+      "div",
+      { class: "grid", style: "margin-top:12px" },
+      h("div", null, h("h3", null, "Busiest PCs"), topEl),
+      h("div", null, h("h3", null, "Process sampling on"), invEl),
+    ),
+  );
+}
+
+/**
+ * Several `{at, value}` series as one row per instant: `{at, <name>: value}`.
+ * @param {Record<string, {at: string, value: number}[] | undefined>} byName
+ */
+export function mergeSeries(byName) {
+  /** @type {Map<string, Record<string, any>>} */
+  const rows = new Map();
+  for (const [name, points] of Object.entries(byName)) {
+    for (const p of points ?? []) {
+      if (!rows.has(p.at)) rows.set(p.at, { at: p.at });
+      /** @type {Record<string, any>} */ (rows.get(p.at))[name] = p.value;
+    }
+  }
+  return [...rows.values()].sort((a, b) => String(a.at).localeCompare(String(b.at)));
+}

@@ -7,6 +7,7 @@ import * as api from "../api.js";
 import { fmtTime, h, relTime } from "../dom.js";
 import { href } from "../routes.js";
 import { badge, card, liveSection, pageHeader, stateBadge, table } from "../ui.js";
+import { fleetPerfSection } from "../perf_view.js";
 import { auditTable, executionsTable, jetstreamView, resultsTable } from "../views.js";
 
 export const title = "Dashboard";
@@ -60,6 +61,7 @@ export function render({ main, signal }) {
   const resultsEl = h("div");
   const auditEl = h("div");
   const jsEl = h("div");
+  const eventsEl = h("div", { id: "recent-events" });
   const healthCard = card("Fleet health", healthEl);
   healthCard.classList.add("health");
 
@@ -79,8 +81,37 @@ export function render({ main, signal }) {
       card("Recent results", resultsEl),
       card("Recent audit", auditEl),
     ),
+    card("Fleet performance", fleetPerfSection(signal)),
+    card(
+      "Recent events",
+      eventsEl,
+      h("p", null, h("a", { href: "/events" }, "All events")),
+    ),
     card("JetStream", jsEl),
   );
+  liveSection(eventsEl, {
+    signal,
+    topics: ["obs"],
+    load: (s) => api.obsRecent(8, s),
+    render: (r) =>
+      table({
+        caption: "Recent events",
+        rows: r?.events ?? [],
+        empty: "No events yet.",
+        columns: [
+          {
+            label: "When",
+            cell: (e) => h("time", { datetime: e.at ?? "", title: fmtTime(e.at) }, relTime(e.at)),
+          },
+          {
+            label: "PC",
+            cell: (e) => h("a", { href: `/events?pc=${encodeURIComponent(e.pc_id)}` }, e.pc_id),
+          },
+          { label: "Kind", cell: (e) => badge(e.kind, "info") },
+          { label: "Source", cell: (e) => h("code", null, e.source) },
+        ],
+      }),
+  });
 
   liveSection(healthEl, {
     signal,
