@@ -14,6 +14,9 @@ import { Buffer } from "node:buffer";
 import type { Page } from "playwright-core";
 import { type TestBackend, waitFor } from "../helpers/backend.ts";
 import { mintJwt } from "../../lib/auth.ts";
+import { encodeExecResult } from "../../wire/messages.ts";
+import { subjects } from "../../wire/names.ts";
+import { jsonBytes } from "../../wire/codec.ts";
 import { assertKeyboardUsable, chromiumAvailable, nav, screenshot } from "./browser.ts";
 import { httpError, noConsoleErrors, pathIs, startEnv, stopEnv } from "./env.ts";
 
@@ -161,6 +164,34 @@ Deno.test({
         const msg = await textOf(page, "#run-result .error-box");
         assert.match(msg, /Not run:/);
         assert.match(msg, /400 · unknown shell 'bash'/);
+        // A result page opened before the result is stored says so, then shows it once the
+        // results projector has it (live, no reload).
+        const late = { result: crypto.randomUUID(), request: crypto.randomUUID() };
+        await env.watch.expecting([httpError(404)], async () => {
+          await page.goto(`${url}/activity/${late.result}`);
+          await page.waitForSelector("#result-meta .error-box");
+        });
+        assert.match(await textOf(page, "#result-meta"), /404 ·.*may not be recorded yet/s);
+        const now = new Date().toISOString();
+        await be.deps.nats.js.publish(
+          subjects.results(late.request),
+          jsonBytes(encodeExecResult({
+            result_id: late.result,
+            request_id: late.request,
+            pc_id: "PC-0002",
+            exit_code: 0,
+            stdout: "recorded late\n",
+            stderr: "",
+            started_at: now,
+            finished_at: now,
+            manifest_id: "adhoc-run",
+          })),
+        );
+        await page.waitForFunction(() =>
+          /recorded late/.test(document.querySelector("#result-stdout")?.textContent ?? "")
+        );
+        assert.match(await textOf(page, "#result-meta"), /success/);
+        await page.goto(`${url}/run?pc=PC-0002`);
         await page.click("#run-ping");
         await page.waitForFunction(() =>
           /PC-0002 answered/.test(document.querySelector("#ping-result")?.textContent ?? "")
@@ -181,6 +212,11 @@ Deno.test({
           document.querySelectorAll("#events-list tbody tr").length === 6
         );
         assert.match(await textOf(page, "#events-scope"), /across the fleet/);
+        // New events arrive through the live stream, without a reload.
+        await be.json("POST", "/api/exec/emit-ui", { target: { pcs: ["PC-0003"] } });
+        await page.waitForFunction(() =>
+          document.querySelectorAll("#events-list tbody tr").length === 9
+        );
         await page.fill("#ev-pc", "PC-0001");
         await page.click("#ev-apply");
         await page.waitForFunction(() =>

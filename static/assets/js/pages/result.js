@@ -148,8 +148,17 @@ export async function render({ main, params, signal }) {
     const st = await load();
     if (st === "running") void tick();
   } catch (e) {
-    if (!signal.aborted) mount(metaEl, errorBox(e));
-    return;
+    if (signal.aborted) return;
+    mount(metaEl, errorBox(e));
+    if (e?.status !== 404) return;
+    // A run that just answered may not be projected yet: look again as results arrive.
+    metaEl.append(
+      h(
+        "p",
+        { class: "hint" },
+        "A result that just finished may not be recorded yet: this page looks again when new results arrive.",
+      ),
+    );
   }
   live.subscribe(["results"], async () => {
     try {
