@@ -97,7 +97,19 @@ Deno.test("perf windows end now with a step that keeps the bucket count small", 
     const buckets = x.spanMs / stepMs;
     assert.ok(buckets >= 20 && buckets <= 100, `${x.key}: ${buckets} buckets`);
   }
-  const { mergeSeries } = await import("../../static/assets/js/perf_view.js");
+  const { mergeSeries, withProcessSampling } = await import(
+    "../../static/assets/js/perf_view.js"
+  );
+  assert.deepEqual(withProcessSampling({ heartbeat_interval: "20s" }, now), {
+    heartbeat_interval: "20s",
+    process_perf_enabled: true,
+    process_perf_expires_at: "2026-11-22T12:00:00.000Z",
+  });
+  assert.deepEqual(
+    withProcessSampling({ process_perf_enabled: true, process_perf_expires_at: "x" }, null),
+    { process_perf_enabled: false },
+  );
+  assert.deepEqual(withProcessSampling(null, null), { process_perf_enabled: false });
   assert.deepEqual(
     mergeSeries({
       avg: [{ at: "2026-01-01T00:01:00Z", value: 2 }, { at: "2026-01-01T00:00:00Z", value: 1 }],

@@ -320,6 +320,27 @@ Deno.test({
         );
         await page.waitForSelector("#chart-proc");
         await screenshot(page, "p04-agent-perf");
+        // One click samples another PC's processes for an hour (its other fields kept).
+        await be.json("PUT", "/api/pcs/PC-0001/config", { heartbeat_interval: "20s" });
+        await page.goto(`${url}/agents/PC-0001`);
+        await page.waitForSelector("#proc-snapshot .empty");
+        const t0 = Date.now();
+        await page.click("#proc-sample-on");
+        await page.waitForSelector(".toast-ok");
+        const on = await be.json<Record<string, unknown>>("GET", "/api/pcs/PC-0001/config");
+        assert.equal(on.process_perf_enabled, true);
+        assert.equal(on.heartbeat_interval, "20s");
+        const until = Date.parse(String(on.process_perf_expires_at));
+        assert.ok(
+          Math.abs(until - t0 - 3_600_000) < 60_000,
+          `about an hour: ${on.process_perf_expires_at}`,
+        );
+        await page.waitForSelector("#proc-snapshot tbody tr", { timeout: 30_000 });
+        await page.click("#proc-sample-off");
+        await waitFor(async () => {
+          const off = await be.json<Record<string, unknown>>("GET", "/api/pcs/PC-0001/config");
+          return off.process_perf_enabled === false && !("process_perf_expires_at" in off);
+        }, { what: "sampling off" });
         noConsoleErrors(env, "agent perf");
       });
 

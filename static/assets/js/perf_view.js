@@ -6,7 +6,7 @@
 import * as api from "./api.js";
 import { lineChart } from "./chart.js";
 import { fmtBytes, h, mount, relTime } from "./dom.js";
-import { errorBox, liveSection, loading, table } from "./ui.js";
+import { actionButton, canWrite, errorBox, liveSection, loading, table, toast } from "./ui.js";
 
 /** Window choices: span and the bucket step that keeps about 30-100 points. */
 export const PERF_WINDOWS = [
@@ -144,6 +144,52 @@ export function hostPerfSection(pc, signal) {
   );
 }
 
+/** How long the "sample processes" action switches process sampling on. */
+export const SAMPLING_MS = 3_600_000;
+
+/**
+ * A PC scope with process sampling switched on until `untilMs`, or off (`untilMs` null);
+ * every other field of the scope is kept (PUT replaces the whole scope).
+ * @param {Record<string, unknown>|null} scope
+ * @param {number|null} untilMs
+ */
+export function withProcessSampling(scope, untilMs) {
+  const out = { ...(scope ?? {}) };
+  if (untilMs === null) {
+    out.process_perf_enabled = false;
+    delete out.process_perf_expires_at;
+  } else {
+    out.process_perf_enabled = true;
+    out.process_perf_expires_at = new Date(untilMs).toISOString();
+  }
+  return out;
+}
+
+/** Operator buttons: sample this PC's processes for an hour, or stop. */
+function samplingActions(pc, after) {
+  if (!canWrite()) return null;
+  const scope = { type: "pc", value: pc };
+  const set = async (untilMs) => {
+    const cur = await api.scopeConfig(scope);
+    await api.putScopeConfig(scope, withProcessSampling(cur, untilMs));
+    toast(
+      untilMs === null
+        ? `Process sampling of ${pc} off`
+        : `Process sampling of ${pc} on until ${new Date(untilMs).toLocaleTimeString()}`,
+      "ok",
+    );
+    after();
+  };
+  return h(
+    "div",
+    { class: "actions" },
+    actionButton("Sample processes for 1 hour", () => set(Date.now() + SAMPLING_MS), {
+      id: "proc-sample-on",
+    }),
+    actionButton("Stop sampling", () => set(null), { id: "proc-sample-off" }),
+  );
+}
+
 /** Process card body: the latest snapshot and the top processes over time. */
 export function processSection(pc, signal) {
   const snapEl = h("div", { id: "proc-snapshot" });
@@ -185,9 +231,9 @@ export function processSection(pc, signal) {
     metric = /** @type {HTMLSelectElement} */ (metricSel).value;
     void loadTimeline();
   });
-  liveSection(snapEl, {
+  const refreshSnap = liveSection(snapEl, {
     signal,
-    topics: ["perf"],
+    topics: ["perf", "agents"],
     minGapMs: 15_000,
     what: "Loading processes",
     load: (s) => api.agentProcesses(pc, s),
@@ -197,11 +243,11 @@ export function processSection(pc, signal) {
         return h(
           "p",
           { class: "empty" },
-          "No process samples. Process sampling is off unless the agent config enables it (process_perf_enabled). ",
+          "No process samples. Process sampling is off unless the agent config enables it (process_perf_enabled): sample for an hour above, or ",
           h(
             "a",
             { href: `/config?scope=pc&value=${encodeURIComponent(pc)}` },
-            "Enable it in this PC's config",
+            "set it in this PC's config",
           ),
           ".",
         );
@@ -236,6 +282,7 @@ export function processSection(pc, signal) {
   return h(
     "div",
     null,
+    samplingActions(pc, () => void refreshSnap()),
     snapEl,
     h(
       "div",
