@@ -396,6 +396,20 @@ Deno.test({
         await page.waitForSelector("#groups-list .empty");
         const after = await be.json<{ groups: string[] }>("GET", "/api/agents/PC-0003/groups");
         assert.deepEqual(after.groups, ["lab"]);
+        // A big group lists its first 40 members until asked for all.
+        for (let i = 1; i <= 45; i++) {
+          await be.json("PUT", `/api/agents/BULK-${String(i).padStart(3, "0")}/groups`, {
+            groups: ["bulk"],
+          });
+        }
+        await page.fill("#groups-filter", "bulk");
+        await page.waitForSelector('button[aria-label="Show all 45 members of bulk"]', {
+          timeout: 20_000,
+        });
+        const chips = 'ul[aria-label="Members of bulk"] li';
+        assert.equal(await page.$$eval(chips, (l) => l.length), 40);
+        await page.click('button[aria-label="Show all 45 members of bulk"]');
+        assert.equal(await page.$$eval(chips, (l) => l.length), 45);
         noConsoleErrors(env, "groups");
       });
 

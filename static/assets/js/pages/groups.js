@@ -21,6 +21,8 @@ import { pcField } from "../views.js";
 export const title = "Groups";
 
 const GROUP_RE = /^[A-Za-z0-9_-]+$/;
+/** Members listed per group before "Show all" (a group may hold thousands of PCs). */
+const MEMBERS_SHOWN = 40;
 
 /**
  * Groups whose name or a member contains `needle` (case-insensitive), by name.
@@ -59,6 +61,8 @@ export function render({ main, query, signal }) {
   const names = h("datalist", { id: "groups-names" });
   const pc = pcField({ id: "groups-add-pc", label: "PC", signal });
   let last = [];
+  /** Groups whose whole member list the user asked to see. */
+  const expanded = new Set();
 
   const addForm = h(
     "form",
@@ -93,6 +97,34 @@ export function render({ main, query, signal }) {
     h("button", { type: "submit", class: "btn btn-primary", id: "groups-add" }, "Add to group"),
   );
 
+  /** Member chips of one group, each a link with (for operators) a remove button. */
+  const memberChips = (g, members) =>
+    h(
+      "ul",
+      { class: "chips", "aria-label": `Members of ${g.name}` },
+      members.map((m) =>
+        h(
+          "li",
+          { class: "chip" },
+          h("a", { href: href("/agents/:pc", { pc: m }) }, m),
+          writable
+            ? h("button", {
+              type: "button",
+              "aria-label": `Remove ${m} from ${g.name}`,
+              onclick: async () => {
+                try {
+                  await api.removeAgentGroup(m, g.name);
+                  toast(`${m} removed from ${g.name}`, "ok");
+                  await reload();
+                } catch (e) {
+                  mount(status, errorBox(e, "Not removed:"));
+                }
+              },
+            }, "×")
+            : null,
+        )
+      ),
+    );
   const draw = (groups) => {
     mount(names, groups.map((g) => h("option", { value: g.name })));
     const rows = filterGroups(groups, /** @type {HTMLInputElement} */ (filter).value);
@@ -105,33 +137,26 @@ export function render({ main, query, signal }) {
         { label: "PCs", cell: (g) => (g.members ?? []).length, class: "num" },
         {
           label: "Members",
-          cell: (g) =>
-            h(
-              "ul",
-              { class: "chips", "aria-label": `Members of ${g.name}` },
-              (g.members ?? []).map((m) =>
-                h(
-                  "li",
-                  { class: "chip" },
-                  h("a", { href: href("/agents/:pc", { pc: m }) }, m),
-                  writable
-                    ? h("button", {
-                      type: "button",
-                      "aria-label": `Remove ${m} from ${g.name}`,
-                      onclick: async () => {
-                        try {
-                          await api.removeAgentGroup(m, g.name);
-                          toast(`${m} removed from ${g.name}`, "ok");
-                          await reload();
-                        } catch (e) {
-                          mount(status, errorBox(e, "Not removed:"));
-                        }
-                      },
-                    }, "×")
-                    : null,
-                )
-              ),
-            ),
+          cell: (g) => {
+            const all = g.members ?? [];
+            const shown = expanded.has(g.name) ? all : all.slice(0, MEMBERS_SHOWN);
+            return h(
+              "div",
+              null,
+              memberChips(g, shown),
+              all.length > shown.length
+                ? h("button", {
+                  type: "button",
+                  class: "btn btn-sm",
+                  "aria-label": `Show all ${all.length} members of ${g.name}`,
+                  onclick: () => {
+                    expanded.add(g.name);
+                    mount(listEl, draw(last));
+                  },
+                }, `Show all ${all.length}`)
+                : null,
+            );
+          },
         },
         {
           label: "Config",
