@@ -2,7 +2,8 @@
  * The scheduler entrypoint (`deno task scheduler`): starts the engine (engine.ts) and
  * returns it as a Component. Several processes may run it against one broker: a lease in
  * KV `kanade_leases` elects the one that fires, and per-tick claims make each tick fire
- * once. `KANADE_SCHEDULER_LEASE_SECS` tunes the lease (default 15 s). Ticks are independent
+ * once. `KANADE_SCHEDULER_LEASE_SECS` tunes the lease (default 15 s; it is also the age after
+ * which an unfinished tick claim of a dead leader is taken over). Ticks are independent
  * tasks on a short-timeout (2 s) JetStream view, retried while still due: within
  * `starting_deadline`, or within 5 s for a schedule without one (later ticks are dropped).
  */
