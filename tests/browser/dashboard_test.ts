@@ -566,7 +566,8 @@ Deno.test({
         await focusByTab(page, '#nav a[href="/schedules"]');
         await page.keyboard.press("Enter");
         await pathIs(page, /^\/schedules$/);
-        assert.equal(await page.evaluate(() => document.activeElement?.tagName), "H1");
+        // The URL changes first; focus moves to the new page's heading once it has rendered.
+        await page.waitForFunction(() => document.activeElement?.tagName === "H1");
         await page.waitForSelector("#toggle-nightly-ui");
         await focusByTab(page, "#toggle-nightly-ui");
         await page.keyboard.press("Space");

@@ -561,6 +561,7 @@ Deno.test({
             ["/config?scope=pc&value=PC-0002", "#cfg-process_perf_enabled", ["#cfg-save"]],
             ["/groups", "#groups-list tbody tr", ["#groups-add"]],
             ["/rollout", "#releases-list tbody tr", ["#up-file", "#ro-submit"]],
+            ["/agents/PC-0001", "#perf-charts", ["#ping", "#groups-save", "#proc-sample-on"]],
           ] as const
         ) {
           await page.goto(`${url}${path}`);

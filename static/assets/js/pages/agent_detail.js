@@ -3,12 +3,14 @@ import * as api from "../api.js";
 import { agentOnline, fmtBytes, fmtTime, h, mount, relTime } from "../dom.js";
 import {
   actionButton,
+  canWrite,
   card,
   errorBox,
   facts,
   liveSection,
   loadInto,
   pageHeader,
+  readOnlyNote,
   stateBadge,
   toast,
 } from "../ui.js";
@@ -140,6 +142,7 @@ function fmtFact(v, type) {
 
 export function render({ main, params, signal }) {
   const pc = params.pc;
+  const writable = canWrite();
   const infoEl = h("div");
   const groupsEl = h("div");
   const pingEl = h("div", { role: "status" });
@@ -173,7 +176,9 @@ export function render({ main, params, signal }) {
       card(
         "Ping",
         h("p", { class: "hint" }, "Asks the agent for a fresh heartbeat (waits up to 30 s)."),
-        actionButton("Ping agent", () => pingInto(pingEl, pc, { raw: true }), { id: "ping" }),
+        writable
+          ? actionButton("Ping agent", () => pingInto(pingEl, pc, { raw: true }), { id: "ping" })
+          : readOnlyNote("ping agents"),
         pingEl,
       ),
     ),
@@ -255,7 +260,19 @@ export function render({ main, params, signal }) {
   void loadInto(
     groupsEl,
     () => api.agentGroups(pc, signal),
-    (g) => groupsEditor(pc, g?.groups ?? []),
+    (g) =>
+      writable ? groupsEditor(pc, g?.groups ?? []) : h(
+        "div",
+        null,
+        h(
+          "ul",
+          { class: "chips", "aria-label": "Groups of this agent" },
+          (g?.groups ?? []).length
+            ? g.groups.map((x) => h("li", { class: "chip" }, x))
+            : h("li", { class: "empty" }, "No groups."),
+        ),
+        readOnlyNote("change groups"),
+      ),
   );
   void loadInto(
     invEl,
