@@ -426,7 +426,7 @@ export class SchedulerEngine {
     // before the fire was over. Taking it over is safe: the fire is the same Command.
     const opts = { takeOverAfterMs: this.opts.leaseTtlMs };
     for (let errors = 0;;) {
-      let state: "ours" | "held" | "done";
+      let state: Awaited<ReturnType<typeof claimTick>>;
       try {
         state = await claimTick(kv, id, tickMs, claimer, opts);
       } catch (err) {
@@ -439,6 +439,10 @@ export class SchedulerEngine {
         continue;
       }
       if (state === "ours") break;
+      if (state === "took") {
+        log.info("tick claim taken over: its claimer did not finish it within the lease");
+        break;
+      }
       if (state === "done") return log.debug("tick already handled by another scheduler");
       // Held by another claimer: look again until its fire is over, or its claim is stale.
       if (!await this.#backoff(CLAIM_WATCH_MS, deadline)) {

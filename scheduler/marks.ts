@@ -51,8 +51,8 @@ export interface ClaimOptions {
 }
 
 /**
- * `ours` when this caller holds the tick (it must fire it); `held` while another claimer
- * does; `done` when its fire is over (or the claim is gone). Throws on a transient error
+ * `ours` when this caller holds the tick (it must fire it), `took` when it has just taken
+ * over a stale claim (the same, and worth a log line); `held` while another claimer does; `done` when its fire is over (or the claim is gone). Throws on a transient error
  * (timeout, no responders): the caller retries with the same `claimer`.
  *
  * A retry after a timeout may find the key already there because the earlier `create`
@@ -66,7 +66,7 @@ export async function claimTick(
   tickMs: number,
   claimer: Claimer,
   opts: ClaimOptions = {},
-): Promise<"ours" | "held" | "done"> {
+): Promise<"ours" | "took" | "held" | "done"> {
   const key = dispatchKeyTick(scheduleId, tickMs);
   try {
     await kv.create(key, claimValue(claimer, tickMs));
@@ -84,7 +84,7 @@ export async function claimTick(
       claimValue(claimer, tickMs, { taken_from: stored?.holder }),
       cur!.revision,
     );
-    return "ours";
+    return "took";
   } catch (e) {
     if (isExistsError(e)) return "held"; // another claimer took it over first
     throw e;

@@ -242,8 +242,9 @@ Deno.test({
         claimTick(kv2, "orphan", 5_000, takers[1], { takeOverAfterMs: 100 }),
         claimTick(kv1, "orphan", 5_000, takers[2], { takeOverAfterMs: 100 }),
       ]);
-      assert.equal(took.filter((w) => w === "ours").length, 1, `take-over: ${took}`);
-      const winner = takers[took.indexOf("ours")];
+      assert.equal(took.filter((w) => w === "took").length, 1, `take-over: ${took}`);
+      assert.equal(took.filter((w) => w === "held").length, 2, `take-over: ${took}`);
+      const winner = takers[took.indexOf("took")];
       assert.equal(await claimTick(kv1, "orphan", 5_000, dead, { takeOverAfterMs: 100 }), "held");
       await finishClaim(kv2, "orphan", 5_000, winner);
       await new Promise((r) => setTimeout(r, 150));
