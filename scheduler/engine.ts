@@ -452,7 +452,7 @@ export class SchedulerEngine {
     // The claim is ours: it is fired even if the lease lapsed meanwhile. Serialized per
     // schedule where one fire's decision needs the last.
     const fire = async () => {
-      await this.#fireClaimed(e, tickMs, deadline, claimer, log);
+      if (!await this.#fireClaimed(e, tickMs, deadline, claimer, log)) return;
       // Done: nobody takes it over any more. If this write fails, a later take-over
       // repeats the same Command (agents drop it by request_id).
       await finishClaim(kv, id, tickMs, claimer).catch((err) =>
@@ -476,18 +476,20 @@ export class SchedulerEngine {
     return isWhenShape(e.schedule) && typeof e.schedule.constraints?.max_concurrent === "number";
   }
 
+  /** Fires a claimed tick (retrying inside its deadline); false if the claim was taken over. */
   async #fireClaimed(
     e: Entry,
     tickMs: number,
     deadline: number,
     claimer: Claimer,
     log: Logger,
-  ) {
+  ): Promise<boolean> {
     for (let attempt = 0;; attempt++) {
       if (attempt === 0 && Date.now() > deadline + 1_000) {
         // Waited behind earlier fires of this schedule past its due time.
         log.info("claimed tick fell past its deadline before its turn; dropped");
-        return this.opts.onTick?.(e.schedule.id, tickMs, { fired: false, reason: "missed" });
+        this.opts.onTick?.(e.schedule.id, tickMs, { fired: false, reason: "missed" });
+        return true;
       }
       if (
         attempt > 0 &&
@@ -495,10 +497,8 @@ export class SchedulerEngine {
       ) {
         // Retried so long that another scheduler took the claim over: it fires the tick.
         log.info("tick claim taken over by another scheduler; this one stops");
-        return this.opts.onTick?.(e.schedule.id, tickMs, {
-          fired: false,
-          reason: "claim taken over",
-        });
+        this.opts.onTick?.(e.schedule.id, tickMs, { fired: false, reason: "claim taken over" });
+        return false;
       }
       const outcome = await runTick(this.#ctx, {
         schedule: e.schedule,
@@ -518,7 +518,7 @@ export class SchedulerEngine {
         log.warn("tick fire failed past its deadline; dropped", { reason: outcome.reason });
       }
       this.opts.onTick?.(e.schedule.id, tickMs, outcome);
-      return;
+      return true;
     }
   }
 }

@@ -91,17 +91,28 @@ export async function claimTick(
   }
 }
 
-/** Marks this claimer's claim done (its fire is over): nobody takes it over any more. */
+/**
+ * Marks this claimer's claim done (its fire is over), so nobody takes it over any more.
+ * Revision-checked: a claim that was taken over meanwhile is left to its new claimer.
+ * False when the claim is no longer this claimer's.
+ */
 export async function finishClaim(
   kv: KV,
   scheduleId: string,
   tickMs: number,
   claimer: Claimer,
-): Promise<void> {
-  await kv.put(
-    dispatchKeyTick(scheduleId, tickMs),
-    claimValue(claimer, tickMs, { done: true }),
-  );
+): Promise<boolean> {
+  const key = dispatchKeyTick(scheduleId, tickMs);
+  const cur = await kv.get(key);
+  const stored = cur && cur.operation === "PUT" ? readClaim(cur.value) : null;
+  if (!stored || claimVerdict(stored, claimer, Date.now(), null) !== "ours") return false;
+  try {
+    await kv.update(key, claimValue(claimer, tickMs, { done: true }), cur!.revision);
+    return true;
+  } catch (e) {
+    if (isExistsError(e)) return false;
+    throw e;
+  }
 }
 
 /** Whether the stored claim is still this claimer's (null when it cannot be read now). */

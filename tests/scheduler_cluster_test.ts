@@ -245,8 +245,9 @@ Deno.test({
       assert.equal(took.filter((w) => w === "took").length, 1, `take-over: ${took}`);
       assert.equal(took.filter((w) => w === "held").length, 2, `take-over: ${took}`);
       const winner = takers[took.indexOf("took")];
-      assert.equal(await claimTick(kv1, "orphan", 5_000, dead, { takeOverAfterMs: 100 }), "held");
-      await finishClaim(kv2, "orphan", 5_000, winner);
+      assert.equal(await claimTick(kv1, "orphan", 5_000, dead), "held", "the old claimer lost it");
+      assert.equal(await finishClaim(kv1, "orphan", 5_000, dead), false, "not its to finish");
+      assert.equal(await finishClaim(kv2, "orphan", 5_000, winner), true);
       await new Promise((r) => setTimeout(r, 150));
       assert.equal(
         await claimTick(kv1, "orphan", 5_000, takers[0], { takeOverAfterMs: 100 }),
