@@ -249,6 +249,10 @@ Deno.test({
         await pathIs(page, /^\/config$/);
         assert.equal(new URL(page.url()).searchParams.get("value"), "PC-0002");
         await page.waitForSelector("#cfg-save");
+        await page.selectOption("#cfg-scope", "group");
+        await page.click("#cfg-open");
+        assert.match(await textOf(page, "#cfg-pick-status"), /Enter the group to edit/);
+        await page.selectOption("#cfg-scope", "pc");
         // The effective table names the global layer for the interval set there.
         await page.waitForFunction(() =>
           /host_perf_interval\s*1s\s*global/.test(

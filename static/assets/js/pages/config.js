@@ -227,6 +227,7 @@ export function render({ main, query, signal, navigate }) {
   }).catch(() => {});
 
   const editorEl = h("div", { id: "cfg-editor" });
+  const pickStatus = h("div", { id: "cfg-pick-status", role: "status" });
   const effEl = h("div", { id: "cfg-effective" });
   const effPc = pcField({
     id: "eff-pc",
@@ -249,7 +250,7 @@ export function render({ main, query, signal, navigate }) {
             ? /** @type {HTMLInputElement} */ (groupIn).value.trim()
             : pc.input.value.trim();
           if (t !== "global" && !value) {
-            mount(editorEl, errorBox(`Enter the ${t === "pc" ? "PC" : "group"} to edit.`));
+            mount(pickStatus, errorBox(`Enter the ${t === "pc" ? "PC" : "group"} to edit.`));
             return;
           }
           navigate(scopeUrl(t === "global" ? { type: "global" } : { type: t, value }));
@@ -259,6 +260,7 @@ export function render({ main, query, signal, navigate }) {
       groupRow,
       pc.row,
       h("button", { type: "submit", class: "btn", id: "cfg-open" }, "Open scope"),
+      pickStatus,
     ),
     card(`Scope: ${scopeLabel(scope)}`, editorEl),
     card(
@@ -362,6 +364,8 @@ export function render({ main, query, signal, navigate }) {
             else await api.deleteScopeConfig(scope);
             toast(`Config of ${scopeLabel(scope)} removed`, "ok");
             await loadEditor();
+            const target = effPc.input.value.trim();
+            if (target) void showEffective(target);
           }, { class: "btn btn-danger", id: "cfg-delete" }),
         )
         : readOnlyNote("change agent config"),
