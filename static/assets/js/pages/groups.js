@@ -194,7 +194,7 @@ export function render({ main, query, signal }) {
       "Membership",
       h(
         "div",
-        { class: "inline-form", role: "search" },
+        { class: "inline-form", role: "search", style: "margin-bottom:12px" },
         h("div", null, h("label", { for: "groups-filter" }, "Filter"), filter),
       ),
       listEl,

@@ -92,7 +92,7 @@ export function render({ main, params, query, signal }) {
       "Fleet",
       h(
         "div",
-        { class: "inline-form", role: "search" },
+        { class: "inline-form", role: "search", style: "margin-bottom:12px" },
         h("div", null, h("label", { for: "inv-pc-filter" }, "Filter PCs on this page"), filter),
       ),
       summary,
