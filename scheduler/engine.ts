@@ -451,24 +451,26 @@ export class SchedulerEngine {
     }
     // The claim is ours: it is fired even if the lease lapsed meanwhile. Serialized per
     // schedule where one fire's decision needs the last.
-    const fire = async () => {
-      if (!await this.#fireClaimed(e, tickMs, deadline, claimer, log)) return;
-      // Done: nobody takes it over any more. If this write fails, a later take-over
-      // repeats the same Command (agents drop it by request_id).
-      await finishClaim(kv, id, tickMs, claimer).catch((err) =>
-        log.info("tick claim not marked done", { err: String((err as Error)?.message ?? err) })
-      );
-    };
-    if (!this.#needsOrder(e)) return await fire();
-    const prev = this.#chains.get(id) ?? Promise.resolve();
-    const mine = prev.then(fire, fire);
-    const tail = mine.catch(() => {});
-    this.#chains.set(id, tail);
-    try {
-      await mine;
-    } finally {
-      if (this.#chains.get(id) === tail) this.#chains.delete(id);
+    const fire = () => this.#fireClaimed(e, tickMs, deadline, claimer, log);
+    let finish: boolean;
+    if (!this.#needsOrder(e)) finish = await fire();
+    else {
+      const prev = this.#chains.get(id) ?? Promise.resolve();
+      const mine = prev.then(fire, fire);
+      const tail = mine.then(() => {}, () => {});
+      this.#chains.set(id, tail);
+      try {
+        finish = await mine;
+      } finally {
+        if (this.#chains.get(id) === tail) this.#chains.delete(id);
+      }
     }
+    // Done (outside the chain: the next fire need not wait for it): nobody takes the claim
+    // over any more. If this write fails, a later take-over repeats the same Command.
+    if (!finish) return;
+    await finishClaim(kv, id, tickMs, claimer).catch((err) =>
+      log.info("tick claim not marked done", { err: String((err as Error)?.message ?? err) })
+    );
   }
 
   #needsOrder(e: Entry): boolean {
