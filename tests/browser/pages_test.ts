@@ -583,7 +583,7 @@ Deno.test({
         noConsoleErrors(env, "viewer");
       });
 
-      await t.step("dark theme screenshots; keyboard and labels on every new page", async () => {
+      await t.step("dark theme screenshots; the menu closes with Escape", async () => {
         await page.emulateMedia({ colorScheme: "dark" });
         for (
           const [path, sel, name] of [
@@ -607,21 +607,29 @@ Deno.test({
         assert.equal(await page.getAttribute("#nav-group-fleet", "aria-expanded"), "false");
         assert.equal(await page.evaluate(() => document.activeElement?.id), "nav-group-fleet");
         await page.emulateMedia({ colorScheme: "light" });
-        const pages = [
-          "/run",
-          "/events",
-          "/logs",
-          "/config",
-          "/groups",
-          "/rollout",
-          "/jetstream",
-          "/inventory",
-          "/inventory/inv-apps-ui",
-          "/inventory/inv-apps-ui/PC-0001",
-          "/inventory/search",
-          "/agents/PC-0001",
-        ];
+        noConsoleErrors(env, "dark theme");
+      });
+
+      const pages = [
+        "/run",
+        "/events",
+        "/logs",
+        "/config",
+        "/groups",
+        "/rollout",
+        "/jetstream",
+        "/inventory",
+        "/inventory/inv-apps-ui",
+        "/inventory/inv-apps-ui/PC-0001",
+        "/inventory/search",
+        "/agents/PC-0001",
+      ];
+      await t.step("keyboard and labels on every new page", async () => {
         for (const p of pages) await assertKeyboardUsable(page, `${url}${p}`);
+        noConsoleErrors(env, "keyboard");
+      });
+
+      await t.step("a phone shows every new page without sideways scrolling", async () => {
         // On a phone the new pages fit the width (tables scroll inside their own box).
         await page.setViewportSize({ width: 390, height: 844 });
         for (const p of [...pages, "/dashboard"]) {
@@ -636,7 +644,7 @@ Deno.test({
           if (p === "/inventory/search") await screenshot(page, "p18-phone-search");
         }
         await page.setViewportSize({ width: 1280, height: 860 });
-        noConsoleErrors(env, "keyboard");
+        noConsoleErrors(env, "phone");
       });
     } finally {
       await stopEnv(env);
