@@ -196,6 +196,16 @@ Deno.test({
         await page.waitForFunction(() =>
           /PC-0002 answered/.test(document.querySelector("#ping-result")?.textContent ?? "")
         );
+        // A longer run offers its live output while it runs, then shows the answer.
+        await page.fill("#run-script", "echo started\nsleep 6s\necho finished");
+        await page.click("#run-submit");
+        await page.waitForSelector("#run-live-link");
+        const live = await page.getAttribute("#run-live-link", "href") ?? "";
+        assert.match(live, /^\/activity\/[0-9a-f-]{36}$/);
+        await page.waitForSelector("#run-stdout", { timeout: 30_000 });
+        assert.equal(await textOf(page, "#run-stdout"), "started\nfinished\n");
+        await page.waitForSelector("#run-result-link");
+        assert.equal(await page.getAttribute("#run-result-link", "href"), live, "the same result");
         noConsoleErrors(env, "run errors and ping");
       });
 

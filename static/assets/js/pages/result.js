@@ -85,8 +85,11 @@ export async function render({ main, params, signal }) {
         ],
         [
           "Execution",
-          r.exec_id
+          // An ad-hoc run's exec id names no execution (there is no execution row for it).
+          r.exec_id && r.job_id !== "adhoc-run"
             ? h("a", { href: href("/executions/:execId", { execId: r.exec_id }) }, r.exec_id)
+            : r.exec_id
+            ? h("span", null, h("code", null, r.exec_id), " (ad-hoc run)")
             : "—",
         ],
         ["Exit code", r.exit_code ?? "—"],
@@ -99,7 +102,7 @@ export async function render({ main, params, signal }) {
     );
     stdout.textContent = r.stdout || "(empty)";
     stderr.textContent = r.stderr || "(empty)";
-    if (st === "running" && r.exec_id) {
+    if (st === "running" && r.exec_id && r.job_id !== "adhoc-run") {
       mount(
         killSlot,
         actionButton("Kill", async () => {

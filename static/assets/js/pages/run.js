@@ -163,7 +163,6 @@ export function render({ main, query, signal }) {
 
   async function execute(body) {
     submit.disabled = true;
-    const started = new Date(Date.now() - 2000).toISOString();
     mount(
       status,
       h(
@@ -176,9 +175,12 @@ export function render({ main, query, signal }) {
     const done = new AbortController();
     const stop = () => done.abort();
     signal.addEventListener("abort", stop, { once: true });
-    void findRunning(body.pc_id, started, done.signal);
+    // The run's own exec id: the agent announces a started run under it (events.started),
+    // so its row, and the live output, can be found while the request is still open.
+    const execId = crypto.randomUUID();
+    void findRunning(execId, done.signal);
     try {
-      const r = await api.run(body, signal);
+      const r = await api.run({ ...body, job_id: execId }, signal);
       done.abort();
       mount(status);
       const link = h(
@@ -215,8 +217,8 @@ export function render({ main, query, signal }) {
       try {
         const rows = await api.results({
           pc_id: api.exactRegex(r.pc_id),
-          job_id: api.exactRegex(ADHOC_JOB),
-          since: new Date(new Date(r.started_at).getTime() - 1000).toISOString(),
+          exec_id: r.exec_id ? api.exactRegex(r.exec_id) : "",
+          job_id: r.exec_id ? "" : api.exactRegex(ADHOC_JOB),
           limit: 20,
         }, signal);
         stored = (rows ?? []).some((x) => x.result_id === id && x.finished_at);
@@ -240,16 +242,14 @@ export function render({ main, query, signal }) {
   }
 
   /** Polls for the in-flight result row so its live view can be opened early. */
-  async function findRunning(pcId, since, stopSignal) {
+  async function findRunning(execId, stopSignal) {
     while (!stopSignal.aborted) {
       await new Promise((r) => setTimeout(r, FIND_RUNNING_MS));
       if (stopSignal.aborted) return;
       try {
         const rows = await api.results({
-          pc_id: api.exactRegex(pcId),
-          job_id: api.exactRegex(ADHOC_JOB),
+          exec_id: api.exactRegex(execId),
           status: "running",
-          since,
           limit: 1,
         }, stopSignal);
         const row = rows?.[0];
