@@ -397,7 +397,10 @@ export async function render({ main, query, signal }) {
           label: "First seen",
           cell: (r) => fmtTime(r.first_seen_at),
         },
-        { label: "", cell: (r) => h("span", { class: "muted" }, relTime(r.first_seen_at)) },
+        {
+          label: "How long ago",
+          cell: (r) => h("span", { class: "muted" }, relTime(r.first_seen_at)),
+        },
       ],
     });
 
