@@ -118,6 +118,29 @@ Deno.test("exec with the fleet simulator: all, group, script_object, kill", asyn
         assert.equal(x.exit_code, -1);
       }
     });
+
+    await t.step("an ad-hoc run (POST /api/run) is killed by its exec id", async () => {
+      const execId = crypto.randomUUID();
+      const run = be.json<{ exit_code: number; exec_id: string }>("POST", "/api/run", {
+        pc_id: fleet!.pcIds[0],
+        script: scripts.sleep(60_000),
+        timeout_secs: 120,
+        job_id: execId,
+      });
+      // No `executions` row exists for a run: the kill finds it by its in-flight result row.
+      await waitFor(async () => {
+        const rs = await be.deps.db.execute({
+          sql: "SELECT 1 FROM execution_results WHERE exec_id = ? AND finished_at IS NULL",
+          args: [execId],
+        });
+        return rs.rows.length === 1;
+      }, { what: "the run's in-flight row", timeoutMs: 15_000 });
+      const k = await be.request(`/api/executions/${execId}/kill`, { method: "POST" });
+      assert.equal(k.status, 204);
+      const done = await run;
+      assert.equal(done.exec_id, execId);
+      assert.equal(done.exit_code, -1);
+    });
   } finally {
     await fleet?.stop();
     await be.stop();

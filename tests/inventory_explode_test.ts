@@ -137,6 +137,11 @@ async function projectionScenario(b: TestBackend, t: Deno.TestContext) {
     ]);
     assert.equal(idx, 1);
     assert.deepEqual(await b.json("GET", `/api/inventory/${JOB}/search/apps`), []);
+    const jobs = await b.json<{ manifest_id: string; history_scalars: string[] }[]>(
+      "GET",
+      "/api/inventory/jobs",
+    );
+    assert.deepEqual(jobs.find((j) => j.manifest_id === JOB)?.history_scalars, ["os", "ram_gb"]);
   });
 
   await t.step("first results: rows with coercion, `added` history", async () => {

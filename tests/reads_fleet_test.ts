@@ -298,6 +298,8 @@ Deno.test("audit, obs, inventory, scan durations and the SSE feed", async (t) =>
         "/api/inventory/jobs",
       );
       assert.deepEqual(jobs.map((j) => [j.manifest_id, j.pc_count]), [["inv-hw", 2]]);
+      // A hint without `history_scalars` lists none (the dashboard's field picker reads it).
+      assert.deepEqual((jobs[0] as { history_scalars?: unknown }).history_scalars, []);
       assert.equal((await b.request("/api/inventory/by-job/nope")).status, 404);
       assert.deepEqual(await b.json("GET", "/api/inventory/UNKNOWN-PC"), []);
     });

@@ -55,7 +55,16 @@ export async function killExecution(deps: Deps, execId: string, caller?: Caller 
       args: [execId],
     }),
   );
-  if (!row) throw notFound(`execution '${execId}' not found`);
+  // An ad-hoc run (POST /api/run) has no `executions` row; its started event made an
+  // in-flight result row, and the agent listens on the same kill subject.
+  const target = row ?? firstRow<{ job_id: string | null; status: string }>(
+    await deps.db.execute({
+      sql: `SELECT job_id, 'running' AS status FROM execution_results
+            WHERE exec_id = ? AND finished_at IS NULL LIMIT 1`,
+      args: [execId],
+    }),
+  );
+  if (!target) throw notFound(`execution '${execId}' not found`);
   await publishKills(deps, [execId]);
   const cancelled = await cancelPendingWaves(deps, execId, KILL_REASON);
   await recordAudit(deps.nats, {
@@ -63,8 +72,8 @@ export async function killExecution(deps: Deps, execId: string, caller?: Caller 
     target: execId,
     payload: {
       exec_id: execId,
-      job_id: row.job_id,
-      status: row.status,
+      job_id: target.job_id,
+      status: target.status,
       waves_cancelled: cancelled,
     },
   }, caller);

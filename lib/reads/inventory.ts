@@ -9,6 +9,7 @@ import { apiTs } from "../../wire/time.ts";
 import { BUCKET } from "../../wire/names.ts";
 import { notFound, unavailable } from "../errors.ts";
 import { limitParam, offsetParam, parseJsonColumn } from "./params.ts";
+import { inventorySpecs } from "../inventory/spec.ts";
 
 export interface InventoryJob {
   manifest_id: string;
@@ -16,6 +17,8 @@ export interface InventoryJob {
   display: unknown;
   summary: unknown;
   explode: unknown;
+  /** Not in upstream's row: the fields whose changes are kept, for the history pickers. */
+  history_scalars: string[];
   pc_count: number;
 }
 
@@ -70,6 +73,7 @@ export async function inventoryJobs(deps: Pick<Deps, "nats" | "db">): Promise<In
     display: j.inventory.display ?? [],
     summary: j.inventory.summary ?? null,
     explode: j.inventory.explode ?? null,
+    history_scalars: inventorySpecs(j.inventory).historyScalars,
     pc_count: byJob.get(j.id) ?? 0,
   }));
 }

@@ -183,7 +183,8 @@ export async function tabThrough(
         el.id,
         el.getAttribute("href"),
         el.getAttribute("aria-label"),
-        (el.textContent || "").trim().slice(0, 40),
+        // A select's text is its options, which a page may still be filling in.
+        el.tagName === "SELECT" ? "" : (el.textContent || "").trim().slice(0, 40),
         el.getAttribute("name"),
       ].filter(Boolean).join(" ");
     const sel = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), " +

@@ -206,6 +206,17 @@ Deno.test({
         assert.equal(await textOf(page, "#run-stdout"), "started\nfinished\n");
         await page.waitForSelector("#run-result-link");
         assert.equal(await page.getAttribute("#run-result-link", "href"), live, "the same result");
+        // A run can be stopped from the page: the agent ends it with exit -1.
+        await page.fill("#run-script", "sleep 60s");
+        await page.click("#run-submit");
+        await page.waitForSelector("#run-kill");
+        await page.click("#run-kill");
+        await page.waitForFunction(
+          () => document.querySelector("#run-exit")?.textContent === "-1",
+          {
+            timeout: 30_000,
+          },
+        );
         noConsoleErrors(env, "run errors and ping");
       });
 

@@ -100,6 +100,10 @@ export function render({ main, params, signal }) {
   api.inventoryJobs(signal).then((jobs) => {
     const job = (jobs ?? []).find((j) => j.manifest_id === id);
     for (const s of explodeSpecs(job)) fieldSel.append(h("option", { value: s.field }, s.field));
+    const scalars = Array.isArray(job?.history_scalars) ? job.history_scalars : [];
+    for (const f of scalars) {
+      if (typeof f === "string") fieldSel.append(h("option", { value: f }, f));
+    }
   }).catch(() => {});
 
   const loadHistory = async () => {

@@ -265,7 +265,14 @@ export function render({ main, query, signal }) {
                 href: href("/activity/:resultId", { resultId: row.result_id }),
                 id: "run-live-link",
               }, "Follow its live output"),
-              ".",
+              ". ",
+              // No `executions` row exists for a run; the kill route finds it by its exec id.
+              writable
+                ? actionButton("Stop it", async (btn) => {
+                  await api.killExecution(execId);
+                  btn.textContent = "Stop sent";
+                }, { id: "run-kill", class: "btn btn-danger" })
+                : null,
             ),
           );
           return;
