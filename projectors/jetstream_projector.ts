@@ -211,6 +211,8 @@ export function startJsProjector<T>(
   const stats: ProjectorStats = { applied: 0, rejected: 0, naks: 0, batches: 0 };
   let stopped = false;
   let current: { stop(): void; close(): Promise<void | Error> } | null = null;
+  /** Acks of committed batches still to send (see flush); stop() waits for them. */
+  let acking: Promise<void> = Promise.resolve();
   // Page-cache and checkpoint tuning is for a local file; a libSQL server refuses PRAGMAs.
   const pragmas = isLocalUrl(deps.config.dbUrl) ? CONNECTION_PRAGMAS : [];
 
@@ -274,7 +276,18 @@ export function startJsProjector<T>(
     }
     try {
       if (spec.prepare && good.length) await spec.prepare(good);
-      settle(good, poison, await commit(good, poison));
+      const notices = await commit(good, poison);
+      // Acked on the next macrotask: the batcher first hands the next batch to the writer
+      // (its start runs on microtasks), so a writer thread commits while these acks go out
+      // instead of waiting for them. An ack still only ever follows its commit.
+      acking = acking.then(() =>
+        new Promise<void>((r) =>
+          setTimeout(() => {
+            settle(good, poison, notices);
+            r();
+          }, 0)
+        )
+      );
       return;
     } catch (e) {
       if (isTransientDbError(e)) {
@@ -359,6 +372,7 @@ export function startJsProjector<T>(
         current?.stop();
       } catch { /* already closed */ }
       await batcher.close().catch(() => {});
+      await acking;
       await Promise.race([loop, new Promise((r) => setTimeout(r, 2_000))]);
       await spec.close?.().catch(() => {});
     },
