@@ -5,39 +5,26 @@
  */
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
+import {
+  assertDistinct,
+  everySecond,
+  putJob,
+  putSchedule,
+  schedulerExecCount,
+  sleep,
+  T,
+  tapCommands,
+} from "./helpers/scheduler.ts";
 import { closeDeps, createDeps, type Deps } from "../lib/deps.ts";
 import { type SchedulerEngine, startScheduler } from "../scheduler/mod.ts";
 import { claimIsOurs, claimTick, finishClaim } from "../scheduler/marks.ts";
 import type { TickOutcome } from "../scheduler/tick.ts";
-import { BUCKET, subjects } from "../wire/names.ts";
+import { BUCKET } from "../wire/names.ts";
 import { tickIds } from "../scheduler/due.ts";
-import { parseJsonBytes } from "../wire/codec.ts";
 import { epochMs } from "../wire/time.ts";
 import { type SeenCommand, tickReport } from "./helpers/ticks.ts";
-import { encodeManifest, type Manifest } from "../wire/manifest.ts";
-import { rowsOf } from "../db/client.ts";
 
-const T = { sanitizeOps: false, sanitizeResources: false };
 const LEASE_MS = 2000;
-
-async function putJob(b: TestBackend, id: string) {
-  const m = {
-    id,
-    version: "1.0.0",
-    execute: { shell: "powershell", script: "echo ok", timeout: "30s", run_as: "system" },
-    require_approval: false,
-    staleness: { mode: "cached" },
-  } as unknown as Manifest;
-  await (await b.deps.nats.kv(BUCKET.jobs)).put(id, JSON.stringify(encodeManifest(m)));
-}
-
-async function execCount(b: TestBackend, jobId: string): Promise<number> {
-  const rs = await b.deps.db.execute({
-    sql: "SELECT COUNT(*) AS n FROM executions WHERE job_id = ? AND initiated_by = 'scheduler'",
-    args: [jobId],
-  });
-  return Number(rowsOf<{ n: number }>(rs)[0].n);
-}
 
 interface Proc {
   deps: Deps;
@@ -73,16 +60,8 @@ Deno.test({
     const p1 = await startProc(b, "sched-1", false);
     const p2 = await startProc(b, "sched-2", true);
     try {
-      await putJob(b, "dual-job");
-      await (await b.deps.nats.kv(BUCKET.schedules)).put(
-        "dual",
-        JSON.stringify({
-          id: "dual",
-          cron: "* * * * * *",
-          job_id: "dual-job",
-          target: { all: true },
-        }),
-      );
+      await putJob(b.deps, "dual-job");
+      await putSchedule(b.deps, everySecond("dual", "dual-job", { all: true }));
       let both = 0;
       const sampler = setInterval(() => {
         if (p1.engine.isLeader() && p2.engine.isLeader()) both++;
@@ -92,12 +71,16 @@ Deno.test({
         timeoutMs: 10_000,
       });
       clearInterval(sampler);
-      await new Promise((r) => setTimeout(r, 300)); // let the last fire land in the DB
+      await sleep(300); // let the last fire land in the DB
       assert.equal(both, 0, "never two leaders at once");
       assert.ok(p1.engine.isLeader() !== p2.engine.isLeader(), "exactly one leader");
       const all = [...p1.fired, ...p2.fired];
-      assert.equal(new Set(all).size, all.length, "no tick fired by both processes");
-      assert.equal(await execCount(b, "dual-job"), all.length, "one execution per fired tick");
+      assertDistinct(all, "no tick fired by both processes");
+      assert.equal(
+        await schedulerExecCount(b, "dual-job"),
+        all.length,
+        "one execution per fired tick",
+      );
       // Both engines registered the schedule; only the leader fired.
       assert.deepEqual(p1.engine.registeredIds(), ["dual"]);
       assert.deepEqual(p2.engine.registeredIds(), ["dual"]);
@@ -120,11 +103,8 @@ Deno.test({
     await waitFor(() => pA.engine.isLeader(), { what: "a leads" });
     const pB = await startProc(b, "sched-b", true);
     try {
-      await putJob(b, "ha-job");
-      await (await b.deps.nats.kv(BUCKET.schedules)).put(
-        "ha",
-        JSON.stringify({ id: "ha", cron: "* * * * * *", job_id: "ha-job", target: { all: true } }),
-      );
+      await putJob(b.deps, "ha-job");
+      await putSchedule(b.deps, everySecond("ha", "ha-job", { all: true }));
       await waitFor(() => pA.fired.length >= 2, { what: "leader fires" });
       assert.equal(pB.fired.length, 0, "the follower does not fire");
       // Kill: the leader's connection drops without releasing its lease.
@@ -136,7 +116,7 @@ Deno.test({
       assert.ok(tookOver <= bound, `hand-over took ${tookOver} ms (bound ${bound} ms)`);
       await waitFor(() => pB.fired.length >= 1, { what: "b fires", timeoutMs: 3000 });
       const all = [...pA.fired, ...pB.fired];
-      assert.equal(new Set(all).size, all.length, "no tick fired twice across the hand-over");
+      assertDistinct(all, "no tick fired twice across the hand-over");
     } finally {
       await pB.stop();
       await pA.stop();
@@ -150,11 +130,8 @@ Deno.test({
   name: "a leader killed between claim and publish: its ticks are taken over and fired once",
   fn: async () => {
     const b = await startTestBackend();
-    const commands: SeenCommand[] = [];
-    b.deps.nats.nc.subscribe(subjects.commandsPc("pc-orphan"), {
-      callback: (_e, m) => void commands.push(parseJsonBytes(m.data) as SeenCommand),
-    });
-    await putJob(b, "orphan-job");
+    const commands = tapCommands(b, "pc-orphan");
+    await putJob(b.deps, "orphan-job");
     // The dead leader's claims for two upcoming ticks: made, never published, never done.
     const kv = await b.deps.nats.kv(BUCKET.schedulerDispatch);
     const base = Math.ceil(Date.now() / 1000) * 1000;
@@ -164,15 +141,9 @@ Deno.test({
     }
     const p = await startProc(b, "survivor", false);
     try {
-      await (await b.deps.nats.kv(BUCKET.schedules)).put(
-        "orphan",
-        JSON.stringify({
-          id: "orphan",
-          cron: "* * * * * *",
-          job_id: "orphan-job",
-          target: { pcs: ["pc-orphan"] },
-          starting_deadline: "30s",
-        }),
+      await putSchedule(
+        b.deps,
+        everySecond("orphan", "orphan-job", { pcs: ["pc-orphan"] }, { starting_deadline: "30s" }),
       );
       const tickOf = (c: SeenCommand) => epochMs(c.deadline_at!) - 30_000;
       const until = orphans[1] + 3_000;
@@ -183,7 +154,7 @@ Deno.test({
         { what: "orphaned ticks fired, and later ones", timeoutMs: 20_000 },
       );
       await (await b.deps.nats.kv(BUCKET.schedules)).delete("orphan");
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       const first = Math.min(...commands.map(tickOf));
       const r = tickReport(commands, 30_000, { first, last: until });
       assert.deepEqual(r.doubled, [], "no tick fired twice");
@@ -193,7 +164,11 @@ Deno.test({
         assert.deepEqual(r.perTick.get(t), [`${ids.execId}/${ids.requestId}`]);
         assert.ok(p.fired.includes(t), "fired by the survivor's engine");
       }
-      assert.equal(await execCount(b, "orphan-job"), r.perTick.size, "one execution per tick");
+      assert.equal(
+        await schedulerExecCount(b, "orphan-job"),
+        r.perTick.size,
+        "one execution per tick",
+      );
     } finally {
       await p.stop();
       await b.stop();
@@ -236,7 +211,7 @@ Deno.test({
         "held",
         "a fresh claim is not taken over",
       );
-      await new Promise((r) => setTimeout(r, 150));
+      await sleep(150);
       const took = await Promise.all([
         claimTick(kv1, "orphan", 5_000, takers[0], { takeOverAfterMs: 100 }),
         claimTick(kv2, "orphan", 5_000, takers[1], { takeOverAfterMs: 100 }),
@@ -248,7 +223,7 @@ Deno.test({
       assert.equal(await claimTick(kv1, "orphan", 5_000, dead), "held", "the old claimer lost it");
       assert.equal(await finishClaim(kv1, "orphan", 5_000, dead), false, "not its to finish");
       assert.equal(await finishClaim(kv2, "orphan", 5_000, winner), true);
-      await new Promise((r) => setTimeout(r, 150));
+      await sleep(150);
       assert.equal(
         await claimTick(kv1, "orphan", 5_000, takers[0], { takeOverAfterMs: 100 }),
         winner === takers[0] ? "ours" : "done",

@@ -11,17 +11,23 @@
  */
 import assert from "node:assert/strict";
 import type { KV } from "@nats-io/kv";
-import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
-import { startScheduler } from "../scheduler/mod.ts";
+import { waitFor } from "./helpers/backend.ts";
+import {
+  assertDistinct,
+  everySecond,
+  putJob,
+  putSchedule,
+  schedulerExecCount,
+  sleep,
+  T,
+  tapCommands,
+  withScheduler,
+} from "./helpers/scheduler.ts";
+import type { SeenCommand } from "./helpers/ticks.ts";
 import { claimTick } from "../scheduler/marks.ts";
-import type { TickOutcome } from "../scheduler/tick.ts";
-import { BUCKET, dispatchKeyTick, subjects } from "../wire/names.ts";
-import { encodeManifest, type Manifest } from "../wire/manifest.ts";
+import { BUCKET, dispatchKeyTick } from "../wire/names.ts";
 import { epochMs } from "../wire/time.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
-
-const T = { sanitizeOps: false, sanitizeResources: false };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What a request into a leader election looks like to the client. */
 function timeoutError(): Error {
@@ -47,84 +53,39 @@ function hookKv(kv: KV, hooks: Hooks): KV {
   });
 }
 
+/** A `wrapKv` that hooks the engine's tick-claim bucket only. */
+function onDispatch(hooks: Hooks) {
+  return (bucket: string, kv: KV) => bucket !== BUCKET.schedulerDispatch ? kv : hookKv(kv, hooks);
+}
+
 function tickOf(key: string): number | null {
   return key.startsWith("tick.") ? Number(key.split(".").pop()) : null;
 }
 
-async function putJob(b: TestBackend, id: string) {
-  const m = {
-    id,
-    version: "1.0.0",
-    execute: { shell: "powershell", script: "echo ok", timeout: "30s", run_as: "system" },
-    require_approval: false,
-    staleness: { mode: "cached" },
-  } as unknown as Manifest;
-  await (await b.deps.nats.kv(BUCKET.jobs)).put(id, JSON.stringify(encodeManifest(m)));
-}
-
-async function putSchedule(b: TestBackend, s: Record<string, unknown>) {
-  await (await b.deps.nats.kv(BUCKET.schedules)).put(String(s.id), JSON.stringify(s));
-}
-
-async function execCount(b: TestBackend, jobId: string): Promise<number> {
-  const rs = await b.deps.db.execute({
-    sql: "SELECT COUNT(*) AS n FROM executions WHERE job_id = ? AND initiated_by = 'scheduler'",
-    args: [jobId],
-  });
-  return Number(rs.rows[0].n);
-}
-
-interface Fire {
-  id: string;
-  tick: number;
-  at: number;
-  outcome: TickOutcome;
-}
-
-/** Commands published to one PC: their `deadline_at` (ms) in arrival order. */
-function tapDeadlines(b: TestBackend, pc: string) {
-  const seen: { id: string; deadline: number | null }[] = [];
-  const sub = b.deps.nats.nc.subscribe(subjects.commandsPc(pc), {
-    callback: (_e, m) => {
-      const c = parseJsonBytes(m.data) as { id: string; deadline_at?: string };
-      seen.push({ id: c.id, deadline: c.deadline_at ? epochMs(c.deadline_at) : null });
-    },
-  });
-  return { seen, stop: () => sub.unsubscribe() };
+/** A Command's `deadline_at` (ms). */
+function deadlineOf(c: SeenCommand): number | null {
+  return c.deadline_at ? epochMs(c.deadline_at) : null;
 }
 
 Deno.test({
   ...T,
   name: "resilience: a slow tick claim does not drop the following ticks",
   fn: async () => {
-    const b = await startTestBackend();
-    const fires: Fire[] = [];
     let slowTick: number | null = null;
     let armed = false;
-    const sched = await startScheduler(b.deps, {
-      leaseTtlMs: 3000,
-      onTick: (id, tick, outcome) => fires.push({ id, tick, at: Date.now(), outcome }),
-      wrapKv: (bucket, kv) =>
-        bucket !== BUCKET.schedulerDispatch ? kv : hookKv(kv, {
-          create: async (real: KV, key: string, value: string) => {
-            const tick = tickOf(key);
-            if (armed && tick !== null && slowTick === null) {
-              slowTick = tick;
-              await sleep(3_000); // a claim sent into an election, answered late
-            }
-            return await real.create(key, value);
-          },
-        }),
+    const wrapKv = onDispatch({
+      create: async (real: KV, key: string, value: string) => {
+        const tick = tickOf(key);
+        if (armed && tick !== null && slowTick === null) {
+          slowTick = tick;
+          await sleep(3_000); // a claim sent into an election, answered late
+        }
+        return await real.create(key, value);
+      },
     });
-    try {
-      await waitFor(() => sched.engine.isLeader(), { what: "leadership" });
-      await putJob(b, "slow-job");
-      await putSchedule(b, {
-        id: "slow",
-        cron: "* * * * * *",
-        job_id: "slow-job",
-        target: { pcs: ["pc-slow"] },
-      });
+    await withScheduler({ scheduler: { wrapKv } }, async ({ b, fires }) => {
+      await putJob(b.deps, "slow-job");
+      await putSchedule(b.deps, everySecond("slow", "slow-job", { pcs: ["pc-slow"] }));
       await waitFor(() => fires.length >= 2, { what: "ticks before the slowdown" });
       armed = true;
       await waitFor(() => slowTick !== null, { what: "a slow claim" });
@@ -150,15 +111,14 @@ Deno.test({
       assert.ok(slow[0].outcome.fired);
       assert.ok(slow[0].at - s >= 2_900, "the slow tick fired after its slow claim");
       // Every tick observed so far fired exactly once, and one execution each.
-      const ticks = fires.map((f) => f.tick);
-      assert.equal(new Set(ticks).size, ticks.length, "no tick fired twice");
+      assertDistinct(fires.map((f) => f.tick));
       await sleep(300);
       const fired = fires.filter((f) => f.outcome.fired).length;
-      assert.ok(Math.abs((await execCount(b, "slow-job")) - fired) <= 1, "one execution per fire");
-    } finally {
-      await sched.stop();
-      await b.stop();
-    }
+      assert.ok(
+        Math.abs((await schedulerExecCount(b, "slow-job")) - fired) <= 1,
+        "one execution per fire",
+      );
+    });
   },
 });
 
@@ -166,8 +126,24 @@ Deno.test({
   ...T,
   name: "resilience: a claim whose reply was lost is recognised as ours on retry",
   fn: async () => {
-    const b = await startTestBackend();
-    try {
+    // The engine's claims: the first after arming is applied but its reply is lost.
+    let lostTick: number | null = null;
+    const creates = new Map<number, number>();
+    let armed = false;
+    const wrapKv = onDispatch({
+      create: async (r: KV, key: string, value: string) => {
+        const tick = tickOf(key);
+        if (tick !== null) creates.set(tick, (creates.get(tick) ?? 0) + 1);
+        const rev = await r.create(key, value);
+        if (armed && tick !== null && lostTick === null) {
+          lostTick = tick;
+          throw timeoutError();
+        }
+        return rev;
+      },
+    });
+    await withScheduler({ scheduler: { wrapKv } }, async ({ b, fires }) => {
+      // claimTick alone (the engine has no schedule yet, so it claims nothing).
       const real = await b.deps.nats.kv(BUCKET.schedulerDispatch);
       let lose = true;
       const kv = hookKv(real, {
@@ -197,55 +173,21 @@ Deno.test({
       assert.equal((parseJsonBytes(stored!.value) as { nonce: string }).nonce, "tick-task-1");
 
       // The engine end to end: the lost reply is retried, recognised, fired once.
-      const fires: Fire[] = [];
-      let lostTick: number | null = null;
-      const creates = new Map<number, number>();
-      let armed = false;
-      const sched = await startScheduler(b.deps, {
-        leaseTtlMs: 3000,
-        onTick: (id, tick, outcome) => fires.push({ id, tick, at: Date.now(), outcome }),
-        wrapKv: (bucket, k) =>
-          bucket !== BUCKET.schedulerDispatch ? k : hookKv(k, {
-            create: async (r: KV, key: string, value: string) => {
-              const tick = tickOf(key);
-              if (tick !== null) creates.set(tick, (creates.get(tick) ?? 0) + 1);
-              const rev = await r.create(key, value);
-              if (armed && tick !== null && lostTick === null) {
-                lostTick = tick;
-                throw timeoutError();
-              }
-              return rev;
-            },
-          }),
+      await putJob(b.deps, "lost-job");
+      await putSchedule(b.deps, everySecond("lost-reply", "lost-job", { pcs: ["pc-lost"] }));
+      await waitFor(() => fires.length >= 1, { what: "a first tick" });
+      armed = true;
+      await waitFor(() => lostTick !== null && fires.some((f) => f.tick === lostTick), {
+        what: "the tick with the lost reply fires",
+        timeoutMs: 5_000,
       });
-      try {
-        await waitFor(() => sched.engine.isLeader(), { what: "leadership" });
-        await putJob(b, "lost-job");
-        await putSchedule(b, {
-          id: "lost-reply",
-          cron: "* * * * * *",
-          job_id: "lost-job",
-          target: { pcs: ["pc-lost"] },
-        });
-        await waitFor(() => fires.length >= 1, { what: "a first tick" });
-        armed = true;
-        await waitFor(() => lostTick !== null && fires.some((f) => f.tick === lostTick), {
-          what: "the tick with the lost reply fires",
-          timeoutMs: 5_000,
-        });
-        await waitFor(() => fires.some((f) => f.tick === lostTick! + 2000), { what: "+2 ticks" });
-        const mine = fires.filter((f) => f.tick === lostTick);
-        assert.equal(mine.length, 1, "fired once");
-        assert.ok(mine[0].outcome.fired, JSON.stringify(mine[0].outcome));
-        assert.equal(creates.get(lostTick!), 2, "claimed, reply lost, claimed again");
-        const ticks = fires.map((f) => f.tick);
-        assert.equal(new Set(ticks).size, ticks.length, "no tick fired twice");
-      } finally {
-        await sched.stop();
-      }
-    } finally {
-      await b.stop();
-    }
+      await waitFor(() => fires.some((f) => f.tick === lostTick! + 2000), { what: "+2 ticks" });
+      const mine = fires.filter((f) => f.tick === lostTick);
+      assert.equal(mine.length, 1, "fired once");
+      assert.ok(mine[0].outcome.fired, JSON.stringify(mine[0].outcome));
+      assert.equal(creates.get(lostTick!), 2, "claimed, reply lost, claimed again");
+      assertDistinct(fires.map((f) => f.tick));
+    });
   },
 });
 
@@ -253,52 +195,36 @@ Deno.test({
   ...T,
   name: "resilience: failing claims retry inside starting_deadline; without one, 5 s grace",
   fn: async () => {
-    const b = await startTestBackend();
-    const fires: Fire[] = [];
     // Per schedule: the first tick claimed after arming fails for `failMs`.
     const failing = new Map<string, { tick: number | null; until: number; attempts: number }>();
     let armed = false;
-    const sched = await startScheduler(b.deps, {
-      leaseTtlMs: 3000,
-      onTick: (id, tick, outcome) => fires.push({ id, tick, at: Date.now(), outcome }),
-      wrapKv: (bucket, kv) =>
-        bucket !== BUCKET.schedulerDispatch ? kv : hookKv(kv, {
-          create: async (real: KV, key: string, value: string) => {
-            const tick = tickOf(key);
-            const id = key.split(".").slice(2, -1).join(".");
-            const f = failing.get(id);
-            if (armed && f && tick !== null && (f.tick === null || f.tick === tick)) {
-              f.tick = tick;
-              if (f.until === 0) f.until = Date.now() + (id === "with-sd" ? 3_000 : 6_000);
-              if (Date.now() < f.until) {
-                f.attempts++;
-                await sleep(50);
-                throw timeoutError();
-              }
-            }
-            return await real.create(key, value);
-          },
-        }),
+    const wrapKv = onDispatch({
+      create: async (real: KV, key: string, value: string) => {
+        const tick = tickOf(key);
+        const id = key.split(".").slice(2, -1).join(".");
+        const f = failing.get(id);
+        if (armed && f && tick !== null && (f.tick === null || f.tick === tick)) {
+          f.tick = tick;
+          if (f.until === 0) f.until = Date.now() + (id === "with-sd" ? 3_000 : 6_000);
+          if (Date.now() < f.until) {
+            f.attempts++;
+            await sleep(50);
+            throw timeoutError();
+          }
+        }
+        return await real.create(key, value);
+      },
     });
-    const tap = tapDeadlines(b, "pc-sd");
-    try {
-      await waitFor(() => sched.engine.isLeader(), { what: "leadership" });
-      await putJob(b, "sd-job");
+    await withScheduler({ scheduler: { wrapKv } }, async ({ b, fires }) => {
+      const seen = tapCommands(b, "pc-sd");
+      await putJob(b.deps, "sd-job");
       failing.set("with-sd", { tick: null, until: 0, attempts: 0 });
       failing.set("no-sd", { tick: null, until: 0, attempts: 0 });
-      await putSchedule(b, {
-        id: "with-sd",
-        cron: "* * * * * *",
-        job_id: "sd-job",
-        target: { pcs: ["pc-sd"] },
-        starting_deadline: "10s",
-      });
-      await putSchedule(b, {
-        id: "no-sd",
-        cron: "* * * * * *",
-        job_id: "sd-job",
-        target: { pcs: ["pc-nosd"] },
-      });
+      await putSchedule(
+        b.deps,
+        everySecond("with-sd", "sd-job", { pcs: ["pc-sd"] }, { starting_deadline: "10s" }),
+      );
+      await putSchedule(b.deps, everySecond("no-sd", "sd-job", { pcs: ["pc-nosd"] }));
       await waitFor(() => fires.filter((f) => f.id === "no-sd").length >= 1, { what: "ticks" });
       armed = true;
       const sd = failing.get("with-sd")!;
@@ -313,10 +239,10 @@ Deno.test({
       assert.ok(late[0].at - sd.tick! >= 2_900, `fired ${late[0].at - sd.tick!} ms late`);
       assert.ok(sd.attempts >= 3, `retried with backoff (${sd.attempts} failed attempts)`);
       // Its Command carries deadline_at = tick + starting_deadline.
-      await waitFor(() => tap.seen.some((c) => c.deadline === sd.tick! + 10_000), {
+      await waitFor(() => seen.some((c) => deadlineOf(c) === sd.tick! + 10_000), {
         what: "the late Command with its deadline_at",
       });
-      assert.equal(tap.seen.filter((c) => c.deadline === sd.tick! + 10_000).length, 1);
+      assert.equal(seen.filter((c) => deadlineOf(c) === sd.tick! + 10_000).length, 1);
       // Meanwhile the following ticks of the same schedule fired on time.
       assert.ok(fires.some((f) => f.id === "with-sd" && f.tick === sd.tick! + 1000));
 
@@ -331,13 +257,8 @@ Deno.test({
         "dropped past the grace",
       );
       assert.ok(fires.some((f) => f.id === "no-sd" && f.tick === nosd.tick! + 1000));
-      const keys = fires.map((f) => `${f.id}@${f.tick}`);
-      assert.equal(new Set(keys).size, keys.length, "no tick fired twice");
-    } finally {
-      tap.stop();
-      await sched.stop();
-      await b.stop();
-    }
+      assertDistinct(fires.map((f) => `${f.id}@${f.tick}`));
+    });
   },
 });
 
@@ -345,8 +266,6 @@ Deno.test({
   ...T,
   name: "resilience: lease and claims down for 4 s: every tick inside starting_deadline fires once",
   fn: async () => {
-    const b = await startTestBackend();
-    const fires: Fire[] = [];
     let downUntil = 0;
     const down = async () => {
       if (Date.now() < downUntil) {
@@ -378,27 +297,20 @@ Deno.test({
         return n;
       },
     };
-    const sched = await startScheduler(b.deps, {
-      leaseTtlMs: 1500,
-      onTick: (id, tick, outcome) => fires.push({ id, tick, at: Date.now(), outcome }),
-      wrapKv: (bucket, kv) =>
-        bucket === BUCKET.schedulerDispatch
-          ? hookKv(kv, hooks)
-          : bucket === BUCKET.leases
-          ? hookKv(kv, leaseHooks)
-          : kv,
-    });
-    const tap = tapDeadlines(b, "pc-outage");
-    try {
-      await waitFor(() => sched.engine.isLeader(), { what: "leadership" });
-      await putJob(b, "outage-job");
-      await putSchedule(b, {
-        id: "outage",
-        cron: "* * * * * *",
-        job_id: "outage-job",
-        target: { pcs: ["pc-outage"] },
-        starting_deadline: "30s",
-      });
+    const wrapKv = (bucket: string, kv: KV) =>
+      bucket === BUCKET.schedulerDispatch
+        ? hookKv(kv, hooks)
+        : bucket === BUCKET.leases
+        ? hookKv(kv, leaseHooks)
+        : kv;
+    await withScheduler({ scheduler: { leaseTtlMs: 1500, wrapKv } }, async (run) => {
+      const { b, engine, fires } = run;
+      const seen = tapCommands(b, "pc-outage");
+      await putJob(b.deps, "outage-job");
+      await putSchedule(
+        b.deps,
+        everySecond("outage", "outage-job", { pcs: ["pc-outage"] }, { starting_deadline: "30s" }),
+      );
       await waitFor(() => fires.length >= 2, { what: "ticks before the outage" });
       const outageAt = Date.now();
       downUntil = outageAt + 4_000;
@@ -406,7 +318,7 @@ Deno.test({
       // expires (sampled finely: the belief must end while the stored lease still holds).
       let steppedDown = 0;
       const sampler = setInterval(() => {
-        if (!steppedDown && !sched.engine.isLeader()) steppedDown = Date.now();
+        if (!steppedDown && !engine.isLeader()) steppedDown = Date.now();
       }, 10);
       await waitFor(() => steppedDown > 0, { what: "the leader steps down", timeoutMs: 3_000 })
         .finally(() => clearInterval(sampler));
@@ -414,12 +326,12 @@ Deno.test({
         steppedDown < storedExpiry,
         `stepped down ${steppedDown - storedExpiry} ms after the stored lease expired`,
       );
-      await waitFor(() => sched.engine.isLeader(), { what: "leads again", timeoutMs: 8_000 });
+      await waitFor(() => engine.isLeader(), { what: "leads again", timeoutMs: 8_000 });
       const end = Date.now() + 2_000;
       await waitFor(() => fires.some((f) => f.tick >= end), { what: "ticks after the outage" });
       await sleep(300);
       const ticks = fires.map((f) => f.tick).sort((x, y) => x - y);
-      assert.equal(new Set(ticks).size, ticks.length, "no tick fired twice");
+      assertDistinct(ticks);
       assert.ok(fires.every((f) => f.outcome.fired), "every claimed tick fired");
       const missing: number[] = [];
       for (let t = ticks[0]; t <= ticks[ticks.length - 1]; t += 1000) {
@@ -431,13 +343,9 @@ Deno.test({
         "ticks during the outage were fired (late)",
       );
       // Each one Command, deadline_at naming its tick.
-      const dl = tap.seen.map((c) => c.deadline! - 30_000).sort((x, y) => x - y);
+      const dl = seen.map((c) => deadlineOf(c)! - 30_000).sort((x, y) => x - y);
       assert.deepEqual(dl.filter((t) => t <= ticks[ticks.length - 1]), ticks);
-    } finally {
-      tap.stop();
-      await sched.stop();
-      await b.stop();
-    }
+    });
   },
 });
 
@@ -445,51 +353,35 @@ Deno.test({
   ...T,
   name: "resilience: once_per_pc fires stay in order behind a slow tick (no double fire)",
   fn: async () => {
-    const b = await startTestBackend();
-    const fires: Fire[] = [];
     let slowKeys = true;
-    const sched = await startScheduler(b.deps, {
-      leaseTtlMs: 3000,
-      onTick: (id, tick, outcome) => fires.push({ id, tick, at: Date.now(), outcome }),
-      wrapKv: (bucket, kv) =>
-        bucket !== BUCKET.schedulerDispatch ? kv : hookKv(kv, {
-          // The first tick's read of the dispatch marks is slow (an election), so the
-          // next ticks are claimed while it still decides.
-          keys: async (real: KV, filter?: string) => {
-            if (slowKeys) {
-              slowKeys = false;
-              await sleep(2_500);
-            }
-            return await real.keys(filter);
-          },
-        }),
+    const wrapKv = onDispatch({
+      // The first tick's read of the dispatch marks is slow (an election), so the
+      // next ticks are claimed while it still decides.
+      keys: async (real: KV, filter?: string) => {
+        if (slowKeys) {
+          slowKeys = false;
+          await sleep(2_500);
+        }
+        return await real.keys(filter);
+      },
     });
-    const tapA = tapDeadlines(b, "pc-a");
-    const tapB = tapDeadlines(b, "pc-b");
-    try {
-      await waitFor(() => sched.engine.isLeader(), { what: "leadership" });
-      await putJob(b, "once-job");
-      await putSchedule(b, {
-        id: "once",
-        cron: "* * * * * *",
-        job_id: "once-job",
-        target: { pcs: ["pc-a", "pc-b"] },
-        mode: "once_per_pc",
-      });
+    await withScheduler({ scheduler: { wrapKv } }, async ({ b, fires }) => {
+      const seenA = tapCommands(b, "pc-a");
+      const seenB = tapCommands(b, "pc-b");
+      await putJob(b.deps, "once-job");
+      await putSchedule(
+        b.deps,
+        everySecond("once", "once-job", { pcs: ["pc-a", "pc-b"] }, { mode: "once_per_pc" }),
+      );
       await waitFor(() => fires.length >= 5, { what: "five ticks", timeoutMs: 10_000 });
       await sleep(500);
-      assert.equal(tapA.seen.length, 1, "pc-a got one Command");
-      assert.equal(tapB.seen.length, 1, "pc-b got one Command");
+      assert.equal(seenA.length, 1, "pc-a got one Command");
+      assert.equal(seenB.length, 1, "pc-b got one Command");
       const fired = fires.filter((f) => f.outcome.fired);
       assert.equal(fired.length, 1, JSON.stringify(fires.map((f) => f.outcome)));
       // The ticks claimed behind the slow one ran after it, in tick order.
       const order = fires.map((f) => f.tick);
       assert.deepEqual(order, [...order].sort((x, y) => x - y), "fires in tick order");
-    } finally {
-      tapA.stop();
-      tapB.stop();
-      await sched.stop();
-      await b.stop();
-    }
+    });
   },
 });
