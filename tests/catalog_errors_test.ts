@@ -8,6 +8,21 @@ import { BUCKET, OBJECT_STORE } from "../wire/names.ts";
 import { NO_TARGET_MESSAGE } from "../lib/exec/dispatch.ts";
 import { checkPart } from "../lib/catalog/script_objects.ts";
 
+/** The response is the error `status` with `message` (exact, or matching); its body parsed. */
+async function checkError(
+  res: Response,
+  status: number,
+  message: string | RegExp,
+  label: string,
+): Promise<{ error: string; status: number }> {
+  const text = await res.text();
+  assert.equal(res.status, status, `${label}: ${text}`);
+  const err = JSON.parse(text) as { error: string; status: number };
+  if (typeof message === "string") assert.equal(err.error, message);
+  else assert.match(err.error, message);
+  return err;
+}
+
 async function expectError(
   be: TestBackend,
   method: string,
@@ -22,12 +37,18 @@ async function expectError(
     headers: body === undefined ? {} : { "content-type": contentType },
     body,
   });
-  const text = await res.text();
-  assert.equal(res.status, status, `${method} ${path}: ${text}`);
-  const err = JSON.parse(text) as { error: string; status: number };
+  const err = await checkError(res, status, message, `${method} ${path}`);
   assert.equal(err.status, status);
-  if (typeof message === "string") assert.equal(err.error, message);
-  else assert.match(err.error, message);
+}
+
+/** One bad body for a POST route: the body, the 400's message, and its content type. */
+type Bad = [body: BodyInit, message: string | RegExp, contentType?: string];
+
+/** Each body POSTed to `path`, in order, is refused with a 400 carrying its message. */
+async function expect400s(be: TestBackend, path: string, cases: Bad[]) {
+  for (const [body, message, contentType] of cases) {
+    await expectError(be, "POST", path, body, 400, message, contentType);
+  }
 }
 
 const JOB = {
@@ -43,129 +64,70 @@ Deno.test("catalog and exec 4xx paths carry their messages", async (t) => {
     await be.json("POST", "/api/jobs", JOB);
 
     await t.step("POST /api/jobs", async () => {
-      await expectError(be, "POST", "/api/jobs", "{", 400, /^invalid JSON: /);
-      await expectError(be, "POST", "/api/jobs", "", 400, "request body is empty");
-      await expectError(be, "POST", "/api/jobs", "id: [", 400, /^invalid YAML: /, "text/yaml");
       const inventory = (table: string, primary_key: string[]) => ({
         display: [],
         explode: [{ field: "apps", table, primary_key, columns: [{ field: "name" }] }],
       });
-      await expectError(
-        be,
-        "POST",
-        "/api/jobs",
-        j({ ...JOB, inventory: inventory("bad-name", ["name"]) }),
-        400,
-        /^inventory: explode "bad-name": invalid table identifier/,
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/jobs",
-        j({ ...JOB, inventory: inventory("apps", ["version"]) }),
-        400,
-        /^inventory: explode "apps": .*version/,
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/jobs",
-        "id: a\nversion: '1'\nexecute: {shell: cmd, script: x, timeout: 1m, foo: 1}\n",
-        400,
-        "unknown field `execute.foo`",
-        "application/x-yaml",
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/jobs",
-        j({ ...JOB, target: { all: true } }),
-        400,
-        "manifest must not contain `target` (since v0.18 these belong to the schedule or the exec request)",
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/jobs",
-        j({ ...JOB, execute: { ...JOB.execute, script_file: "a.ps1" } }),
-        400,
-        "execute: only one of `script` / `script_file` / `script_object` may be set (got script=true, script_file=true, script_object=false)",
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/jobs",
-        j([JOB]),
-        400,
-        "manifest must be a mapping (JSON object / YAML map)",
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/jobs",
-        j({ ...JOB, check: { name: "c", label: " " } }),
-        400,
-        "check.label must not be empty when set",
-      );
+      await expect400s(be, "/api/jobs", [
+        ["{", /^invalid JSON: /],
+        ["", "request body is empty"],
+        ["id: [", /^invalid YAML: /, "text/yaml"],
+        [
+          j({ ...JOB, inventory: inventory("bad-name", ["name"]) }),
+          /^inventory: explode "bad-name": invalid table identifier/,
+        ],
+        [
+          j({ ...JOB, inventory: inventory("apps", ["version"]) }),
+          /^inventory: explode "apps": .*version/,
+        ],
+        [
+          "id: a\nversion: '1'\nexecute: {shell: cmd, script: x, timeout: 1m, foo: 1}\n",
+          "unknown field `execute.foo`",
+          "application/x-yaml",
+        ],
+        [
+          j({ ...JOB, target: { all: true } }),
+          "manifest must not contain `target` (since v0.18 these belong to the schedule or the exec request)",
+        ],
+        [
+          j({ ...JOB, execute: { ...JOB.execute, script_file: "a.ps1" } }),
+          "execute: only one of `script` / `script_file` / `script_object` may be set (got script=true, script_file=true, script_object=false)",
+        ],
+        [j([JOB]), "manifest must be a mapping (JSON object / YAML map)"],
+        [j({ ...JOB, check: { name: "c", label: " " } }), "check.label must not be empty when set"],
+      ]);
     });
 
     await t.step("GET /api/jobs/:id/yaml and bad ids", async () => {
-      await expectError(be, "GET", "/api/jobs/nope/yaml", undefined, 404, "job 'nope' not found");
-      await expectError(
-        be,
-        "GET",
-        "/api/jobs/a%20b/yaml",
-        undefined,
-        400,
-        "invalid job id 'a b': use letters, digits and - _ = / .",
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/scripts/a%20b/revoke",
-        undefined,
-        400,
-        "invalid job id 'a b': use letters, digits and - _ = / .",
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/jobs/a*b/kill",
-        undefined,
-        400,
-        "invalid job id 'a*b': use letters, digits and - _ = / .",
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/executions/a.b/kill",
-        undefined,
-        400,
-        "invalid exec id 'a.b'",
-      );
+      const badId = (id: string) => `invalid job id '${id}': use letters, digits and - _ = / .`;
+      const cases: [method: string, path: string, status: number, message: string][] = [
+        ["GET", "/api/jobs/nope/yaml", 404, "job 'nope' not found"],
+        ["GET", "/api/jobs/a%20b/yaml", 400, badId("a b")],
+        ["POST", "/api/scripts/a%20b/revoke", 400, badId("a b")],
+        ["POST", "/api/jobs/a*b/kill", 400, badId("a*b")],
+        ["POST", "/api/executions/a.b/kill", 400, "invalid exec id 'a.b'"],
+      ];
+      for (const [method, path, status, message] of cases) {
+        await expectError(be, method, path, undefined, status, message);
+      }
     });
 
     await t.step("DELETE /api/jobs/:id: 409 names the schedule (both shapes)", async () => {
       const kv = await be.deps.nats.kv(BUCKET.schedules);
       await kv.put("nightly", j({ id: "nightly", cron: "0 0 * * * *", job_id: "hello" }));
-      await expectError(
-        be,
-        "DELETE",
-        "/api/jobs/hello",
-        undefined,
-        409,
-        "job 'hello' is referenced by schedule 'nightly'; remove the schedule first",
-      );
+      const referenced = (schedule: string) =>
+        expectError(
+          be,
+          "DELETE",
+          "/api/jobs/hello",
+          undefined,
+          409,
+          `job 'hello' is referenced by schedule '${schedule}'; remove the schedule first`,
+        );
+      await referenced("nightly");
       await kv.delete("nightly");
       await kv.put("weekly", j({ id: "weekly", when: { per_pc: "once" }, job_id: "hello" }));
-      await expectError(
-        be,
-        "DELETE",
-        "/api/jobs/hello",
-        undefined,
-        409,
-        "job 'hello' is referenced by schedule 'weekly'; remove the schedule first",
-      );
+      await referenced("weekly");
       await kv.put("broken", "not json");
       await kv.delete("weekly");
       const ok = await be.request("/api/jobs/hello", { method: "DELETE" });
@@ -188,74 +150,31 @@ Deno.test("catalog and exec 4xx paths carry their messages", async (t) => {
         404,
         "job 'nope' not found in catalog — register it first with `kanade job create <manifest.yaml>`",
       );
-      await expectError(be, "POST", "/api/exec/hello", j({}), 400, NO_TARGET_MESSAGE);
-      await expectError(
-        be,
-        "POST",
-        "/api/exec/hello",
-        j({ target: {}, rollout: { waves: [] } }),
-        400,
-        NO_TARGET_MESSAGE,
-      );
-      await expectError(be, "POST", "/api/exec/hello", "", 400, "request body is empty");
-      await expectError(
-        be,
-        "POST",
-        "/api/exec/hello",
-        j({ target: { all: true }, jitter: "soon" }),
-        400,
-        "invalid jitter: expected number at 0",
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/exec/hello",
-        j({
-          rollout: { waves: [{ group: "a", delay: "0s" }, { group: "b", delay: "5 parsecs" }] },
-        }),
-        400,
-        /^invalid rollout\.waves\[1\]\.delay: unknown time unit "parsecs"/,
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/exec/hello",
-        j({ target: { pcs: ["ok", "PC.1"] } }),
-        400,
-        "target.pcs[1]: 'PC.1' is not a valid subject token (no spaces, dots, '*' or '>')",
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/exec/hello",
-        j({ target: { groups: ["a b"] } }),
-        400,
-        "target.groups[0]: 'a b' is not a valid subject token (no spaces, dots, '*' or '>')",
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/exec/hello",
-        j({ rollout: { waves: [{ group: ">", delay: "0s" }] } }),
-        400,
-        "rollout.waves.group[0]: '>' is not a valid subject token (no spaces, dots, '*' or '>')",
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/exec/hello",
-        j({ target: { all: "yes" } }),
-        400,
-        /^invalid body: target\.all: /,
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/exec/hello",
-        j({ target: { all: true }, deadline_at: "tomorrow" }),
-        400,
-        "invalid body: deadline_at: must be an RFC 3339 timestamp",
-      );
+      const badToken = (field: string, v: string) =>
+        `${field}: '${v}' is not a valid subject token (no spaces, dots, '*' or '>')`;
+      await expect400s(be, "/api/exec/hello", [
+        [j({}), NO_TARGET_MESSAGE],
+        [j({ target: {}, rollout: { waves: [] } }), NO_TARGET_MESSAGE],
+        ["", "request body is empty"],
+        [j({ target: { all: true }, jitter: "soon" }), "invalid jitter: expected number at 0"],
+        [
+          j({
+            rollout: { waves: [{ group: "a", delay: "0s" }, { group: "b", delay: "5 parsecs" }] },
+          }),
+          /^invalid rollout\.waves\[1\]\.delay: unknown time unit "parsecs"/,
+        ],
+        [j({ target: { pcs: ["ok", "PC.1"] } }), badToken("target.pcs[1]", "PC.1")],
+        [j({ target: { groups: ["a b"] } }), badToken("target.groups[0]", "a b")],
+        [
+          j({ rollout: { waves: [{ group: ">", delay: "0s" }] } }),
+          badToken("rollout.waves.group[0]", ">"),
+        ],
+        [j({ target: { all: "yes" } }), /^invalid body: target\.all: /],
+        [
+          j({ target: { all: true }, deadline_at: "tomorrow" }),
+          "invalid body: deadline_at: must be an RFC 3339 timestamp",
+        ],
+      ]);
       // A manifest that bypassed the create boundary (direct KV write) still gets 400s.
       const jobs = await be.deps.nats.kv(BUCKET.jobs);
       await jobs.put(
@@ -299,62 +218,15 @@ Deno.test("catalog and exec 4xx paths carry their messages", async (t) => {
 
     await t.step("POST /api/run", async () => {
       const run = (v: unknown) => j({ pc_id: "PC1", script: "hostname", ...(v as object) });
-      await expectError(
-        be,
-        "POST",
-        "/api/run",
-        run({ shell: "bash" }),
-        400,
-        "unknown shell 'bash' (expected powershell, ps, pwsh or cmd)",
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/run",
-        run({ pc_id: "PC 1" }),
-        400,
-        "invalid pc_id 'PC 1'",
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/run",
-        run({ timeout_secs: 99999 }),
-        400,
-        "timeout_secs must be at most 3600",
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/run",
-        run({ run_as: "root" }),
-        400,
-        "unknown run_as 'root' (expected system, user or system_gui)",
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/run",
-        run({ script: " " }),
-        400,
-        "script must not be empty",
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/run",
-        run({ job_id: "a.b" }),
-        400,
-        "invalid job_id 'a.b'",
-      );
-      await expectError(
-        be,
-        "POST",
-        "/api/run",
-        j({ pc_id: "PC1" }),
-        400,
-        /^invalid body: script: /,
-      );
+      await expect400s(be, "/api/run", [
+        [run({ shell: "bash" }), "unknown shell 'bash' (expected powershell, ps, pwsh or cmd)"],
+        [run({ pc_id: "PC 1" }), "invalid pc_id 'PC 1'"],
+        [run({ timeout_secs: 99999 }), "timeout_secs must be at most 3600"],
+        [run({ run_as: "root" }), "unknown run_as 'root' (expected system, user or system_gui)"],
+        [run({ script: " " }), "script must not be empty"],
+        [run({ job_id: "a.b" }), "invalid job_id 'a.b'"],
+        [j({ pc_id: "PC1" }), /^invalid body: script: /],
+      ]);
     });
 
     await t.step("script objects", async () => {
@@ -365,13 +237,8 @@ Deno.test("catalog and exec 4xx paths carry their messages", async (t) => {
         return f;
       };
       const post = (path: string, body: BodyInit) => be.request(path, { method: "POST", body });
-      const expect = async (res: Response, status: number, msg: string | RegExp) => {
-        const text = await res.text();
-        assert.equal(res.status, status, text);
-        const e = JSON.parse(text).error as string;
-        if (typeof msg === "string") assert.equal(e, msg);
-        else assert.match(e, msg);
-      };
+      const expect = (res: Response, status: number, msg: string | RegExp) =>
+        checkError(res, status, msg, res.url);
       // `.`/`..` segments are folded by URL parsing before routing: they never reach a handler.
       for (const p of ["/api/script-objects/%2E%2E/1", "/api/script-objects/ok/%2E"]) {
         const r = await post(p, form(new Uint8Array([1])));
