@@ -14,22 +14,12 @@ import { buildApp } from "../handlers/router.ts";
 import { routes } from "../handlers/reads/mod.ts";
 import { dbTs } from "../wire/time.ts";
 import { valuesSql } from "../projectors/batch.ts";
+import { COLS as RESULT_COLS } from "../projectors/results.ts";
 import type { Db } from "../db/client.ts";
 
-const COLS = [
-  "result_id",
-  "request_id",
-  "exec_id",
-  "pc_id",
-  "exit_code",
-  "stdout",
-  "stderr",
-  "started_at",
-  "finished_at",
-  "recorded_at",
-  "job_id",
-  "version",
-];
+/** The projector's columns, plus the manifest version a real result row carries too. */
+const COLS = [...RESULT_COLS, "version"] as const;
+type Row = Record<(typeof COLS)[number], string | number | null>;
 
 async function fill(db: Db, n: number, log: (m: string) => void) {
   const t0 = performance.now();
@@ -42,20 +32,22 @@ async function fill(db: Db, n: number, log: (m: string) => void) {
       const m = Math.min(per, n - j);
       for (let k = j; k < j + m; k++) {
         const started = dbTs(base + k * 1000);
-        args.push(
-          `r${String(k).padStart(8, "0")}`,
-          `req-${k}`,
-          `exec-${k % 1000}`,
-          `PC${k % 5000}`,
-          k % 10 === 0 ? 1 : 0,
-          `line ${k}: ok, disk C: ${k % 97}% free, status nominal; ` + "lorem ipsum ".repeat(8),
-          k % 10 === 0 ? "error: something failed" : "",
-          started,
-          dbTs(base + k * 1000 + 1500),
-          started,
-          `job-${k % 50}`,
-          "1.0.0",
-        );
+        const row: Row = {
+          result_id: `r${String(k).padStart(8, "0")}`,
+          request_id: `req-${k}`,
+          exec_id: `exec-${k % 1000}`,
+          pc_id: `PC${k % 5000}`,
+          exit_code: k % 10 === 0 ? 1 : 0,
+          stdout: `line ${k}: ok, disk C: ${k % 97}% free, status nominal; ` +
+            "lorem ipsum ".repeat(8),
+          stderr: k % 10 === 0 ? "error: something failed" : "",
+          started_at: started,
+          finished_at: dbTs(base + k * 1000 + 1500),
+          recorded_at: started,
+          job_id: `job-${k % 50}`,
+          version: "1.0.0",
+        };
+        for (const c of COLS) args.push(row[c]);
       }
       stmts.push({
         sql: `INSERT INTO execution_results (${COLS.join(",")}) VALUES ${

@@ -135,7 +135,8 @@ export function decodeResult(data: Uint8Array): Decoded {
   };
 }
 
-const COLS = [
+/** The execution_results columns the projector writes, in its row order. */
+export const COLS = [
   "result_id",
   "request_id",
   "exec_id",
