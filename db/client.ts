@@ -80,7 +80,8 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
  * statement is finalized before the call returns, whatever the outcome), and only once
  * it holds the lock runs its statements: in WAL mode nothing inside an IMMEDIATE
  * transaction waits for a lock again. The transaction itself is opened DEFERRED, which
- * only flips the autocommit flag and cannot be busy. Reads pass through (a writer's
+ * only flips the autocommit flag and cannot be busy. A `"deferred"` transaction may write,
+ * so it is served IMMEDIATE too; `"read"` transactions and reads pass through (a writer's
  * lock never blocks a WAL reader).
  */
 export function withCleanBusy(db: Client): Client {
