@@ -4,6 +4,7 @@
  * Used by the RSS benchmark and the acceptance script.
  */
 import { freePort } from "../helpers/nats_server.ts";
+import { tailLines, terminate } from "../helpers/child.ts";
 
 export interface BackendProcess {
   pid: number;
@@ -33,33 +34,12 @@ export async function spawnBackend(
     stderr: "piped",
     stdin: "null",
   }).spawn();
-  const tail: string[] = [];
-  (async () => {
-    let buf = "";
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      buf += chunk;
-      const lines = buf.split("\n");
-      buf = lines.pop() ?? "";
-      for (const l of lines) {
-        tail.push(l);
-        if (tail.length > 30) tail.shift();
-      }
-    }
-  })().catch(() => {});
+  const tail = tailLines(child.stderr, 30);
   let exited = false;
   child.status.then(() => exited = true);
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* gone */ }
-    const t = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, 10_000);
-    await child.status;
-    clearTimeout(t);
+    await terminate(child, 10_000);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   const until = Date.now() + (opts.readyTimeoutMs ?? 60_000);

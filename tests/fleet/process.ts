@@ -2,6 +2,8 @@
  * The fleet CLI as a child process (benchmarks and acceptance scripts): the agents get their
  * own process and CPU time, like real machines, instead of sharing the measured process.
  */
+import { tailLines, terminate } from "../helpers/child.ts";
+
 export interface FleetProcess {
   pid: number;
   /** Latest `fleet.stats()` line the child printed (every 10 s). */
@@ -27,47 +29,22 @@ export async function spawnFleet(
     resolveReady = res;
     rejectReady = rej;
   });
-  const tail: string[] = [];
-  // Keep draining stderr for the child's whole life so it never blocks on a full pipe.
-  (async () => {
-    const lines = child.stderr.pipeThrough(new TextDecoderStream());
-    let buf = "";
-    for await (const chunk of lines) {
-      buf += chunk;
-      let i;
-      while ((i = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        opts.log?.(line);
-        tail.push(line);
-        if (tail.length > 20) tail.shift();
-        if (/agents up in/.test(line)) resolveReady();
-        const m = /^fleet: (\{.*\})$/.exec(line);
-        if (m) {
-          try {
-            stats = JSON.parse(m[1]);
-          } catch { /* partial line */ }
-        }
-      }
+  const tail = tailLines(child.stderr, 20, (line) => {
+    opts.log?.(line);
+    if (/agents up in/.test(line)) resolveReady();
+    const m = /^fleet: (\{.*\})$/.exec(line);
+    if (m) {
+      try {
+        stats = JSON.parse(m[1]);
+      } catch { /* partial line */ }
     }
-  })().catch(() => {});
+  });
   child.status.then((s) => rejectReady(new Error(`fleet exited ${s.code}: ${tail.join("\n")}`)));
   const timer = setTimeout(
     () => rejectReady(new Error(`fleet not ready: ${tail.join("\n")}`)),
     opts.readyTimeoutMs ?? 60_000,
   );
-  const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* gone */ }
-    const t = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, 5000);
-    await child.status;
-    clearTimeout(t);
-  };
+  const stop = () => terminate(child, 5000);
   try {
     await ready;
   } catch (e) {

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { findNatsServer } from "../../lib/dev_broker.ts";
 import { freePort } from "./nats_server.ts";
+import { killNow, terminate, waitListening } from "./child.ts";
 import {
   type Command,
   CommandSchema,
@@ -39,20 +40,6 @@ export interface Cluster {
   /** All client URLs, for a server list. */
   urls: string[];
   stop(): Promise<void>;
-}
-
-async function waitReady(port: number, timeoutMs: number) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    try {
-      const c = await Deno.connect({ hostname: "127.0.0.1", port });
-      c.close();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`cluster node on ${port} not ready`);
 }
 
 export async function startCluster(opts: { size?: number; name?: string } = {}): Promise<Cluster> {
@@ -96,7 +83,7 @@ export async function startCluster(opts: { size?: number; name?: string } = {}):
           stdout: "null",
           stderr: "null",
         }).spawn();
-        await waitReady(s.port, 10_000);
+        await waitListening(s.port, 10_000, "cluster node");
       },
       pause() {
         child?.kill("SIGSTOP");
@@ -252,25 +239,12 @@ export async function spawnBackend(opts: SpawnBackendOptions): Promise<BackendPr
     },
     running: () => alive,
     async kill() {
-      if (alive) {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* gone */ }
-      }
+      if (alive) await killNow(child);
       await done();
     },
     async stop(graceMs = 10_000) {
       if (alive) {
-        try {
-          child.kill("SIGTERM");
-        } catch { /* gone */ }
-        const t = setTimeout(() => {
-          try {
-            child.kill("SIGKILL");
-          } catch { /* gone */ }
-        }, graceMs);
-        await status;
-        clearTimeout(t);
+        await terminate(child, graceMs);
       }
       await done();
     },

