@@ -2,10 +2,10 @@
 import * as api from "../api.js";
 import { h } from "../dom.js";
 import { href } from "../routes.js";
+import { confirmedButton, editLink } from "../list_actions.js";
 import {
   actionButton,
   badge,
-  confirmDialog,
   errorBox,
   liveSection,
   pageHeader,
@@ -69,6 +69,12 @@ export function render({ main, signal }) {
       }),
   });
 
+  /** After an action on a row: say so, and show the list as it is now. */
+  function done(message) {
+    toast(message, "ok");
+    void reload();
+  }
+
   function actions(j, st) {
     const busy = (j.live?.running ?? 0) + (j.live?.pending ?? 0) > 0;
     return h(
@@ -79,23 +85,14 @@ export function render({ main, signal }) {
         href: `/exec?job=${encodeURIComponent(j.id)}`,
         "aria-label": `Run ${j.id}`,
       }, "Run"),
-      h("a", {
-        class: "btn btn-sm",
-        href: href("/jobs/:id", { id: j.id }),
-        "aria-label": `Edit ${j.id}`,
-      }, "Edit"),
-      actionButton("Kill", async () => {
-        const ok = await confirmDialog({
-          title: `Kill every running execution of ${j.id}?`,
-          body:
-            "Each in-flight execution receives a kill; agents stop the script and report the result.",
-          confirm: "Kill",
-          danger: true,
-        });
-        if (!ok) return;
+      editLink(href("/jobs/:id", { id: j.id }), j.id),
+      confirmedButton("Kill", {
+        title: `Kill every running execution of ${j.id}?`,
+        body:
+          "Each in-flight execution receives a kill; agents stop the script and report the result.",
+      }, async () => {
         await api.killJob(j.id);
-        toast(`Kill sent to the running executions of ${j.id}`, "ok");
-        void reload();
+        done(`Kill sent to the running executions of ${j.id}`);
       }, {
         class: "btn btn-sm btn-danger",
         disabled: !busy,
@@ -104,34 +101,23 @@ export function render({ main, signal }) {
       st === "REVOKED"
         ? actionButton("Unrevoke", async () => {
           await api.unrevokeScript(j.id);
-          toast(`${j.id} is active again`, "ok");
-          void reload();
+          done(`${j.id} is active again`);
         }, { class: "btn btn-sm", "aria-label": `Unrevoke ${j.id}` })
-        : actionButton("Revoke", async () => {
-          const ok = await confirmDialog({
-            title: `Revoke ${j.id}?`,
-            body: "Agents refuse to run a revoked job (exit 126) until it is unrevoked.",
-            confirm: "Revoke",
-            danger: true,
-          });
-          if (!ok) return;
+        : confirmedButton("Revoke", {
+          title: `Revoke ${j.id}?`,
+          body: "Agents refuse to run a revoked job (exit 126) until it is unrevoked.",
+        }, async () => {
           await api.revokeScript(j.id);
-          toast(`${j.id} revoked`, "ok");
-          void reload();
+          done(`${j.id} revoked`);
         }, { class: "btn btn-sm", "aria-label": `Revoke ${j.id}` }),
-      actionButton("Delete", async () => {
-        const ok = await confirmDialog({
-          title: `Delete ${j.id}?`,
-          body: "The job is revoked first, then removed from the catalog. Results stay.",
-          confirm: "Delete",
-          danger: true,
-        });
-        if (!ok) return;
+      confirmedButton("Delete", {
+        title: `Delete ${j.id}?`,
+        body: "The job is revoked first, then removed from the catalog. Results stay.",
+      }, async () => {
         notice.replaceChildren();
         try {
           await api.deleteJob(j.id);
-          toast(`${j.id} deleted`, "ok");
-          void reload();
+          done(`${j.id} deleted`);
         } catch (e) {
           if (e?.status === 409) {
             notice.append(

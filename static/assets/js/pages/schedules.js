@@ -2,16 +2,8 @@
 import * as api from "../api.js";
 import { fmtTime, h, relTime } from "../dom.js";
 import { href } from "../routes.js";
-import {
-  actionButton,
-  badge,
-  confirmDialog,
-  liveSection,
-  pageHeader,
-  stateBadge,
-  table,
-  toast,
-} from "../ui.js";
+import { confirmedButton, editLink } from "../list_actions.js";
+import { badge, confirmDialog, liveSection, pageHeader, stateBadge, table, toast } from "../ui.js";
 
 export const title = "Schedules";
 
@@ -96,19 +88,11 @@ export function render({ main, signal }) {
               h(
                 "div",
                 { class: "actions" },
-                h("a", {
-                  class: "btn btn-sm",
-                  href: href("/schedules/:id", { id: s.id }),
-                  "aria-label": `Edit ${s.id}`,
-                }, "Edit"),
-                actionButton("Delete", async () => {
-                  const ok = await confirmDialog({
-                    title: `Delete schedule ${s.id}?`,
-                    body: "It stops firing at once. Past executions and results stay.",
-                    confirm: "Delete",
-                    danger: true,
-                  });
-                  if (!ok) return;
+                editLink(href("/schedules/:id", { id: s.id }), s.id),
+                confirmedButton("Delete", {
+                  title: `Delete schedule ${s.id}?`,
+                  body: "It stops firing at once. Past executions and results stay.",
+                }, async () => {
                   await api.deleteSchedule(s.id);
                   toast(`Schedule ${s.id} deleted`, "ok");
                   void reload();
