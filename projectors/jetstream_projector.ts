@@ -21,6 +21,8 @@ import { nowDb } from "../wire/time.ts";
 import { fastInstantDb } from "./fast_ts.ts";
 import { SUBJECT } from "../wire/names.ts";
 import { jsonBytes } from "../wire/codec.ts";
+import { headers } from "@nats-io/transport-node";
+import { CHANGE_NODE_HEADER } from "../lib/reads/change_feed.ts";
 
 /** A decoded message with what the projection needs from its envelope. */
 export interface Item<T> {
@@ -181,9 +183,13 @@ export function rejectStmt(r: RejectRow) {
 }
 
 export function publishChanges(deps: Deps, notices: ChangeNotice[]): void {
+  if (!notices.length) return;
+  // Which read model committed it: a local-mode API forwards only its own node's notices.
+  const h = headers();
+  h.set(CHANGE_NODE_HEADER, deps.config.nodeId);
   for (const n of notices) {
     try {
-      deps.nats.nc.publish(`${SUBJECT.changesPrefix}${n.kind}`, jsonBytes(n));
+      deps.nats.nc.publish(`${SUBJECT.changesPrefix}${n.kind}`, jsonBytes(n), { headers: h });
     } catch { /* connection closing: notices are best-effort */ }
   }
 }

@@ -14,14 +14,16 @@ export const route = defineRoute({
     "Server-Sent Events: result/execution/agent/audit change notices (`?kinds=a,b` to narrow)",
   handler: (c) => {
     const kinds = c.req.query("kinds")?.split(",").map((s) => s.trim()).filter(Boolean);
-    const nats = deps(c).nats;
+    const { nats, config } = deps(c);
+    // In local mode another node's commit is not yet readable here (see change_feed.ts).
+    const node = config.projectionMode === "local" ? config.nodeId : undefined;
     return streamSSE(c, async (stream) => {
       const { promise: closed, resolve } = Promise.withResolvers<void>();
       let id = 0;
       const unsubscribe = subscribeChanges(nats, (e) => {
         if (kinds?.length && !kinds.includes(e.kind)) return;
         stream.writeSSE({ event: e.kind, data: e.data, id: String(++id) }).catch(() => resolve());
-      });
+      }, { node });
       const keepalive = setInterval(() => {
         stream.writeSSE({ event: "ping", data: "{}" }).catch(() => resolve());
       }, KEEPALIVE_MS);

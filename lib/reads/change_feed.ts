@@ -3,6 +3,10 @@
  * `kanade.changes.<kind>` after each committed batch; every API process holds ONE core
  * subscription to `kanade.changes.>` (opened on the first listener, closed with the last)
  * and fans notices out to its SSE clients.
+ *
+ * Each notice names the node whose projector committed it (header `Kanade-Node`). In
+ * `local` projection mode every node has its own read model, so an API forwards only its
+ * own node's notices: another node's commit says nothing about what this node can read yet.
  */
 import type { Nats } from "../nats.ts";
 import { SUBJECT } from "../../wire/names.ts";
@@ -10,9 +14,18 @@ import { SUBJECT } from "../../wire/names.ts";
 export interface ChangeEvent {
   kind: string;
   data: string;
+  /** The committing projector's node id; null from a publisher that does not say. */
+  node: string | null;
 }
 
 type Listener = (e: ChangeEvent) => void;
+
+export const CHANGE_NODE_HEADER = "Kanade-Node";
+
+export interface SubscribeOptions {
+  /** Only notices committed by this node (local projection mode). */
+  node?: string;
+}
 
 interface Hub {
   listeners: Set<Listener>;
@@ -21,7 +34,14 @@ interface Hub {
 
 const hubs = new WeakMap<Nats, Hub>();
 
-export function subscribeChanges(nats: Nats, listener: Listener): () => void {
+export function subscribeChanges(
+  nats: Nats,
+  onChange: Listener,
+  opts: SubscribeOptions = {},
+): () => void {
+  const listener: Listener = opts.node === undefined
+    ? onChange
+    : (e) => e.node === opts.node && onChange(e);
   let hub = hubs.get(nats);
   if (!hub) {
     const listeners = new Set<Listener>();
@@ -29,7 +49,11 @@ export function subscribeChanges(nats: Nats, listener: Listener): () => void {
     (async () => {
       const td = new TextDecoder();
       for await (const m of sub) {
-        const e = { kind: m.subject.slice(SUBJECT.changesPrefix.length), data: td.decode(m.data) };
+        const e = {
+          kind: m.subject.slice(SUBJECT.changesPrefix.length),
+          data: td.decode(m.data),
+          node: m.headers?.get(CHANGE_NODE_HEADER) || null,
+        };
         for (const l of listeners) {
           try {
             l(e);

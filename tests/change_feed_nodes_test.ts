@@ -1,0 +1,93 @@
+/**
+ * SSE change notices across nodes. Two backends share one broker; only node B runs the
+ * results projector. In `local` projection mode B's commit lands in B's own database, so
+ * node A's event stream must stay silent (A cannot read that row yet); in `shared` mode
+ * both nodes read one database and both streams announce it.
+ */
+import assert from "node:assert/strict";
+import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
+import { startNatsServer } from "./helpers/nats_server.ts";
+import { subjects } from "../wire/names.ts";
+import { jsonBytes } from "../wire/codec.ts";
+import { encodeExecResult } from "../wire/messages.ts";
+import { nowWire } from "../wire/time.ts";
+
+interface Stream {
+  text(): string;
+  close(): Promise<void>;
+}
+
+async function openStream(b: TestBackend): Promise<Stream> {
+  const { url } = await b.listen();
+  const ctl = new AbortController();
+  const res = await fetch(`${url}/api/events/stream?kinds=result`, {
+    headers: { authorization: `Bearer ${b.token}` },
+    signal: ctl.signal,
+  });
+  assert.equal(res.status, 200);
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const pump = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      text += value;
+    }
+  })().catch(() => {});
+  await waitFor(() => text.includes("event: ready"), { what: "stream ready" });
+  return {
+    text: () => text,
+    close: async () => {
+      ctl.abort();
+      await reader.cancel().catch(() => {});
+      await pump;
+    },
+  };
+}
+
+async function publishResult(b: TestBackend): Promise<string> {
+  const id = crypto.randomUUID();
+  await b.deps.nats.js.publish(
+    subjects.results("feed"),
+    jsonBytes(encodeExecResult({
+      result_id: id,
+      request_id: "feed",
+      pc_id: "PC-FEED",
+      exit_code: 0,
+      stdout: "",
+      stderr: "",
+      started_at: nowWire(),
+      finished_at: nowWire(),
+    } as never)),
+  );
+  return id;
+}
+
+for (const mode of ["local", "shared"] as const) {
+  Deno.test(`change notices in ${mode} projection mode`, async () => {
+    const broker = await startNatsServer();
+    const env = (node: string) => ({ KANADE_NODE_ID: node, KANADE_PROJECTION_MODE: mode });
+    const a = await startTestBackend({ broker, projectors: false, env: env("node-a") });
+    const b = await startTestBackend({ broker, projectors: ["results"], env: env("node-b") });
+    const streams: Stream[] = [];
+    try {
+      const onA = await openStream(a);
+      const onB = await openStream(b);
+      streams.push(onA, onB);
+      const id = await publishResult(b);
+      await waitFor(() => onB.text().includes(id), { what: "node B announces its commit" });
+      // Both streams hang off the same broker: whatever reaches A arrives with B's copy.
+      await new Promise((r) => setTimeout(r, 750));
+      if (mode === "local") {
+        assert.ok(!onA.text().includes(id), "node A announced a row it cannot read");
+      } else {
+        await waitFor(() => onA.text().includes(id), { what: "node A announces it too" });
+      }
+    } finally {
+      for (const s of streams) await s.close();
+      await a.stop();
+      await b.stop();
+      await broker.stop();
+    }
+  });
+}
