@@ -8,6 +8,7 @@
 import type { Deps } from "../lib/deps.ts";
 import { type Component, component } from "../lib/component.ts";
 import { CONSUMER, STREAM } from "../wire/names.ts";
+import { isNotFound } from "../lib/nats.ts";
 import {
   deleteConsumer,
   type JsProjectorOptions,
@@ -75,6 +76,21 @@ export function resetTargets(deps: Pick<Deps, "config">, names: readonly string[
   return all.filter((t) => names.includes(t.name));
 }
 
+/** How many messages the durable has acked (its ack floor); 0 when it does not exist. */
+async function ackFloor(deps: Deps, stream: string, durable: string): Promise<number> {
+  try {
+    const ci = await deps.nats.jsm.consumers.info(stream, durable);
+    return ci.ack_floor?.consumer_seq ?? 0;
+  } catch (e) {
+    if (isNotFound(e)) return 0;
+    throw e;
+  }
+}
+
+/**
+ * Replays a stream whose projection table is empty although its durable already acked
+ * messages (a deleted or wiped database rebuilds itself, backend.md §5.8).
+ */
 export async function resetConsumersIfEmpty(
   deps: Deps,
   names: readonly string[],
@@ -82,6 +98,11 @@ export async function resetConsumersIfEmpty(
   const reset: string[] = [];
   for (const t of resetTargets(deps, names)) {
     try {
+      // Only a durable that has acked something can have lost rows: acks follow commits.
+      // Reading its ack floor BEFORE the table means an empty table really lost data; a
+      // process that is still projecting its first batch (shared mode) is left alone.
+      const acked = await ackFloor(deps, t.stream, t.durable);
+      if (acked === 0) continue;
       const rs = await deps.db.execute(`SELECT 1 FROM ${t.table} LIMIT 1`);
       if (rs.rows.length > 0) continue;
       if (await deleteConsumer(deps, t.stream, t.durable)) {
