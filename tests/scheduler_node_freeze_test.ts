@@ -20,12 +20,10 @@ import { setLogLevel } from "../lib/log.ts";
 import { startScheduler } from "../scheduler/mod.ts";
 import type { TickOutcome } from "../scheduler/tick.ts";
 import { BUCKET, subjects } from "../wire/names.ts";
-import { encodeManifest, type Manifest } from "../wire/manifest.ts";
 import { epochMs } from "../wire/time.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
 import { type SeenCommand, tickReport } from "./helpers/ticks.ts";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { everySecond, putJob, putSchedule, sleep } from "./helpers/scheduler.ts";
 
 async function retrying<T>(fn: () => Promise<T>, forMs = 20_000): Promise<T> {
   const until = Date.now() + forMs;
@@ -89,14 +87,7 @@ Deno.test({
       });
       await observer.flush();
 
-      const m = {
-        id: "freeze-job",
-        version: "1.0.0",
-        execute: { shell: "powershell", script: "echo ok", timeout: "30s", run_as: "system" },
-        require_approval: false,
-        staleness: { mode: "cached" },
-      } as unknown as Manifest;
-      await (await admin.nats.kv(BUCKET.jobs)).put(m.id, JSON.stringify(encodeManifest(m)));
+      await putJob(admin, "freeze-job");
 
       const fires: { tick: number; outcome: TickOutcome }[] = [];
       const c = await startScheduler(sched, {
@@ -106,15 +97,9 @@ Deno.test({
       });
       cleanup.unshift(() => c.stop());
       await waitFor(() => c.engine.isLeader(), { what: "leadership", timeoutMs: 10_000 });
-      await (await admin.nats.kv(BUCKET.schedules)).put(
-        "freeze",
-        JSON.stringify({
-          id: "freeze",
-          cron: "* * * * * *",
-          job_id: "freeze-job",
-          target: { pcs: ["pc-freeze"] },
-          starting_deadline: "30s",
-        }),
+      await putSchedule(
+        admin,
+        everySecond("freeze", "freeze-job", { pcs: ["pc-freeze"] }, { starting_deadline: "30s" }),
       );
       await waitFor(() => commands.length >= 3, { what: "ticks before the freeze" });
       // Mid-second, so a tick's requests are as likely in flight as not.
