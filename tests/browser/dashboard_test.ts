@@ -587,6 +587,9 @@ Deno.test({
           await page.click("#nav-group-operate");
           await page.click('#nav a[href="/jobs"]');
           await pathIs(page, /^\/login$/);
+          // The jobs page asks for several things at once: each answers 401, some after the
+          // first one has already sent the user to /login.
+          await page.waitForLoadState("networkidle");
         });
         assert.equal(new URL(page.url()).searchParams.get("next"), "/jobs");
         assert.equal(await page.evaluate(() => localStorage.getItem("kanade_token")), null);
