@@ -19,7 +19,18 @@ files.sort();
 
 const results: { suite: string; rows: BenchRow[]; error?: string }[] = [];
 for (const f of files) {
-  const mod = await import(new URL(f, dir).href) as { suite?: BenchSuite };
+  // `<name>_bench.ts` holds suite `<name>`: an --only run loads just those files, so a
+  // broken suite elsewhere cannot stop it.
+  const fileSuite = f.slice(0, -"_bench.ts".length);
+  if (only && !only.includes(fileSuite)) continue;
+  let mod: { suite?: BenchSuite };
+  try {
+    mod = await import(new URL(f, dir).href);
+  } catch (e) {
+    console.error(`== ${fileSuite}\n   failed to load: ${(e as Error).stack}`);
+    results.push({ suite: fileSuite, rows: [], error: `load: ${(e as Error).message}` });
+    continue;
+  }
   if (!mod.suite) continue;
   if (only && !only.includes(mod.suite.name)) continue;
   console.error(`== ${mod.suite.name}`);
