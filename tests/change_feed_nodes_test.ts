@@ -6,44 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
+import { openSse, type SseClient } from "./helpers/sse.ts";
 import { startNatsServer } from "./helpers/nats_server.ts";
 import { subjects } from "../wire/names.ts";
 import { jsonBytes } from "../wire/codec.ts";
 import { encodeExecResult } from "../wire/messages.ts";
 import { nowWire } from "../wire/time.ts";
-
-interface Stream {
-  text(): string;
-  close(): Promise<void>;
-}
-
-async function openStream(b: TestBackend): Promise<Stream> {
-  const { url } = await b.listen();
-  const ctl = new AbortController();
-  const res = await fetch(`${url}/api/events/stream?kinds=result`, {
-    headers: { authorization: `Bearer ${b.token}` },
-    signal: ctl.signal,
-  });
-  assert.equal(res.status, 200);
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  const pump = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      text += value;
-    }
-  })().catch(() => {});
-  await waitFor(() => text.includes("event: ready"), { what: "stream ready" });
-  return {
-    text: () => text,
-    close: async () => {
-      ctl.abort();
-      await reader.cancel().catch(() => {});
-      await pump;
-    },
-  };
-}
 
 async function publishResult(b: TestBackend): Promise<string> {
   const id = crypto.randomUUID();
@@ -69,10 +37,10 @@ for (const mode of ["local", "shared"] as const) {
     const env = (node: string) => ({ KANADE_NODE_ID: node, KANADE_PROJECTION_MODE: mode });
     const a = await startTestBackend({ broker, projectors: false, env: env("node-a") });
     const b = await startTestBackend({ broker, projectors: ["results"], env: env("node-b") });
-    const streams: Stream[] = [];
+    const streams: SseClient[] = [];
     try {
-      const onA = await openStream(a);
-      const onB = await openStream(b);
+      const onA = await openSse(a, "?kinds=result");
+      const onB = await openSse(b, "?kinds=result");
       streams.push(onA, onB);
       const id = await publishResult(b);
       await waitFor(() => onB.text().includes(id), { what: "node B announces its commit" });

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
+import { openSse } from "./helpers/sse.ts";
 import { encodeExecResult, encodeHeartbeat, type Heartbeat } from "../wire/messages.ts";
 import { encodeObsEvent } from "../wire/obs.ts";
 import { encodeHostPerf, encodeProcessPerf } from "../wire/perf.ts";
@@ -312,17 +313,7 @@ Deno.test("audit, obs, inventory, scan durations and the SSE feed", async (t) =>
       assert.equal((await b.request("/api/health/scan_durations?since=bad")).status, 400);
     });
     await t.step("SSE: a committed result pushes a `result` event", async () => {
-      const { url } = await b.listen();
-      const ctl = new AbortController();
-      const res = await fetch(`${url}/api/events/stream?kinds=result`, {
-        headers: { authorization: `Bearer ${b.token}` },
-        signal: ctl.signal,
-      });
-      assert.equal(res.status, 200);
-      assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
-      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-      let text = "";
-      while (!text.includes("event: ready")) text += (await reader.read()).value ?? "";
+      const sse = await openSse(b, "?kinds=result");
       const id = crypto.randomUUID();
       await b.deps.nats.js.publish(
         subjects.results("sse"),
@@ -341,13 +332,9 @@ Deno.test("audit, obs, inventory, scan durations and the SSE feed", async (t) =>
           ),
         ),
       );
-      await waitFor(async () => {
-        text += (await reader.read()).value ?? "";
-        return text.includes(id);
-      }, { what: "SSE result event" });
-      assert.match(text, /event: result/);
-      ctl.abort();
-      await reader.cancel().catch(() => {});
+      await waitFor(() => sse.text().includes(id), { what: "SSE result event" });
+      assert.match(sse.text(), /event: result/);
+      await sse.close();
     });
   } finally {
     await b.stop();
