@@ -10,7 +10,7 @@ import { assertAuthConfigured } from "./lib/auth.ts";
 import { ConfigError } from "./lib/errors.ts";
 import { closeDeps, createDeps } from "./lib/deps.ts";
 import { log, setLogLevel } from "./lib/log.ts";
-import { setupJetStream } from "./lib/jetstream_setup.ts";
+import { setupJetStreamRetrying } from "./lib/jetstream_setup.ts";
 import { connectNats } from "./lib/nats.ts";
 import type { Component } from "./lib/component.ts";
 import { startApi } from "./lib/api_server.ts";
@@ -46,7 +46,7 @@ async function main(): Promise<number> {
 
   if (flag("--setup")) {
     const nats = await connectNats(config, "kanade-setup");
-    const report = await setupJetStream(nats, { replicas: config.jsReplicas });
+    const report = await setupJetStreamRetrying(nats, { replicas: config.jsReplicas });
     console.log(JSON.stringify(report));
     await nats.close();
     return 0;

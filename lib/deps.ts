@@ -3,7 +3,7 @@ import type { Config } from "./config.ts";
 import { connectNats, type Nats } from "./nats.ts";
 import { type Db, openDb } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
-import { setupJetStream } from "./jetstream_setup.ts";
+import { setupJetStreamRetrying } from "./jetstream_setup.ts";
 import { log, type Logger } from "./log.ts";
 
 export interface Deps {
@@ -25,7 +25,7 @@ export interface CreateDepsOptions {
 export async function createDeps(config: Config, opts: CreateDepsOptions = {}): Promise<Deps> {
   const nats = await connectNats(config, opts.name ?? `kanade-backend-${config.nodeId}`);
   try {
-    if (opts.setup ?? true) await setupJetStream(nats, { replicas: config.jsReplicas });
+    if (opts.setup ?? true) await setupJetStreamRetrying(nats, { replicas: config.jsReplicas });
     const db = await openDb({ url: config.dbUrl, authToken: config.dbAuthToken });
     if (opts.migrate ?? true) await migrate(db);
     return { config, nats, db, log };

@@ -5,7 +5,7 @@
  */
 import { DiscardPolicy, RetentionPolicy, StorageType, type StreamConfig } from "@nats-io/jetstream";
 import type { Nats } from "./nats.ts";
-import { isNotFound } from "./nats.ts";
+import { isNotFound, whileStarting } from "./nats.ts";
 import { KV_BUCKETS, OBJECT_STORES, STREAMS, type StreamSpec } from "../wire/resources.ts";
 import { log } from "./log.ts";
 
@@ -103,6 +103,14 @@ export async function setupJetStream(
     report.created.push(stream);
   }
   return report;
+}
+
+/** `setupJetStream`, retried while JetStream cannot answer yet (see `whileStarting`). */
+export function setupJetStreamRetrying(
+  nats: Nats,
+  opts: { replicas?: number; retryForMs?: number } = {},
+): Promise<SetupReport> {
+  return whileStarting("JetStream bootstrap", () => setupJetStream(nats, opts), opts.retryForMs);
 }
 
 async function exists(nats: Nats, stream: string): Promise<boolean> {

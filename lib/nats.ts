@@ -12,6 +12,7 @@ import {
 import { type KV, Kvm } from "@nats-io/kv";
 import { type ObjectStore, Objm } from "@nats-io/obj";
 import type { Config } from "./config.ts";
+import { log } from "./log.ts";
 
 export interface Nats {
   nc: NatsConnection;
@@ -40,7 +41,45 @@ export async function connectNats(
     reconnectTimeWait: 500,
     pingInterval: 10_000,
   });
-  return wrapNats(nc);
+  try {
+    // The JetStream API check inside may meet a cluster still electing its meta leader.
+    return await whileStarting("JetStream API", () => wrapNats(nc));
+  } catch (e) {
+    await nc.close().catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * JetStream answers too slowly or not yet: a cluster still forming or electing its meta
+ * leader, or busy placing replicas for another process's identical create. Not a reason
+ * for a backend to exit at start.
+ */
+export function isStartupTransient(e: unknown): boolean {
+  if (isBrokerUnavailable(e)) return true;
+  return /temporarily unavailable|no suitable peers|timeout/i.test(
+    String((e as Error)?.message ?? e),
+  );
+}
+
+/** Runs a start-up step, retried with a growing pause while its failure is transient. */
+export async function whileStarting<T>(
+  what: string,
+  step: () => Promise<T>,
+  retryForMs = 60_000,
+): Promise<T> {
+  const until = Date.now() + retryForMs;
+  let pause = 250;
+  for (;;) {
+    try {
+      return await step();
+    } catch (e) {
+      if (!isStartupTransient(e) || Date.now() + pause > until) throw e;
+      log.warn(`${what} not answered yet, retrying`, { err: String(e), pause_ms: pause });
+      await new Promise((r) => setTimeout(r, pause));
+      pause = Math.min(pause * 2, 4_000);
+    }
+  }
 }
 
 /**
