@@ -57,6 +57,29 @@ export async function publishAll(deps: Deps, n: number, window: number): Promise
   return n / ((performance.now() - t0) / 1000);
 }
 
+/**
+ * Starts the results projector on a published backlog of `n` results and measures it
+ * until every one is applied; checks that `n` rows landed. Results/s.
+ */
+export async function drainBacklog(deps: Deps, n: number, what = "backlog"): Promise<number> {
+  const t0 = performance.now();
+  const proj = await startProjectors(deps, { only: ["results"] });
+  try {
+    const stats = proj.projectors[0].stats;
+    const until = Date.now() + 300_000;
+    while (stats.applied < n) {
+      if (Date.now() > until) throw new Error(`${what}: projected ${stats.applied}/${n} in 300 s`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const perSec = n / ((performance.now() - t0) / 1000);
+    const rows = await countRows(deps.db);
+    if (rows !== n) throw new Error(`${what}: expected ${n} rows, found ${rows}`);
+    return perSec;
+  } finally {
+    await proj.stop();
+  }
+}
+
 /** Backlog drain in this process: R1 single node or R3 cluster, one projector. */
 async function backlogRun(servers: string[], replicas: number, n: number): Promise<Sample> {
   const dir = await Deno.makeTempDir({ prefix: "kanade-cluster-bench-" });
@@ -64,22 +87,8 @@ async function backlogRun(servers: string[], replicas: number, n: number): Promi
   try {
     await cleanBacklog(deps);
     const publishPerSec = await publishAll(deps, n, 256);
-    const t0 = performance.now();
-    const proj = await startProjectors(deps, { only: ["results"] });
-    try {
-      const stats = proj.projectors[0].stats;
-      const until = Date.now() + 300_000;
-      while (stats.applied < n) {
-        if (Date.now() > until) throw new Error(`projected ${stats.applied}/${n} in 300 s`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      const projectPerSec = n / ((performance.now() - t0) / 1000);
-      const rows = await countRows(deps.db);
-      if (rows !== n) throw new Error(`expected ${n} rows, found ${rows}`);
-      return { publishPerSec, projectPerSec };
-    } finally {
-      await proj.stop();
-    }
+    const projectPerSec = await drainBacklog(deps, n);
+    return { publishPerSec, projectPerSec };
   } finally {
     await closeDeps(deps);
     await Deno.remove(dir, { recursive: true }).catch(() => {});

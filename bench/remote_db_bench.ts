@@ -11,7 +11,6 @@
 import type { BenchContext, BenchRow, BenchSuite } from "./types.ts";
 import { median } from "./types.ts";
 import { closeDeps, type Deps } from "../lib/deps.ts";
-import { startProjectors } from "../projectors/mod.ts";
 import { CONSUMER, STREAM } from "../wire/names.ts";
 import {
   type BackendProcess,
@@ -21,7 +20,7 @@ import {
 } from "../tests/helpers/cluster.ts";
 import { startNatsServer } from "../tests/helpers/nats_server.ts";
 import { type SqldServer, startSqld } from "../tests/helpers/sqld.ts";
-import { cleanBacklog, countRows, makeDeps, publishAll } from "./cluster_bench.ts";
+import { cleanBacklog, countRows, drainBacklog, makeDeps, publishAll } from "./cluster_bench.ts";
 
 type Store = "file" | "sqld";
 
@@ -53,22 +52,7 @@ async function backlogRun(server: string, store: Store, n: number): Promise<numb
   try {
     await cleanBacklog(deps);
     await publishAll(deps, n, 256);
-    const t0 = performance.now();
-    const proj = await startProjectors(deps, { only: ["results"] });
-    try {
-      const stats = proj.projectors[0].stats;
-      const until = Date.now() + 300_000;
-      while (stats.applied < n) {
-        if (Date.now() > until) throw new Error(`${store}: projected ${stats.applied}/${n}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      const perSec = n / ((performance.now() - t0) / 1000);
-      const rows = await countRows(deps.db);
-      if (rows !== n) throw new Error(`${store}: expected ${n} rows, found ${rows}`);
-      return perSec;
-    } finally {
-      await proj.stop();
-    }
+    return await drainBacklog(deps, n, store);
   } finally {
     await closeDeps(deps);
     await db.drop();
