@@ -5,31 +5,10 @@
  * both nodes read one database and both streams announce it.
  */
 import assert from "node:assert/strict";
-import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
+import { startTestBackend, waitFor } from "./helpers/backend.ts";
 import { openSse, type SseClient } from "./helpers/sse.ts";
+import { publishResult } from "./helpers/results.ts";
 import { startNatsServer } from "./helpers/nats_server.ts";
-import { subjects } from "../wire/names.ts";
-import { jsonBytes } from "../wire/codec.ts";
-import { encodeExecResult } from "../wire/messages.ts";
-import { nowWire } from "../wire/time.ts";
-
-async function publishResult(b: TestBackend): Promise<string> {
-  const id = crypto.randomUUID();
-  await b.deps.nats.js.publish(
-    subjects.results("feed"),
-    jsonBytes(encodeExecResult({
-      result_id: id,
-      request_id: "feed",
-      pc_id: "PC-FEED",
-      exit_code: 0,
-      stdout: "",
-      stderr: "",
-      started_at: nowWire(),
-      finished_at: nowWire(),
-    } as never)),
-  );
-  return id;
-}
 
 for (const mode of ["local", "shared"] as const) {
   Deno.test(`change notices in ${mode} projection mode`, async () => {
@@ -42,7 +21,7 @@ for (const mode of ["local", "shared"] as const) {
       const onA = await openSse(a, "?kinds=result");
       const onB = await openSse(b, "?kinds=result");
       streams.push(onA, onB);
-      const id = await publishResult(b);
+      const id = await publishResult(b.deps.nats.js, "PC-FEED", "feed");
       await waitFor(() => onB.text().includes(id), { what: "node B announces its commit" });
       // Both streams hang off the same broker: whatever reaches A arrives with B's copy.
       await new Promise((r) => setTimeout(r, 750));

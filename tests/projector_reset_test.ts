@@ -7,31 +7,15 @@
 import assert from "node:assert/strict";
 import { AckPolicy } from "@nats-io/jetstream";
 import { startTestBackend } from "./helpers/backend.ts";
-import { CONSUMER, STREAM, subjects } from "../wire/names.ts";
-import { jsonBytes } from "../wire/codec.ts";
-import { encodeExecResult } from "../wire/messages.ts";
-import { nowWire } from "../wire/time.ts";
+import { publishResult } from "./helpers/results.ts";
+import { CONSUMER, STREAM } from "../wire/names.ts";
 import { resetConsumersIfEmpty } from "../projectors/mod.ts";
 
 Deno.test("a durable is reset only once it acked rows the empty table lost", async () => {
   const b = await startTestBackend({ projectors: false });
   try {
     const { js, jsm } = b.deps.nats;
-    for (let i = 0; i < 3; i++) {
-      await js.publish(
-        subjects.results("reset"),
-        jsonBytes(encodeExecResult({
-          result_id: crypto.randomUUID(),
-          request_id: "reset",
-          pc_id: `PC-${i}`,
-          exit_code: 0,
-          stdout: "",
-          stderr: "",
-          started_at: nowWire(),
-          finished_at: nowWire(),
-        } as never)),
-      );
-    }
+    for (let i = 0; i < 3; i++) await publishResult(js, `PC-${i}`, "reset");
     // Another process's projector: it holds a delivered, unacked batch.
     const durable = CONSUMER.results;
     await jsm.consumers.add(STREAM.results, {
