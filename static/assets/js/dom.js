@@ -160,6 +160,15 @@ export function parseDurationMs(s) {
   return matched.replace(/\s/g, "") === text.replace(/\s/g, "") && matched ? total : null;
 }
 
+/**
+ * A datetime-local input showing the RFC 3339 instant `iso` (empty when unset).
+ * @param {Record<string, unknown>} attrs
+ * @param {string | null | undefined} iso
+ */
+export function localTimeInput(attrs, iso) {
+  return h("input", { ...attrs, type: "datetime-local", value: iso ? toLocalInput(iso) : "" });
+}
+
 /** RFC 3339 → value of a datetime-local input (local time, minutes); "" when invalid. */
 export function toLocalInput(iso) {
   const d = new Date(iso);

@@ -1,6 +1,6 @@
 /** Activity: running and finished results with the server-side regex filters. */
 import * as api from "../api.js";
-import { h, toLocalInput } from "../dom.js";
+import { h, localTimeInput } from "../dom.js";
 import { liveSection, pageHeader } from "../ui.js";
 import { resultsTable } from "../views.js";
 
@@ -78,12 +78,7 @@ export function render({ main, query, signal }) {
         "div",
         null,
         h("label", { for: "f-since" }, "Since"),
-        h("input", {
-          type: "datetime-local",
-          id: "f-since",
-          name: "since",
-          value: f.since ? toLocalInput(f.since) : "",
-        }),
+        localTimeInput({ id: "f-since", name: "since" }, f.since),
       ),
       h("div", null, h("label", { for: "f-limit" }, "Rows"), limit),
     ),

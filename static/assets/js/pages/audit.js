@@ -1,6 +1,6 @@
 /** Audit log with the server-side filters (actor, action, target, payload text, since). */
 import * as api from "../api.js";
-import { h, toLocalInput } from "../dom.js";
+import { h, localTimeInput } from "../dom.js";
 import { liveSection, pageHeader } from "../ui.js";
 import { auditTable } from "../views.js";
 
@@ -17,12 +17,7 @@ export function render({ main, query, signal }) {
   for (const [k] of FIELDS) f[k] = query.get(k) ?? "";
   f.since = query.get("since") ?? "";
   const listEl = h("div", { id: "audit-list" });
-  const since = h("input", {
-    type: "datetime-local",
-    id: "a-since",
-    name: "since",
-    value: f.since ? toLocalInput(f.since) : "",
-  });
+  const since = localTimeInput({ id: "a-since", name: "since" }, f.since);
   const form = h(
     "form",
     {

@@ -4,7 +4,7 @@
  * layer each value comes from (defaults → global → groups alphabetically → PC).
  */
 import * as api from "../api.js";
-import { h, mount, toLocalInput } from "../dom.js";
+import { h, localTimeInput, mount } from "../dom.js";
 import { href } from "../routes.js";
 import {
   actionButton,
@@ -156,11 +156,7 @@ function fieldInput(f, value, disabled) {
       ),
     );
   } else if (f.type === "instant") {
-    input = h("input", {
-      ...common,
-      type: "datetime-local",
-      value: value ? toLocalInput(String(value)) : "",
-    });
+    input = localTimeInput(common, value ? String(value) : "");
   } else if (f.type === "int") {
     input = h("input", {
       ...common,

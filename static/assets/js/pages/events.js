@@ -3,7 +3,7 @@
  * no filter is set), filtered by kind, source and time window, grouped by day.
  */
 import * as api from "../api.js";
-import { fmtTime, h, mount, relTime, toLocalInput } from "../dom.js";
+import { fmtTime, h, localTimeInput, mount, relTime } from "../dom.js";
 import { href } from "../routes.js";
 import { badge, card, liveSection, pageHeader, table } from "../ui.js";
 import { pcField, pcLinks } from "../views.js";
@@ -168,18 +168,8 @@ export function render({ main, query, signal }) {
     autocomplete: "off",
     placeholder: "agent:internal",
   });
-  const from = h("input", {
-    type: "datetime-local",
-    id: "ev-from",
-    name: "from",
-    value: st.from ? toLocalInput(st.from) : "",
-  });
-  const to = h("input", {
-    type: "datetime-local",
-    id: "ev-to",
-    name: "to",
-    value: st.to ? toLocalInput(st.to) : "",
-  });
+  const from = localTimeInput({ id: "ev-from", name: "from" }, st.from);
+  const to = localTimeInput({ id: "ev-to", name: "to" }, st.to);
   const limit = h(
     "select",
     { id: "ev-limit", name: "limit" },

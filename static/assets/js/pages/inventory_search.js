@@ -4,7 +4,7 @@
  * PC had a matching item. State lives in the URL, so a search can be shared.
  */
 import * as api from "../api.js";
-import { fmtTime, h, mount, relTime, toLocalInput } from "../dom.js";
+import { fmtTime, h, localTimeInput, mount, relTime } from "../dom.js";
 import { href } from "../routes.js";
 import { card, errorBox, loading, pageHeader, table } from "../ui.js";
 import { explodeSpecs, filtersFromQuery, fmtFact, OPS, searchQuery } from "../inventory_view.js";
@@ -218,7 +218,7 @@ export async function render({ main, query, signal }) {
       "div",
       null,
       h("label", { for: id }, label),
-      h("input", { type: "datetime-local", id, name: id, value: value ? toLocalInput(value) : "" }),
+      localTimeInput({ id, name: id }, value),
     );
   const drawHistory = () => {
     const keys = cur.spec.primary_key.length
