@@ -12,6 +12,7 @@ import {
 } from "@libsql/client";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { retryWhile } from "../lib/retry.ts";
 
 export type Db = Client;
 export type { InStatement, ResultSet };
@@ -161,19 +162,13 @@ export function isWriteSql(sql: string): boolean {
  * busy error means nothing was written.
  */
 export function withBusyRetry(db: Client, retryForMs: number): Client {
-  const retrying = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...args: A) => {
-    const until = Date.now() + retryForMs;
-    let pause = 10;
-    for (;;) {
-      try {
-        return await fn(...args);
-      } catch (e) {
-        if (!isBusy(e) || Date.now() + pause > until) throw e;
-        await new Promise((r) => setTimeout(r, pause));
-        pause = Math.min(pause * 2, 200);
-      }
-    }
-  };
+  const retrying = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => (...args: A) =>
+    retryWhile(() => fn(...args), {
+      transient: isBusy,
+      until: Date.now() + retryForMs,
+      firstPauseMs: 10,
+      maxPauseMs: 200,
+    });
   const execute = retrying(db.execute.bind(db) as (...a: unknown[]) => Promise<ResultSet>);
   const batch = retrying(db.batch.bind(db) as (...a: unknown[]) => Promise<ResultSet[]>);
   const transaction = retrying(db.transaction.bind(db) as (...a: unknown[]) => Promise<unknown>);

@@ -8,6 +8,7 @@
  */
 import type { Db } from "./client.ts";
 import { isTransientDbError } from "./remote.ts";
+import { retryWhile } from "../lib/retry.ts";
 import { nowDb } from "../wire/time.ts";
 
 const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
@@ -49,18 +50,11 @@ export async function migrate(
   opts: MigrateOptions = {},
 ): Promise<string[]> {
   const until = Date.now() + (opts.retryForMs ?? 30_000);
-  const retrying = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
-    for (let pause = 100;; pause = Math.min(pause * 2, 2_000)) {
-      try {
-        return await fn();
-      } catch (e) {
-        if (!isTransientDbError(e) || Date.now() + pause > until) {
-          throw new Error(`${what} failed: ${(e as Error).message}`, { cause: e });
-        }
-        await new Promise((r) => setTimeout(r, pause));
-      }
-    }
-  };
+  const retrying = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
+    retryWhile(fn, { transient: isTransientDbError, until, firstPauseMs: 100, maxPauseMs: 2_000 })
+      .catch((e) => {
+        throw new Error(`${what} failed: ${(e as Error).message}`, { cause: e });
+      });
   await retrying("migrations table", () =>
     db.execute(
       "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",

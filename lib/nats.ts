@@ -13,6 +13,7 @@ import { type KV, Kvm } from "@nats-io/kv";
 import { type ObjectStore, Objm } from "@nats-io/obj";
 import type { Config } from "./config.ts";
 import { log } from "./log.ts";
+import { retryWhile } from "./retry.ts";
 
 export interface Nats {
   nc: NatsConnection;
@@ -63,23 +64,19 @@ export function isStartupTransient(e: unknown): boolean {
 }
 
 /** Runs a start-up step, retried with a growing pause while its failure is transient. */
-export async function whileStarting<T>(
+export function whileStarting<T>(
   what: string,
   step: () => Promise<T>,
   retryForMs = 60_000,
 ): Promise<T> {
-  const until = Date.now() + retryForMs;
-  let pause = 250;
-  for (;;) {
-    try {
-      return await step();
-    } catch (e) {
-      if (!isStartupTransient(e) || Date.now() + pause > until) throw e;
-      log.warn(`${what} not answered yet, retrying`, { err: String(e), pause_ms: pause });
-      await new Promise((r) => setTimeout(r, pause));
-      pause = Math.min(pause * 2, 4_000);
-    }
-  }
+  return retryWhile(step, {
+    transient: isStartupTransient,
+    until: Date.now() + retryForMs,
+    firstPauseMs: 250,
+    maxPauseMs: 4_000,
+    onRetry: (e, pause) =>
+      log.warn(`${what} not answered yet, retrying`, { err: String(e), pause_ms: pause }),
+  });
 }
 
 /**
