@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { parse as parseToml } from "smol-toml";
 import { ConfigError } from "./errors.ts";
+import { issueLines } from "../wire/zod_issues.ts";
 
 export const ConfigSchema = z.object({
   bind: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):\d{1,5}$/, "must be host:port"),
@@ -160,9 +161,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   };
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) =>
-      `config: ${i.path.join(".") || "(root)"}: ${i.message}`
-    );
+    const lines = issueLines(parsed.error, { root: "(root)" }).map((l) => `config: ${l}`);
     throw new ConfigError(lines.join("\n"));
   }
   return parsed.data;

@@ -12,6 +12,7 @@ import { checkTokens, NO_TARGET_MESSAGE } from "../lib/exec/dispatch.ts";
 import { hasWaves, isTargetSpecified } from "../wire/fanout.ts";
 import { durationError } from "../wire/duration.ts";
 import { wireTs } from "../wire/time.ts";
+import { formatIssues } from "../wire/zod_issues.ts";
 import {
   encodeSchedule,
   engineTerms,
@@ -199,11 +200,7 @@ export async function getFreeze(deps: Deps, nowMs = Date.now()) {
 export async function setFreeze(deps: Deps, body: unknown, caller?: Caller | null) {
   const r = FreezeInputSchema.safeParse(body);
   if (!r.success) {
-    throw badRequest(
-      `invalid freeze: ${
-        r.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")
-      }`,
-    );
+    throw badRequest(`invalid freeze: ${formatIssues(r.error, { root: "body" })}`);
   }
   const f = r.data as Freeze;
   const err = validateFreeze(f);

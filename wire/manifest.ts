@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { encodeOrdered, type FieldSpec } from "./codec.ts";
 import { durationError } from "./duration.ts";
+import { formatIssues } from "./zod_issues.ts";
 import { encodeCheck, encodeCollect, encodeEmit, encodeStaleness } from "./messages.ts";
 
 // ---------------------------------------------------------------- types
@@ -144,29 +145,6 @@ export type ClientHint = z.infer<typeof ClientHintSchema>;
 /** Keys that moved to the schedule / exec request in v0.18 (before #492 a parse error). */
 export const RETIRED_MANIFEST_KEYS = ["target", "rollout", "jitter"] as const;
 
-function issuePath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const p of path) {
-    if (typeof p === "number") out += `[${p}]`;
-    else out += out === "" ? String(p) : `.${String(p)}`;
-  }
-  return out;
-}
-
-/** One line per zod issue; unknown keys are named by their full path (`execute.foo`). */
-export function formatManifestIssues(err: z.ZodError): string {
-  const lines: string[] = [];
-  for (const i of err.issues) {
-    const at = issuePath(i.path);
-    if (i.code === "unrecognized_keys") {
-      for (const k of i.keys) lines.push(`unknown field \`${at ? `${at}.${k}` : k}\``);
-    } else {
-      lines.push(`${at ? `${at}: ` : ""}${i.message}`);
-    }
-  }
-  return lines.join("; ");
-}
-
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /**
@@ -187,7 +165,7 @@ export function parseManifestInput(value: unknown): ParseResult<Manifest> {
     };
   }
   const r = ManifestInputSchema.safeParse(value);
-  if (!r.success) return { ok: false, error: formatManifestIssues(r.error) };
+  if (!r.success) return { ok: false, error: formatIssues(r.error) };
   const m = r.data as Manifest;
   const err = validateManifest(m);
   if (err) return { ok: false, error: err };

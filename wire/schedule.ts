@@ -19,6 +19,7 @@ import {
 } from "./fanout.ts";
 import { durationError, parseDurationNanos } from "./duration.ts";
 import { parseInstant, wireTs } from "./time.ts";
+import { formatIssues } from "./zod_issues.ts";
 
 // ---------------------------------------------------------------- schemas
 
@@ -34,6 +35,10 @@ function perSpec(strict: boolean) {
 
 const dayToken = z.union([z.string(), z.number().int().transform(String)]);
 
+/** Said when `when:` fits none of its shapes (zod would only say "invalid input"). */
+const WHEN_SHAPES =
+  "must be exactly one of per_pc: once|{every}, per_target: once|{every}, calendar: {at, days?}, on: [...]";
+
 function whenSchema(strict: boolean) {
   const obj = strict ? z.strictObject : z.object;
   return z.union([
@@ -44,7 +49,7 @@ function whenSchema(strict: boolean) {
       calendar: obj({ at: z.string(), days: z.array(dayToken).nullish() }),
     }),
     obj({ on: z.array(z.string()) }),
-  ]);
+  ], { error: WHEN_SHAPES });
 }
 
 function commonShape(strict: boolean) {
@@ -154,32 +159,6 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string
 
 function isMapping(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function issuePath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const p of path) {
-    if (typeof p === "number") out += `[${p}]`;
-    else out += out === "" ? String(p) : `.${String(p)}`;
-  }
-  return out;
-}
-
-function formatIssues(err: z.ZodError): string {
-  const lines: string[] = [];
-  for (const i of err.issues) {
-    const at = issuePath(i.path);
-    if (i.code === "unrecognized_keys") {
-      for (const k of i.keys) lines.push(`unknown field \`${at ? `${at}.${k}` : k}\``);
-    } else if (i.code === "invalid_union" && at.startsWith("when")) {
-      lines.push(
-        `${at}: must be exactly one of per_pc: once|{every}, per_target: once|{every}, calendar: {at, days?}, on: [...]`,
-      );
-    } else {
-      lines.push(`${at ? `${at}: ` : ""}${i.message}`);
-    }
-  }
-  return lines.join("; ");
 }
 
 /**
