@@ -1,7 +1,9 @@
 /**
- * The contract of a handler file: one `RouteDef` (method, path, role, handler).
- * `handlers/router.ts` mounts every route; `standalone()` serves one route alone.
- * Helpers here parse input at the edge (zod) and throw `ApiError` on bad input.
+ * The contract of a handler file: one `RouteDef` (method, path, role, handler, and the zod
+ * schemas of its request and responses). `handlers/router.ts` mounts every route and checks
+ * each request against its schemas before the handler runs (`handlers/validate.ts`), so a
+ * handler reads typed input with `c.req.valid("param" | "query" | "json")`; the same schemas
+ * generate `GET /api/openapi.json`. `standalone()` serves one route alone.
  */
 import type { Context, Handler } from "hono";
 import type { z } from "zod";
@@ -9,12 +11,79 @@ import YAML from "yaml";
 import type { Deps } from "../lib/deps.ts";
 import type { Caller, Role } from "../lib/auth.ts";
 import { badRequest, payloadTooLarge } from "../lib/errors.ts";
+import { formatIssues } from "../wire/zod_issues.ts";
 
 export type AppEnv = { Variables: { deps: Deps; caller: Caller } };
-export type Ctx = Context<AppEnv>;
+// deno-lint-ignore no-explicit-any
+export type Ctx = Context<AppEnv, any, any>;
 export type Method = "GET" | "POST" | "PUT" | "DELETE" | "PATCH";
 
-export interface RouteDef {
+/** A JSON or YAML document body, decoded; `raw` is kept for the YAML mirror. */
+export interface DecodedDocument {
+  value: unknown;
+  raw: string;
+  yaml: boolean;
+}
+
+/**
+ * The request body of a route.
+ * - `json`: read and validated at the edge; `c.req.valid("json")` is the parsed value.
+ *   `optional`: an empty body counts as `{}` (and is validated as such).
+ * - `document`: JSON, or YAML for the YAML content types, whose bytes are mirrored. Decoded
+ *   at the edge (`c.req.valid("json")` is a `DecodedDocument`); the domain's create-boundary
+ *   parser validates `value` with this same schema, after upstream's ordered checks (retired
+ *   keys, shape selection) whose exact messages clients rely on.
+ * - `multipart`: `multipart/form-data` with these fields; the handler reads the form, since
+ *   uploads carry their own size limits and messages.
+ */
+export type BodyDecl =
+  | { json: z.ZodType; optional?: boolean; description?: string }
+  | { document: z.ZodType; description?: string }
+  | { multipart: z.ZodType; description?: string };
+
+export interface RequestDecl<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends BodyDecl = BodyDecl,
+> {
+  /** Path parameters, one key per `:name` of the path (all strings on the wire). */
+  params?: P;
+  /** Query parameters (strings on the wire); an invalid value answers 400, never a clamp. */
+  query?: Q;
+  body?: B;
+}
+
+/**
+ * One response of a route, by status. A string is a description alone: no body for a 2xx
+ * (204), the uniform `{error, status}` body for a 4xx/5xx. `json` is an
+ * `application/json` body; `content` declares other media types (`text/plain`,
+ * `application/yaml`, `application/octet-stream`, `text/event-stream`); `headers` names
+ * response headers with their meaning.
+ */
+export type ResponseDecl = string | {
+  description?: string;
+  json?: z.ZodType;
+  content?: Record<string, z.ZodType>;
+  headers?: Record<string, string>;
+};
+
+export type ResponsesDecl = Record<number, ResponseDecl>;
+
+type Out<S> = [S] extends [z.ZodType] ? z.output<S> : never;
+type BodyOut<B> = [B] extends [{ json: infer S extends z.ZodType }] ? z.output<S>
+  : [B] extends [{ document: z.ZodType }] ? DecodedDocument
+  : never;
+
+/** What `c.req.valid(...)` returns in a handler of a route with these schemas. */
+export type RouteInput<P, Q, B> = {
+  out: { param: Out<P>; query: Out<Q>; json: BodyOut<B> };
+};
+
+export interface RouteDef<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends BodyDecl = BodyDecl,
+> {
   method: Method;
   /** Hono path syntax (`/api/jobs/:id/yaml`); README shows upstream's `{id}`. */
   path: string;
@@ -28,25 +97,29 @@ export interface RouteDef {
    * (`/api/run`, ping). Streaming responses (SSE) are unaffected once headers are sent.
    */
   timeoutMs?: number;
-  /** One line for the README route table. */
+  /** One line for the README route table and the API docs. */
   summary?: string;
-  handler: Handler<AppEnv>;
+  /** Request schemas, checked at the edge before the handler runs. */
+  request?: RequestDecl<P, Q, B>;
+  /** Response schemas by status (the OpenAPI document and the contract test read them). */
+  responses?: ResponsesDecl;
+  // deno-lint-ignore no-explicit-any
+  handler: Handler<AppEnv, any, RouteInput<P, Q, B>>;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
-export function defineRoute(def: RouteDef): RouteDef {
-  return def;
+/** Types the handler's `c.req.valid(...)` from the declared schemas. */
+export function defineRoute<
+  P extends z.ZodType = never,
+  Q extends z.ZodType = never,
+  B extends BodyDecl = never,
+>(def: RouteDef<P, Q, B>): RouteDef {
+  return def as unknown as RouteDef;
 }
 
 export const deps = (c: Ctx): Deps => c.get("deps");
 export const caller = (c: Ctx): Caller => c.get("caller");
-
-function zodMessage(err: z.ZodError): string {
-  return err.issues
-    .map((i) => `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`)
-    .join("; ");
-}
 
 /** Validate already-decoded input; 400 with every issue on failure. */
 export function parseWith<S extends z.ZodType>(
@@ -55,7 +128,7 @@ export function parseWith<S extends z.ZodType>(
   what = "body",
 ): z.infer<S> {
   const r = schema.safeParse(value);
-  if (!r.success) throw badRequest(`invalid ${what}: ${zodMessage(r.error)}`);
+  if (!r.success) throw badRequest(`invalid ${what}: ${formatIssues(r.error)}`);
   return r.data;
 }
 
@@ -77,10 +150,8 @@ export function isYamlRequest(c: Ctx): boolean {
 }
 
 /** Body as JSON, or as YAML for the YAML content types. Returns the raw text too. */
-export async function readDocument(
-  c: Ctx,
-): Promise<{ value: unknown; raw: string; yaml: boolean }> {
-  const raw = await readText(c);
+export async function readDocument(c: Ctx, limit = DEFAULT_BODY_LIMIT): Promise<DecodedDocument> {
+  const raw = await readText(c, limit);
   const yaml = isYamlRequest(c);
   if (raw.trim() === "") throw badRequest("request body is empty");
   try {
@@ -95,9 +166,9 @@ export async function readDocument(
 export async function readJson<S extends z.ZodType>(
   c: Ctx,
   schema: S,
-  opts: { emptyOk?: boolean } = {},
+  opts: { emptyOk?: boolean; limit?: number } = {},
 ): Promise<z.infer<S>> {
-  const raw = await readText(c);
+  const raw = await readText(c, opts.limit);
   let value: unknown = {};
   if (raw.trim() !== "") {
     try {

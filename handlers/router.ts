@@ -1,7 +1,8 @@
 /**
  * The thin router: mounts every RouteDef (literal segments before parameters, so
  * `/api/agents/releases` wins over `/api/agents/:pc_id`), authenticates `/api/*`, checks
- * roles, caps bodies, bounds handler time, adds security headers to API responses, and
+ * roles, caps bodies, bounds handler time, checks params/query/body against the route's
+ * zod schemas (`validate.ts`), adds security headers to API responses, and
  * maps every error — ours, Hono's and unexpected ones — to `{"error","status"}` JSON in
  * one place. Nothing internal (stack, SQL, driver message) ever reaches a response.
  */
@@ -13,6 +14,7 @@ import type { Deps } from "../lib/deps.ts";
 import { ApiError, payloadTooLarge, unavailable } from "../lib/errors.ts";
 import { authenticate, cleanSource, requireRole } from "../lib/auth.ts";
 import { type AppEnv, DEFAULT_BODY_LIMIT, type RouteDef } from "./route.ts";
+import { validateRequest } from "./validate.ts";
 import { isBusy } from "../db/client.ts";
 import { isDbUnavailable } from "../db/remote.ts";
 import { isBrokerUnavailable } from "../lib/nats.ts";
@@ -181,6 +183,7 @@ export function buildApp(deps: Deps, routes: RouteDef[], opts: BuildOptions = {}
   const sorted = [...routes].sort(routeOrder);
   for (const r of sorted) {
     const limit = r.bodyLimit ?? DEFAULT_BODY_LIMIT;
+    const validate = validateRequest(r);
     app.on(
       r.method,
       r.path,
@@ -203,6 +206,7 @@ export function buildApp(deps: Deps, routes: RouteDef[], opts: BuildOptions = {}
         },
       }),
       timeoutMiddleware(r.timeoutMs ?? deps.config.requestTimeoutMs),
+      ...(validate ? [validate] : []),
       r.handler,
     );
   }
