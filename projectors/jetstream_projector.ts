@@ -34,7 +34,7 @@ export interface Item<T> {
 }
 
 export interface ChangeNotice {
-  kind: "result" | "execution" | "agent" | "audit" | "obs";
+  kind: "result" | "execution" | "agent" | "audit" | "obs" | "check";
   [k: string]: unknown;
 }
 

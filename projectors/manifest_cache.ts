@@ -1,7 +1,7 @@
 /**
  * What the projectors need from the job catalog (KV `jobs`), kept fresh by a KV watch:
  * the inventory hint (display/summary snapshots, checked explode specs, scalar-history
- * fields) and the execute timeout (for the per-run reaper deadline). Manifests are read
+ * fields), the fleet `check:` hint and the execute timeout (for the per-run reaper deadline). Manifests are read
  * tolerantly: only these fields are parsed, anything else (newer fields, unknown shapes)
  * is ignored. It is also the explode pre-warm (backend.md §1 step 7): every explode
  * table a manifest declares is created as soon as the manifest is seen, so the search
@@ -12,6 +12,7 @@ import { BUCKET } from "../wire/names.ts";
 import { parseDurationSecs } from "../wire/duration.ts";
 import { type ExplodeTableSpec, inventorySpecs } from "../lib/inventory/spec.ts";
 import { ensureExplodeTables } from "../lib/inventory/tables.ts";
+import { type CheckHintFacts, checkHintFacts } from "../lib/checks/hint.ts";
 
 export interface ManifestFacts {
   id: string;
@@ -26,6 +27,8 @@ export interface ManifestFacts {
   /** Why explode entries of this manifest were left out. */
   specErrors?: string[];
   timeoutSecs: number | null;
+  /** The `check:` hint when the check projects fleet-wide (lib/checks/hint.ts). */
+  check?: CheckHintFacts;
 }
 
 /** Pure: the fields we need from one `jobs` value; null when it is not a manifest object. */
@@ -50,9 +53,14 @@ export function manifestFacts(key: string, raw: unknown): ManifestFacts | null {
       timeoutSecs = parseDurationSecs(ex.timeout);
     } catch { /* tolerate */ }
   } else if (ex && typeof ex.timeout === "number") timeoutSecs = ex.timeout;
-  return specs.errors.length
-    ? { id, inventory, timeoutSecs, specErrors: specs.errors }
-    : { id, inventory, timeoutSecs };
+  const check = checkHintFacts(m.check);
+  return {
+    id,
+    inventory,
+    timeoutSecs,
+    ...(specs.errors.length ? { specErrors: specs.errors } : {}),
+    ...(check ? { check } : {}),
+  };
 }
 
 export interface ManifestCache {

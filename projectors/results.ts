@@ -3,7 +3,8 @@
  * facts). Per batch, in one transaction: read the current state of every result_id in
  * the batch, decide per message (insert finished / finish in-flight / finish reaped
  * without counting / no-op when already finished), upsert, then bump each parent
- * execution once with the batch's fresh successes and failures.
+ * execution once with the batch's fresh successes and failures. Side projections of the
+ * written rows (inventory facts, check status) follow in savepoints of their own.
  */
 import { createHash } from "node:crypto";
 import type { Transaction } from "@libsql/client";
@@ -15,8 +16,9 @@ import { fastDbTs } from "./fast_ts.ts";
 import { chunks } from "./batch.ts";
 import type { ChangeNotice, Item, JsProjectorSpec } from "./jetstream_projector.ts";
 import type { ManifestCache, ManifestFacts } from "./manifest_cache.ts";
-import { inventoryHints, ResultsWriter } from "./results_writer.ts";
+import { checkHints, inventoryHints, ResultsWriter } from "./results_writer.ts";
 import { projectInventory } from "../lib/inventory/project.ts";
+import { type CheckChanges, NO_CHECK_CHANGES, projectChecks } from "../lib/checks/project.ts";
 
 const td = new TextDecoder();
 const OID_NAMESPACE = "6ba7b812-9dad-11d1-80b4-00c04fd430c8";
@@ -211,15 +213,20 @@ async function fetchObject(deps: Ctx, key: string): Promise<string> {
   }
 }
 
+/** A written batch: its plan, and what the check projection changed. */
+export interface AppliedResults extends ResultPlan {
+  checks: CheckChanges;
+}
+
 /** Writes a decided batch; shared by the projector and the benchmark baseline. */
 export async function applyResults(
   tx: Transaction,
   rows: ResultRowIn[],
   ctx: {
     log: Deps["log"];
-    manifests?: { get(id: string): Pick<ManifestFacts, "inventory"> | undefined };
+    manifests?: { get(id: string): Pick<ManifestFacts, "inventory" | "check"> | undefined };
   },
-): Promise<ResultPlan> {
+): Promise<AppliedResults> {
   const existing = new Map<string, ExistingRow>();
   const ids = [...new Set(rows.map((r) => r.result_id))];
   // Set-based: the batch travels as ONE JSON parameter (SQLite unpacks it with
@@ -251,27 +258,30 @@ export async function applyResults(
     });
   }
   if (stmts.length) await tx.batch(stmts);
-  // After the results and counters: inventory failures roll back to their own savepoints.
+  // After the results and counters: inventory and check failures roll back to their own
+  // savepoints.
   const manifests = ctx.manifests;
-  if (manifests) {
-    await projectInventory(
-      tx,
-      plan.write,
-      (id) => manifests.get(id)?.inventory ?? undefined,
-      ctx.log,
-    );
-  }
-  return plan;
+  if (!manifests) return { ...plan, checks: NO_CHECK_CHANGES };
+  await projectInventory(
+    tx,
+    plan.write,
+    (id) => manifests.get(id)?.inventory ?? undefined,
+    ctx.log,
+  );
+  const checks = await projectChecks(tx, plan.write, (id) => manifests.get(id)?.check, ctx.log);
+  return { ...plan, checks };
 }
 
 function noticesOf(
   written: number,
   resultIds: string[],
   execIds: string[],
+  checks: CheckChanges,
 ): ChangeNotice[] {
   const notices: ChangeNotice[] = [];
   if (written) notices.push({ kind: "result", count: written, result_ids: resultIds });
   if (execIds.length) notices.push({ kind: "execution", exec_ids: execIds });
+  if (checks.written) notices.push({ kind: "check", ...checks });
   return notices;
 }
 
@@ -323,6 +333,7 @@ export function resultsSpec(
         plan.write.length,
         plan.write.slice(0, 100).map((r) => r.result_id),
         [...plan.counters.keys()].slice(0, 100),
+        plan.checks,
       );
     },
     ...(writer
@@ -330,17 +341,25 @@ export function resultsSpec(
         async commitBatch(items, rejects) {
           const rows = rowsOf(items);
           const inventory = inventoryHints(rows, manifests);
+          const checks = checkHints(rows, manifests);
           const needStdout = new Set(inventory.map(([jobId]) => jobId));
+          const isCheck = new Set(checks.map(([jobId]) => jobId));
           // Rendered here (the main thread has spare time while the writer commits); the
-          // texts travel once, inside `json`; stdout stays only where inventory reads it.
-          const slim = rows.map((r) => ({
-            ...r,
-            json: rowJson(r),
-            stdout: r.exit_code === 0 && r.job_id && needStdout.has(r.job_id) ? r.stdout : "",
-            stderr: "",
-          }));
-          const r = await writer.commit({ rows: slim, inventory, rejects });
-          return noticesOf(r.written, r.resultIds, r.execIds);
+          // texts travel once, inside `json`; stdout stays only where inventory or a check
+          // reads it, stderr only where a failed check run quotes it.
+          const slim = rows.map((r) => {
+            const check = r.job_id !== null && isCheck.has(r.job_id);
+            const out = r.exit_code === 0 && r.job_id !== null &&
+              (check || needStdout.has(r.job_id));
+            return {
+              ...r,
+              json: rowJson(r),
+              stdout: out ? r.stdout : "",
+              stderr: check && r.exit_code !== 0 ? r.stderr : "",
+            };
+          });
+          const r = await writer.commit({ rows: slim, inventory, checks, rejects });
+          return noticesOf(r.written, r.resultIds, r.execIds, r.checks);
         },
         close: () => writer.close(),
       } satisfies Pick<JsProjectorSpec<Decoded>, "commitBatch" | "close">

@@ -8,6 +8,8 @@
 import type { ResultRowIn } from "./results.ts";
 import type { RejectRow } from "./jetstream_projector.ts";
 import type { ManifestFacts } from "./manifest_cache.ts";
+import type { CheckHintFacts } from "../lib/checks/hint.ts";
+import type { CheckChanges } from "../lib/checks/project.ts";
 
 export interface WriterInit {
   dbUrl: string;
@@ -21,11 +23,20 @@ export interface WriterRequest {
   rows: ResultRowIn[];
   /** The inventory hints of the batch's job ids (the manifest cache lives on the main thread). */
   inventory: [string, NonNullable<ManifestFacts["inventory"]>][];
+  /** The fleet check hints of the batch's job ids. */
+  checks: [string, CheckHintFacts][];
   rejects: RejectRow[];
 }
 
 export type WriterReply =
-  | { id: number; ok: true; written: number; resultIds: string[]; execIds: string[] }
+  | {
+    id: number;
+    ok: true;
+    written: number;
+    resultIds: string[];
+    execIds: string[];
+    checks: CheckChanges;
+  }
   | { id: number; ok: false; message: string };
 
 export type WriterResult = Extract<WriterReply, { ok: true }>;
@@ -96,6 +107,21 @@ export function inventoryHints(
     if (r.exit_code !== 0 || !r.job_id || out.has(r.job_id)) continue;
     const inv = manifests.get(r.job_id)?.inventory;
     if (inv) out.set(r.job_id, inv);
+  }
+  return [...out];
+}
+
+/** Fleet check hints needed by `rows` (every exit code counts for a check). */
+export function checkHints(
+  rows: ResultRowIn[],
+  manifests: { get(id: string): ManifestFacts | undefined } | undefined,
+): WriterRequest["checks"] {
+  if (!manifests) return [];
+  const out = new Map<string, CheckHintFacts>();
+  for (const r of rows) {
+    if (!r.job_id || out.has(r.job_id)) continue;
+    const check = manifests.get(r.job_id)?.check;
+    if (check) out.set(r.job_id, check);
   }
   return [...out];
 }

@@ -7,6 +7,7 @@
 import { openDb } from "../db/client.ts";
 import { logger, setLogLevel } from "../lib/log.ts";
 import { applyResults } from "./results.ts";
+import { NO_CHECK_CHANGES } from "../lib/checks/project.ts";
 import { CONNECTION_PRAGMAS, rejectStmt } from "./jetstream_projector.ts";
 import type { WriterInit, WriterReply, WriterRequest } from "./results_writer.ts";
 
@@ -18,6 +19,7 @@ async function handle(req: WriterRequest): Promise<WriterReply> {
   const db = await (dbPromise ??= openDb({ url: init!.dbUrl, busyTimeoutMs: init!.busyTimeoutMs }));
   const log = logger({ projector: "results", thread: "writer" });
   const inventory = new Map(req.inventory);
+  const checks = new Map(req.checks);
   // A BEGIN refused with SQLITE_BUSY leaves the connection clean (db/client.ts takes the
   // write lock outside any prepared statement), so the connection is kept for the retry.
   const tx = await db.transaction("write");
@@ -27,7 +29,10 @@ async function handle(req: WriterRequest): Promise<WriterReply> {
       ? await applyResults(tx, req.rows, {
         log,
         manifests: {
-          get: (id) => inventory.has(id) ? { inventory: inventory.get(id)! } : undefined,
+          get: (id) =>
+            inventory.has(id) || checks.has(id)
+              ? { inventory: inventory.get(id) ?? null, check: checks.get(id) }
+              : undefined,
         },
       })
       : null;
@@ -39,6 +44,7 @@ async function handle(req: WriterRequest): Promise<WriterReply> {
       written: plan?.write.length ?? 0,
       resultIds: plan ? plan.write.slice(0, 100).map((r) => r.result_id) : [],
       execIds: plan ? [...plan.counters.keys()].slice(0, 100) : [],
+      checks: plan?.checks ?? NO_CHECK_CHANGES,
     };
   } catch (e) {
     // Inside an IMMEDIATE transaction (WAL) no statement waits for a lock, so this is the

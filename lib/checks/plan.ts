@@ -1,0 +1,95 @@
+/**
+ * Pure decision of the check projection for one batch of written results: which
+ * `check_status` rows to upsert and which status transitions happened, given the rows
+ * already stored. Newer wins by `recorded_at` (the JetStream publish time): a result older
+ * than the stored row — a redelivery or a replay out of order — changes nothing and makes
+ * no transition. Results of one batch are taken in arrival order, each against the state
+ * the previous one left, so a batch gives the same rows and transitions as one-by-one.
+ */
+import { type CheckHintFacts, type CheckStatus, checkVerdict } from "./extract.ts";
+
+/** The fields of a results row the check projection reads. */
+export interface CheckResult {
+  result_id: string;
+  pc_id: string;
+  job_id: string | null;
+  exit_code: number;
+  stdout: string;
+  stderr: string;
+  recorded_at: string;
+}
+
+/** A stored `check_status` row as the plan needs it. */
+export interface StoredCheck {
+  status: string;
+  recorded_at: string;
+}
+
+export interface CheckRow {
+  pc_id: string;
+  check_name: string;
+  label: string | null;
+  status: CheckStatus;
+  detail: string | null;
+  recorded_at: string;
+}
+
+export interface CheckTransition extends CheckRow {
+  /** The status before; null on the first projection of this (PC, check). */
+  from_status: string | null;
+}
+
+export interface CheckPlan {
+  /** Final row per (pc_id, check_name) of the batch. */
+  upserts: CheckRow[];
+  transitions: CheckTransition[];
+  /** Results older than the stored row (not projected). */
+  stale: number;
+  /** Synthetic skips ignored. */
+  skipped: number;
+  /** Results whose stdout is not JSON: each with the reason, for the log. */
+  poison: { result: CheckResult; reason: string }[];
+}
+
+export const checkKey = (pc: string, check: string) => `${pc}\u0000${check}`;
+
+export function planChecks(
+  work: { r: CheckResult; hint: CheckHintFacts }[],
+  stored: Map<string, StoredCheck>,
+): CheckPlan {
+  const plan: CheckPlan = { upserts: [], transitions: [], stale: 0, skipped: 0, poison: [] };
+  const state = new Map(stored);
+  const rows = new Map<string, CheckRow>();
+  for (const { r, hint } of work) {
+    const v = checkVerdict(hint, r);
+    if (v.kind === "skip") {
+      plan.skipped++;
+      continue;
+    }
+    if (v.kind === "poison") {
+      plan.poison.push({ result: r, reason: v.reason });
+      continue;
+    }
+    const key = checkKey(r.pc_id, hint.name);
+    const before = state.get(key);
+    if (before && r.recorded_at < before.recorded_at) {
+      plan.stale++;
+      continue;
+    }
+    const row: CheckRow = {
+      pc_id: r.pc_id,
+      check_name: hint.name,
+      label: hint.label,
+      status: v.outcome.status,
+      detail: v.outcome.detail,
+      recorded_at: r.recorded_at,
+    };
+    if (before?.status !== row.status) {
+      plan.transitions.push({ ...row, from_status: before?.status ?? null });
+    }
+    state.set(key, { status: row.status, recorded_at: row.recorded_at });
+    rows.set(key, row);
+  }
+  plan.upserts = [...rows.values()];
+  return plan;
+}
