@@ -5,5 +5,6 @@ import { routes as catalog } from "./catalog/mod.ts";
 import { routes as reads } from "./reads/mod.ts";
 import { routes as schedules } from "./schedules/mod.ts";
 import { routes as fleet } from "./fleet/mod.ts";
+import { routes as checks } from "./checks/mod.ts";
 
-export const allRoutes: RouteDef[] = [...infra, ...catalog, ...reads, ...schedules, ...fleet];
+export const allRoutes: RouteDef[] = [...infra, ...catalog, ...reads, ...schedules, ...fleet, ...checks];

@@ -50,6 +50,10 @@ export const ConfigSchema = z.object({
    * libSQL server is written in-thread whatever this says). On unless `0`.
    */
   resultsWriterThread: z.boolean({ error: "must be 1 (on) or 0 (off)" }),
+  /** Check rows older than this many days are flagged stale and counted apart (0 = off). */
+  checkStaleDays: z.number({ error: "must be an integer 0..3650" }).int(
+    "must be an integer 0..3650",
+  ).min(0, "must be an integer 0..3650").max(3650, "must be an integer 0..3650"),
   /** Scheduler leadership lease, seconds (engine default if unset). */
   schedulerLeaseSecs: z.number().positive().optional(),
   /** `deno serve` with auth disabled: the listener is not loopback-only, so opt in. */
@@ -156,6 +160,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     projectorBatch: optNum(env, "KANADE_PROJECTOR_BATCH"),
     projectorAckWaitSecs: optNum(env, "KANADE_PROJECTOR_ACK_WAIT_SECS"),
     resultsWriterThread: onOff(env, "KANADE_RESULTS_WRITER_THREAD", true),
+    checkStaleDays: num(env, "KANADE_CHECK_STALE_DAYS", 30),
     schedulerLeaseSecs: optNum(env, "KANADE_SCHEDULER_LEASE_SECS"),
     insecureServe: env.KANADE_INSECURE_BIND === "1",
   };

@@ -121,3 +121,17 @@ Deno.test("loadConfig() validates the projector and scheduler tuning knobs", () 
     /config: projectorBatch:/,
   );
 });
+
+Deno.test("loadConfig() KANADE_CHECK_STALE_DAYS: default 30, 0 turns it off, 0..3650 only", () => {
+  assert.equal(loadConfig({ env: {}, args: [] }).checkStaleDays, 30);
+  const days = (v: string) => loadConfig({ env: { KANADE_CHECK_STALE_DAYS: v }, args: [] });
+  assert.equal(days("0").checkStaleDays, 0);
+  assert.equal(days("3650").checkStaleDays, 3650);
+  for (const bad of ["-1", "3651", "1.5", "soon"]) {
+    assert.throws(
+      () => days(bad),
+      /^ConfigError: config: checkStaleDays: must be an integer 0\.\.3650$/m,
+      bad,
+    );
+  }
+});

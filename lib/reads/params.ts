@@ -76,3 +76,11 @@ export function parseJsonColumn(v: unknown): unknown {
     return null;
   }
 }
+
+/** `true`/`false` (also `1`/`0`); blank means the default; anything else is a 400. */
+export const boolParam = (dflt: boolean) =>
+  z.preprocess(
+    blank,
+    z.enum(["true", "false", "1", "0"], { error: "must be true or false" }).optional()
+      .transform((v) => v === undefined ? dflt : v === "true" || v === "1"),
+  );

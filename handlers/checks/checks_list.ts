@@ -1,0 +1,20 @@
+import { defineRoute, deps, readQuery } from "../route.ts";
+import { standalone } from "../standalone.ts";
+import { ChecksQuerySchema, listChecks } from "../../lib/checks/reads.ts";
+
+export const route = defineRoute({
+  method: "GET",
+  path: "/api/checks",
+  role: "viewer",
+  summary:
+    "Compliance: `{counts[{check_name, label, ok, warn, fail, unknown, stale}], rows, stale_days, truncated}`; check, pc_id, include_ok (false), include_stale (true), limit 1..100000",
+  handler: async (c) => {
+    const d = deps(c);
+    return c.json(
+      await listChecks(d.db, readQuery(c, ChecksQuerySchema), {
+        staleDays: d.config.checkStaleDays,
+      }),
+    );
+  },
+});
+export default standalone(route);
