@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
-import { encodeExecResult, type ExecResult } from "../wire/messages.ts";
-import { BUCKET, subjects } from "../wire/names.ts";
-import { jsonBytes } from "../wire/codec.ts";
+import type { ExecResult } from "../wire/messages.ts";
+import { BUCKET } from "../wire/names.ts";
+import { jobResult, publishAndSettle } from "./helpers/results.ts";
 
 const JOB = "inv-sw";
 const TABLE = "inv_sw_apps";
@@ -54,43 +54,17 @@ const later = () => new Date(clock += 60_000).toISOString();
 
 function result(pc: string, facts: unknown, over: Partial<ExecResult> = {}): ExecResult {
   const finished = later();
-  return {
-    result_id: crypto.randomUUID(),
-    request_id: crypto.randomUUID(),
-    exec_id: null,
-    pc_id: pc,
-    exit_code: 0,
+  return jobResult(pc, JOB, {
     stdout: typeof facts === "string" ? facts : JSON.stringify(facts),
-    stderr: "",
     started_at: finished,
     finished_at: finished,
-    manifest_id: JOB,
     ...over,
-  } as ExecResult;
-}
-
-async function publish(b: TestBackend, ...rs: ExecResult[]) {
-  for (const r of rs) {
-    await b.deps.nats.js.publish(subjects.results(r.request_id), jsonBytes(encodeExecResult(r)));
-  }
+  });
 }
 
 async function scalar(b: TestBackend, sql: string, args: (string | number)[] = []) {
   const rs = await b.deps.db.execute({ sql, args });
   return rs.rows[0]?.[0];
-}
-
-/** Publish, then wait until the LAST result's row exists (the stream is applied in order). */
-async function publishAndSettle(b: TestBackend, ...rs: ExecResult[]) {
-  await publish(b, ...rs);
-  const last = rs[rs.length - 1].result_id;
-  await waitFor(
-    async () =>
-      Number(
-        await scalar(b, "SELECT COUNT(*) FROM execution_results WHERE result_id = ?", [last]),
-      ) === 1,
-    { timeoutMs: 30_000, what: `result ${last}` },
-  );
 }
 
 async function appRows(b: TestBackend, pc: string) {
