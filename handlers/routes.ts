@@ -7,4 +7,11 @@ import { routes as schedules } from "./schedules/mod.ts";
 import { routes as fleet } from "./fleet/mod.ts";
 import { routes as checks } from "./checks/mod.ts";
 
-export const allRoutes: RouteDef[] = [...infra, ...catalog, ...reads, ...schedules, ...fleet, ...checks];
+export const allRoutes: RouteDef[] = [
+  ...infra,
+  ...catalog,
+  ...reads,
+  ...schedules,
+  ...fleet,
+  ...checks,
+];
