@@ -114,6 +114,8 @@ export function retentionTargets(config: Deps["config"]) {
     { table: "host_perf_samples", column: "at", days: d.hostPerf },
     { table: "process_perf_samples", column: "at", days: d.processPerf },
     { table: "inventory_history", column: "observed_at", days: INVENTORY_HISTORY_DAYS },
+    // Status changes are derived from results: kept as long as the results are.
+    { table: "check_transitions", column: "recorded_at", days: d.results },
   ];
 }
 

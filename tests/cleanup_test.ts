@@ -156,9 +156,19 @@ Deno.test("retention deletes old rows in bounded batches and keeps young ones", 
         args: [id, dbTs(NOW - age * day)],
       });
       await inflight(t.db, `r-${id}`, NOW - age * day, { finished: true });
+      await t.db.execute({
+        sql: `INSERT INTO check_transitions (pc_id, check_name, to_status, recorded_at)
+              VALUES (?, 'c', 'fail', ?)`,
+        args: [id, dbTs(NOW - age * day)],
+      });
     }
     const report = await sweep(deps, NOW);
-    assert.deepEqual(report.deleted, { execution_results: 1, audit_log: 1, obs_events: 1 });
+    assert.deepEqual(report.deleted, {
+      execution_results: 1,
+      audit_log: 1,
+      obs_events: 1,
+      check_transitions: 1,
+    });
     assert.equal((await get(t.db, "SELECT COUNT(*) AS n FROM audit_log")).n, 1);
     assert.equal((await get(t.db, "SELECT result_id FROM execution_results")).result_id, "r-b");
     assert.ok(retentionTargets({ ...config, retentionDays: { ...config.retentionDays, obs: 0 } }));

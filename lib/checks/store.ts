@@ -4,10 +4,9 @@
  *   result of a fleet check job ──projection──► check_status row (newer wins)
  *                                           └─► check_transitions row (status changed)
  *   DELETE /api/checks/{name}[?pc_id] ─────────► check_status rows removed (clear)
- *   cleanup sweep ─────────────────────────────► transitions older than retention removed
+ *   cleanup sweep (projectors/cleanup.ts) ─────► transitions past the results retention
  *
- * The projection (project.ts) builds its statements here; the API and the cleanup sweep
- * call `clearChecks` and `pruneTransitions`.
+ * The projection (project.ts) builds its statements here; the API calls `clearChecks`.
  */
 import type { SqlExec } from "../inventory/tables.ts";
 import type { Db } from "../../db/client.ts";
@@ -83,15 +82,5 @@ export async function clearChecks(db: Db, checkName: string, pcId?: string): Pro
       sql: "DELETE FROM check_status WHERE check_name = ? AND pc_id = ?",
       args: [checkName, pcId],
     });
-  return rs.rowsAffected;
-}
-
-/** Delete transitions recorded before `cutoff` (canonical DB text), at most `limit`. */
-export async function pruneTransitions(db: Db, cutoff: string, limit: number): Promise<number> {
-  const rs = await db.execute({
-    sql: `DELETE FROM check_transitions WHERE id IN (
-            SELECT id FROM check_transitions WHERE recorded_at < ? LIMIT ?)`,
-    args: [cutoff, limit],
-  });
   return rs.rowsAffected;
 }
