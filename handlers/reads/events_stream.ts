@@ -11,7 +11,7 @@ export const route = defineRoute({
   path: "/api/events/stream",
   role: "viewer",
   summary:
-    "Server-Sent Events: result/execution/agent/audit change notices (`?kinds=a,b` to narrow)",
+    "Server-Sent Events: result/execution/agent/audit/check change notices (`?kinds=a,b` to narrow)",
   handler: (c) => {
     const kinds = c.req.query("kinds")?.split(",").map((s) => s.trim()).filter(Boolean);
     const { nats, config } = deps(c);
