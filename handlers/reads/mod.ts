@@ -20,6 +20,7 @@ import { route as inventoryHistorySearch } from "./inventory_history_search.ts";
 import { route as inventoryFirstSeen } from "./inventory_first_seen.ts";
 import { route as obsList } from "./obs_list.ts";
 import { route as obsKinds } from "./obs_kinds.ts";
+import { route as obsSources } from "./obs_sources.ts";
 import { route as obsRecent } from "./obs_recent.ts";
 import { route as eventsStream } from "./events_stream.ts";
 
@@ -44,6 +45,7 @@ export const routes: RouteDef[] = [
   inventoryFirstSeen,
   obsList,
   obsKinds,
+  obsSources,
   obsRecent,
   eventsStream,
 ];

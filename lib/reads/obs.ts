@@ -5,20 +5,49 @@ import { apiTs } from "../../wire/time.ts";
 import { badRequest } from "../errors.ts";
 import { instantParam, limitParam, optText } from "./params.ts";
 
-const csv = optText.transform((v) => v?.split(",").map((s) => s.trim()).filter(Boolean));
+/** A CSV list: split on commas, trimmed, blanks dropped; empty = no constraint. */
+const csv = optText.transform((v) => {
+  const list = v?.split(",").map((s) => s.trim()).filter(Boolean);
+  return list?.length ? list : undefined;
+});
+
+/** `payload_key` is spliced into a JSON path: identifier characters only (#391). */
+const payloadKey = optText.transform((v) => v?.trim() || undefined).refine(
+  (v) => v === undefined || /^[A-Za-z0-9_]+$/.test(v),
+  "must match [A-Za-z0-9_]+",
+);
+
+const integerParam = optText.refine(
+  (v) => v === undefined || /^[+-]?\d{1,18}$/.test(v.trim()),
+  "must be an integer",
+).transform((v) => v === undefined ? undefined : Number(v.trim()));
 
 export const ObsQuerySchema = z.object({
   pc_id: optText,
   from: instantParam.optional(),
   to: instantParam.optional(),
   kind: optText,
-  kinds: csv,
   source: optText,
+  /** Matched against `payload.logon_type` (#366). */
+  logon_type: integerParam,
+  kinds: csv,
+  kinds_ex: csv,
   sources: csv,
+  sources_ex: csv,
+  payload_key: payloadKey,
+  payload_value: optText,
   limit: limitParam(200, 5000),
 });
 export type ObsQuery = z.infer<typeof ObsQuerySchema>;
 export const RecentQuerySchema = z.object({ limit: limitParam(50, 5000) });
+
+/** A decimal number as the payload filter's numeric twin (`payload_value=2` matches 2). */
+export function numericTwin(v: string): number | null {
+  const t = v.trim();
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return null;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : null;
+}
 
 export interface ObsRow {
   id: number;
@@ -54,27 +83,44 @@ function toRows(rows: Record<string, unknown>[]): ObsRow[] {
   return out;
 }
 
+/**
+ * Every filter ANDs (upstream's composition): the single-value `kind`/`source` and the
+ * include lists narrow together, the `_ex` lists exclude, and the payload pair applies
+ * only when both halves are given.
+ */
 export async function listObs(db: Db, q: ObsQuery): Promise<{ events: ObsRow[] }> {
   if (q.from && q.to && q.from >= q.to) throw badRequest("'from' must be before 'to'");
   const where: string[] = [];
   const args: (string | number)[] = [];
-  const inList = (col: string, vs: string[]) => {
-    where.push(`${col} IN (${vs.map(() => "?").join(",")})`);
+  const cond = (sql: string, ...vs: (string | number)[]) => {
+    where.push(sql);
     args.push(...vs);
   };
-  if (q.pc_id) inList("pc_id", [q.pc_id]);
-  if (q.from) {
-    where.push("at >= ?");
-    args.push(q.from);
+  const list = (col: string, vs: string[] | undefined, not = false) => {
+    if (vs?.length) {
+      cond(`${col} ${not ? "NOT IN" : "IN"} (SELECT value FROM json_each(?))`, JSON.stringify(vs));
+    }
+  };
+  if (q.pc_id) cond("pc_id = ?", q.pc_id);
+  if (q.from) cond("at >= ?", q.from);
+  if (q.to) cond("at < ?", q.to);
+  if (q.kind) cond("kind = ?", q.kind);
+  if (q.source) cond("source = ?", q.source);
+  if (q.logon_type !== undefined) cond("json_extract(payload, '$.logon_type') = ?", q.logon_type);
+  list("kind", q.kinds);
+  list("kind", q.kinds_ex, true);
+  list("source", q.sources);
+  list("source", q.sources_ex, true);
+  if (q.payload_key && q.payload_value !== undefined) {
+    const path = `$.${q.payload_key}`;
+    const n = numericTwin(q.payload_value);
+    cond(
+      n === null
+        ? "json_extract(payload, ?) = ?"
+        : "(json_extract(payload, ?) = ? OR json_extract(payload, ?) = ?)",
+      ...(n === null ? [path, q.payload_value] : [path, q.payload_value, path, n]),
+    );
   }
-  if (q.to) {
-    where.push("at < ?");
-    args.push(q.to);
-  }
-  const kinds = [...(q.kind ? [q.kind] : []), ...(q.kinds ?? [])];
-  if (kinds.length) inList("kind", kinds);
-  const sources = [...(q.source ? [q.source] : []), ...(q.sources ?? [])];
-  if (sources.length) inList("source", sources);
   const w = where.length ? ` WHERE ${where.join(" AND ")}` : "";
   const rs = await db.execute({
     sql: `SELECT * FROM obs_events${w} ORDER BY at DESC, id DESC LIMIT ?`,
@@ -86,6 +132,11 @@ export async function listObs(db: Db, q: ObsQuery): Promise<{ events: ObsRow[] }
 export async function obsKinds(db: Db): Promise<{ kinds: string[] }> {
   const rs = await db.execute("SELECT DISTINCT kind FROM obs_events ORDER BY kind");
   return { kinds: rs.rows.map((r) => String(r.kind)) };
+}
+
+export async function obsSources(db: Db): Promise<{ sources: string[] }> {
+  const rs = await db.execute("SELECT DISTINCT source FROM obs_events ORDER BY source");
+  return { sources: rs.rows.map((r) => String(r.source)) };
 }
 
 export async function recentObs(db: Db, limit: number): Promise<{ events: ObsRow[] }> {
