@@ -14,6 +14,9 @@ import { route as configPcGet } from "./config_pc_get.ts";
 import { route as configPcPut } from "./config_pc_put.ts";
 import { route as configPcDelete } from "./config_pc_delete.ts";
 import { route as effectiveConfig } from "./effective_config.ts";
+import { route as configDefaults } from "./config_defaults.ts";
+import { route as configGroupInherited } from "./config_group_inherited.ts";
+import { route as configPcInherited } from "./config_pc_inherited.ts";
 import { route as agentForget } from "./agent_forget.ts";
 import { route as ping } from "./ping.ts";
 import { route as logs } from "./logs.ts";
@@ -44,6 +47,9 @@ export const routes: RouteDef[] = [
   configPcPut,
   configPcDelete,
   effectiveConfig,
+  configDefaults,
+  configGroupInherited,
+  configPcInherited,
   agentForget,
   ping,
   logs,

@@ -7,6 +7,7 @@ import type { KV } from "@nats-io/kv";
 import {
   type ConfigScope,
   ConfigScopeSchema,
+  type EffectiveConfig,
   encodeConfigScope,
   resolveEffectiveConfig,
 } from "../../wire/config_scope.ts";
@@ -126,8 +127,11 @@ export interface EffectiveView {
   my_groups: string[];
 }
 
-/** defaults → global → the PC's groups alphabetically → pc (wire/config_scope.ts). */
-export async function effectiveConfig(nats: Nats, pcId: string): Promise<EffectiveView> {
+/**
+ * The layers of one PC: global, its groups (membership read from `agent_groups`) and, when
+ * `ownScope`, its own scope. An unreadable scope or membership becomes a warning.
+ */
+async function pcLayers(nats: Nats, pcId: string, ownScope: boolean) {
   const kv = await configKv(nats);
   const warnings: string[] = [];
   let myGroups: string[] = [];
@@ -148,17 +152,42 @@ export async function effectiveConfig(nats: Nats, pcId: string): Promise<Effecti
   };
   const [global, pc, ...groupScopes] = await Promise.all([
     read(scopeKey({ type: "global" })),
-    read(scopeKey({ type: "pc", value: pcId })),
+    ownScope ? read(scopeKey({ type: "pc", value: pcId })) : null,
     ...myGroups.map((g) => read(scopeKey({ type: "group", value: g }))),
   ]);
   const groups = myGroups.flatMap((name, i) =>
     groupScopes[i] ? [{ name, scope: groupScopes[i]! }] : []
   );
-  const r = resolveEffectiveConfig(global, groups, pc);
+  return { global, groups, pc, myGroups, warnings };
+}
+
+/** defaults → global → the PC's groups alphabetically → pc (wire/config_scope.ts). */
+export async function effectiveConfig(nats: Nats, pcId: string): Promise<EffectiveView> {
+  const l = await pcLayers(nats, pcId, true);
+  const r = resolveEffectiveConfig(l.global, l.groups, l.pc);
   return {
     pc_id: pcId,
     effective: r.effective,
-    warnings: [...warnings, ...r.warnings],
-    my_groups: myGroups,
+    warnings: [...l.warnings, ...r.warnings],
+    my_groups: l.myGroups,
   };
+}
+
+/**
+ * What a scope layers on (later.md §4): for a group, built-in → global (its siblings and
+ * the PCs are resolved per PC, so they cannot be known from the group alone); for a PC,
+ * built-in → global → its groups, without its own scope. Warnings are dropped: this is
+ * the placeholder of a blank field in the scope editors.
+ */
+export async function inheritedConfig(
+  nats: Nats,
+  scope: Exclude<Scope, { type: "global" }>,
+): Promise<EffectiveConfig> {
+  if (scope.type === "group") {
+    const global = await readKey(await configKv(nats), scopeKey({ type: "global" }), scopeCodec)
+      .then((e) => e?.value ?? null, () => null);
+    return resolveEffectiveConfig(global, [], null).effective;
+  }
+  const l = await pcLayers(nats, scope.value, false);
+  return resolveEffectiveConfig(l.global, l.groups, null).effective;
 }
