@@ -49,15 +49,17 @@ export function encodeConfigScope(s: ConfigScope): Record<string, unknown> {
   return encodeOrdered(CONFIG_SCOPE_FIELDS, s as Record<string, unknown>);
 }
 
-export interface EffectiveConfig {
-  target_version: string | null;
-  target_version_jitter: string;
-  heartbeat_interval: string;
-  host_perf_interval: string;
-  process_perf_enabled: boolean;
-  process_perf_expires_at: string | null;
-  process_perf_top_n: number;
-}
+/** Every field resolved: what an agent runs with (defaults filled in). */
+export const EffectiveConfigSchema = z.object({
+  target_version: z.string().nullable(),
+  target_version_jitter: z.string(),
+  heartbeat_interval: z.string(),
+  host_perf_interval: z.string(),
+  process_perf_enabled: z.boolean(),
+  process_perf_expires_at: z.string().nullable(),
+  process_perf_top_n: z.number().int(),
+});
+export type EffectiveConfig = z.infer<typeof EffectiveConfigSchema>;
 
 export const CONFIG_DEFAULTS: EffectiveConfig = {
   target_version: null,

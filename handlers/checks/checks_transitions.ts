@@ -1,10 +1,10 @@
-import { z } from "zod";
-import { defineRoute, deps, readQuery } from "../route.ts";
+import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { listTransitions } from "../../lib/checks/reads.ts";
-import { limitParam, optText } from "../../lib/reads/params.ts";
-
-const Query = z.object({ pc_id: optText, check: optText, limit: limitParam(200, 5000) });
+import {
+  listTransitions,
+  TransitionsQuerySchema,
+  TransitionsViewSchema,
+} from "../../lib/checks/reads.ts";
 
 export const route = defineRoute({
   method: "GET",
@@ -12,6 +12,8 @@ export const route = defineRoute({
   role: "viewer",
   summary:
     "Check status changes, newest first: `{transitions[{pc_id, check_name, label, from_status, to_status, detail, recorded_at}]}`; pc_id, check, limit 1..5000 (200)",
-  handler: async (c) => c.json(await listTransitions(deps(c).db, readQuery(c, Query))),
+  request: { query: TransitionsQuerySchema },
+  responses: { 200: { json: TransitionsViewSchema } },
+  handler: async (c) => c.json(await listTransitions(deps(c).db, c.req.valid("query"))),
 });
 export default standalone(route);

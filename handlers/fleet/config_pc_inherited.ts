@@ -1,6 +1,8 @@
+import { z } from "zod";
 import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { inheritedConfig } from "../../lib/fleet/config_store.ts";
+import { EffectiveConfigSchema } from "../../wire/config_scope.ts";
 import { pcParam } from "./_params.ts";
 
 export const route = defineRoute({
@@ -9,6 +11,8 @@ export const route = defineRoute({
   role: "viewer",
   summary:
     "The effective config a PC inherits without its own scope: built-in → global → its groups.",
+  request: { params: z.object({ pc_id: z.string() }) },
+  responses: { 200: { json: EffectiveConfigSchema }, 400: "invalid pc id" },
   handler: async (c) =>
     c.json(await inheritedConfig(deps(c).nats, { type: "pc", value: pcParam(c) })),
 });

@@ -20,34 +20,56 @@ export const ChecksQuerySchema = z.object({
 });
 export type ChecksQuery = z.infer<typeof ChecksQuerySchema>;
 
-export interface CheckCounts {
-  check_name: string;
-  label: string | null;
-  ok: number;
-  warn: number;
-  fail: number;
-  unknown: number;
-  stale: number;
-}
+const count = z.number().int().nonnegative();
 
-export interface CheckStatusRow {
-  pc_id: string;
-  check_name: string;
-  label: string | null;
-  status: string;
-  detail: string | null;
-  recorded_at: string | null;
-  stale: boolean;
-}
+export const CheckCountsSchema = z.object({
+  check_name: z.string(),
+  /** The check's display title (`check.label`); null = show the name. */
+  label: z.string().nullable(),
+  ok: count,
+  warn: count,
+  fail: count,
+  unknown: count,
+  /** Rows older than `stale_days`, whatever their status (not counted in it). */
+  stale: count,
+});
 
-export interface ChecksView {
-  counts: CheckCounts[];
-  rows: CheckStatusRow[];
+export const CheckStatusRowSchema = z.object({
+  pc_id: z.string(),
+  check_name: z.string(),
+  label: z.string().nullable(),
+  status: z.string(),
+  detail: z.string().nullable(),
+  recorded_at: z.string().nullable(),
+  stale: z.boolean(),
+});
+
+export const ChecksViewSchema = z.object({
+  counts: z.array(CheckCountsSchema),
+  rows: z.array(CheckStatusRowSchema),
   /** The stale threshold in days (0 = off). */
-  stale_days: number;
+  stale_days: z.number().int(),
   /** More rows matched than `limit` allowed. */
-  truncated: boolean;
-}
+  truncated: z.boolean(),
+});
+export type ChecksView = z.infer<typeof ChecksViewSchema>;
+
+export const TransitionsQuerySchema = z.object({
+  pc_id: optText,
+  check: optText,
+  limit: limitParam(200, 5000),
+});
+
+export const CheckTransitionSchema = z.object({
+  pc_id: z.string(),
+  check_name: z.string(),
+  label: z.string().nullable(),
+  from_status: z.string().nullable(),
+  to_status: z.string(),
+  detail: z.string().nullable(),
+  recorded_at: z.string().nullable(),
+});
+export const TransitionsViewSchema = z.object({ transitions: z.array(CheckTransitionSchema) });
 
 /** The canonical DB time before which a row is stale; "" (nothing is older) when off. */
 export function staleCutoff(staleDays: number, nowMs: number): string {
@@ -110,8 +132,8 @@ export async function listChecks(
 /** The status changes of one PC's checks (or one check), newest first. */
 export async function listTransitions(
   db: Db,
-  q: { pc_id?: string; check?: string; limit: number },
-): Promise<{ transitions: Record<string, unknown>[] }> {
+  q: z.infer<typeof TransitionsQuerySchema>,
+): Promise<z.infer<typeof TransitionsViewSchema>> {
   const rs = await db.execute({
     sql: `SELECT pc_id, check_name, label, from_status, to_status, detail, recorded_at
           FROM check_transitions

@@ -49,15 +49,18 @@ export function numericTwin(v: string): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-export interface ObsRow {
-  id: number;
-  pc_id: string;
-  at: string | null;
-  kind: string;
-  source: string;
-  event_record_id: string | null;
-  payload: unknown;
-}
+export const ObsRowSchema = z.object({
+  id: z.number().int(),
+  pc_id: z.string(),
+  at: z.string().nullable(),
+  kind: z.string(),
+  source: z.string(),
+  event_record_id: z.string().nullable(),
+  payload: z.unknown(),
+});
+export type ObsRow = z.infer<typeof ObsRowSchema>;
+export const ObsEventsSchema = z.object({ events: z.array(ObsRowSchema) });
+export const ObsSourcesSchema = z.object({ sources: z.array(z.string()) });
 
 function toRows(rows: Record<string, unknown>[]): ObsRow[] {
   const out: ObsRow[] = [];
