@@ -11,7 +11,22 @@ import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Deps } from "../lib/deps.ts";
-import { ApiError, payloadTooLarge, unavailable } from "../lib/errors.ts";
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  InternalError,
+  NotFoundError,
+  payloadTooLarge,
+  PayloadTooLargeError,
+  TimeoutError,
+  UnauthenticatedError,
+  unavailable,
+  UnavailableError,
+  UpstreamError,
+  UpstreamTimeoutError,
+  ValidationError,
+} from "../lib/errors.ts";
 import { authenticate, cleanSource, requireRole } from "../lib/auth.ts";
 import { type AppEnv, DEFAULT_BODY_LIMIT, type RouteDef } from "./route.ts";
 import { validateRequest } from "./validate.ts";
@@ -72,7 +87,37 @@ export function errorResponse(status: number, message: string, headers?: Record<
   });
 }
 
-/** Driver, SQL and stack text that must never reach a client, even inside an ApiError. */
+/**
+ * The one map from a domain error's condition to its HTTP status (lib/errors.ts keeps the
+ * conditions free of HTTP). An unknown DomainError subclass answers 500.
+ */
+const STATUS_OF: readonly (readonly [abstract new (...a: never[]) => DomainError, number])[] = [
+  [ValidationError, 400],
+  [UnauthenticatedError, 401],
+  [ForbiddenError, 403],
+  [NotFoundError, 404],
+  [TimeoutError, 408],
+  [ConflictError, 409],
+  [PayloadTooLargeError, 413],
+  [InternalError, 500],
+  [UpstreamError, 502],
+  [UnavailableError, 503],
+  [UpstreamTimeoutError, 504],
+];
+
+export function statusOf(err: DomainError): number {
+  for (const [cls, status] of STATUS_OF) if (err instanceof cls) return status;
+  return 500;
+}
+
+/** Headers a condition adds: the RFC 6750 challenge, when to retry a transient failure. */
+function headersOf(err: DomainError): Record<string, string> {
+  if (err instanceof UnauthenticatedError) return { "www-authenticate": 'Bearer realm="kanade"' };
+  if (err instanceof UnavailableError) return { "retry-after": String(err.retryAfterSecs ?? 1) };
+  return {};
+}
+
+/** Driver, SQL and stack text that must never reach a client, even inside a DomainError. */
 const INTERNALS_RE = /SQLITE_|LibsqlError|\bSELECT\b.+\bFROM\b|\bINSERT INTO\b|\n\s+at |file:\/\//i;
 
 export function safeMessage(status: number, message: string): string {
@@ -118,11 +163,10 @@ export function buildApp(deps: Deps, routes: RouteDef[], opts: BuildOptions = {}
   const app = new Hono<AppEnv>();
 
   app.onError((err, c) => {
-    if (err instanceof ApiError) {
-      const headers = { ...err.headers };
-      if (err.status === 503 && !headers["retry-after"]) headers["retry-after"] = "1";
-      if (err.status >= 500) deps.log.warn("request failed", { path: c.req.path, err });
-      return errorResponse(err.status, safeMessage(err.status, err.message), headers);
+    if (err instanceof DomainError) {
+      const status = statusOf(err);
+      if (status >= 500) deps.log.warn("request failed", { path: c.req.path, err });
+      return errorResponse(status, safeMessage(status, err.message), headersOf(err));
     }
     if (err instanceof HTTPException) {
       // Hono's own (body limit, malformed input): keep its status, never its internals.

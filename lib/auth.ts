@@ -7,7 +7,9 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import type { Config } from "./config.ts";
-import { ApiError, ConfigError, forbidden } from "./errors.ts";
+import { ConfigError, forbidden, unauthenticated } from "./errors.ts";
+
+export { unauthenticated };
 import { log } from "./log.ts";
 
 export type Role = "viewer" | "operator" | "admin";
@@ -71,11 +73,6 @@ export function authWarnings(cfg: AuthConfig): string[] {
   return out;
 }
 
-/** 401 with the RFC 6750 challenge so generic clients know what to send. */
-export function unauthenticated(msg: string): ApiError {
-  return new ApiError(401, msg, { headers: { "www-authenticate": 'Bearer realm="kanade"' } });
-}
-
 const te = new TextEncoder();
 const td = new TextDecoder("utf-8", { fatal: true });
 const B64URL_RE = /^[A-Za-z0-9_-]*$/;
@@ -135,7 +132,7 @@ export interface JwtClaims {
 export const JWT_LEEWAY_SECS = 60;
 
 /**
- * Verify an HS256 JWT; throws a 401 ApiError with the reason. The signature is checked
+ * Verify an HS256 JWT; throws an UnauthenticatedError with the reason. The signature is checked
  * before any claim is believed; `alg` must be HS256 (no `none`, no algorithm confusion).
  */
 export async function verifyJwt(

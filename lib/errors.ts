@@ -1,34 +1,103 @@
 /**
- * The one error type of the API. Domain code throws it; `handlers/router.ts` maps it to
- * a JSON body `{error, status}` in a single `onError`. Anything else becomes a 500 with
- * a generic message (no stack, no SQL).
+ * Domain errors: one small class per condition, each setting `name` and keeping its
+ * `cause`. Services throw them (usually through the factories below) and know nothing of
+ * HTTP; `handlers/router.ts` is the one place that maps a class to a status and a JSON
+ * body `{error, status}`. Code that decides something from a failure (the scheduler's
+ * retry, a wave revert) branches on the class with `instanceof`, never on a status or on
+ * message text.
+ *
+ * Two families:
+ * - `RefusedError`: the request, as made, cannot succeed (bad input, unknown id, a
+ *   conflict with stored state, no credentials, too big). Repeating it unchanged fails
+ *   the same way, so nothing retries it.
+ * - everything else: a dependency failed (broker, agent, store). Only `UnavailableError`
+ *   says "transient, try again shortly".
  */
 
-export class ApiError extends Error {
-  readonly status: number;
-  readonly headers?: Record<string, string>;
-  constructor(
-    status: number,
-    message: string,
-    options?: { cause?: unknown; headers?: Record<string, string> },
-  ) {
-    super(message, { cause: options?.cause });
-    this.name = "ApiError";
-    this.status = status;
-    this.headers = options?.headers;
+/** Base of every domain error. */
+export abstract class DomainError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
   }
 }
 
-export const badRequest = (msg: string, cause?: unknown) => new ApiError(400, msg, { cause });
-export const unauthorized = (msg: string) => new ApiError(401, msg);
-export const forbidden = (msg: string) => new ApiError(403, msg);
-export const notFound = (msg: string) => new ApiError(404, msg);
-export const conflict = (msg: string) => new ApiError(409, msg);
-export const payloadTooLarge = (msg: string) => new ApiError(413, msg);
-export const badGateway = (msg: string, cause?: unknown) => new ApiError(502, msg, { cause });
-export const unavailable = (msg: string, cause?: unknown) => new ApiError(503, msg, { cause });
-export const gatewayTimeout = (msg: string) => new ApiError(504, msg);
-export const requestTimeout = (msg: string) => new ApiError(408, msg);
+/** The request, as made, cannot succeed: repeating it unchanged fails the same way. */
+export abstract class RefusedError extends DomainError {}
+
+/** Input that breaks a rule (shape, range, a reference that must resolve). */
+export class ValidationError extends RefusedError {
+  override name = "ValidationError";
+}
+
+/** No usable credentials. */
+export class UnauthenticatedError extends RefusedError {
+  override name = "UnauthenticatedError";
+}
+
+/** Credentials fine, but the caller's roles do not allow this. */
+export class ForbiddenError extends RefusedError {
+  override name = "ForbiddenError";
+}
+
+/** The thing named does not exist. */
+export class NotFoundError extends RefusedError {
+  override name = "NotFoundError";
+}
+
+/** The request contradicts stored state (in use, changed concurrently, exists already). */
+export class ConflictError extends RefusedError {
+  override name = "ConflictError";
+}
+
+/** A body or upload over its cap. */
+export class PayloadTooLargeError extends RefusedError {
+  override name = "PayloadTooLargeError";
+}
+
+/** What the request waits for (an agent's answer to a run or a ping) did not come in time. */
+export class TimeoutError extends DomainError {
+  override name = "TimeoutError";
+}
+
+/** A dependency failed in a way that is neither transient nor the caller's fault. */
+export class InternalError extends DomainError {
+  override name = "InternalError";
+}
+
+/** A peer (an agent, the broker on a publish) refused, failed or answered garbage. */
+export class UpstreamError extends DomainError {
+  override name = "UpstreamError";
+}
+
+/** A peer relaying for us (an agent fetching its logs) did not answer in time. */
+export class UpstreamTimeoutError extends DomainError {
+  override name = "UpstreamTimeoutError";
+}
+
+/** Transient: a store or the broker cannot answer right now; the same request may succeed. */
+export class UnavailableError extends DomainError {
+  override name = "UnavailableError";
+  /** Seconds a client should wait before retrying (the router's default when unset). */
+  readonly retryAfterSecs?: number;
+  constructor(message: string, options?: { cause?: unknown; retryAfterSecs?: number }) {
+    super(message, options);
+    this.retryAfterSecs = options?.retryAfterSecs;
+  }
+}
+
+export const badRequest = (msg: string, cause?: unknown) => new ValidationError(msg, { cause });
+export const unauthenticated = (msg: string) => new UnauthenticatedError(msg);
+export const unauthorized = unauthenticated;
+export const forbidden = (msg: string) => new ForbiddenError(msg);
+export const notFound = (msg: string) => new NotFoundError(msg);
+export const conflict = (msg: string, cause?: unknown) => new ConflictError(msg, { cause });
+export const payloadTooLarge = (msg: string) => new PayloadTooLargeError(msg);
+export const requestTimeout = (msg: string) => new TimeoutError(msg);
+export const internal = (msg: string, cause?: unknown) => new InternalError(msg, { cause });
+export const badGateway = (msg: string, cause?: unknown) => new UpstreamError(msg, { cause });
+export const unavailable = (msg: string, cause?: unknown) => new UnavailableError(msg, { cause });
+export const gatewayTimeout = (msg: string, cause?: unknown) =>
+  new UpstreamTimeoutError(msg, { cause });
 
 /** Error thrown for a bad configuration value; main.ts prints it as one line and exits. */
 export class ConfigError extends Error {

@@ -1,6 +1,6 @@
 /**
  * Domain functions behind the schedules and freeze routes (handlers stay thin). They know
- * nothing about HTTP beyond throwing `ApiError`.
+ * nothing about HTTP: it throws the domain errors of lib/errors.ts.
  */
 import type { Deps } from "../lib/deps.ts";
 import type { Caller } from "../lib/auth.ts";

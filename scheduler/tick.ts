@@ -7,7 +7,7 @@
 import type { KV } from "@nats-io/kv";
 import type { Deps } from "../lib/deps.ts";
 import { recordAudit } from "../lib/audit.ts";
-import { ApiError } from "../lib/errors.ts";
+import { RefusedError } from "../lib/errors.ts";
 import { DispatchError, dispatchExec } from "../lib/exec/dispatch.ts";
 import { resolveAlivePcs } from "../lib/exec/targets.ts";
 import { decodeManifest, type Manifest } from "../wire/manifest.ts";
@@ -57,6 +57,10 @@ export interface TickInput {
 export type TickOutcome =
   | { fired: false; reason: string; retry?: boolean }
   | { fired: true; exec_id: string; pcs?: number; autoDisabled?: boolean };
+
+type Dispatched = { state: "none" } | { state: "fired"; execId: string } | {
+  state: "abandoned";
+};
 
 class DispatchFailed extends Error {
   constructor(readonly inner: unknown) {
@@ -190,9 +194,10 @@ export async function runTick(ctx: TickContext, input: TickInput): Promise<TickO
   const maxConcurrent = maxConcurrentOf(s);
   const mode = terms.mode === "event" ? "every_tick" : terms.mode;
 
-  // Set once the tick must not be run again: fired, or a Command that a repeat would not
-  // reproduce may have reached an agent.
-  let dispatched: string | null = null;
+  // What this tick's dispatch did. Anything but `none` means the tick must not run again:
+  // it fired, or it failed after a Command that a repeat would not reproduce may have
+  // reached an agent (`abandoned`).
+  let dispatched = { state: "none" } as Dispatched;
   const fire = async (p: FanoutPlan, why: string) => {
     // Fixed ids per (schedule, tick): a repeat after a publish that may have gone out sends
     // the same Command. A wave rollout keeps its record under the exec id, so it does not.
@@ -209,14 +214,14 @@ export async function runTick(ctx: TickContext, input: TickInput): Promise<TickO
       });
     } catch (e) {
       const again = fireRetry({
-        invalid: e instanceof ApiError && e.status >= 400 && e.status < 500,
+        invalid: e instanceof RefusedError,
         published: e instanceof DispatchError && e.published,
         idempotent: ids !== undefined,
       });
-      if (!again) dispatched = "(unknown)";
+      if (!again) dispatched = { state: "abandoned" };
       throw new DispatchFailed(e);
     }
-    dispatched = res.exec_id;
+    dispatched = { state: "fired", execId: res.exec_id };
     log.info("scheduler fired", { exec_id: res.exec_id, why, target_count: res.target_count });
     return res;
   };
@@ -310,12 +315,12 @@ export async function runTick(ctx: TickContext, input: TickInput): Promise<TickO
     return outcome;
   } catch (e) {
     const msg = String((e as Error)?.message ?? e);
-    if (dispatched !== null && dispatched !== "(unknown)") {
+    if (dispatched.state === "fired") {
       // Fired; only the bookkeeping after it failed (auto-disable): the fire stands.
       log.warn("scheduler tick bookkeeping failed after the fire", { err: msg });
-      return { fired: true, exec_id: dispatched };
+      return { fired: true, exec_id: dispatched.execId };
     }
-    const retryable = dispatched === null;
+    const retryable = dispatched.state === "none";
     log.warn("scheduler fire failed", { err: msg, retry: retryable });
     return retryable
       ? { fired: false, reason: `fire failed: ${msg}`, retry: true }

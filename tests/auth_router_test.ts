@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { startTestBackend } from "./helpers/backend.ts";
 import { buildApp, pathFits } from "../handlers/router.ts";
 import { defineRoute, readJson } from "../handlers/route.ts";
-import { ApiError, badRequest } from "../lib/errors.ts";
+import { badRequest, internal } from "../lib/errors.ts";
 import { z } from "zod";
 import { streamSSE } from "hono/streaming";
 
@@ -86,7 +86,7 @@ Deno.test({
         path: "/api/t/leaky",
         role: "viewer",
         handler: () => {
-          throw new ApiError(500, "insert failed: SQLITE_CONSTRAINT: INSERT INTO agents ...");
+          throw internal("insert failed: SQLITE_CONSTRAINT: INSERT INTO agents ...");
         },
       }),
       defineRoute({

@@ -7,7 +7,7 @@ import { connect } from "@nats-io/transport-node";
 import { startTestBackend, waitFor } from "./helpers/backend.ts";
 import { type AgentSet, startAgentDoubles } from "./helpers/agent_double.ts";
 import { dispatchExec } from "../lib/exec/dispatch.ts";
-import { ApiError } from "../lib/errors.ts";
+import { UpstreamError, ValidationError } from "../lib/errors.ts";
 import type { Deps } from "../lib/deps.ts";
 import type { Db } from "../db/client.ts";
 import { FanoutPlanSchema } from "../wire/fanout.ts";
@@ -84,7 +84,7 @@ Deno.test("scheduler-style dispatch: retry, deadline, actor, no caller", async (
         actor: "scheduler",
         deadlineAt: "not a time",
       }),
-      (e) => e instanceof ApiError && e.status === 400 && /^invalid deadline_at/.test(e.message),
+      (e) => e instanceof ValidationError && /^invalid deadline_at/.test(e.message),
     );
   } finally {
     await agents?.stop();
@@ -136,8 +136,7 @@ Deno.test("a publish failure answers 502 and leaves no executions row", async ()
         plan: FanoutPlanSchema.parse({ target: { all: true } }),
         actor: "operator",
       }),
-      (e) =>
-        e instanceof ApiError && e.status === 502 && /^publish to commands\.all: /.test(e.message),
+      (e) => e instanceof UpstreamError && /^publish to commands\.all: /.test(e.message),
     );
     // Wave path: the first wave fails, so the later ones are cancelled, never sent.
     await assert.rejects(
@@ -148,7 +147,7 @@ Deno.test("a publish failure answers 502 and leaves no executions row", async ()
         }),
         actor: "operator",
       }),
-      (e) => e instanceof ApiError && e.status === 502 && /^publish rollout wave: /.test(e.message),
+      (e) => e instanceof UpstreamError && /^publish rollout wave: /.test(e.message),
     );
     const n = await be.deps.db.execute("SELECT COUNT(*) AS n FROM executions");
     assert.equal(n.rows[0].n, 0);

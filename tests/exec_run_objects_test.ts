@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { startTestBackend, waitFor } from "./helpers/backend.ts";
 import { type AgentSet, startAgentDoubles } from "./helpers/agent_double.ts";
 import { adhocRun } from "../lib/exec/run.ts";
-import { ApiError } from "../lib/errors.ts";
+import { TimeoutError } from "../lib/errors.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -59,7 +59,7 @@ Deno.test("POST /api/run answers the agent's ExecResult; 408 when nobody answers
     await assert.rejects(
       adhocRun(be.deps, { pc_id: "PC-GONE", script: "x", timeout_secs: 0 }, { graceMs: 300 }),
       (e) =>
-        e instanceof ApiError && e.status === 408 &&
+        e instanceof TimeoutError &&
         /^no result from 'PC-GONE' within 0 s/.test(e.message),
     );
     assert.ok(Date.now() - t0 >= 300);

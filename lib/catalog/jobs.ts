@@ -6,7 +6,7 @@ import YAML from "yaml";
 import type { KV } from "@nats-io/kv";
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
-import { ApiError, badRequest, conflict, notFound, unavailable } from "../errors.ts";
+import { badRequest, conflict, internal, notFound, unavailable } from "../errors.ts";
 import { recordAudit } from "../audit.ts";
 import { rowsOf } from "../../db/client.ts";
 import { BUCKET, SCRIPT_STATUS_REVOKED } from "../../wire/names.ts";
@@ -50,7 +50,7 @@ export async function fetchJob(deps: Deps, id: string): Promise<Manifest | null>
   } catch {
     m = null;
   }
-  if (!m) throw new ApiError(500, `job catalog lookup: stored job '${id}' does not decode`);
+  if (!m) throw internal(`job catalog lookup: stored job '${id}' does not decode`);
   return m;
 }
 
@@ -117,7 +117,7 @@ export async function upsertJob(
   try {
     await kv.put(m.id, manifestJson(m));
   } catch (e) {
-    throw new ApiError(500, `KV put: ${(e as Error).message}`, { cause: e });
+    throw internal(`KV put: ${(e as Error).message}`, e);
   }
   // The operator's own YAML (comments, layout) is kept; JSON bodies get a rendering.
   const yamlText = doc.yaml ? doc.raw : YAML.stringify(encodeManifest(m));
@@ -184,7 +184,7 @@ export async function deleteJob(deps: Deps, id: string, caller?: Caller | null):
   try {
     await statusKv.put(id, SCRIPT_STATUS_REVOKED);
   } catch (e) {
-    throw new ApiError(500, `script_status put: ${(e as Error).message}`, { cause: e });
+    throw internal(`script_status put: ${(e as Error).message}`, e);
   }
   try {
     await jobsKv.delete(id);
@@ -195,10 +195,9 @@ export async function deleteJob(deps: Deps, id: string, caller?: Caller | null):
       target: id,
       payload: { cascade_revoke: true, error: msg },
     }, caller);
-    throw new ApiError(
-      500,
+    throw internal(
       `kv delete: ${msg}; script_status.${id} is already REVOKED — \`kanade unrevoke ${id}\` (or POST /api/scripts/${id}/unrevoke) to recover`,
-      { cause: e },
+      e,
     );
   }
   // The mirror goes too; a failure only leaves a stale YAML behind a missing job.

@@ -5,7 +5,7 @@
 import type { ObjectStore } from "@nats-io/obj";
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
-import { ApiError, badRequest, notFound, payloadTooLarge, unavailable } from "../errors.ts";
+import { badRequest, internal, notFound, payloadTooLarge, unavailable } from "../errors.ts";
 import { recordAudit } from "../audit.ts";
 import { isNotFound } from "../nats.ts";
 import { OBJECT_STORE } from "../../wire/names.ts";
@@ -104,7 +104,7 @@ export async function uploadScriptObject(
   try {
     info = await s.putBlob({ name: key }, data);
   } catch (e) {
-    throw new ApiError(500, `object put: ${(e as Error).message}`, { cause: e });
+    throw internal(`object put: ${(e as Error).message}`, e);
   }
   const out = describe(info);
   await recordAudit(deps.nats, {
@@ -127,7 +127,7 @@ export async function downloadScriptObject(
     data = await s.getBlob(key);
   } catch (e) {
     if (isNotFound(e)) data = null;
-    else throw new ApiError(500, `object get: ${(e as Error).message}`, { cause: e });
+    else throw internal(`object get: ${(e as Error).message}`, e);
   }
   if (!data) throw notFound(`script object '${key}' not found`);
   return data;
@@ -149,7 +149,7 @@ export async function deleteScriptObject(
     else await s.delete(key);
   } catch (e) {
     if (isNotFound(e)) existed = false;
-    else throw new ApiError(500, `object delete: ${(e as Error).message}`, { cause: e });
+    else throw internal(`object delete: ${(e as Error).message}`, e);
   }
   await recordAudit(deps.nats, {
     action: "script_object_delete",

@@ -4,7 +4,7 @@
  */
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
-import { ApiError, unavailable } from "../errors.ts";
+import { internal, unavailable } from "../errors.ts";
 import { recordAudit } from "../audit.ts";
 import { BUCKET, SCRIPT_STATUS_ACTIVE, SCRIPT_STATUS_REVOKED } from "../../wire/names.ts";
 import { utf8 } from "../../wire/codec.ts";
@@ -37,7 +37,7 @@ export async function setScriptStatus(
     if (cur && cur.operation === "PUT" && utf8(cur.value).trim() === status) changed = false;
     else await kv.put(id, status);
   } catch (e) {
-    throw new ApiError(500, `script_status put: ${(e as Error).message}`, { cause: e });
+    throw internal(`script_status put: ${(e as Error).message}`, e);
   }
   await recordAudit(deps.nats, {
     action: status === SCRIPT_STATUS_REVOKED ? "script_revoke" : "script_unrevoke",

@@ -8,7 +8,7 @@
  */
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
-import { ApiError, badRequest } from "../errors.ts";
+import { badRequest, internal, UpstreamError } from "../errors.ts";
 import { recordAudit } from "../audit.ts";
 import type { Manifest } from "../../wire/manifest.ts";
 import { validateScriptSource } from "../../wire/manifest.ts";
@@ -42,14 +42,15 @@ export interface DispatchRequest {
 }
 
 /**
- * A dispatch that failed after its validation. `published` tells whether a Command may
- * already have reached an agent (a publish or its flush failed, a wave went out), which a
- * caller that retries must know; the status and message are what the API answers.
+ * A dispatch whose publishing failed after its validation. `published` tells whether a
+ * Command may already have reached an agent (a publish or its flush failed, a wave went
+ * out), which a caller that retries must know.
  */
-export class DispatchError extends ApiError {
+export class DispatchError extends UpstreamError {
+  override name = "DispatchError";
   readonly published: boolean;
-  constructor(status: number, message: string, published: boolean, cause?: unknown) {
-    super(status, message, { cause });
+  constructor(message: string, published: boolean, cause?: unknown) {
+    super(message, { cause });
     this.published = published;
   }
 }
@@ -210,7 +211,7 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
       if (typeof at === "string") now = parseInstant(at).ms;
     }
   } catch (e) {
-    throw new DispatchError(500, `insert executions: ${(e as Error).message}`, false, e);
+    throw internal(`insert executions: ${(e as Error).message}`, e);
   }
   const dropRow = () =>
     deps.db.execute({ sql: "DELETE FROM executions WHERE exec_id = ?", args: [execId] })
@@ -241,7 +242,7 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
       await persistWaves(deps, rec);
     } catch (e) {
       await dropRow();
-      throw new DispatchError(502, `persist rollout waves: ${(e as Error).message}`, false, e);
+      throw new DispatchError(`persist rollout waves: ${(e as Error).message}`, false, e);
     }
     // Zero-delay waves go out now, through the same claim as delayed ones.
     try {
@@ -252,7 +253,7 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
         .catch(() => {});
       await dropRow();
       // Whether the first wave went out is unknown here: count it as published.
-      throw new DispatchError(502, `publish rollout wave: ${(e as Error).message}`, true, e);
+      throw new DispatchError(`publish rollout wave: ${(e as Error).message}`, true, e);
     }
   } else {
     published = plainSubjects(plan.target);
@@ -263,7 +264,7 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
       } catch (e) {
         await dropRow();
         // The subjects before this one went out.
-        throw new DispatchError(502, `publish to ${s}: ${(e as Error).message}`, i > 0, e);
+        throw new DispatchError(`publish to ${s}: ${(e as Error).message}`, i > 0, e);
       }
     }
     try {
@@ -271,7 +272,7 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
     } catch (e) {
       // The publishes may or may not have reached the server (nats.js drops what it had
       // buffered when it reconnects, and rejects the flush with "connection disconnected").
-      throw new DispatchError(502, `flush after publish: ${(e as Error).message}`, true, e);
+      throw new DispatchError(`flush after publish: ${(e as Error).message}`, true, e);
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
-import { ApiError, badRequest, notFound } from "../errors.ts";
+import { badRequest, internal, notFound } from "../errors.ts";
 import { recordAudit } from "../audit.ts";
 import { firstRow, rowsOf } from "../../db/client.ts";
 import { isSubjectToken, subjects } from "../../wire/names.ts";
@@ -20,7 +20,7 @@ async function publishKills(deps: Deps, execIds: readonly string[]) {
     for (const id of execIds) nc.publish(subjects.kill(id), new Uint8Array(0));
     await nc.flush();
   } catch (e) {
-    throw new ApiError(500, `publish kill: ${(e as Error).message}`, { cause: e });
+    throw internal(`publish kill: ${(e as Error).message}`, e);
   }
 }
 

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
-import { ApiError, badGateway, badRequest, requestTimeout } from "../errors.ts";
+import { badGateway, badRequest, internal, requestTimeout } from "../errors.ts";
 import { recordAudit } from "../audit.ts";
 import { encodeCommand, ExecResultSchema } from "../../wire/messages.ts";
 import { ADHOC_RUN_ID, ADHOC_RUN_VERSION, isSubjectToken, subjects } from "../../wire/names.ts";
@@ -86,7 +86,7 @@ export async function adhocRun(
     sub = nc.subscribe(subjects.results(requestId));
     await nc.flush();
   } catch (e) {
-    throw new ApiError(500, `subscribe results: ${(e as Error).message}`, { cause: e });
+    throw internal(`subscribe results: ${(e as Error).message}`, e);
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {

@@ -3,7 +3,7 @@
  * as lowercase hex, so an agent refuses bytes re-uploaded mid-rollout.
  */
 import type { Deps } from "../deps.ts";
-import { ApiError, notFound, unavailable } from "../errors.ts";
+import { internal, notFound, unavailable } from "../errors.ts";
 import { isNotFound } from "../nats.ts";
 import { OBJECT_STORE } from "../../wire/names.ts";
 
@@ -48,7 +48,7 @@ export async function resolveScriptObject(
     info = await store.info(key);
   } catch (e) {
     if (isNotFound(e)) info = null;
-    else throw new ApiError(500, `script_object '${key}': ${(e as Error).message}`, { cause: e });
+    else throw internal(`script_object '${key}': ${(e as Error).message}`, e);
   }
   if (!info || info.deleted) {
     // A cached handle outlives a deleted store: tell "no object" from "no store".
@@ -56,11 +56,11 @@ export async function resolveScriptObject(
     throw notFound(`script_object '${key}' not found in OBJECT_SCRIPTS`);
   }
   if (!info.digest) {
-    throw new ApiError(500, `script_object '${key}' has no digest metadata`);
+    throw internal(`script_object '${key}' has no digest metadata`);
   }
   try {
     return { key, sha256: digestToHex(info.digest) };
   } catch (e) {
-    throw new ApiError(500, `decode digest for '${key}': ${(e as Error).message}`, { cause: e });
+    throw internal(`decode digest for '${key}': ${(e as Error).message}`, e);
   }
 }

@@ -6,7 +6,7 @@ import { HeartbeatSchema } from "../../wire/messages.ts";
 import { subjects } from "../../wire/names.ts";
 import { encodeLogsRequest } from "../../wire/logs.ts";
 import { parseJsonBytes } from "../../wire/codec.ts";
-import { ApiError, badGateway, gatewayTimeout, requestTimeout } from "../errors.ts";
+import { badGateway, badRequest, DomainError, gatewayTimeout, requestTimeout } from "../errors.ts";
 import type { Nats } from "../nats.ts";
 
 export const PING_DEFAULT_WAIT_SECS = 45;
@@ -25,7 +25,7 @@ export function clampInt(
 ): number {
   if (raw === undefined || raw.trim() === "") return def;
   if (!/^\d+$/.test(raw.trim())) {
-    throw new ApiError(400, `invalid ${what} '${raw}': must be a non-negative integer`);
+    throw badRequest(`invalid ${what} '${raw}': must be a non-negative integer`);
   }
   return Math.min(max, Math.max(min, Number(raw.trim())));
 }
@@ -76,7 +76,7 @@ export async function pingAgent(
       });
       return { heartbeat: asHeartbeat(pcId, reply.data, "ping") };
     } catch (e) {
-      if (e instanceof ApiError) throw e;
+      if (e instanceof DomainError) throw e;
       const kind = classify(e);
       if (kind === "timeout") {
         throw requestTimeout(`agent '${pcId}' did not answer the ping within ${waitSecs}s`);

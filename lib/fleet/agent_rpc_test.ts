@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ApiError } from "../errors.ts";
+import { ValidationError } from "../errors.ts";
 import { clampInt } from "./agent_rpc.ts";
 
 Deno.test("clampInt() defaults, clamps and refuses garbage", async (t) => {
@@ -18,7 +18,7 @@ Deno.test("clampInt() defaults, clamps and refuses garbage", async (t) => {
     await t.step(`bad ${bad}`, () => {
       assert.throws(
         () => clampInt(bad, "wait_secs", 45, 1, 120),
-        (e) => e instanceof ApiError && e.status === 400,
+        (e) => e instanceof ValidationError,
       );
     });
   }

@@ -8,7 +8,7 @@
  */
 import type { KV, KvEntry } from "@nats-io/kv";
 import { DeliverPolicy } from "@nats-io/jetstream";
-import { ApiError, unavailable } from "../errors.ts";
+import { conflict, internal, unavailable } from "../errors.ts";
 import type { Nats } from "../nats.ts";
 
 /** Returned by a mutation to remove the key instead of writing it. */
@@ -75,13 +75,7 @@ export async function readKey<T>(
   try {
     return { value: codec.decode(e.value), revision: e.revision };
   } catch (err) {
-    throw new ApiError(
-      500,
-      `stored value of '${key}' is not decodable: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
+    throw internal(`stored value of '${key}' is not decodable: ${(err as Error).message}`, err);
   }
 }
 
@@ -101,10 +95,9 @@ export async function casUpdate<T>(
         current = codec.decode(entry.value);
       } catch (err) {
         if (opts.onCorrupt !== "empty") {
-          throw new ApiError(
-            500,
+          throw internal(
             `stored value of '${key}' is not decodable: ${(err as Error).message}`,
-            { cause: err },
+            err,
           );
         }
         current = codec.empty();
@@ -141,7 +134,7 @@ export async function casUpdate<T>(
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(5 * attempt, 50)));
     }
   }
-  throw new ApiError(409, `too many concurrent edits of '${key}', retry`);
+  throw conflict(`too many concurrent edits of '${key}', retry`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ApiError } from "../errors.ts";
+import { ValidationError } from "../errors.ts";
 import {
   bucketStart,
   hostMetric,
@@ -11,7 +11,7 @@ import {
 } from "./perf_params.ts";
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
-const is400 = (e: unknown) => e instanceof ApiError && e.status === 400;
+const is400 = (e: unknown) => e instanceof ValidationError;
 
 Deno.test("parseWindow() defaults and explicit ranges", async (t) => {
   await t.step("default last hour, 5m step", () => {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { ApiError } from "../errors.ts";
+import { ValidationError } from "../errors.ts";
 import { checkVersion, resolveReleaseVersion, sniffPlatform } from "./releases.ts";
 import { buildPe } from "./pe_fixture.ts";
 
-const is400 = (e: unknown) => e instanceof ApiError && e.status === 400;
+const is400 = (e: unknown) => e instanceof ValidationError;
 const elf = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0]);
 const macho = new Uint8Array([0xcf, 0xfa, 0xed, 0xfe, 7, 0, 0, 1]);
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ApiError } from "../errors.ts";
+import { ValidationError } from "../errors.ts";
 import { checkId, parseScopeKey, type Scope, scopeKey, scopeLabel, scopeOf } from "./scopes.ts";
 
 Deno.test("scopeKey()/parseScopeKey() round-trip and labels", async (t) => {
@@ -28,7 +28,7 @@ Deno.test("checkId() refuses what cannot be a subject token and KV key", async (
   }
   for (const bad of ["", "a.b", "a b", "*", ">", "a>", "é", "a\tb", "x".repeat(257)]) {
     await t.step(`bad ${JSON.stringify(bad)}`, () => {
-      assert.throws(() => checkId("group", bad), (e) => e instanceof ApiError && e.status === 400);
+      assert.throws(() => checkId("group", bad), (e) => e instanceof ValidationError);
     });
   }
 });
@@ -36,15 +36,15 @@ Deno.test("checkId() refuses what cannot be a subject token and KV key", async (
 Deno.test("checkId({kv: false}) accepts any subject token", () => {
   for (const ok of ["PC@1", "é", "a:b"]) {
     assert.equal(checkId("pc_id", ok, { kv: false }), ok);
-    assert.throws(() => checkId("pc_id", ok), (e) => e instanceof ApiError && e.status === 400);
+    assert.throws(() => checkId("pc_id", ok), (e) => e instanceof ValidationError);
   }
   for (const bad of ["a.b", "a b", "*"]) {
-    assert.throws(() => checkId("pc_id", bad, { kv: false }), ApiError);
+    assert.throws(() => checkId("pc_id", bad, { kv: false }), ValidationError);
   }
 });
 
 Deno.test("scopeOf() validates the value of group/pc scopes", () => {
   assert.deepEqual(scopeOf({ type: "global", value: "ignored" }), { type: "global" });
   assert.deepEqual(scopeOf({ type: "group", value: "g1" }), { type: "group", value: "g1" });
-  assert.throws(() => scopeOf({ type: "pc", value: "a.b" }), ApiError);
+  assert.throws(() => scopeOf({ type: "pc", value: "a.b" }), ValidationError);
 });

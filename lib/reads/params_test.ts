@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { ApiError } from "../errors.ts";
+import { ValidationError } from "../errors.ts";
 import { compileRegex, instantParam, likeEscape, limitParam, parseJsonColumn } from "./params.ts";
 import { aggregateDurations } from "./health.ts";
 import { inventoryHintOf } from "./inventory.ts";
@@ -54,7 +54,7 @@ Deno.test("compileRegex: RE2 semantics, 400 on bad or huge patterns", async (t) 
     await t.step(`rejects ${bad.slice(0, 12)}`, () => {
       assert.throws(
         () => compileRegex("stdout", bad),
-        (e) => e instanceof ApiError && e.status === 400,
+        (e) => e instanceof ValidationError,
       );
     });
   }
