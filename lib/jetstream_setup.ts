@@ -6,6 +6,7 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, type StreamConfig } from "@nats-io/jetstream";
 import type { Nats } from "./nats.ts";
 import { isNotFound, whileStarting } from "./nats.ts";
+import { createKv } from "./kv.ts";
 import { KV_BUCKETS, OBJECT_STORES, STREAMS, type StreamSpec } from "../wire/resources.ts";
 import { log } from "./log.ts";
 
@@ -80,7 +81,7 @@ export async function setupJetStream(
       report.unchanged.push(stream);
       continue;
     }
-    await nats.kvm.create(kv.bucket, {
+    await createKv(nats, kv.bucket, {
       history: kv.history,
       replicas,
       ...(kv.ttlNanos ? { ttl: Number(kv.ttlNanos / 1_000_000n) } : {}),

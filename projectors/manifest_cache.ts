@@ -9,6 +9,7 @@
  */
 import type { Deps } from "../lib/deps.ts";
 import { BUCKET } from "../wire/names.ts";
+import { kvScan, openKv } from "../lib/kv.ts";
 import { parseDurationSecs } from "../wire/duration.ts";
 import { type ExplodeTableSpec, inventorySpecs } from "../lib/inventory/spec.ts";
 import { ensureExplodeTables } from "../lib/inventory/tables.ts";
@@ -116,7 +117,7 @@ export function startManifestCache(deps: Deps): ManifestCache {
   const loaded = (async () => {
     while (!stopped) {
       try {
-        const kv = await deps.nats.kv(BUCKET.jobs);
+        const kv = await openKv(deps.nats, BUCKET.jobs);
         // Watch first (updates only), then list: nothing written in between is missed.
         const w = await kv.watch({ include: "updates" });
         watcher = w;
@@ -125,11 +126,7 @@ export function startManifestCache(deps: Deps): ManifestCache {
             put(e.key, e.operation === "PUT" ? e.value : null);
           }
         })().catch(() => {});
-        const keys = await kv.keys();
-        for await (const k of keys) {
-          const e = await kv.get(k);
-          if (e && e.operation === "PUT" && !map.has(k)) put(k, e.value);
-        }
+        for (const e of await kvScan(kv)) if (!map.has(e.key)) put(e.key, e.value);
         return;
       } catch (e) {
         deps.log.debug("jobs cache: bucket not available yet", { err: e });

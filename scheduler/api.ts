@@ -4,7 +4,8 @@
  */
 import type { Deps } from "../lib/deps.ts";
 import type { Caller } from "../lib/auth.ts";
-import { badRequest, conflict, notFound } from "../lib/errors.ts";
+import { badRequest, conflict, notFound, UnavailableError } from "../lib/errors.ts";
+import { openKv } from "../lib/kv.ts";
 import { recordAudit } from "../lib/audit.ts";
 import { setScriptStatus } from "../lib/catalog/script_status.ts";
 import { BUCKET, SCRIPT_STATUS_REVOKED } from "../wire/names.ts";
@@ -37,7 +38,6 @@ import {
   clearFreeze,
   deleteSchedule,
   listSchedules,
-  openBucket,
   putFreeze,
   putSchedule,
   readFreezeValue,
@@ -74,8 +74,11 @@ export async function upsertSchedule(
   if (idErr) throw badRequest(idErr);
   const err = validateSchedule(s) ?? planError(s);
   if (err) throw badRequest(err);
-  const jobs = await openBucket(deps.nats, BUCKET.jobs);
-  const job = await jobs.get(s.job_id).catch(() => null);
+  const jobs = await openKv(deps.nats, BUCKET.jobs);
+  const job = await jobs.get(s.job_id).catch((e) => {
+    if (e instanceof UnavailableError) throw e; // the broker, not the job, is missing
+    return null;
+  });
   if (!job || job.operation !== "PUT") {
     throw badRequest(
       `job_id '${s.job_id}' is not in the job catalog (register it with POST /api/jobs first)`,
@@ -117,7 +120,7 @@ export async function removeSchedule(deps: Deps, id: string, caller?: Caller | n
 
 export async function enableSchedule(deps: Deps, id: string, caller?: Caller | null) {
   checkId(id);
-  const kv = await openBucket(deps.nats, BUCKET.schedules);
+  const kv = await openKv(deps.nats, BUCKET.schedules);
   const r = await setEnabled(kv, id, true);
   if (r.status === "missing") throw notFound(`schedule '${id}' not found`);
   if (r.status === "stale") throw conflict(`schedule '${id}' changed concurrently; retry`);
@@ -135,7 +138,7 @@ export async function disableSchedule(
   caller?: Caller | null,
 ) {
   checkId(id);
-  const kv = await openBucket(deps.nats, BUCKET.schedules);
+  const kv = await openKv(deps.nats, BUCKET.schedules);
   const r = await setEnabled(kv, id, false);
   if (r.status === "missing") throw notFound(`schedule '${id}' not found`);
   if (r.status === "stale") throw conflict(`schedule '${id}' changed concurrently; retry`);

@@ -23,7 +23,6 @@
  * newest one inside `starting_deadline`, on gaining leadership.
  */
 import type { Cron } from "croner";
-import type { KV, KvWatchEntry } from "@nats-io/kv";
 import type { Deps } from "../lib/deps.ts";
 import { type Nats, wrapNats } from "../lib/nats.ts";
 import type { Logger } from "../lib/log.ts";
@@ -41,7 +40,7 @@ import {
   type Schedule,
 } from "../wire/schedule.ts";
 import { Lease } from "./lease.ts";
-import { mapLimit } from "../lib/catalog/kv_scan.ts";
+import { type KV, kvScan, type KvValue, type KvWatchEntry, openKv } from "../lib/kv.ts";
 import { type Claimer, claimIsOurs, claimTick, finishClaim } from "./marks.ts";
 import { dueTicks } from "./due.ts";
 import { runTick, type TickContext, type TickOutcome } from "./tick.ts";
@@ -142,7 +141,7 @@ export class SchedulerEngine {
     const nats = await wrapNats(this.deps.nats.nc, { timeout: this.opts.kvTimeoutMs });
     this.#nats = nats;
     const wrap = (bucket: string) => async () => {
-      const kv = await nats.kv(bucket);
+      const kv = await openKv(nats, bucket);
       return this.opts.wrapKv ? this.opts.wrapKv(bucket, kv) : kv;
     };
     const [schedulesKv, dispatchKv, leasesKv] = await Promise.all([
@@ -190,22 +189,14 @@ export class SchedulerEngine {
   // ---------------------------------------------------------------- registry
 
   async #initialLoad(kv: KV): Promise<void> {
-    let keys: string[] = [];
+    let entries: KvValue[] = [];
     try {
-      for await (const k of await kv.keys()) keys.push(k);
+      entries = await kvScan(kv);
     } catch (err) {
       // Best effort, as upstream: the watch below still delivers every value.
       this.#log.warn("listing schedules failed; relying on the watch", { err: String(err) });
-      keys = [];
     }
-    await mapLimit(keys, 32, async (key) => {
-      try {
-        const e = await kv.get(key);
-        if (e) this.#apply(e as KvWatchEntry);
-      } catch (err) {
-        this.#log.warn("reading schedule failed", { key, err: String(err) });
-      }
-    });
+    for (const e of entries) this.#apply({ ...e, operation: "PUT" } as unknown as KvWatchEntry);
     this.#log.info("scheduler loaded schedules", { registered: this.#entries.size });
   }
 

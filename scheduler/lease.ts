@@ -6,7 +6,7 @@
  * before the stored expiry, which leaves room for clock skew and a slow renew.
  * (Overlaps that remain are caught by the per-tick fire claim, see marks.ts.)
  */
-import type { KV } from "@nats-io/kv";
+import { DELETE, type KV, kvSwap } from "../lib/kv.ts";
 import type { Logger } from "../lib/log.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
 
@@ -101,15 +101,17 @@ export class Lease {
       const cur = e && e.operation === "PUT" ? decode(e.value) : null;
       let rev: number | null = null;
       let acquired = t0;
+      // Each write is revision-checked: one that loses its race (null) means another
+      // holder wrote first, which is not an error.
       if (!e || e.operation !== "PUT") {
-        rev = await this.#kv.create(key, value(t0));
+        rev = await kvSwap(this.#kv, key, value(t0), null);
       } else if (cur?.holder === holder) {
         // Ours (holder ids are unique per process), whichever of our writes it was.
         acquired = this.#acquiredMs || t0;
-        rev = await this.#kv.update(key, value(acquired), e.revision);
+        rev = await kvSwap(this.#kv, key, value(acquired), e.revision);
       } else if (!cur || cur.expires_ms <= t0) {
         // Expired (or unreadable) lease of someone else, or a stale one of ours: take over.
-        rev = await this.#kv.update(key, value(t0), e.revision);
+        rev = await kvSwap(this.#kv, key, value(t0), e.revision);
       }
       if (gen !== this.#gen) return;
       this.#lastFailed = false;
@@ -129,7 +131,7 @@ export class Lease {
       }
       this.#lose(wasLeader, cur?.holder);
     } catch (e) {
-      // A lost CAS race or a broker hiccup: not leader until a write succeeds again.
+      // A broker hiccup: not leader until a write succeeds again.
       if (gen === this.#gen) {
         this.#lastFailed = true;
         this.#lose(wasLeader, undefined, e);
@@ -157,7 +159,7 @@ export class Lease {
     const held = Date.now() < this.#validUntil;
     this.#validUntil = 0;
     if (release && held && this.#revision) {
-      await this.#kv.delete(this.#opts.key, { previousSeq: this.#revision }).catch(() => {});
+      await kvSwap(this.#kv, this.#opts.key, DELETE, this.#revision).catch(() => {});
     }
   }
 }

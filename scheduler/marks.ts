@@ -9,20 +9,15 @@
  *   `until`", so a short cron does not re-fire at a PC whose run has not reported yet.
  * The bucket's max age removes both kinds of entries on its own.
  */
-import type { KV } from "@nats-io/kv";
 import { dispatchKeyPc, dispatchKeyTarget, dispatchKeyTick } from "../wire/names.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
-import { mapLimit } from "../lib/catalog/kv_scan.ts";
+import { type KV, kvScan, kvSwap } from "../lib/kv.ts";
+import { mapLimit } from "../lib/map_limit.ts";
 import type { Mark } from "./policy.ts";
 import { type Claimer, claimVerdict, type StoredClaim } from "./due.ts";
 
 export type { Claimer } from "./due.ts";
 import { wireTs } from "../wire/time.ts";
-
-function isExistsError(e: unknown): boolean {
-  const msg = String((e as Error)?.message ?? e).toLowerCase();
-  return msg.includes("wrong last sequence") || msg.includes("exists");
-}
 
 function claimValue(claimer: Claimer, tickMs: number, extra: Record<string, unknown> = {}) {
   const now = Date.now();
@@ -68,27 +63,18 @@ export async function claimTick(
   opts: ClaimOptions = {},
 ): Promise<"ours" | "took" | "held" | "done"> {
   const key = dispatchKeyTick(scheduleId, tickMs);
-  try {
-    await kv.create(key, claimValue(claimer, tickMs));
-    return "ours";
-  } catch (e) {
-    if (!isExistsError(e)) throw e;
-  }
+  if (await kvSwap(kv, key, claimValue(claimer, tickMs), null) !== null) return "ours";
   const cur = await kv.get(key);
   const stored = cur && cur.operation === "PUT" ? readClaim(cur.value) : null;
   const verdict = claimVerdict(stored, claimer, Date.now(), opts.takeOverAfterMs ?? null);
   if (verdict !== "stale") return verdict;
-  try {
-    await kv.update(
-      key,
-      claimValue(claimer, tickMs, { taken_from: stored?.holder }),
-      cur!.revision,
-    );
-    return "took";
-  } catch (e) {
-    if (isExistsError(e)) return "held"; // another claimer took it over first
-    throw e;
-  }
+  const took = await kvSwap(
+    kv,
+    key,
+    claimValue(claimer, tickMs, { taken_from: stored?.holder }),
+    cur!.revision,
+  );
+  return took === null ? "held" : "took"; // held: another claimer took it over first
 }
 
 /**
@@ -106,13 +92,7 @@ export async function finishClaim(
   const cur = await kv.get(key);
   const stored = cur && cur.operation === "PUT" ? readClaim(cur.value) : null;
   if (!stored || claimVerdict(stored, claimer, Date.now(), null) !== "ours") return false;
-  try {
-    await kv.update(key, claimValue(claimer, tickMs, { done: true }), cur!.revision);
-    return true;
-  } catch (e) {
-    if (isExistsError(e)) return false;
-    throw e;
-  }
+  return await kvSwap(kv, key, claimValue(claimer, tickMs, { done: true }), cur!.revision) !== null;
 }
 
 /** Whether the stored claim is still this claimer's (null when it cannot be read now). */
@@ -190,14 +170,10 @@ export async function readPcMarks(kv: KV, scheduleId: string): Promise<Map<strin
   // `pc.<len>.<id>.<len>.<pc>`: the schedule's marks are the keys under `pc.<len>.<id>.`
   const prefix = dispatchKeyPc(scheduleId, "x").replace(/\.1\.x$/, "");
   const out = new Map<string, Mark>();
-  const keys: string[] = [];
-  for await (const k of await kv.keys(`${prefix}.>`)) keys.push(k);
-  await mapLimit(keys, 64, async (k) => {
-    const e = await kv.get(k);
-    if (!e || e.operation !== "PUT") return;
+  for (const e of await kvScan(kv, { filter: `${prefix}.>` })) {
     const m = decodeMark(e.value);
     if (m?.pcId) out.set(m.pcId, { atMs: m.atMs, untilMs: m.untilMs });
-  });
+  }
   return out;
 }
 

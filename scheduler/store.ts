@@ -3,16 +3,14 @@
  * API and the engine. Flag flips (enable, disable, auto-disable) are revision-checked
  * writes, so a concurrent edit is never overwritten (lesson #505 / PR #38 review).
  */
-import type { KV } from "@nats-io/kv";
 import YAML from "yaml";
 import type { Nats } from "../lib/nats.ts";
-import { isNotFound } from "../lib/nats.ts";
-import { conflict, unavailable } from "../lib/errors.ts";
+import { conflict } from "../lib/errors.ts";
+import { type KV, kvScan, kvSwap, openKv, openKvOrNull } from "../lib/kv.ts";
 import { BUCKET, KEY_FREEZE } from "../wire/names.ts";
 import { parseJsonBytes, utf8 } from "../wire/codec.ts";
 import { decodeSchedule, encodeSchedule, type Schedule } from "../wire/schedule.ts";
 import { encodeFreeze, type Freeze, isFrozen } from "../wire/freeze.ts";
-import { mapLimit } from "../lib/catalog/kv_scan.ts";
 
 /** KV key alphabet (NATS KV: `[-/_=.a-zA-Z0-9]`, no leading/trailing or double dot). */
 const KEY_RE = /^[-/_=a-zA-Z0-9]+(\.[-/_=a-zA-Z0-9]+)*$/;
@@ -25,24 +23,13 @@ export function scheduleIdError(id: string): string | null {
   return null;
 }
 
-export async function openBucket(nats: Nats, bucket: string): Promise<KV> {
-  try {
-    return await nats.kv(bucket);
-  } catch (e) {
-    if (isNotFound(e)) throw unavailable(`KV bucket ${bucket} is missing (run setup)`, e);
-    throw e;
-  }
-}
-
 export interface StoredSchedule {
   schedule: Schedule;
   revision: number;
 }
 
-/** The stored schedule, or null when absent. Undecodable → null as well (logged by callers). */
-export async function readSchedule(kv: KV, id: string): Promise<StoredSchedule | null | "corrupt"> {
-  const e = await kv.get(id);
-  if (!e || e.operation !== "PUT") return null;
+/** A stored entry as a schedule; "corrupt" when it does not decode. */
+function decodeEntry(e: { value: Uint8Array; revision: number }): StoredSchedule | "corrupt" {
   let value: unknown;
   try {
     value = parseJsonBytes(e.value);
@@ -53,30 +40,29 @@ export async function readSchedule(kv: KV, id: string): Promise<StoredSchedule |
   return s ? { schedule: s, revision: e.revision } : "corrupt";
 }
 
+/** The stored schedule, null when absent, "corrupt" when undecodable (callers log it). */
+export async function readSchedule(kv: KV, id: string): Promise<StoredSchedule | null | "corrupt"> {
+  const e = await kv.get(id);
+  if (!e || e.operation !== "PUT") return null;
+  return decodeEntry(e);
+}
+
 /** Every decodable schedule, sorted by id; undecodable entries are skipped. */
 export async function listSchedules(nats: Nats): Promise<StoredSchedule[]> {
-  let kv: KV;
-  try {
-    kv = await nats.kv(BUCKET.schedules);
-  } catch (e) {
-    if (isNotFound(e)) return [];
-    throw e;
-  }
-  const keys: string[] = [];
-  for await (const k of await kv.keys()) keys.push(k);
-  const got = await mapLimit(keys, 32, (k) => readSchedule(kv, k).catch(() => null));
-  return got
-    .filter((g): g is StoredSchedule => g !== null && g !== "corrupt")
+  const kv = await openKvOrNull(nats, BUCKET.schedules);
+  if (!kv) return [];
+  return (await kvScan(kv)).map(decodeEntry)
+    .filter((g): g is StoredSchedule => g !== "corrupt")
     .sort((a, b) => (a.schedule.id < b.schedule.id ? -1 : a.schedule.id > b.schedule.id ? 1 : 0));
 }
 
 export async function putSchedule(nats: Nats, s: Schedule, rawYaml?: string): Promise<number> {
-  const kv = await openBucket(nats, BUCKET.schedules);
+  const kv = await openKv(nats, BUCKET.schedules);
   const encoded = encodeSchedule(s);
   const rev = await kv.put(s.id, JSON.stringify(encoded));
   // The YAML mirror is best effort, as upstream: the JSON in `schedules` is the truth.
   try {
-    const ykv = await nats.kv(BUCKET.schedulesYaml);
+    const ykv = await openKv(nats, BUCKET.schedulesYaml);
     await ykv.put(s.id, rawYaml ?? YAML.stringify(encoded));
   } catch {
     // ignored on purpose
@@ -85,11 +71,11 @@ export async function putSchedule(nats: Nats, s: Schedule, rawYaml?: string): Pr
 }
 
 export async function readScheduleYaml(nats: Nats, id: string): Promise<string | null> {
-  const kv = await openBucket(nats, BUCKET.schedules);
+  const kv = await openKv(nats, BUCKET.schedules);
   const cur = await readSchedule(kv, id);
   if (cur === null) return null;
   try {
-    const ykv = await nats.kv(BUCKET.schedulesYaml);
+    const ykv = await openKv(nats, BUCKET.schedulesYaml);
     const e = await ykv.get(id);
     if (e && e.operation === "PUT") return utf8(e.value);
   } catch {
@@ -103,19 +89,14 @@ export async function readScheduleYaml(nats: Nats, id: string): Promise<string |
 }
 
 export async function deleteSchedule(nats: Nats, id: string): Promise<void> {
-  const kv = await openBucket(nats, BUCKET.schedules);
+  const kv = await openKv(nats, BUCKET.schedules);
   await kv.delete(id);
   try {
-    const ykv = await nats.kv(BUCKET.schedulesYaml);
+    const ykv = await openKv(nats, BUCKET.schedulesYaml);
     await ykv.delete(id);
   } catch {
     // mirror only
   }
-}
-
-function isWrongRevision(e: unknown): boolean {
-  const msg = String((e as Error)?.message ?? e).toLowerCase();
-  return msg.includes("wrong last sequence") || msg.includes("10071");
 }
 
 export type FlagResult =
@@ -145,13 +126,9 @@ export async function setEnabled(
       return { status: "unchanged", schedule: cur.schedule, revision: cur.revision };
     }
     const next = { ...cur.schedule, enabled } as Schedule;
-    try {
-      const rev = await kv.update(id, JSON.stringify(encodeSchedule(next)), cur.revision);
-      return { status: "changed", schedule: next, revision: rev };
-    } catch (e) {
-      if (!isWrongRevision(e)) throw e;
-      if (opts.expectRevision !== undefined) return { status: "stale" };
-    }
+    const rev = await kvSwap(kv, id, JSON.stringify(encodeSchedule(next)), cur.revision);
+    if (rev !== null) return { status: "changed", schedule: next, revision: rev };
+    if (opts.expectRevision !== undefined) return { status: "stale" };
   }
   throw conflict(`schedule '${id}' changed concurrently; retry`);
 }
@@ -160,7 +137,7 @@ export async function setEnabled(
 
 /** The stored freeze blob (decoded JSON, any shape) or null when none is set. */
 export async function readFreezeValue(nats: Nats): Promise<{ value: unknown } | null> {
-  const kv = await openBucket(nats, BUCKET.fleetConfig);
+  const kv = await openKv(nats, BUCKET.fleetConfig);
   const e = await kv.get(KEY_FREEZE);
   if (!e || e.operation !== "PUT") return null;
   try {
@@ -171,14 +148,14 @@ export async function readFreezeValue(nats: Nats): Promise<{ value: unknown } | 
 }
 
 export async function putFreeze(nats: Nats, f: Freeze): Promise<Record<string, unknown>> {
-  const kv = await openBucket(nats, BUCKET.fleetConfig);
+  const kv = await openKv(nats, BUCKET.fleetConfig);
   const encoded = encodeFreeze(f);
   await kv.put(KEY_FREEZE, JSON.stringify(encoded));
   return encoded;
 }
 
 export async function clearFreeze(nats: Nats): Promise<void> {
-  const kv = await openBucket(nats, BUCKET.fleetConfig);
+  const kv = await openKv(nats, BUCKET.fleetConfig);
   await kv.delete(KEY_FREEZE);
 }
 

@@ -4,10 +4,10 @@
  * completions and marks → `decideFire` → dispatch through the exec pipeline (actor
  * `scheduler`) → dispatch marks → auto-disable (revision-checked) when done.
  */
-import type { KV } from "@nats-io/kv";
 import type { Deps } from "../lib/deps.ts";
 import { recordAudit } from "../lib/audit.ts";
 import { RefusedError } from "../lib/errors.ts";
+import { type KV, openKv } from "../lib/kv.ts";
 import { DispatchError, dispatchExec } from "../lib/exec/dispatch.ts";
 import { resolveAlivePcs } from "../lib/exec/targets.ts";
 import { decodeManifest, type Manifest } from "../wire/manifest.ts";
@@ -69,7 +69,7 @@ class DispatchFailed extends Error {
 }
 
 async function loadManifest(deps: Deps, jobId: string): Promise<Manifest | null> {
-  const kv = await deps.nats.kv(BUCKET.jobs);
+  const kv = await openKv(deps.nats, BUCKET.jobs);
   const e = await kv.get(jobId);
   if (!e || e.operation !== "PUT") return null;
   return decodeManifest(parseJsonBytes(e.value));

@@ -14,8 +14,8 @@ import { FanoutPlanSchema } from "../wire/fanout.ts";
 import { decodeManifest, type Manifest } from "../wire/manifest.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
 import { BUCKET } from "../wire/names.ts";
-import { readBucket } from "../lib/catalog/kv_scan.ts";
-import { isRevisionConflict } from "../lib/exec/waves.ts";
+import { kvSnapshot } from "../lib/kv.ts";
+import { isRevisionConflict } from "../lib/kv.ts";
 
 const manifest = decodeManifest({
   id: "sched-job",
@@ -151,7 +151,7 @@ Deno.test("a publish failure answers 502 and leaves no executions row", async ()
     );
     const n = await be.deps.db.execute("SELECT COUNT(*) AS n FROM executions");
     assert.equal(n.rows[0].n, 0);
-    const recs = await readBucket(be.deps.nats, BUCKET.pendingWaves);
+    const recs = await kvSnapshot(be.deps.nats, BUCKET.pendingWaves);
     assert.equal(recs.length, 1);
     const waves = (parseJsonBytes(recs[0].value) as { waves: { state: string; reason: string }[] })
       .waves;

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { startTestBackend } from "./helpers/backend.ts";
 import { countAlivePcs, resolveAlivePcs } from "../lib/exec/targets.ts";
-import { readBucket } from "../lib/catalog/kv_scan.ts";
+import { kvSnapshot } from "../lib/kv.ts";
 import { BUCKET } from "../wire/names.ts";
 import { dbTs } from "../wire/time.ts";
 
@@ -59,7 +59,7 @@ Deno.test("resolveAlivePcs: all / groups / pcs, alive window, tolerant group val
   }
 });
 
-Deno.test("readBucket walks a large bucket in one pass and skips deleted keys", async () => {
+Deno.test("kvSnapshot walks a large bucket in one pass and skips deleted keys", async () => {
   const be = await startTestBackend({ waves: false });
   try {
     const kv = await be.deps.nats.kv(BUCKET.agentGroups);
@@ -73,15 +73,15 @@ Deno.test("readBucket walks a large bucket in one pass and skips deleted keys", 
     await kv.put("PC0", JSON.stringify({ groups: ["latest"] })); // a second revision
     await kv.delete("PC1");
     const t0 = performance.now();
-    const all = await readBucket(be.deps.nats, BUCKET.agentGroups);
+    const all = await kvSnapshot(be.deps.nats, BUCKET.agentGroups);
     const ms = performance.now() - t0;
     assert.equal(all.length, n - 1);
     const pc0 = all.find((v) => v.key === "PC0")!;
     assert.deepEqual(JSON.parse(new TextDecoder().decode(pc0.value)), { groups: ["latest"] });
     assert.ok(!all.some((v) => v.key === "PC1"));
     assert.ok(ms < 5000, `took ${ms} ms`);
-    assert.deepEqual(await readBucket(be.deps.nats, "no_such_bucket"), []);
-    assert.deepEqual(await readBucket(be.deps.nats, BUCKET.jobs), []);
+    assert.deepEqual(await kvSnapshot(be.deps.nats, "no_such_bucket"), []);
+    assert.deepEqual(await kvSnapshot(be.deps.nats, BUCKET.jobs), []);
   } finally {
     await be.stop();
   }

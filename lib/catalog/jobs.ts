@@ -3,7 +3,6 @@
  * upsert, YAML read-back, and delete with a schedule guard and cascade revoke.
  */
 import YAML from "yaml";
-import type { KV } from "@nats-io/kv";
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
 import { badRequest, conflict, internal, notFound, unavailable } from "../errors.ts";
@@ -19,7 +18,7 @@ import {
   manifestJson,
   parseManifestInput,
 } from "../../wire/manifest.ts";
-import { openKvOrNull, readBucket } from "./kv_scan.ts";
+import { createKv, type KV, kvSnapshot, openKvOrNull } from "../kv.ts";
 import { inventorySpecs } from "../inventory/spec.ts";
 
 export const JOBS_HISTORY = 5;
@@ -35,7 +34,7 @@ export function checkJobId(id: string): string {
 async function ensureKv(deps: Deps, bucket: string): Promise<KV> {
   const kv = await openKvOrNull(deps.nats, bucket);
   // Upstream creates the bucket on first upsert.
-  return kv ?? await deps.nats.kvm.create(bucket, { history: JOBS_HISTORY });
+  return kv ?? await createKv(deps.nats, bucket, { history: JOBS_HISTORY });
 }
 
 /** The stored manifest, or null (unknown id, missing bucket). Undecodable → 500. */
@@ -76,7 +75,7 @@ export async function liveCounts(deps: Deps): Promise<Map<string, LiveCounts>> {
 
 /** Every decodable manifest, sorted by id, each with `live{running, pending}`. */
 export async function listJobs(deps: Deps): Promise<Record<string, unknown>[]> {
-  const values = await readBucket(deps.nats, BUCKET.jobs);
+  const values = await kvSnapshot(deps.nats, BUCKET.jobs);
   const jobs: Manifest[] = [];
   for (const v of values) {
     try {
@@ -154,7 +153,7 @@ export async function jobYaml(deps: Deps, id: string): Promise<string> {
 
 /** The first schedule whose `job_id` is `id` (either schedule shape), or null. */
 export async function scheduleReferencing(deps: Deps, id: string): Promise<string | null> {
-  for (const v of await readBucket(deps.nats, BUCKET.schedules)) {
+  for (const v of await kvSnapshot(deps.nats, BUCKET.schedules)) {
     try {
       const s = parseJsonBytes(v.value) as Record<string, unknown> | null;
       if (s && typeof s === "object" && s.job_id === id) {

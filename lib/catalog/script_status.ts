@@ -8,17 +8,17 @@ import { internal, unavailable } from "../errors.ts";
 import { recordAudit } from "../audit.ts";
 import { BUCKET, SCRIPT_STATUS_ACTIVE, SCRIPT_STATUS_REVOKED } from "../../wire/names.ts";
 import { utf8 } from "../../wire/codec.ts";
-import { openKvOrNull, readBucket } from "./kv_scan.ts";
+import { kvSnapshot, openKvOrNull } from "../kv.ts";
 import { checkJobId } from "./jobs.ts";
 
 export type ScriptStatus = typeof SCRIPT_STATUS_ACTIVE | typeof SCRIPT_STATUS_REVOKED;
 
 /** `{<id>: value}` sorted by id; `{}` when the bucket is missing. */
 export async function listScriptStatus(deps: Deps): Promise<Record<string, string>> {
-  const values = await readBucket(deps.nats, BUCKET.scriptStatus);
-  values.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const out: Record<string, string> = {};
-  for (const v of values) out[v.key] = utf8(v.value).trim();
+  for (const v of await kvSnapshot(deps.nats, BUCKET.scriptStatus)) {
+    out[v.key] = utf8(v.value).trim();
+  }
   return out;
 }
 

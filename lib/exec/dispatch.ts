@@ -9,6 +9,7 @@
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
 import { badRequest, internal, UpstreamError } from "../errors.ts";
+import { openKv } from "../kv.ts";
 import { recordAudit } from "../audit.ts";
 import type { Manifest } from "../../wire/manifest.ts";
 import { validateScriptSource } from "../../wire/manifest.ts";
@@ -103,7 +104,7 @@ export function fallbackSubjectCount(plan: FanoutPlan): number {
 
 async function pinScriptCurrent(deps: Deps, m: Manifest) {
   try {
-    const kv = await deps.nats.kv(BUCKET.scriptCurrent);
+    const kv = await openKv(deps.nats, BUCKET.scriptCurrent);
     await kv.put(m.id, m.version);
   } catch (e) {
     // Upstream logs and continues: the exec still goes out, agents without a pin run it.

@@ -10,7 +10,7 @@ import { dbTs } from "../../wire/time.ts";
 import { BUCKET } from "../../wire/names.ts";
 import { decodeAgentGroups } from "../../wire/agent_groups.ts";
 import { parseJsonBytes } from "../../wire/codec.ts";
-import { readBucket } from "../catalog/kv_scan.ts";
+import { kvSnapshot } from "../kv.ts";
 
 export interface TargetLike {
   all?: boolean | null;
@@ -48,7 +48,7 @@ export async function aliveGroupMembers(
   const aliveSet = new Set(alive);
   const want = new Set(wanted);
   const out: string[] = [];
-  for (const { key, value } of await readBucket(deps.nats, BUCKET.agentGroups)) {
+  for (const { key, value } of await kvSnapshot(deps.nats, BUCKET.agentGroups)) {
     if (!aliveSet.has(key)) continue;
     let groups: string[];
     try {

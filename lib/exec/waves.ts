@@ -6,7 +6,6 @@
  * publishing it — so each wave is published exactly once, after a restart and with several
  * API processes. `rollout.max_failures` is checked before each later wave.
  */
-import type { KV, KvEntry } from "@nats-io/kv";
 import type { Deps } from "../deps.ts";
 import { type Component, component } from "../component.ts";
 import { BUCKET, subjects } from "../../wire/names.ts";
@@ -14,7 +13,8 @@ import { jsonBytes, parseJsonBytes } from "../../wire/codec.ts";
 import { nowWire } from "../../wire/time.ts";
 import { budgetExceeded, type MaxFailures } from "../../wire/fanout.ts";
 import { firstRow } from "../../db/client.ts";
-import { readBucket } from "../catalog/kv_scan.ts";
+import { UnavailableError } from "../errors.ts";
+import { DELETE, type KvEntry, kvSnapshot, kvSwap, openKv, openKvOrNull } from "../kv.ts";
 import {
   dueWaves,
   isPrunable,
@@ -27,13 +27,6 @@ import {
 } from "./wave_plan.ts";
 
 export type { WaveRecord, WaveState } from "./wave_plan.ts";
-
-/** The broker refused a revision-checked write because the key moved on. */
-export function isRevisionConflict(e: unknown): boolean {
-  const err = e as { message?: string; api_error?: { err_code?: number } };
-  return err?.api_error?.err_code === 10071 ||
-    /wrong last sequence/i.test(String(err?.message ?? e));
-}
 
 /** Longest a dispatcher sleeps without re-checking (covers clock jumps and lost watches). */
 const MAX_SLEEP_MS = 15_000;
@@ -50,16 +43,13 @@ function decodeRecord(e: KvEntry): WaveRecord | null {
 
 /** Each wave's state for `GET /api/executions/{exec_id}`; `[]` for a plain exec. */
 export async function wavesOf(deps: Deps, execId: string): Promise<WaveState[]> {
-  let kv: KV;
-  try {
-    kv = await deps.nats.kv(BUCKET.pendingWaves);
-  } catch {
-    return [];
-  }
+  const kv = await openKvOrNull(deps.nats, BUCKET.pendingWaves);
+  if (!kv) return [];
   let e: KvEntry | null;
   try {
     e = await kv.get(execId);
-  } catch {
+  } catch (err) {
+    if (err instanceof UnavailableError) throw err; // the broker, not the record, is missing
     return []; // an exec id that is not a valid KV key has no waves
   }
   const rec = e ? decodeRecord(e) : null;
@@ -68,7 +58,7 @@ export async function wavesOf(deps: Deps, execId: string): Promise<WaveState[]> 
 
 /** Store a new exec's waves (all pending). Fails if the exec already has a record. */
 export async function persistWaves(deps: Deps, rec: WaveRecord): Promise<void> {
-  const kv = await deps.nats.kv(BUCKET.pendingWaves);
+  const kv = await openKv(deps.nats, BUCKET.pendingWaves);
   await kv.create(rec.exec_id, jsonBytes(rec));
 }
 
@@ -103,7 +93,7 @@ export async function processExecWaves(
   execId: string,
   nowMs = Date.now(),
 ): Promise<WaveOutcome[]> {
-  const kv = await deps.nats.kv(BUCKET.pendingWaves);
+  const kv = await openKv(deps.nats, BUCKET.pendingWaves);
   const done: WaveOutcome[] = [];
   for (let guard = 0; guard < 1000; guard++) {
     const entry = await kv.get(execId);
@@ -130,13 +120,8 @@ export async function processExecWaves(
     const next = skipReason
       ? withWaveState(rec, wave.index, "skipped", null, skipReason)
       : withWaveState(rec, wave.index, "publishing", at);
-    let revision: number;
-    try {
-      revision = await kv.update(execId, jsonBytes(next), entry.revision);
-    } catch (e) {
-      if (isRevisionConflict(e)) continue; // another process claimed it; re-read
-      throw e;
-    }
+    const revision = await kvSwap(kv, execId, jsonBytes(next), entry.revision);
+    if (revision === null) continue; // another process claimed it; re-read
     if (skipReason) {
       deps.log.warn("rollout wave skipped", {
         exec_id: execId,
@@ -151,20 +136,28 @@ export async function processExecWaves(
       await deps.nats.nc.flush();
     } catch (e) {
       // Give the wave back so a later tick (or another process) retries it.
-      await kv.update(execId, jsonBytes(withWaveState(next, wave.index, "pending", null)), revision)
+      await kvSwap(
+        kv,
+        execId,
+        jsonBytes(withWaveState(next, wave.index, "pending", null)),
+        revision,
+      )
         .catch(() => {});
       throw e;
     }
-    try {
-      await kv.update(
-        execId,
-        jsonBytes(withWaveState(next, wave.index, "published", nowWire())),
-        revision,
-      );
-    } catch (e) {
-      // Published already; a lost confirm only means a harmless re-publish after the claim
-      // goes stale (agents de-duplicate by request_id).
+    // Published already; a lost confirm only means a harmless re-publish after the claim
+    // goes stale (agents de-duplicate by request_id).
+    const confirmed = await kvSwap(
+      kv,
+      execId,
+      jsonBytes(withWaveState(next, wave.index, "published", nowWire())),
+      revision,
+    ).catch((e) => {
       deps.log.warn("rollout wave confirm failed", { exec_id: execId, wave: wave.index, err: e });
+      return undefined;
+    });
+    if (confirmed === null) {
+      deps.log.warn("rollout wave confirm lost its race", { exec_id: execId, wave: wave.index });
     }
     deps.log.info("rollout wave published", {
       exec_id: execId,
@@ -185,12 +178,8 @@ export async function cancelPendingWaves(
   execId: string,
   reason: string,
 ): Promise<number> {
-  let kv: KV;
-  try {
-    kv = await deps.nats.kv(BUCKET.pendingWaves);
-  } catch {
-    return 0;
-  }
+  const kv = await openKvOrNull(deps.nats, BUCKET.pendingWaves).catch(() => null);
+  if (!kv) return 0;
   for (let attempt = 0; attempt < 20; attempt++) {
     const entry = await kv.get(execId).catch(() => null);
     const rec = entry ? decodeRecord(entry) : null;
@@ -199,13 +188,8 @@ export async function cancelPendingWaves(
     if (pending.length === 0) return 0;
     let next = rec;
     for (const w of pending) next = withWaveState(next, w.index, "skipped", null, reason);
-    try {
-      await kv.update(execId, jsonBytes(next), entry.revision);
-      return pending.length;
-    } catch (e) {
-      if (!isRevisionConflict(e)) throw e;
-      // raced with a publish or another cancel: re-read
-    }
+    if (await kvSwap(kv, execId, jsonBytes(next), entry.revision) !== null) return pending.length;
+    // raced with a publish or another cancel: re-read
   }
   return 0;
 }
@@ -214,14 +198,10 @@ export async function cancelPendingWaves(
 export async function pruneWaveRecords(deps: Deps, nowMs = Date.now()): Promise<number> {
   const days = deps.config.retentionDays.executions;
   if (days <= 0) return 0;
-  let kv: KV;
-  try {
-    kv = await deps.nats.kv(BUCKET.pendingWaves);
-  } catch {
-    return 0;
-  }
+  const kv = await openKvOrNull(deps.nats, BUCKET.pendingWaves);
+  if (!kv) return 0;
   let n = 0;
-  for (const v of await readBucket(deps.nats, BUCKET.pendingWaves)) {
+  for (const v of await kvSnapshot(deps.nats, BUCKET.pendingWaves)) {
     let rec: WaveRecord | null = null;
     try {
       const r = WaveRecordSchema.safeParse(parseJsonBytes(v.value));
@@ -231,7 +211,7 @@ export async function pruneWaveRecords(deps: Deps, nowMs = Date.now()): Promise<
     }
     if (!rec || !isPrunable(rec, nowMs, days)) continue;
     // Revision-guarded: a record that changed since the walk is left for the next sweep.
-    await kv.delete(v.key, { previousSeq: v.revision }).then(() => n++, () => {});
+    if (await kvSwap(kv, v.key, DELETE, v.revision).catch(() => null) !== null) n++;
   }
   return n;
 }
@@ -299,7 +279,7 @@ export function startWaveDispatcher(deps: Deps): Component {
   const watch = async () => {
     while (!stopped) {
       try {
-        const kv = await deps.nats.kv(BUCKET.pendingWaves);
+        const kv = await openKv(deps.nats, BUCKET.pendingWaves);
         const it = await kv.watch();
         watcher = it;
         watchFailing = false;

@@ -3,7 +3,6 @@
  * entry revision; a PUT is a **full replace** of the scope (fields left out are unset and
  * inherit from the layer below), and writing the bytes already stored is a no-op.
  */
-import type { KV } from "@nats-io/kv";
 import {
   type ConfigScope,
   ConfigScopeSchema,
@@ -19,10 +18,12 @@ import {
   casUpdate,
   type Codec,
   DELETE,
+  type KV,
   kvSnapshot,
   openKv,
   readKey,
-} from "./kv_cas.ts";
+} from "../kv.ts";
+import { InternalError } from "../errors.ts";
 import { parseScopeKey, type Scope, scopeKey } from "./scopes.ts";
 import { getGroups } from "./groups.ts";
 
@@ -101,7 +102,7 @@ export interface StoredScope {
 
 /** Every scope in the bucket (undecodable ones reported, not thrown). */
 export async function listScopes(nats: Nats): Promise<StoredScope[]> {
-  const entries = await kvSnapshot(nats, BUCKET.agentConfig);
+  const entries = await kvSnapshot(nats, BUCKET.agentConfig, { required: true });
   return entries.map(({ key, value }) => {
     if (key === KEY_AGENT_TARGET_VERSION) {
       const raw = utf8(value).trim();
@@ -139,7 +140,7 @@ async function pcLayers(nats: Nats, pcId: string, ownScope: boolean) {
     myGroups = await getGroups(nats, pcId);
   } catch (e) {
     // A corrupt membership entry must not hide the rest of the resolution.
-    if ((e as { status?: number }).status === 503) throw e;
+    if (!(e instanceof InternalError)) throw e;
     warnings.push(`group membership of '${pcId}' ignored: ${(e as Error).message}`);
   }
   const read = async (key: string) => {

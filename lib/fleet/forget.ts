@@ -7,7 +7,7 @@ import type { Db } from "../../db/client.ts";
 import type { Nats } from "../nats.ts";
 import { dropGroups } from "./groups.ts";
 import { deleteScope } from "./config_store.ts";
-import { isKvToken } from "./kv_cas.ts";
+import { isKvToken } from "../kv.ts";
 
 export interface ForgetResult {
   pc_id: string;

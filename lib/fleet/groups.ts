@@ -3,7 +3,6 @@
  * de-duplicated). Every edit is a revision-checked read-modify-write, so concurrent adds
  * all survive; an edit that leaves the set unchanged writes nothing.
  */
-import type { KV } from "@nats-io/kv";
 import { decodeAgentGroups, encodeAgentGroups, normalizeGroups } from "../../wire/agent_groups.ts";
 import { BUCKET, PREFIX_AGENT_CONFIG_GROUPS } from "../../wire/names.ts";
 import { parseJsonBytes } from "../../wire/codec.ts";
@@ -13,10 +12,12 @@ import {
   casUpdate,
   type Codec,
   DELETE,
+  type KV,
+  kvKeys,
   kvSnapshot,
   openKv,
   readKey,
-} from "./kv_cas.ts";
+} from "../kv.ts";
 
 export const groupsCodec: Codec<string[]> = {
   decode: (b) => decodeAgentGroups(parseJsonBytes(b)),
@@ -75,7 +76,7 @@ export async function dropGroups(nats: Nats, pcId: string): Promise<boolean> {
 /** pc_id → groups for every PC with a membership entry (undecodable entries skipped). */
 export async function allMemberships(nats: Nats): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
-  for (const { key, value } of await kvSnapshot(nats, BUCKET.agentGroups)) {
+  for (const { key, value } of await kvSnapshot(nats, BUCKET.agentGroups, { required: true })) {
     try {
       out.set(key, groupsCodec.decode(value));
     } catch { /* a corrupt entry is reported by GET /api/agents/:pc_id/groups */ }
@@ -115,8 +116,9 @@ export function summarizeGroups(
 }
 
 export async function listGroups(nats: Nats): Promise<GroupSummary[]> {
-  const configKv = await openKv(nats, BUCKET.agentConfig);
-  const keys: string[] = [];
-  for await (const k of await configKv.keys(`${PREFIX_AGENT_CONFIG_GROUPS}>`)) keys.push(k);
+  const keys = await kvKeys(
+    await openKv(nats, BUCKET.agentConfig),
+    `${PREFIX_AGENT_CONFIG_GROUPS}>`,
+  );
   return summarizeGroups(await allMemberships(nats), keys);
 }

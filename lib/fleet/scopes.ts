@@ -11,7 +11,7 @@ import {
   PREFIX_AGENT_CONFIG_PCS,
 } from "../../wire/names.ts";
 import { badRequest } from "../errors.ts";
-import { isKvToken } from "./kv_cas.ts";
+import { isKvToken } from "../kv.ts";
 
 export type Scope =
   | { type: "global" }

@@ -6,10 +6,10 @@
  */
 import { z } from "zod";
 import type { Deps } from "../deps.ts";
-import { badRequest, conflict, notFound, unavailable } from "../errors.ts";
+import { badRequest, conflict, notFound, unavailable, UnavailableError } from "../errors.ts";
 import { apiTs } from "../../wire/time.ts";
 import { BUCKET } from "../../wire/names.ts";
-import { openKvOrNull } from "../catalog/kv_scan.ts";
+import { openKvOrNull } from "../kv.ts";
 import { instantParam, limitParam, offsetParam, optText } from "../reads/params.ts";
 import { type ExplodeTableSpec, quoteIdent, readExpr, resolveExplodeSpec } from "./spec.ts";
 import { ensureExplodeTables } from "./tables.ts";
@@ -30,18 +30,14 @@ export async function explodeSpecOf(
   manifestId: string,
   field: string,
 ): Promise<ExplodeTableSpec> {
-  let kv;
-  try {
-    kv = await openKvOrNull(deps.nats, BUCKET.jobs);
-  } catch (e) {
-    throw unavailable(`KV bucket '${BUCKET.jobs}' is not available`, e);
-  }
+  const kv = await openKvOrNull(deps.nats, BUCKET.jobs);
   if (!kv) throw unavailable(`KV bucket '${BUCKET.jobs}' is not available`);
   let raw: unknown = null;
   try {
     const e = await kv.get(manifestId);
     if (e && e.operation === "PUT" && e.value.length) raw = JSON.parse(td.decode(e.value));
-  } catch {
+  } catch (e) {
+    if (e instanceof UnavailableError) throw e; // the broker, not the job, is missing
     raw = null; // an id that cannot be a KV key, or a value that is not JSON
   }
   const inv = (raw as { inventory?: unknown } | null)?.inventory as

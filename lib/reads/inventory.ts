@@ -7,7 +7,8 @@ import type { Deps } from "../deps.ts";
 import type { Db } from "../../db/client.ts";
 import { apiTs } from "../../wire/time.ts";
 import { BUCKET } from "../../wire/names.ts";
-import { notFound, unavailable } from "../errors.ts";
+import { notFound } from "../errors.ts";
+import { kvScan, openKv } from "../kv.ts";
 import { limitParam, offsetParam, parseJsonColumn } from "./params.ts";
 import { inventorySpecs } from "../inventory/spec.ts";
 
@@ -42,19 +43,12 @@ export function inventoryHintOf(key: string, raw: unknown): HintedManifest | nul
 }
 
 async function hintedManifests(deps: Pick<Deps, "nats">): Promise<HintedManifest[]> {
-  let kv;
-  try {
-    kv = await deps.nats.kv(BUCKET.jobs);
-  } catch (e) {
-    throw unavailable(`KV bucket '${BUCKET.jobs}' is not available`, e);
-  }
   const out: HintedManifest[] = [];
   const td = new TextDecoder();
-  for await (const k of await kv.keys()) {
-    const e = await kv.get(k);
-    if (!e || e.operation !== "PUT" || e.value.length === 0) continue;
+  for (const e of await kvScan(await openKv(deps.nats, BUCKET.jobs))) {
+    if (e.value.length === 0) continue;
     try {
-      const h = inventoryHintOf(k, JSON.parse(td.decode(e.value)));
+      const h = inventoryHintOf(e.key, JSON.parse(td.decode(e.value)));
       if (h) out.push(h);
     } catch { /* not JSON: not a manifest we can read */ }
   }

@@ -14,6 +14,8 @@ export interface NatsServer {
   restart(opts?: { downMs?: number }): Promise<void>;
   kill(): Promise<void>;
   start(): Promise<void>;
+  /** Signal the running server (SIGSTOP / SIGCONT: a broker that stops answering). */
+  signal(sig: Deno.Signal): void;
 }
 
 export function freePort(): number {
@@ -60,6 +62,9 @@ export async function startNatsServer(opts: { extraArgs?: string[] } = {}): Prom
     start,
     kill,
     restart: restarter(kill, start),
+    signal(sig) {
+      child?.kill(sig);
+    },
     async stop() {
       await kill();
       await Deno.remove(storeDir, { recursive: true }).catch(() => {});

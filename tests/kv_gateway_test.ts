@@ -1,13 +1,26 @@
 /**
- * The compare-and-swap loop itself against a real broker (clients.md §4.3 kv_cas_live):
- * twenty concurrent read-modify-write adds to one key all survive (and really conflicted),
- * a no-op neither creates the key nor bumps the revision, a delete marker reads as absent.
+ * The KV gateway (lib/kv.ts) against a real broker. The compare-and-swap loop (clients.md
+ * §4.3 kv_cas_live): twenty concurrent read-modify-write adds to one key all survive (and
+ * really conflicted), a no-op neither creates the key nor bumps the revision, a delete
+ * marker reads as absent. The one error mapping: a missing bucket and a broker that does
+ * not answer are both "unavailable", and only the first ever reads as "missing".
  */
 import assert from "node:assert/strict";
 import { startNatsServer } from "./helpers/nats_server.ts";
-import { connectNats } from "../lib/nats.ts";
+import { connectNats, wrapNats } from "../lib/nats.ts";
 import type { KV } from "@nats-io/kv";
-import { casUpdate, type Codec, DELETE, kvSnapshot } from "../lib/fleet/kv_cas.ts";
+import {
+  casUpdate,
+  type Codec,
+  DELETE,
+  isRevisionConflict,
+  kvScan,
+  kvSnapshot,
+  kvSwap,
+  openKv,
+  openKvOrNull,
+} from "../lib/kv.ts";
+import { UnavailableError } from "../lib/errors.ts";
 
 const setCodec: Codec<string[]> = {
   decode: (b) => JSON.parse(new TextDecoder().decode(b)),
@@ -15,7 +28,7 @@ const setCodec: Codec<string[]> = {
   empty: () => [],
 };
 
-Deno.test("casUpdate() under contention, no-ops and delete markers", async (t) => {
+Deno.test("KV gateway: compare-and-swap, scans and the one error mapping", async (t) => {
   const broker = await startNatsServer();
   const nats = await connectNats({ natsServers: [broker.url] });
   try {
@@ -100,6 +113,67 @@ Deno.test("casUpdate() under contention, no-ops and delete markers", async (t) =
       assert.equal(new TextDecoder().decode(one.value), "updated");
       assert.equal(one.revision, (await snap.get("k0001"))!.revision);
       assert.equal(got.some((e) => e.key === "k0002" || e.key === "k0003"), false);
+    });
+
+    await t.step("kvSwap() writes at the expected revision only; null when it lost", async () => {
+      const kv = await openKv(nats, "cas_test");
+      const r1 = await kvSwap(kv, "swap", "a", null);
+      assert.ok(r1 !== null && r1 > 0);
+      assert.equal(await kvSwap(kv, "swap", "b", null), null, "create over a live key");
+      const r2 = await kvSwap(kv, "swap", "b", r1);
+      assert.ok(r2 !== null && r2 > r1);
+      assert.equal(await kvSwap(kv, "swap", "c", r1), null, "update at an old revision");
+      assert.equal(await kvSwap(kv, "swap", DELETE, r1), null, "delete at an old revision");
+      assert.equal(await kvSwap(kv, "swap", DELETE, r2), 0);
+      assert.ok(await kvSwap(kv, "swap", "d", null), "a delete marker counts as absent");
+      // The raw conflict, as a caller of kv.update sees it, is recognised too.
+      const raw = await kv.update("swap", "e", r1).then(() => null, (e) => e);
+      assert.equal(isRevisionConflict(raw), true);
+      assert.equal(isRevisionConflict(new Error("connection closed")), false);
+    });
+
+    await t.step("kvScan() reads the live entries under a filter", async () => {
+      const kv = await openKv(nats, "snap_test");
+      await kv.put("pc.a", "1");
+      await kv.put("pc.b", "2");
+      await kv.put("pc.c", "3");
+      await kv.delete("pc.c");
+      const got = (await kvScan(kv, { filter: "pc.>" })).map((e) => e.key).sort();
+      assert.deepEqual(got, ["pc.a", "pc.b"]);
+    });
+
+    await t.step("a missing bucket: null / [] where optional, else unavailable", async () => {
+      assert.equal(await openKvOrNull(nats, "no_such_bucket"), null);
+      assert.deepEqual(await kvSnapshot(nats, "no_such_bucket"), []);
+      await assert.rejects(
+        kvSnapshot(nats, "no_such_bucket", { required: true }),
+        (e) => e instanceof UnavailableError && /no_such_bucket' is not available/.test(e.message),
+      );
+      const kv = await openKv(nats, "no_such_bucket");
+      await assert.rejects(
+        kv.get("k"),
+        (e) => e instanceof UnavailableError && /no_such_bucket' is not available/.test(e.message),
+      );
+    });
+
+    await t.step("a broker that does not answer is unavailable, never missing", async () => {
+      // A view with a short timeout on a broker frozen mid-request (a leader election).
+      const view = await wrapNats(nats.nc, { timeout: 300 });
+      const kv = await openKv(view, "cas_test");
+      broker.signal("SIGSTOP");
+      try {
+        for (const op of [() => openKvOrNull(view, "cas_test"), () => kv.get("k")]) {
+          await assert.rejects(op(), (e) => {
+            assert.ok(e instanceof UnavailableError, String(e));
+            assert.match(e.message, /message broker unavailable/);
+            assert.equal(e.retryAfterSecs, 2);
+            return true;
+          });
+        }
+      } finally {
+        broker.signal("SIGCONT");
+      }
+      assert.ok(await openKvOrNull(view, "cas_test"), "back once the broker answers");
     });
   } finally {
     await nats.close();
