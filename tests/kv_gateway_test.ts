@@ -160,7 +160,7 @@ Deno.test("KV gateway: compare-and-swap, scans and the one error mapping", async
       // A view with a short timeout on a broker frozen mid-request (a leader election).
       const view = await wrapNats(nats.nc, { timeout: 300 });
       const kv = await openKv(view, "cas_test");
-      broker.signal("SIGSTOP");
+      await broker.signal("SIGSTOP");
       try {
         for (const op of [() => openKvOrNull(view, "cas_test"), () => kv.get("k")]) {
           await assert.rejects(op(), (e) => {
@@ -171,7 +171,7 @@ Deno.test("KV gateway: compare-and-swap, scans and the one error mapping", async
           });
         }
       } finally {
-        broker.signal("SIGCONT");
+        await broker.signal("SIGCONT");
       }
       assert.ok(await openKvOrNull(view, "cas_test"), "back once the broker answers");
     });

@@ -14,8 +14,11 @@ export interface NatsServer {
   restart(opts?: { downMs?: number }): Promise<void>;
   kill(): Promise<void>;
   start(): Promise<void>;
-  /** Signal the running server (SIGSTOP / SIGCONT: a broker that stops answering). */
-  signal(sig: Deno.Signal): void;
+  /**
+   * Signal the running server (SIGSTOP / SIGCONT: a broker that stops answering); resolves
+   * once the kernel reports the process stopped (SIGSTOP) or running again (SIGCONT).
+   */
+  signal(sig: Deno.Signal): Promise<void>;
 }
 
 export function freePort(): number {
@@ -62,8 +65,19 @@ export async function startNatsServer(opts: { extraArgs?: string[] } = {}): Prom
     start,
     kill,
     restart: restarter(kill, start),
-    signal(sig) {
-      child?.kill(sig);
+    async signal(sig) {
+      const c = child;
+      if (!c) return;
+      c.kill(sig);
+      if (sig !== "SIGSTOP" && sig !== "SIGCONT") return;
+      // kill(2) returns before the target has stopped: wait for /proc to say so.
+      const want = sig === "SIGSTOP";
+      for (let i = 0; i < 200; i++) {
+        const stat = await Deno.readTextFile(`/proc/${c.pid}/stat`).catch(() => "");
+        const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+        if ((state === "T") === want) return;
+        await new Promise((r) => setTimeout(r, 5));
+      }
     },
     async stop() {
       await kill();
