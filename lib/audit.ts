@@ -55,10 +55,17 @@ export function auditToken(v: string): string {
   return t || "_";
 }
 
-export async function recordAudit(
+/**
+ * Publishes one audit event and waits for JetStream to store it; throws when it did not.
+ * For records others depend on (the exec pipeline's `exec`, which a rebuilt projection
+ * recreates the execution from). `msgId` lets JetStream drop a repeat of the same record
+ * inside the stream's duplicate window.
+ */
+export async function publishAudit(
   nats: Nats,
   input: AuditInput,
   caller?: Caller | null,
+  opts: { msgId?: string } = {},
 ): Promise<void> {
   const actor = input.actor ?? "operator";
   const event = encodeAuditEvent({
@@ -73,8 +80,18 @@ export async function recordAudit(
     auditToken(input.action),
     input.target ? auditToken(input.target) : null,
   );
+  await nats.js.publish(subject, jsonBytes(event), opts.msgId ? { msgID: opts.msgId } : undefined);
+}
+
+/** Best effort: a failure is logged loudly, never thrown. */
+export async function recordAudit(
+  nats: Nats,
+  input: AuditInput,
+  caller?: Caller | null,
+  opts: { msgId?: string } = {},
+): Promise<void> {
   try {
-    await nats.js.publish(subject, jsonBytes(event));
+    await publishAudit(nats, input, caller, opts);
   } catch (e) {
     // An audit failure must not undo the operator's action; it is logged loudly.
     log.error("audit publish failed", { action: input.action, target: input.target, err: e });

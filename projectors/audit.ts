@@ -7,6 +7,7 @@ import { AuditEventSchema } from "../wire/messages.ts";
 import { CONSUMER, STREAM } from "../wire/names.ts";
 import { dbTs } from "../wire/time.ts";
 import { chunks, valuesSql } from "./batch.ts";
+import { dropStatement, recreateStatement } from "../lib/exec/lifecycle.ts";
 import type { Item, JsProjectorSpec } from "./jetstream_projector.ts";
 
 export const decodeAudit = (data: Uint8Array) =>
@@ -41,38 +42,31 @@ export function execRowOf(a: Audit): {
   };
 }
 
+/** The dispatch attempt an `exec_aborted` event withdraws, or null for any other event. */
+export function abortedExecOf(a: Audit): { exec_id: string; initiated_at: string } | null {
+  if (a.action !== "exec_aborted") return null;
+  const p = a.payload as Record<string, unknown> | null;
+  if (!p || typeof p.exec_id !== "string" || typeof p.initiated_at !== "string") return null;
+  try {
+    return { exec_id: p.exec_id, initiated_at: dbTs(p.initiated_at) };
+  } catch {
+    return null; // not a timestamp: nothing we can match
+  }
+}
+
 /**
  * An `exec` audit event also (re)creates its `executions` row when the row is missing: on a
  * node with its own read model (`KANADE_PROJECTION_MODE=local`) whose API did not dispatch
- * the exec, and after a wiped DB replays the streams. Results may have been projected
- * first, so the counters are computed from the rows already there; a row the dispatching
- * API wrote is never touched.
+ * the exec, and after a wiped DB replays the streams. An `exec_aborted` event (a dispatch
+ * that failed after its record was stored) drops that attempt's row again. Both in stream
+ * order, through lib/exec/lifecycle.ts.
  */
 function execRowStatements(items: Item<Audit>[]) {
   return items.flatMap(({ value }) => {
     const r = execRowOf(value);
-    if (!r) return [];
-    return [{
-      sql: `INSERT INTO executions (exec_id, job_id, version, initiated_by, initiated_at,
-              target_count, success_count, failure_count, status)
-            SELECT ?, ?, ?, ?, ?, ?,
-              COALESCE(SUM(finished_at IS NOT NULL AND exit_code = 0), 0),
-              COALESCE(SUM(finished_at IS NOT NULL AND exit_code != 0), 0),
-              CASE WHEN COUNT(finished_at) >= MAX(?, 1) THEN 'completed'
-                   WHEN COUNT(*) > 0 THEN 'running' ELSE 'pending' END
-            FROM execution_results WHERE exec_id = ?
-            ON CONFLICT(exec_id) DO NOTHING`,
-      args: [
-        r.exec_id,
-        r.job_id,
-        r.version,
-        r.initiated_by,
-        r.initiated_at,
-        r.target_count,
-        r.target_count,
-        r.exec_id,
-      ],
-    }];
+    if (r) return [recreateStatement(r)];
+    const a = abortedExecOf(value);
+    return a ? [dropStatement(a.exec_id, a.initiated_at)] : [];
   });
 }
 

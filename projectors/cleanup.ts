@@ -14,6 +14,11 @@ import { type Component, component } from "../lib/component.ts";
 import { dbTs } from "../wire/time.ts";
 import { chunks } from "./batch.ts";
 import { publishChanges } from "./jetstream_projector.ts";
+import {
+  expirePending as expire,
+  prune as pruneExecutions,
+  reapStatements,
+} from "../lib/exec/lifecycle.ts";
 
 const DAY_MS = 86_400_000;
 export const RETENTION_BATCH = 10_000;
@@ -42,12 +47,7 @@ export interface SweepReport {
 type Ctx = Pick<Deps, "db" | "config" | "log"> & Partial<Pick<Deps, "nats">>;
 
 export async function expirePending(deps: Ctx, nowMs: number): Promise<number> {
-  const cutoff = dbTs(nowMs - deps.config.pendingExpirySecs * 1000);
-  const rs = await deps.db.execute({
-    sql: "UPDATE executions SET status = 'expired' WHERE status = 'pending' AND initiated_at < ?",
-    args: [cutoff],
-  });
-  return rs.rowsAffected;
+  return await expire(deps.db, dbTs(nowMs - deps.config.pendingExpirySecs * 1000));
 }
 
 export async function reapInFlight(deps: Ctx, nowMs: number): Promise<string[]> {
@@ -80,15 +80,7 @@ export async function reapInFlight(deps: Ctx, nowMs: number): Promise<string[]> 
           args: [now, appendNote(String(r.stderr ?? ""), note), r.result_id as string],
         };
       });
-      for (const [execId, n] of perExec) {
-        stmts.push({
-          sql: `UPDATE executions SET failure_count = failure_count + ?,
-                  status = CASE WHEN success_count + failure_count + ? >= target_count
-                                THEN 'completed' ELSE 'running' END
-                WHERE exec_id = ?`,
-          args: [n, n, execId],
-        });
-      }
+      stmts.push(...reapStatements(perExec));
       await tx.batch(stmts);
       await tx.commit();
       reaped.push(...rs.rows.map((r) => String(r.result_id)));
@@ -103,12 +95,18 @@ export async function reapInFlight(deps: Ctx, nowMs: number): Promise<string[]> 
   return reaped;
 }
 
+/** Deletes up to `limit` rows of one table older than `cutoff`; returns how many. */
+type Prune = (db: Deps["db"], cutoff: string, limit: number) => Promise<number>;
+
 /** (table, time column, retention days) for the retention part of the sweep. */
-export function retentionTargets(config: Deps["config"]) {
+export function retentionTargets(
+  config: Deps["config"],
+): { table: string; column: string; days: number; prune?: Prune }[] {
   const d = config.retentionDays;
   return [
     { table: "execution_results", column: "recorded_at", days: d.results },
-    { table: "executions", column: "initiated_at", days: d.executions },
+    // The executions table has one writer (lib/exec/lifecycle.ts), retention included.
+    { table: "executions", column: "initiated_at", days: d.executions, prune: pruneExecutions },
     { table: "audit_log", column: "occurred_at", days: d.audit },
     { table: "obs_events", column: "at", days: d.obs },
     { table: "host_perf_samples", column: "at", days: d.hostPerf },
@@ -126,13 +124,13 @@ export async function applyRetention(deps: Ctx, nowMs: number): Promise<Record<s
     const cutoff = dbTs(nowMs - t.days * DAY_MS);
     let total = 0;
     for (let i = 0; i < RETENTION_MAX_BATCHES; i++) {
-      const rs = await deps.db.execute({
+      const n = t.prune ? await t.prune(deps.db, cutoff, RETENTION_BATCH) : (await deps.db.execute({
         sql: `DELETE FROM ${t.table} WHERE rowid IN
-                (SELECT rowid FROM ${t.table} WHERE ${t.column} < ? LIMIT ?)`,
+                  (SELECT rowid FROM ${t.table} WHERE ${t.column} < ? LIMIT ?)`,
         args: [cutoff, RETENTION_BATCH],
-      });
-      total += rs.rowsAffected;
-      if (rs.rowsAffected < RETENTION_BATCH) break;
+      })).rowsAffected;
+      total += n;
+      if (n < RETENTION_BATCH) break;
     }
     if (total) out[t.table] = total;
   }

@@ -9,6 +9,7 @@ import { EventStartedSchema } from "../wire/messages.ts";
 import { CONSUMER, STREAM, SUBJECT } from "../wire/names.ts";
 import { dbTs, epochMs } from "../wire/time.ts";
 import { chunks, valuesSql } from "./batch.ts";
+import { markRunningStatements } from "../lib/exec/lifecycle.ts";
 import type { ChangeNotice, JsProjectorSpec } from "./jetstream_projector.ts";
 import type { ManifestCache } from "./manifest_cache.ts";
 
@@ -67,14 +68,7 @@ export async function applyStarted(tx: Transaction, rows: StartedRow[]): Promise
       args: part.flatMap((r) => COLS.map((c) => r[c])),
     });
   }
-  const execIds = [...new Set(rows.map((r) => r.exec_id))];
-  for (const part of chunks(execIds, 500)) {
-    stmts.push({
-      sql: `UPDATE executions SET status = 'running'
-            WHERE status = 'pending' AND exec_id IN (${part.map(() => "?").join(",")})`,
-      args: part,
-    });
-  }
+  stmts.push(...markRunningStatements([...new Set(rows.map((r) => r.exec_id))]));
   if (stmts.length) await tx.batch(stmts);
 }
 

@@ -19,6 +19,7 @@ import type { ManifestCache, ManifestFacts } from "./manifest_cache.ts";
 import { checkHints, inventoryHints, ResultsWriter } from "./results_writer.ts";
 import { projectInventory } from "../lib/inventory/project.ts";
 import { type CheckChanges, NO_CHECK_CHANGES, projectChecks } from "../lib/checks/project.ts";
+import { addCountsStatements } from "../lib/exec/lifecycle.ts";
 
 const td = new TextDecoder();
 const OID_NAMESPACE = "6ba7b812-9dad-11d1-80b4-00c04fd430c8";
@@ -246,17 +247,7 @@ export async function applyResults(
   for (const part of chunks(plan.write, 2_000)) {
     stmts.push({ sql: UPSERT_JSON, args: [rowsJson(part)] });
   }
-  for (const [execId, c] of plan.counters) {
-    stmts.push({
-      sql: `UPDATE executions SET
-              success_count = success_count + ?,
-              failure_count = failure_count + ?,
-              status = CASE WHEN success_count + failure_count + ? >= target_count
-                            THEN 'completed' ELSE 'running' END
-            WHERE exec_id = ?`,
-      args: [c.success, c.failure, c.success + c.failure, execId],
-    });
-  }
+  stmts.push(...addCountsStatements(plan.counters));
   if (stmts.length) await tx.batch(stmts);
   // After the results and counters: inventory and check failures roll back to their own
   // savepoints.

@@ -54,6 +54,11 @@ const RULES: Rule[] = [
     owners: ["lib/kv.ts"],
     pattern: /wrong last sequence|\b10071\b|\b10164\b|key exists/i,
   },
+  {
+    concept: "the executions table is written by its lifecycle owner only",
+    owners: ["lib/exec/lifecycle.ts"],
+    pattern: /\b(INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+executions\b/i,
+  },
 ];
 
 Deno.test("one owner per concept: nothing else touches it", async (t) => {
@@ -66,12 +71,21 @@ Deno.test("one owner per concept: nothing else touches it", async (t) => {
   }
 });
 
-Deno.test("offenders() finds a violation (the rule check can fail)", () => {
+Deno.test("offenders() finds a violation (the rule checks can fail)", () => {
   const files: [string, string][] = [
     ["lib/kv.ts", "const kv = await nats.kv(bucket);"],
     ["lib/elsewhere.ts", "ok\nconst kv = await deps.nats.kv(BUCKET.jobs);"],
   ];
   assert.deepEqual(offenders(files, RULES[0]), [
     "lib/elsewhere.ts:2: const kv = await deps.nats.kv(BUCKET.jobs);",
+  ]);
+  const sql: [string, string][] = [
+    ["projectors/x.ts", "sql: `UPDATE executions SET status = 'running'"],
+    ["projectors/y.ts", "sql: `UPDATE execution_results SET reaped = 1"],
+    ["lib/z.ts", "INSERT OR IGNORE INTO executions (exec_id)"],
+  ];
+  assert.deepEqual(offenders(sql, RULES[2]).map((o) => o.split(":")[0]), [
+    "projectors/x.ts",
+    "lib/z.ts",
   ]);
 });

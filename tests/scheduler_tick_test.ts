@@ -10,7 +10,7 @@ import { runTick, type TickContext } from "../scheduler/tick.ts";
 import { tickIds } from "../scheduler/due.ts";
 import { startScheduler } from "../scheduler/mod.ts";
 import type { Mark } from "../scheduler/policy.ts";
-import { BUCKET, dispatchKeyPc, SUBJECT } from "../wire/names.ts";
+import { BUCKET, dispatchKeyPc, STREAM, SUBJECT } from "../wire/names.ts";
 import { decodeSchedule, engineTerms, type Schedule } from "../wire/schedule.ts";
 import { encodeManifest, type Manifest } from "../wire/manifest.ts";
 import { type Command, CommandSchema } from "../wire/messages.ts";
@@ -175,7 +175,12 @@ Deno.test({
     const rs = await h.b.deps.db.execute("SELECT exec_id FROM executions");
     assert.deepEqual(rowsOf<{ exec_id: string }>(rs).map((r) => r.exec_id), [ids.execId]);
     await waitFor(() => h.audits.some((a) => a.action === "exec"), { what: "exec audit" });
-    assert.equal(h.audits.filter((a) => a.action === "exec").length, 1, "audited once");
+    // The exec record is published by each attempt (it must be stored before any Command);
+    // JetStream keeps one: the repeat carries the same message id.
+    const audit = await h.b.deps.nats.jsm.streams.info(STREAM.audit, {
+      subjects_filter: "audit.scheduler.exec.>",
+    });
+    assert.deepEqual(audit.state.subjects, { "audit.scheduler.exec.job": 1 }, "audited once");
   }),
 });
 

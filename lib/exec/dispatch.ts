@@ -3,14 +3,20 @@
  * Fixes built in: every input is validated before any side effect; `script_current` is
  * pinned before the first publish (#258); one request_id per exec so an agent matched by
  * several subjects runs once (#913); `target_count` = alive PCs resolved (#485); the
- * executions row exists before the first Command can be answered; delayed waves are
- * persisted (see waves.ts) instead of sleeping in memory.
+ * executions row exists before the first Command can be answered; the `exec` record a
+ * rebuilt projection recreates that row from is stored by JetStream (acked) before any
+ * Command goes out, or the dispatch answers 503 with nothing published and no row;
+ * delayed waves are persisted (see waves.ts) instead of sleeping in memory.
+ *
+ * A dispatch that fails after its `exec` record was stored records `exec_aborted` too,
+ * so a replay drops the execution again instead of reviving one that never went out.
  */
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
-import { badRequest, internal, UpstreamError } from "../errors.ts";
+import { badRequest, internal, unavailable, UpstreamError } from "../errors.ts";
 import { openKv } from "../kv.ts";
-import { recordAudit } from "../audit.ts";
+import { type AuditInput, publishAudit, recordAudit } from "../audit.ts";
+import { drop, insertPending } from "./lifecycle.ts";
 import type { Manifest } from "../../wire/manifest.ts";
 import { validateScriptSource } from "../../wire/manifest.ts";
 import { type FanoutPlan, hasWaves, isTargetSpecified, type Target } from "../../wire/fanout.ts";
@@ -194,35 +200,70 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
   await pinScriptCurrent(deps, manifest);
 
   // 5. The executions row first, so no result can arrive for an unknown exec. A repeat
-  // with fixed ids keeps the first attempt's row (and its initiated_at for the audit).
-  let now = Date.now();
+  // with fixed ids keeps the first attempt's row (and its initiated_at for the record).
+  let row;
   try {
-    const rs = await deps.db.execute({
-      sql: `INSERT INTO executions (exec_id, job_id, version, initiated_by, initiated_at,
-              target_count, status) VALUES (?, ?, ?, ?, ?, ?, 'pending')
-            ON CONFLICT(exec_id) DO NOTHING`,
-      args: [execId, manifest.id, manifest.version, req.actor, dbTs(now), targetCount],
+    row = await insertPending(deps.db, {
+      exec_id: execId,
+      job_id: manifest.id,
+      version: manifest.version,
+      initiated_by: req.actor,
+      initiated_at: dbTs(Date.now()),
+      target_count: targetCount,
     });
-    if (rs.rowsAffected === 0) {
-      const prev = await deps.db.execute({
-        sql: "SELECT initiated_at FROM executions WHERE exec_id = ?",
-        args: [execId],
-      });
-      const at = prev.rows[0]?.initiated_at;
-      if (typeof at === "string") now = parseInstant(at).ms;
-    }
   } catch (e) {
     throw internal(`insert executions: ${(e as Error).message}`, e);
   }
-  const dropRow = () =>
-    deps.db.execute({ sql: "DELETE FROM executions WHERE exec_id = ?", args: [execId] })
-      .catch(() => {});
+  const now = parseInstant(row.initiated_at).ms;
+  const published = waves
+    ? plan.rollout!.waves.map((w) => subj.commandsGroup(w.group))
+    : plainSubjects(plan.target);
 
-  // 6. Publish.
-  let published: string[];
+  // 6. The durable record, before any Command: what a rebuilt projection recreates the row
+  // from. Stamped with the row's initiated_at, so a replay recreates it exactly; its
+  // message id makes a repeat of the same attempt (scheduler) one record.
+  const record: AuditInput = {
+    actor: req.actor,
+    action: "exec",
+    occurredAt: now,
+    target: manifest.id,
+    payload: {
+      exec_id: execId,
+      version: manifest.version,
+      target_count: targetCount,
+      subjects: published,
+      wave_mode: waves,
+    },
+  };
+  try {
+    await publishAudit(deps.nats, record, req.caller, { msgId: `exec:${execId}:${now}` });
+  } catch (e) {
+    if (row.inserted) await drop(deps.db, execId, row.initiated_at).catch(() => {});
+    throw unavailable(
+      `exec not recorded in JetStream, nothing was published: ${(e as Error).message}`,
+      e,
+    );
+  }
+  // Nothing (or not all) went out: the row goes, and the stream says so for a replay.
+  const abort = async (reason: string) => {
+    await recordAudit(
+      deps.nats,
+      {
+        actor: req.actor,
+        action: "exec_aborted",
+        occurredAt: Date.now(),
+        target: manifest.id,
+        payload: { exec_id: execId, initiated_at: wireTs(now), reason },
+      },
+      req.caller,
+      { msgId: `exec_aborted:${execId}:${now}` },
+    );
+    await drop(deps.db, execId, row.initiated_at).catch(() => {});
+  };
+
+  // 7. Publish.
   if (waves) {
     const rollout = plan.rollout!;
-    published = rollout.waves.map((w) => subj.commandsGroup(w.group));
     const rec: WaveRecord = {
       exec_id: execId,
       job_id: manifest.id,
@@ -242,7 +283,7 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
     try {
       await persistWaves(deps, rec);
     } catch (e) {
-      await dropRow();
+      await abort("rollout waves not persisted");
       throw new DispatchError(`persist rollout waves: ${(e as Error).message}`, false, e);
     }
     // Zero-delay waves go out now, through the same claim as delayed ones.
@@ -252,18 +293,17 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
       // The caller gets a 502: later waves must not go out behind its back.
       await cancelPendingWaves(deps, execId, "exec failed: first wave not published")
         .catch(() => {});
-      await dropRow();
+      await abort("first wave not published");
       // Whether the first wave went out is unknown here: count it as published.
       throw new DispatchError(`publish rollout wave: ${(e as Error).message}`, true, e);
     }
   } else {
-    published = plainSubjects(plan.target);
     const nc = deps.nats.nc;
     for (const [i, s] of published.entries()) {
       try {
         nc.publish(s, payload);
       } catch (e) {
-        await dropRow();
+        await abort(`publish to ${s} failed`);
         // The subjects before this one went out.
         throw new DispatchError(`publish to ${s}: ${(e as Error).message}`, i > 0, e);
       }
@@ -286,21 +326,6 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
     wave_mode: waves,
     subjects: published.length,
   });
-  await recordAudit(deps.nats, {
-    actor: req.actor,
-    action: "exec",
-    // Same instant as the row's initiated_at, so a replay of AUDIT recreates it exactly.
-    occurredAt: now,
-    target: manifest.id,
-    payload: {
-      exec_id: execId,
-      version: manifest.version,
-      target_count: targetCount,
-      subjects: published,
-      wave_mode: waves,
-    },
-  }, req.caller);
-
   return {
     exec_id: execId,
     job_id: manifest.id,
