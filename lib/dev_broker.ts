@@ -3,6 +3,7 @@
  * `nats-server -js` with its store under `./data/nats`, if the binary exists.
  */
 import { log } from "./log.ts";
+import { retryWhile } from "./retry.ts";
 
 export async function reachable(url: string, timeoutMs = 500): Promise<boolean> {
   const u = new URL(url.includes("://") ? url : `nats://${url}`);
@@ -52,10 +53,12 @@ export async function ensureDevBroker(url: string): Promise<Deno.ChildProcess | 
     stdout: "null",
     stderr: "null",
   }).spawn();
-  for (let i = 0; i < 50; i++) {
-    if (await reachable(url)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // Up to 5 s for it to listen; start-up goes on either way (its own connect retries).
+  const notYet = new Error("nats-server not listening yet");
+  await retryWhile(async () => {
+    if (!await reachable(url)) throw notYet;
+  }, { transient: (e) => e === notYet, maxAttempts: 50, firstPauseMs: 100, maxPauseMs: 100 })
+    .catch(() => {});
   log.info("started local nats-server for dev", { url, store: "./data/nats" });
   return child;
 }

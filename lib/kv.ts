@@ -31,6 +31,7 @@ import { DeliverPolicy } from "@nats-io/jetstream";
 import { conflict, DomainError, internal, UnavailableError } from "./errors.ts";
 import { isBrokerUnavailable, type Nats } from "./nats.ts";
 import { mapLimit } from "./map_limit.ts";
+import { retryWhile } from "./retry.ts";
 
 export type { KV, KvEntry, KvWatchEntry } from "@nats-io/kv";
 
@@ -319,8 +320,7 @@ export async function casUpdate<T>(
   mutate: (current: T, exists: boolean) => T | typeof DELETE,
   opts: CasOptions = {},
 ): Promise<CasResult<T>> {
-  const max = opts.maxAttempts ?? 50;
-  for (let attempt = 1; attempt <= max; attempt++) {
+  const once = async (attempt: number): Promise<CasResult<T>> => {
     const entry = liveEntry(await kv.get(key));
     let current: T;
     try {
@@ -345,12 +345,25 @@ export async function casUpdate<T>(
       const rev = await kvSwap(kv, key, bytes, revision);
       if (rev !== null) return { value: next, changed: true, revision: rev, attempts: attempt };
     }
-    // Someone else wrote in between: a short jittered pause, then re-read and re-apply. A
-    // pause inside a loop that re-reads fresh state, not a retry of the same request.
-    await new Promise((r) => setTimeout(r, Math.random() * Math.min(5 * attempt, 50)));
+    throw LOST_RACE;
+  };
+  // Someone else wrote in between: a short jittered pause, then re-read and re-apply.
+  try {
+    return await retryWhile(once, {
+      transient: (e) => e === LOST_RACE,
+      maxAttempts: opts.maxAttempts ?? 50,
+      firstPauseMs: 5,
+      maxPauseMs: 50,
+      jitter: true,
+    });
+  } catch (e) {
+    if (e === LOST_RACE) throw conflict(`too many concurrent edits of '${key}', retry`);
+    throw e;
   }
-  throw conflict(`too many concurrent edits of '${key}', retry`);
 }
+
+/** A compare-and-swap write that lost its race (internal to `casUpdate`'s retry). */
+const LOST_RACE = new Error("revision moved on");
 
 // ---------------------------------------------------------------- keys
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { retryWhile } from "./retry.ts";
+import { pause, retryWhile, withTimeout } from "./retry.ts";
 
 const transientErr = new Error("busy");
 
@@ -47,4 +47,52 @@ Deno.test("retryWhile throws at once on a lasting failure, and at the deadline",
       }),
     transientErr,
   );
+});
+
+Deno.test("retryWhile: maxAttempts, jitter within the nominal pause, attempt numbers", async () => {
+  const seen: [number, number][] = [];
+  const calls: number[] = [];
+  await assert.rejects(
+    () =>
+      retryWhile((attempt) => {
+        calls.push(attempt);
+        return Promise.reject(transientErr);
+      }, {
+        transient: () => true,
+        maxAttempts: 4,
+        firstPauseMs: 2,
+        maxPauseMs: 8,
+        jitter: true,
+        onRetry: (_e, p, attempt) => seen.push([attempt, p]),
+      }),
+    transientErr,
+  );
+  assert.deepEqual(calls, [1, 2, 3, 4]);
+  assert.deepEqual(seen.map(([a]) => a), [1, 2, 3]);
+  [2, 4, 8].forEach((nominal, i) => assert.ok(seen[i][1] >= 0 && seen[i][1] <= nominal));
+});
+
+Deno.test("retryWhile: an abort ends the pause at once and throws the last failure", async () => {
+  const ctl = new AbortController();
+  let calls = 0;
+  const t0 = Date.now();
+  const run = retryWhile(() => {
+    calls++;
+    if (calls === 1) setTimeout(() => ctl.abort(), 20);
+    return Promise.reject(transientErr);
+  }, { transient: () => true, firstPauseMs: 60_000, maxPauseMs: 60_000, signal: ctl.signal });
+  await assert.rejects(run, transientErr);
+  assert.equal(calls, 1, "no attempt after the abort");
+  assert.ok(Date.now() - t0 < 5_000, "the minute-long pause did not run out");
+});
+
+Deno.test("pause() and withTimeout()", async () => {
+  const ctl = new AbortController();
+  ctl.abort();
+  await pause(60_000, ctl.signal); // already aborted: returns at once
+  assert.equal(await withTimeout(Promise.resolve(7), 1_000), 7);
+  let late: ReturnType<typeof setTimeout> | undefined;
+  const slow = new Promise<number>((r) => (late = setTimeout(() => r(1), 200)));
+  assert.equal(await withTimeout(slow, 10), undefined);
+  clearTimeout(late);
 });

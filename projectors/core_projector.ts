@@ -11,6 +11,7 @@
 import type { Transaction } from "@libsql/client";
 import type { Deps } from "../lib/deps.ts";
 import { isTransientDbError } from "../db/remote.ts";
+import { retryWhile } from "../lib/retry.ts";
 import { Batcher } from "./batch.ts";
 import { type ChangeNotice, publishChanges, type RunningProjector } from "./jetstream_projector.ts";
 
@@ -37,30 +38,31 @@ export function startCoreProjector<T>(
     maxWaitMs: opts.maxWaitMs ?? 1000,
     flush: async (items) => {
       stats.batches++;
-      const until = Date.now() + (opts.busyRetryMs ?? BUSY_RETRY_MS);
-      let pause = 100;
-      for (;;) {
-        let tx;
+      const write = async () => {
+        const tx = await deps.db.transaction("write");
         try {
-          tx = await deps.db.transaction("write");
           const notices = await spec.apply(tx, items);
           await tx.commit();
-          stats.applied += items.length;
-          publishChanges(deps, notices);
-          return;
+          return notices;
         } catch (e) {
-          await tx?.rollback().catch(() => {});
-          if (isTransientDbError(e) && Date.now() + pause < until && !stopping) {
-            stats.naks++;
-            await new Promise((r) => setTimeout(r, pause));
-            pause = Math.min(pause * 2, 2_000);
-            continue;
-          }
-          log.warn("window dropped: write failed", { size: items.length, err: e });
-          return;
+          await tx.rollback().catch(() => {});
+          throw e;
         } finally {
-          tx?.close();
+          tx.close();
         }
+      };
+      try {
+        const notices = await retryWhile(write, {
+          transient: (e) => isTransientDbError(e) && !stopping,
+          until: Date.now() + (opts.busyRetryMs ?? BUSY_RETRY_MS),
+          firstPauseMs: 100,
+          maxPauseMs: 2_000,
+          onRetry: () => stats.naks++,
+        });
+        stats.applied += items.length;
+        publishChanges(deps, notices);
+      } catch (e) {
+        log.warn("window dropped: write failed", { size: items.length, err: e });
       }
     },
   });

@@ -17,6 +17,7 @@ import { isTransientDbError } from "../db/remote.ts";
 import { isNotFound } from "../lib/nats.ts";
 import type { Component } from "../lib/component.ts";
 import { Batcher } from "./batch.ts";
+import { pause, withTimeout } from "../lib/retry.ts";
 import { nowDb } from "../wire/time.ts";
 import { fastInstantDb } from "./fast_ts.ts";
 import { SUBJECT } from "../wire/names.ts";
@@ -365,7 +366,9 @@ export function startJsProjector<T>(
         log.warn("consumer loop failed, restarting", { err: e });
       }
       current = null;
-      if (!stopped) await new Promise((r) => setTimeout(r, 500));
+      // A supervisor, not a retry: the consume loop also ends normally (a consumer reset);
+      // it is restarted half a second later either way, for as long as the projector runs.
+      if (!stopped) await pause(500);
     }
   })();
 
@@ -379,7 +382,7 @@ export function startJsProjector<T>(
       } catch { /* already closed */ }
       await batcher.close().catch(() => {});
       await acking;
-      await Promise.race([loop, new Promise((r) => setTimeout(r, 2_000))]);
+      await withTimeout(loop, 2_000); // a bound on shutdown
       await spec.close?.().catch(() => {});
     },
   };

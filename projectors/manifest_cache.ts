@@ -10,6 +10,7 @@
 import type { Deps } from "../lib/deps.ts";
 import { BUCKET } from "../wire/names.ts";
 import { kvScan, openKv } from "../lib/kv.ts";
+import { retryWhile, withTimeout } from "../lib/retry.ts";
 import { parseDurationSecs } from "../wire/duration.ts";
 import { type ExplodeTableSpec, inventorySpecs } from "../lib/inventory/spec.ts";
 import { ensureExplodeTables } from "../lib/inventory/tables.ts";
@@ -114,32 +115,36 @@ export function startManifestCache(deps: Deps): ManifestCache {
       map.delete(key);
     }
   };
-  const loaded = (async () => {
-    while (!stopped) {
-      try {
-        const kv = await openKv(deps.nats, BUCKET.jobs);
-        // Watch first (updates only), then list: nothing written in between is missed.
-        const w = await kv.watch({ include: "updates" });
-        watcher = w;
-        (async () => {
-          for await (const e of w) {
-            put(e.key, e.operation === "PUT" ? e.value : null);
-          }
-        })().catch(() => {});
-        for (const e of await kvScan(kv)) if (!map.has(e.key)) put(e.key, e.value);
-        return;
-      } catch (e) {
-        deps.log.debug("jobs cache: bucket not available yet", { err: e });
-        await new Promise((r) => setTimeout(r, 2_000));
+  const abort = new AbortController();
+  const load = async () => {
+    watcher?.stop(); // a failed attempt's watch, if it got that far
+    const kv = await openKv(deps.nats, BUCKET.jobs);
+    // Watch first (updates only), then list: nothing written in between is missed.
+    const w = await kv.watch({ include: "updates" });
+    watcher = w;
+    (async () => {
+      for await (const e of w) {
+        put(e.key, e.operation === "PUT" ? e.value : null);
       }
-    }
-  })();
+    })().catch(() => {});
+    for (const e of await kvScan(kv)) if (!map.has(e.key)) put(e.key, e.value);
+  };
+  // Until the bucket answers (it may not exist yet), every 2 s while running.
+  const loaded = retryWhile(load, {
+    transient: () => true,
+    firstPauseMs: 2_000,
+    maxPauseMs: 2_000,
+    signal: abort.signal,
+    onRetry: (e) => deps.log.debug("jobs cache: bucket not available yet", { err: e }),
+  }).catch(() => {});
   return {
     get: (id) => map.get(id),
-    ready: () => Promise.race([loaded, new Promise<void>((r) => setTimeout(r, 3_000))]),
+    // A bound on the first load, not a retry: the projection starts anyway after it.
+    ready: async () => void await withTimeout(loaded, 3_000),
     warmed: () => loaded.then(() => warming),
     stop() {
       stopped = true;
+      abort.abort();
       watcher?.stop();
     },
   };

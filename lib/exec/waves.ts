@@ -14,6 +14,7 @@ import { nowWire } from "../../wire/time.ts";
 import { budgetExceeded, type MaxFailures } from "../../wire/fanout.ts";
 import { firstRow } from "../../db/client.ts";
 import { UnavailableError } from "../errors.ts";
+import { pause, withTimeout } from "../retry.ts";
 import { DELETE, type KvEntry, kvSnapshot, kvSwap, openKv, openKvOrNull } from "../kv.ts";
 import {
   dueWaves,
@@ -301,7 +302,9 @@ export function startWaveDispatcher(deps: Deps): Component {
         }
         watchFailing = true;
       }
-      if (!stopped) await new Promise((r) => setTimeout(r, 1000));
+      // A supervisor, not a retry: a watch also ends normally (a broker restart); it is
+      // re-opened a second later either way, for as long as the dispatcher runs.
+      if (!stopped) await pause(1000);
     }
   };
 
@@ -321,8 +324,6 @@ export function startWaveDispatcher(deps: Deps): Component {
     timer = null;
     watcher?.stop();
     await running?.catch(() => {});
-    let t: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([watching, new Promise((r) => (t = setTimeout(r, 2000)))]);
-    clearTimeout(t);
+    await withTimeout(watching, 2000); // a bound on shutdown
   });
 }
