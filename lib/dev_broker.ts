@@ -3,15 +3,17 @@
  * `nats-server -js` with its store under `./data/nats`, if the binary exists.
  */
 import { log } from "./log.ts";
-import { retryWhile } from "./retry.ts";
+import { retryWhile, withTimeout } from "./retry.ts";
 
 export async function reachable(url: string, timeoutMs = 500): Promise<boolean> {
   const u = new URL(url.includes("://") ? url : `nats://${url}`);
   try {
-    const conn = await Promise.race([
-      Deno.connect({ hostname: u.hostname, port: Number(u.port || 4222) }),
-      new Promise<never>((_, rej) => setTimeout(() => rej(new Error("timeout")), timeoutMs)),
-    ]);
+    const connecting = Deno.connect({ hostname: u.hostname, port: Number(u.port || 4222) });
+    const conn = await withTimeout(connecting, timeoutMs);
+    if (!conn) {
+      connecting.then((c) => c.close(), () => {}); // late: not reachable in time
+      return false;
+    }
     conn.close();
     return true;
   } catch {

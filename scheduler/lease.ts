@@ -7,6 +7,7 @@
  * (Overlaps that remain are caught by the per-tick fire claim, see marks.ts.)
  */
 import { DELETE, type KV, kvSwap } from "../lib/kv.ts";
+import { withTimeout } from "../lib/retry.ts";
 import type { Logger } from "../lib/log.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
 
@@ -74,12 +75,7 @@ export class Lease {
       // (the scheduler's is short); do not wait for it longer than one renew period, and
       // after a failed attempt try again sooner: the election may be over, and the lease
       // is still ours to renew until it expires.
-      let hung: ReturnType<typeof setTimeout> | undefined;
-      const done = await Promise.race([
-        step.then(() => true),
-        new Promise<boolean>((r) => hung = setTimeout(() => r(false), this.#opts.renewMs)),
-      ]);
-      clearTimeout(hung);
+      const done = await withTimeout(step.then(() => true), this.#opts.renewMs);
       const failed = !done || this.#lastFailed;
       const next = failed ? Math.min(this.#opts.renewMs, 500) : this.#opts.renewMs;
       if (!this.#stopped) this.#timer = setTimeout(loop, next);

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
 import { badGateway, badRequest, internal, requestTimeout } from "../errors.ts";
+import { withTimeout } from "../retry.ts";
 import { recordAudit } from "../audit.ts";
 import { encodeCommand, ExecResultSchema } from "../../wire/messages.ts";
 import { ADHOC_RUN_ID, ADHOC_RUN_VERSION, isSubjectToken, subjects } from "../../wire/names.ts";
@@ -88,7 +89,6 @@ export async function adhocRun(
   } catch (e) {
     throw internal(`subscribe results: ${(e as Error).message}`, e);
   }
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     try {
       nc.publish(subjects.commandsPc(input.pc_id), jsonBytes(command));
@@ -113,8 +113,7 @@ export async function adhocRun(
       }
       return null;
     })();
-    const expired = new Promise<null>((r) => (timer = setTimeout(() => r(null), waitMs)));
-    const result = await Promise.race([first, expired]);
+    const result = await withTimeout(first, waitMs);
     if (!result) {
       throw requestTimeout(
         `no result from '${input.pc_id}' within ${
@@ -124,7 +123,6 @@ export async function adhocRun(
     }
     return result;
   } finally {
-    clearTimeout(timer);
     sub.unsubscribe();
   }
 }

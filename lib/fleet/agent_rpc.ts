@@ -8,6 +8,7 @@ import { encodeLogsRequest } from "../../wire/logs.ts";
 import { parseJsonBytes } from "../../wire/codec.ts";
 import { badGateway, badRequest, DomainError, gatewayTimeout, requestTimeout } from "../errors.ts";
 import type { Nats } from "../nats.ts";
+import { withTimeout } from "../retry.ts";
 
 export const PING_DEFAULT_WAIT_SECS = 45;
 export const PING_MAX_WAIT_SECS = 120;
@@ -85,16 +86,11 @@ export async function pingAgent(
         throw badGateway(`ping request failed: ${(e as Error).message}`, e);
       }
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<null>((r) =>
-      timer = setTimeout(() => r(null), Math.max(0, deadline - Date.now()))
-    );
     const next = (async () => {
       for await (const m of beats) return m.data;
       return null;
     })();
-    const data = await Promise.race([next, timeout]);
-    clearTimeout(timer);
+    const data = await withTimeout(next, Math.max(0, deadline - Date.now()));
     if (!data) {
       throw requestTimeout(
         `agent '${pcId}' is not connected: no ping responder and no heartbeat within ${waitSecs}s`,
