@@ -7,7 +7,7 @@ import { AuditEventSchema } from "../wire/messages.ts";
 import { CONSUMER, STREAM } from "../wire/names.ts";
 import { dbTs } from "../wire/time.ts";
 import { chunks, valuesSql } from "./batch.ts";
-import { dropStatement, recreateStatement } from "../lib/exec/lifecycle.ts";
+import { dropStatement, type PendingExecution, recreateStatement } from "../lib/exec/lifecycle.ts";
 import type { Item, JsProjectorSpec } from "./jetstream_projector.ts";
 
 export const decodeAudit = (data: Uint8Array) =>
@@ -15,14 +15,7 @@ export const decodeAudit = (data: Uint8Array) =>
 type Audit = ReturnType<typeof decodeAudit>;
 
 /** The executions row an `exec` audit event describes, or null for any other event. */
-export function execRowOf(a: Audit): {
-  exec_id: string;
-  job_id: string;
-  version: string;
-  initiated_by: string;
-  initiated_at: string;
-  target_count: number;
-} | null {
+export function execRowOf(a: Audit): PendingExecution | null {
   if (a.action !== "exec" || !a.target) return null;
   const p = a.payload as Record<string, unknown> | null;
   if (!p || typeof p !== "object") return null;

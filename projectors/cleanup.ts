@@ -13,7 +13,7 @@ import type { InStatement } from "../db/client.ts";
 import { type Component, component } from "../lib/component.ts";
 import { dbTs } from "../wire/time.ts";
 import { chunks } from "./batch.ts";
-import { publishChanges } from "./jetstream_projector.ts";
+import { publishChanges } from "./changes.ts";
 import {
   expirePending as expire,
   prune as pruneExecutions,

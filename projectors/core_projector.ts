@@ -13,7 +13,8 @@ import type { Deps } from "../lib/deps.ts";
 import { isTransientDbError } from "../db/remote.ts";
 import { retryWhile } from "../lib/retry.ts";
 import { Batcher } from "./batch.ts";
-import { type ChangeNotice, publishChanges, type RunningProjector } from "./jetstream_projector.ts";
+import type { RunningProjector } from "./jetstream_projector.ts";
+import { type ChangeNotice, publishChanges } from "./changes.ts";
 
 export interface CoreProjectorSpec<T> {
   name: string;

@@ -9,21 +9,21 @@
  *    `projection_rejects` (same transaction) and terminated.
  * After each committed batch a small change notice goes to `kanade.changes.<kind>`.
  */
-import { AckPolicy, DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
+import type { JsMsg } from "@nats-io/jetstream";
 import type { Transaction } from "@libsql/client";
 import type { Deps } from "../lib/deps.ts";
 import { isLocalUrl } from "../db/client.ts";
 import { isTransientDbError } from "../db/remote.ts";
-import { isNotFound } from "../lib/nats.ts";
 import type { Component } from "../lib/component.ts";
 import { Batcher } from "./batch.ts";
 import { pause, withTimeout } from "../lib/retry.ts";
-import { nowDb } from "../wire/time.ts";
-import { fastInstantDb } from "./fast_ts.ts";
-import { SUBJECT } from "../wire/names.ts";
-import { jsonBytes } from "../wire/codec.ts";
-import { headers } from "@nats-io/transport-node";
-import { CHANGE_NODE_HEADER } from "../lib/reads/change_feed.ts";
+import { ackMeta } from "./js_envelope.ts";
+import { ensureConsumer } from "./js_consumer.ts";
+import { CONNECTION_PRAGMAS, type RejectRow, rejectRow, rejectStmt } from "./rejects.ts";
+import { type ChangeNotice, publishChanges } from "./changes.ts";
+
+export { type ChangeNotice, publishChanges } from "./changes.ts";
+export type { RejectRow } from "./rejects.ts";
 
 /** A decoded message with what the projection needs from its envelope. */
 export interface Item<T> {
@@ -32,11 +32,6 @@ export interface Item<T> {
   seq: number;
   /** The JetStream publish time as canonical DB text (replays reproduce it). */
   recordedAt: string;
-}
-
-export interface ChangeNotice {
-  kind: "result" | "execution" | "agent" | "audit" | "obs" | "check";
-  [k: string]: unknown;
 }
 
 export interface JsProjectorSpec<T> {
@@ -62,15 +57,6 @@ export interface JsProjectorSpec<T> {
   close?(): Promise<void>;
 }
 
-/** A `projection_rejects` row, as plain data (it may cross to a writer thread). */
-export interface RejectRow {
-  stream: string;
-  seq: number;
-  subject: string;
-  reason: string;
-  payload: string;
-}
-
 export interface JsProjectorOptions {
   batchSize?: number;
   maxWaitMs?: number;
@@ -80,120 +66,6 @@ export interface JsProjectorOptions {
 }
 
 export const MAX_DELIVERIES = 5;
-
-/**
- * Settings of the connection a batch runs on (pooled connections start with SQLite's
- * defaults): a 64 MiB page cache (the indexes of execution_results outgrow 2 MiB fast),
- * and a WAL checkpoint every ~64 MiB instead of every 4 MiB — with 1000-row batches the
- * default made almost every commit run a checkpoint (and its fsync). Cheap to repeat.
- */
-export const CONNECTION_PRAGMAS = [
-  "PRAGMA cache_size = -65536",
-  "PRAGMA wal_autocheckpoint = 16384",
-];
-
-/** JetStream publish time (BigInt nanos) → canonical DB timestamp, exact to the nanosecond. */
-export function nanosToDb(ns: bigint): string {
-  return fastInstantDb(Number(ns / 1_000_000n), Number(ns % 1_000_000n));
-}
-
-/** Nanoseconds since the epoch as decimal text → canonical DB timestamp (no BigInt). */
-export function nanosTextToDb(ns: string): string {
-  if (/^[0-9]{7,21}$/.test(ns)) return fastInstantDb(Number(ns.slice(0, -6)), Number(ns.slice(-6)));
-  return nanosToDb(BigInt(ns));
-}
-
-/**
- * Stream sequence and publish time of a JetStream message from ONE pass over its reply
- * subject (`$JS.ACK[.<domain>.<hash>].<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.
- * <pending>…`); the client's getters split it once per field. Anything unexpected falls
- * back to the client's own parsing (which throws on a non-JetStream message).
- */
-export function ackMeta(msg: Pick<JsMsg, "seq" | "timestampNanos">): {
-  seq: number;
-  recordedAt: string;
-} {
-  // `reply` is on the client's message class, not on the JsMsg interface.
-  const reply = (msg as { reply?: unknown }).reply;
-  const t = typeof reply === "string" ? reply.split(".") : [];
-  const off = t.length === 9 ? -2 : 0;
-  if (t[0] === "$JS" && t[1] === "ACK" && (t.length === 9 || t.length >= 11)) {
-    const seq = Number(t[7 + off]);
-    const ts = t[9 + off];
-    if (Number.isSafeInteger(seq) && /^[0-9]+$/.test(ts)) {
-      return { seq, recordedAt: nanosTextToDb(ts) };
-    }
-  }
-  return { seq: msg.seq, recordedAt: nanosToDb(msg.timestampNanos) };
-}
-
-export async function ensureConsumer(
-  deps: Deps,
-  spec: { stream: string; durable: string; filter?: string },
-  ackWaitMs: number,
-  batchSize = 1000,
-): Promise<void> {
-  const { jsm } = deps.nats;
-  try {
-    await jsm.consumers.info(spec.stream, spec.durable);
-    return;
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-  }
-  await jsm.consumers.add(spec.stream, {
-    durable_name: spec.durable,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    ack_wait: ackWaitMs * 1_000_000,
-    // Room for a full batch committing, the next one filling and the client's pull buffer.
-    max_ack_pending: Math.max(20_000, batchSize * 4),
-    ...(spec.filter ? { filter_subject: spec.filter } : {}),
-  });
-}
-
-/** Delete the durable so it is recreated with deliver-all and the stream replays. */
-export async function deleteConsumer(
-  deps: Deps,
-  stream: string,
-  durable: string,
-): Promise<boolean> {
-  try {
-    return await deps.nats.jsm.consumers.delete(stream, durable);
-  } catch (e) {
-    if (isNotFound(e)) return false;
-    throw e;
-  }
-}
-
-export function rejectRow(stream: string, msg: JsMsg, reason: string): RejectRow {
-  let payload: string;
-  try {
-    payload = new TextDecoder().decode(msg.data.subarray(0, 65_536));
-  } catch {
-    payload = "";
-  }
-  return { stream, seq: msg.seq, subject: msg.subject, reason: reason.slice(0, 1000), payload };
-}
-
-export function rejectStmt(r: RejectRow) {
-  return {
-    sql: `INSERT OR IGNORE INTO projection_rejects
-            (stream, stream_seq, subject, reason, payload, rejected_at) VALUES (?,?,?,?,?,?)`,
-    args: [r.stream, r.seq, r.subject, r.reason, r.payload, nowDb()],
-  };
-}
-
-export function publishChanges(deps: Deps, notices: ChangeNotice[]): void {
-  if (!notices.length) return;
-  // Which read model committed it: a local-mode API forwards only its own node's notices.
-  const h = headers();
-  h.set(CHANGE_NODE_HEADER, deps.config.nodeId);
-  for (const n of notices) {
-    try {
-      deps.nats.nc.publish(`${SUBJECT.changesPrefix}${n.kind}`, jsonBytes(n), { headers: h });
-    } catch { /* connection closing: notices are best-effort */ }
-  }
-}
 
 export interface ProjectorStats {
   applied: number;

@@ -10,11 +10,11 @@ import { type Component, component } from "../lib/component.ts";
 import { CONSUMER, STREAM } from "../wire/names.ts";
 import { isNotFound } from "../lib/nats.ts";
 import {
-  deleteConsumer,
   type JsProjectorOptions,
   type RunningProjector,
   startJsProjector,
 } from "./jetstream_projector.ts";
+import { deleteConsumer } from "./js_consumer.ts";
 import { startCoreProjector } from "./core_projector.ts";
 import { startManifestCache } from "./manifest_cache.ts";
 import { resultsSpec } from "./results.ts";

@@ -3,7 +3,7 @@ import { type ExistingRow, legacyResultId, planResults, type ResultRowIn } from 
 import { newestPerPc } from "./heartbeat.ts";
 import { expiresAt } from "./events.ts";
 import { manifestFacts } from "./manifest_cache.ts";
-import { nanosToDb } from "./jetstream_projector.ts";
+import { nanosToDb } from "./js_envelope.ts";
 import type { Heartbeat } from "../wire/messages.ts";
 
 Deno.test("legacyResultId is UUIDv5(OID, kanade-issue-19/legacy-result-id:<req>:<pc>)", async (t) => {
@@ -150,7 +150,7 @@ Deno.test("expiresAt, manifestFacts, nanosToDb", async (t) => {
 });
 
 Deno.test("ackMeta reads sequence and publish time from the reply subject", async (t) => {
-  const { ackMeta, nanosTextToDb } = await import("./jetstream_projector.ts");
+  const { ackMeta, nanosTextToDb } = await import("./js_envelope.ts");
   const { rowsJson } = await import("./results.ts");
   const fallback = { seq: -1, timestampNanos: 1n };
   for (

@@ -6,7 +6,7 @@
  * database files (a remote libSQL server is reached asynchronously anyway).
  */
 import type { ResultRowIn } from "./results.ts";
-import type { RejectRow } from "./jetstream_projector.ts";
+import type { RejectRow } from "./rejects.ts";
 import type { ManifestFacts } from "./manifest_cache.ts";
 import type { CheckHintFacts } from "../lib/checks/hint.ts";
 import type { CheckChanges } from "../lib/checks/project.ts";

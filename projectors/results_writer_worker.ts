@@ -8,7 +8,7 @@ import { openDb } from "../db/client.ts";
 import { logger, setLogLevel } from "../lib/log.ts";
 import { applyResults } from "./results.ts";
 import { NO_CHECK_CHANGES } from "../lib/checks/project.ts";
-import { CONNECTION_PRAGMAS, rejectStmt } from "./jetstream_projector.ts";
+import { CONNECTION_PRAGMAS, rejectStmt } from "./rejects.ts";
 import type { WriterInit, WriterReply, WriterRequest } from "./results_writer.ts";
 
 const port = self as unknown as Worker;

@@ -39,6 +39,18 @@ export interface PendingExecution {
   target_count: number;
 }
 
+/** The row's columns in the order both inserts list them. */
+function rowArgs(row: PendingExecution): (string | number)[] {
+  return [
+    row.exec_id,
+    row.job_id,
+    row.version,
+    row.initiated_by,
+    row.initiated_at,
+    row.target_count,
+  ];
+}
+
 /**
  * Inserts the row of a new execution as `pending`. A repeat with the same exec id (the
  * scheduler's fixed ids) keeps the first row: `inserted` is false and `initiated_at` is
@@ -52,14 +64,7 @@ export async function insertPending(
     sql: `INSERT INTO executions (exec_id, job_id, version, initiated_by, initiated_at,
             target_count, status) VALUES (?, ?, ?, ?, ?, ?, 'pending')
           ON CONFLICT(exec_id) DO NOTHING`,
-    args: [
-      row.exec_id,
-      row.job_id,
-      row.version,
-      row.initiated_by,
-      row.initiated_at,
-      row.target_count,
-    ],
+    args: rowArgs(row),
   });
   if (rs.rowsAffected > 0) return { inserted: true, initiated_at: row.initiated_at };
   const prev = await db.execute({
@@ -103,16 +108,7 @@ export function recreateStatement(row: PendingExecution): Statement {
                  WHEN COUNT(*) > 0 THEN 'running' ELSE 'pending' END
           FROM execution_results WHERE exec_id = ?
           ON CONFLICT(exec_id) DO NOTHING`,
-    args: [
-      row.exec_id,
-      row.job_id,
-      row.version,
-      row.initiated_by,
-      row.initiated_at,
-      row.target_count,
-      row.target_count,
-      row.exec_id,
-    ],
+    args: [...rowArgs(row), row.target_count, row.exec_id],
   };
 }
 
