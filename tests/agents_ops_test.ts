@@ -110,7 +110,7 @@ Deno.test("ping and logs round-trip with an agent", async (t) => {
       const r = await call(b, "GET", "/api/agents/SPY/logs?tail=7");
       assert.equal(r.text, "line one\nline two\n");
       assert.deepEqual(await seen, { tail_lines: 7 });
-      // Default and clamping.
+      // The default; an out-of-range tail is a 400 and never reaches the agent.
       const sub2 = b.deps.nats.nc.subscribe(subjects.logsFetch("SPY"), { max: 2 });
       const got: number[] = [];
       const seen2 = (async () => {
@@ -120,7 +120,10 @@ Deno.test("ping and logs round-trip with an agent", async (t) => {
         }
       })();
       await call(b, "GET", "/api/agents/SPY/logs");
-      await call(b, "GET", "/api/agents/SPY/logs?tail=99999999");
+      const tooMany = await call(b, "GET", "/api/agents/SPY/logs?tail=99999999");
+      assert.equal(tooMany.status, 400);
+      assert.match(tooMany.text, /invalid query: tail: must be an integer 1\.\.100000/);
+      await call(b, "GET", "/api/agents/SPY/logs?tail=100000");
       await seen2;
       assert.deepEqual(got, [500, 100_000]);
     });

@@ -213,8 +213,14 @@ Deno.test("perf endpoints", async (t) => {
           value: 30,
         }],
       });
-      const one = await get(b, "/api/perf/top?limit=0");
-      assert.equal(one.body.rows.length, 1, "limit clamps to at least 1");
+      const one = await get(b, "/api/perf/top?limit=1");
+      assert.equal(one.body.rows.length, 1);
+      // Out of range is refused with the uniform message, never clamped (issue 14).
+      for (const limit of ["0", "51"]) {
+        const bad = await get(b, `/api/perf/top?limit=${limit}`);
+        assert.equal(bad.status, 400, limit);
+        assert.equal(bad.body.error, "invalid query: limit: must be an integer 1..50");
+      }
 
       let inv = await get(b, "/api/perf/active-investigations");
       assert.deepEqual(inv.body, { window_seconds: 300, rows: [] });

@@ -1,11 +1,13 @@
-import { defineRoute, deps } from "../route.ts";
+import { z } from "zod";
+import { defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import {
-  clampInt,
   PING_DEFAULT_WAIT_SECS,
   PING_MAX_WAIT_SECS,
   pingAgent,
+  PingAnswerSchema,
 } from "../../lib/fleet/agent_rpc.ts";
+import { limitParam } from "../../lib/reads/params.ts";
 import { pcTokenParam } from "./_params.ts";
 
 export const route = defineRoute({
@@ -15,17 +17,19 @@ export const route = defineRoute({
   // The wait is bounded by wait_secs (<= 120 s), longer than the default request timeout.
   timeoutMs: 0,
   summary:
-    "Request `agents.<pc>.ping` (no responder: wait for its next heartbeat); 200 `{heartbeat}`; 408 after `wait_secs` (default 45, clamped 1-120).",
+    "Request `agents.<pc>.ping` (no responder: wait for its next heartbeat); 200 `{heartbeat}`; 408 after `wait_secs` (default 45, 1-120).",
+  request: {
+    params: pathParams("pc_id"),
+    query: z.object({ wait_secs: limitParam(PING_DEFAULT_WAIT_SECS, PING_MAX_WAIT_SECS) }),
+  },
+  responses: {
+    200: { json: PingAnswerSchema },
+    408: "no heartbeat within `wait_secs`",
+    502: "the agent answered with something that is not a heartbeat",
+  },
   handler: async (c) => {
     const pcId = pcTokenParam(c);
-    const wait = clampInt(
-      c.req.query("wait_secs"),
-      "wait_secs",
-      PING_DEFAULT_WAIT_SECS,
-      1,
-      PING_MAX_WAIT_SECS,
-    );
-    return c.json(await pingAgent(deps(c).nats, pcId, wait));
+    return c.json(await pingAgent(deps(c).nats, pcId, c.req.valid("query").wait_secs));
   },
 });
 export default standalone(route);

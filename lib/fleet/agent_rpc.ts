@@ -2,11 +2,12 @@
  * Request/reply with one agent over core NATS: ping (`agents.<pc>.ping`, reply = a
  * Heartbeat) and log fetch (`logs.fetch.<pc>`, reply = raw UTF-8 text).
  */
+import { z } from "zod";
 import { HeartbeatSchema } from "../../wire/messages.ts";
 import { subjects } from "../../wire/names.ts";
 import { encodeLogsRequest } from "../../wire/logs.ts";
 import { parseJsonBytes } from "../../wire/codec.ts";
-import { badGateway, badRequest, DomainError, gatewayTimeout, requestTimeout } from "../errors.ts";
+import { badGateway, DomainError, gatewayTimeout, requestTimeout } from "../errors.ts";
 import type { Nats } from "../nats.ts";
 import { withTimeout } from "../retry.ts";
 
@@ -16,20 +17,10 @@ export const LOGS_TIMEOUT_MS = 10_000;
 export const LOGS_DEFAULT_TAIL = 500;
 export const LOGS_MAX_TAIL = 100_000;
 
-/** Pure: a query value clamped into [min, max]; absent → default; garbage → 400. */
-export function clampInt(
-  raw: string | undefined,
-  what: string,
-  def: number,
-  min: number,
-  max: number,
-): number {
-  if (raw === undefined || raw.trim() === "") return def;
-  if (!/^\d+$/.test(raw.trim())) {
-    throw badRequest(`invalid ${what} '${raw}': must be a non-negative integer`);
-  }
-  return Math.min(max, Math.max(min, Number(raw.trim())));
-}
+/** `POST /api/agents/{pc_id}/ping`: the agent's heartbeat as it sent it (later fields kept). */
+export const PingAnswerSchema = z.strictObject({
+  heartbeat: HeartbeatSchema.loose(),
+});
 
 type RequestFailure = "timeout" | "no_responders" | "other";
 

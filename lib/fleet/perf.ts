@@ -4,9 +4,10 @@
  * Windows are half-open `[from, to)` on the canonical DB timestamp form, so a text compare
  * is an instant compare.
  */
+import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { rowsOf } from "../../db/client.ts";
-import { apiTs, dbTs, wireTs } from "../../wire/time.ts";
+import { apiTs, dbTs, WireTimestampSchema, wireTs } from "../../wire/time.ts";
 import type { Window } from "./perf_params.ts";
 
 /** SQL for the epoch seconds of a canonical `at` column. */
@@ -23,6 +24,75 @@ const HOST_COLUMNS = [
   "net_rx_bytes_per_sec",
   "net_tx_bytes_per_sec",
 ] as const;
+
+// ---------------------------------------------------------------- response shapes
+
+const Ts = WireTimestampSchema;
+const metricValue = z.number().nullable();
+const windowShape = {
+  from: Ts,
+  to: Ts,
+  step_seconds: z.number().int(),
+};
+
+export const HostPerfSchema = z.strictObject({
+  pc_id: z.string(),
+  ...windowShape,
+  points: z.array(z.strictObject({
+    at: Ts.meta({ description: "bucket start" }),
+    ...Object.fromEntries(HOST_COLUMNS.map((c) => [c, metricValue])) as Record<
+      typeof HOST_COLUMNS[number],
+      typeof metricValue
+    >,
+  })),
+});
+
+export const ProcessesSchema = z.strictObject({
+  pc_id: z.string(),
+  latest_at: Ts.nullable().meta({ description: "null when the PC sent no process sample" }),
+  processes: z.array(z.strictObject({
+    pid: z.number().int(),
+    name: z.string(),
+    cpu_pct: z.number(),
+    rss_bytes: z.number(),
+    disk_read_bytes_per_sec: metricValue,
+    disk_written_bytes_per_sec: metricValue,
+  })),
+});
+
+export const ProcessTimelineSchema = z.strictObject({
+  pc_id: z.string(),
+  metric: z.string(),
+  ...windowShape,
+  names: z.array(z.string()).meta({ description: "the top names, then `other` when present" }),
+  points: z.array(z.strictObject({ at: Ts, values: z.record(z.string(), z.number()) })),
+});
+
+export const FleetPerfSchema = z.strictObject({
+  metric: z.string(),
+  agg: z.enum(["avg", "max"]),
+  ...windowShape,
+  points: z.array(z.strictObject({ at: Ts, value: metricValue })),
+});
+
+export const TopPcsSchema = z.strictObject({
+  metric: z.string(),
+  window_seconds: z.number().int(),
+  rows: z.array(z.strictObject({
+    pc_id: z.string(),
+    hostname: z.string().nullable(),
+    value: z.number(),
+  })),
+});
+
+export const InvestigationsSchema = z.strictObject({
+  window_seconds: z.number().int(),
+  rows: z.array(z.strictObject({
+    pc_id: z.string(),
+    hostname: z.string().nullable(),
+    latest_at: Ts.nullable(),
+  })),
+});
 
 function windowOut(w: Window) {
   return { from: wireTs(w.fromMs), to: wireTs(w.toMs), step_seconds: w.stepSecs };

@@ -1,9 +1,9 @@
 /**
- * Pure parsing of the perf query parameters (backend.md §3.3): time window, bucket step,
- * metric names with their aliases, aggregation, and the limits. Everything invalid is a
- * 400 with the offending value in the message.
+ * The perf query parameters (backend.md §3.3) as zod schemas, parsed at the route edge:
+ * time window, bucket step, metric names with their aliases, aggregation. Everything
+ * invalid is a 400 naming the parameter (handlers/validate.ts); nothing is clamped.
  */
-import { badRequest } from "../errors.ts";
+import { z } from "zod";
 import { durationError, parseDurationSecs } from "../../wire/duration.ts";
 import { epochMs, isRfc3339 } from "../../wire/time.ts";
 
@@ -15,42 +15,83 @@ export interface Window {
   stepSecs: number;
 }
 
-/** Humantime step/window in whole seconds (> 0). */
-export function parseSpan(raw: string | undefined, what: string, def: number): number {
-  if (raw === undefined || raw.trim() === "") return def;
-  const err = durationError(raw.trim());
-  if (err) throw badRequest(`invalid ${what} '${raw}': ${err}`);
-  const secs = parseDurationSecs(raw.trim());
-  if (!(secs > 0)) throw badRequest(`invalid ${what} '${raw}': must be greater than zero`);
-  return Math.max(1, Math.floor(secs));
+/** Trimmed text; blank means "not given" (browsers send empty form fields). */
+const given = (v: unknown) => {
+  if (typeof v !== "string") return v;
+  const t = v.trim();
+  return t === "" ? undefined : t;
+};
+const givenLower = (v: unknown) => {
+  const t = given(v);
+  return typeof t === "string" ? t.toLowerCase() : t;
+};
+
+/** Humantime span in whole seconds (> 0), e.g. `5m`; `def` when absent. */
+export function spanParam(def: number) {
+  return z.preprocess(given, z.string().optional()).transform((raw, ctx) => {
+    if (raw === undefined) return def;
+    const err = durationError(raw) ??
+      (parseDurationSecs(raw) > 0 ? null : "must be greater than zero");
+    if (err) {
+      ctx.addIssue({ code: "custom", message: `'${raw}' is not a usable duration: ${err}` });
+      return z.NEVER;
+    }
+    return Math.max(1, Math.floor(parseDurationSecs(raw)));
+  }).meta({ description: `humantime duration (e.g. 5m, 1h); default ${def}s` });
 }
 
-function parseInstantParam(raw: string | undefined, what: string): number | null {
-  if (raw === undefined || raw.trim() === "") return null;
-  if (!isRfc3339(raw.trim())) throw badRequest(`invalid ${what} '${raw}': must be RFC 3339`);
-  return epochMs(raw.trim());
+/** An RFC 3339 instant as epoch milliseconds. */
+const instantMs = z.preprocess(
+  given,
+  z.string().refine(isRfc3339, "must be an RFC 3339 timestamp").transform(epochMs).optional(),
+);
+
+/**
+ * Pure: the window from parsed `from`/`to`/`step` (default: the last `spanSecs` up to now),
+ * or the problem with it: from >= to, or more than 10 000 buckets.
+ */
+export function windowOf(
+  q: { from?: number; to?: number; step: number },
+  spanSecs: number,
+  nowMs: number,
+): Window | { path: "from" | "step"; message: string } {
+  const toMs = q.to ?? nowMs;
+  const fromMs = q.from ?? toMs - spanSecs * 1000;
+  if (fromMs >= toMs) return { path: "from", message: "must be before 'to'" };
+  const buckets = Math.ceil((toMs - fromMs) / 1000 / q.step);
+  if (buckets > MAX_BUCKETS) {
+    return {
+      path: "step",
+      message:
+        `the window needs ${buckets} buckets of ${q.step}s; at most ${MAX_BUCKETS} (use a larger step)`,
+    };
+  }
+  return { fromMs, toMs, stepSecs: q.step };
 }
 
 /**
- * `from`/`to` (default: the last `defaultSpanSecs` up to now) and `step`. 400 when
- * from >= to or the window would need more than 10 000 buckets.
+ * Query `from`, `to`, `step` (plus `extra` parameters) parsed into `{...extra, window}`.
+ * `now` is read at parse time (tests pin it).
  */
-export function parseWindow(
-  q: { from?: string; to?: string; step?: string },
+export function windowQuery<E extends z.ZodRawShape>(
   defaults: { spanSecs: number; stepSecs: number },
-  nowMs: number,
-): Window {
-  const stepSecs = parseSpan(q.step, "step", defaults.stepSecs);
-  const toMs = parseInstantParam(q.to, "to") ?? nowMs;
-  const fromMs = parseInstantParam(q.from, "from") ?? toMs - defaults.spanSecs * 1000;
-  if (fromMs >= toMs) throw badRequest("invalid window: 'from' must be before 'to'");
-  const buckets = Math.ceil((toMs - fromMs) / 1000 / stepSecs);
-  if (buckets > MAX_BUCKETS) {
-    throw badRequest(
-      `window needs ${buckets} buckets of ${stepSecs}s; at most ${MAX_BUCKETS} (use a larger step)`,
-    );
-  }
-  return { fromMs, toMs, stepSecs };
+  extra: E,
+  now: () => number = Date.now,
+) {
+  return z.object({
+    ...extra,
+    from: instantMs.meta({ description: "window start (RFC 3339); default: `to` minus the span" }),
+    to: instantMs.meta({ description: "window end, exclusive (RFC 3339); default: now" }),
+    step: spanParam(defaults.stepSecs),
+  }).transform((q, ctx) => {
+    // zod cannot narrow the generic shape: from/to/step are the fields declared just above.
+    const w = windowOf(q as unknown as Parameters<typeof windowOf>[0], defaults.spanSecs, now());
+    if ("path" in w) {
+      ctx.addIssue({ code: "custom", path: [w.path], message: w.message });
+      return z.NEVER;
+    }
+    return { ...q, window: w };
+  });
 }
 
 /** Pure: bucket start (epoch seconds) of an instant. */
@@ -71,32 +112,6 @@ const HOST_RATE_PREFIXES: [string, string][] = [
   ["net_rx", "net_rx_bytes_per_sec"],
   ["net_tx", "net_tx_bytes_per_sec"],
 ];
-
-/** Own-key lookup: a query value such as `constructor` must not reach inherited props. */
-function lookup(map: Record<string, string>, key: string): string | null {
-  return Object.hasOwn(map, key) ? map[key] : null;
-}
-
-/** Accept `<prefix>`, `<prefix>_bytes`, `<prefix>_bytes_per_sec`, `<prefix>_per_sec`. */
-function rateAlias(m: string, prefixes: [string, string][]): string | null {
-  for (const [p, col] of prefixes) {
-    if ([p, `${p}_bytes`, `${p}_per_sec`, `${p}_bytes_per_sec`].includes(m)) return col;
-  }
-  return null;
-}
-
-/** A `host_perf_samples` column for a fleet/top metric name (default cpu_pct). */
-export function hostMetric(raw: string | undefined): { name: string; column: string } {
-  const m = (raw ?? "cpu_pct").trim().toLowerCase() || "cpu_pct";
-  const column = lookup(HOST_METRICS, m) ?? rateAlias(m, HOST_RATE_PREFIXES);
-  if (!column) {
-    throw badRequest(
-      `invalid metric '${raw}': one of cpu_pct, mem_used_bytes, disk_read_bytes_per_sec, disk_written_bytes_per_sec, net_rx_bytes_per_sec, net_tx_bytes_per_sec`,
-    );
-  }
-  return { name: column, column };
-}
-
 const PROCESS_METRICS: Record<string, string> = {
   cpu_pct: "cpu_pct",
   cpu: "cpu_pct",
@@ -106,34 +121,37 @@ const PROCESS_METRICS: Record<string, string> = {
   memory: "rss_bytes",
 };
 
-/** A `process_perf_samples` column for a timeline metric (default cpu_pct). */
-export function processMetric(raw: string | undefined): { name: string; column: string } {
-  const m = (raw ?? "cpu_pct").trim().toLowerCase() || "cpu_pct";
-  const column = lookup(PROCESS_METRICS, m) ?? rateAlias(m, HOST_RATE_PREFIXES.slice(0, 2));
-  if (!column) {
-    throw badRequest(
-      `invalid metric '${raw}': one of cpu_pct, rss_bytes, disk_read_bytes_per_sec, disk_written_bytes_per_sec`,
-    );
+/** Every accepted name → its column: `<prefix>`, `_bytes`, `_per_sec`, `_bytes_per_sec`. */
+function aliasTable(names: Record<string, string>, prefixes: [string, string][]) {
+  const table = new Map(Object.entries(names));
+  for (const [p, col] of prefixes) {
+    for (const n of [p, `${p}_bytes`, `${p}_per_sec`, `${p}_bytes_per_sec`]) table.set(n, col);
   }
-  return { name: column, column };
+  return table;
 }
 
-export function parseAgg(raw: string | undefined): "avg" | "max" {
-  const a = (raw ?? "avg").trim().toLowerCase() || "avg";
-  if (a === "avg" || a === "mean") return "avg";
-  if (a === "max") return "max";
-  throw badRequest(`invalid agg '${raw}': one of avg, mean, max`);
+/** A metric name or alias (case-insensitive) → `{name, column}`; default cpu_pct. */
+function metricParam(table: Map<string, string>) {
+  const columns = [...new Set(table.values())];
+  const names = [...table.keys()] as [string, ...string[]];
+  return z.preprocess(
+    givenLower,
+    z.enum(names, { error: `must be one of ${columns.join(", ")}` }).default("cpu_pct"),
+  ).transform((m) => {
+    const column = table.get(m)!;
+    return { name: column, column };
+  }).meta({ description: `one of ${columns.join(", ")} (or an alias); default cpu_pct` });
 }
 
-/** Integer clamp for `top`/`limit`: absent → default, garbage → 400. */
-export function parseLimit(
-  raw: string | undefined,
-  what: string,
-  def: number,
-  min: number,
-  max: number,
-): number {
-  if (raw === undefined || raw.trim() === "") return def;
-  if (!/^-?\d+$/.test(raw.trim())) throw badRequest(`invalid ${what} '${raw}': must be an integer`);
-  return Math.min(max, Math.max(min, Number(raw.trim())));
-}
+/** `?metric=` of host perf (fleet, top). */
+export const hostMetricParam = metricParam(aliasTable(HOST_METRICS, HOST_RATE_PREFIXES));
+/** `?metric=` of the process timeline. */
+export const processMetricParam = metricParam(
+  aliasTable(PROCESS_METRICS, HOST_RATE_PREFIXES.slice(0, 2)),
+);
+
+/** `?agg=`: avg (alias mean) or max; default avg. */
+export const aggParam = z.preprocess(
+  givenLower,
+  z.enum(["avg", "mean", "max"], { error: "must be avg, mean or max" }).default("avg"),
+).transform((a): "avg" | "max" => (a === "max" ? "max" : "avg"));

@@ -13,22 +13,24 @@ export const MAX_PATTERN_LENGTH = 512;
 /** `?x=` (empty) means "not given", as browsers send it for blank form fields. */
 const blank = (v: unknown) => (v === "" ? undefined : v);
 
-export const limitParam = (dflt: number, max: number, min = 1) =>
-  z.preprocess(
-    blank,
-    z.coerce.number({ error: `must be an integer ${min}..${max}` }).int(
-      `must be an integer ${min}..${max}`,
-    ).min(min, `must be an integer ${min}..${max}`).max(max, `must be an integer ${min}..${max}`)
-      .default(dflt),
-  );
+/** Whole-number text becomes a number; anything else stays text and fails `z.number()`. */
+const integerText = (v: unknown) => {
+  if (typeof v !== "string") return v;
+  const t = v.trim();
+  if (t === "") return undefined;
+  return /^[+-]?\d+$/.test(t) ? Number(t) : v;
+};
 
-export const offsetParam = z.preprocess(
-  blank,
-  z.coerce.number().int("must be a non-negative integer").min(
-    0,
-    "must be a non-negative integer",
-  ).max(10_000_000, "must be at most 10000000").default(0),
-);
+/** An integer query parameter in `min..max`; absent or blank → `dflt`; anything else → 400. */
+export const limitParam = (dflt: number, max: number, min = 1) => {
+  const rule = `must be an integer ${min}..${max}`;
+  return z.preprocess(
+    integerText,
+    z.number({ error: rule }).int(rule).min(min, rule).max(max, rule).default(dflt),
+  );
+};
+
+export const offsetParam = limitParam(0, 10_000_000, 0);
 
 /** An RFC 3339 instant, as the canonical DB text used for every comparison. */
 export const instantParam = z.preprocess(
@@ -41,6 +43,18 @@ export const instantParam = z.preprocess(
 export const optText = z.string().optional().transform((
   v,
 ) => (v === undefined || v === "" ? undefined : v));
+
+/** A comma-separated list (`a,b`); blanks dropped; empty means "no filter". */
+export const csvParam = optText.transform((v) => v?.split(",").map((s) => s.trim()).filter(Boolean))
+  .meta({ description: "comma-separated list" });
+
+/** A yes/no switch: true|false|1|0|yes|no (any case); absent → false. */
+export const flagParam = z.preprocess(
+  (v) => (typeof v === "string" ? v.trim().toLowerCase() || undefined : v),
+  z.enum(["true", "false", "1", "0", "yes", "no"], {
+    error: "must be true or false (also 1/0, yes/no)",
+  }).default("false"),
+).transform((v) => v === "true" || v === "1" || v === "yes");
 
 export interface Matcher {
   test(s: string): boolean;

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { ValidationError } from "../errors.ts";
-import { compileRegex, instantParam, likeEscape, limitParam, parseJsonColumn } from "./params.ts";
+import {
+  compileRegex,
+  csvParam,
+  flagParam,
+  instantParam,
+  likeEscape,
+  limitParam,
+  parseJsonColumn,
+} from "./params.ts";
 import { aggregateDurations } from "./health.ts";
 import { inventoryHintOf } from "./inventory.ts";
 
@@ -17,6 +25,10 @@ Deno.test("limitParam: default, bounds, blanks", async (t) => {
       [{ limit: "1001" }, null],
       [{ limit: "1.5" }, null],
       [{ limit: "abc" }, null],
+      [{ limit: "1e3" }, null],
+      [{ limit: "0x10" }, null],
+      [{ limit: "-1" }, null],
+      [{ limit: " 7 " }, 7],
     ] as const
   ) {
     await t.step(JSON.stringify(input), () => {
@@ -24,6 +36,25 @@ Deno.test("limitParam: default, bounds, blanks", async (t) => {
       assert.equal(r.success ? r.data.limit : null, want);
     });
   }
+});
+
+Deno.test("flagParam and csvParam", () => {
+  for (
+    const [raw, want] of [
+      [undefined, false],
+      ["", false],
+      ["TRUE", true],
+      ["1", true],
+      ["yes", true],
+      ["no", false],
+      ["0", false],
+    ] as const
+  ) {
+    assert.equal(flagParam.parse(raw), want, String(raw));
+  }
+  assert.ok(!flagParam.safeParse("maybe").success, "an unknown value is a 400, not false");
+  assert.deepEqual(csvParam.parse("a, b,,c"), ["a", "b", "c"]);
+  assert.equal(csvParam.parse(""), undefined);
 });
 
 Deno.test("instantParam renders canonical DB text", async (t) => {
