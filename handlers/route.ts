@@ -6,7 +6,7 @@
  * generate `GET /api/openapi.json`. `standalone()` serves one route alone.
  */
 import type { Context, Handler } from "hono";
-import type { z } from "zod";
+import { z } from "zod";
 import YAML from "yaml";
 import type { Deps } from "../lib/deps.ts";
 import type { Caller, Role } from "../lib/auth.ts";
@@ -118,6 +118,31 @@ export function defineRoute<
   return def as unknown as RouteDef;
 }
 
+const PARAM_DOCS: Record<string, string> = {
+  pc_id: "the agent's id (its pc_id)",
+  exec_id: "an execution id",
+  result_id: "a result id",
+  job_id: "a job (manifest) id",
+  manifest_id: "a job (manifest) id with an `inventory` hint",
+  id: "the resource id",
+  name: "a name",
+  group: "a group name",
+  version: "a version",
+  field: "an `inventory.explode[].field`",
+};
+
+/**
+ * The path parameters of a route as a zod object: strings, never empty. Rules about their
+ * form (KV key, subject token, version alphabet) belong to the domain, which answers 400
+ * with its own message.
+ */
+export function pathParams<K extends string>(...names: K[]): z.ZodObject<Record<K, z.ZodString>> {
+  const shape = Object.fromEntries(
+    names.map((n) => [n, z.string().min(1).meta({ description: PARAM_DOCS[n] ?? n })]),
+  );
+  return z.object(shape) as z.ZodObject<Record<K, z.ZodString>>;
+}
+
 export const deps = (c: Ctx): Deps => c.get("deps");
 export const caller = (c: Ctx): Caller => c.get("caller");
 
@@ -180,9 +205,4 @@ export async function readJson<S extends z.ZodType>(
     throw badRequest("request body is empty");
   }
   return parseWith(schema, value);
-}
-
-/** Query parameters validated by `schema` (all values are strings). */
-export function readQuery<S extends z.ZodType>(c: Ctx, schema: S): z.infer<S> {
-  return parseWith(schema, c.req.query(), "query");
 }

@@ -3,6 +3,7 @@
  * (`deno task setup`, and at start-up). Existing resources whose settings already match
  * are adopted unchanged; streams whose limits drifted are updated in place.
  */
+import { z } from "zod";
 import { DiscardPolicy, RetentionPolicy, StorageType, type StreamConfig } from "@nats-io/jetstream";
 import type { Nats } from "./nats.ts";
 import { isNotFound, whileStarting } from "./nats.ts";
@@ -124,13 +125,24 @@ async function exists(nats: Nats, stream: string): Promise<boolean> {
   }
 }
 
-export interface ResourceStatus {
-  name: string;
-  exists: boolean;
-  bytes: number;
-  messages: number;
-  max_bytes?: number;
-}
+const ResourceStatusSchema = z.strictObject({
+  name: z.string().meta({
+    description: "stream name (`KV_<bucket>`, `OBJ_<store>` for buckets and stores)",
+  }),
+  exists: z.boolean(),
+  bytes: z.number().int(),
+  messages: z.number().int(),
+  max_bytes: z.number().int().optional().meta({
+    description: "present when the stream has a byte limit",
+  }),
+});
+export type ResourceStatus = z.infer<typeof ResourceStatusSchema>;
+
+export const JetStreamStatusSchema = z.strictObject({
+  streams: z.array(ResourceStatusSchema),
+  kv_buckets: z.array(ResourceStatusSchema),
+  object_stores: z.array(ResourceStatusSchema),
+});
 
 /** `GET /api/jetstream/status` body: streams, `KV_*` and `OBJ_*` backing streams. */
 export async function jetstreamStatus(nats: Nats) {

@@ -13,7 +13,6 @@ import { checkTokens, NO_TARGET_MESSAGE } from "../lib/exec/dispatch.ts";
 import { hasWaves, isTargetSpecified } from "../wire/fanout.ts";
 import { durationError } from "../wire/duration.ts";
 import { wireTs } from "../wire/time.ts";
-import { formatIssues } from "../wire/zod_issues.ts";
 import {
   encodeSchedule,
   engineTerms,
@@ -29,7 +28,6 @@ import {
 import {
   encodeFreeze,
   type Freeze,
-  FreezeInputSchema,
   FreezeSchema,
   isFrozen,
   validateFreeze,
@@ -200,12 +198,8 @@ export async function getFreeze(deps: Deps, nowMs = Date.now()) {
   return { frozen, freeze: parsed.success ? encodeFreeze(parsed.data) : f.value };
 }
 
-export async function setFreeze(deps: Deps, body: unknown, caller?: Caller | null) {
-  const r = FreezeInputSchema.safeParse(body);
-  if (!r.success) {
-    throw badRequest(`invalid freeze: ${formatIssues(r.error, { root: "body" })}`);
-  }
-  const f = r.data as Freeze;
+/** `f` is the parsed PUT body (FreezeInputSchema, checked at the route edge). */
+export async function setFreeze(deps: Deps, f: Freeze, caller?: Caller | null) {
   const err = validateFreeze(f);
   if (err) throw badRequest(err);
   const stored = await putFreeze(deps.nats, f);

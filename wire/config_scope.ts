@@ -50,7 +50,7 @@ export function encodeConfigScope(s: ConfigScope): Record<string, unknown> {
 }
 
 /** Every field resolved: what an agent runs with (defaults filled in). */
-export const EffectiveConfigSchema = z.object({
+export const EffectiveConfigSchema = z.strictObject({
   target_version: z.string().nullable(),
   target_version_jitter: z.string(),
   heartbeat_interval: z.string(),

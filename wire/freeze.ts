@@ -23,6 +23,22 @@ export const FreezeInputSchema = z.strictObject({
   tz: z.enum(["local", "utc"]).default("local"),
 });
 
+/** A freeze as the API shows it (`encodeFreeze`): absent bounds are left out. */
+export const FreezeViewSchema = z.strictObject({
+  from: z.string().optional(),
+  until: z.string().optional(),
+  reason: z.string().optional(),
+  tz: z.string(),
+});
+
+/** `GET|PUT /api/freeze`. */
+export const FreezeStateSchema = z.strictObject({
+  frozen: z.boolean().meta({ description: "frozen now (fails closed on a bad stored value)" }),
+  freeze: z.union([FreezeViewSchema, z.null(), z.unknown()]).meta({
+    description: "the stored freeze, null when none (an undecodable value comes as stored)",
+  }),
+});
+
 const FREEZE_FIELDS: readonly FieldSpec[] = [
   ["from", "omit"],
   ["until", "omit"],

@@ -5,6 +5,7 @@
  * - `dbTs`: UTC `Z` with exactly 9 fraction digits, the single canonical text stored in
  *   every database column, so lexicographic order equals time order (lesson #390).
  */
+import { z } from "zod";
 
 const RFC3339_RE =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
@@ -98,3 +99,12 @@ export function nowDb(): string {
 export function nowWire(): string {
   return wireTs(Date.now());
 }
+
+/** The `wireTs` form exactly: UTC `Z`, 0/3/6/9 fraction digits. */
+const WIRE_TS_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(?:\d{3}|\d{6}|\d{9}))?Z$/;
+
+/** A timestamp in an API body (`wireTs`), for response schemas. */
+export const WireTimestampSchema = z.string().regex(
+  WIRE_TS_RE,
+  "must be an RFC 3339 UTC timestamp with 0, 3, 6 or 9 fraction digits",
+).meta({ format: "date-time" });

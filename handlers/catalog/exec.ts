@@ -1,8 +1,8 @@
-import { caller, defineRoute, deps, readJson } from "../route.ts";
+import { caller, defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { notFound } from "../../lib/errors.ts";
 import { checkJobId, fetchJob } from "../../lib/catalog/jobs.ts";
-import { dispatchExec } from "../../lib/exec/dispatch.ts";
+import { dispatchExec, ExecResponseSchema } from "../../lib/exec/dispatch.ts";
 import { FanoutPlanSchema } from "../../wire/fanout.ts";
 
 export const route = defineRoute({
@@ -13,9 +13,18 @@ export const route = defineRoute({
   bodyLimit: 4 * 1024 * 1024,
   summary:
     "Fire a catalog job at a FanoutPlan (target / rollout waves / jitter): one exec_id, one request_id; audit exec",
+  request: {
+    params: pathParams("job_id"),
+    body: { json: FanoutPlanSchema, description: "where and how to fan the job out" },
+  },
+  responses: {
+    200: { json: ExecResponseSchema },
+    404: "the job is not in the catalog",
+    502: "persisting or publishing the commands failed",
+  },
   handler: async (c) => {
-    const jobId = checkJobId(c.req.param("job_id") ?? "");
-    const plan = await readJson(c, FanoutPlanSchema);
+    const jobId = checkJobId(c.req.valid("param").job_id);
+    const plan = c.req.valid("json");
     const d = deps(c);
     const manifest = await fetchJob(d, jobId);
     if (!manifest) {

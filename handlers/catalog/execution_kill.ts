@@ -1,4 +1,4 @@
-import { caller, defineRoute, deps } from "../route.ts";
+import { caller, defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { killExecution } from "../../lib/exec/kill.ts";
 
@@ -8,8 +8,10 @@ export const route = defineRoute({
   role: "operator",
   summary:
     "Publish kill.<exec_id> for one execution, flush; 204; 404 unknown execution; audit execution_kill",
+  request: { params: pathParams("exec_id") },
+  responses: { 204: "kill published", 404: "unknown execution" },
   handler: async (c) => {
-    await killExecution(deps(c), c.req.param("exec_id") ?? "", caller(c));
+    await killExecution(deps(c), c.req.valid("param").exec_id, caller(c));
     return c.body(null, 204);
   },
 });

@@ -1,4 +1,4 @@
-import { caller, defineRoute, deps } from "../route.ts";
+import { caller, defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { deleteScriptObject } from "../../lib/catalog/script_objects.ts";
 
@@ -7,13 +7,11 @@ export const route = defineRoute({
   path: "/api/script-objects/:name/:version",
   role: "operator",
   summary: "Delete a script object (idempotent: absent → 204 too); audit",
+  request: { params: pathParams("name", "version") },
+  responses: { 204: "deleted (or was absent)" },
   handler: async (c) => {
-    await deleteScriptObject(
-      deps(c),
-      c.req.param("name") ?? "",
-      c.req.param("version") ?? "",
-      caller(c),
-    );
+    const { name, version } = c.req.valid("param");
+    await deleteScriptObject(deps(c), name, version, caller(c));
     return c.body(null, 204);
   },
 });

@@ -1,4 +1,5 @@
-import { defineRoute, deps } from "../route.ts";
+import { z } from "zod";
+import { defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { downloadScriptObject } from "../../lib/catalog/script_objects.ts";
 
@@ -7,9 +8,17 @@ export const route = defineRoute({
   path: "/api/script-objects/:name/:version",
   role: "viewer",
   summary: "Download a script object's bytes; 404 when absent",
+  request: { params: pathParams("name", "version") },
+  responses: {
+    200: {
+      description: "the script body",
+      content: { "application/octet-stream": z.file() },
+      headers: { "content-disposition": "attachment; filename=<name>-<version>" },
+    },
+    404: "no such script object",
+  },
   handler: async (c) => {
-    const name = c.req.param("name") ?? "";
-    const version = c.req.param("version") ?? "";
+    const { name, version } = c.req.valid("param");
     const data = await downloadScriptObject(deps(c), name, version);
     return c.body(data as Uint8Array<ArrayBuffer>, 200, {
       "content-type": "application/octet-stream",

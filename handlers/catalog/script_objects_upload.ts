@@ -1,9 +1,11 @@
-import { caller, defineRoute, deps } from "../route.ts";
+import { z } from "zod";
+import { caller, defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { badRequest } from "../../lib/errors.ts";
 import {
   checkPart,
   SCRIPT_OBJECT_BODY_LIMIT,
+  ScriptObjectInfoSchema,
   uploadScriptObject,
 } from "../../lib/catalog/script_objects.ts";
 
@@ -15,9 +17,15 @@ export const route = defineRoute({
   // Large uploads over slow links must not be cut by the default request timeout.
   timeoutMs: 600_000,
   summary: "Upload a script body (multipart field `file`, ≤ 4 MiB) as <name>/<version>; audit",
+  request: {
+    params: pathParams("name", "version"),
+    body: { multipart: z.object({ file: z.file().meta({ description: "the script body" }) }) },
+  },
+  responses: { 200: { json: ScriptObjectInfoSchema }, 413: "the body is over 4 MiB" },
   handler: async (c) => {
-    const name = checkPart("name", c.req.param("name") ?? "");
-    const version = checkPart("version", c.req.param("version") ?? "");
+    const p = c.req.valid("param");
+    const name = checkPart("name", p.name);
+    const version = checkPart("version", p.version);
     let form: FormData;
     try {
       form = await c.req.formData();

@@ -1,6 +1,6 @@
-import { defineRoute } from "../route.ts";
+import { defineRoute, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { deleteScopeResponse } from "./_config_scope.ts";
+import { deleteScopeResponse, scopeSchemas } from "./_config_scope.ts";
 import { groupParam } from "./_params.ts";
 
 export const route = defineRoute({
@@ -8,6 +8,8 @@ export const route = defineRoute({
   path: "/api/groups/:name/config",
   role: "operator",
   summary: "Remove the config scope of one group (204, idempotent).",
+  request: { params: pathParams("name") },
+  responses: scopeSchemas.delete,
   handler: (c) => deleteScopeResponse(c, { type: "group", value: groupParam(c) }),
 });
 export default standalone(route);

@@ -1,6 +1,6 @@
-import { defineRoute } from "../route.ts";
+import { defineRoute, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { putScopeResponse } from "./_config_scope.ts";
+import { putScopeResponse, scopeSchemas } from "./_config_scope.ts";
 import { groupParam } from "./_params.ts";
 
 export const route = defineRoute({
@@ -8,6 +8,8 @@ export const route = defineRoute({
   path: "/api/groups/:name/config",
   role: "operator",
   summary: "Replace the config scope of one group (full replace, validated).",
+  request: { params: pathParams("name"), body: scopeSchemas.put.body },
+  responses: scopeSchemas.put.responses,
   handler: (c) => putScopeResponse(c, { type: "group", value: groupParam(c) }),
 });
 export default standalone(route);

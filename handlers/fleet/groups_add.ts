@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { caller, defineRoute, deps, readJson } from "../route.ts";
+import { caller, defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { editGroups } from "../../lib/fleet/groups.ts";
+import { editGroups, GroupsOfPcSchema } from "../../lib/fleet/groups.ts";
 import { checkId } from "../../lib/fleet/scopes.ts";
 import { recordAudit } from "../../lib/audit.ts";
 import { pcParam } from "./_params.ts";
@@ -13,9 +13,11 @@ export const route = defineRoute({
   path: "/api/agents/:pc_id/groups",
   role: "operator",
   summary: "Add one group to a PC (idempotent; compare-and-swap).",
+  request: { params: pathParams("pc_id"), body: { json: Body } },
+  responses: { 200: { json: GroupsOfPcSchema } },
   handler: async (c) => {
     const pcId = pcParam(c);
-    const group = checkId("group", (await readJson(c, Body)).group);
+    const group = checkId("group", c.req.valid("json").group);
     const r = await editGroups(deps(c).nats, pcId, { op: "add", group });
     if (r.changed) {
       await recordAudit(deps(c).nats, {

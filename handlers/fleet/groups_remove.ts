@@ -1,6 +1,6 @@
-import { caller, defineRoute, deps } from "../route.ts";
+import { caller, defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { editGroups } from "../../lib/fleet/groups.ts";
+import { editGroups, GroupsOfPcSchema } from "../../lib/fleet/groups.ts";
 import { recordAudit } from "../../lib/audit.ts";
 import { groupParam, pcParam } from "./_params.ts";
 
@@ -9,6 +9,8 @@ export const route = defineRoute({
   path: "/api/agents/:pc_id/groups/:group",
   role: "operator",
   summary: "Remove one group from a PC (idempotent; compare-and-swap).",
+  request: { params: pathParams("pc_id", "group") },
+  responses: { 200: { json: GroupsOfPcSchema } },
   handler: async (c) => {
     const pcId = pcParam(c);
     const group = groupParam(c, "group");

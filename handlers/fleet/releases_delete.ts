@@ -1,4 +1,4 @@
-import { caller, defineRoute, deps } from "../route.ts";
+import { caller, defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { checkVersion, deleteRelease } from "../../lib/fleet/releases.ts";
 import { recordAudit } from "../../lib/audit.ts";
@@ -8,8 +8,10 @@ export const route = defineRoute({
   path: "/api/agents/releases/:version",
   role: "operator",
   summary: "Delete a release (204); 409 while a config scope targets it; 404 if absent.",
+  request: { params: pathParams("version") },
+  responses: { 204: "deleted", 404: "no such release", 409: "a config scope targets it" },
   handler: async (c) => {
-    const version = checkVersion(c.req.param("version") ?? "");
+    const version = checkVersion(c.req.valid("param").version);
     await deleteRelease(deps(c).nats, version);
     await recordAudit(deps(c).nats, {
       action: "agent_release_delete",

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { caller, defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { publishRelease } from "../../lib/fleet/releases.ts";
@@ -20,6 +21,28 @@ export const route = defineRoute({
   timeoutMs: 600_000,
   summary:
     "Upload an agent binary (multipart `file`, <= 64 MiB); version from its PE VERSIONINFO or the `version` field.",
+  request: {
+    body: {
+      multipart: z.object({
+        file: z.file().meta({ description: "the agent binary" }),
+        version: z.string().optional().meta({
+          description: "required when the binary has no PE VERSIONINFO (Linux/macOS agents)",
+        }),
+        platform: z.string().optional().meta({ description: "default: sniffed from the binary" }),
+      }),
+    },
+  },
+  responses: {
+    200: {
+      json: z.strictObject({
+        version: z.string(),
+        size: z.number().int(),
+        digest: z.string(),
+        platform: z.string().nullable(),
+      }),
+    },
+    413: "the binary is over 64 MiB",
+  },
   handler: async (c) => {
     const ct = (c.req.header("content-type") ?? "").toLowerCase();
     if (!ct.startsWith("multipart/form-data")) {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { caller, defineRoute, deps, readJson } from "../route.ts";
+import { caller, defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { rollout } from "../../lib/fleet/rollout.ts";
 import { checkVersion } from "../../lib/fleet/releases.ts";
@@ -18,8 +18,20 @@ export const route = defineRoute({
   role: "operator",
   summary:
     "Set `target_version` (+ jitter) on a scope `{type: global|group|pc, value?}`; 404 unknown version.",
+  request: { body: { json: Body } },
+  responses: {
+    200: {
+      json: z.strictObject({
+        version: z.string(),
+        scope_key: z.string(),
+        scope_label: z.string(),
+        jitter: z.string().nullable(),
+      }),
+    },
+    404: "no such release",
+  },
   handler: async (c) => {
-    const body = await readJson(c, Body);
+    const body = c.req.valid("json");
     const version = checkVersion(body.version);
     const scope = scopeOf(body.scope);
     const jitter = body.jitter?.trim() ? body.jitter.trim() : null;

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { defineRoute } from "../route.ts";
 import { standalone } from "../standalone.ts";
 
@@ -6,7 +7,9 @@ export const route = defineRoute({
   path: "/health",
   role: "public",
   summary: "liveness: text `ok`",
+  responses: {
+    200: { description: "the process serves", content: { "text/plain": z.literal("ok") } },
+  },
   handler: (c) => c.text("ok"),
 });
-
 export default standalone(route);

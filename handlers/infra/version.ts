@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { defineRoute } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { BACKEND_VERSION, IMPLEMENTATION } from "../../lib/version.ts";
@@ -7,7 +8,14 @@ export const route = defineRoute({
   path: "/api/version",
   role: "public",
   summary: "`{version}` of the backend protocol level",
+  responses: {
+    200: {
+      json: z.strictObject({
+        version: z.string().meta({ description: "the upstream backend release this matches" }),
+        implementation: z.string(),
+      }),
+    },
+  },
   handler: (c) => c.json({ version: BACKEND_VERSION, implementation: IMPLEMENTATION }),
 });
-
 export default standalone(route);

@@ -1,20 +1,32 @@
-import { defineRoute, deps, readQuery } from "../route.ts";
+import { z } from "zod";
+import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { AgentsQuerySchema, listAgents } from "../../lib/reads/agents.ts";
+import { AgentRowSchema, AgentsQuerySchema, listAgents } from "../../lib/reads/agents.ts";
+
 export const route = defineRoute({
   method: "GET",
   path: "/api/agents",
   role: "viewer",
   summary:
     "agents; q, status=online|offline, version, limit, offset; X-Total-Count, X-Online-Count, X-Offline-Count",
+  request: { query: AgentsQuerySchema },
+  responses: {
+    200: {
+      json: z.array(AgentRowSchema),
+      headers: {
+        "X-Total-Count": "agents matching every filter",
+        "X-Online-Count": "online agents matching q and version",
+        "X-Offline-Count": "offline agents matching q and version",
+      },
+    },
+  },
   handler: async (c) => {
     const d = deps(c);
-    const page = await listAgents(d.db, readQuery(c, AgentsQuerySchema), d.config.aliveWindowSecs);
+    const page = await listAgents(d.db, c.req.valid("query"), d.config.aliveWindowSecs);
     c.header("X-Total-Count", String(page.total));
     c.header("X-Online-Count", String(page.online));
     c.header("X-Offline-Count", String(page.offline));
     return c.json(page.rows);
   },
 });
-
 export default standalone(route);

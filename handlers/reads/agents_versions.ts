@@ -1,15 +1,17 @@
+import { z } from "zod";
 import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { agentVersions } from "../../lib/reads/agents.ts";
+import { agentVersions, AgentVersionSchema } from "../../lib/reads/agents.ts";
+
 export const route = defineRoute({
   method: "GET",
   path: "/api/agents/versions",
   role: "viewer",
   summary: "agent versions: [{version, total, active}]",
+  responses: { 200: { json: z.array(AgentVersionSchema) } },
   handler: async (c) => {
     const d = deps(c);
     return c.json(await agentVersions(d.db, d.config.aliveWindowSecs));
   },
 });
-
 export default standalone(route);

@@ -1,7 +1,9 @@
 import { streamSSE } from "hono/streaming";
+import { z } from "zod";
 import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { subscribeChanges } from "../../lib/reads/change_feed.ts";
+import { csvParam } from "../../lib/reads/params.ts";
 
 /** Keep proxies from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
@@ -12,8 +14,16 @@ export const route = defineRoute({
   role: "viewer",
   summary:
     "Server-Sent Events: result/execution/agent/audit/check change notices (`?kinds=a,b` to narrow)",
+  request: { query: z.object({ kinds: csvParam }) },
+  responses: {
+    200: {
+      description:
+        "an event stream: `ready` ({kinds}) first, then one event per change notice (event = its kind, data = JSON), `ping` every 15 s",
+      content: { "text/event-stream": z.string() },
+    },
+  },
   handler: (c) => {
-    const kinds = c.req.query("kinds")?.split(",").map((s) => s.trim()).filter(Boolean);
+    const kinds = c.req.valid("query").kinds;
     const { nats, config } = deps(c);
     // In local mode another node's commit is not yet readable here (see change_feed.ts).
     const node = config.projectionMode === "local" ? config.nodeId : undefined;

@@ -1,4 +1,4 @@
-import { defineRoute, deps, readQuery } from "../route.ts";
+import { defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { ByJobQuerySchema, inventoryByJob } from "../../lib/reads/inventory.ts";
 export const route = defineRoute({
@@ -6,9 +6,10 @@ export const route = defineRoute({
   path: "/api/inventory/by-job/:manifest_id",
   role: "viewer",
   summary: "inventory facts of one job across PCs; limit, offset; 404 unknown job",
+  request: { params: pathParams("manifest_id"), query: ByJobQuerySchema },
   handler: async (c) => {
-    const q = readQuery(c, ByJobQuerySchema);
-    return c.json(await inventoryByJob(deps(c), c.req.param("manifest_id") ?? "", q));
+    const { manifest_id } = c.req.valid("param");
+    return c.json(await inventoryByJob(deps(c), manifest_id, c.req.valid("query")));
   },
 });
 

@@ -1,4 +1,4 @@
-import { defineRoute, deps, readQuery } from "../route.ts";
+import { defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { firstSeen, FirstSeenQuerySchema } from "../../lib/inventory/reads.ts";
 export const route = defineRoute({
@@ -7,10 +7,12 @@ export const route = defineRoute({
   role: "viewer",
   summary:
     "first sighting per PC `[{pc_id, first_seen_at}]`, oldest first; field, since, identity.<k>=v, limit 1..5000 (5000), offset",
+  request: { params: pathParams("manifest_id"), query: FirstSeenQuerySchema },
   handler: async (c) => {
-    const q = readQuery(c, FirstSeenQuerySchema);
+    // `identity.<k>=v` keys depend on the data: the domain checks them.
     const entries = [...new URL(c.req.url).searchParams];
-    return c.json(await firstSeen(deps(c), c.req.param("manifest_id") ?? "", q, entries));
+    const { manifest_id } = c.req.valid("param");
+    return c.json(await firstSeen(deps(c), manifest_id, c.req.valid("query"), entries));
   },
 });
 

@@ -1,4 +1,4 @@
-import { defineRoute, deps, readQuery } from "../route.ts";
+import { defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { historyForPc, HistoryPcQuerySchema } from "../../lib/inventory/reads.ts";
 export const route = defineRoute({
@@ -6,11 +6,10 @@ export const route = defineRoute({
   path: "/api/inventory/:manifest_id/history/pc/:pc_id",
   role: "viewer",
   summary: "inventory change history of one PC, newest first; field, since, limit 1..5000 (500)",
+  request: { params: pathParams("manifest_id", "pc_id"), query: HistoryPcQuerySchema },
   handler: async (c) => {
-    const q = readQuery(c, HistoryPcQuerySchema);
-    return c.json(
-      await historyForPc(deps(c), c.req.param("manifest_id") ?? "", c.req.param("pc_id") ?? "", q),
-    );
+    const { manifest_id, pc_id } = c.req.valid("param");
+    return c.json(await historyForPc(deps(c), manifest_id, pc_id, c.req.valid("query")));
   },
 });
 

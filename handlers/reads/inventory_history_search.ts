@@ -1,4 +1,4 @@
-import { defineRoute, deps, readQuery } from "../route.ts";
+import { defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { historySearch, HistorySearchQuerySchema } from "../../lib/inventory/reads.ts";
 export const route = defineRoute({
@@ -7,10 +7,12 @@ export const route = defineRoute({
   role: "viewer",
   summary:
     "fleet-wide inventory history, newest first; field, kind=added|removed|changed, since, until, identity.<k>=v, limit 1..5000 (500), offset",
+  request: { params: pathParams("manifest_id"), query: HistorySearchQuerySchema },
   handler: async (c) => {
-    const q = readQuery(c, HistorySearchQuerySchema);
+    // `identity.<k>=v` keys depend on the data: the domain checks them.
     const entries = [...new URL(c.req.url).searchParams];
-    return c.json(await historySearch(deps(c), c.req.param("manifest_id") ?? "", q, entries));
+    const { manifest_id } = c.req.valid("param");
+    return c.json(await historySearch(deps(c), manifest_id, c.req.valid("query"), entries));
   },
 });
 

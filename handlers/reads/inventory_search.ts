@@ -1,4 +1,4 @@
-import { defineRoute, deps, readQuery } from "../route.ts";
+import { defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { searchExplode, SearchQuerySchema } from "../../lib/inventory/reads.ts";
 export const route = defineRoute({
@@ -7,17 +7,13 @@ export const route = defineRoute({
   role: "viewer",
   summary:
     "rows of one explode table; filters `<col>=v` or `<col>__op=v` (eq ne lt le gt ge contains prefix suffix), limit 1..5000 (1000), offset; 404 unknown job/field, 400 bad column/op, 409 stale table, 503 no jobs bucket",
+  request: { params: pathParams("manifest_id", "field"), query: SearchQuerySchema },
   handler: async (c) => {
-    const page = readQuery(c, SearchQuerySchema);
+    // `<col>=v` / `<col>__<op>=v` filters depend on the job's spec: the domain checks them.
     const entries = [...new URL(c.req.url).searchParams];
+    const { manifest_id, field } = c.req.valid("param");
     return c.json(
-      await searchExplode(
-        deps(c),
-        c.req.param("manifest_id") ?? "",
-        c.req.param("field") ?? "",
-        entries,
-        page,
-      ),
+      await searchExplode(deps(c), manifest_id, field, entries, c.req.valid("query")),
     );
   },
 });

@@ -11,5 +11,4 @@ export const route = defineRoute({
   responses: { 200: { json: ObsEventsSchema }, 400: "bad parameter, or from not before to" },
   handler: async (c) => c.json(await listObs(deps(c).db, c.req.valid("query"))),
 });
-
 export default standalone(route);

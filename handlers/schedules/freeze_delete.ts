@@ -7,6 +7,7 @@ export const route = defineRoute({
   path: "/api/freeze",
   role: "operator",
   summary: "Lift the fleet freeze (204, also when none); audit freeze_clear",
+  responses: { 204: "lifted" },
   handler: async (c) => {
     await deleteFreeze(deps(c), caller(c));
     return c.body(null, 204);

@@ -1,7 +1,7 @@
-import { caller, defineRoute, deps, readJson } from "../route.ts";
-import { z } from "zod";
+import { caller, defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { setFreeze } from "../../scheduler/api.ts";
+import { FreezeInputSchema, FreezeStateSchema } from "../../wire/freeze.ts";
 
 export const route = defineRoute({
   method: "PUT",
@@ -9,7 +9,14 @@ export const route = defineRoute({
   role: "operator",
   summary:
     "Set the fleet freeze {from?, until?, reason?, tz}; {} = indefinitely; bounds validated (400); audit freeze_set",
-  handler: async (c) =>
-    c.json(await setFreeze(deps(c), await readJson(c, z.unknown(), { emptyOk: true }), caller(c))),
+  request: {
+    body: {
+      json: FreezeInputSchema,
+      optional: true,
+      description: "bounds as RFC 3339 or local wall-clock times in `tz`; empty = from now on",
+    },
+  },
+  responses: { 200: { json: FreezeStateSchema } },
+  handler: async (c) => c.json(await setFreeze(deps(c), c.req.valid("json"), caller(c))),
 });
 export default standalone(route);

@@ -1,4 +1,4 @@
-import { caller, defineRoute, deps } from "../route.ts";
+import { caller, defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { removeSchedule } from "../../scheduler/api.ts";
 
@@ -8,8 +8,10 @@ export const route = defineRoute({
   role: "operator",
   summary:
     "Delete a schedule (204, also when absent); the scheduler unregisters it live; audit schedule_delete",
+  request: { params: pathParams("id") },
+  responses: { 204: "deleted (or was absent)" },
   handler: async (c) => {
-    await removeSchedule(deps(c), c.req.param("id") ?? "", caller(c));
+    await removeSchedule(deps(c), c.req.valid("param").id, caller(c));
     return c.body(null, 204);
   },
 });

@@ -1,9 +1,7 @@
 import { z } from "zod";
-import { caller, defineRoute, deps, readQuery } from "../route.ts";
+import { caller, defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { disableSchedule } from "../../scheduler/api.ts";
-
-const Query = z.object({ cascade: z.enum(["true", "false"]).optional() });
 
 export const route = defineRoute({
   method: "POST",
@@ -11,9 +9,18 @@ export const route = defineRoute({
   role: "operator",
   summary:
     "Set enabled=false with a revision-checked write; ?cascade=true also revokes the job (script_status); 404; 204; audit schedule_disable",
+  request: {
+    params: pathParams("id"),
+    query: z.object({
+      cascade: z.enum(["true", "false"]).optional().meta({
+        description: "true: also revoke the schedule's job",
+      }),
+    }),
+  },
+  responses: { 204: "disabled", 404: "unknown schedule", 409: "changed meanwhile; retry" },
   handler: async (c) => {
-    const q = readQuery(c, Query);
-    await disableSchedule(deps(c), c.req.param("id") ?? "", q.cascade === "true", caller(c));
+    const { id } = c.req.valid("param");
+    await disableSchedule(deps(c), id, c.req.valid("query").cascade === "true", caller(c));
     return c.body(null, 204);
   },
 });

@@ -1,6 +1,8 @@
+import { z } from "zod";
 import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { listAll } from "../../scheduler/api.ts";
+import { ScheduleInputSchema } from "../../wire/schedule.ts";
 
 export const route = defineRoute({
   method: "GET",
@@ -8,6 +10,12 @@ export const route = defineRoute({
   role: "viewer",
   summary:
     "Every stored schedule in the shape it was written (undecodable entries skipped; [] without bucket)",
+  responses: {
+    200: {
+      description: "schedules in either shape (`when:` or the legacy `cron`)",
+      json: z.array(ScheduleInputSchema),
+    },
+  },
   handler: async (c) => c.json(await listAll(deps(c))),
 });
 export default standalone(route);

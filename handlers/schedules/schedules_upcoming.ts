@@ -1,11 +1,9 @@
 import { z } from "zod";
-import { defineRoute, deps, readQuery } from "../route.ts";
+import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { upcoming } from "../../scheduler/api.ts";
-
-const Query = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(20),
-});
+import { limitParam } from "../../lib/reads/params.ts";
+import { WireTimestampSchema } from "../../wire/time.ts";
 
 export const route = defineRoute({
   method: "GET",
@@ -13,6 +11,17 @@ export const route = defineRoute({
   role: "viewer",
   summary:
     "Enabled schedules by next run: [{id, job_id, when (display), next_run}] (?limit=20, max 1000)",
-  handler: async (c) => c.json(await upcoming(deps(c), readQuery(c, Query).limit)),
+  request: { query: z.object({ limit: limitParam(20, 1000) }) },
+  responses: {
+    200: {
+      json: z.array(z.strictObject({
+        id: z.string(),
+        job_id: z.string(),
+        when: z.string().meta({ description: "the trigger for display (`per_pc once`, a cron)" }),
+        next_run: WireTimestampSchema,
+      })),
+    },
+  },
+  handler: async (c) => c.json(await upcoming(deps(c), c.req.valid("query").limit)),
 });
 export default standalone(route);

@@ -3,6 +3,7 @@
  * upsert, YAML read-back, and delete with a schedule guard and cascade revoke.
  */
 import YAML from "yaml";
+import { z } from "zod";
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
 import { badRequest, conflict, internal, notFound, unavailable } from "../errors.ts";
@@ -15,6 +16,7 @@ import {
   encodeManifest,
   isValidJobId,
   type Manifest,
+  ManifestInputSchema,
   manifestJson,
   parseManifestInput,
 } from "../../wire/manifest.ts";
@@ -53,10 +55,16 @@ export async function fetchJob(deps: Deps, id: string): Promise<Manifest | null>
   return m;
 }
 
-export interface LiveCounts {
-  running: number;
-  pending: number;
-}
+export const LiveCountsSchema = z.strictObject({
+  running: z.number().int(),
+  pending: z.number().int(),
+});
+export type LiveCounts = z.infer<typeof LiveCountsSchema>;
+
+/** One entry of `GET /api/jobs`: the stored manifest as written, plus its live counts. */
+export const JobListItemSchema = ManifestInputSchema.extend({
+  live: LiveCountsSchema.meta({ description: "executions of this job pending or running now" }),
+});
 
 export async function liveCounts(deps: Deps): Promise<Map<string, LiveCounts>> {
   const rs = await deps.db.execute(
@@ -93,12 +101,13 @@ export async function listJobs(deps: Deps): Promise<Record<string, unknown>[]> {
   }));
 }
 
-export interface JobSummary {
-  id: string;
-  version: string;
-  description: string | null;
-  inventory: boolean;
-}
+export const JobSummarySchema = z.strictObject({
+  id: z.string(),
+  version: z.string(),
+  description: z.string().nullable(),
+  inventory: z.boolean().meta({ description: "the manifest has an `inventory` hint" }),
+});
+export type JobSummary = z.infer<typeof JobSummarySchema>;
 
 /** Strict parse + validate, upsert `jobs[id]`, mirror the YAML, audit `job_upsert`. */
 export async function upsertJob(

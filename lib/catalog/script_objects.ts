@@ -3,13 +3,14 @@
  * `execute.script_object` sends the key plus the digest; the agent fetches and verifies.
  */
 import type { ObjectStore } from "@nats-io/obj";
+import { z } from "zod";
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
 import { badRequest, internal, notFound, payloadTooLarge, unavailable } from "../errors.ts";
 import { recordAudit } from "../audit.ts";
 import { isNotFound } from "../nats.ts";
 import { OBJECT_STORE } from "../../wire/names.ts";
-import { wireTs } from "../../wire/time.ts";
+import { WireTimestampSchema, wireTs } from "../../wire/time.ts";
 import { digestToHex } from "../exec/script_source.ts";
 
 export const SCRIPT_OBJECT_MAX_BYTES = 4 * 1024 * 1024;
@@ -44,14 +45,15 @@ async function store(deps: Deps): Promise<ObjectStore> {
   }
 }
 
-export interface ScriptObjectInfo {
-  key: string;
-  name: string;
-  version: string | null;
-  size: number;
-  sha256: string | null;
-  modified: string | null;
-}
+export const ScriptObjectInfoSchema = z.strictObject({
+  key: z.string().meta({ description: "`<name>/<version>`, the object name" }),
+  name: z.string(),
+  version: z.string().nullable(),
+  size: z.number().int(),
+  sha256: z.string().nullable().meta({ description: "hex SHA-256 of the body" }),
+  modified: WireTimestampSchema.nullable(),
+});
+export type ScriptObjectInfo = z.infer<typeof ScriptObjectInfoSchema>;
 
 function describe(info: { name: string; size: number; digest?: string; mtime?: string }) {
   const slash = info.name.indexOf("/");

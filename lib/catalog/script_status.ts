@@ -2,6 +2,7 @@
  * Revocation (KV `script_status`, raw `ACTIVE` / `REVOKED` values): agents skip a revoked
  * job's Commands with exit 126. Writes are idempotent and skip no-op puts.
  */
+import { z } from "zod";
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
 import { internal, unavailable } from "../errors.ts";
@@ -14,6 +15,12 @@ import { checkJobId } from "./jobs.ts";
 export type ScriptStatus = typeof SCRIPT_STATUS_ACTIVE | typeof SCRIPT_STATUS_REVOKED;
 
 /** `{<id>: value}` sorted by id; `{}` when the bucket is missing. */
+/** `{<job id>: "ACTIVE" | "REVOKED"}`, sorted by job id. */
+export const ScriptStatusMapSchema = z.record(
+  z.string(),
+  z.enum([SCRIPT_STATUS_ACTIVE, SCRIPT_STATUS_REVOKED]),
+);
+
 export async function listScriptStatus(deps: Deps): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const v of await kvSnapshot(deps.nats, BUCKET.scriptStatus)) {

@@ -11,6 +11,7 @@
  * A dispatch that fails after its `exec` record was stored records `exec_aborted` too,
  * so a replay drops the execution again instead of reviving one that never went out.
  */
+import { z } from "zod";
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
 import { badRequest, internal, unavailable, UpstreamError } from "../errors.ts";
@@ -62,13 +63,16 @@ export class DispatchError extends UpstreamError {
   }
 }
 
-export interface ExecResponse {
-  exec_id: string;
-  job_id: string;
-  version: string;
-  target_count: number;
-  subjects: string[];
-}
+export const ExecResponseSchema = z.strictObject({
+  exec_id: z.string(),
+  job_id: z.string(),
+  version: z.string(),
+  target_count: z.number().int().meta({
+    description: "alive PCs the target resolves to (floor 1)",
+  }),
+  subjects: z.array(z.string()).meta({ description: "the command subjects published to" }),
+});
+export type ExecResponse = z.infer<typeof ExecResponseSchema>;
 
 export const NO_TARGET_MESSAGE =
   "target must specify at least one of `all` / `groups` / `pcs` (or set `rollout.waves`)";

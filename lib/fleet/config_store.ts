@@ -3,10 +3,12 @@
  * entry revision; a PUT is a **full replace** of the scope (fields left out are unset and
  * inherit from the layer below), and writing the bytes already stored is a no-op.
  */
+import { z } from "zod";
 import {
   type ConfigScope,
   ConfigScopeSchema,
   type EffectiveConfig,
+  EffectiveConfigSchema,
   encodeConfigScope,
   resolveEffectiveConfig,
 } from "../../wire/config_scope.ts";
@@ -121,12 +123,13 @@ export async function listScopes(nats: Nats): Promise<StoredScope[]> {
   });
 }
 
-export interface EffectiveView {
-  pc_id: string;
-  effective: ReturnType<typeof resolveEffectiveConfig>["effective"];
-  warnings: string[];
-  my_groups: string[];
-}
+export const EffectiveViewSchema = z.strictObject({
+  pc_id: z.string(),
+  effective: EffectiveConfigSchema,
+  warnings: z.array(z.string()).meta({ description: "fields two groups set differently" }),
+  my_groups: z.array(z.string()),
+});
+export type EffectiveView = z.infer<typeof EffectiveViewSchema>;
 
 /**
  * The layers of one PC: global, its groups (membership read from `agent_groups`) and, when

@@ -3,6 +3,7 @@
  * de-duplicated). Every edit is a revision-checked read-modify-write, so concurrent adds
  * all survive; an edit that leaves the set unchanged writes nothing.
  */
+import { z } from "zod";
 import { decodeAgentGroups, encodeAgentGroups, normalizeGroups } from "../../wire/agent_groups.ts";
 import { BUCKET, PREFIX_AGENT_CONFIG_GROUPS } from "../../wire/names.ts";
 import { parseJsonBytes } from "../../wire/codec.ts";
@@ -84,11 +85,17 @@ export async function allMemberships(nats: Nats): Promise<Map<string, string[]>>
   return out;
 }
 
-export interface GroupSummary {
-  name: string;
-  members: string[];
-  has_config: boolean;
-}
+/** One PC's groups, as every groups route answers. */
+export const GroupsOfPcSchema = z.strictObject({
+  groups: z.array(z.string()).meta({ description: "sorted, de-duplicated" }),
+});
+
+export const GroupSummarySchema = z.strictObject({
+  name: z.string(),
+  members: z.array(z.string()),
+  has_config: z.boolean().meta({ description: "a `groups.<name>` config scope exists" }),
+});
+export type GroupSummary = z.infer<typeof GroupSummarySchema>;
 
 /** Pure: fleet-wide groups from memberships and the config keys that exist. */
 export function summarizeGroups(

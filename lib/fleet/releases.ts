@@ -5,8 +5,9 @@
  * platform is kept in the object's metadata.
  */
 import type { ObjectInfo, ObjectStore } from "@nats-io/obj";
+import { z } from "zod";
 import { OBJECT_STORE } from "../../wire/names.ts";
-import { apiTs } from "../../wire/time.ts";
+import { apiTs, WireTimestampSchema } from "../../wire/time.ts";
 import { badRequest, conflict, notFound, unavailable } from "../errors.ts";
 import type { Nats } from "../nats.ts";
 import { isPe, PeError, readPeVersion } from "./pe_version.ts";
@@ -25,13 +26,14 @@ export function checkVersion(v: string): string {
   return t;
 }
 
-export interface ReleaseRow {
-  version: string;
-  platform: string | null;
-  size: number;
-  digest: string;
-  modified: string | null;
-}
+export const ReleaseRowSchema = z.strictObject({
+  version: z.string(),
+  platform: z.string().nullable(),
+  size: z.number().int(),
+  digest: z.string().meta({ description: "the object store's digest (SHA-256=…)" }),
+  modified: WireTimestampSchema.nullable(),
+});
+export type ReleaseRow = z.infer<typeof ReleaseRowSchema>;
 
 async function store(nats: Nats): Promise<ObjectStore> {
   try {

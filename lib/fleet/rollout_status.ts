@@ -4,10 +4,11 @@
  * specific one setting it: pc, else the alphabetically last of its groups, else global.
  * `computeRolloutStatus` is pure; `rolloutStatus` gathers its inputs.
  */
+import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { rowsOf } from "../../db/client.ts";
 import type { ConfigScope } from "../../wire/config_scope.ts";
-import { apiTs, epochMs, nowWire } from "../../wire/time.ts";
+import { apiTs, epochMs, nowWire, WireTimestampSchema } from "../../wire/time.ts";
 import type { Nats } from "../nats.ts";
 import { listScopes } from "./config_store.ts";
 import { allMemberships } from "./groups.ts";
@@ -25,35 +26,37 @@ export interface ScopeEntry {
   value: ConfigScope;
 }
 
-export interface RolloutStatus {
-  version: string | null;
-  observed_at: string;
-  total: number;
-  on_target: number;
-  remaining: number;
-  /** Known agents no scope gives a target_version. */
-  untargeted: number;
-  scopes: {
-    scope_key: string;
-    scope_label: string;
-    target_version: string;
-    jitter: string | null;
-    total: number;
-    on_target: number;
-    remaining: number;
-    active: number;
-  }[];
-  agents: {
-    pc_id: string;
-    hostname: string | null;
-    agent_version: string | null;
-    target_version: string;
-    scope_key: string;
-    on_target: boolean;
-    active: boolean;
-    last_heartbeat: string | null;
-  }[];
-}
+const count = z.number().int();
+
+export const RolloutStatusSchema = z.strictObject({
+  version: z.string().nullable(),
+  observed_at: WireTimestampSchema,
+  total: count,
+  on_target: count,
+  remaining: count,
+  untargeted: count.meta({ description: "known agents no scope gives a target_version" }),
+  scopes: z.array(z.strictObject({
+    scope_key: z.string(),
+    scope_label: z.string(),
+    target_version: z.string(),
+    jitter: z.string().nullable(),
+    total: count,
+    on_target: count,
+    remaining: count,
+    active: count,
+  })),
+  agents: z.array(z.strictObject({
+    pc_id: z.string(),
+    hostname: z.string().nullable(),
+    agent_version: z.string().nullable(),
+    target_version: z.string(),
+    scope_key: z.string(),
+    on_target: z.boolean(),
+    active: z.boolean(),
+    last_heartbeat: WireTimestampSchema.nullable(),
+  })),
+});
+export type RolloutStatus = z.infer<typeof RolloutStatusSchema>;
 
 /** Pure: the scope deciding `pcId`'s target_version, or null. */
 export function decidingScope(

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
-import { apiTs, dbTs } from "../../wire/time.ts";
+import { apiTs, dbTs, WireTimestampSchema } from "../../wire/time.ts";
 import { notFound } from "../errors.ts";
 import { likeContains, limitParam, offsetParam, optText } from "./params.ts";
 
@@ -17,19 +17,28 @@ export const AgentsQuerySchema = z.object({
 });
 export type AgentsQuery = z.infer<typeof AgentsQuerySchema>;
 
-export interface AgentRow {
-  pc_id: string;
-  hostname: string | null;
-  os_family: string | null;
-  agent_version: string | null;
-  last_heartbeat: string | null;
-  updated_at: string | null;
-  agent_cpu_pct: number | null;
-  agent_rss_bytes: number | null;
-  agent_disk_read_bytes: number | null;
-  agent_disk_written_bytes: number | null;
-  online: boolean;
-}
+const nullableNumber = z.number().nullable();
+
+export const AgentRowSchema = z.strictObject({
+  pc_id: z.string(),
+  hostname: z.string().nullable(),
+  os_family: z.string().nullable(),
+  agent_version: z.string().nullable(),
+  last_heartbeat: WireTimestampSchema.nullable(),
+  updated_at: WireTimestampSchema.nullable(),
+  agent_cpu_pct: nullableNumber,
+  agent_rss_bytes: nullableNumber,
+  agent_disk_read_bytes: nullableNumber,
+  agent_disk_written_bytes: nullableNumber,
+  online: z.boolean().meta({ description: "last heartbeat within the alive window" }),
+});
+export type AgentRow = z.infer<typeof AgentRowSchema>;
+
+export const AgentVersionSchema = z.strictObject({
+  version: z.string().meta({ description: "`unknown` when the agent never said" }),
+  total: z.number().int(),
+  active: z.number().int(),
+});
 
 export function toAgentRow(r: Record<string, unknown>, aliveCutoff: string): AgentRow {
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -114,7 +123,7 @@ export async function getAgent(db: Db, pcId: string, aliveWindowSecs: number): P
 export async function agentVersions(
   db: Db,
   aliveWindowSecs: number,
-): Promise<{ version: string; total: number; active: number }[]> {
+): Promise<z.infer<typeof AgentVersionSchema>[]> {
   const rs = await db.execute({
     sql: `SELECT COALESCE(agent_version, 'unknown') AS version, COUNT(*) AS total,
             SUM(CASE WHEN last_heartbeat >= ? THEN 1 ELSE 0 END) AS active

@@ -1,7 +1,7 @@
 /** Audit read model: substring filters (LIKE-escaped), `since`, newest first. */
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
-import { apiTs } from "../../wire/time.ts";
+import { apiTs, WireTimestampSchema } from "../../wire/time.ts";
 import { instantParam, likeContains, limitParam, optText, parseJsonColumn } from "./params.ts";
 
 export const AuditQuerySchema = z.object({
@@ -14,14 +14,15 @@ export const AuditQuerySchema = z.object({
 });
 export type AuditQuery = z.infer<typeof AuditQuerySchema>;
 
-export interface AuditRow {
-  id: number;
-  actor: string;
-  action: string;
-  target: string | null;
-  payload: unknown;
-  occurred_at: string | null;
-}
+export const AuditRowSchema = z.strictObject({
+  id: z.number().int(),
+  actor: z.string(),
+  action: z.string(),
+  target: z.string().nullable(),
+  payload: z.unknown().meta({ description: "the action's JSON payload (never secrets)" }),
+  occurred_at: WireTimestampSchema.nullable(),
+});
+export type AuditRow = z.infer<typeof AuditRowSchema>;
 
 export async function listAudit(
   db: Db,

@@ -2,8 +2,9 @@
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import type { Deps } from "../deps.ts";
-import { wavesOf, type WaveState } from "../exec/waves.ts";
-import { apiTs } from "../../wire/time.ts";
+import { wavesOf } from "../exec/waves.ts";
+import { WaveStateSchema } from "../exec/wave_plan.ts";
+import { apiTs, WireTimestampSchema } from "../../wire/time.ts";
 import { notFound } from "../errors.ts";
 import { limitParam, optText } from "./params.ts";
 
@@ -14,17 +15,20 @@ export const ExecutionsQuerySchema = z.object({
 });
 export type ExecutionsQuery = z.infer<typeof ExecutionsQuerySchema>;
 
-export interface ExecutionRow {
-  exec_id: string;
-  job_id: string;
-  version: string;
-  initiated_by: string;
-  initiated_at: string | null;
-  target_count: number;
-  success_count: number;
-  failure_count: number;
-  status: string;
-}
+const Ts = WireTimestampSchema;
+
+export const ExecutionRowSchema = z.strictObject({
+  exec_id: z.string(),
+  job_id: z.string(),
+  version: z.string(),
+  initiated_by: z.string(),
+  initiated_at: Ts.nullable(),
+  target_count: z.number().int(),
+  success_count: z.number().int(),
+  failure_count: z.number().int(),
+  status: z.string().meta({ description: "pending, running, completed, expired" }),
+});
+export type ExecutionRow = z.infer<typeof ExecutionRowSchema>;
 
 export function toExecutionRow(r: Record<string, unknown>): ExecutionRow {
   return {
@@ -68,29 +72,30 @@ export async function listExecutions(
   };
 }
 
-export interface ExecutionDetail {
-  execution: ExecutionRow;
-  counters: {
-    target: number;
-    success: number;
-    failure: number;
-    running: number;
-    reaped: number;
-    /** Targets with no row yet (not started, or offline). */
-    not_started: number;
-  };
-  results: {
-    result_id: string;
-    request_id: string;
-    pc_id: string;
-    exit_code: number | null;
-    started_at: string | null;
-    finished_at: string | null;
-    reaped: boolean;
-  }[];
-  /** Rollout waves (`[]` for a plain exec). */
-  waves: WaveState[];
-}
+export const ExecutionDetailSchema = z.strictObject({
+  execution: ExecutionRowSchema,
+  counters: z.strictObject({
+    target: z.number().int(),
+    success: z.number().int(),
+    failure: z.number().int(),
+    running: z.number().int(),
+    reaped: z.number().int(),
+    not_started: z.number().int().meta({
+      description: "targets with no row yet (not started, or offline)",
+    }),
+  }),
+  results: z.array(z.strictObject({
+    result_id: z.string(),
+    request_id: z.string(),
+    pc_id: z.string(),
+    exit_code: z.number().int().nullable(),
+    started_at: Ts.nullable(),
+    finished_at: Ts.nullable(),
+    reaped: z.boolean(),
+  })),
+  waves: z.array(WaveStateSchema).meta({ description: "rollout waves (`[]` for a plain exec)" }),
+});
+export type ExecutionDetail = z.infer<typeof ExecutionDetailSchema>;
 
 export async function getExecution(deps: Deps, execId: string): Promise<ExecutionDetail> {
   const [e, rs] = await deps.db.batch([

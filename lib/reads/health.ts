@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { Deps } from "../deps.ts";
 import type { Db } from "../../db/client.ts";
-import { dbTs, epochMs, nowWire } from "../../wire/time.ts";
+import { dbTs, epochMs, nowWire, WireTimestampSchema } from "../../wire/time.ts";
 import { BUCKET, OBJECT_STORE, STREAM } from "../../wire/names.ts";
 import { aliveCutoff } from "./agents.ts";
 import { instantParam } from "./params.ts";
@@ -45,13 +45,27 @@ export function classifyFleet(known: number, active: number, missing: number): F
   return "ok";
 }
 
-export interface FleetHealth {
-  status: FleetStatus;
-  agents: { known: number; active: number; stale: number };
-  jetstream: { all_ok: boolean; healthy: number; total: number; missing: string[] };
-  recent_results: { window_hours: number; total: number; failed: number };
-  observed_at: string;
-}
+export const FleetHealthSchema = z.strictObject({
+  status: z.enum(["ok", "unknown", "degraded"]),
+  agents: z.strictObject({
+    known: z.number().int(),
+    active: z.number().int(),
+    stale: z.number().int(),
+  }),
+  jetstream: z.strictObject({
+    all_ok: z.boolean(),
+    healthy: z.number().int(),
+    total: z.number().int(),
+    missing: z.array(z.string()),
+  }),
+  recent_results: z.strictObject({
+    window_hours: z.number().int(),
+    total: z.number().int(),
+    failed: z.number().int(),
+  }),
+  observed_at: WireTimestampSchema,
+});
+export type FleetHealth = z.infer<typeof FleetHealthSchema>;
 
 async function missingResources(
   deps: Pick<Deps, "nats">,
@@ -118,17 +132,18 @@ export async function fleetHealth(
 
 export const ScanDurationsQuerySchema = z.object({ since: instantParam.optional() });
 
-export interface ScanDuration {
-  job_id: string;
-  count: number;
-  min_ms: number;
-  p50_ms: number;
-  p95_ms: number;
-  p99_ms: number;
-  max_ms: number;
-  mean_ms: number;
-  max_result_id: string;
-}
+export const ScanDurationSchema = z.strictObject({
+  job_id: z.string(),
+  count: z.number().int(),
+  min_ms: z.number(),
+  p50_ms: z.number(),
+  p95_ms: z.number(),
+  p99_ms: z.number(),
+  max_ms: z.number(),
+  mean_ms: z.number(),
+  max_result_id: z.string().meta({ description: "the result of the longest run" }),
+});
+export type ScanDuration = z.infer<typeof ScanDurationSchema>;
 
 /** Nearest-rank percentile of an ascending array. */
 export function nearestRank(sorted: number[], p: number): number {

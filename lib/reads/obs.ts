@@ -1,15 +1,9 @@
 /** Observability timeline read model (backend.md §3.8). */
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
-import { apiTs } from "../../wire/time.ts";
+import { apiTs, WireTimestampSchema } from "../../wire/time.ts";
 import { badRequest } from "../errors.ts";
-import { instantParam, limitParam, optText } from "./params.ts";
-
-/** A CSV list: split on commas, trimmed, blanks dropped; empty = no constraint. */
-const csv = optText.transform((v) => {
-  const list = v?.split(",").map((s) => s.trim()).filter(Boolean);
-  return list?.length ? list : undefined;
-});
+import { csvParam, instantParam, limitParam, optText } from "./params.ts";
 
 /** `payload_key` is spliced into a JSON path: identifier characters only (#391). */
 const payloadKey = optText.transform((v) => v?.trim() || undefined).refine(
@@ -30,10 +24,10 @@ export const ObsQuerySchema = z.object({
   source: optText,
   /** Matched against `payload.logon_type` (#366). */
   logon_type: integerParam,
-  kinds: csv,
-  kinds_ex: csv,
-  sources: csv,
-  sources_ex: csv,
+  kinds: csvParam,
+  kinds_ex: csvParam,
+  sources: csvParam,
+  sources_ex: csvParam,
   payload_key: payloadKey,
   payload_value: optText,
   limit: limitParam(200, 5000),
@@ -49,18 +43,19 @@ export function numericTwin(v: string): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-export const ObsRowSchema = z.object({
+export const ObsRowSchema = z.strictObject({
   id: z.number().int(),
   pc_id: z.string(),
-  at: z.string().nullable(),
+  at: WireTimestampSchema.nullable(),
   kind: z.string(),
   source: z.string(),
   event_record_id: z.string().nullable(),
-  payload: z.unknown(),
+  payload: z.unknown().meta({ description: "the event's JSON payload" }),
 });
 export type ObsRow = z.infer<typeof ObsRowSchema>;
-export const ObsEventsSchema = z.object({ events: z.array(ObsRowSchema) });
-export const ObsSourcesSchema = z.object({ sources: z.array(z.string()) });
+export const ObsEventsSchema = z.strictObject({ events: z.array(ObsRowSchema) });
+export const ObsKindsSchema = z.strictObject({ kinds: z.array(z.string()) });
+export const ObsSourcesSchema = z.strictObject({ sources: z.array(z.string()) });
 
 function toRows(rows: Record<string, unknown>[]): ObsRow[] {
   const out: ObsRow[] = [];

@@ -44,9 +44,11 @@ export const optText = z.string().optional().transform((
   v,
 ) => (v === undefined || v === "" ? undefined : v));
 
-/** A comma-separated list (`a,b`); blanks dropped; empty means "no filter". */
-export const csvParam = optText.transform((v) => v?.split(",").map((s) => s.trim()).filter(Boolean))
-  .meta({ description: "comma-separated list" });
+/** A comma-separated list (`a,b`): trimmed, blanks dropped; empty means "no filter". */
+export const csvParam = optText.transform((v) => {
+  const list = v?.split(",").map((s) => s.trim()).filter(Boolean);
+  return list?.length ? list : undefined;
+}).meta({ description: "comma-separated list" });
 
 /** A yes/no switch: true|false|1|0|yes|no (any case); absent → false. */
 export const flagParam = z.preprocess(

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { Deps } from "../deps.ts";
 import type { Db } from "../../db/client.ts";
-import { apiTs } from "../../wire/time.ts";
+import { apiTs, WireTimestampSchema } from "../../wire/time.ts";
 import { isSubjectToken, subjects } from "../../wire/names.ts";
 import { decodeJobTailReply, encodeJobTailRequest } from "../../wire/job_tail.ts";
 import { jsonBytes } from "../../wire/codec.ts";
@@ -30,19 +30,22 @@ export const ResultsQuerySchema = z.object({
 });
 export type ResultsQuery = z.infer<typeof ResultsQuerySchema>;
 
-export interface ResultRow {
-  result_id: string;
-  request_id: string;
-  exec_id: string | null;
-  pc_id: string;
-  exit_code: number | null;
-  stdout: string;
-  stderr: string;
-  started_at: string | null;
-  finished_at: string | null;
-  job_id: string | null;
-  version: string | null;
-}
+const Ts = WireTimestampSchema;
+
+export const ResultRowSchema = z.strictObject({
+  result_id: z.string(),
+  request_id: z.string(),
+  exec_id: z.string().nullable(),
+  pc_id: z.string(),
+  exit_code: z.number().int().nullable().meta({ description: "null while running" }),
+  stdout: z.string(),
+  stderr: z.string(),
+  started_at: Ts.nullable(),
+  finished_at: Ts.nullable().meta({ description: "null while running" }),
+  job_id: z.string().nullable(),
+  version: z.string().nullable(),
+});
+export type ResultRow = z.infer<typeof ResultRowSchema>;
 
 const COLUMNS =
   "result_id, request_id, exec_id, pc_id, exit_code, stdout, stderr, started_at, finished_at, job_id, version";
@@ -180,15 +183,16 @@ export async function getResult(db: Db, resultId: string): Promise<ResultRow> {
   return toResultRow(rs.rows[0] as Record<string, unknown>);
 }
 
-export interface TailResponse {
-  running: boolean;
-  live: boolean;
-  stdout: string;
-  stderr: string;
-  stdout_truncated: boolean;
-  stderr_truncated: boolean;
-  exit_code: number | null;
-}
+export const TailResponseSchema = z.strictObject({
+  running: z.boolean(),
+  live: z.boolean().meta({ description: "true when the agent answered (in-flight run)" }),
+  stdout: z.string(),
+  stderr: z.string(),
+  stdout_truncated: z.boolean(),
+  stderr_truncated: z.boolean(),
+  exit_code: z.number().int().nullable(),
+});
+export type TailResponse = z.infer<typeof TailResponseSchema>;
 
 const WAITING: TailResponse = {
   running: true,
