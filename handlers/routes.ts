@@ -6,6 +6,7 @@ import { routes as reads } from "./reads/mod.ts";
 import { routes as schedules } from "./schedules/mod.ts";
 import { routes as fleet } from "./fleet/mod.ts";
 import { routes as checks } from "./checks/mod.ts";
+import { routes as notifications } from "./notifications/mod.ts";
 
 export const allRoutes: RouteDef[] = [
   ...infra,
@@ -14,4 +15,5 @@ export const allRoutes: RouteDef[] = [
   ...schedules,
   ...fleet,
   ...checks,
+  ...notifications,
 ];

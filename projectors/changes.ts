@@ -10,7 +10,7 @@ import { headers } from "@nats-io/transport-node";
 import { CHANGE_NODE_HEADER } from "../lib/reads/change_feed.ts";
 
 export interface ChangeNotice {
-  kind: "result" | "execution" | "agent" | "audit" | "obs" | "check";
+  kind: "result" | "execution" | "agent" | "audit" | "obs" | "check" | "notification";
   [k: string]: unknown;
 }
 

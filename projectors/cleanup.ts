@@ -5,7 +5,9 @@
  *  - reap in-flight results whose deadline passed (`expires_at`, else
  *    `started_at + reapAfterSecs`): exit −1, `reaped = 1`, a note appended to stderr,
  *    and the parent execution counts one failure — in the same transaction;
- *  - retention: delete old rows in bounded batches (0 days = keep forever).
+ *  - retention: delete old rows in bounded batches (0 days = keep forever);
+ *  - withdraw the stream copies of notifications whose `expires_at` passed (late agents
+ *    never replay them; the history keeps them).
  * Every cutoff is bound as canonical DB text (never computed inside SQL, #390).
  */
 import type { Deps } from "../lib/deps.ts";
@@ -19,6 +21,7 @@ import {
   prune as pruneExecutions,
   reapStatements,
 } from "../lib/exec/lifecycle.ts";
+import { withdrawExpired } from "../lib/notifications/withdraw.ts";
 
 const DAY_MS = 86_400_000;
 export const RETENTION_BATCH = 10_000;
@@ -42,6 +45,8 @@ export interface SweepReport {
   expired: number;
   reaped: number;
   deleted: Record<string, number>;
+  /** Notifications whose copies were withdrawn because they expired. */
+  notificationsExpired: number;
 }
 
 type Ctx = Pick<Deps, "db" | "config" | "log"> & Partial<Pick<Deps, "nats">>;
@@ -138,7 +143,7 @@ export async function applyRetention(deps: Ctx, nowMs: number): Promise<Record<s
 }
 
 export async function sweep(deps: Ctx, nowMs = Date.now()): Promise<SweepReport> {
-  const report: SweepReport = { expired: 0, reaped: 0, deleted: {} };
+  const report: SweepReport = { expired: 0, reaped: 0, deleted: {}, notificationsExpired: 0 };
   const log = deps.log.child({ component: "cleanup" });
   try {
     report.expired = await expirePending(deps, nowMs);
@@ -161,7 +166,17 @@ export async function sweep(deps: Ctx, nowMs = Date.now()): Promise<SweepReport>
   } catch (e) {
     log.error("retention failed", { err: e });
   }
-  if (report.expired || report.reaped || Object.keys(report.deleted).length) {
+  if (deps.nats) {
+    try {
+      report.notificationsExpired = (await withdrawExpired(deps as Deps, nowMs)).length;
+    } catch (e) {
+      log.error("notification expiry failed", { err: e });
+    }
+  }
+  if (
+    report.expired || report.reaped || report.notificationsExpired ||
+    Object.keys(report.deleted).length
+  ) {
     log.info("cleanup sweep", { ...report });
   }
   return report;

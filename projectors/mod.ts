@@ -24,6 +24,8 @@ import { obsSpec } from "./obs.ts";
 import { heartbeatSpec } from "./heartbeat.ts";
 import { hostPerfSpec } from "./host_perf.ts";
 import { processPerfSpec } from "./process_perf.ts";
+import { notificationsSpec } from "./notifications.ts";
+import { notificationAcksSpec } from "./notification_acks.ts";
 
 export const PROJECTOR_NAMES = [
   "results",
@@ -33,6 +35,8 @@ export const PROJECTOR_NAMES = [
   "heartbeat",
   "host_perf",
   "process_perf",
+  "notifications",
+  "notification_acks",
 ] as const;
 export type ProjectorName = typeof PROJECTOR_NAMES[number];
 
@@ -71,6 +75,18 @@ export function resetTargets(deps: Pick<Deps, "config">, names: readonly string[
       stream: STREAM.obsEvents,
       durable: durableName(deps, "obs"),
       table: "obs_events",
+    },
+    {
+      name: "notifications",
+      stream: STREAM.notifications,
+      durable: durableName(deps, "notifications"),
+      table: "notifications",
+    },
+    {
+      name: "notification_acks",
+      stream: STREAM.events,
+      durable: durableName(deps, "notificationAcks"),
+      table: "notification_acks",
     },
   ];
   return all.filter((t) => names.includes(t.name));
@@ -188,6 +204,16 @@ export async function startProjectors(
         break;
       case "obs":
         running.push(startJsProjector(deps, obsSpec(durableName(deps, "obs")), js));
+        break;
+      case "notifications":
+        running.push(
+          startJsProjector(deps, notificationsSpec(durableName(deps, "notifications")), js),
+        );
+        break;
+      case "notification_acks":
+        running.push(
+          startJsProjector(deps, notificationAcksSpec(durableName(deps, "notificationAcks")), js),
+        );
         break;
       case "heartbeat":
         running.push(startCoreProjector(deps, heartbeatSpec, opts.core));

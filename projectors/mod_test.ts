@@ -31,7 +31,15 @@ Deno.test("consumer reset targets: results and events share execution_results", 
     ["RESULTS", "backend_results_projector", "execution_results"],
     ["EVENTS", "backend_events_projector", "execution_results"],
   ]);
-  assert.equal(PROJECTOR_NAMES.length, 7);
+  assert.equal(PROJECTOR_NAMES.length, 9);
+});
+
+Deno.test("consumer reset targets: the notification projections replay their own tables", () => {
+  const targets = resetTargets({ config: cfg("local") }, ["notifications", "notification_acks"]);
+  assert.deepEqual(targets.map((t) => [t.stream, t.durable, t.table]), [
+    ["NOTIFICATIONS", "backend_notifications_projector_n2", "notifications"],
+    ["EVENTS", "backend_notification_acks_projector_n2", "notification_acks"],
+  ]);
 });
 
 Deno.test("startProjectors refuses unknown names", async () => {

@@ -15,6 +15,22 @@ export const SUBJECT = {
   hostPerfFilter: "host_perf.>",
   processPerfFilter: "process_perf.>",
   auditFilter: "audit.>",
+  /** End-user notifications (later upstream): fan-out copies kept by stream NOTIFICATIONS. */
+  notificationsAll: "notifications.all",
+  notificationsGroupPrefix: "notifications.group.",
+  notificationsPcPrefix: "notifications.pc.",
+  notificationsFilter: "notifications.>",
+  /**
+   * This project's own sent-ledger inside NOTIFICATIONS (`notifications.ledger.sent.<id>`,
+   * `notifications.ledger.withdrawn.<id>`): agents never listen there, the history
+   * projection reads only it, so withdrawing the fan-out copies keeps the history.
+   */
+  notificationsLedgerFilter: "notifications.ledger.>",
+  notificationsLedgerSentPrefix: "notifications.ledger.sent.",
+  notificationsLedgerWithdrawnPrefix: "notifications.ledger.withdrawn.",
+  /** Upstream's fleet-wide core subject telling agents to drop a notification (recall). */
+  notificationsAmend: "notif-amend",
+  notificationsAckedFilter: "events.notifications.acked.>",
   killFilter: "kill.*",
   /** This project's own core subjects: committed projection changes, for SSE fan-out in every API process. */
   changesPrefix: "kanade.changes.",
@@ -36,6 +52,12 @@ export const subjects = {
   obs: (pcId: string) => `obs.${pcId}`,
   jobTail: (pcId: string) => `job.tail.${pcId}`,
   /** `audit.<actor>.<action>[.<target>]`; dots inside actor/target add tokens, as upstream. */
+  notificationsGroup: (group: string) => `notifications.group.${group}`,
+  notificationsPc: (pcId: string) => `notifications.pc.${pcId}`,
+  notificationsLedgerSent: (id: string) => `notifications.ledger.sent.${id}`,
+  notificationsLedgerWithdrawn: (id: string) => `notifications.ledger.withdrawn.${id}`,
+  eventsNotificationsAcked: (pcId: string, userSid: string, id: string) =>
+    `events.notifications.acked.${pcId}.${userSid}.${id}`,
   audit: (actor: string, action: string, target?: string | null) =>
     target ? `audit.${actor}.${action}.${target}` : `audit.${actor}.${action}`,
 } as const;
@@ -47,6 +69,7 @@ export const STREAM = {
   events: "EVENTS",
   audit: "AUDIT",
   obsEvents: "OBS_EVENTS",
+  notifications: "NOTIFICATIONS",
 } as const;
 
 export const BUCKET = {
@@ -80,6 +103,8 @@ export const CONSUMER = {
   events: "backend_events_projector",
   audit: "backend_audit_projector",
   obs: "backend_obs_events_projector",
+  notifications: "backend_notifications_projector",
+  notificationAcks: "backend_notification_acks_projector",
 } as const;
 
 export const SCRIPT_STATUS_ACTIVE = "ACTIVE";

@@ -44,6 +44,12 @@ export const STREAMS: StreamSpec[] = [
   { name: STREAM.events, subjects: ["events.>"], maxAgeNanos: 7n * DAY_NS, maxBytes: 256 * MiB },
   { name: STREAM.audit, subjects: ["audit.>"], maxAgeNanos: 90n * DAY_NS, maxBytes: 512 * MiB },
   { name: STREAM.obsEvents, subjects: ["obs.>"], maxAgeNanos: 90n * DAY_NS, maxBytes: 512 * MiB },
+  {
+    name: STREAM.notifications,
+    subjects: ["notifications.>"],
+    maxAgeNanos: 90n * DAY_NS,
+    maxBytes: 512 * MiB,
+  },
 ];
 
 export const KV_BUCKETS: KvSpec[] = [

@@ -1,0 +1,16 @@
+import { caller, defineRoute, deps } from "../route.ts";
+import { standalone } from "../standalone.ts";
+import { recallNotification } from "../../lib/notifications/withdraw.ts";
+
+export const route = defineRoute({
+  method: "POST",
+  path: "/api/notifications/:id/recall",
+  role: "operator",
+  summary:
+    "Withdraw a notification: copies deleted from NOTIFICATIONS, {id, op:{kind:recall}} on notif-amend; 204; 404; 409 already withdrawn; audit notification.recall",
+  handler: async (c) => {
+    await recallNotification(deps(c), c.req.param("id") ?? "", caller(c));
+    return c.body(null, 204);
+  },
+});
+export default standalone(route);
