@@ -92,6 +92,11 @@ export interface RouteDef<
   /** Request body cap in bytes (default 1 MiB). */
   bodyLimit?: number;
   /**
+   * The handler reads the body as a stream (GiB uploads): the cap is checked against
+   * Content-Length up front and counted while the body streams, never buffered.
+   */
+  streamBody?: boolean;
+  /**
    * Time until the router answers 503 instead of the handler (default
    * `config.requestTimeoutMs`); `0` = none, for routes that bound their own long waits
    * (`/api/run`, ping). Streaming responses (SSE) are unaffected once headers are sent.

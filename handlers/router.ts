@@ -19,6 +19,8 @@ import {
   NotFoundError,
   payloadTooLarge,
   PayloadTooLargeError,
+  PreconditionFailedError,
+  RangeNotSatisfiableError,
   TimeoutError,
   UnauthenticatedError,
   unavailable,
@@ -99,6 +101,8 @@ const STATUS_OF: readonly (readonly [abstract new (...a: never[]) => DomainError
   [TimeoutError, 408],
   [ConflictError, 409],
   [PayloadTooLargeError, 413],
+  [PreconditionFailedError, 412],
+  [RangeNotSatisfiableError, 416],
   [InternalError, 500],
   [UpstreamError, 502],
   [UnavailableError, 503],
@@ -114,6 +118,7 @@ export function statusOf(err: DomainError): number {
 function headersOf(err: DomainError): Record<string, string> {
   if (err instanceof UnauthenticatedError) return { "www-authenticate": 'Bearer realm="kanade"' };
   if (err instanceof UnavailableError) return { "retry-after": String(err.retryAfterSecs ?? 1) };
+  if (err instanceof RangeNotSatisfiableError) return { "content-range": `bytes */${err.total}` };
   return {};
 }
 
@@ -133,6 +138,35 @@ function isClientGone(err: unknown): boolean {
 
 function isApiPath(path: string) {
   return path === "/api" || path.startsWith("/api/") || path === "/health";
+}
+
+/**
+ * Body cap for a streamed body: Content-Length above `limit` is 413 at once; otherwise the
+ * body is counted as the handler reads it and errors with a 413 past the cap. Hono's
+ * `bodyLimit` buffers a body without Content-Length, which a GiB upload must never do.
+ */
+function streamedBodyLimit(limit: number): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const raw = c.req.raw;
+    if (!raw.body) return await next();
+    const declared = raw.headers.get("content-length");
+    if (declared !== null && !raw.headers.has("transfer-encoding")) {
+      if (Number(declared) > limit) throw payloadTooLarge(`request body exceeds ${limit} bytes`);
+      return await next();
+    }
+    let seen = 0;
+    const counted = raw.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, ctl) {
+          seen += chunk.byteLength;
+          if (seen > limit) ctl.error(payloadTooLarge(`request body exceeds ${limit} bytes`));
+          else ctl.enqueue(chunk);
+        },
+      }),
+    );
+    c.req.raw = new Request(raw, { body: counted });
+    await next();
+  };
 }
 
 /** Race the rest of the chain against `ms`; the late outcome of a loser is swallowed. */
@@ -243,7 +277,7 @@ export function buildApp(deps: Deps, routes: RouteDef[], opts: BuildOptions = {}
         }
         await next();
       },
-      bodyLimit({
+      r.streamBody ? streamedBodyLimit(limit) : bodyLimit({
         maxSize: limit,
         onError: () => {
           throw payloadTooLarge(`request body exceeds ${limit} bytes`);

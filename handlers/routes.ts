@@ -7,6 +7,7 @@ import { routes as schedules } from "./schedules/mod.ts";
 import { routes as fleet } from "./fleet/mod.ts";
 import { routes as checks } from "./checks/mod.ts";
 import { routes as notifications } from "./notifications/mod.ts";
+import { routes as appPackages } from "./app_packages/mod.ts";
 
 export const allRoutes: RouteDef[] = [
   ...infra,
@@ -16,4 +17,5 @@ export const allRoutes: RouteDef[] = [
   ...fleet,
   ...checks,
   ...notifications,
+  ...appPackages,
 ];

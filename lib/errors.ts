@@ -54,6 +54,21 @@ export class PayloadTooLargeError extends RefusedError {
   override name = "PayloadTooLargeError";
 }
 
+/** A conditional request whose precondition (`If-Match`) names another version. */
+export class PreconditionFailedError extends RefusedError {
+  override name = "PreconditionFailedError";
+}
+
+/** A byte range of a download that cannot be served; `total` is the object's size. */
+export class RangeNotSatisfiableError extends RefusedError {
+  override name = "RangeNotSatisfiableError";
+  readonly total: number;
+  constructor(message: string, total: number) {
+    super(message);
+    this.total = total;
+  }
+}
+
 /** What the request waits for (an agent's answer to a run or a ping) did not come in time. */
 export class TimeoutError extends DomainError {
   override name = "TimeoutError";
@@ -93,6 +108,9 @@ export const notFound = (msg: string) => new NotFoundError(msg);
 export const conflict = (msg: string, cause?: unknown) => new ConflictError(msg, { cause });
 export const payloadTooLarge = (msg: string) => new PayloadTooLargeError(msg);
 export const requestTimeout = (msg: string) => new TimeoutError(msg);
+export const preconditionFailed = (msg: string) => new PreconditionFailedError(msg);
+export const rangeNotSatisfiable = (msg: string, total: number) =>
+  new RangeNotSatisfiableError(msg, total);
 export const internal = (msg: string, cause?: unknown) => new InternalError(msg, { cause });
 export const badGateway = (msg: string, cause?: unknown) => new UpstreamError(msg, { cause });
 export const unavailable = (msg: string, cause?: unknown) => new UnavailableError(msg, { cause });

@@ -10,7 +10,8 @@ import { badRequest, internal, notFound, payloadTooLarge, unavailable } from "..
 import { recordAudit } from "../audit.ts";
 import { isNotFound } from "../nats.ts";
 import { OBJECT_STORE } from "../../wire/names.ts";
-import { WireTimestampSchema, wireTs } from "../../wire/time.ts";
+import { WireTimestampSchema } from "../../wire/time.ts";
+import { objectModified, splitObjectKey } from "../object_keys.ts";
 import { digestToHex } from "../exec/script_source.ts";
 
 export const SCRIPT_OBJECT_MAX_BYTES = 4 * 1024 * 1024;
@@ -56,26 +57,18 @@ export const ScriptObjectInfoSchema = z.strictObject({
 export type ScriptObjectInfo = z.infer<typeof ScriptObjectInfoSchema>;
 
 function describe(info: { name: string; size: number; digest?: string; mtime?: string }) {
-  const slash = info.name.indexOf("/");
   let sha256: string | null = null;
   try {
     sha256 = info.digest ? digestToHex(info.digest) : null;
   } catch {
     sha256 = null;
   }
-  let modified: string | null = null;
-  try {
-    modified = info.mtime ? wireTs(info.mtime) : null;
-  } catch {
-    modified = null;
-  }
   return {
     key: info.name,
-    name: slash < 0 ? info.name : info.name.slice(0, slash),
-    version: slash < 0 ? null : info.name.slice(slash + 1),
+    ...splitObjectKey(info.name),
     size: info.size,
     sha256,
-    modified,
+    modified: objectModified(info.mtime),
   };
 }
 
