@@ -77,3 +77,11 @@ export const httpError = (status: number) => new RegExp(`status of ${status}\\b`
 
 export const pathIs = (page: Page, re: RegExp) =>
   page.waitForFunction((src) => new RegExp(src).test(location.pathname), re.source);
+
+/** Signs in on the login page with a pasted token and waits for the dashboard. */
+export async function signIn(page: Page, url: string, token: string) {
+  await page.goto(`${url}/login`);
+  await page.fill("#token", token);
+  await page.click("#login-submit");
+  await pathIs(page, /^\/dashboard$/);
+}

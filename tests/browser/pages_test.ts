@@ -18,7 +18,7 @@ import { encodeExecResult } from "../../wire/messages.ts";
 import { subjects } from "../../wire/names.ts";
 import { jsonBytes } from "../../wire/codec.ts";
 import { assertKeyboardUsable, chromiumAvailable, nav, screenshot } from "./browser.ts";
-import { httpError, noConsoleErrors, pathIs, startEnv, stopEnv } from "./env.ts";
+import { httpError, noConsoleErrors, pathIs, signIn, startEnv, stopEnv } from "./env.ts";
 
 const HAVE_CHROMIUM = chromiumAvailable();
 const PCS = ["PC-0001", "PC-0002", "PC-0003"];
@@ -79,13 +79,6 @@ async function registerYaml(be: TestBackend, yaml: string) {
     body: yaml,
   });
   assert.equal(r.status, 200, await r.text());
-}
-
-async function signIn(page: Page, url: string, token: string) {
-  await page.goto(`${url}/login`);
-  await page.fill("#token", token);
-  await page.click("#login-submit");
-  await pathIs(page, /^\/dashboard$/);
 }
 
 Deno.test({

@@ -317,7 +317,87 @@ export const scopeConfig = (scope, signal = undefined) => get(scopeConfigPath(sc
 export const putScopeConfig = (scope, body) => put(scopeConfigPath(scope), { json: body });
 export const deleteScopeConfig = (scope) => del(scopeConfigPath(scope));
 
-// agent releases and rollout
+// end-user notifications
+/** @param {{limit?: number, offset?: number, q?: string}} [q] */
+export async function notifications(q = {}, signal = undefined) {
+  const r = await call("GET", "/api/notifications", { query: q, signal });
+  const rows = Array.isArray(r.data) ? r.data : [];
+  return { rows, total: countHeader(r.headers, "X-Total-Count") ?? rows.length };
+}
+export const notification = (id, signal = undefined) =>
+  get(path`/api/notifications/${id}`, { signal });
+/** @param {Record<string, unknown>} body upstream's publish body */
+export const sendNotification = (body) => post("/api/notifications", { json: body });
+export const recallNotification = (id) => post(path`/api/notifications/${id}/recall`);
+
+// app packages
+export const appPackages = (signal = undefined) => get("/api/app-packages", { signal });
+export const deleteAppPackage = (name, version) => del(path`/api/app-packages/${name}/${version}`);
+
+/**
+ * Uploads a package with XMLHttpRequest, the one browser API that reports upload
+ * progress: `onProgress(sent, total)` as the bytes leave. Same headers and error
+ * handling as every other call.
+ * @param {string} name @param {string} version @param {File} file
+ * @param {(sent: number, total: number) => void} [onProgress]
+ * @param {AbortSignal} [signal]
+ */
+export function uploadAppPackage(name, version, file, onProgress, signal) {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", path`/api/app-packages/${name}/${version}`);
+    headersFor().forEach((v, k) => xhr.setRequestHeader(k, v));
+    xhr.upload.onprogress = (e) => onProgress?.(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.onload = () => {
+      const text = xhr.responseText;
+      if (xhr.status >= 200 && xhr.status < 300) {
+        try {
+          resolve(JSON.parse(text));
+        } catch {
+          reject(new ApiError(xhr.status, "unexpected non-JSON response from upload", text));
+        }
+        return;
+      }
+      let parsed = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch { /* text body */ }
+      const err = new ApiError(xhr.status, errorMessage(xhr.status, xhr.statusText, text), parsed);
+      if (xhr.status === 401) {
+        clearToken();
+        unauthorizedHandler(err);
+      }
+      reject(err);
+    };
+    xhr.onerror = () => reject(new ApiError(0, "upload failed: the connection was lost", null));
+    xhr.onabort = () => reject(new DOMException("upload cancelled", "AbortError"));
+    signal?.addEventListener("abort", () => xhr.abort(), { once: true });
+    xhr.send(form);
+  });
+}
+
+/**
+ * Downloads a package with the bearer token and hands it to the browser as a file
+ * (`<name>-<version>`); the body is held in memory until saved.
+ */
+export async function downloadAppPackage(name, version) {
+  const res = await fetch(path`/api/app-packages/${name}/${version}`, { headers: headersFor() });
+  if (!res.ok) {
+    const text = await res.text();
+    throw new ApiError(res.status, errorMessage(res.status, res.statusText, text), text);
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = `${name}-${version}`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 export const releases = (signal = undefined) => get("/api/agents/releases", { signal });
 /** @param {Blob} file @param {{version?: string, platform?: string, filename?: string}} [meta] */
 export function publishRelease(file, meta = {}) {

@@ -29,6 +29,7 @@ export function topicOf(msg) {
   if (/job|script|catalog/.test(raw)) topics.add("jobs");
   if (/inventory/.test(raw)) topics.add("inventory");
   if (/\bobs/.test(raw)) topics.add("obs");
+  if (/notification/.test(raw)) topics.add("notifications");
   return topics;
 }
 

@@ -4,46 +4,15 @@
  * the live execution view.
  */
 import * as api from "../api.js";
-import { h, mount, parseDurationMs, splitList } from "../dom.js";
+import { h, mount, parseDurationMs } from "../dom.js";
 import { href } from "../routes.js";
 import { card, errorBox, loading, pageHeader } from "../ui.js";
+import { loadFleet, resolveCount, targetPicker } from "../target_picker.js";
 
 export const title = "Exec";
 
-const MAX_ONLINE_SCAN = 5000;
-
-/** Online PCs (paged), and group membership when the backend offers `/api/groups`. */
-async function loadFleet(signal) {
-  const online = new Set();
-  let onlineCount = null;
-  for (let offset = 0; offset < MAX_ONLINE_SCAN; offset += 500) {
-    const r = await api.agents({ status: "online", limit: 500, offset }, signal);
-    for (const a of r.rows) online.add(a.pc_id);
-    onlineCount = r.online ?? r.total;
-    if (r.rows.length < 500 || online.size >= r.total) break;
-  }
-  /** @type {Map<string, string[]> | null} */
-  let members = null;
-  try {
-    const g = await api.groups(signal);
-    members = new Map((g?.groups ?? []).map((x) => [x.name, x.members ?? []]));
-  } catch { /* resolution by group is then unknown */ }
-  return { online, onlineCount: onlineCount ?? online.size, members };
-}
-
-/** Alive PCs a target resolves to (null when it cannot be known here). */
-export function resolveCount(target, fleet) {
-  if (target.all) return fleet.onlineCount;
-  const set = new Set();
-  for (const pc of target.pcs) if (fleet.online.has(pc)) set.add(pc);
-  if (target.groups.length) {
-    if (!fleet.members) return null;
-    for (const g of target.groups) {
-      for (const pc of fleet.members.get(g) ?? []) if (fleet.online.has(pc)) set.add(pc);
-    }
-  }
-  return set.size;
-}
+/** Re-exported for the page's unit tests (the logic lives in target_picker.js). */
+export { resolveCount };
 
 export async function render({ main, query, signal, navigate }) {
   main.append(pageHeader("Exec"));
@@ -79,68 +48,12 @@ export async function render({ main, query, signal, navigate }) {
       h("option", { value: j.id, selected: j.id === wanted }, `${j.id} (v${j.version})`)
     ),
   );
-  const initialPcs = query.get("pcs") ?? "";
-  const initialGroups = query.get("groups") ?? "";
-  const mode = initialPcs ? "pcs" : initialGroups ? "groups" : "all";
-  const radio = (value, label) =>
-    h(
-      "div",
-      { class: "check" },
-      h("input", {
-        type: "radio",
-        name: "target",
-        id: `target-${value}`,
-        value,
-        checked: value === mode,
-      }),
-      h("label", { for: `target-${value}` }, label),
-    );
-  const groupsIn = h("input", {
-    type: "text",
-    id: "exec-groups",
-    name: "groups",
-    value: initialGroups,
-    list: "group-names",
-    autocomplete: "off",
-    placeholder: "canary, lab",
+  const picker = targetPicker({
+    fleet,
+    prefix: "exec",
+    radioPrefix: "target",
+    initial: { pcs: query.get("pcs") ?? "", groups: query.get("groups") ?? "" },
   });
-  const pcsIn = h("input", {
-    type: "text",
-    id: "exec-pcs",
-    name: "pcs",
-    value: initialPcs,
-    list: "pc-names",
-    autocomplete: "off",
-    placeholder: "PC-001, PC-002",
-  });
-  const groupNames = h(
-    "datalist",
-    { id: "group-names" },
-    [...(fleet.members?.keys() ?? [])].map((g) => h("option", { value: g })),
-  );
-  const pcNames = h(
-    "datalist",
-    { id: "pc-names" },
-    [...fleet.online].slice(0, 500).map((p) => h("option", { value: p })),
-  );
-  const resolved = h("p", {
-    id: "exec-resolved",
-    role: "status",
-    "aria-live": "polite",
-    class: "note",
-  });
-  const groupsRow = h(
-    "div",
-    { class: "form-row" },
-    h("label", { for: "exec-groups" }, "Groups (comma separated)"),
-    groupsIn,
-  );
-  const pcsRow = h(
-    "div",
-    { class: "form-row" },
-    h("label", { for: "exec-pcs" }, "PCs (comma separated)"),
-    pcsIn,
-  );
 
   const wavesList = h("div", { id: "waves" });
   let waveSeq = 0;
@@ -224,17 +137,7 @@ export async function render({ main, query, signal, navigate }) {
     "Execute",
   );
 
-  const currentMode = () =>
-    /** @type {HTMLInputElement|null} */ (body.querySelector("input[name=target]:checked"))
-      ?.value ?? "all";
-  const target = () => {
-    const m = currentMode();
-    return {
-      all: m === "all",
-      groups: m === "groups" ? splitList(/** @type {HTMLInputElement} */ (groupsIn).value) : [],
-      pcs: m === "pcs" ? splitList(/** @type {HTMLInputElement} */ (pcsIn).value) : [],
-    };
-  };
+  const target = () => picker.target();
   const waves = () =>
     [...wavesList.querySelectorAll(".wave")].map((w) => ({
       group: /** @type {HTMLInputElement} */ (w.querySelector(".wave-group")).value.trim(),
@@ -242,23 +145,15 @@ export async function render({ main, query, signal, navigate }) {
     })).filter((w) => w.group);
 
   function update() {
-    const m = currentMode();
-    groupsRow.hidden = m !== "groups";
-    pcsRow.hidden = m !== "pcs";
-    const t = target();
     const wv = waves();
-    if (wv.length) {
-      // The backend sends waves to their groups only; the target above does not apply.
-      const n = resolveCount({ all: false, pcs: [], groups: wv.map((w) => w.group) }, fleet);
-      resolved.textContent = n === null
+    if (!wv.length) return picker.sync();
+    // The backend sends waves to their groups only; the target above does not apply.
+    const n = resolveCount({ all: false, pcs: [], groups: wv.map((w) => w.group) }, fleet);
+    picker.say(
+      n === null
         ? "Waves decide the target (their groups); alive count unknown."
-        : `Waves decide the target: ${n} alive PC${n === 1 ? "" : "s"} in their groups.`;
-      return;
-    }
-    const n = resolveCount(t, fleet);
-    resolved.textContent = n === null
-      ? "This backend does not list group members: the alive count is computed when you execute."
-      : `Resolves to ${n} alive PC${n === 1 ? "" : "s"}${t.all ? " (every online agent)" : ""}.`;
+        : `Waves decide the target: ${n} alive PC${n === 1 ? "" : "s"} in their groups.`,
+    );
   }
   body.addEventListener("input", update);
   body.addEventListener("change", update);
@@ -316,26 +211,7 @@ export async function render({ main, query, signal, navigate }) {
       "Job",
       h("div", { class: "form-row" }, h("label", { for: "exec-job" }, "Job"), jobSel),
     ),
-    card(
-      "Target",
-      h(
-        "fieldset",
-        null,
-        h("legend", null, "Send to"),
-        h(
-          "div",
-          { class: "radio-row" },
-          radio("all", "All agents"),
-          radio("groups", "Groups"),
-          radio("pcs", "Specific PCs"),
-        ),
-      ),
-      groupsRow,
-      pcsRow,
-      groupNames,
-      pcNames,
-      resolved,
-    ),
+    card("Target", ...picker.elements),
     card(
       "Rollout and timing",
       h(
