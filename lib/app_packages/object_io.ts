@@ -21,8 +21,11 @@ import type { Nats } from "../nats.ts";
 import { log } from "../log.ts";
 
 export const CHUNK_SIZE = 128 * 1024;
-/** Chunk publishes awaiting their ack at once (memory: this many chunks). */
-const IN_FLIGHT = 4;
+/**
+ * Chunk publishes awaiting their ack at once (memory: this many chunks, 2 MiB): enough to
+ * hide the ack round trip of a busy broker, small enough to stay bounded.
+ */
+const IN_FLIGHT = 16;
 
 export const objStream = (bucket: string) => `OBJ_${bucket}`;
 export const chunkSubject = (bucket: string, id: string) => `$O.${bucket}.C.${id}`;
@@ -333,10 +336,13 @@ export async function openChunkStream(
     return new ReadableStream<Uint8Array>({
       async pull(ctl) {
         try {
+          // The timer is cleared at once: a pending one would keep the raced message (and
+          // its chunk) reachable for `stallMs`, piling up whatever was read meanwhile.
+          let timer: ReturnType<typeof setTimeout> | undefined;
           const next = await Promise.race([
             it.next(),
-            new Promise<"stall">((r) => setTimeout(() => r("stall"), stallMs)),
-          ]);
+            new Promise<"stall">((r) => timer = setTimeout(() => r("stall"), stallMs)),
+          ]).finally(() => clearTimeout(timer));
           if (next === "stall" || next.done) {
             throw new ObjectChangedError(`no chunk after ${read} bytes`);
           }
