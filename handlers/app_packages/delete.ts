@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { caller, defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { deletePackage } from "../../lib/app_packages/store.ts";
@@ -7,13 +8,11 @@ export const route = defineRoute({
   path: "/api/app-packages/:name/:version",
   role: "operator",
   summary: "Delete a package; 204, 404 when absent; audit app_package_delete",
+  request: { params: z.object({ name: z.string(), version: z.string() }) },
+  responses: { 204: "deleted", 404: "no such package" },
   handler: async (c) => {
-    await deletePackage(
-      deps(c),
-      c.req.param("name") ?? "",
-      c.req.param("version") ?? "",
-      caller(c),
-    );
+    const { name, version } = c.req.valid("param");
+    await deletePackage(deps(c), name, version, caller(c));
     return c.body(null, 204);
   },
 });

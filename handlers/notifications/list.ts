@@ -1,6 +1,11 @@
-import { defineRoute, deps, readQuery } from "../route.ts";
+import { z } from "zod";
+import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { listNotifications, NotificationQuerySchema } from "../../lib/notifications/reads.ts";
+import {
+  listNotifications,
+  NotificationQuerySchema,
+  NotificationRowSchema,
+} from "../../lib/notifications/reads.ts";
 
 export const route = defineRoute({
   method: "GET",
@@ -8,8 +13,15 @@ export const route = defineRoute({
   role: "viewer",
   summary:
     "sent notifications, newest first, with status and acked PCs; q, limit 1..500, offset; X-Total-Count",
+  request: { query: NotificationQuerySchema },
+  responses: {
+    200: {
+      json: z.array(NotificationRowSchema),
+      headers: { "X-Total-Count": "notifications matching q" },
+    },
+  },
   handler: async (c) => {
-    const page = await listNotifications(deps(c).db, readQuery(c, NotificationQuerySchema));
+    const page = await listNotifications(deps(c).db, c.req.valid("query"));
     c.header("X-Total-Count", String(page.total));
     return c.json(page.rows);
   },

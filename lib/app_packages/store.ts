@@ -3,6 +3,7 @@
  * 8 GiB each. Uploads stream from the request into the store and are committed only
  * after the whole multipart body was read; downloads stream with Range support.
  */
+import { z } from "zod";
 import type { ObjectInfo, ObjectStore } from "@nats-io/obj";
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
@@ -22,13 +23,14 @@ export const UPLOAD_IDLE_MS = 120_000;
 
 const BUCKET = OBJECT_STORE.appPackages;
 
-export interface PackageInfo {
-  name: string;
-  version: string;
-  size: number;
-  digest: string | null;
-  modified: string | null;
-}
+export const PackageInfoSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  size: z.number().int().nonnegative(),
+  digest: z.string().nullable(),
+  modified: z.string().nullable(),
+});
+export type PackageInfo = z.infer<typeof PackageInfoSchema>;
 
 async function store(deps: Deps): Promise<ObjectStore> {
   try {

@@ -7,6 +7,7 @@
  * A send is either recorded or withdrawn: when the ledger record cannot be written, the
  * copies already out are deleted again and connected agents are told to drop it.
  */
+import { z } from "zod";
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
 import { badGateway, badRequest, conflict } from "../errors.ts";
@@ -30,10 +31,8 @@ import {
 } from "./plan.ts";
 import { deleteCopies, publishRecallAmend, readSent } from "./withdraw.ts";
 
-export interface PublishResponse {
-  id: string;
-  subjects: string[];
-}
+export const PublishResponseSchema = z.object({ id: z.string(), subjects: z.array(z.string()) });
+export type PublishResponse = z.infer<typeof PublishResponseSchema>;
 
 export async function publishNotification(
   deps: Deps,

@@ -14,6 +14,56 @@ import { likeContains, limitParam, offsetParam, optText } from "../reads/params.
 import { resolveAlivePcs } from "../exec/targets.ts";
 import { type AckEntry, assembleRoster, notificationStatus } from "./plan.ts";
 
+const TargetOut = z.object({
+  all: z.boolean(),
+  groups: z.array(z.string()),
+  pcs: z.array(z.string()),
+});
+/** Upstream's Notification body as the API shows it (absent optionals omitted). */
+export const NotificationOutSchema = z.object({
+  id: z.string(),
+  priority: z.string(),
+  require_ack: z.boolean(),
+  title: z.string(),
+  body: z.string(),
+  toast: z.boolean(),
+  issued_at: z.string(),
+  issued_by: z.string().optional(),
+  expires_at: z.string().optional(),
+});
+const StatusOut = z.enum(["active", "expired", "recalled"]);
+export const NotificationRowSchema = NotificationOutSchema.extend({
+  target: TargetOut,
+  subjects: z.array(z.string()),
+  status: StatusOut,
+  withdrawn_at: z.string().nullable(),
+  withdraw_reason: z.string().nullable(),
+  acked_pcs: z.number().int().nonnegative(),
+});
+export const AckEntrySchema = z.object({
+  pc_id: z.string(),
+  user_sid: z.string(),
+  acked_at: z.string(),
+  account: z.string().optional(),
+});
+export const AckStatusSchema = z.object({ id: z.string(), acks: z.array(AckEntrySchema) });
+export const NotificationDetailSchema = z.object({
+  notification: NotificationOutSchema,
+  acks: z.array(AckEntrySchema),
+  audience: z.array(
+    z.object({ pc_id: z.string(), confirmed: z.boolean(), acked_at: z.string().optional() }),
+  ),
+  target: TargetOut,
+  subjects: z.array(z.string()),
+  failed_subjects: z.array(z.string()),
+  sent_by: z.string().nullable(),
+  status: StatusOut,
+  withdrawn_at: z.string().nullable(),
+  withdraw_reason: z.string().nullable(),
+  withdrawn_by: z.string().nullable(),
+  progress: z.object({ acked: z.number().int(), audience: z.number().int() }),
+});
+
 export const NotificationQuerySchema = z.object({
   limit: limitParam(50, 500),
   offset: offsetParam,
