@@ -11,6 +11,8 @@ Deno.test("statusOf() maps every condition of lib/errors.ts, and only the router
     TimeoutError: 408,
     ConflictError: 409,
     PayloadTooLargeError: 413,
+    PreconditionFailedError: 412,
+    RangeNotSatisfiableError: 416,
     InternalError: 500,
     UpstreamError: 502,
     UnavailableError: 503,
@@ -36,6 +38,8 @@ Deno.test("statusOf() maps every condition of lib/errors.ts, and only the router
   // Refusals are the conditions a retry cannot cure.
   assert.ok(errors.notFound("x") instanceof errors.RefusedError);
   assert.ok(!(errors.unavailable("x") instanceof errors.RefusedError));
+  assert.ok(errors.preconditionFailed("x") instanceof errors.RefusedError);
+  assert.equal(errors.rangeNotSatisfiable("x", 10).total, 10);
   // The cause is kept.
   const cause = new Error("root");
   assert.equal(errors.badGateway("x", cause).cause, cause);
