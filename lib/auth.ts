@@ -4,8 +4,17 @@
  * Unlike upstream there is no fallback secret: `assertAuthConfigured` refuses to start.
  * Unlike upstream core (but like its later RBAC), a static token and a JWT secret may
  * coexist: the static token is then a service identity and people carry role JWTs.
+ * Account sessions (sign-in tokens, `sv` claim) are only recognised here; the account
+ * row that decides their role is checked by `lib/accounts/caller.ts`.
  */
 import { timingSafeEqual } from "node:crypto";
+import {
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  type ProtectedHeaderParameters,
+  SignJWT,
+} from "jose";
 import type { Config } from "./config.ts";
 import { ConfigError, forbidden, unauthenticated } from "./errors.ts";
 
@@ -21,7 +30,25 @@ export interface Caller {
   roles: Role[];
   /** `X-Kanade-Source` header (`spa`, `cli`, ...), folded into audit payloads. */
   source: string | null;
+  /**
+   * How the caller proved who it is: `disabled` (KANADE_AUTH_DISABLE), `service` (the
+   * static token, or a JWT without `sv`: roles from the token), `account` (a sign-in
+   * session: a JWT with `sv`, whose account row decides the role on every request).
+   */
+  kind?: CallerKind;
+  /** Account sessions: the token's session generation (`sv` claim). */
+  session?: number;
+  /** Account sessions: the row says the password must be changed first. */
+  mustChangePw?: boolean;
 }
+
+export type CallerKind = "disabled" | "service" | "account";
+
+/** Subjects upstream reports for callers that are not accounts. */
+export const AUTH_DISABLED_SUB = "auth-disabled";
+export const SERVICE_TOKEN_SUB = "service-token";
+/** The claim that marks an account session token (its session generation). */
+export const SESSION_CLAIM = "sv";
 
 export type AuthConfig = Pick<Config, "authDisable" | "staticToken" | "jwtSecret">;
 
@@ -74,46 +101,12 @@ export function authWarnings(cfg: AuthConfig): string[] {
 }
 
 const te = new TextEncoder();
-const td = new TextDecoder("utf-8", { fatal: true });
-const B64URL_RE = /^[A-Za-z0-9_-]*$/;
 
-function b64urlDecode(s: string): Uint8Array {
-  if (!B64URL_RE.test(s) || s.length % 4 === 1) throw new Error("not base64url");
-  const pad = s.length % 4 === 2 ? "==" : s.length % 4 === 3 ? "=" : "";
-  const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/") + pad);
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-}
-
-function b64urlEncode(bytes: Uint8Array | string): string {
-  const b = typeof bytes === "string" ? te.encode(bytes) : bytes;
-  let bin = "";
-  for (const x of b) bin += String.fromCharCode(x);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function decodeJsonObject(part: string): Record<string, unknown> | null {
-  try {
-    const v = JSON.parse(td.decode(b64urlDecode(part)));
-    return typeof v === "object" && v !== null && !Array.isArray(v) ? v : null;
-  } catch {
-    return null;
-  }
-}
-
-const keyCache = new Map<string, Promise<CryptoKey>>();
-function hmacKey(secret: string): Promise<CryptoKey> {
+const keyCache = new Map<string, Uint8Array>();
+function hmacKey(secret: string): Uint8Array {
   let k = keyCache.get(secret);
   if (!k) {
-    k = crypto.subtle.importKey(
-      "raw",
-      te.encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      [
-        "sign",
-        "verify",
-      ],
-    );
+    k = te.encode(secret);
     keyCache.set(secret, k);
   }
   return k;
@@ -123,6 +116,7 @@ export interface JwtClaims {
   sub?: string;
   exp?: number;
   nbf?: number;
+  iat?: number;
   aud?: string | string[];
   roles?: string[];
   [k: string]: unknown;
@@ -131,9 +125,29 @@ export interface JwtClaims {
 /** Clock leeway in seconds, the jsonwebtoken default upstream relies on. */
 export const JWT_LEEWAY_SECS = 60;
 
+/** jose's refusal → our one-line reason (the texts clients and tests already know). */
+function joseReason(e: unknown): string {
+  if (e instanceof joseErrors.JWTExpired) return "expired";
+  if (e instanceof joseErrors.JWTClaimValidationFailed) {
+    if (e.claim === "exp") return "missing exp";
+    if (e.claim === "nbf") return "not yet valid";
+    if (e.claim === "aud") return "audience must be kanade";
+    return "malformed claims";
+  }
+  if (e instanceof joseErrors.JWSSignatureVerificationFailed) return "bad signature";
+  if (e instanceof joseErrors.JWTInvalid) return "malformed claims";
+  if (e instanceof joseErrors.JWSInvalid) {
+    return /signature/i.test(e.message) ? "malformed signature" : "malformed claims";
+  }
+  if (e instanceof joseErrors.JOSEAlgNotAllowed) return "unsupported algorithm";
+  return "malformed";
+}
+
 /**
- * Verify an HS256 JWT; throws an UnauthenticatedError with the reason. The signature is checked
- * before any claim is believed; `alg` must be HS256 (no `none`, no algorithm confusion).
+ * Verify an HS256 JWT with `jose`; throws an UnauthenticatedError with the reason. The header is
+ * read first only to refuse early what jose would refuse anyway, with our texts: `alg`
+ * must be HS256 (no `none`, no algorithm confusion) and no `crit` extensions (RFC 7515
+ * §4.1.11). jose checks the signature before any claim is believed.
  */
 export async function verifyJwt(
   token: string,
@@ -141,63 +155,51 @@ export async function verifyJwt(
   nowSecs = Date.now() / 1000,
 ): Promise<JwtClaims> {
   if (token.length > MAX_TOKEN_LENGTH) throw unauthenticated("invalid token: too long");
-  const parts = token.split(".");
-  if (parts.length !== 3) throw unauthenticated("invalid token: malformed");
-  const header = decodeJsonObject(parts[0]);
-  if (!header) throw unauthenticated("invalid token: malformed header");
+  if (token.split(".").length !== 3) throw unauthenticated("invalid token: malformed");
+  let header: ProtectedHeaderParameters;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch {
+    throw unauthenticated("invalid token: malformed header");
+  }
   if (header.alg !== "HS256") throw unauthenticated("invalid token: unsupported algorithm");
-  // RFC 7515 §4.1.11: critical extensions we do not understand make the token invalid.
   if (header.crit !== undefined) {
     throw unauthenticated("invalid token: unsupported critical header");
   }
-  let sig: Uint8Array;
   try {
-    sig = b64urlDecode(parts[2]);
-  } catch {
-    throw unauthenticated("invalid token: malformed signature");
+    const { payload } = await jwtVerify(token, hmacKey(secret), {
+      algorithms: ["HS256"],
+      audience: "kanade",
+      requiredClaims: ["exp"],
+      clockTolerance: JWT_LEEWAY_SECS,
+      currentDate: new Date(nowSecs * 1000),
+    });
+    return payload as JwtClaims;
+  } catch (e) {
+    throw unauthenticated(`invalid token: ${joseReason(e)}`);
   }
-  const ok = await crypto.subtle.verify(
-    "HMAC",
-    await hmacKey(secret),
-    sig as BufferSource,
-    te.encode(`${parts[0]}.${parts[1]}`),
-  );
-  if (!ok) throw unauthenticated("invalid token: bad signature");
-  const claims = decodeJsonObject(parts[1]) as JwtClaims | null;
-  if (!claims) throw unauthenticated("invalid token: malformed claims");
-  if (typeof claims.exp !== "number" || !Number.isFinite(claims.exp)) {
-    throw unauthenticated("invalid token: missing exp");
-  }
-  if (claims.exp + JWT_LEEWAY_SECS < nowSecs) throw unauthenticated("invalid token: expired");
-  if (claims.nbf !== undefined) {
-    if (typeof claims.nbf !== "number" || claims.nbf - JWT_LEEWAY_SECS > nowSecs) {
-      throw unauthenticated("invalid token: not yet valid");
-    }
-  }
-  const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  if (!aud.includes("kanade")) throw unauthenticated("invalid token: audience must be kanade");
-  return claims;
 }
 
 export async function mintJwt(
   secret: string,
-  opts: { sub: string; roles: string[]; ttlSecs: number; nowSecs?: number; aud?: string },
+  opts: {
+    sub: string;
+    roles: string[];
+    ttlSecs: number;
+    nowSecs?: number;
+    aud?: string;
+    /** Further claims (an account session's `sv`). */
+    extra?: Record<string, unknown>;
+  },
 ): Promise<string> {
   const now = Math.floor(opts.nowSecs ?? Date.now() / 1000);
-  const header = b64urlEncode(JSON.stringify({ alg: "HS256", typ: "JWT" }));
-  const payload = b64urlEncode(
-    JSON.stringify({
-      sub: opts.sub,
-      aud: opts.aud ?? "kanade",
-      iat: now,
-      exp: now + opts.ttlSecs,
-      roles: opts.roles,
-    }),
-  );
-  const sig = new Uint8Array(
-    await crypto.subtle.sign("HMAC", await hmacKey(secret), te.encode(`${header}.${payload}`)),
-  );
-  return `${header}.${payload}.${b64urlEncode(sig)}`;
+  return await new SignJWT({ ...opts.extra, roles: opts.roles })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(opts.sub)
+    .setAudience(opts.aud ?? "kanade")
+    .setIssuedAt(now)
+    .setExpirationTime(now + opts.ttlSecs)
+    .sign(hmacKey(secret));
 }
 
 /**
@@ -227,7 +229,9 @@ export async function authenticate(
   source: string | undefined | null,
 ): Promise<Caller> {
   const src = cleanSource(source);
-  if (cfg.authDisable) return { sub: null, roles: ["admin"], source: src };
+  if (cfg.authDisable) {
+    return { sub: AUTH_DISABLED_SUB, roles: ["admin"], source: src, kind: "disabled" };
+  }
   const raw = (authorization ?? "").trim();
   // Upstream matches the scheme case-sensitively; so do we (clients all send "Bearer ").
   if (!raw.startsWith("Bearer ")) throw unauthenticated("missing bearer token");
@@ -236,7 +240,7 @@ export async function authenticate(
   if (token.length > MAX_TOKEN_LENGTH) throw unauthenticated("invalid token: too long");
   if (cfg.staticToken) {
     if (await constantTimeEqual(token, cfg.staticToken)) {
-      return { sub: "static-token", roles: ["admin"], source: src };
+      return { sub: SERVICE_TOKEN_SUB, roles: ["admin"], source: src, kind: "service" };
     }
     if (!cfg.jwtSecret) throw unauthenticated("invalid static token");
   }
@@ -244,5 +248,10 @@ export async function authenticate(
   const claims = await verifyJwt(token, cfg.jwtSecret);
   const roles = Array.isArray(claims.roles) ? [...new Set(claims.roles.filter(isRole))] : [];
   const sub = typeof claims.sub === "string" ? claims.sub.slice(0, 256) : null;
-  return { sub, roles, source: src };
+  const sv = claims[SESSION_CLAIM];
+  if (sv === undefined) return { sub, roles, source: src, kind: "service" };
+  if (typeof sv !== "number" || !Number.isSafeInteger(sv) || sub === null) {
+    throw unauthenticated("invalid token: malformed claims");
+  }
+  return { sub, roles, source: src, kind: "account", session: sv };
 }
