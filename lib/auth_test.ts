@@ -127,9 +127,10 @@ Deno.test("authenticate(): modes in precedence, roles from the claim", async () 
   });
   // Dev switch wins over everything.
   assert.deepEqual(await authenticate({ authDisable: true }, undefined, "spa"), {
-    sub: null,
+    sub: "auth-disabled",
     roles: ["admin"],
     source: "spa",
+    kind: "disabled",
   });
   // Static token only: the token is admin, a JWT is refused as upstream core does.
   const st = { authDisable: false, staticToken: "s3cret" };
@@ -142,13 +143,29 @@ Deno.test("authenticate(): modes in precedence, roles from the claim", async () 
   // JWT only.
   const j = { authDisable: false, jwtSecret: SECRET };
   const who = await authenticate(j, `Bearer ${jwt}`, "cli\u0000\n");
-  assert.deepEqual(who, { sub: "bob", roles: ["operator"], source: "cli" });
+  assert.deepEqual(who, { sub: "bob", roles: ["operator"], source: "cli", kind: "service" });
   assert.equal(await status(authenticate(j, "Bearer s3cret", null)), 401);
   // Both: the static token is a service identity next to personal JWTs.
   const both = { authDisable: false, staticToken: "s3cret", jwtSecret: SECRET };
-  assert.equal((await authenticate(both, "Bearer s3cret", null)).sub, "static-token");
+  assert.equal((await authenticate(both, "Bearer s3cret", null)).sub, "service-token");
   assert.equal((await authenticate(both, `Bearer ${jwt}`, null)).sub, "bob");
   assert.equal(await status(authenticate(both, "Bearer nope", null)), 401);
+  // A sign-in session (`sv` claim) is an account caller; a malformed `sv` is refused.
+  const session = await mintJwt(SECRET, {
+    sub: "carol",
+    roles: ["admin"],
+    ttlSecs: 600,
+    extra: { sv: 3 },
+  });
+  assert.deepEqual(await authenticate(j, `Bearer ${session}`, null), {
+    sub: "carol",
+    roles: ["admin"],
+    source: null,
+    kind: "account",
+    session: 3,
+  });
+  const badSv = await mintJwt(SECRET, { sub: "c", roles: [], ttlSecs: 600, extra: { sv: "3" } });
+  assert.equal(await status(authenticate(j, `Bearer ${badSv}`, null)), 401);
   // No credentials at all: the unauthenticated condition (the router adds the challenge).
   await assert.rejects(authenticate(j, undefined, null), UnauthenticatedError);
 });

@@ -48,7 +48,7 @@ Deno.test("job catalog: JSON upsert, YAML rendering, list tolerance, live counts
     assert.deepEqual(audit.payload, {
       version: "1.0.0",
       inventory: true,
-      sub: "static-token",
+      sub: "service-token",
       source: "cli",
     });
 
