@@ -22,6 +22,23 @@ export const ConfigSchema = z.object({
   authDisable: z.boolean(),
   staticToken: z.string().optional(),
   jwtSecret: z.string().optional(),
+  /** Account created when no account exists (upstream's bootstrap admin). */
+  bootstrapAdminUser: z.string().min(1).max(64),
+  /** Its first password (must be changed at first sign-in); unset = no bootstrap, a warning. */
+  bootstrapAdminPassword: z.string().refine(
+    (v) => [...v].length >= 8,
+    "must be at least 8 characters",
+  )
+    .optional(),
+  /** AES-256-GCM key (base64 of 32 bytes) sealing TOTP secrets at rest in KV. */
+  mfaKey: z.string().refine(
+    (v) => /^[A-Za-z0-9+/]{43}=$/.test(v),
+    "must be 32 random bytes in base64 (openssl rand -base64 32)",
+  ).optional(),
+  /** Lifetime of a sign-in session token, hours. */
+  sessionTtlHours: z.number().int().min(1).max(8760),
+  /** How long 5 consecutive sign-in failures lock a username, seconds. */
+  loginLockSecs: z.number().int().min(1).max(86_400),
   insecureBind: z.boolean(),
   logLevel: z.enum(["debug", "info", "warn", "error"]),
   jsReplicas: z.number().int().min(1).max(5),
@@ -139,6 +156,11 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     authDisable: env.KANADE_AUTH_DISABLE !== undefined,
     staticToken: nonEmpty(env.KANADE_AUTH_STATIC_TOKEN),
     jwtSecret: nonEmpty(env.KANADE_JWT_SECRET),
+    bootstrapAdminUser: nonEmpty(env.KANADE_BOOTSTRAP_ADMIN_USER)?.trim() ?? "admin",
+    bootstrapAdminPassword: nonEmpty(env.KANADE_BOOTSTRAP_ADMIN_PASSWORD),
+    mfaKey: nonEmpty(env.KANADE_MFA_KEY)?.trim(),
+    sessionTtlHours: num(env, "KANADE_SESSION_TTL_HOURS", 12),
+    loginLockSecs: num(env, "KANADE_LOGIN_LOCK_SECS", 900),
     insecureBind: args.includes("--insecure-bind"),
     logLevel: (nonEmpty(env.KANADE_LOG_LEVEL) ?? str(toml.log?.level) ?? "info").toLowerCase(),
     jsReplicas: num(env, "KANADE_JS_REPLICAS", 1),

@@ -134,4 +134,42 @@ Deno.test("loadConfig() KANADE_CHECK_STALE_DAYS: default 30, 0 turns it off, 0..
       bad,
     );
   }
+
+Deno.test("loadConfig(): account settings, defaults and refusals", () => {
+  const c = loadConfig({ env: {}, args: [] });
+  assert.deepEqual(
+    [c.bootstrapAdminUser, c.bootstrapAdminPassword, c.mfaKey, c.sessionTtlHours, c.loginLockSecs],
+    ["admin", undefined, undefined, 12, 900],
+  );
+  const key = btoa(String.fromCharCode(...new Uint8Array(32).fill(1)));
+  const ok = loadConfig({
+    env: {
+      KANADE_BOOTSTRAP_ADMIN_USER: " root ",
+      KANADE_BOOTSTRAP_ADMIN_PASSWORD: "ééééé日本語",
+      KANADE_MFA_KEY: key,
+      KANADE_SESSION_TTL_HOURS: "24",
+      KANADE_LOGIN_LOCK_SECS: "60",
+    },
+    args: [],
+  });
+  assert.deepEqual([ok.bootstrapAdminUser, ok.mfaKey, ok.sessionTtlHours], ["root", key, 24]);
+  assert.throws(
+    () =>
+      loadConfig({
+        env: {
+          KANADE_BOOTSTRAP_ADMIN_PASSWORD: "short",
+          KANADE_MFA_KEY: "not-a-key",
+          KANADE_SESSION_TTL_HOURS: "0",
+          KANADE_LOGIN_LOCK_SECS: "86401",
+        },
+        args: [],
+      }),
+    (e: Error) => {
+      const lines = e.message.split("\n");
+      assert.equal(lines.length, 4, e.message);
+      assert.match(e.message, /config: bootstrapAdminPassword: must be at least 8 characters/);
+      assert.match(e.message, /config: mfaKey: must be 32 random bytes in base64/);
+      return true;
+    },
+  );
 });

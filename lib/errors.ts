@@ -69,6 +69,17 @@ export class RangeNotSatisfiableError extends RefusedError {
   }
 }
 
+/** Too many attempts (sign-in throttling): refused until `retryAfterSecs` have passed. */
+export class TooManyRequestsError extends RefusedError {
+  override name = "TooManyRequestsError";
+  /** Whole seconds until a retry may succeed (at least 1). */
+  readonly retryAfterSecs: number;
+  constructor(message: string, retryAfterSecs: number) {
+    super(message);
+    this.retryAfterSecs = Math.max(1, Math.ceil(retryAfterSecs));
+  }
+}
+
 /** What the request waits for (an agent's answer to a run or a ping) did not come in time. */
 export class TimeoutError extends DomainError {
   override name = "TimeoutError";
@@ -107,6 +118,8 @@ export const forbidden = (msg: string) => new ForbiddenError(msg);
 export const notFound = (msg: string) => new NotFoundError(msg);
 export const conflict = (msg: string, cause?: unknown) => new ConflictError(msg, { cause });
 export const payloadTooLarge = (msg: string) => new PayloadTooLargeError(msg);
+export const tooManyRequests = (msg: string, retryAfterSecs: number) =>
+  new TooManyRequestsError(msg, retryAfterSecs);
 export const requestTimeout = (msg: string) => new TimeoutError(msg);
 export const preconditionFailed = (msg: string) => new PreconditionFailedError(msg);
 export const rangeNotSatisfiable = (msg: string, total: number) =>

@@ -88,6 +88,14 @@ export const BUCKET = {
   pendingWaves: "pending_waves",
   /** This project's own bucket: leases (scheduler leadership, single-writer projectors). */
   leases: "kanade_leases",
+  /**
+   * This project's own bucket: the operator accounts, all in one entry (`KEY_ACCOUNTS`) so
+   * every change, the last-admin guards included, is one compare-and-swap. A secret store:
+   * agent credentials must never read it (deploy/nats-server.conf).
+   */
+  accounts: "kanade_accounts",
+  /** This project's own bucket: sign-in failure counters and used TOTP steps (entries expire). */
+  authThrottle: "kanade_auth_throttle",
 } as const;
 
 export const OBJECT_STORE = {
@@ -142,6 +150,16 @@ export function dispatchKeyTarget(scheduleId: string): string {
 export function dispatchKeyTick(scheduleId: string, tickMs: number): string {
   return `tick.${new TextEncoder().encode(scheduleId).length}.${scheduleId}.${tickMs}`;
 }
+
+/** `kanade_accounts` key of the one entry holding every account. */
+export const KEY_ACCOUNTS = "accounts";
+
+/** `kanade_auth_throttle` keys; `id` is already a KV-safe token (base64url). */
+export const throttleKeys = {
+  user: (id: string) => `user.${id}`,
+  client: (id: string) => `client.${id}`,
+  totp: (id: string) => `totp.${id}`,
+} as const;
 
 /** `kanade_leases` key of the scheduler leadership lease. */
 export const LEASE_KEY_SCHEDULER = "scheduler";

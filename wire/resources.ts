@@ -66,6 +66,9 @@ export const KV_BUCKETS: KvSpec[] = [
   { bucket: BUCKET.schedulerDispatch, history: 1, lazy: true, ttlNanos: 3_600n * 1_000_000_000n },
   { bucket: BUCKET.pendingWaves, history: 1 },
   { bucket: BUCKET.leases, history: 1 },
+  { bucket: BUCKET.accounts, history: 10 },
+  // Counters carry their own timestamps; the TTL only sweeps them (longest lock: 1 day).
+  { bucket: BUCKET.authThrottle, history: 1, ttlNanos: 86_400n * 1_000_000_000n },
 ];
 
 export const OBJECT_STORES: ObjSpec[] = [
