@@ -19,6 +19,8 @@ import { startCleanup } from "./projectors/cleanup.ts";
 import { startScheduler } from "./scheduler/mod.ts";
 import { ensureDevBroker } from "./lib/dev_broker.ts";
 import { startWaveDispatcher } from "./lib/exec/waves.ts";
+import { prepareAccounts } from "./lib/accounts/bootstrap.ts";
+import { signInHelp } from "./lib/accounts/sign_in_help.ts";
 
 function flag(name: string) {
   return Deno.args.includes(name);
@@ -80,8 +82,15 @@ async function main(): Promise<number> {
   if (wanted.cleanup) components.push(startCleanup(deps));
   if (wanted.scheduler) components.push(await startScheduler(deps));
   if (wanted.api) {
+    const accounts = await prepareAccounts(deps).catch(async (e) => {
+      for (const c of components.reverse()) await c.stop().catch(() => {});
+      await closeDeps(deps);
+      throw e;
+    });
     components.push(startWaveDispatcher(deps));
-    components.push(startApi(deps));
+    const api = startApi(deps);
+    components.push(api);
+    if (dev) console.log(signInHelp(config, accounts, api.port).join("\n"));
   }
   log.info("kanade backend started", {
     components: components.map((c) => c.name),

@@ -102,6 +102,11 @@ export interface RouteDef<
    * (`/api/run`, ping). Streaming responses (SSE) are unaffected once headers are sent.
    */
   timeoutMs?: number;
+  /**
+   * Open to an account that must change its password first (everything else answers 403
+   * until it has): `GET /api/auth/me` and the password change itself.
+   */
+  allowPendingPasswordChange?: boolean;
   /** One line for the README route table and the API docs. */
   summary?: string;
   /** Request schemas, checked at the edge before the handler runs. */

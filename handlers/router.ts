@@ -14,6 +14,7 @@ import type { Deps } from "../lib/deps.ts";
 import {
   ConflictError,
   DomainError,
+  forbidden,
   ForbiddenError,
   InternalError,
   NotFoundError,
@@ -22,6 +23,7 @@ import {
   PreconditionFailedError,
   RangeNotSatisfiableError,
   TimeoutError,
+  TooManyRequestsError,
   UnauthenticatedError,
   unavailable,
   UnavailableError,
@@ -29,7 +31,8 @@ import {
   UpstreamTimeoutError,
   ValidationError,
 } from "../lib/errors.ts";
-import { authenticate, cleanSource, requireRole } from "../lib/auth.ts";
+import { cleanSource, requireRole } from "../lib/auth.ts";
+import { resolveCaller } from "../lib/accounts/caller.ts";
 import { type AppEnv, DEFAULT_BODY_LIMIT, type RouteDef } from "./route.ts";
 import { validateRequest } from "./validate.ts";
 import { isBusy } from "../db/client.ts";
@@ -103,6 +106,7 @@ const STATUS_OF: readonly (readonly [abstract new (...a: never[]) => DomainError
   [PayloadTooLargeError, 413],
   [PreconditionFailedError, 412],
   [RangeNotSatisfiableError, 416],
+  [TooManyRequestsError, 429],
   [InternalError, 500],
   [UpstreamError, 502],
   [UnavailableError, 503],
@@ -119,6 +123,7 @@ function headersOf(err: DomainError): Record<string, string> {
   if (err instanceof UnauthenticatedError) return { "www-authenticate": 'Bearer realm="kanade"' };
   if (err instanceof UnavailableError) return { "retry-after": String(err.retryAfterSecs ?? 1) };
   if (err instanceof RangeNotSatisfiableError) return { "content-range": `bytes */${err.total}` };
+  if (err instanceof TooManyRequestsError) return { "retry-after": String(err.retryAfterSecs) };
   return {};
 }
 
@@ -267,12 +272,15 @@ export function buildApp(deps: Deps, routes: RouteDef[], opts: BuildOptions = {}
       r.path,
       async (c, next) => {
         if (r.role !== "public") {
-          const who = await authenticate(
-            deps.config,
+          const who = await resolveCaller(
+            deps,
             c.req.header("authorization"),
             c.req.header("x-kanade-source"),
           );
           requireRole(who, r.role);
+          if (who.mustChangePw && !r.allowPendingPasswordChange) {
+            throw forbidden("password change required: POST /api/auth/change-password first");
+          }
           c.set("caller", who);
         }
         await next();
@@ -292,7 +300,7 @@ export function buildApp(deps: Deps, routes: RouteDef[], opts: BuildOptions = {}
   // Unknown API paths: authenticate first (no route probing without a token), then 404,
   // or 405 with `allow` when the path exists under another method.
   app.all("/api/*", async (c) => {
-    await authenticate(deps.config, c.req.header("authorization"), c.req.header("x-kanade-source"));
+    await resolveCaller(deps, c.req.header("authorization"), c.req.header("x-kanade-source"));
     const methods: string[] = [
       ...new Set(sorted.filter((r) => pathFits(r.path, c.req.path)).map((r) => r.method)),
     ];

@@ -8,6 +8,8 @@ import { routes as fleet } from "./fleet/mod.ts";
 import { routes as checks } from "./checks/mod.ts";
 import { routes as notifications } from "./notifications/mod.ts";
 import { routes as appPackages } from "./app_packages/mod.ts";
+import { routes as auth } from "./auth/mod.ts";
+import { routes as accounts } from "./accounts/mod.ts";
 
 export const allRoutes: RouteDef[] = [
   ...infra,
@@ -18,4 +20,6 @@ export const allRoutes: RouteDef[] = [
   ...checks,
   ...notifications,
   ...appPackages,
+  ...auth,
+  ...accounts,
 ];

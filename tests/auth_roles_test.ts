@@ -10,6 +10,8 @@ import { allRoutes } from "../handlers/routes.ts";
 import { DEFAULT_BODY_LIMIT, type RouteDef } from "../handlers/route.ts";
 import { mintJwt, type Role, ROLE_RANK } from "../lib/auth.ts";
 import { recordFigures } from "./robustness/report_sink.ts";
+import { createAccount, deleteAccount, updateAccount } from "../lib/accounts/admin.ts";
+import { tokenFor } from "./helpers/accounts.ts";
 
 const SECRET = "role-walk-secret";
 /** Past this, a request that has not answered has certainly passed the auth middleware. */
@@ -176,6 +178,29 @@ Deno.test({
             role: "viewer",
           },
         ];
+        // Sign-in sessions: the account row decides, so disabled, deleted and
+        // password-reset accounts are refused whatever their token says.
+        const svc = { sub: "role-walk", roles: ["admin" as const], source: null };
+        const account = async (name: string, role: Role) => {
+          await createAccount(jwtBe.deps, svc, { username: name, password: `${name}-pass`, role });
+          return bearer(await tokenFor(jwtBe, name, `${name}-pass`));
+        };
+        for (const role of ["viewer", "operator", "admin"] as const) {
+          ids.push({
+            name: `account ${role}`,
+            authorization: await account(`acct-${role}`, role),
+            role,
+          });
+        }
+        const gone = [
+          ["account disabled", await account("acct-disabled", "admin")],
+          ["account deleted", await account("acct-deleted", "admin")],
+          ["account reset by an admin", await account("acct-reset", "admin")],
+        ] as const;
+        await updateAccount(jwtBe.deps, svc, "acct-disabled", { disabled: true });
+        await deleteAccount(jwtBe.deps, svc, "acct-deleted");
+        await updateAccount(jwtBe.deps, svc, "acct-reset", { password: "reset-password" });
+        for (const [name, authorization] of gone) ids.push({ name, authorization, role: null });
         // A token with no known role authenticates but holds no role: 403, not 401.
         const noRoles = ids.find((i) => i.name === "no roles")!;
         const results: string[] = [];
@@ -226,7 +251,7 @@ Deno.test({
       await recordFigures({
         suite: "role_walk",
         requests: tried,
-        notes: `${allRoutes.length} routes × 18 kinds of caller (JWT and static-token backends)`,
+        notes: `${allRoutes.length} routes × 24 kinds of caller (JWT and static-token backends)`,
       });
     } finally {
       await staticBe.stop();
@@ -235,13 +260,23 @@ Deno.test({
   },
 });
 
-Deno.test("role policy: public is only /health and /api/version; writes need operator", () => {
-  const PUBLIC_OK = new Set(["GET /health", "GET /api/version"]);
+Deno.test("role policy: public is only /health, /api/version and sign-in; writes need operator", () => {
+  const PUBLIC_OK = new Set(["GET /health", "GET /api/version", "POST /api/auth/login"]);
+  // Self-service on the caller's own account: any signed-in role may do it.
+  const SELF_SERVICE = new Set([
+    "POST /api/auth/change-password",
+    "POST /api/auth/mfa/init",
+    "POST /api/auth/mfa/verify",
+    "POST /api/auth/mfa/disable",
+  ]);
   const wrong: string[] = [];
   for (const r of allRoutes) {
     const key = `${r.method} ${r.path}`;
     if (r.role === "public" && !PUBLIC_OK.has(key)) wrong.push(`${key} must not be public`);
-    if (r.method !== "GET" && (r.role === "viewer" || r.role === "public")) {
+    if (
+      r.method !== "GET" && (r.role === "viewer" || r.role === "public") &&
+      !PUBLIC_OK.has(key) && !SELF_SERVICE.has(key)
+    ) {
       wrong.push(`${key} changes state but only needs '${r.role}'`);
     }
     if (!r.path.startsWith("/api/") && r.path !== "/health") wrong.push(`${key} is outside /api`);

@@ -13,6 +13,7 @@ import { startCleanup } from "../../projectors/cleanup.ts";
 import { startScheduler } from "../../scheduler/mod.ts";
 import { startApi } from "../../lib/api_server.ts";
 import { startWaveDispatcher } from "../../lib/exec/waves.ts";
+import { prepareAccounts } from "../../lib/accounts/bootstrap.ts";
 import { type NatsServer, startNatsServer } from "./nats_server.ts";
 import { type SqldServer, startSqld } from "./sqld.ts";
 
@@ -82,6 +83,14 @@ export async function startTestBackend(opts: TestBackendOptions = {}): Promise<T
     },
   });
   const deps = await createDeps(config).catch(async (e) => {
+    await sqld?.stop();
+    throw e;
+  });
+  // As main.ts does before it serves: bootstrap admin, MFA key check.
+  await prepareAccounts(deps).catch(async (e) => {
+    await closeDeps(deps);
+    if (ownBroker) await broker.stop();
+    if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
     await sqld?.stop();
     throw e;
   });

@@ -17,6 +17,8 @@ import { KV_BUCKETS } from "../../wire/resources.ts";
 import { BUCKET, OBJECT_STORE } from "../../wire/names.ts";
 import { nowDb } from "../../wire/time.ts";
 import { prng, recordFigures, type Rng } from "./report_sink.ts";
+import { createAccount } from "../../lib/accounts/admin.ts";
+import { readAccounts } from "../../lib/accounts/store.ts";
 
 const N = Number(Deno.env.get("KANADE_FUZZ_N") ?? 2000);
 const SEED = Number(Deno.env.get("KANADE_FUZZ_SEED") ?? 20261122);
@@ -200,6 +202,16 @@ const KEYS = [
   "run_as",
   "staleness",
   "tags",
+  "username",
+  "password",
+  "role",
+  "disabled",
+  "mfa",
+  "code",
+  "secret",
+  "current_code",
+  "old_password",
+  "new_password",
 ];
 
 const MANIFEST = {
@@ -227,6 +239,19 @@ const TEMPLATES: Record<string, unknown[]> = {
   }],
   "POST /api/run": [{ pc_id: "fz-pc", shell: "powershell", script: "hostname", timeout_secs: 1 }],
   "POST /api/agents/rollout": [{ version: "fz-1.0.0", scope: { type: "group", value: "fz-a" } }],
+  "POST /api/auth/login": [{ username: "fz-user", password: "fz-password-1" }, {
+    username: "fz-user",
+    password: "fz-password-1",
+    code: "123456",
+  }],
+  "POST /api/accounts": [{ username: "fz-user", password: "fz-password-1", role: "viewer" }],
+  "PATCH /api/accounts/:username": [{ role: "operator" }, { disabled: true }, {
+    password: "fz-password-2",
+    mfa: false,
+  }],
+  "POST /api/auth/change-password": [{ old_password: "fz-password-1", new_password: "fz-pass-2" }],
+  "POST /api/auth/mfa/verify": [{ secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", code: "123456" }],
+  "POST /api/auth/mfa/disable": [{ code: "123456" }],
 };
 
 function mutate(rng: Rng, v: unknown, depth = 0): unknown {
@@ -523,6 +548,14 @@ async function seed(be: TestBackend) {
   );
   const obj = await be.deps.nats.obj(OBJECT_STORE.agentReleases);
   await obj.putBlob({ name: `9.9.9-${KEEP}` }, te.encode("MZ fake release"));
+  const svc = { sub: "fuzz-seed", roles: ["admin" as const], source: null };
+  for (const role of ["admin", "viewer"]) {
+    await createAccount(be.deps, svc, {
+      username: `${KEEP}-${role}`,
+      password: "seed-pass-1",
+      role,
+    });
+  }
   const now = nowDb();
   await be.deps.db.batch([
     {
@@ -593,6 +626,9 @@ async function snapshot(be: TestBackend): Promise<Record<string, string>> {
       }`;
     }
   }
+  for (const a of (await readAccounts(be.deps.nats)).accounts) {
+    if (a.username.includes(KEEP)) out[`account/${a.username}`] = JSON.stringify(a);
+  }
   const obj = await be.deps.nats.obj(OBJECT_STORE.agentReleases);
   for (const info of await obj.list()) {
     if (info.name.includes(KEEP)) {
@@ -621,12 +657,17 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const be = await startTestBackend({
-      env: { KANADE_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) },
+      env: {
+        KANADE_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+        // Password sign-in and MFA on, so those routes reach their deeper paths.
+        KANADE_JWT_SECRET: "fuzz-secret-0123456789abcdef0123",
+        KANADE_MFA_KEY: btoa(String.fromCharCode(...new Uint8Array(32).fill(7))),
+      },
     });
     try {
       await seed(be);
       const before = await snapshot(be);
-      assert.ok(Object.keys(before).length >= 12, `seeded ${Object.keys(before).length} items`);
+      assert.ok(Object.keys(before).length >= 14, `seeded ${Object.keys(before).length} items`);
       const routes = allRoutes.filter((r) => r.path !== "/health");
       assert.ok(routes.length > 0);
       const dictionary = dictionaryRequests(routes);
