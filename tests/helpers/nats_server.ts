@@ -28,7 +28,17 @@ export function freePort(): number {
   return port;
 }
 
-export async function startNatsServer(opts: { extraArgs?: string[] } = {}): Promise<NatsServer> {
+export interface NatsServerOptions {
+  extraArgs?: string[];
+  /** A configuration file (`-c`), e.g. the shipped `deploy/permissions.conf`. */
+  configFile?: string;
+  /** Environment of the server process (passwords the config refers to). */
+  env?: Record<string, string>;
+  /** Write the server's log here (`-l`), e.g. to read its permission violations. */
+  logFile?: string;
+}
+
+export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServer> {
   const bin = await findNatsServer();
   if (!bin) throw new Error("nats-server not installed (apt-get install -y nats-server)");
   const port = freePort();
@@ -44,8 +54,11 @@ export async function startNatsServer(opts: { extraArgs?: string[] } = {}): Prom
         String(port),
         "-sd",
         storeDir,
+        ...(opts.configFile ? ["-c", opts.configFile] : []),
+        ...(opts.logFile ? ["-l", opts.logFile] : []),
         ...(opts.extraArgs ?? []),
       ],
+      env: opts.env,
       stdout: "null",
       stderr: "null",
     }).spawn();
