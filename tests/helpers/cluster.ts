@@ -42,7 +42,17 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(opts: { size?: number; name?: string } = {}): Promise<Cluster> {
+export interface ClusterOptions {
+  size?: number;
+  name?: string;
+  /**
+   * Broker users: every node starts with this config file (`deploy/permissions.conf`)
+   * and the environment holding the passwords it refers to.
+   */
+  permissions?: { configFile: string; env: Record<string, string> };
+}
+
+export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   const bin = await findNatsServer();
   if (!bin) throw new Error("nats-server not installed");
   const size = opts.size ?? 3;
@@ -79,7 +89,9 @@ export async function startCluster(opts: { size?: number; name?: string } = {}):
             `nats://127.0.0.1:${s.clusterPort}`,
             "--routes",
             routes,
+            ...(opts.permissions ? ["-c", opts.permissions.configFile] : []),
           ],
+          env: opts.permissions?.env,
           stdout: "null",
           stderr: "null",
         }).spawn();
@@ -115,13 +127,17 @@ export async function startCluster(opts: { size?: number; name?: string } = {}):
 }
 
 /** Wait until JetStream has a meta leader and answers account info through `url`. */
-export async function waitJetStreamReady(urls: string[], timeoutMs = 30_000): Promise<void> {
+export async function waitJetStreamReady(
+  urls: string[],
+  timeoutMs = 30_000,
+  auth: { user?: string; pass?: string } = {},
+): Promise<void> {
   const { connect } = await import("@nats-io/transport-node");
   const { jetstreamManager } = await import("@nats-io/jetstream");
   const until = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < until) {
-    const nc = await connect({ servers: urls }).catch((e) => {
+    const nc = await connect({ servers: urls, ...auth }).catch((e) => {
       last = e;
       return null;
     });
