@@ -1,4 +1,4 @@
-import type { Ctx } from "../route.ts";
+import { z } from "zod";
 
-/** The `{username}` path segment, percent-decoded by the router. */
-export const usernameParam = (c: Ctx): string => c.req.param("username") ?? "";
+/** The `{username}` path segment (percent-decoded by the router). */
+export const UsernameParams = z.object({ username: z.string() });

@@ -1,15 +1,7 @@
-import { z } from "zod";
-import { caller, defineRoute, deps, readJson } from "../route.ts";
+import { caller, defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { updateAccount } from "../../lib/accounts/admin.ts";
-import { usernameParam } from "./_params.ts";
-
-const Body = z.object({
-  role: z.string().max(64).optional(),
-  password: z.string().max(4096).optional(),
-  disabled: z.boolean().optional(),
-  mfa: z.boolean().optional(),
-});
+import { AccountUpdateSchema, updateAccount } from "../../lib/accounts/admin.ts";
+import { UsernameParams } from "./_params.ts";
 
 export const route = defineRoute({
   method: "PATCH",
@@ -18,8 +10,15 @@ export const route = defineRoute({
   bodyLimit: 16 * 1024,
   summary:
     "`{role?, password?, disabled?, mfa?: false}` → 204; a password reset sets must_change_pw; 409 last enabled admin",
+  request: { params: UsernameParams, body: { json: AccountUpdateSchema } },
+  responses: {
+    204: "updated",
+    400: "a field is invalid (nothing written)",
+    404: "no such account",
+    409: "cannot demote / disable the last enabled admin",
+  },
   handler: async (c) => {
-    await updateAccount(deps(c), caller(c), usernameParam(c), await readJson(c, Body));
+    await updateAccount(deps(c), caller(c), c.req.valid("param").username, c.req.valid("json"));
     return c.body(null, 204);
   },
 });

@@ -1,13 +1,6 @@
-import { z } from "zod";
-import { caller, defineRoute, deps, readJson } from "../route.ts";
+import { caller, defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { createAccount } from "../../lib/accounts/admin.ts";
-
-const Body = z.object({
-  username: z.string().max(1024),
-  password: z.string().max(4096),
-  role: z.string().max(64),
-});
+import { createAccount, CreateAccountSchema } from "../../lib/accounts/admin.ts";
 
 export const route = defineRoute({
   method: "POST",
@@ -15,8 +8,14 @@ export const route = defineRoute({
   role: "admin",
   bodyLimit: 16 * 1024,
   summary: "Create an account `{username, password, role}` → 201; 409 username already exists",
+  request: { body: { json: CreateAccountSchema } },
+  responses: {
+    201: "created (empty body)",
+    400: "username required; password too short (min 8 chars); role must be viewer/operator/admin",
+    409: "username already exists",
+  },
   handler: async (c) => {
-    await createAccount(deps(c), caller(c), await readJson(c, Body));
+    await createAccount(deps(c), caller(c), c.req.valid("json"));
     return c.body(null, 201);
   },
 });

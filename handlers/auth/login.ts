@@ -1,15 +1,7 @@
-import { z } from "zod";
-import { defineRoute, deps, readJson } from "../route.ts";
+import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { login } from "../../lib/accounts/sessions.ts";
+import { login, LoginSchema, SessionSchema } from "../../lib/accounts/sessions.ts";
 import { clientAddress } from "./_client.ts";
-
-const Body = z.object({
-  // Not trimmed (upstream): the name is matched as typed.
-  username: z.string().max(1024),
-  password: z.string().max(4096),
-  code: z.string().max(64).optional(),
-});
 
 export const route = defineRoute({
   method: "POST",
@@ -18,9 +10,13 @@ export const route = defineRoute({
   bodyLimit: 16 * 1024,
   summary:
     "Password sign-in → `{token, role, must_change_pw, exp}`; `code` when MFA is on; 401 invalid credentials, 429 + Retry-After when throttled",
-  handler: async (c) => {
-    const body = await readJson(c, Body);
-    return c.json(await login(deps(c), body, clientAddress(c)));
+  request: { body: { json: LoginSchema } },
+  responses: {
+    200: { json: SessionSchema },
+    401: "invalid credentials, or mfa code required",
+    429: { description: "too many failures", headers: { "retry-after": "seconds to wait" } },
+    503: "password sign-in not configured (no KANADE_JWT_SECRET)",
   },
+  handler: async (c) => c.json(await login(deps(c), c.req.valid("json"), clientAddress(c))),
 });
 export default standalone(route);

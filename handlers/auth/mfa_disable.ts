@@ -1,9 +1,6 @@
-import { z } from "zod";
-import { caller, defineRoute, deps, readJson } from "../route.ts";
+import { caller, defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { mfaDisable } from "../../lib/accounts/mfa.ts";
-
-const Body = z.object({ code: z.string().max(64) });
+import { mfaDisable, MfaDisableSchema } from "../../lib/accounts/mfa.ts";
 
 export const route = defineRoute({
   method: "POST",
@@ -11,8 +8,14 @@ export const route = defineRoute({
   role: "viewer",
   bodyLimit: 16 * 1024,
   summary: "Turn your MFA off with a current code → 204",
+  request: { body: { json: MfaDisableSchema } },
+  responses: {
+    204: "disabled",
+    400: "invalid code, or MFA not enabled",
+    429: "too many failures for this account",
+  },
   handler: async (c) => {
-    await mfaDisable(deps(c), caller(c), await readJson(c, Body));
+    await mfaDisable(deps(c), caller(c), c.req.valid("json"));
     return c.body(null, 204);
   },
 });

@@ -4,6 +4,7 @@
  * last-enabled-admin guards decided inside it (`model.ts`), so they hold under any
  * number of concurrent requests and API processes.
  */
+import { z } from "zod";
 import type { Caller } from "../auth.ts";
 import { nowWire } from "../../wire/time.ts";
 import {
@@ -27,10 +28,16 @@ export async function listAccounts(d: AccountsDeps): Promise<AccountRow[]> {
   return (await readAccounts(d.nats)).accounts.map(toRow);
 }
 
+export const CreateAccountSchema = z.object({
+  username: z.string().max(1024),
+  password: z.string().max(4096),
+  role: z.string().max(64),
+});
+
 export async function createAccount(
   d: AccountsDeps,
   caller: Caller,
-  input: { username: string; password: string; role: string },
+  input: z.infer<typeof CreateAccountSchema>,
 ): Promise<void> {
   const username = checkUsername(input.username);
   checkPassword(input.password, "password");
@@ -52,13 +59,14 @@ export async function createAccount(
   await audit(d, "account.create", username, { role }, caller);
 }
 
-export interface AccountUpdate {
-  role?: string;
-  password?: string;
-  disabled?: boolean;
+export const AccountUpdateSchema = z.object({
+  role: z.string().max(64).optional(),
+  password: z.string().max(4096).optional(),
+  disabled: z.boolean().optional(),
   /** `false` clears the account's MFA (an admin cannot enrol someone else). */
-  mfa?: boolean;
-}
+  mfa: z.boolean().optional(),
+});
+export type AccountUpdate = z.infer<typeof AccountUpdateSchema>;
 
 export async function updateAccount(
   d: AccountsDeps,

@@ -5,6 +5,7 @@
  * with KANADE_MFA_KEY before they reach KV. Wrong codes count as sign-in failures of the
  * account, so a stolen session cannot guess its way through the second factor.
  */
+import { z } from "zod";
 import { renderSVG } from "uqr";
 import type { Caller } from "../auth.ts";
 import { badRequest, unavailable } from "../errors.ts";
@@ -36,12 +37,21 @@ async function wrongCode(d: AccountsDeps, username: string, what: string): Promi
   throw badRequest(`invalid ${what}`);
 }
 
-export interface MfaProposal {
-  secret: string;
-  otpauth_url: string;
+export const MfaProposalSchema = z.object({
+  secret: z.string(),
+  otpauth_url: z.string(),
   /** The otpauth URL as a QR code (SVG rendered here by `uqr`; no external service). */
-  qr_svg: string;
-}
+  qr_svg: z.string(),
+});
+export type MfaProposal = z.infer<typeof MfaProposalSchema>;
+
+export const MfaVerifySchema = z.object({
+  secret: z.string().max(256),
+  code: z.string().max(64),
+  current_code: z.string().max(64).optional(),
+});
+
+export const MfaDisableSchema = z.object({ code: z.string().max(64) });
 
 export async function mfaInit(d: AccountsDeps, caller: Caller): Promise<MfaProposal> {
   mfaKey(d);
@@ -54,7 +64,7 @@ export async function mfaInit(d: AccountsDeps, caller: Caller): Promise<MfaPropo
 export async function mfaVerify(
   d: AccountsDeps,
   caller: Caller,
-  input: { secret: string; code: string; current_code?: string },
+  input: z.infer<typeof MfaVerifySchema>,
 ): Promise<void> {
   const key = mfaKey(d);
   const username = ownAccount(caller);
@@ -84,7 +94,7 @@ export async function mfaVerify(
 export async function mfaDisable(
   d: AccountsDeps,
   caller: Caller,
-  input: { code: string },
+  input: z.infer<typeof MfaDisableSchema>,
 ): Promise<void> {
   const username = ownAccount(caller);
   await assertNotThrottled(d.nats, { username }, clock(d));

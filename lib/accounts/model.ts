@@ -31,16 +31,19 @@ export type Account = z.infer<typeof AccountSchema>;
 export const AccountsDocSchema = z.object({ accounts: z.array(AccountSchema) });
 export type AccountsDoc = z.infer<typeof AccountsDocSchema>;
 
+const Flag = z.union([z.literal(0), z.literal(1)]);
+
 /** What `GET /api/accounts` shows of an account (upstream's 0/1 flags; never a hash). */
-export interface AccountRow {
-  username: string;
-  role: Role;
-  disabled: 0 | 1;
-  must_change_pw: 0 | 1;
-  mfa: 0 | 1;
-  created_at: string;
-  updated_at: string;
-}
+export const AccountRowSchema = z.object({
+  username: z.string(),
+  role: z.enum(["viewer", "operator", "admin"]),
+  disabled: Flag,
+  must_change_pw: Flag,
+  mfa: Flag,
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type AccountRow = z.infer<typeof AccountRowSchema>;
 
 export function toRow(a: Account): AccountRow {
   return {

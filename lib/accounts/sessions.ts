@@ -4,6 +4,7 @@
  * tokens are HS256 JWTs `{sub, exp, aud: "kanade", roles: [role], sv}` signed with
  * KANADE_JWT_SECRET; `sv` is the account's session generation (see `caller.ts`).
  */
+import { z } from "zod";
 import { type Caller, mintJwt, type Role } from "../auth.ts";
 import { recordAudit } from "../audit.ts";
 import { conflict, unauthorized, unavailable } from "../errors.ts";
@@ -17,19 +18,28 @@ import { open } from "./secret_box.ts";
 import { type AccountsDeps, clock, ownAccount } from "./context.ts";
 import { log } from "../log.ts";
 
-export interface LoginInput {
-  username: string;
-  password: string;
-  code?: string;
-}
+export const LoginSchema = z.object({
+  // Not trimmed (upstream): the name is matched as typed.
+  username: z.string().max(1024),
+  password: z.string().max(4096),
+  /** The TOTP code, when the account has MFA. */
+  code: z.string().max(64).optional(),
+});
+export type LoginInput = z.infer<typeof LoginSchema>;
 
-export interface Session {
-  token: string;
-  role: Role;
-  must_change_pw: boolean;
+export const SessionSchema = z.object({
+  token: z.string(),
+  role: z.enum(["viewer", "operator", "admin"]),
+  must_change_pw: z.boolean(),
   /** Expiry, unix seconds. */
-  exp: number;
-}
+  exp: z.number().int(),
+});
+export type Session = z.infer<typeof SessionSchema>;
+
+export const ChangePasswordSchema = z.object({
+  old_password: z.string().max(4096),
+  new_password: z.string().max(4096),
+});
 
 function jwtSecret(d: AccountsDeps): string {
   const s = d.config.jwtSecret;
@@ -104,14 +114,15 @@ export async function login(d: AccountsDeps, input: LoginInput, client: string):
   return session;
 }
 
-export interface Me {
-  username: string;
-  role: Role;
-  must_change_pw: boolean;
-  mfa: boolean;
+export const MeSchema = z.object({
+  username: z.string(),
+  role: z.enum(["viewer", "operator", "admin"]),
+  must_change_pw: z.boolean(),
+  mfa: z.boolean(),
   /** The later SPA's name for `mfa`. */
-  mfa_enabled: boolean;
-}
+  mfa_enabled: z.boolean(),
+});
+export type Me = z.infer<typeof MeSchema>;
 
 /** `GET /api/auth/me`: the caller as the row says (the row was read to authenticate). */
 export async function me(d: AccountsDeps, caller: Caller): Promise<Me> {
@@ -139,7 +150,7 @@ export async function me(d: AccountsDeps, caller: Caller): Promise<Me> {
 export async function changePassword(
   d: AccountsDeps,
   caller: Caller,
-  input: { old_password: string; new_password: string },
+  input: z.infer<typeof ChangePasswordSchema>,
 ): Promise<Session> {
   checkPassword(input.new_password, "new password");
   const username = ownAccount(caller);
