@@ -121,6 +121,8 @@ export const MeSchema = z.object({
   mfa: z.boolean(),
   /** The later SPA's name for `mfa`. */
   mfa_enabled: z.boolean(),
+  /** False for the static token, service JWTs and auth-off: nothing to manage. */
+  account: z.boolean(),
 });
 export type Me = z.infer<typeof MeSchema>;
 
@@ -129,7 +131,14 @@ export async function me(d: AccountsDeps, caller: Caller): Promise<Me> {
   const role: Role = caller.roles[0] ?? "viewer";
   if (caller.kind !== "account" || !caller.sub) {
     const username = caller.sub ?? "unknown";
-    return { username, role, must_change_pw: false, mfa: false, mfa_enabled: false };
+    return {
+      username,
+      role,
+      must_change_pw: false,
+      mfa: false,
+      mfa_enabled: false,
+      account: false,
+    };
   }
   const a = findAccount(await readAccounts(d.nats), caller.sub);
   const mfa = !!a?.totp;
@@ -139,6 +148,7 @@ export async function me(d: AccountsDeps, caller: Caller): Promise<Me> {
     must_change_pw: a?.must_change_pw ?? false,
     mfa,
     mfa_enabled: mfa,
+    account: true,
   };
 }
 

@@ -52,6 +52,7 @@ Deno.test("sign-in: bootstrap admin, forced password change, sessions ended by i
       must_change_pw: true,
       mfa: false,
       mfa_enabled: false,
+      account: true,
     });
     const blocked = await call(be, token, "GET", "/api/accounts");
     assert.equal(blocked.status, 403);
@@ -117,6 +118,7 @@ Deno.test("sign-in: unknown, wrong and disabled are one 401; callers that are no
       must_change_pw: false,
       mfa: false,
       mfa_enabled: false,
+      account: false,
     });
     const svc = await call(be, be.token, "POST", "/api/auth/change-password", {
       old_password: "x-x-x-x-x",
