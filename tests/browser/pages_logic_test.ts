@@ -129,7 +129,7 @@ Deno.test("perf windows end now with a step that keeps the bucket count small", 
 
 Deno.test("menu: every page reachable, sections in order, new routes matched", () => {
   const tree = navTree();
-  assert.deepEqual(tree.map((x) => x.label), ["Dashboard", "Fleet", "Operate", "Observe"]);
+  assert.deepEqual(tree.map((x) => x.label), ["Dashboard", "Fleet", "Operate", "Observe", "Admin"]);
   const links = tree.flatMap((x) =>
     x.kind === "link" ? [x.pattern] : x.links.map((l) => l.pattern)
   );
@@ -142,6 +142,9 @@ Deno.test("menu: every page reachable, sections in order, new routes matched", (
     ["/groups", "groups", {}],
     ["/rollout", "rollout", {}],
     ["/jetstream", "jetstream", {}],
+    ["/accounts", "accounts", {}],
+    ["/account", "account", {}],
+    ["/change-password", "change_password", {}],
     ["/inventory", "inventory", {}],
     ["/inventory/search", "inventory_search", {}],
     ["/inventory/inv-sw", "inventory_job", { manifestId: "inv-sw" }],

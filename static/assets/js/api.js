@@ -230,6 +230,30 @@ export async function checkToken(signal = undefined) {
 
 export const version = (signal = undefined) => get("/api/version", { signal });
 
+// accounts and sign-in (the 401s of these calls belong to the page, not the global sign-out)
+/** @param {{username: string, password: string, code?: string}} body */
+export const login = (body) => post("/api/auth/login", { json: body, noAuthRedirect: true });
+export const me = (signal = undefined) => get("/api/auth/me", { signal, noAuthRedirect: true });
+/** Changes the caller's password; returns the fresh session token the backend hands back. */
+export async function changePassword(oldPassword, newPassword) {
+  const r = await call("POST", "/api/auth/change-password", {
+    json: { old_password: oldPassword, new_password: newPassword },
+    noAuthRedirect: true,
+  });
+  return r.headers.get("X-Kanade-Token");
+}
+export const mfaInit = () => post("/api/auth/mfa/init");
+/** @param {{secret: string, code: string, current_code?: string}} body */
+export const mfaVerify = (body) => post("/api/auth/mfa/verify", { json: body });
+export const mfaDisable = (code) => post("/api/auth/mfa/disable", { json: { code } });
+export const accounts = (signal = undefined) => get("/api/accounts", { signal });
+/** @param {{username: string, password: string, role: string}} body */
+export const createAccount = (body) => post("/api/accounts", { json: body });
+/** @param {{role?: string, password?: string, disabled?: boolean, mfa?: false}} patch */
+export const updateAccount = (username, patch) =>
+  call("PATCH", path`/api/accounts/${username}`, { json: patch }).then((r) => r.data);
+export const deleteAccount = (username) => del(path`/api/accounts/${username}`);
+
 /** `/api/health/fleet`: the 503 (degraded) answer carries the same JSON, so it is data. */
 export async function fleetHealth(signal = undefined) {
   const r = await call("GET", "/api/health/fleet", { acceptStatus: [503], signal });

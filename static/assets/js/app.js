@@ -4,6 +4,7 @@
  * `title` and `render(ctx)`; the router aborts the previous page's work on navigation.
  */
 import * as api from "./api.js";
+import * as session from "./session.js";
 import { live } from "./live.js";
 import { matchRoute, navFor, navTree } from "./routes.js";
 import { h, mount } from "./dom.js";
@@ -34,7 +35,11 @@ function buildNav() {
     navList,
     navTree().map((item) => {
       if (item.kind === "link") {
-        return h("li", null, h("a", { href: item.pattern, "data-nav": item.pattern }, item.label));
+        return h(
+          "li",
+          { "data-min-role": item.minRole },
+          h("a", { href: item.pattern, "data-nav": item.pattern }, item.label),
+        );
       }
       const listId = `nav-menu-${item.id}`;
       const btn = h("button", {
@@ -48,7 +53,11 @@ function buildNav() {
         "ul",
         { class: "nav-menu", id: listId, hidden: true, "aria-label": `${item.label} pages` },
         item.links.map((l) =>
-          h("li", null, h("a", { href: l.pattern, "data-nav": l.pattern }, l.label))
+          h(
+            "li",
+            { "data-min-role": l.minRole },
+            h("a", { href: l.pattern, "data-nav": l.pattern }, l.label),
+          )
         ),
       );
       btn.addEventListener("click", () => {
@@ -96,23 +105,46 @@ async function render() {
   current = ctl;
   const { pathname, search } = location;
   const route = matchRoute(pathname);
-  const authed = Boolean(api.getToken());
+  // The menu and the page area follow the click at once; who may see the page is
+  // settled below (it may take a request).
+  markNav(pathname);
+  closeMenus();
+  closeMobileNav();
+  mount(main, loading("Loading page"));
+  const token = api.getToken();
+  // KANADE_AUTH_DISABLE (dev): the backend needs no token, so nobody signs in.
+  const open = !token && await session.authDisabled();
+  if (ctl.signal.aborted) return;
+  const authed = Boolean(token) || open;
   document.body.classList.toggle("signed-out", !authed);
-  /** @type {HTMLElement} */ (document.getElementById("signout")).hidden = !authed;
+  /** @type {HTMLElement} */ (document.getElementById("signout")).hidden = !token;
   if (!route.public && !authed) {
     const next = pathname === "/" || pathname === "/login" ? "" : pathname + search;
     history.replaceState(null, "", next ? `/login?next=${encodeURIComponent(next)}` : "/login");
     return render();
   }
-  if (pathname === "/") {
+  if (pathname === "/" || (open && pathname === "/login")) {
     history.replaceState(null, "", "/dashboard");
+    if (pathname === "/login") return render();
   }
-  if (authed) live.ensure();
+  if (authed && !route.public) {
+    // The backend's word on who this is (role, forced password change), every navigation.
+    try {
+      await session.refresh(ctl.signal);
+    } catch (e) {
+      if (ctl.signal.aborted) return;
+      if (e?.status === 401) return sessionEnded();
+    }
+    if (ctl.signal.aborted) return;
+    if (session.current()?.must_change_pw && route.page !== "change_password") {
+      const next = pathname + search;
+      history.replaceState(null, "", `/change-password?next=${encodeURIComponent(next)}`);
+      return render();
+    }
+  }
+  // The live feed needs a usable session (not one that must change its password first).
+  if (authed && !session.current()?.must_change_pw) live.ensure();
   showIdentity();
-  markNav(pathname);
-  closeMenus();
-  closeMobileNav();
-  mount(main, loading("Loading page"));
   try {
     const mod = await import(`./pages/${route.page}.js`);
     if (ctl.signal.aborted) return;
@@ -156,16 +188,21 @@ addEventListener("popstate", () => void render());
 
 // ---- auth -----------------------------------------------------------------------------
 
-api.onUnauthorized(() => {
+/** A 401: the token is gone (expired, revoked, account disabled): back to sign-in. */
+function sessionEnded() {
+  api.clearToken();
+  session.clear();
   live.stop();
   if (location.pathname === "/login") return;
-  toast("Your token was rejected (401). Please sign in again.", "fail");
+  toast("Your session ended (401). Please sign in again.", "fail");
   const next = location.pathname + location.search;
   navigate(`/login?next=${encodeURIComponent(next)}`, { replace: true });
-});
+}
+api.onUnauthorized(sessionEnded);
 
 document.getElementById("signout")?.addEventListener("click", () => {
   api.clearToken();
+  session.clear();
   live.stop();
   navigate("/login");
 });
@@ -180,20 +217,39 @@ addEventListener("storage", (ev) => {
   }
 });
 
-/** "who am I" in the top bar and a read-only banner for viewer tokens. */
+/**
+ * "Who am I" in the top bar (a link to /account), a read-only banner for viewers, and
+ * admin-only menu entries shown to admins only.
+ */
 function showIdentity() {
+  const me = session.current();
   const info = api.tokenInfo(api.getToken());
   const who = /** @type {HTMLElement} */ (document.getElementById("identity"));
   const banner = /** @type {HTMLElement} */ (document.getElementById("readonly-banner"));
-  if (info.kind === "none") {
-    who.textContent = "";
-    banner.hidden = true;
-    return;
-  }
-  who.textContent = info.kind === "jwt"
+  const signedIn = Boolean(me) || info.kind !== "none";
+  const label = me
+    ? `${me.username} (${me.role})`
+    : info.kind === "jwt"
     ? `${info.sub ?? "token"} (${info.roles.join(", ") || "no role"})`
-    : "static token";
-  banner.hidden = api.canOperate(info);
+    : info.kind === "static"
+    ? "static token"
+    : "";
+  mount(
+    who,
+    label
+      ? h("a", { href: "/account", "aria-label": `Signed in as ${label}: account` }, label)
+      : "",
+  );
+  banner.hidden = !signedIn || session.hasRole("operator");
+  for (const li of navList.querySelectorAll("li[data-min-role]")) {
+    /** @type {HTMLElement} */ (li).hidden = !session.hasRole(
+      /** @type {any} */ (li.getAttribute("data-min-role")),
+    );
+  }
+  for (const section of navList.querySelectorAll("li.nav-section")) {
+    /** @type {HTMLElement} */ (section).hidden = [...section.querySelectorAll("li")]
+      .every((li) => /** @type {HTMLElement} */ (li).hidden);
+  }
 }
 
 // ---- theme ----------------------------------------------------------------------------

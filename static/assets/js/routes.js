@@ -4,11 +4,15 @@
  */
 
 /**
- * `nav` is the menu label; `group` the menu section it sits in (see NAV_GROUPS).
- * @type {{pattern: string, page: string, nav?: string, group?: string, public?: boolean}[]}
+ * `nav` is the menu label; `group` the menu section it sits in (see NAV_GROUPS); `minRole`
+ * hides the menu entry from lower roles (the backend refuses them anyway).
+ * @type {{pattern: string, page: string, nav?: string, group?: string, public?: boolean,
+ *   minRole?: string}[]}
  */
 export const ROUTES = [
   { pattern: "/login", page: "login", public: true },
+  { pattern: "/change-password", page: "change_password" },
+  { pattern: "/account", page: "account" },
   { pattern: "/", page: "dashboard" },
   { pattern: "/dashboard", page: "dashboard", nav: "Dashboard" },
   { pattern: "/agents", page: "agents", nav: "Agents", group: "fleet" },
@@ -40,6 +44,7 @@ export const ROUTES = [
   { pattern: "/logs", page: "logs", nav: "Logs", group: "observe" },
   { pattern: "/audit", page: "audit", nav: "Audit", group: "observe" },
   { pattern: "/jetstream", page: "jetstream", nav: "JetStream", group: "observe" },
+  { pattern: "/accounts", page: "accounts", nav: "Accounts", group: "admin", minRole: "admin" },
 ];
 
 /** Menu sections, in order; routes without a group are top-level links. */
@@ -47,13 +52,14 @@ export const NAV_GROUPS = [
   { id: "fleet", label: "Fleet" },
   { id: "operate", label: "Operate" },
   { id: "observe", label: "Observe" },
+  { id: "admin", label: "Admin" },
 ];
 
 /**
  * The menu as a tree: top-level links and sections with their links, in table order.
- * @returns {({kind: "link", pattern: string, label: string} |
+ * @returns {({kind: "link", pattern: string, label: string, minRole?: string} |
  *   {kind: "group", id: string, label: string,
- *    links: {pattern: string, label: string}[]})[]}
+ *    links: {pattern: string, label: string, minRole?: string}[]})[]}
  */
 export function navTree() {
   /** @type {any[]} */
@@ -61,7 +67,7 @@ export function navTree() {
   for (const r of ROUTES) {
     if (!r.nav) continue;
     if (!r.group) {
-      out.push({ kind: "link", pattern: r.pattern, label: r.nav });
+      out.push({ kind: "link", pattern: r.pattern, label: r.nav, minRole: r.minRole });
       continue;
     }
     let g = out.find((x) => x.kind === "group" && x.id === r.group);
@@ -70,7 +76,7 @@ export function navTree() {
       g = { kind: "group", id: r.group, label: def?.label ?? r.group, links: [] };
       out.push(g);
     }
-    g.links.push({ pattern: r.pattern, label: r.nav });
+    g.links.push({ pattern: r.pattern, label: r.nav, minRole: r.minRole });
   }
   return out;
 }

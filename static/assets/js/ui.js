@@ -5,7 +5,7 @@
  */
 import { h, mount } from "./dom.js";
 import { live } from "./live.js";
-import * as api from "./api.js";
+import * as session from "./session.js";
 
 /** Page heading; the router focuses it after each navigation. */
 export function pageHeader(title, ...actions) {
@@ -301,11 +301,12 @@ function refocus(root, key) {
 // ---- roles ---------------------------------------------------------------------------------
 
 /**
- * Whether this token may change the fleet (operator/admin, or the static token). Pages
- * leave write controls out when not, and say why with `readOnlyNote`.
+ * Whether the signed-in caller may change the fleet (operator/admin as `/api/auth/me` says,
+ * or the static token). Pages leave write controls out when not, and say why with
+ * `readOnlyNote`.
  */
 export function canWrite() {
-  return api.canOperate(api.tokenInfo(api.getToken()));
+  return session.hasRole("operator");
 }
 
 export function readOnlyNote(what) {

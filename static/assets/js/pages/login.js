@@ -1,4 +1,9 @@
-/** Login: paste a bearer token (static token or JWT); it is checked before it is kept. */
+/**
+ * Sign in: username and password (and the MFA code when the account asks for one), or a
+ * service token for automation users (the static token or a `deno task token` JWT). A
+ * token is checked before it is kept. An account that must change its password goes to
+ * /change-password first.
+ */
 import * as api from "../api.js";
 import { h } from "../dom.js";
 import { errorBox } from "../ui.js";
@@ -6,14 +11,109 @@ import { errorBox } from "../ui.js";
 export const title = "Sign in";
 
 /** Only same-site paths may be a post-login target (no open redirect). */
-function safeNext(q) {
+export function safeNext(q) {
   const next = q.get("next") ?? "";
   return next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login")
     ? next
     : "/dashboard";
 }
 
-export function render({ main, query, navigate }) {
+/** What a failed password sign-in tells the person. */
+export function loginError(e) {
+  if (e?.status === 401 && /mfa code required/.test(e.message)) return null;
+  if (e?.status === 401) return "Wrong username, password or code.";
+  if (e?.status === 429) return `Too many failed sign-ins: ${e.message}.`;
+  if (e?.status === 503) return `Password sign-in is not available: ${e.message}.`;
+  return e?.message ?? String(e);
+}
+
+function field(id, label, attrs, hint) {
+  return h(
+    "div",
+    { class: "form-row", id: `${id}-row` },
+    h("label", { for: id }, label),
+    h("input", { id, name: id, ...attrs, "aria-describedby": hint ? `${id}-hint` : undefined }),
+    hint ? h("p", { id: `${id}-hint`, class: "hint" }, hint) : null,
+  );
+}
+
+function passwordForm(query, navigate) {
+  const status = h("div", { id: "password-status" });
+  const user = field("username", "Username", {
+    type: "text",
+    required: true,
+    autocomplete: "username",
+    autocapitalize: "none",
+    spellcheck: "false",
+  });
+  const pass = field("password", "Password", {
+    type: "password",
+    required: true,
+    autocomplete: "current-password",
+  });
+  const code = field("mfa-code", "Authentication code", {
+    type: "text",
+    inputmode: "numeric",
+    autocomplete: "one-time-code",
+    pattern: "[0-9]{6}",
+    maxlength: "6",
+  }, "The 6-digit code from your authenticator app.");
+  code.hidden = true;
+  const submit = h(
+    "button",
+    { type: "submit", class: "btn btn-primary", id: "password-submit" },
+    "Sign in",
+  );
+  const input = (row) => /** @type {HTMLInputElement} */ (row.querySelector("input"));
+  return h(
+    "form",
+    {
+      class: "card login",
+      id: "password-form",
+      "aria-labelledby": "page-title",
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        status.replaceChildren();
+        submit.disabled = true;
+        try {
+          const body = { username: input(user).value.trim(), password: input(pass).value };
+          if (!code.hidden) body.code = input(code).value.trim();
+          const session = await api.login(body);
+          api.setToken(session.token);
+          const next = safeNext(query);
+          navigate(
+            session.must_change_pw ? `/change-password?next=${encodeURIComponent(next)}` : next,
+            { replace: true },
+          );
+        } catch (e) {
+          const msg = loginError(e);
+          if (msg === null) {
+            // The password was right; this account also needs its second factor.
+            code.hidden = false;
+            input(code).required = true;
+            status.append(
+              h("p", { class: "note", role: "status" }, "Enter your authentication code."),
+            );
+            input(code).focus();
+          } else {
+            status.append(errorBox(msg));
+            (code.hidden ? input(pass) : input(code)).focus();
+          }
+        } finally {
+          submit.disabled = false;
+        }
+      },
+    },
+    h("h1", { id: "page-title", tabindex: "-1" }, "Sign in to kanade"),
+    user,
+    pass,
+    code,
+    status,
+    h("div", { class: "actions" }, submit),
+  );
+}
+
+function tokenForm(query, navigate) {
   const status = h("div", { id: "login-status" });
   const input = h("textarea", {
     id: "token",
@@ -26,14 +126,15 @@ export function render({ main, query, navigate }) {
   });
   const submit = h(
     "button",
-    { type: "submit", class: "btn btn-primary", id: "login-submit" },
-    "Sign in",
+    { type: "submit", class: "btn", id: "login-submit" },
+    "Sign in with token",
   );
   const form = h(
     "form",
     {
       class: "card login",
-      "aria-labelledby": "page-title",
+      id: "token-form",
+      "aria-labelledby": "token-title",
       onsubmit: async (ev) => {
         ev.preventDefault();
         const token = /** @type {HTMLTextAreaElement} */ (input).value.trim();
@@ -63,7 +164,7 @@ export function render({ main, query, navigate }) {
         }
       },
     },
-    h("h1", { id: "page-title", tabindex: "-1" }, "Sign in to kanade"),
+    h("h2", { id: "token-title" }, "Service token"),
     h(
       "div",
       { class: "form-row" },
@@ -72,13 +173,22 @@ export function render({ main, query, navigate }) {
       h(
         "p",
         { id: "token-hint", class: "hint" },
-        "The backend's static token or a JWT. It is kept in this browser's local storage only.",
+        "For automation users: the backend's static token or a service JWT. It is kept in this browser's local storage only.",
       ),
     ),
     status,
     h("div", { class: "actions" }, submit),
   );
-  main.append(form);
-  if (query.get("expired")) status.append(errorBox("Your session ended. Please sign in again."));
-  input.focus();
+  return form;
+}
+
+export function render({ main, query, navigate }) {
+  const pw = passwordForm(query, navigate);
+  main.append(pw, tokenForm(query, navigate));
+  if (query.get("expired")) {
+    pw.querySelector("#password-status")?.append(
+      errorBox("Your session ended. Please sign in again."),
+    );
+  }
+  /** @type {HTMLElement} */ (pw.querySelector("#username")).focus();
 }
