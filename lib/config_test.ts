@@ -134,6 +134,7 @@ Deno.test("loadConfig() KANADE_CHECK_STALE_DAYS: default 30, 0 turns it off, 0..
       bad,
     );
   }
+});
 
 Deno.test("loadConfig(): account settings, defaults and refusals", () => {
   const c = loadConfig({ env: {}, args: [] });
