@@ -208,7 +208,7 @@ Deno.test({
         await waitFor(async () => {
           const r = await be.request("/api/agents?status=online");
           return ((await r.json()) as unknown[]).length === 3;
-        }, { what: "3 agents online", timeoutMs: 20_000 });
+        }, { what: "3 agents online", timeoutMs: 60_000 });
         const job = await be.request("/api/jobs", {
           method: "POST",
           headers: { "content-type": "application/yaml" },
@@ -225,7 +225,7 @@ Deno.test({
           const rows = r.body as unknown as { stdout: string; finished_at: string | null }[];
           return rows.length === 3 &&
             rows.every((x) => x.finished_at && x.stdout === "permitted\n");
-        }, { what: "3 results projected", timeoutMs: 20_000 });
+        }, { what: "3 results projected", timeoutMs: 60_000 });
         const pc = fleet!.pcIds[0];
         const ping = await call(be, be.token, "POST", `/api/agents/${pc}/ping?wait_secs=5`);
         assert.equal(ping.status, 200, JSON.stringify(ping.body));

@@ -373,7 +373,7 @@ Deno.test("GET /api/checks and DELETE /api/checks/{name}: shapes, parameters, st
         check_name: "bitlocker",
         pc_id: "PC2",
         deleted: 1,
-        sub: "static-token",
+        sub: "service-token",
         source: null,
       });
       assert.equal(
