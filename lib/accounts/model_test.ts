@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ApiError } from "../errors.ts";
+import { DomainError } from "../errors.ts";
 import {
   type Account,
   type AccountsDoc,
@@ -27,11 +27,18 @@ const acct = (username: string, role: Account["role"], disabled = false): Accoun
 });
 const doc = (...a: Account[]): AccountsDoc => ({ accounts: a });
 
+const STATUS: Record<string, number> = {
+  ValidationError: 400,
+  NotFoundError: 404,
+  ConflictError: 409,
+};
+
+/** [the status the router maps the condition to, the message]. */
 function refusal(fn: () => unknown): [number, string] {
   try {
     fn();
   } catch (e) {
-    if (e instanceof ApiError) return [e.status, e.message];
+    if (e instanceof DomainError) return [STATUS[e.name] ?? 500, e.message];
     throw e;
   }
   throw new Error("not refused");

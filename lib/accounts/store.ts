@@ -6,8 +6,8 @@
 import type { KV } from "@nats-io/kv";
 import { BUCKET, KEY_ACCOUNTS } from "../../wire/names.ts";
 import type { Nats } from "../nats.ts";
-import { casUpdate, type Codec, liveEntry, openKv } from "../fleet/kv_cas.ts";
-import { ApiError } from "../errors.ts";
+import { casUpdate, type Codec, liveEntry, openKv } from "../kv.ts";
+import { internal } from "../errors.ts";
 import { type AccountsDoc, AccountsDocSchema } from "./model.ts";
 
 export const accountsCodec: Codec<AccountsDoc> = {
@@ -32,7 +32,7 @@ export async function readAccounts(nats: Nats): Promise<AccountsDoc> {
   try {
     doc = accountsCodec.decode(e.value);
   } catch (err) {
-    throw new ApiError(500, "the stored accounts are not decodable", { cause: err });
+    throw internal("the stored accounts are not decodable", err);
   }
   cache.set(nats, { revision: e.revision, doc });
   return doc;

@@ -9,7 +9,7 @@ import type { KV } from "@nats-io/kv";
 import { Buffer } from "node:buffer";
 import { BUCKET, throttleKeys } from "../../wire/names.ts";
 import type { Nats } from "../nats.ts";
-import { casUpdate, type Codec, DELETE, openKv, readKey } from "../fleet/kv_cas.ts";
+import { casUpdate, type Codec, DELETE, openKv, readKey } from "../kv.ts";
 import { tooManyRequests } from "../errors.ts";
 import {
   afterClientFailure,
