@@ -3,10 +3,9 @@
  * `accounts`). Reads decode once per revision; writes are compare-and-swap through
  * `casUpdate`, whose mutation is the pure rule of `model.ts` (it may throw the 404/409).
  */
-import type { KV } from "@nats-io/kv";
 import { BUCKET, KEY_ACCOUNTS } from "../../wire/names.ts";
 import type { Nats } from "../nats.ts";
-import { casUpdate, type Codec, liveEntry, openKv } from "../kv.ts";
+import { casUpdate, type Codec, type KV, liveEntry, openKv } from "../kv.ts";
 import { internal } from "../errors.ts";
 import { type AccountsDoc, AccountsDocSchema } from "./model.ts";
 

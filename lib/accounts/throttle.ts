@@ -5,11 +5,10 @@
  * own timestamps; the bucket's max age only sweeps old entries. Every update is a
  * compare-and-swap, so concurrent failures all count.
  */
-import type { KV } from "@nats-io/kv";
 import { Buffer } from "node:buffer";
 import { BUCKET, throttleKeys } from "../../wire/names.ts";
 import type { Nats } from "../nats.ts";
-import { casUpdate, type Codec, DELETE, openKv, readKey } from "../kv.ts";
+import { casUpdate, type Codec, DELETE, type KV, openKv, readKey } from "../kv.ts";
 import { tooManyRequests } from "../errors.ts";
 import {
   afterClientFailure,
