@@ -13,6 +13,7 @@ Deno.test("statusOf() maps every condition of lib/errors.ts, and only the router
     PayloadTooLargeError: 413,
     PreconditionFailedError: 412,
     RangeNotSatisfiableError: 416,
+    TooManyRequestsError: 429,
     InternalError: 500,
     UpstreamError: 502,
     UnavailableError: 503,
@@ -30,6 +31,9 @@ Deno.test("statusOf() maps every condition of lib/errors.ts, and only the router
     assert.equal(statusOf(e), expected[name], name);
     assert.equal(e.message, "m");
   }
+  // A throttle refusal says when to come back (whole seconds, at least 1).
+  assert.equal(errors.tooManyRequests("slow down", 0.2).retryAfterSecs, 1);
+  assert.ok(errors.tooManyRequests("x", 900) instanceof errors.RefusedError);
   // The factories keep their historic names and give the classes.
   assert.ok(errors.badRequest("x") instanceof errors.ValidationError);
   assert.ok(errors.conflict("x") instanceof errors.ConflictError);

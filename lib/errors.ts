@@ -74,7 +74,7 @@ export class TooManyRequestsError extends RefusedError {
   override name = "TooManyRequestsError";
   /** Whole seconds until a retry may succeed (at least 1). */
   readonly retryAfterSecs: number;
-  constructor(message: string, retryAfterSecs: number) {
+  constructor(message: string, retryAfterSecs = 1) {
     super(message);
     this.retryAfterSecs = Math.max(1, Math.ceil(retryAfterSecs));
   }
