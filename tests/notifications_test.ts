@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
-import { replayInbox } from "./helpers/notification_inbox.ts";
+import { replayInbox } from "../simulator/notification_inbox.ts";
 import { startNatsServer } from "./helpers/nats_server.ts";
 import { BUCKET, STREAM, SUBJECT, subjects as subj } from "../wire/names.ts";
 import { jsonBytes, parseJsonBytes } from "../wire/codec.ts";

@@ -1,7 +1,7 @@
 /**
  * The agent side of notifications, as a real agent does it (protocol.md §2, later.md §5):
  * the subjects one PC listens on, and the replay a PC runs when it (re)connects: one
- * throwaway ordered consumer per subject on stream NOTIFICATIONS, deliver-all (nats-server
+ * throwaway consumer per subject on stream NOTIFICATIONS, deliver-all, no acks (nats-server
  * 2.9 takes one filter per consumer), every still-valid body, de-duplicated by id, with
  * expired ones dropped. Used by the notification tests and the fleet simulator.
  */
@@ -11,10 +11,10 @@ import {
   type JetStreamClient,
   type JetStreamManager,
 } from "@nats-io/jetstream";
-import { STREAM, SUBJECT, subjects as subj } from "../../wire/names.ts";
-import { type Notification, NotificationSchema } from "../../wire/notifications.ts";
-import { parseJsonBytes } from "../../wire/codec.ts";
-import { epochMs } from "../../wire/time.ts";
+import { STREAM, SUBJECT, subjects as subj } from "../wire/names.ts";
+import { type Notification, NotificationSchema } from "../wire/notifications.ts";
+import { parseJsonBytes } from "../wire/codec.ts";
+import { epochMs } from "../wire/time.ts";
 
 export function inboxSubjects(pcId: string, groups: readonly string[]): string[] {
   return [
