@@ -22,6 +22,7 @@ import {
   reapStatements,
 } from "../lib/exec/lifecycle.ts";
 import { withdrawExpired } from "../lib/notifications/withdraw.ts";
+import { sweepPackageOrphans } from "../lib/app_packages/store.ts";
 
 const DAY_MS = 86_400_000;
 export const RETENTION_BATCH = 10_000;
@@ -47,6 +48,8 @@ export interface SweepReport {
   deleted: Record<string, number>;
   /** Notifications whose copies were withdrawn because they expired. */
   notificationsExpired: number;
+  /** Chunk sets of app_packages no object names (purged). */
+  packageOrphans: number;
 }
 
 type Ctx = Pick<Deps, "db" | "config" | "log"> & Partial<Pick<Deps, "nats">>;
@@ -143,7 +146,13 @@ export async function applyRetention(deps: Ctx, nowMs: number): Promise<Record<s
 }
 
 export async function sweep(deps: Ctx, nowMs = Date.now()): Promise<SweepReport> {
-  const report: SweepReport = { expired: 0, reaped: 0, deleted: {}, notificationsExpired: 0 };
+  const report: SweepReport = {
+    expired: 0,
+    reaped: 0,
+    deleted: {},
+    notificationsExpired: 0,
+    packageOrphans: 0,
+  };
   const log = deps.log.child({ component: "cleanup" });
   try {
     report.expired = await expirePending(deps, nowMs);
@@ -172,9 +181,14 @@ export async function sweep(deps: Ctx, nowMs = Date.now()): Promise<SweepReport>
     } catch (e) {
       log.error("notification expiry failed", { err: e });
     }
+    try {
+      report.packageOrphans = await sweepPackageOrphans(deps as Deps, nowMs);
+    } catch (e) {
+      log.error("app package orphan sweep failed", { err: e });
+    }
   }
   if (
-    report.expired || report.reaped || report.notificationsExpired ||
+    report.expired || report.reaped || report.notificationsExpired || report.packageOrphans ||
     Object.keys(report.deleted).length
   ) {
     log.info("cleanup sweep", { ...report });

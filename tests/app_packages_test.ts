@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
 import { OBJECT_STORE } from "../wire/names.ts";
-import { objStream, retirementsSettled } from "../lib/app_packages/object_io.ts";
+import { chunkSubject, objStream, retirementsSettled } from "../lib/app_packages/object_io.ts";
+import { sweepPackageOrphans } from "../lib/app_packages/store.ts";
 import { buildApp } from "../handlers/router.ts";
 import { route as uploadRoute } from "../handlers/app_packages/upload.ts";
 
@@ -278,6 +279,20 @@ Deno.test({
             assert.deepEqual(new Uint8Array(await res.arrayBuffer()), data.subarray(start), path);
           }
         }
+      });
+
+      await t.step("the cleanup sweep purges orphaned chunks, never live objects", async () => {
+        // What a process killed mid-upload leaves: chunks no meta names.
+        for (let i = 0; i < 3; i++) {
+          await b.deps.nats.js.publish(chunkSubject(BUCKET, "ORPHANNUID1"), bytes(1000, i + 1));
+        }
+        assert.equal(await sweepPackageOrphans(b.deps, Date.now(), 3_600_000), 0, "too fresh");
+        assert.equal(await sweepPackageOrphans(b.deps, Date.now() + 1000, 0), 1);
+        assert.equal((await chunkSubjects(b))[chunkSubject(BUCKET, "ORPHANNUID1")], undefined);
+        await assertNoOrphans(b);
+        const still = await get("gamma/1");
+        assert.equal(still.status, 200);
+        assert.equal((await still.arrayBuffer()).byteLength, 1024 * 1024 + 5);
       });
 
       await t.step("delete: 204, then 404; audited", async () => {

@@ -214,6 +214,34 @@ export async function retirementsSettled(): Promise<void> {
   while (retiring.size) await Promise.allSettled([...retiring]);
 }
 
+/**
+ * Chunk sets no meta names any more and nobody here still reads: an upload whose process
+ * died before its commit or its purge, or replaced bytes whose purge was lost. A set counts
+ * as orphaned once its newest chunk is older than `graceMs` (longer than an upload may
+ * stall), so uploads in progress are never touched. Returns the purged nuids.
+ */
+export async function purgeOrphanChunks(
+  nats: Nats,
+  bucket: string,
+  live: ReadonlySet<string>,
+  nowMs: number,
+  graceMs: number,
+): Promise<string[]> {
+  const stream = objStream(bucket);
+  const prefix = `$O.${bucket}.C.`;
+  const si = await nats.jsm.streams.info(stream, { subjects_filter: `${prefix}>` });
+  const purged: string[] = [];
+  for (const subject of Object.keys(si.state.subjects ?? {})) {
+    const id = subject.slice(prefix.length);
+    if (live.has(id) || (readers.get(id) ?? 0) > 0) continue;
+    const last = await nats.jsm.streams.getMessage(stream, { last_by_subj: subject });
+    if (!last || nowMs - last.time.getTime() < graceMs) continue;
+    await purgeChunks(nats, bucket, id);
+    purged.push(id);
+  }
+  return purged;
+}
+
 // ---- finding a chunk by index (Range requests) -------------------------------------
 
 /**

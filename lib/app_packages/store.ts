@@ -13,7 +13,14 @@ import { OBJECT_STORE } from "../../wire/names.ts";
 import { objectModified, splitObjectKey } from "../object_keys.ts";
 import { packageKey } from "./key.ts";
 import { streamFileField } from "./multipart.ts";
-import { commitObject, deleteObject, purgeChunks, type Staged, stageObject } from "./object_io.ts";
+import {
+  commitObject,
+  deleteObject,
+  purgeChunks,
+  purgeOrphanChunks,
+  type Staged,
+  stageObject,
+} from "./object_io.ts";
 
 export const APP_PACKAGE_MAX_BYTES = 8 * 1024 * 1024 * 1024;
 /** Route body cap: the file plus room for the multipart envelope and other fields. */
@@ -144,4 +151,29 @@ export async function deletePackage(
     target: info.name,
     payload: { name, version, size: info.size, digest: info.digest || null },
   }, caller);
+}
+
+/** Orphaned chunks older than this are purged by the cleanup sweep (well past a stall). */
+export const ORPHAN_GRACE_MS = 5 * UPLOAD_IDLE_MS;
+
+/**
+ * Cleanup sweep: purges chunk sets of `app_packages` no object names (a process killed
+ * mid-upload or before purging replaced bytes). Returns how many sets were purged.
+ */
+export async function sweepPackageOrphans(
+  deps: Deps,
+  nowMs = Date.now(),
+  graceMs = ORPHAN_GRACE_MS,
+): Promise<number> {
+  let s: ObjectStore;
+  try {
+    s = await deps.nats.obj(BUCKET);
+  } catch {
+    return 0; // no store, nothing to sweep
+  }
+  // Deleted objects keep their meta (nuid) but not their chunks: they name nothing live.
+  const live = new Set((await s.list()).filter((i) => !i.deleted).map((i) => i.nuid));
+  const purged = await purgeOrphanChunks(deps.nats, BUCKET, live, nowMs, graceMs);
+  if (purged.length) deps.log.info("orphaned app package chunks purged", { sets: purged.length });
+  return purged.length;
 }
