@@ -129,6 +129,9 @@ const AGENT_MATRIX: Row[] = [
   ["sub", "agents.PC-X.ping", "allowed"],
   ["sub", "logs.fetch.PC-X", "allowed"],
   ["sub", "job.tail.PC-X", "allowed"],
+  ["sub", "notifications.all", "allowed"],
+  ["sub", "notifications.pc.PC-X", "allowed"],
+  ["sub", "notif-amend", "allowed"],
   // what it must not: command PCs, forge audit or notifications, read others' telemetry
   ["pub", "commands.all", "denied"],
   ["pub", "commands.pc.PC-Y", "denied"],
@@ -136,6 +139,8 @@ const AGENT_MATRIX: Row[] = [
   ["pub", "kill.ex-1", "denied"],
   ["pub", "audit.operator.exec.job", "denied"],
   ["pub", "notifications.all", "denied"],
+  ["pub", "notif-amend", "denied"],
+  ["sub", "notifications.ledger.sent.n1", "denied"],
   ["pub", "kanade.changes.result", "denied"],
   ["pub", "agents.PC-Y.ping", "denied"],
   ["sub", "heartbeat.>", "denied"],
