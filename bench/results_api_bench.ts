@@ -11,7 +11,7 @@ import { connectNats } from "../lib/nats.ts";
 import { loadConfig } from "../lib/config.ts";
 import { logger, setLogLevel } from "../lib/log.ts";
 import { buildApp } from "../handlers/router.ts";
-import { routes } from "../handlers/reads/mod.ts";
+import { routes } from "../handlers/results/mod.ts";
 import { dbTs } from "../wire/time.ts";
 import { valuesSql } from "../projectors/batch.ts";
 import { COLS as RESULT_COLS } from "../projectors/results.ts";

@@ -89,7 +89,7 @@ Deno.test("a handler file is served alone with `deno serve` (edge split)", async
       "-A",
       "--port",
       String(port),
-      new URL("../handlers/infra/version.ts", import.meta.url).pathname,
+      new URL("../handlers/version/version.ts", import.meta.url).pathname,
     ],
     env: {
       NO_COLOR: "1",
