@@ -13,7 +13,7 @@ import { log, setLogLevel } from "./lib/log.ts";
 import { setupJetStreamRetrying } from "./lib/jetstream_setup.ts";
 import { connectNats } from "./lib/nats.ts";
 import type { Component } from "./lib/component.ts";
-import { startApi } from "./lib/api_server.ts";
+import { startApi } from "./handlers/api_server.ts";
 import { startProjectors } from "./projectors/mod.ts";
 import { startCleanup } from "./projectors/cleanup.ts";
 import { startScheduler } from "./scheduler/mod.ts";

@@ -5,13 +5,13 @@
  */
 import { loadConfig } from "../../lib/config.ts";
 import { closeDeps, createDeps, type Deps } from "../../lib/deps.ts";
-import { buildFullApp } from "../../lib/api_server.ts";
+import { buildFullApp } from "../../handlers/api_server.ts";
 import { setLogLevel } from "../../lib/log.ts";
 import type { Component } from "../../lib/component.ts";
 import { startProjectors } from "../../projectors/mod.ts";
 import { startCleanup } from "../../projectors/cleanup.ts";
 import { startScheduler } from "../../scheduler/mod.ts";
-import { startApi } from "../../lib/api_server.ts";
+import { startApi } from "../../handlers/api_server.ts";
 import { startWaveDispatcher } from "../../lib/exec/waves.ts";
 import { prepareAccounts } from "../../lib/accounts/bootstrap.ts";
 import { type NatsServer, startNatsServer } from "./nats_server.ts";

@@ -1,10 +1,10 @@
 /** The HTTP API + dashboard as a component. */
-import type { Deps } from "./deps.ts";
-import type { Component } from "./component.ts";
-import { buildApp } from "../handlers/router.ts";
-import { allRoutes } from "../handlers/routes.ts";
-import { staticHandler } from "../handlers/static_files.ts";
-import { splitBind } from "./config.ts";
+import type { Deps } from "../lib/deps.ts";
+import type { Component } from "../lib/component.ts";
+import { buildApp } from "./router.ts";
+import { allRoutes } from "./routes.ts";
+import { staticHandler } from "./static_files.ts";
+import { splitBind } from "../lib/config.ts";
 
 export function buildFullApp(deps: Deps) {
   return buildApp(deps, allRoutes, { staticHandler: staticHandler() });
