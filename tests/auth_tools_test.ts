@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { main, parseTokenArgs, UsageError } from "../lib/token_cli.ts";
+import { main, parseTokenArgs, UsageError } from "../tools/token.ts";
 import {
   displayPath,
   END_MARK,
   renderRouteTable,
   replaceSection,
   START_MARK,
-} from "../lib/route_table.ts";
+} from "../tools/route_table.ts";
 import { verifyJwt } from "../lib/auth.ts";
 import { isLoopback } from "../lib/config.ts";
 import { allRoutes } from "../handlers/routes.ts";

@@ -1,15 +1,15 @@
 /** The README's route table is generated from the router; it must not drift. */
 import assert from "node:assert/strict";
-import { renderRouteTable, replaceSection } from "../lib/route_table.ts";
+import { renderRouteTable, replaceSection } from "../tools/route_table.ts";
 import { allRoutes } from "../handlers/routes.ts";
 
-Deno.test("README route table matches every mounted route (lib/route_table.ts --write)", async () => {
+Deno.test("README route table matches every mounted route (tools/route_table.ts --write)", async () => {
   const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
   const table = renderRouteTable(allRoutes);
   assert.equal(
     replaceSection(readme, table),
     readme,
-    "README route table is stale: run `deno run -A lib/route_table.ts --write`",
+    "README route table is stale: run `deno run -A tools/route_table.ts --write`",
   );
   assert.equal(table.split("\n").filter((l) => l.startsWith("| `")).length, allRoutes.length);
 });

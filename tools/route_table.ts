@@ -1,9 +1,9 @@
 /**
  * The README's route → method → role table, rendered from `allRoutes` so it cannot drift:
- *   deno run -A lib/route_table.ts           print the table
- *   deno run -A lib/route_table.ts --write   replace the README section between
+ *   deno run -A tools/route_table.ts           print the table
+ *   deno run -A tools/route_table.ts --write   replace the README section between
  *                                            `<!-- routes:start -->` and `<!-- routes:end -->`
- *   deno run -A lib/route_table.ts --check   exit 1 when the README section is stale
+ *   deno run -A tools/route_table.ts --check   exit 1 when the README section is stale
  */
 import type { RouteDef } from "../handlers/route.ts";
 import { routeOrder } from "../handlers/router.ts";
@@ -64,7 +64,7 @@ if (import.meta.main) {
     }
     if (mode === "--check") {
       if (next !== readme) {
-        console.error("README route table is stale: run deno run -A lib/route_table.ts --write");
+        console.error("README route table is stale: run deno run -A tools/route_table.ts --write");
         Deno.exit(1);
       }
       console.error(`README route table is current (${allRoutes.length} routes)`);

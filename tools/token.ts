@@ -4,7 +4,7 @@
  * The secret comes from KANADE_JWT_SECRET (or `--secret-env NAME`); the token goes to
  * stdout alone so it can be piped, the claims summary to stderr.
  */
-import { mintJwt, ROLES } from "./auth.ts";
+import { mintJwt, ROLES } from "../lib/auth.ts";
 import { durationError, parseDurationSecs } from "../wire/duration.ts";
 
 export interface TokenArgs {
