@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
-import { buildPe } from "../lib/fleet/pe_fixture.ts";
+import { buildPe } from "./helpers/pe_fixture.ts";
 import { connectNats, type Nats } from "../lib/nats.ts";
 import { BUCKET, KEY_AGENT_CONFIG_GLOBAL, OBJECT_STORE, subjects } from "../wire/names.ts";
 import {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { isPe, PeError, readPeVersion } from "./pe_version.ts";
-import { buildPe } from "./pe_fixture.ts";
+import { buildPe } from "../../tests/helpers/pe_fixture.ts";
 
 Deno.test("readPeVersion() picks ProductVersion, then FileVersion, then the fixed version", async (t) => {
   const cases: { name: string; opts: Parameters<typeof buildPe>[0]; want: string }[] = [

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ValidationError } from "../errors.ts";
 import { checkVersion, resolveReleaseVersion, sniffPlatform } from "./releases.ts";
-import { buildPe } from "./pe_fixture.ts";
+import { buildPe } from "../../tests/helpers/pe_fixture.ts";
 
 const is400 = (e: unknown) => e instanceof ValidationError;
 const elf = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0]);
