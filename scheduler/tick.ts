@@ -29,7 +29,7 @@ import { tickGate } from "./when.ts";
 import { fireRetry, tickIds } from "./due.ts";
 import { completionsFor, inFlightExecutions, lastFinishes } from "./completions.ts";
 import { readPcMarks, readTargetMark, writePcMarks, writeTargetMark } from "./marks.ts";
-import { freezeState, setEnabled } from "./store.ts";
+import { freezeState, setEnabled } from "../lib/schedules/store.ts";
 
 export interface TickContext {
   deps: Deps;

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
 import { startScheduler } from "../scheduler/mod.ts";
-import { setEnabled } from "../scheduler/store.ts";
+import { setEnabled } from "../lib/schedules/store.ts";
 import { BUCKET, SCRIPT_STATUS_REVOKED, SUBJECT } from "../wire/names.ts";
 import { parseJsonBytes, utf8 } from "../wire/codec.ts";
 import { rowsOf } from "../db/client.ts";

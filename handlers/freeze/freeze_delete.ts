@@ -1,6 +1,6 @@
 import { caller, defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { deleteFreeze } from "../../scheduler/api.ts";
+import { deleteFreeze } from "../../lib/schedules/service.ts";
 
 export const route = defineRoute({
   method: "DELETE",

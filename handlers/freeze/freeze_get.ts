@@ -1,6 +1,6 @@
 import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { getFreeze } from "../../scheduler/api.ts";
+import { getFreeze } from "../../lib/schedules/service.ts";
 import { FreezeStateSchema } from "../../wire/freeze.ts";
 
 export const route = defineRoute({

@@ -1,6 +1,6 @@
 import { caller, defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { setFreeze } from "../../scheduler/api.ts";
+import { setFreeze } from "../../lib/schedules/service.ts";
 import { FreezeInputSchema, FreezeStateSchema } from "../../wire/freeze.ts";
 
 export const route = defineRoute({

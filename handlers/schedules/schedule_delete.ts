@@ -1,6 +1,6 @@
 import { caller, defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { removeSchedule } from "../../scheduler/api.ts";
+import { removeSchedule } from "../../lib/schedules/service.ts";
 
 export const route = defineRoute({
   method: "DELETE",

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { caller, defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { disableSchedule } from "../../scheduler/api.ts";
+import { disableSchedule } from "../../lib/schedules/service.ts";
 
 export const route = defineRoute({
   method: "POST",

@@ -1,6 +1,6 @@
 import { caller, defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { enableSchedule } from "../../scheduler/api.ts";
+import { enableSchedule } from "../../lib/schedules/service.ts";
 
 export const route = defineRoute({
   method: "POST",

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { scheduleYaml } from "../../scheduler/api.ts";
+import { scheduleYaml } from "../../lib/schedules/service.ts";
 
 export const route = defineRoute({
   method: "GET",

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { caller, defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { upsertSchedule } from "../../scheduler/api.ts";
+import { upsertSchedule } from "../../lib/schedules/service.ts";
 import { ScheduleInputSchema } from "../../wire/schedule.ts";
 
 export const route = defineRoute({

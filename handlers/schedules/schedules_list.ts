@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { listAll } from "../../scheduler/api.ts";
+import { listAll } from "../../lib/schedules/service.ts";
 import { ScheduleInputSchema } from "../../wire/schedule.ts";
 
 export const route = defineRoute({

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { upcoming } from "../../scheduler/api.ts";
+import { upcoming } from "../../lib/schedules/service.ts";
 import { limitParam } from "../../lib/reads/params.ts";
 import { WireTimestampSchema } from "../../wire/time.ts";
 

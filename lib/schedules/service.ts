@@ -2,17 +2,17 @@
  * Domain functions behind the schedules and freeze routes (handlers stay thin). They know
  * nothing about HTTP: it throws the domain errors of lib/errors.ts.
  */
-import type { Deps } from "../lib/deps.ts";
-import type { Caller } from "../lib/auth.ts";
-import { badRequest, conflict, notFound, UnavailableError } from "../lib/errors.ts";
-import { openKv } from "../lib/kv.ts";
-import { recordAudit } from "../lib/audit.ts";
-import { setScriptStatus } from "../lib/catalog/script_status.ts";
-import { BUCKET, SCRIPT_STATUS_REVOKED } from "../wire/names.ts";
-import { checkTokens, NO_TARGET_MESSAGE } from "../lib/exec/dispatch.ts";
-import { hasWaves, isTargetSpecified } from "../wire/fanout.ts";
-import { durationError } from "../wire/duration.ts";
-import { wireTs } from "../wire/time.ts";
+import type { Deps } from "../deps.ts";
+import type { Caller } from "../auth.ts";
+import { badRequest, conflict, notFound, UnavailableError } from "../errors.ts";
+import { openKv } from "../kv.ts";
+import { recordAudit } from "../audit.ts";
+import { setScriptStatus } from "../catalog/script_status.ts";
+import { BUCKET, SCRIPT_STATUS_REVOKED } from "../../wire/names.ts";
+import { checkTokens, NO_TARGET_MESSAGE } from "../exec/dispatch.ts";
+import { hasWaves, isTargetSpecified } from "../../wire/fanout.ts";
+import { durationError } from "../../wire/duration.ts";
+import { wireTs } from "../../wire/time.ts";
 import {
   encodeSchedule,
   engineTerms,
@@ -24,14 +24,14 @@ import {
   type Schedule,
   validateSchedule,
   whenDisplay,
-} from "../wire/schedule.ts";
+} from "../../wire/schedule.ts";
 import {
   encodeFreeze,
   type Freeze,
   FreezeSchema,
   isFrozen,
   validateFreeze,
-} from "../wire/freeze.ts";
+} from "../../wire/freeze.ts";
 import {
   clearFreeze,
   deleteSchedule,

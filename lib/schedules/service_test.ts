@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { nextRun } from "./api.ts";
-import { decodeSchedule, type Schedule } from "../wire/schedule.ts";
+import { nextRun } from "./service.ts";
+import { decodeSchedule, type Schedule } from "../../wire/schedule.ts";
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 30); // Sunday
 const s = (raw: Record<string, unknown>): Schedule =>

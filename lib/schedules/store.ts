@@ -4,13 +4,13 @@
  * writes, so a concurrent edit is never overwritten (lesson #505 / PR #38 review).
  */
 import YAML from "yaml";
-import type { Nats } from "../lib/nats.ts";
-import { conflict } from "../lib/errors.ts";
-import { type KV, kvScan, kvSwap, openKv, openKvOrNull } from "../lib/kv.ts";
-import { BUCKET, KEY_FREEZE } from "../wire/names.ts";
-import { parseJsonBytes, utf8 } from "../wire/codec.ts";
-import { decodeSchedule, encodeSchedule, type Schedule } from "../wire/schedule.ts";
-import { encodeFreeze, type Freeze, isFrozen } from "../wire/freeze.ts";
+import type { Nats } from "../nats.ts";
+import { conflict } from "../errors.ts";
+import { type KV, kvScan, kvSwap, openKv, openKvOrNull } from "../kv.ts";
+import { BUCKET, KEY_FREEZE } from "../../wire/names.ts";
+import { parseJsonBytes, utf8 } from "../../wire/codec.ts";
+import { decodeSchedule, encodeSchedule, type Schedule } from "../../wire/schedule.ts";
+import { encodeFreeze, type Freeze, isFrozen } from "../../wire/freeze.ts";
 
 /** KV key alphabet (NATS KV: `[-/_=.a-zA-Z0-9]`, no leading/trailing or double dot). */
 const KEY_RE = /^[-/_=a-zA-Z0-9]+(\.[-/_=a-zA-Z0-9]+)*$/;
