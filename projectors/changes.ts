@@ -7,7 +7,7 @@ import type { Deps } from "../lib/deps.ts";
 import { SUBJECT } from "../wire/names.ts";
 import { jsonBytes } from "../wire/codec.ts";
 import { headers } from "@nats-io/transport-node";
-import { CHANGE_NODE_HEADER } from "../lib/reads/change_feed.ts";
+import { CHANGE_NODE_HEADER } from "../lib/change_feed.ts";
 
 export interface ChangeNotice {
   kind: "result" | "execution" | "agent" | "audit" | "obs" | "check" | "notification";

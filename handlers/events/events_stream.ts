@@ -2,7 +2,7 @@ import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { subscribeChanges } from "../../lib/reads/change_feed.ts";
+import { subscribeChanges } from "../../lib/change_feed.ts";
 import { csvParam } from "../../lib/reads/params.ts";
 
 /** Keep proxies from closing an idle stream. */

@@ -8,8 +8,8 @@
  * `local` projection mode every node has its own read model, so an API forwards only its
  * own node's notices: another node's commit says nothing about what this node can read yet.
  */
-import type { Nats } from "../nats.ts";
-import { SUBJECT } from "../../wire/names.ts";
+import type { Nats } from "./nats.ts";
+import { SUBJECT } from "../wire/names.ts";
 
 export interface ChangeEvent {
   kind: string;
