@@ -12,7 +12,7 @@ import {
 } from "@libsql/client";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { retryWhile } from "../lib/retry.ts";
+import { retryWhile } from "../util/retry.ts";
 
 export type Db = Client;
 export type { InStatement, ResultSet };

@@ -8,7 +8,7 @@
  */
 import type { Db } from "./client.ts";
 import { isTransientDbError } from "./remote.ts";
-import { retryWhile } from "../lib/retry.ts";
+import { retryWhile } from "../util/retry.ts";
 import { nowDb } from "../wire/time.ts";
 
 const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);

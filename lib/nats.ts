@@ -13,7 +13,7 @@ import { type KV, Kvm } from "@nats-io/kv";
 import { type ObjectStore, Objm } from "@nats-io/obj";
 import type { Config } from "./config.ts";
 import { log } from "./log.ts";
-import { retryWhile } from "./retry.ts";
+import { retryWhile } from "../util/retry.ts";
 
 export interface Nats {
   nc: NatsConnection;
