@@ -19,7 +19,7 @@ import {
   identitySql,
   parseSearchFilters,
   type SqlWhere,
-} from "./query.ts";
+} from "../reads/inventory_query.ts";
 
 const td = new TextDecoder();
 const none: SqlWhere = { sql: [], args: [] };

@@ -4,8 +4,8 @@
  * parameter; anything else is a 400 with the offending key.
  */
 import { badRequest } from "../errors.ts";
-import { likeEscape } from "../reads/params.ts";
-import { type ExplodeTableSpec, IDENT_RE, isIdent, quoteIdent } from "./spec.ts";
+import { likeEscape } from "./params.ts";
+import { type ExplodeTableSpec, IDENT_RE, isIdent, quoteIdent } from "../inventory/spec.ts";
 
 export const SEARCH_OPS = [
   "eq",

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ValidationError } from "../errors.ts";
-import { filtersSql, identitySql, parseFilterKey, parseSearchFilters } from "./query.ts";
-import { resolveExplodeSpec } from "./spec.ts";
+import { filtersSql, identitySql, parseFilterKey, parseSearchFilters } from "./inventory_query.ts";
+import { resolveExplodeSpec } from "../inventory/spec.ts";
 
 const r = resolveExplodeSpec({
   field: "apps",
