@@ -1,6 +1,6 @@
 import { defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { historyForPc, HistoryPcQuerySchema } from "../../lib/inventory/reads.ts";
+import { historyForPc, HistoryPcQuerySchema } from "../../lib/reads/inventory.ts";
 export const route = defineRoute({
   method: "GET",
   path: "/api/inventory/:manifest_id/history/pc/:pc_id",

@@ -1,6 +1,6 @@
 import { defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { searchExplode, SearchQuerySchema } from "../../lib/inventory/reads.ts";
+import { searchExplode, SearchQuerySchema } from "../../lib/reads/inventory.ts";
 export const route = defineRoute({
   method: "GET",
   path: "/api/inventory/:manifest_id/search/:field",
