@@ -11,6 +11,6 @@ import { startWaveDispatcher } from "../lib/exec/waves.ts";
 
 export default lazyServe(allRoutes, {
   staticFiles: true,
-  components: (deps) => [startWaveDispatcher(deps)],
+  components: [startWaveDispatcher],
   name: "kanade-api",
 });

@@ -1,9 +1,10 @@
 /**
  * `deno task dev`: when nothing answers at the NATS URL, start a local
- * `nats-server -js` with its store under `./data/nats`, if the binary exists.
+ * `nats-server -js` with its store under `storeDir` (`./data/nats` by default), if the
+ * binary exists.
  */
 import { log } from "./log.ts";
-import { retryWhile, withTimeout } from "./retry.ts";
+import { retryWhile, withTimeout } from "../util/retry.ts";
 
 export async function reachable(url: string, timeoutMs = 500): Promise<boolean> {
   const u = new URL(url.includes("://") ? url : `nats://${url}`);
@@ -40,7 +41,10 @@ export async function findNatsServer(): Promise<string | null> {
   }
 }
 
-export async function ensureDevBroker(url: string): Promise<Deno.ChildProcess | null> {
+export async function ensureDevBroker(
+  url: string,
+  storeDir = "./data/nats",
+): Promise<Deno.ChildProcess | null> {
   if (await reachable(url)) return null;
   const bin = await findNatsServer();
   if (!bin) {
@@ -49,9 +53,9 @@ export async function ensureDevBroker(url: string): Promise<Deno.ChildProcess | 
     );
   }
   const u = new URL(url.includes("://") ? url : `nats://${url}`);
-  await Deno.mkdir("./data/nats", { recursive: true });
+  await Deno.mkdir(storeDir, { recursive: true });
   const child = new Deno.Command(bin, {
-    args: ["-js", "-a", u.hostname, "-p", u.port || "4222", "-sd", "./data/nats"],
+    args: ["-js", "-a", u.hostname, "-p", u.port || "4222", "-sd", storeDir],
     stdout: "null",
     stderr: "null",
   }).spawn();
@@ -61,6 +65,6 @@ export async function ensureDevBroker(url: string): Promise<Deno.ChildProcess | 
     if (!await reachable(url)) throw notYet;
   }, { transient: (e) => e === notYet, maxAttempts: 50, firstPauseMs: 100, maxPauseMs: 100 })
     .catch(() => {});
-  log.info("started local nats-server for dev", { url, store: "./data/nats" });
+  log.info("started local nats-server for dev", { url, store: storeDir });
   return child;
 }

@@ -4,14 +4,13 @@
  * `request()` calls the app without a socket; `listen()` binds a real port (browser, fleet).
  */
 import { loadConfig } from "../../lib/config.ts";
-import { closeDeps, createDeps, type Deps } from "../../lib/deps.ts";
-import { buildFullApp } from "../../handlers/api_server.ts";
+import type { Deps } from "../../lib/deps.ts";
+import { buildFullApp, startApi } from "../../handlers/api_server.ts";
 import { setLogLevel } from "../../lib/log.ts";
-import type { Component } from "../../lib/component.ts";
+import { startComponents, type Starter } from "../../lib/start.ts";
 import { startProjectors } from "../../projectors/mod.ts";
 import { startCleanup } from "../../projectors/cleanup.ts";
 import { startScheduler } from "../../scheduler/mod.ts";
-import { startApi } from "../../handlers/api_server.ts";
 import { startWaveDispatcher } from "../../lib/exec/waves.ts";
 import { prepareAccounts } from "../../lib/accounts/bootstrap.ts";
 import { type NatsServer, startNatsServer } from "./nats_server.ts";
@@ -82,30 +81,27 @@ export async function startTestBackend(opts: TestBackendOptions = {}): Promise<T
       ...opts.env,
     },
   });
-  const deps = await createDeps(config).catch(async (e) => {
-    await sqld?.stop();
-    throw e;
-  });
-  // As main.ts does before it serves: bootstrap admin, MFA key check.
-  await prepareAccounts(deps).catch(async (e) => {
-    await closeDeps(deps);
+  // The same start-up path as main.ts, without its signal handling (the test stops it).
+  const wanted: Starter[] = [];
+  if (opts.projectors) {
+    const only = Array.isArray(opts.projectors) ? opts.projectors : undefined;
+    wanted.push((deps) => startProjectors(deps, { only }));
+  }
+  if (opts.cleanup) wanted.push(startCleanup);
+  if (opts.scheduler) wanted.push((deps) => startScheduler(deps));
+  if (opts.waves ?? true) wanted.push(startWaveDispatcher);
+  const running = await startComponents(config, wanted, {
+    signals: false,
+    // As main.ts does before it serves: bootstrap admin, MFA key check.
+    prepare: async (deps) => void await prepareAccounts(deps),
+  }).catch(async (e) => {
     if (ownBroker) await broker.stop();
     if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
     await sqld?.stop();
     throw e;
   });
+  const { deps } = running;
   const app = buildFullApp(deps);
-  const components: Component[] = [];
-  if (opts.projectors) {
-    components.push(
-      await startProjectors(deps, {
-        only: Array.isArray(opts.projectors) ? opts.projectors : undefined,
-      }),
-    );
-  }
-  if (opts.cleanup) components.push(startCleanup(deps));
-  if (opts.scheduler) components.push(await startScheduler(deps));
-  if (opts.waves ?? true) components.push(startWaveDispatcher(deps));
 
   const request = (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
@@ -132,12 +128,12 @@ export async function startTestBackend(opts: TestBackendOptions = {}): Promise<T
     },
     listen() {
       const api = startApi(deps, { bind: "127.0.0.1:0" });
-      components.push(api);
+      running.components.push(api); // stopped first, with the others
+
       return Promise.resolve({ port: api.port, url: `http://127.0.0.1:${api.port}` });
     },
     async stop() {
-      for (const c of components.reverse()) await c.stop().catch(() => {});
-      await closeDeps(deps);
+      await running.stop();
       if (ownBroker) await broker.stop();
       if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
       await sqld?.stop();
