@@ -26,19 +26,7 @@ export async function killNow(child: Deno.ChildProcess): Promise<void> {
   await child.status;
 }
 
-/** SIGTERM, then SIGKILL if it has not exited after `graceMs`; resolves once it exited. */
-export async function terminate(child: Deno.ChildProcess, graceMs: number): Promise<void> {
-  try {
-    child.kill("SIGTERM");
-  } catch { /* gone */ }
-  const t = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* gone */ }
-  }, graceMs);
-  await child.status;
-  clearTimeout(t);
-}
+export { terminate } from "../../util/process.ts";
 
 /**
  * The `restart` of a server whose `start()` comes back on the same port and data: kill,
