@@ -10,6 +10,7 @@
  */
 import type { RouteDef } from "../handlers/route.ts";
 import { routeOrder } from "../handlers/router.ts";
+import { replaceMarked } from "./readme.ts";
 
 export const START_MARK = "<!-- routes:start -->";
 export const END_MARK = "<!-- routes:end -->";
@@ -69,14 +70,9 @@ export function renderRouteTable(
   return lines.join("\n") + "\n";
 }
 
-/** Replace the marked section; throws when the markers are missing or out of order. */
+/** Replace the route section of the README (see tools/readme.ts). */
 export function replaceSection(readme: string, table: string): string {
-  const a = readme.indexOf(START_MARK);
-  const b = readme.indexOf(END_MARK);
-  if (a < 0 || b < 0 || b < a) {
-    throw new Error(`README needs the markers ${START_MARK} and ${END_MARK} (in that order)`);
-  }
-  return `${readme.slice(0, a + START_MARK.length)}\n${table}${readme.slice(b)}`;
+  return replaceMarked(readme, table, START_MARK, END_MARK);
 }
 
 if (import.meta.main) {
