@@ -13,13 +13,9 @@ import type { QueuedIterator } from "@nats-io/transport-node";
 import { parseJsonBytes } from "../wire/codec.ts";
 import { durationError, parseDurationMs } from "../wire/duration.ts";
 import { wireTs } from "../wire/time.ts";
-import {
-  decodeSchedule,
-  type EngineTerms,
-  engineTerms,
-  makeCron,
-  type Schedule,
-} from "../wire/schedule.ts";
+import { decodeSchedule, type Schedule } from "../wire/schedule.ts";
+import { type EngineTerms, engineTerms } from "../wire/schedule_when.ts";
+import { makeCron } from "../wire/cron.ts";
 
 export interface Entry {
   key: string;

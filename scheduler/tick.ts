@@ -16,7 +16,8 @@ import { BUCKET } from "../wire/names.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
 import { durationError, parseDurationMs, parseDurationSecs } from "../wire/duration.ts";
 import { wireTs } from "../wire/time.ts";
-import { type EngineTerms, isWhenShape, planOf, type Schedule } from "../wire/schedule.ts";
+import { type EngineTerms } from "../wire/schedule_when.ts";
+import { isWhenShape, planOf, type Schedule } from "../wire/schedule.ts";
 import {
   decideFire,
   type Decision,

@@ -3,16 +3,9 @@
  * it because validate() needs it too) and the pure tick-time gates of a `when` schedule:
  * the `active` window (fails open), `constraints.window` and `skip_dates` (fail closed).
  */
-import {
-  engineTerms,
-  inWindow,
-  isWhenShape,
-  parseBound,
-  parseDate,
-  parseWindow,
-  type Schedule,
-  type Tz,
-} from "../wire/schedule.ts";
+import { engineTerms } from "../wire/schedule_when.ts";
+import { inWindow, parseBound, parseDate, parseWindow } from "../wire/bounds.ts";
+import { isWhenShape, type Schedule, type Tz } from "../wire/schedule.ts";
 
 export {
   calendarCron,
@@ -20,7 +13,7 @@ export {
   lowerWhen,
   parseCalendarAt,
   POLL_CRON,
-} from "../wire/schedule.ts";
+} from "../wire/schedule_when.ts";
 
 /** Calendar parts of an instant in the schedule's tz. */
 export function localParts(ms: number, tz: Tz) {

@@ -36,7 +36,8 @@ import { waitFor } from "./helpers/backend.ts";
 import { startFleet } from "./fleet/fleet.ts";
 import { openDb } from "../db/client.ts";
 import { BUCKET, CONSUMER, LEASE_KEY_SCHEDULER, STREAM, subjects } from "../wire/names.ts";
-import { parseScheduleInput, scheduleJson } from "../wire/schedule.ts";
+import { parseScheduleInput } from "../wire/schedule.ts";
+import { scheduleJson } from "../wire/schedule_encode.ts";
 
 const TOKEN = "scale-test-token-0123456789abcdef";
 const AGENTS = 100;

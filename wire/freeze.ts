@@ -5,7 +5,8 @@
  */
 import { z } from "zod";
 import { encodeOrdered, type FieldSpec } from "./codec.ts";
-import { boundsError, parseBound, type Tz } from "./schedule.ts";
+import { boundsError, parseBound } from "./bounds.ts";
+import { type Tz } from "./schedule.ts";
 
 export const FreezeSchema = z.object({
   from: z.string().nullish(),

@@ -4,11 +4,11 @@ import {
   isWhenShape,
   parseScheduleInput,
   type Schedule,
-  scheduleJson,
   scheduleJsonSchema,
-  validateSchedule,
-  whenDisplay,
 } from "./schedule.ts";
+import { scheduleJson } from "./schedule_encode.ts";
+import { validateSchedule } from "./schedule_validate.ts";
+import { whenDisplay } from "./schedule_when.ts";
 
 const WHEN_EXAMPLE =
   `{"id":"hourly-cleanup-canary","when":{"per_pc":{"every":"1h"}},"job_id":"cleanup","target":{"groups":["canary","wave1"],"pcs":[],"all":false},"rollout":{"strategy":"wave","waves":[{"group":"canary","delay":"0s"},{"group":"wave1","delay":"5s"}]},"jitter":"30s","on_failure":{"retry":{"max":3,"backoff":"10m"}},"tz":"local","runs_on":"backend","enabled":true}`;
@@ -310,9 +310,10 @@ Deno.test("whenDisplay() and the JSON Schema", () => {
 
 Deno.test("validateSchedule() reports a bare-date bound in a DST gap of the local tz", async () => {
   // America/Santiago skipped 2022-09-11 00:00 → 01:00: local midnight did not exist.
-  const script = `import { parseScheduleInput, validateSchedule } from "${
+  const script = `import { parseScheduleInput } from "${
     new URL("./schedule.ts", import.meta.url).href
   }";
+import { validateSchedule } from "${new URL("./schedule_validate.ts", import.meta.url).href}";
 const r = parseScheduleInput({ id: "s", job_id: "j", when: { per_pc: "once" },
   active: { from: "2022-09-11" } });
 console.log(r.ok ? validateSchedule(r.value) : r.error);`;

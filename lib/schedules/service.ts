@@ -13,18 +13,12 @@ import { checkTokens, NO_TARGET_MESSAGE } from "../exec/dispatch.ts";
 import { hasWaves, isTargetSpecified } from "../../wire/fanout.ts";
 import { durationError } from "../../wire/duration.ts";
 import { wireTs } from "../../wire/time.ts";
-import {
-  encodeSchedule,
-  engineTerms,
-  isWhenShape,
-  makeCron,
-  parseBound,
-  parseScheduleInput,
-  planOf,
-  type Schedule,
-  validateSchedule,
-  whenDisplay,
-} from "../../wire/schedule.ts";
+import { encodeSchedule } from "../../wire/schedule_encode.ts";
+import { engineTerms, whenDisplay } from "../../wire/schedule_when.ts";
+import { isWhenShape, parseScheduleInput, planOf, type Schedule } from "../../wire/schedule.ts";
+import { makeCron } from "../../wire/cron.ts";
+import { parseBound } from "../../wire/bounds.ts";
+import { validateSchedule } from "../../wire/schedule_validate.ts";
 import {
   encodeFreeze,
   type Freeze,

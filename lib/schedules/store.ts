@@ -9,7 +9,8 @@ import { conflict } from "../errors.ts";
 import { type KV, kvScan, kvSwap, openKv, openKvOrNull } from "../kv.ts";
 import { BUCKET, KEY_FREEZE } from "../../wire/names.ts";
 import { parseJsonBytes, utf8 } from "../../wire/codec.ts";
-import { decodeSchedule, encodeSchedule, type Schedule } from "../../wire/schedule.ts";
+import { decodeSchedule, type Schedule } from "../../wire/schedule.ts";
+import { encodeSchedule } from "../../wire/schedule_encode.ts";
 import { encodeFreeze, type Freeze, isFrozen } from "../../wire/freeze.ts";
 
 /** KV key alphabet (NATS KV: `[-/_=.a-zA-Z0-9]`, no leading/trailing or double dot). */
