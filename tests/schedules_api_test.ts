@@ -11,7 +11,8 @@ import { setEnabled } from "../lib/schedules/store.ts";
 import { BUCKET, SCRIPT_STATUS_REVOKED, SUBJECT } from "../wire/names.ts";
 import { parseJsonBytes, utf8 } from "../wire/codec.ts";
 import { rowsOf } from "../db/client.ts";
-import { encodeManifest, type Manifest } from "../wire/manifest.ts";
+import { encodeManifest } from "../wire/manifest_encode.ts";
+import { type Manifest } from "../wire/manifest.ts";
 
 const T = { sanitizeOps: false, sanitizeResources: false };
 

@@ -13,13 +13,12 @@ import { BUCKET, SCRIPT_STATUS_REVOKED } from "../../wire/names.ts";
 import { parseJsonBytes, utf8 } from "../../wire/codec.ts";
 import {
   decodeManifest,
-  encodeManifest,
-  isValidJobId,
   type Manifest,
   ManifestInputSchema,
-  manifestJson,
   parseManifestInput,
 } from "../../wire/manifest.ts";
+import { encodeManifest, manifestJson } from "../../wire/manifest_encode.ts";
+import { isValidJobId } from "../../wire/manifest_validate.ts";
 import { createKv, type KV, kvSnapshot, openKvOrNull } from "../kv.ts";
 import { inventorySpecs } from "../inventory/spec.ts";
 

@@ -19,7 +19,7 @@ import { openKv } from "../kv.ts";
 import { type AuditInput, publishAudit, recordAudit } from "../audit.ts";
 import { drop, insertPending } from "./lifecycle.ts";
 import type { Manifest } from "../../wire/manifest.ts";
-import { validateScriptSource } from "../../wire/manifest.ts";
+import { validateScriptSource } from "../../wire/manifest_validate.ts";
 import { type FanoutPlan, hasWaves, isTargetSpecified, type Target } from "../../wire/fanout.ts";
 import { encodeCommand } from "../../wire/messages.ts";
 import { BUCKET, isSubjectToken, SUBJECT, subjects as subj } from "../../wire/names.ts";
