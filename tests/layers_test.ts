@@ -107,3 +107,21 @@ Deno.test("README architecture section shows the layer table (tools/layers.ts --
     "README layer table is stale: run `deno run -A tools/layers.ts --write`",
   );
 });
+
+Deno.test("every top-level folder has its one-line reason in the README folder table", async () => {
+  const root = new URL("../", import.meta.url);
+  const tracked = new TextDecoder().decode(
+    (await new Deno.Command("git", { args: ["ls-files"], cwd: root, stdout: "piped" }).output())
+      .stdout,
+  );
+  const folders = new Set(
+    tracked.split("\n").filter((f) => f.includes("/")).map((f) => f.split("/")[0]),
+  );
+  const readme = await Deno.readTextFile(new URL("README.md", root));
+  const rows = new Set(
+    [...readme.matchAll(/^\| `([^`/]+)\/` +\|/gm)].map((m) => m[1]),
+  );
+  const missing = [...folders].filter((f) => !rows.has(f)).sort();
+  assert.deepEqual(missing, [], "add a row to the README folder table (Architecture)");
+  assert.ok(rows.has("handlers") && rows.has("lib"), "the folder table was found");
+});
