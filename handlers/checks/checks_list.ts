@@ -1,6 +1,6 @@
 import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { ChecksQuerySchema, ChecksViewSchema, listChecks } from "../../lib/checks/reads.ts";
+import { ChecksQuerySchema, ChecksViewSchema, listChecks } from "../../lib/reads/checks.ts";
 
 export const route = defineRoute({
   method: "GET",

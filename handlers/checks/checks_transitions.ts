@@ -4,7 +4,7 @@ import {
   listTransitions,
   TransitionsQuerySchema,
   TransitionsViewSchema,
-} from "../../lib/checks/reads.ts";
+} from "../../lib/reads/checks.ts";
 
 export const route = defineRoute({
   method: "GET",

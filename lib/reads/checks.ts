@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { apiTs, dbTs } from "../../wire/time.ts";
-import { boolParam, limitParam, optText } from "../reads/params.ts";
+import { boolParam, limitParam, optText } from "./params.ts";
 
 export const ChecksQuerySchema = z.object({
   /** One check (trimmed; empty = all). */
