@@ -178,28 +178,31 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "timeout 120 deno task dev: the SIGTERM timeout sends to its group ends everything",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
+const SIGNAL_CASES: { name: string; prefix: string[]; signal: Deno.Signal }[] = [
+  {
     // `timeout` runs the task in its own process group and, on SIGTERM, signals the group.
-    const run = await startDev(["timeout", "120"]);
-    const tree = await descendants(run.child.pid);
-    assert.ok([...tree.values()].some((c) => c.includes("nats-server")));
-    run.child.kill("SIGTERM");
-    await assertAllGone(run, tree);
+    name: "timeout 120 deno task dev: the SIGTERM timeout sends to its group ends everything",
+    prefix: ["timeout", "120"],
+    signal: "SIGTERM",
   },
-});
+  {
+    name: "deno task dev ends on SIGINT (Ctrl-C) too, with every process gone",
+    prefix: [],
+    signal: "SIGINT",
+  },
+];
 
-Deno.test({
-  name: "deno task dev ends on SIGINT (Ctrl-C) too, with every process gone",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    const run = await startDev();
-    const tree = await descendants(run.child.pid);
-    run.child.kill("SIGINT");
-    await assertAllGone(run, tree);
-  },
-});
+for (const c of SIGNAL_CASES) {
+  Deno.test({
+    name: c.name,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      const run = await startDev(c.prefix);
+      const tree = await descendants(run.child.pid);
+      assert.ok([...tree.values()].some((cmd) => cmd.includes("nats-server")), "a dev broker runs");
+      run.child.kill(c.signal);
+      await assertAllGone(run, tree);
+    },
+  });
+}
