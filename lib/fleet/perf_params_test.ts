@@ -8,7 +8,6 @@ import {
   spanParam,
   windowQuery,
 } from "./perf_params.ts";
-import { limitParam } from "../reads/params.ts";
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 const D = { spanSecs: 3600, stepSecs: 300 };
@@ -117,18 +116,11 @@ Deno.test("metric aliases", async (t) => {
   });
 });
 
-Deno.test("aggParam, limitParam, spanParam", () => {
+Deno.test("aggParam, spanParam", () => {
   assert.equal(aggParam.parse(undefined), "avg");
   assert.equal(aggParam.parse("mean"), "avg");
   assert.equal(aggParam.parse("MAX"), "max");
   assert.ok(refuses(aggParam, "sum"));
-  const top = limitParam(5, 20);
-  assert.equal(top.parse(undefined), 5);
-  assert.equal(top.parse("7"), 7);
-  // Out of range is refused (400), never clamped.
-  assert.ok(refuses(top, "0"));
-  assert.ok(refuses(top, "99"));
-  assert.ok(refuses(top, "ten"));
   assert.equal(spanParam(300).parse(undefined), 300);
   assert.equal(spanParam(300).parse("15m"), 900);
   assert.ok(refuses(spanParam(300), "-5m"));

@@ -13,6 +13,13 @@ import {
 import { aggregateDurations } from "./health.ts";
 import { inventoryHintOf } from "./inventory.ts";
 
+Deno.test("limitParam(5, 20), the perf top limit: out of range is refused, never clamped", () => {
+  const top = limitParam(5, 20);
+  assert.equal(top.parse(undefined), 5);
+  assert.equal(top.parse("7"), 7);
+  for (const bad of ["0", "99", "ten"]) assert.equal(top.safeParse(bad).success, false, bad);
+});
+
 Deno.test("limitParam: default, bounds, blanks", async (t) => {
   const s = z.object({ limit: limitParam(50, 1000) });
   for (
