@@ -35,7 +35,7 @@ import { DeliverPolicy } from "@nats-io/jetstream";
 import { conflict, DomainError, internal, UnavailableError } from "./errors.ts";
 import { isBrokerUnavailable, type Nats } from "./nats.ts";
 import { mapLimit } from "./map_limit.ts";
-import { retryWhile } from "./retry.ts";
+import { retryWhile } from "../util/retry.ts";
 
 export type { KV, KvEntry, KvWatchEntry } from "@nats-io/kv";
 

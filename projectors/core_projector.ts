@@ -11,7 +11,7 @@
 import type { Transaction } from "@libsql/client";
 import type { Deps } from "../lib/deps.ts";
 import { isTransientDbError } from "../db/remote.ts";
-import { retryWhile } from "../lib/retry.ts";
+import { retryWhile } from "../util/retry.ts";
 import { Batcher } from "./batch.ts";
 import type { RunningProjector } from "./jetstream_projector.ts";
 import { type ChangeNotice, publishChanges } from "./changes.ts";

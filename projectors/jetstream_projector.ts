@@ -16,7 +16,7 @@ import { isLocalUrl } from "../db/client.ts";
 import { isTransientDbError } from "../db/remote.ts";
 import type { Component } from "../lib/component.ts";
 import { Batcher } from "./batch.ts";
-import { pause, withTimeout } from "../lib/retry.ts";
+import { pause, withTimeout } from "../util/retry.ts";
 import { ackMeta } from "./js_envelope.ts";
 import { ensureConsumer } from "./js_consumer.ts";
 import { CONNECTION_PRAGMAS, type RejectRow, rejectRow, rejectStmt } from "./rejects.ts";

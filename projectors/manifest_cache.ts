@@ -10,7 +10,7 @@
 import type { Deps } from "../lib/deps.ts";
 import { BUCKET } from "../wire/names.ts";
 import { kvScan, openKv } from "../lib/kv.ts";
-import { retryWhile, withTimeout } from "../lib/retry.ts";
+import { retryWhile, withTimeout } from "../util/retry.ts";
 import { parseDurationSecs } from "../wire/duration.ts";
 import { type ExplodeTableSpec, inventorySpecs } from "../lib/inventory/spec.ts";
 import { ensureExplodeTables } from "../lib/inventory/tables.ts";

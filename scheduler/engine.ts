@@ -22,7 +22,7 @@
 import type { Deps } from "../lib/deps.ts";
 import { type Nats, wrapNats } from "../lib/nats.ts";
 import { type KV, openKv } from "../lib/kv.ts";
-import { withTimeout } from "../lib/retry.ts";
+import { withTimeout } from "../util/retry.ts";
 import { BUCKET, LEASE_KEY_SCHEDULER } from "../wire/names.ts";
 import { wireTs } from "../wire/time.ts";
 import { Lease } from "./lease.ts";

@@ -7,7 +7,7 @@
  * (Overlaps that remain are caught by the per-tick fire claim, see marks.ts.)
  */
 import { DELETE, type KV, kvSwap } from "../lib/kv.ts";
-import { withTimeout } from "../lib/retry.ts";
+import { withTimeout } from "../util/retry.ts";
 import type { Logger } from "../lib/log.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
 

@@ -8,7 +8,7 @@
 import type { Cron } from "croner";
 import type { Logger } from "../lib/log.ts";
 import { type KV, kvScan, type KvValue, type KvWatchEntry } from "../lib/kv.ts";
-import { pause } from "../lib/retry.ts";
+import { pause } from "../util/retry.ts";
 import type { QueuedIterator } from "@nats-io/transport-node";
 import { parseJsonBytes } from "../wire/codec.ts";
 import { durationError, parseDurationMs } from "../wire/duration.ts";

@@ -1,14 +1,14 @@
 /**
  * One due tick of one schedule, as its own task: claim the tick (KV `scheduler_dispatch`,
  * see marks.ts), fire it through `runTick`, mark the claim done. Both the claim and a fire
- * that failed before anything reached an agent are retried (lib/retry.ts: 100 ms doubling
+ * that failed before anything reached an agent are retried (util/retry.ts: 100 ms doubling
  * to 1 s) while the tick is still due; a claim held by another scheduler is looked at
  * again every second until its fire is over or its claim goes stale. Where a tick's
  * decision depends on the previous one (dedup modes, `max_concurrent`) the fires of one
  * schedule run one after the other, in claim order.
  */
 import type { Logger } from "../lib/log.ts";
-import { pause, retryWhile } from "../lib/retry.ts";
+import { pause, retryWhile } from "../util/retry.ts";
 import { isWhenShape } from "../wire/schedule.ts";
 import { type Claimer, claimIsOurs, claimTick, finishClaim } from "./marks.ts";
 import { runTick, type TickContext, type TickOutcome } from "./tick.ts";

@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { Deps } from "../deps.ts";
 import type { Caller } from "../auth.ts";
 import { badGateway, badRequest, internal, requestTimeout } from "../errors.ts";
-import { withTimeout } from "../retry.ts";
+import { withTimeout } from "../../util/retry.ts";
 import { recordAudit } from "../audit.ts";
 import { encodeCommand, ExecResultSchema } from "../../wire/messages.ts";
 import { ADHOC_RUN_ID, ADHOC_RUN_VERSION, isSubjectToken, subjects } from "../../wire/names.ts";

@@ -14,7 +14,7 @@ import { nowWire } from "../../wire/time.ts";
 import { budgetExceeded, type MaxFailures } from "../../wire/fanout.ts";
 import { firstRow } from "../../db/client.ts";
 import { UnavailableError } from "../errors.ts";
-import { pause, withTimeout } from "../retry.ts";
+import { pause, withTimeout } from "../../util/retry.ts";
 import { DELETE, type KvEntry, kvSnapshot, kvSwap, openKv, openKvOrNull } from "../kv.ts";
 import {
   dueWaves,

@@ -9,7 +9,7 @@ import { encodeLogsRequest } from "../../wire/logs.ts";
 import { parseJsonBytes } from "../../wire/codec.ts";
 import { badGateway, DomainError, gatewayTimeout, requestTimeout } from "../errors.ts";
 import type { Nats } from "../nats.ts";
-import { withTimeout } from "../retry.ts";
+import { withTimeout } from "../../util/retry.ts";
 
 export const PING_DEFAULT_WAIT_SECS = 45;
 export const PING_MAX_WAIT_SECS = 120;
