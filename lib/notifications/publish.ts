@@ -13,7 +13,7 @@ import type { Caller } from "../auth.ts";
 import { badGateway, badRequest, conflict } from "../errors.ts";
 import { recordAudit } from "../audit.ts";
 import { isBrokerUnavailable } from "../nats.ts";
-import { retryWhile } from "../retry.ts";
+import { retryWhile } from "../../util/retry.ts";
 import { subjects as subj } from "../../wire/names.ts";
 import {
   type Copy,
