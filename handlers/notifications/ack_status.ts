@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { ackStatus, AckStatusSchema } from "../../lib/notifications/reads.ts";
+import { ackStatus, AckStatusSchema } from "../../lib/reads/notifications.ts";
 
 export const route = defineRoute({
   method: "GET",

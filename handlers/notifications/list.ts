@@ -5,7 +5,7 @@ import {
   listNotifications,
   NotificationQuerySchema,
   NotificationRowSchema,
-} from "../../lib/notifications/reads.ts";
+} from "../../lib/reads/notifications.ts";
 
 export const route = defineRoute({
   method: "GET",

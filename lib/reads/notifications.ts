@@ -10,9 +10,9 @@ import { rowsOf } from "../../db/client.ts";
 import { notFound } from "../errors.ts";
 import { apiTs } from "../../wire/time.ts";
 import { encodeNotification, type Target } from "../../wire/notifications.ts";
-import { likeContains, limitParam, offsetParam, optText } from "../reads/params.ts";
+import { likeContains, limitParam, offsetParam, optText } from "./params.ts";
 import { resolveAlivePcs } from "../exec/targets.ts";
-import { type AckEntry, assembleRoster, notificationStatus } from "./plan.ts";
+import { type AckEntry, assembleRoster, notificationStatus } from "../notifications/plan.ts";
 
 const TargetOut = z.object({
   all: z.boolean(),
