@@ -33,6 +33,13 @@ export const LAYERS: readonly Layer[] = [
     why: "processes and CLIs: pick and wire the components",
   },
   {
+    name: "simulator",
+    paths: ["simulator/"],
+    imports: ["domain", "wire", "util"],
+    why:
+      "simulated agents (`deno task fleet`): the agent side of the protocol, for tests and benchmarks",
+  },
+  {
     name: "handlers",
     paths: ["handlers/"],
     imports: ["reads", "domain", "db", "wire", "util"],
