@@ -7,7 +7,7 @@
 import type { BenchRow, BenchSuite } from "./types.ts";
 import { median, percentile } from "./types.ts";
 import { startTestBackend } from "../tests/helpers/backend.ts";
-import { spawnFleet } from "../tests/fleet/process.ts";
+import { spawnFleet } from "../tests/helpers/fleet_process.ts";
 
 async function api(
   b: Awaited<ReturnType<typeof startTestBackend>>,

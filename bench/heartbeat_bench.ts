@@ -7,7 +7,7 @@
 import type { BenchSuite } from "./types.ts";
 import { median, percentile } from "./types.ts";
 import { startTestBackend } from "../tests/helpers/backend.ts";
-import { spawnFleet } from "../tests/fleet/process.ts";
+import { spawnFleet } from "../tests/helpers/fleet_process.ts";
 import { rowsOf } from "../db/client.ts";
 import { dbTs, epochMs } from "../wire/time.ts";
 

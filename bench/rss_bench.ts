@@ -7,7 +7,7 @@
 import type { BenchSuite } from "./types.ts";
 import { median } from "./types.ts";
 import { startNatsServer } from "../tests/helpers/nats_server.ts";
-import { spawnFleet } from "../tests/fleet/process.ts";
+import { spawnFleet } from "../tests/helpers/fleet_process.ts";
 import { rssBytes, spawnBackend } from "../tests/e2e/backend_process.ts";
 
 async function call(url: string, method: string, path: string, body?: unknown, type?: string) {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
-import { startFleet } from "./fleet/fleet.ts";
+import { startFleet } from "../simulator/fleet.ts";
 import { BUCKET, subjects } from "../wire/names.ts";
 
 async function call(b: TestBackend, method: string, path: string, body?: unknown) {

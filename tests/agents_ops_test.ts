@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
-import { startFleet } from "./fleet/fleet.ts";
+import { startFleet } from "../simulator/fleet.ts";
 import { fetchAgentLogs } from "../lib/fleet/agent_rpc.ts";
 import { UpstreamTimeoutError } from "../lib/errors.ts";
 import { subjects } from "../wire/names.ts";

@@ -1,12 +1,12 @@
 /**
- * Exec against the fleet simulator (tests/fleet): 200 simulated agents with heartbeats and
+ * Exec against the fleet simulator (simulator/): 200 simulated agents with heartbeats and
  * groups, the projectors running. Broadcast and group execs complete with every PC's
  * result counted against the alive target_count; a script_object job is fetched and
  * sha-verified by the agents; a kill stops a long run fleet-wide.
  */
 import assert from "node:assert/strict";
 import { startTestBackend, waitFor } from "./helpers/backend.ts";
-import { type Fleet, scripts, startFleet } from "./fleet/fleet.ts";
+import { type Fleet, scripts, startFleet } from "../simulator/fleet.ts";
 import { firstRow } from "../db/client.ts";
 
 Deno.test("exec with the fleet simulator: all, group, script_object, kill", async (t) => {

@@ -33,7 +33,7 @@ import {
 } from "./helpers/cluster.ts";
 import { tickReport } from "./helpers/ticks.ts";
 import { waitFor } from "./helpers/backend.ts";
-import { startFleet } from "./fleet/fleet.ts";
+import { startFleet } from "../simulator/fleet.ts";
 import { openDb } from "../db/client.ts";
 import { BUCKET, CONSUMER, LEASE_KEY_SCHEDULER, STREAM, subjects } from "../wire/names.ts";
 import { parseScheduleInput } from "../wire/schedule.ts";

@@ -30,7 +30,7 @@ import {
 } from "./helpers/cluster.ts";
 import { startTestBackend, waitFor } from "./helpers/backend.ts";
 import { startSqld } from "./helpers/sqld.ts";
-import { startFleet } from "./fleet/fleet.ts";
+import { startFleet } from "../simulator/fleet.ts";
 import { openDb } from "../db/client.ts";
 import { encodeExecResult } from "../wire/messages.ts";
 import { subjects } from "../wire/names.ts";

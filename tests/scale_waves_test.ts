@@ -11,7 +11,7 @@ import { Kvm } from "@nats-io/kv";
 import { type BackendProcess, spawnBackend, tapCommands } from "./helpers/cluster.ts";
 import { startNatsServer } from "./helpers/nats_server.ts";
 import { waitFor } from "./helpers/backend.ts";
-import { startFleet } from "./fleet/fleet.ts";
+import { startFleet } from "../simulator/fleet.ts";
 import { BUCKET, subjects } from "../wire/names.ts";
 
 const TOKEN = "scale-waves-token-0123456789abcdef";

@@ -16,7 +16,7 @@ import {
   T,
   withScheduler,
 } from "./helpers/scheduler.ts";
-import { type Fleet, scripts, startFleet } from "./fleet/fleet.ts";
+import { type Fleet, scripts, startFleet } from "../simulator/fleet.ts";
 import { BUCKET, KEY_FREEZE } from "../wire/names.ts";
 import { rowsOf } from "../db/client.ts";
 import { dbTs, epochMs } from "../wire/time.ts";

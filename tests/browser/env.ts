@@ -11,7 +11,7 @@ import {
   type TestBackendOptions,
   waitFor,
 } from "../helpers/backend.ts";
-import { type Fleet, startFleet } from "../fleet/fleet.ts";
+import { type Fleet, startFleet } from "../../simulator/fleet.ts";
 import { type Browser, ConsoleWatch, launchBrowser } from "./browser.ts";
 
 export interface Env {

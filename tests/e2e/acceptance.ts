@@ -11,7 +11,7 @@
  * Prints one JSON line with the timings; exit code 1 when a check fails.
  */
 import { startNatsServer } from "../helpers/nats_server.ts";
-import { spawnFleet } from "../fleet/process.ts";
+import { spawnFleet } from "../helpers/fleet_process.ts";
 import { spawnBackend } from "./backend_process.ts";
 import { parseDurationMs } from "../../wire/duration.ts";
 

@@ -5,7 +5,7 @@
  * only read to observe what agents did (and to take agents offline).
  */
 import { startTestBackend, type TestBackend, waitFor } from "../helpers/backend.ts";
-import { type Fleet, type FleetOptions, startFleet } from "../fleet/fleet.ts";
+import { type Fleet, type FleetOptions, startFleet } from "../../simulator/fleet.ts";
 
 export interface E2E {
   backend: TestBackend;

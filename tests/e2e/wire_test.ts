@@ -19,7 +19,7 @@ import {
   ExecResultSchema,
   HeartbeatSchema,
 } from "../../wire/messages.ts";
-import { startFleet } from "../fleet/fleet.ts";
+import { startFleet } from "../../simulator/fleet.ts";
 import { wireTs } from "../../wire/time.ts";
 
 const td = new TextDecoder();

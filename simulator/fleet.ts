@@ -37,7 +37,7 @@ import {
   STREAM,
   SUBJECT,
   subjects,
-} from "../../wire/names.ts";
+} from "../wire/names.ts";
 import {
   type Command,
   CommandSchema,
@@ -46,19 +46,19 @@ import {
   encodeHeartbeat,
   type ExecResult,
   type Heartbeat,
-} from "../../wire/messages.ts";
+} from "../wire/messages.ts";
 import {
   type ConfigScope,
   ConfigScopeSchema,
   type EffectiveConfig,
   resolveEffectiveConfig,
-} from "../../wire/config_scope.ts";
-import { decodeAgentGroups, encodeAgentGroups, normalizeGroups } from "../../wire/agent_groups.ts";
-import { parseDurationMs } from "../../wire/duration.ts";
-import { wireTs } from "../../wire/time.ts";
-import { encodeHostPerf, encodeProcessPerf } from "../../wire/perf.ts";
+} from "../wire/config_scope.ts";
+import { decodeAgentGroups, encodeAgentGroups, normalizeGroups } from "../wire/agent_groups.ts";
+import { parseDurationMs } from "../wire/duration.ts";
+import { wireTs } from "../wire/time.ts";
+import { encodeHostPerf, encodeProcessPerf } from "../wire/perf.ts";
 import { expand, parseScript, type Program } from "./script.ts";
-import { runGates, type Skip } from "./checks.ts";
+import { runGates, type Skip } from "./gates.ts";
 
 export interface FleetOptions {
   natsUrl: string;

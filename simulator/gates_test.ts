@@ -6,8 +6,8 @@ import {
   stalenessSkip,
   utcHuman,
   versionPinSkip,
-} from "./checks.ts";
-import { type Command, CommandSchema } from "../../wire/messages.ts";
+} from "./gates.ts";
+import { type Command, CommandSchema } from "../wire/messages.ts";
 
 const cmd = (over: Record<string, unknown> = {}): Command =>
   CommandSchema.parse({
@@ -22,7 +22,7 @@ const cmd = (over: Record<string, unknown> = {}): Command =>
 
 const T = Date.parse("2026-06-20T01:00:00Z");
 
-Deno.test("checks: staleness gate (127) only for strict and only beyond max_cache_age", () => {
+Deno.test("gates: staleness gate (127) only for strict and only beyond max_cache_age", () => {
   const strict = cmd({ staleness: { mode: "strict", max_cache_age: "5m" } });
   const cases: [Command, number, string | null][] = [
     [cmd(), 10 ** 9, null],
@@ -42,7 +42,7 @@ Deno.test("checks: staleness gate (127) only for strict and only beyond max_cach
   }
 });
 
-Deno.test("checks: version pin (124) and revoke (126)", () => {
+Deno.test("gates: version pin (124) and revoke (126)", () => {
   assert.equal(versionPinSkip(cmd(), null), null);
   assert.equal(versionPinSkip(cmd(), "1.0.0"), null);
   assert.deepEqual(versionPinSkip(cmd(), "1.0.1"), {
@@ -57,7 +57,7 @@ Deno.test("checks: version pin (124) and revoke (126)", () => {
   });
 });
 
-Deno.test("checks: deadline (125): equal runs, later skips", () => {
+Deno.test("gates: deadline (125): equal runs, later skips", () => {
   const c = cmd({ deadline_at: "2026-06-20T01:00:00Z" });
   assert.equal(deadlineSkip(c, T), null);
   assert.equal(deadlineSkip(cmd(), T + 10 ** 9), null);
@@ -69,7 +69,7 @@ Deno.test("checks: deadline (125): equal runs, later skips", () => {
   assert.equal(utcHuman(T), "2026-06-20 01:00:00 UTC");
 });
 
-Deno.test("checks: gates run in §4.1 order and read KV lazily", async () => {
+Deno.test("gates: gates run in §4.1 order and read KV lazily", async () => {
   let reads = 0;
   const kv = (v: string | null) => () => {
     reads++;

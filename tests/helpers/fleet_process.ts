@@ -2,7 +2,7 @@
  * The fleet CLI as a child process (benchmarks and acceptance scripts): the agents get their
  * own process and CPU time, like real machines, instead of sharing the measured process.
  */
-import { tailLines, terminate } from "../helpers/child.ts";
+import { tailLines, terminate } from "./child.ts";
 
 export interface FleetProcess {
   pid: number;
@@ -15,7 +15,7 @@ export async function spawnFleet(
   args: string[],
   opts: { readyTimeoutMs?: number; log?: (line: string) => void } = {},
 ): Promise<FleetProcess> {
-  const main = new URL("./main.ts", import.meta.url).pathname;
+  const main = new URL("../../simulator/main.ts", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", main, ...args],
     stdout: "null",

@@ -17,7 +17,7 @@
  * Anything else (real PowerShell / cmd text) is not simulated: the run prints one line
  * `simulated <shell> run on <pc>: <first line>` and exits 0, so real job manifests work.
  */
-import { durationError, parseDurationMs } from "../../wire/duration.ts";
+import { durationError, parseDurationMs } from "../wire/duration.ts";
 
 export type Op =
   | { op: "echo"; text: string }

@@ -9,10 +9,10 @@ import {
   EXIT_SKIP_STALENESS,
   EXIT_SKIP_VERSION_PIN,
   SCRIPT_STATUS_REVOKED,
-} from "../../wire/names.ts";
-import { formatDurationSecs, parseDurationSecs } from "../../wire/duration.ts";
-import { epochMs } from "../../wire/time.ts";
-import type { Command } from "../../wire/messages.ts";
+} from "../wire/names.ts";
+import { formatDurationSecs, parseDurationSecs } from "../wire/duration.ts";
+import { epochMs } from "../wire/time.ts";
+import type { Command } from "../wire/messages.ts";
 
 export interface GateInput {
   cmd: Command;

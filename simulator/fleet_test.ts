@@ -3,10 +3,10 @@
  * test plays the backend by publishing Commands and reading results straight off NATS.
  */
 import assert from "node:assert/strict";
-import { startNatsServer } from "../helpers/nats_server.ts";
-import { waitFor } from "../helpers/backend.ts";
-import { connectNats, type Nats } from "../../lib/nats.ts";
-import { setupJetStream } from "../../lib/jetstream_setup.ts";
+import { startNatsServer } from "../tests/helpers/nats_server.ts";
+import { waitFor } from "../tests/helpers/backend.ts";
+import { connectNats, type Nats } from "../lib/nats.ts";
+import { setupJetStream } from "../lib/jetstream_setup.ts";
 import {
   BUCKET,
   OBJECT_STORE,
@@ -14,7 +14,7 @@ import {
   STDOUT_INLINE_THRESHOLD,
   SUBJECT,
   subjects,
-} from "../../wire/names.ts";
+} from "../wire/names.ts";
 import {
   type Command,
   encodeCommand,
@@ -22,14 +22,14 @@ import {
   type ExecResult,
   ExecResultSchema,
   HeartbeatSchema,
-} from "../../wire/messages.ts";
-import { wireTs } from "../../wire/time.ts";
+} from "../wire/messages.ts";
+import { wireTs } from "../wire/time.ts";
 import {
   encodeHostPerf,
   encodeProcessPerf,
   HostPerfSchema,
   ProcessPerfSchema,
-} from "../../wire/perf.ts";
+} from "../wire/perf.ts";
 import { type Fleet, startFleet } from "./fleet.ts";
 
 const td = new TextDecoder();
@@ -453,7 +453,7 @@ Deno.test("fleet cli: `deno task fleet --agents 10 --groups a,b` runs agents and
   const beats = new Set<string>();
   nats.nc.subscribe(SUBJECT.heartbeatFilter, { callback: (_e, m) => void beats.add(m.subject) });
   await nats.nc.flush();
-  const { spawnFleet } = await import("./process.ts");
+  const { spawnFleet } = await import("../tests/helpers/fleet_process.ts");
   const proc = await spawnFleet([
     "--agents",
     "10",
