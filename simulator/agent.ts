@@ -1,0 +1,356 @@
+/**
+ * One simulated agent's wire behaviour (protocol.md §4.1): request_id de-dup, the pre-run
+ * gates, `script_object` fetch + sha256, jitter, `events.started`, the run (run.ts), and the
+ * ExecResult through the outbox (large output via `result_output`); plus the request/reply
+ * answers (ping, `logs.fetch`, `job.tail`). Heartbeats, perf and self-update are parts of
+ * their own that the agent owns.
+ */
+import type { Msg } from "@nats-io/transport-node";
+import {
+  type Command,
+  encodeEventStarted,
+  encodeExecResult,
+  encodeHeartbeat,
+  type ExecResult,
+} from "../wire/messages.ts";
+import { OBJECT_STORE, STDOUT_INLINE_THRESHOLD, SUBJECT, subjects } from "../wire/names.ts";
+import { wireTs } from "../wire/time.ts";
+import { runGates, type Skip } from "./gates.ts";
+import { Heartbeats } from "./heartbeat.ts";
+import type { Link } from "./link.ts";
+import type { SharedLookups } from "./lookups.ts";
+import { Outbox } from "./outbox.ts";
+import { PerfSampler } from "./perf.ts";
+import { type AttemptOutcome, RunCtl, type RunEnv, runWithRetries } from "./run.ts";
+import { parseScript, type Program } from "./script.ts";
+import { SelfUpdater } from "./self_update.ts";
+import type { AgentView, RunView } from "./types.ts";
+import { pushCapped, sha256Hex, sleep, td, te } from "./util.ts";
+
+const DEDUP_CAP = 1024;
+const KEEP_COMMANDS = 200;
+const KEEP_RESULTS = 200;
+const KEEP_RUNS = 64;
+const KEEP_LOG_LINES = 300;
+const LOGS_REPLY_CAP = 800 * 1024;
+const TAIL_CAP = 256 * 1024;
+
+/** What an agent needs from the fleet that runs it. */
+export interface FleetCtx {
+  readonly stopped: boolean;
+  readonly rand: () => number;
+  readonly failRate: number;
+  readonly latencyMs: number;
+  readonly agentVersion: string;
+  readonly counters: {
+    heartbeats: number;
+    commands: number;
+    duplicates: number;
+    results: number;
+    running: number;
+    publishRetries: number;
+    selfUpdates: number;
+  };
+  /** Wake the fleet's waiters (a command or result was counted). */
+  notify(): void;
+  onResult(r: ExecResult): void;
+}
+
+export class Agent implements AgentView {
+  online = true;
+  groups: string[] = [];
+  commands: Command[] = [];
+  runs: RunView[] = [];
+  results: ExecResult[] = [];
+  duplicates = 0;
+  simulateDisconnectedMs: number | null = null;
+  /** EXEC stream sequence this agent has replayed up to (its durable's ack floor). */
+  ackSeq = 0;
+  logLines: string[] = [];
+  /** The running agent version; changes when the agent updates itself to `target_version`. */
+  version: string;
+  readonly hb = new Heartbeats(this);
+  readonly perf = new PerfSampler(this);
+  readonly updater = new SelfUpdater(this);
+  private readonly outbox = new Outbox(this);
+  private seen = new Set<string>();
+  private seenOrder: string[] = [];
+
+  constructor(readonly pcId: string, readonly link: Link, readonly fleet: FleetCtx) {
+    this.version = fleet.agentVersion;
+  }
+
+  get heartbeatIntervalMs(): number {
+    return this.hb.intervalMs;
+  }
+
+  get heartbeatsSent(): number {
+    return this.hb.sent;
+  }
+
+  /** Every timer of this agent stops (offline or fleet stop). */
+  stopTimers() {
+    this.hb.stop();
+    this.perf.stop();
+    this.updater.stop();
+  }
+
+  log(level: string, msg: string) {
+    pushCapped(
+      this.logLines,
+      `${wireTs(Date.now())} ${level} kanade_agent: ${msg}`,
+      KEEP_LOG_LINES,
+    );
+  }
+
+  /** Step 1: true when the request_id is new (bounded FIFO of the last 1024). */
+  private firstSight(requestId: string): boolean {
+    if (this.seen.has(requestId)) return false;
+    this.seen.add(requestId);
+    this.seenOrder.push(requestId);
+    if (this.seenOrder.length > DEDUP_CAP) this.seen.delete(this.seenOrder.shift()!);
+    return true;
+  }
+
+  /** Whether a Command published on `subject` is addressed to this agent. */
+  addressedBy(subject: string): boolean {
+    if (subject === SUBJECT.commandsAll) return true;
+    if (subject === subjects.commandsPc(this.pcId)) return true;
+    if (subject.startsWith(SUBJECT.commandsGroupPrefix)) {
+      return this.groups.includes(subject.slice(SUBJECT.commandsGroupPrefix.length));
+    }
+    return false;
+  }
+
+  /** The whole §4.1 pipeline for one Command copy. */
+  async handle(cmd: Command, shared: SharedLookups): Promise<void> {
+    if (!this.firstSight(cmd.request_id)) {
+      this.duplicates++;
+      this.fleet.counters.duplicates++;
+      return;
+    }
+    pushCapped(this.commands, cmd, KEEP_COMMANDS);
+    this.fleet.counters.commands++;
+    this.fleet.notify();
+    this.log("INFO", `command received id=${cmd.id} request_id=${cmd.request_id}`);
+
+    const receivedAt = Date.now();
+    const skip = await runGates({
+      cmd,
+      nowMs: receivedAt,
+      disconnectedMs: this.simulateDisconnectedMs ?? this.link.disconnectedMs(),
+      scriptCurrent: shared.scriptCurrent,
+      scriptStatus: shared.scriptStatus,
+    });
+    if (skip) return this.publishSkip(cmd, skip);
+
+    let program: Program;
+    try {
+      program = parseScript(await this.resolveScript(cmd, shared));
+    } catch (e) {
+      return this.publishSkip(cmd, { exitCode: 1, stderr: (e as Error).message });
+    }
+
+    if (cmd.jitter_secs && cmd.jitter_secs > 0) {
+      await sleep(Math.floor(this.fleet.rand() * cmd.jitter_secs * 1000));
+    }
+    if (this.fleet.stopped) return;
+
+    const view: RunView = {
+      resultId: crypto.randomUUID(),
+      requestId: cmd.request_id,
+      execId: cmd.exec_id,
+      manifestId: cmd.id,
+      running: true,
+      stdout: "",
+      stderr: "",
+      attempts: 0,
+      exitCode: null,
+      startedAt: wireTs(Date.now()),
+      finishedAt: null,
+    };
+    pushCapped(this.runs, view, KEEP_RUNS);
+    this.fleet.counters.running++;
+    const ctl = new RunCtl(view, this);
+    if (cmd.exec_id) {
+      let set = this.link.runsByExec.get(cmd.exec_id);
+      if (!set) this.link.runsByExec.set(cmd.exec_id, set = new Set());
+      set.add(ctl);
+      this.outbox.enqueue(
+        subjects.eventsStarted(cmd.exec_id, this.pcId),
+        () =>
+          JSON.stringify(encodeEventStarted({
+            result_id: view.resultId,
+            request_id: cmd.request_id,
+            exec_id: cmd.exec_id!,
+            pc_id: this.pcId,
+            started_at: view.startedAt,
+            manifest_id: cmd.id,
+            version: cmd.version,
+          })),
+      );
+    }
+    this.log("INFO", `run started result_id=${view.resultId}`);
+
+    let outcome: AttemptOutcome;
+    try {
+      outcome = await runWithRetries(this.runEnv(), cmd, program, ctl);
+    } finally {
+      if (cmd.exec_id) {
+        const set = this.link.runsByExec.get(cmd.exec_id);
+        set?.delete(ctl);
+        if (set?.size === 0) this.link.runsByExec.delete(cmd.exec_id);
+      }
+      view.running = false;
+      this.fleet.counters.running--;
+    }
+    view.exitCode = outcome.exitCode;
+    view.finishedAt = wireTs(Date.now());
+    this.log("INFO", `run finished result_id=${view.resultId} exit=${outcome.exitCode}`);
+
+    let stdout = outcome.stdout;
+    if (cmd.emit && outcome.exitCode === 0) {
+      this.publishObs(stdout);
+      stdout = "";
+    }
+    this.publishResult({
+      result_id: view.resultId,
+      request_id: cmd.request_id,
+      exec_id: cmd.exec_id ?? undefined,
+      pc_id: this.pcId,
+      exit_code: outcome.exitCode,
+      stdout,
+      stderr: outcome.stderr,
+      started_at: view.startedAt,
+      finished_at: view.finishedAt,
+      manifest_id: cmd.id,
+    });
+  }
+
+  private runEnv(): RunEnv {
+    const f = this.fleet;
+    return { pcId: this.pcId, latencyMs: f.latencyMs, failRate: f.failRate, rand: f.rand };
+  }
+
+  private async resolveScript(cmd: Command, shared: SharedLookups): Promise<string> {
+    if (!cmd.script_object) return cmd.script;
+    const key = cmd.script_object;
+    const bytes = await shared.scriptObject(key);
+    if (!bytes) throw new Error(`script_object ${key}: not found in object store scripts`);
+    const got = await sha256Hex(bytes);
+    const want = (cmd.script_object_sha256 ?? "").toLowerCase();
+    if (got !== want) {
+      throw new Error(`script_object ${key}: sha256 mismatch (expected ${want}, got ${got})`);
+    }
+    return td.decode(bytes);
+  }
+
+  private publishSkip(cmd: Command, skip: Skip) {
+    const now = wireTs(Date.now());
+    this.log("WARN", `command skipped id=${cmd.id} exit=${skip.exitCode}: ${skip.stderr}`);
+    this.publishResult({
+      result_id: crypto.randomUUID(),
+      request_id: cmd.request_id,
+      exec_id: cmd.exec_id ?? undefined,
+      pc_id: this.pcId,
+      exit_code: skip.exitCode,
+      stdout: "",
+      stderr: skip.stderr,
+      started_at: now,
+      finished_at: now,
+      manifest_id: cmd.id,
+    });
+  }
+
+  private publishObs(stdout: string) {
+    for (const line of stdout.split("\n")) {
+      if (!line.trim()) continue;
+      let ev: Record<string, unknown>;
+      try {
+        ev = JSON.parse(line);
+        if (!ev || typeof ev !== "object" || Array.isArray(ev)) continue;
+      } catch {
+        continue;
+      }
+      const body = JSON.stringify({
+        pc_id: this.pcId,
+        at: typeof ev.at === "string" ? ev.at : wireTs(Date.now()),
+        kind: ev.kind ?? "diagnostic",
+        source: ev.source ?? "agent:internal",
+        event_record_id: ev.event_record_id ?? null,
+        payload: ev.payload ?? null,
+      });
+      this.outbox.enqueue(subjects.obs(this.pcId), () => body);
+    }
+  }
+
+  private publishResult(r: ExecResult) {
+    this.outbox.enqueue(subjects.results(r.request_id), async () => {
+      const out = { ...r };
+      for (const field of ["stdout", "stderr"] as const) {
+        const bytes = te.encode(out[field]);
+        if (bytes.length > STDOUT_INLINE_THRESHOLD) {
+          const key = `${r.request_id}/${field}`;
+          const os = await this.link.obj(OBJECT_STORE.resultOutput);
+          if (!os) throw new Error(`object store ${OBJECT_STORE.resultOutput} missing`);
+          await os.putBlob({ name: key }, bytes);
+          out[field] = "";
+          out[field === "stdout" ? "stdout_object" : "stderr_object"] = key;
+        }
+      }
+      return JSON.stringify(encodeExecResult(out));
+    }, () => {
+      pushCapped(this.results, r, KEEP_RESULTS);
+      this.fleet.onResult(r);
+    });
+  }
+
+  // ---- request/reply
+
+  replyPing(msg: Msg) {
+    msg.respond(JSON.stringify(encodeHeartbeat(this.hb.body(false))));
+  }
+
+  replyLogs(msg: Msg) {
+    let tail = 500;
+    try {
+      const req = JSON.parse(td.decode(msg.data));
+      if (Number.isInteger(req?.tail_lines) && req.tail_lines >= 0) tail = req.tail_lines;
+    } catch { /* malformed or empty body: the default */ }
+    const lines = tail === 0 ? [] : this.logLines.slice(-tail);
+    let text = lines.map((l) => l + "\n").join("");
+    let bytes = te.encode(text);
+    if (bytes.length > LOGS_REPLY_CAP) {
+      // Trim the start on a character boundary.
+      let start = bytes.length - LOGS_REPLY_CAP;
+      while (start < bytes.length && (bytes[start] & 0xc0) === 0x80) start++;
+      bytes = bytes.slice(start);
+      text = td.decode(bytes);
+    }
+    msg.respond(text);
+  }
+
+  replyTail(msg: Msg) {
+    let resultId = "";
+    try {
+      const req = JSON.parse(td.decode(msg.data));
+      if (typeof req?.result_id === "string") resultId = req.result_id;
+    } catch { /* malformed: not found */ }
+    const run = resultId ? this.runs.find((r) => r.resultId === resultId) : undefined;
+    const cut = (s: string) =>
+      s.length > TAIL_CAP ? { text: s.slice(-TAIL_CAP), truncated: true } : {
+        text: s,
+        truncated: false,
+      };
+    const o = cut(run?.stdout ?? "");
+    const e = cut(run?.stderr ?? "");
+    msg.respond(JSON.stringify({
+      found: !!run,
+      running: run?.running ?? false,
+      stdout: o.text,
+      stderr: e.text,
+      stdout_truncated: o.truncated,
+      stderr_truncated: e.truncated,
+    }));
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The agent's on-disk outbox: entries go out in order, each retried every second until
+ * JetStream acks it, and only while the agent is online (an offline agent keeps them).
+ */
+import type { Agent } from "./agent.ts";
+import { sleep } from "./util.ts";
+
+export class Outbox {
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(private readonly agent: Agent) {}
+
+  enqueue(subject: string, body: () => string | Promise<string>, onAck?: () => void) {
+    const a = this.agent;
+    this.tail = this.tail.then(async () => {
+      let payload: string | null = null;
+      while (!a.fleet.stopped) {
+        if (!a.online) {
+          await sleep(200);
+          continue;
+        }
+        try {
+          payload ??= await body();
+          await a.link.js.publish(subject, payload, { timeout: 5000 });
+          onAck?.();
+          return;
+        } catch (e) {
+          a.fleet.counters.publishRetries++;
+          a.log("WARN", `outbox publish ${subject} failed: ${(e as Error).message}`);
+          await sleep(1000);
+        }
+      }
+    });
+  }
+}

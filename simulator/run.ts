@@ -1,0 +1,168 @@
+/**
+ * Command execution of one simulated agent (protocol.md §4.1 steps 7–9): a run of the
+ * simulated script language (script.ts) with kill, timeout and `on_failure.retry`, and the
+ * stderr notes the real agent appends (#418). Pure of NATS: the agent publishes the outcome.
+ */
+import type { Command } from "../wire/messages.ts";
+import { expand, type Program } from "./script.ts";
+import type { RunView } from "./types.ts";
+
+/** What a run needs from its agent and fleet. */
+export interface RunEnv {
+  pcId: string;
+  latencyMs: number;
+  failRate: number;
+  rand: () => number;
+}
+
+/** One run's kill/timeout latch; `sleep` is the only place a run waits. */
+export class RunCtl {
+  killed = false;
+  timedOut = false;
+  private wakers = new Set<() => void>();
+  constructor(readonly view: RunView, readonly agent: { readonly online: boolean }) {}
+
+  /** Sleep that kill (and timeout) interrupt; true when it ran to the end. */
+  sleep(ms: number): Promise<boolean> {
+    if (this.killed || this.timedOut) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(t);
+        this.wakers.delete(wake);
+        resolve(false);
+      };
+      const t = setTimeout(() => {
+        this.wakers.delete(wake);
+        resolve(true);
+      }, ms);
+      this.wakers.add(wake);
+    });
+  }
+
+  interrupt(kind: "kill" | "timeout") {
+    if (kind === "kill") this.killed = true;
+    else this.timedOut = true;
+    for (const w of [...this.wakers]) w();
+  }
+}
+
+export interface AttemptOutcome {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  killed: boolean;
+  timedOut: boolean;
+}
+
+export function joinNotes(stderr: string, note: string): string {
+  if (!stderr) return note;
+  return stderr.endsWith("\n") ? stderr + note : `${stderr}\n${note}`;
+}
+
+/** Attempts until success, kill, or `retry.max` retries, with the backoff between them. */
+export async function runWithRetries(
+  env: RunEnv,
+  cmd: Command,
+  program: Program,
+  ctl: RunCtl,
+): Promise<AttemptOutcome> {
+  const maxRetries = cmd.retry?.max ?? 0;
+  let retries = 0;
+  let out: AttemptOutcome;
+  for (;;) {
+    ctl.timedOut = false;
+    ctl.view.attempts++;
+    ctl.view.stdout = "";
+    ctl.view.stderr = "";
+    out = await attempt(env, cmd, program, ctl);
+    if (out.killed) break;
+    if (out.exitCode === 0 && !out.timedOut) break;
+    if (retries >= maxRetries) break;
+    const backoffOk = await ctl.sleep((cmd.retry?.backoff_secs ?? 0) * 1000);
+    if (!backoffOk && ctl.killed) {
+      out = { ...out, killed: true, exitCode: -1 };
+      out.stderr = joinNotes(out.stderr, `killed by remote signal (kill.${cmd.exec_id})`);
+      break;
+    }
+    retries++;
+  }
+  const s = retries === 1 ? "retry" : "retries";
+  if (cmd.retry && maxRetries > 0) {
+    if (out.killed && retries > 0) {
+      out.stderr = joinNotes(
+        out.stderr,
+        `stopped by remote kill after ${retries} ${s} (#418 on_failure.retry)`,
+      );
+    } else if (!out.killed && out.exitCode === 0 && retries > 0) {
+      out.stderr = joinNotes(
+        out.stderr,
+        `succeeded after ${retries} ${s} (#418 on_failure.retry)`,
+      );
+    } else if (!out.killed && out.exitCode !== 0) {
+      out.stderr = joinNotes(
+        out.stderr,
+        `failed after ${retries} retries exhausted (#418 on_failure.retry)`,
+      );
+    }
+  }
+  return out;
+}
+
+/** One simulated execution; kill and timeout end it with exit −1. */
+async function attempt(
+  env: RunEnv,
+  cmd: Command,
+  program: Program,
+  ctl: RunCtl,
+): Promise<AttemptOutcome> {
+  const v = ctl.view;
+  const timer = cmd.timeout_secs > 0
+    ? setTimeout(() => ctl.interrupt("timeout"), cmd.timeout_secs * 1000)
+    : undefined;
+  let exitCode = 0;
+  try {
+    const lat = env.latencyMs;
+    if (lat > 0) await ctl.sleep(Math.round(lat * (0.5 + env.rand())));
+    if (program.kind === "opaque") {
+      if (!ctl.killed && !ctl.timedOut) {
+        v.stdout += `simulated ${cmd.shell} run on ${env.pcId}: ${program.firstLine}\n`;
+      }
+    } else {
+      for (const op of program.ops) {
+        if (ctl.killed || ctl.timedOut) break;
+        if (op.op === "echo") v.stdout += expand(op.text, env.pcId) + "\n";
+        else if (op.op === "echo_err") v.stderr += expand(op.text, env.pcId) + "\n";
+        else if (op.op === "json") v.stdout += expand(op.text, env.pcId) + "\n";
+        else if (op.op === "stdout_bytes") v.stdout += "x".repeat(op.n);
+        else if (op.op === "stderr_bytes") v.stderr += "x".repeat(op.n);
+        else if (op.op === "sleep") await ctl.sleep(op.ms);
+        else if (op.op === "exit") {
+          exitCode = op.code;
+          break;
+        } else if (op.op === "fail_rate" && env.rand() < op.p) {
+          v.stderr += "simulated failure (fail_rate)\n";
+          exitCode = 1;
+          break;
+        }
+      }
+    }
+    if (
+      !ctl.killed && !ctl.timedOut && exitCode === 0 && env.failRate > 0 &&
+      env.rand() < env.failRate
+    ) {
+      v.stderr += "simulated failure (--fail-rate)\n";
+      exitCode = 1;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  let stderr = v.stderr;
+  if (ctl.killed) {
+    stderr = joinNotes(stderr, `killed by remote signal (kill.${cmd.exec_id})`);
+    exitCode = -1;
+  } else if (ctl.timedOut) {
+    stderr = joinNotes(stderr, `timeout after ${cmd.timeout_secs}s`);
+    exitCode = -1;
+  }
+  return { exitCode, stdout: v.stdout, stderr, killed: ctl.killed, timedOut: ctl.timedOut };
+}

@@ -1,0 +1,100 @@
+/**
+ * The simulator's public shapes: what a test, bench or CLI passes to `startFleet` and what it
+ * can observe of the running fleet. Kept apart so every behaviour module can import them
+ * without importing the orchestration.
+ */
+import type { Command, ExecResult } from "../wire/messages.ts";
+
+export interface FleetOptions {
+  natsUrl: string;
+  /** A count (ids `<prefix><0001..>`) or explicit pc ids. */
+  agents: number | string[];
+  prefix?: string;
+  /** Initial groups per agent; authoritative only until KV `agent_groups` has an entry. */
+  groups?: Record<string, string[]> | ((pcId: string, i: number) => string[]);
+  /** Also write `groups` into KV `agent_groups` (the backend/API does this in real life). */
+  writeGroups?: boolean;
+  /** Probability that a run that would exit 0 exits 1 instead. */
+  failRate?: number;
+  /** Extra run time per attempt, uniformly 0.5×..1.5× this value. */
+  latencyMs?: number;
+  /** Fixed heartbeat interval; when unset the interval comes from KV `agent_config`. */
+  heartbeatIntervalMs?: number;
+  /** Shared NATS connections (default 4, never more than the agent count). */
+  connections?: number;
+  agentVersion?: string;
+  /** Seed of the simulator's PRNG (jitter, fail rate, perf numbers). */
+  seed?: number;
+  /** Replay commands already in EXEC when the fleet starts (a brand-new real agent does). */
+  replayOnStart?: boolean;
+  /** Publish `host_perf` / `process_perf` samples per the effective config (default true). */
+  perf?: boolean;
+  /** Follow `target_version` from KV `agent_config` like the real agent (default true). */
+  selfUpdate?: boolean;
+  /** Start with these agents offline. */
+  offline?: string[];
+  natsToken?: string;
+  natsUser?: string;
+  natsPassword?: string;
+  log?: (msg: string) => void;
+}
+
+export interface RunView {
+  resultId: string;
+  requestId: string;
+  execId: string | null;
+  manifestId: string;
+  running: boolean;
+  stdout: string;
+  stderr: string;
+  attempts: number;
+  exitCode: number | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export interface AgentView {
+  pcId: string;
+  /** Running agent version (follows `target_version` when self-update is on). */
+  version: string;
+  online: boolean;
+  groups: string[];
+  heartbeatIntervalMs: number;
+  heartbeatsSent: number;
+  /** Commands handed to the agent after de-dup (newest last, last 200 kept). */
+  commands: Command[];
+  /** Runs (newest last, last 64 kept). */
+  runs: RunView[];
+  /** Results published and acked (newest last, last 200 kept). */
+  results: ExecResult[];
+  /** Commands dropped as duplicates. */
+  duplicates: number;
+  /** Test hook: pretend the broker has been out of reach this long (staleness gate). */
+  simulateDisconnectedMs: number | null;
+}
+
+export interface FleetStats {
+  agents: number;
+  online: number;
+  heartbeats: number;
+  commands: number;
+  duplicates: number;
+  results: number;
+  running: number;
+  publishRetries: number;
+  selfUpdates: number;
+}
+
+export interface Fleet {
+  pcIds: string[];
+  agent(pcId: string): AgentView;
+  setOnline(pcId: string, online: boolean): void;
+  /** Resolves once `n` commands in total were handed to agents (after de-dup). */
+  waitForCommands(n: number, timeoutMs?: number): Promise<void>;
+  /** Resolves once `n` results in total were acked by JetStream. */
+  waitForResults(n: number, timeoutMs?: number): Promise<void>;
+  /** Every acked result, in publish order. */
+  results(): ExecResult[];
+  stats(): FleetStats;
+  stop(): Promise<void>;
+}
