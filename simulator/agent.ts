@@ -24,7 +24,7 @@ import { PerfSampler } from "./perf.ts";
 import { type AttemptOutcome, RunCtl, type RunEnv, runWithRetries } from "./run.ts";
 import { parseScript, type Program } from "./script.ts";
 import { SelfUpdater } from "./self_update.ts";
-import type { AgentView, RunView } from "./types.ts";
+import type { AgentView, FleetCounters, RunView } from "./types.ts";
 import { pushCapped, sha256Hex, sleep, td, te } from "./util.ts";
 
 const DEDUP_CAP = 1024;
@@ -42,15 +42,7 @@ export interface FleetCtx {
   readonly failRate: number;
   readonly latencyMs: number;
   readonly agentVersion: string;
-  readonly counters: {
-    heartbeats: number;
-    commands: number;
-    duplicates: number;
-    results: number;
-    running: number;
-    publishRetries: number;
-    selfUpdates: number;
-  };
+  readonly counters: FleetCounters;
   /** Wake the fleet's waiters (a command or result was counted). */
   notify(): void;
   onResult(r: ExecResult): void;

@@ -73,9 +73,8 @@ export interface AgentView {
   simulateDisconnectedMs: number | null;
 }
 
-export interface FleetStats {
-  agents: number;
-  online: number;
+/** Running totals since the fleet started. */
+export interface FleetCounters {
   heartbeats: number;
   commands: number;
   duplicates: number;
@@ -83,6 +82,11 @@ export interface FleetStats {
   running: number;
   publishRetries: number;
   selfUpdates: number;
+}
+
+export interface FleetStats extends FleetCounters {
+  agents: number;
+  online: number;
 }
 
 export interface Fleet {
