@@ -6,6 +6,9 @@
  * their own that the agent owns.
  */
 import type { Msg } from "@nats-io/transport-node";
+import { behaviourRun } from "./behaviours.ts";
+import type { CommandCache } from "./command_cache.ts";
+import { AgentSubscriptions } from "./subscriptions.ts";
 import {
   type Command,
   encodeEventStarted,
@@ -28,12 +31,20 @@ import type { AgentView, FleetCounters, RunView } from "./types.ts";
 import { pushCapped, sha256Hex, sleep, td, te } from "./util.ts";
 
 const DEDUP_CAP = 1024;
-const KEEP_COMMANDS = 200;
-const KEEP_RESULTS = 200;
-const KEEP_RUNS = 64;
-const KEEP_LOG_LINES = 300;
 const LOGS_REPLY_CAP = 800 * 1024;
 const TAIL_CAP = 256 * 1024;
+
+/** How much history each agent keeps (newest last). */
+export interface HistoryCaps {
+  commands: number;
+  runs: number;
+  results: number;
+  logLines: number;
+}
+
+export const FULL_HISTORY: HistoryCaps = { commands: 200, runs: 64, results: 200, logLines: 300 };
+/** A few entries: what `logs.fetch` / `job.tail` need, at ~1 KiB per agent. */
+export const MINIMAL_HISTORY: HistoryCaps = { commands: 4, runs: 4, results: 0, logLines: 20 };
 
 /** What an agent needs from the fleet that runs it. */
 export interface FleetCtx {
@@ -42,6 +53,10 @@ export interface FleetCtx {
   readonly failRate: number;
   readonly latencyMs: number;
   readonly agentVersion: string;
+  readonly realisticOutput: boolean;
+  readonly history: HistoryCaps;
+  /** Decoded Commands shared by the agents of this process. */
+  readonly commandCache: CommandCache;
   readonly counters: FleetCounters;
   /** Wake the fleet's waiters (a command or result was counted). */
   notify(): void;
@@ -64,7 +79,10 @@ export class Agent implements AgentView {
   readonly hb = new Heartbeats(this);
   readonly perf = new PerfSampler(this);
   readonly updater = new SelfUpdater(this);
+  readonly subs = new AgentSubscriptions(this);
   private readonly outbox = new Outbox(this);
+  /** Runs in progress (the fleet kills them when it stops). */
+  private active = new Set<RunCtl>();
   private seen = new Set<string>();
   private seenOrder: string[] = [];
 
@@ -80,18 +98,36 @@ export class Agent implements AgentView {
     return this.hb.sent;
   }
 
-  /** Every timer of this agent stops (offline or fleet stop). */
-  stopTimers() {
+  /** The fleet stops: timers, subscriptions and runs end. */
+  shutdown() {
     this.hb.stop();
     this.perf.stop();
     this.updater.stop();
+    this.subs.close();
+    for (const r of this.active) r.interrupt("kill");
+  }
+
+  /** A JetStream publish through the agent's outbox (ordered, retried until acked). */
+  publishJs(subject: string, body: () => string | Promise<string>, onAck?: () => void) {
+    this.outbox.enqueue(subject, body, onAck);
+  }
+
+  /** A message on one of the command subjects this agent subscribes to. */
+  onCommandMessage(msg: Msg) {
+    if (!this.online) return;
+    const d = this.fleet.commandCache.decode(msg.data);
+    if ("error" in d) {
+      this.log("WARN", `undecodable command on ${msg.subject}: ${d.error}`);
+      return;
+    }
+    this.handle(d.cmd, d.lookups).catch((e) => this.log("ERROR", String(e)));
   }
 
   log(level: string, msg: string) {
     pushCapped(
       this.logLines,
       `${wireTs(Date.now())} ${level} kanade_agent: ${msg}`,
-      KEEP_LOG_LINES,
+      this.fleet.history.logLines,
     );
   }
 
@@ -121,7 +157,7 @@ export class Agent implements AgentView {
       this.fleet.counters.duplicates++;
       return;
     }
-    pushCapped(this.commands, cmd, KEEP_COMMANDS);
+    pushCapped(this.commands, cmd, this.fleet.history.commands);
     this.fleet.counters.commands++;
     this.fleet.notify();
     this.log("INFO", `command received id=${cmd.id} request_id=${cmd.request_id}`);
@@ -137,10 +173,14 @@ export class Agent implements AgentView {
     if (skip) return this.publishSkip(cmd, skip);
 
     let program: Program;
-    try {
-      program = parseScript(await this.resolveScript(cmd, shared));
-    } catch (e) {
-      return this.publishSkip(cmd, { exitCode: 1, stderr: (e as Error).message });
+    const answer = behaviourRun(this, cmd);
+    if (answer) program = { kind: "fixed", ...answer };
+    else {
+      try {
+        program = parseScript(await this.resolveScript(cmd, shared));
+      } catch (e) {
+        return this.publishSkip(cmd, { exitCode: 1, stderr: (e as Error).message });
+      }
     }
 
     if (cmd.jitter_secs && cmd.jitter_secs > 0) {
@@ -161,13 +201,15 @@ export class Agent implements AgentView {
       startedAt: wireTs(Date.now()),
       finishedAt: null,
     };
-    pushCapped(this.runs, view, KEEP_RUNS);
+    pushCapped(this.runs, view, this.fleet.history.runs);
     this.fleet.counters.running++;
     const ctl = new RunCtl(view, this);
+    this.active.add(ctl);
+    // Runs with an exec_id listen on kill.<exec_id> while they last (protocol.md §4.5).
+    const releaseKill = cmd.exec_id
+      ? this.subs.onKill(cmd.exec_id, () => ctl.interrupt("kill"))
+      : null;
     if (cmd.exec_id) {
-      let set = this.link.runsByExec.get(cmd.exec_id);
-      if (!set) this.link.runsByExec.set(cmd.exec_id, set = new Set());
-      set.add(ctl);
       this.outbox.enqueue(
         subjects.eventsStarted(cmd.exec_id, this.pcId),
         () =>
@@ -188,11 +230,8 @@ export class Agent implements AgentView {
     try {
       outcome = await runWithRetries(this.runEnv(), cmd, program, ctl);
     } finally {
-      if (cmd.exec_id) {
-        const set = this.link.runsByExec.get(cmd.exec_id);
-        set?.delete(ctl);
-        if (set?.size === 0) this.link.runsByExec.delete(cmd.exec_id);
-      }
+      releaseKill?.();
+      this.active.delete(ctl);
       view.running = false;
       this.fleet.counters.running--;
     }
@@ -221,7 +260,13 @@ export class Agent implements AgentView {
 
   private runEnv(): RunEnv {
     const f = this.fleet;
-    return { pcId: this.pcId, latencyMs: f.latencyMs, failRate: f.failRate, rand: f.rand };
+    return {
+      pcId: this.pcId,
+      latencyMs: f.latencyMs,
+      failRate: f.failRate,
+      rand: f.rand,
+      realisticOutput: f.realisticOutput,
+    };
   }
 
   private async resolveScript(cmd: Command, shared: SharedLookups): Promise<string> {
@@ -292,7 +337,7 @@ export class Agent implements AgentView {
       }
       return JSON.stringify(encodeExecResult(out));
     }, () => {
-      pushCapped(this.results, r, KEEP_RESULTS);
+      if (this.fleet.history.results > 0) pushCapped(this.results, r, this.fleet.history.results);
       this.fleet.onResult(r);
     });
   }

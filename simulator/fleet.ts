@@ -1,7 +1,7 @@
 /**
  * Fleet simulator: thousands of kanade agents in one process speaking the agent's side of
  * the protocol (protocol.md §2, §3.4, §4.1–§4.8, §4.12–§4.13) over a few shared NATS
- * connections. This module assembles the fleet and owns its life cycle; each behaviour has
+ * connections, each agent with its own subscriptions. This module assembles the fleet and owns its life cycle; each behaviour has
  * its module:
  *
  * | module            | concern                                                           |
@@ -15,28 +15,35 @@
  * | `self_update.ts`  | following `target_version`                                        |
  * | `outbox.ts`       | ordered, retried JetStream publishes                              |
  * | `replay.ts`       | agents coming back online: missed-command replay from EXEC        |
- * | `routing.ts`      | live subscriptions and in-process routing to agents               |
+ * | `subscriptions.ts`| each agent's live subscriptions, as the real agent has them       |
+ * | `command_cache.ts`| one decode per distinct Command, shared by the agents it reaches  |
+ * | `churn.ts`        | agents going offline and coming back                              |
+ * | `stdout.ts`       | realistic output sizes for non-simulated scripts                  |
+ * | `behaviours.ts`   | extension point: extra behaviours (checks, notifications, ...)    |
+ * | `resources.ts`    | waiting for (or creating) the JetStream resources                 |
  * | `agent_config.ts` | effective config from KV `agent_config`                           |
  * | `kv_watch.ts`     | whole-bucket KV watches                                           |
  * | `link.ts`         | one shared connection with cached KV / object-store handles       |
- * | `main.ts`         | the CLI (`deno task fleet`)                                       |
+ * | `main.ts`         | the CLI (`deno task fleet`); `cli_args.ts` its arguments          |
+ * | `orchestrator.ts` | several processes started by one command                          |
+ * | `self_report.ts`  | the simulator's own CPU and RSS                                   |
  *
  * Deviations, on purpose: `script_object` fetch/sha failures publish exit 1 with a reason
  * (upstream only logs); `timeout_secs: 0` means no timeout; a fresh fleet does not replay
  * commands that were already in EXEC when it started unless `replayOnStart` is set.
  */
 import { connect } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { Kvm } from "@nats-io/kv";
+import { wrapNats } from "../lib/nats.ts";
 import { BUCKET, STREAM } from "../wire/names.ts";
 import type { ExecResult } from "../wire/messages.ts";
 import { decodeAgentGroups, encodeAgentGroups, normalizeGroups } from "../wire/agent_groups.ts";
-import { Agent, type FleetCtx } from "./agent.ts";
+import { Agent, type FleetCtx, FULL_HISTORY, type HistoryCaps, MINIMAL_HISTORY } from "./agent.ts";
 import { ConfigScopes, intervalOf } from "./agent_config.ts";
+import { CommandCache } from "./command_cache.ts";
 import { type BucketWatch, watchBucket } from "./kv_watch.ts";
 import { Link } from "./link.ts";
 import { Replayer } from "./replay.ts";
-import { type GroupIndex, subscribeLink } from "./routing.ts";
+import { ensureResources } from "./resources.ts";
 import type { AgentView, Fleet, FleetOptions, FleetStats } from "./types.ts";
 import { prng, pushCapped } from "./util.ts";
 
@@ -46,7 +53,6 @@ class FleetImpl implements Fleet, FleetCtx {
   pcIds: string[] = [];
   readonly agents = new Map<string, Agent>();
   readonly links: Link[] = [];
-  readonly byGroup: GroupIndex = new Map();
   stopped = false;
   /** Set once the initial KV state is loaded; watch events before that are the initial load. */
   started = false;
@@ -54,6 +60,9 @@ class FleetImpl implements Fleet, FleetCtx {
   failRate: number;
   latencyMs: number;
   agentVersion: string;
+  realisticOutput: boolean;
+  history: HistoryCaps;
+  readonly commandCache = new CommandCache(() => this.links[0]);
   counters = {
     heartbeats: 0,
     commands: 0,
@@ -76,8 +85,15 @@ class FleetImpl implements Fleet, FleetCtx {
     this.failRate = opts.failRate ?? 0;
     this.latencyMs = opts.latencyMs ?? 0;
     this.agentVersion = opts.agentVersion ?? "0.43.45";
+    this.realisticOutput = opts.realisticOutput ?? false;
+    this.history = opts.history === "minimal" ? MINIMAL_HISTORY : FULL_HISTORY;
     this.log = opts.log ?? (() => {});
-    this.replayer = new Replayer(() => this.links[0], () => this.stopped, this.log);
+    this.replayer = new Replayer(
+      () => this.links[0],
+      this.commandCache,
+      () => this.stopped,
+      this.log,
+    );
   }
 
   agent(pcId: string): AgentView {
@@ -96,6 +112,10 @@ class FleetImpl implements Fleet, FleetCtx {
     return { agents: this.agents.size, online, ...this.counters };
   }
 
+  async flush() {
+    await Promise.all(this.links.map((l) => l.nc.flush()));
+  }
+
   notify() {
     for (const w of [...this.waiters]) w();
   }
@@ -103,7 +123,7 @@ class FleetImpl implements Fleet, FleetCtx {
   onResult(r: ExecResult) {
     this.counters.results++;
     // Bounded so a long-running demo fleet does not grow without limit.
-    pushCapped(this.allResults, r, 200_000);
+    if (this.opts.keepResults ?? true) pushCapped(this.allResults, r, 200_000);
     this.notify();
   }
 
@@ -141,13 +161,9 @@ class FleetImpl implements Fleet, FleetCtx {
   }
 
   setGroups(a: Agent, groups: string[]) {
-    for (const g of a.groups) this.byGroup.get(g)?.delete(a);
     a.groups = normalizeGroups(groups);
-    for (const g of a.groups) {
-      let s = this.byGroup.get(g);
-      if (!s) this.byGroup.set(g, s = new Set());
-      s.add(a);
-    }
+    // Like the real agent: group subjects follow the agent_groups entry.
+    if (this.started) a.subs.sync();
   }
 
   /** Re-read the effective config of one agent: heartbeat cadence, self-update, perf. */
@@ -165,10 +181,12 @@ class FleetImpl implements Fleet, FleetCtx {
     a.online = online;
     if (!online) {
       a.hb.stop();
+      a.subs.close();
       a.log("INFO", "offline");
       return;
     }
     a.log("INFO", "online: heartbeat and replay");
+    a.subs.sync();
     a.hb.schedule(0);
     this.replayer.enqueue([a]);
   }
@@ -188,15 +206,17 @@ class FleetImpl implements Fleet, FleetCtx {
     );
   }
 
+  /** Watch a bucket; waits for its current values (at most 5 s while it does not exist). */
   private async watch(bucket: string, apply: Parameters<typeof watchBucket>[2]) {
-    const w = await watchBucket(this.links[0], bucket, apply, {
+    const w = watchBucket(this.links[0], bucket, apply, {
       stopped: () => this.stopped,
       log: this.log,
     });
-    if (w) {
-      this.watchers.push(w);
-      this.bg.push(w.done);
-    }
+    this.watchers.push(w);
+    this.bg.push(w.done);
+    let t: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([w.ready, new Promise((r) => t = setTimeout(r, 5000))]);
+    clearTimeout(t);
   }
 
   async start() {
@@ -218,8 +238,14 @@ class FleetImpl implements Fleet, FleetCtx {
         reconnectTimeWait: 250,
         pingInterval: 5_000,
       });
-      const link = new Link(nc, jetstream(nc, { timeout: 5000 }));
-      this.links.push(link);
+      this.links.push(new Link(await wrapNats(nc, { timeout: 5000 })));
+    }
+    if (o.setup || o.waitForResources) {
+      await ensureResources(this.links[0].nats, {
+        create: !!o.setup,
+        log: this.log,
+        stopped: () => this.stopped,
+      });
     }
     this.pcIds.forEach((pcId, i) => {
       const link = this.links[i % nLinks];
@@ -233,11 +259,7 @@ class FleetImpl implements Fleet, FleetCtx {
       const a = this.agents.get(id);
       if (a) a.online = false;
     }
-    for (const l of this.links) {
-      subscribeLink(l, this.byGroup);
-      this.watchStatus(l);
-    }
-    await Promise.all(this.links.map((l) => l.nc.flush()));
+    for (const l of this.links) this.watchStatus(l);
 
     if (o.writeGroups && o.groups) await this.writeGroups();
 
@@ -256,27 +278,33 @@ class FleetImpl implements Fleet, FleetCtx {
 
     // The EXEC position at start: commands older than the fleet are not "missed" ones.
     if (!o.replayOnStart) {
-      const jsm = await jetstreamManager(this.links[0].nc, { timeout: 5000 });
-      const info = await jsm.streams.info(STREAM.exec).catch(() => null);
+      const info = await this.links[0].nats.jsm.streams.info(STREAM.exec).catch(() => null);
       const seq = info?.state.last_seq ?? 0;
       for (const a of this.agents.values()) a.ackSeq = seq;
     }
 
     const n = this.agents.size;
     this.started = true;
-    for (const a of this.agents.values()) {
+    // Subscriptions first (in slices, so a 25,000-agent process keeps answering its
+    // connections' pings), then the first heartbeats, spread over the boot window.
+    const all = [...this.agents.values()];
+    for (let i = 0; i < all.length; i += 2000) {
+      for (const a of all.slice(i, i + 2000)) a.subs.sync();
+      await Promise.all(this.links.map((l) => l.nc.flush()));
+    }
+    const spread = o.bootSpreadMs ?? (n > 50 ? 1000 : 0);
+    for (const a of all) {
       this.applyConfig(a);
       if (!a.online) continue;
       a.log("INFO", `agent ${a.version} started`);
-      // The first beat at boot, spread over at most a second for large fleets.
-      a.hb.schedule(n > 50 ? Math.floor(this.rand() * Math.min(1000, a.hb.intervalMs)) : 0);
+      a.hb.schedule(Math.floor(this.rand() * Math.min(spread, a.hb.intervalMs)));
     }
     if (o.replayOnStart) this.replayer.enqueue([...this.agents.values()].filter((a) => a.online));
     this.log(`fleet: ${n} agents on ${nLinks} connections`);
   }
 
   private async writeGroups() {
-    const kv = await new Kvm(this.links[0].js).open(BUCKET.agentGroups, { bindOnly: true });
+    const kv = await this.links[0].nats.kv(BUCKET.agentGroups);
     const all = [...this.agents.values()];
     for (let i = 0; i < all.length; i += 200) {
       await Promise.all(
@@ -288,10 +316,7 @@ class FleetImpl implements Fleet, FleetCtx {
   async stop() {
     if (this.stopped) return;
     this.stopped = true;
-    for (const a of this.agents.values()) a.stopTimers();
-    for (const l of this.links) {
-      for (const runs of l.runsByExec.values()) for (const r of runs) r.interrupt("kill");
-    }
+    for (const a of this.agents.values()) a.shutdown();
     for (const w of this.watchers) {
       try {
         w.stop();

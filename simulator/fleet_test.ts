@@ -253,6 +253,7 @@ Deno.test("fleet: groups from KV route group subjects and follow changes", async
     await groups.put("PC-A", JSON.stringify({ groups: ["wave1"] }));
     await waitFor(() => h.fleet.agent("PC-B").groups.includes("canary"));
     await waitFor(() => !h.fleet.agent("PC-A").groups.includes("canary"));
+    await h.fleet.flush(); // the new group subscriptions are in place at the broker
     const c2 = h.publish(subjects.commandsGroup("canary"), {});
     const c3 = h.publish(subjects.commandsGroup("wave1"), {});
     await waitFor(() => forReq(h, c3.request_id).length === 2, { what: "wave1 results" });

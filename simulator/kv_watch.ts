@@ -1,53 +1,63 @@
 /** Watch a whole KV bucket for the simulated agents (groups, config). */
-import { jetstreamManager } from "@nats-io/jetstream";
-import type { KV, KvEntry } from "@nats-io/kv";
+import type { KvEntry } from "@nats-io/kv";
 import type { Link } from "./link.ts";
 import { sleep } from "./util.ts";
 
 export interface BucketWatch {
   stop(): void;
+  /** Resolves once the current values have been applied (or after 10 s of watching). */
+  ready: Promise<void>;
   /** Ends when the watch ends (stop or connection closed). */
   done: Promise<void>;
 }
 
 /**
- * Watch every key of `bucket`; resolves once the current values have been applied (or after
- * 10 s), with null when the bucket did not appear within 5 s.
+ * Watch every key of `bucket`. A bucket that does not exist yet (the backend has not run its
+ * bootstrap) is looked for again every second, and watched from the moment it appears.
  */
-export async function watchBucket(
+export function watchBucket(
   link: Link,
   bucket: string,
   apply: (e: KvEntry) => void,
   opts: { stopped: () => boolean; log: (msg: string) => void },
-): Promise<BucketWatch | null> {
-  let kv: KV | null = null;
-  for (let i = 0; i < 50 && !kv && !opts.stopped(); i++) {
-    kv = await link.kv(bucket);
-    if (!kv) await sleep(100);
-  }
-  if (!kv) {
-    opts.log(`bucket ${bucket} missing; not watched`);
-    return null;
-  }
-  const jsm = await jetstreamManager(link.nc, { timeout: 5000 });
-  const info = await jsm.streams.info(`KV_${bucket}`).catch(() => null);
-  const hasValues = (info?.state.messages ?? 0) > 0;
-  const iter = await kv.watch({ key: ">" });
+): BucketWatch {
+  let stopIter: (() => void) | null = null;
+  let stopped = false;
   let ready!: () => void;
-  const initial = new Promise<void>((r) => ready = r);
-  if (!hasValues) ready();
-  const t = setTimeout(() => ready(), 10_000);
+  const readyP = new Promise<void>((r) => ready = r);
   const done = (async () => {
-    for await (const e of iter) {
-      try {
-        apply(e);
-      } catch (err) {
-        opts.log(`watch ${bucket}/${e.key}: ${(err as Error).message}`);
+    let warned = false;
+    while (!stopped && !opts.stopped()) {
+      const kv = await link.kv(bucket);
+      if (kv) {
+        const info = await link.nats.jsm.streams.info(`KV_${bucket}`).catch(() => null);
+        if ((info?.state.messages ?? 0) === 0) ready();
+        const iter = await kv.watch({ key: ">" });
+        stopIter = () => iter.stop();
+        if (stopped) iter.stop();
+        const t = setTimeout(() => ready(), 10_000);
+        for await (const e of iter) {
+          try {
+            apply(e);
+          } catch (err) {
+            opts.log(`watch ${bucket}/${e.key}: ${(err as Error).message}`);
+          }
+          if (!e.delta) ready();
+        }
+        clearTimeout(t);
+        return;
       }
-      if (!e.delta) ready();
+      if (!warned) opts.log(`bucket ${bucket} missing; watching it once it exists`);
+      warned = true;
+      await sleep(1000);
     }
-  })().catch(() => {});
-  await initial;
-  clearTimeout(t);
-  return { stop: () => iter.stop(), done };
+  })().catch(() => {}).finally(() => ready());
+  return {
+    stop() {
+      stopped = true;
+      stopIter?.();
+    },
+    ready: readyP,
+    done,
+  };
 }

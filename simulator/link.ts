@@ -1,45 +1,35 @@
 /**
- * One shared NATS connection of the simulator and the agents that use it, with cached KV and
- * object-store handles (a bucket that does not exist yet is retried on the next call, so a
- * fleet started before the backend sees it once the bootstrap created it).
+ * One shared NATS connection of the simulator and the agents that use it. KV and object
+ * handles come from the backend's own connection wrapper (cached, bind-only; a bucket that
+ * does not exist yet is looked up again next time, so a fleet started before the backend
+ * sees it once the bootstrap created it).
  */
-import type { NatsConnection } from "@nats-io/transport-node";
-import type { JetStreamClient } from "@nats-io/jetstream";
-import { type KV, Kvm } from "@nats-io/kv";
-import { type ObjectStore, Objm } from "@nats-io/obj";
+import type { KV } from "@nats-io/kv";
+import type { ObjectStore } from "@nats-io/obj";
+import type { Nats } from "../lib/nats.ts";
 import type { Agent } from "./agent.ts";
-import type { RunCtl } from "./run.ts";
 import { td } from "./util.ts";
 
 export class Link {
   readonly agents = new Map<string, Agent>();
-  /** exec_id → runs currently executing (kill routing). */
-  readonly runsByExec = new Map<string, Set<RunCtl>>();
   disconnectedAt: number | null = null;
-  private kvs = new Map<string, Promise<KV | null>>();
-  private objs = new Map<string, Promise<ObjectStore | null>>();
 
-  constructor(readonly nc: NatsConnection, readonly js: JetStreamClient) {}
+  constructor(readonly nats: Nats) {}
+
+  get nc() {
+    return this.nats.nc;
+  }
+
+  get js() {
+    return this.nats.js;
+  }
 
   kv(bucket: string): Promise<KV | null> {
-    let p = this.kvs.get(bucket);
-    if (!p) {
-      p = new Kvm(this.js).open(bucket, { bindOnly: true }).catch(() => null);
-      this.kvs.set(bucket, p);
-      // A bucket created later (backend started after us) must become visible.
-      p.then((v) => v ?? this.kvs.delete(bucket));
-    }
-    return p;
+    return this.nats.kv(bucket).catch(() => null);
   }
 
   obj(bucket: string): Promise<ObjectStore | null> {
-    let p = this.objs.get(bucket);
-    if (!p) {
-      p = new Objm(this.js).open(bucket).catch(() => null);
-      this.objs.set(bucket, p);
-      p.then((v) => v ?? this.objs.delete(bucket));
-    }
-    return p;
+    return this.nats.obj(bucket).catch(() => null);
   }
 
   async kvString(bucket: string, key: string): Promise<string | null> {

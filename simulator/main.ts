@@ -1,82 +1,109 @@
 /**
- * `deno task fleet --agents N [--groups a,b] [--fail-rate p] [--latency ms] [--nats url]
- *  [--prefix PC-] [--connections 4] [--seed n] [--churn p]`
- *
- * Runs N simulated agents until Ctrl-C. With `--groups`, agent i joins group i mod k and
- * the memberships are written to KV `agent_groups`. `--churn p` takes a random fraction p
- * of the fleet offline for 10–60 s at a time (replaying missed commands when back).
- * The broker URL defaults to `KANADE_NATS_URL`; `KANADE_NATS_TOKEN` / `_USER` / `_PASSWORD`
- * are used as the backend uses them.
+ * `deno task fleet [options]`: simulated kanade agents until Ctrl-C (`--help` lists the
+ * options). Large fleets are spread over several processes (orchestrator.ts); each process
+ * runs its slice of the agent ids with `startFleet`, waiting for (or creating, `--setup`) the
+ * JetStream resources first. Stats go to stderr every `--report-secs` as `fleet: {json}`,
+ * with the simulator's own CPU and RSS.
  */
+import { connect } from "@nats-io/transport-node";
 import { startFleet } from "./fleet.ts";
+import { Churn } from "./churn.ts";
+import { BEHAVIOURS } from "./behaviours.ts";
+import {
+  bootSpreadMs,
+  type CliOptions,
+  parseArgs,
+  pcIdOf,
+  processCount,
+  usage,
+} from "./cli_args.ts";
+import { runProcesses } from "./orchestrator.ts";
+import { UsageMeter } from "./self_report.ts";
+import { prng } from "./util.ts";
 
-export interface CliOptions {
-  agents: number;
-  groups: string[];
-  failRate: number;
-  latencyMs: number;
-  natsUrl: string;
-  prefix: string;
-  connections: number;
-  seed?: number;
-  churn: number;
+export { parseArgs } from "./cli_args.ts";
+
+function natsAuth() {
+  // Same credentials variables as the backend, for brokers with auth.
+  return {
+    natsToken: Deno.env.get("KANADE_NATS_TOKEN") || undefined,
+    natsUser: Deno.env.get("KANADE_NATS_USER") || undefined,
+    natsPassword: Deno.env.get("KANADE_NATS_PASSWORD") || undefined,
+  };
 }
 
-export function parseArgs(args: string[], env: Record<string, string | undefined>): CliOptions {
-  const opts: CliOptions = {
-    agents: 10,
-    groups: [],
-    failRate: 0,
-    latencyMs: 0,
-    natsUrl: env.KANADE_NATS_URL || "nats://127.0.0.1:4222",
-    prefix: "PC-",
-    connections: 4,
-    churn: 0,
-  };
-  const num = (flag: string, v: string | undefined, min: number, max: number) => {
-    const n = Number(v);
-    if (v === undefined || v === "" || !Number.isFinite(n) || n < min || n > max) {
-      throw new Error(`${flag} needs a number in [${min}, ${max}], got '${v ?? ""}'`);
-    }
-    return n;
-  };
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].split(/=(.*)/s, 2);
-    const val = () => inline ?? args[++i];
-    switch (flag) {
-      case "--agents":
-        opts.agents = Math.floor(num(flag, val(), 1, 1_000_000));
-        break;
-      case "--groups":
-        opts.groups = (val() ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-        break;
-      case "--fail-rate":
-        opts.failRate = num(flag, val(), 0, 1);
-        break;
-      case "--latency":
-        opts.latencyMs = num(flag, val(), 0, 3_600_000);
-        break;
-      case "--nats":
-        opts.natsUrl = val() ?? "";
-        if (!opts.natsUrl) throw new Error("--nats needs a URL");
-        break;
-      case "--prefix":
-        opts.prefix = val() ?? "";
-        break;
-      case "--connections":
-        opts.connections = Math.floor(num(flag, val(), 1, 64));
-        break;
-      case "--seed":
-        opts.seed = Math.floor(num(flag, val(), 0, 2 ** 32));
-        break;
-      case "--churn":
-        opts.churn = num(flag, val(), 0, 1);
-        break;
-      default:
-        throw new Error(`unknown argument '${args[i]}'`);
-    }
+/** One line and exit 1 when nothing answers at the broker URL. */
+async function probeBroker(o: CliOptions): Promise<void> {
+  const a = natsAuth();
+  try {
+    const nc = await connect({
+      servers: o.natsUrl.split(",").map((s) => s.trim()),
+      token: a.natsToken,
+      user: a.natsUser,
+      pass: a.natsPassword,
+      timeout: 5000,
+      name: "kanade-fleet-probe",
+    });
+    await nc.close();
+  } catch (e) {
+    console.error(`fleet: cannot reach the broker at ${o.natsUrl}: ${(e as Error).message}`);
+    Deno.exit(1);
   }
-  return opts;
+}
+
+async function runOne(o: CliOptions): Promise<void> {
+  const t0 = Date.now();
+  const [start, end] = o.slice ?? [0, o.agents];
+  const ids: string[] = [];
+  for (let i = start; i < end; i++) ids.push(pcIdOf(o.prefix, i, o.agents));
+  for (const b of BEHAVIOURS) b.configure?.(o.extra);
+  let stopping = false;
+  const fleet = await startFleet({
+    natsUrl: o.natsUrl,
+    agents: ids,
+    groups: o.groups.length ? (_pc, i) => [o.groups[(start + i) % o.groups.length]] : undefined,
+    writeGroups: o.groups.length > 0,
+    failRate: o.failRate,
+    latencyMs: o.latencyMs,
+    connections: o.connections,
+    seed: o.seed === undefined ? undefined : o.seed + start,
+    heartbeatIntervalMs: o.heartbeatMs,
+    bootSpreadMs: bootSpreadMs(o),
+    perf: o.perf,
+    realisticOutput: o.output === "realistic",
+    history: "minimal",
+    keepResults: false,
+    setup: o.setup,
+    waitForResources: true,
+    ...natsAuth(),
+    log: (m) => console.error(m),
+  }).catch((e) => {
+    console.error(`fleet: ${(e as Error).message}`);
+    Deno.exit(1);
+  });
+  console.error(`fleet: ${ids.length} agents up in ${Date.now() - t0} ms against ${o.natsUrl}`);
+  const churn = o.churn > 0
+    ? new Churn(fleet, { fraction: o.churn, rand: prng((o.seed ?? Date.now()) + start + 1) })
+    : null;
+  churn?.start();
+  const meter = new UsageMeter();
+  meter.read(["self"]);
+  const report = setInterval(() => {
+    const churnStats = churn ? { churn_offline: churn.stats.offline } : {};
+    console.error(
+      `fleet: ${JSON.stringify({ ...fleet.stats(), ...churnStats, ...meter.read(["self"]) })}`,
+    );
+  }, o.reportMs);
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(report);
+    churn?.stop();
+    await fleet.stop();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", shutdown);
+  Deno.addSignalListener("SIGTERM", shutdown);
 }
 
 if (import.meta.main) {
@@ -87,45 +114,12 @@ if (import.meta.main) {
     console.error(`fleet: ${(e as Error).message}`);
     Deno.exit(2);
   }
-  const t0 = Date.now();
-  const fleet = await startFleet({
-    natsUrl: o.natsUrl,
-    agents: o.agents,
-    prefix: o.prefix,
-    groups: o.groups.length ? (_pc, i) => [o.groups[i % o.groups.length]] : undefined,
-    writeGroups: o.groups.length > 0,
-    failRate: o.failRate,
-    latencyMs: o.latencyMs,
-    connections: o.connections,
-    seed: o.seed,
-    // Same credentials variables as the backend, for brokers with auth.
-    natsToken: Deno.env.get("KANADE_NATS_TOKEN") || undefined,
-    natsUser: Deno.env.get("KANADE_NATS_USER") || undefined,
-    natsPassword: Deno.env.get("KANADE_NATS_PASSWORD") || undefined,
-    log: (m) => console.error(m),
-  });
-  console.error(`fleet: ${o.agents} agents up in ${Date.now() - t0} ms against ${o.natsUrl}`);
-  const report = setInterval(
-    () => console.error(`fleet: ${JSON.stringify(fleet.stats())}`),
-    10_000,
-  );
-  let churn: ReturnType<typeof setInterval> | undefined;
-  if (o.churn > 0) {
-    churn = setInterval(() => {
-      for (const pc of fleet.pcIds) {
-        if (Math.random() < o.churn / 10) {
-          fleet.setOnline(pc, false);
-          setTimeout(() => fleet.setOnline(pc, true), 10_000 + Math.random() * 50_000);
-        }
-      }
-    }, 10_000);
-  }
-  const shutdown = async () => {
-    clearInterval(report);
-    clearInterval(churn);
-    await fleet.stop();
+  if (o.help) {
+    console.log(usage());
     Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGINT", shutdown);
-  Deno.addSignalListener("SIGTERM", shutdown);
+  }
+  await probeBroker(o);
+  const n = processCount(o);
+  if (n > 1) Deno.exit(await runProcesses(o, Deno.args, n));
+  await runOne(o);
 }

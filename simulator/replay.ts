@@ -1,16 +1,20 @@
 /**
- * Agents coming back: missed-command replay from stream EXEC (protocol.md §3.4). Agents that
- * come back together share one ordered consumer (`last_per_subject` on `commands.>`);
- * non-addressed messages are dropped client-side, as agents before #483 did (nats-server 2.9
- * has no multi-filter), and each agent only takes messages above its own ack floor.
+ * Agents coming back: missed-command replay from stream EXEC (protocol.md §3.4). The real
+ * agent's durable consumer delivers the last message of each subject addressed to it
+ * (`commands.all`, `commands.pc.<id>`, its group subjects) above its ack floor; the simulator
+ * asks the stream for exactly those messages (`last_by_subj` gets, shared by the agents that
+ * come back together), so a replay costs a few requests per agent whatever the size of EXEC.
+ * nats-server 2.9 has no multi-filter consumers, and 100,000 durables would measure the
+ * broker's consumer bookkeeping rather than the backend.
  */
-import { DeliverPolicy, jetstreamManager } from "@nats-io/jetstream";
-import { type Command, CommandSchema } from "../wire/messages.ts";
-import { STREAM, SUBJECT } from "../wire/names.ts";
+import type { StoredMsg } from "@nats-io/jetstream";
+import { STREAM, SUBJECT, subjects } from "../wire/names.ts";
 import type { Agent } from "./agent.ts";
+import type { CommandCache } from "./command_cache.ts";
 import type { Link } from "./link.ts";
-import { lookupsFor } from "./lookups.ts";
-import { td } from "./util.ts";
+
+/** Agents replayed concurrently (each needs 2 + groups stream gets). */
+const CONCURRENCY = 64;
 
 export class Replayer {
   private queue = new Set<Agent>();
@@ -19,6 +23,7 @@ export class Replayer {
 
   constructor(
     private readonly link: () => Link,
+    private readonly cache: CommandCache,
     private readonly stopped: () => boolean,
     private readonly log: (msg: string) => void,
   ) {}
@@ -26,7 +31,7 @@ export class Replayer {
   enqueue(agents: Iterable<Agent>) {
     for (const a of agents) this.queue.add(a);
     clearTimeout(this.timer);
-    // Agents that come back together share one replay consumer.
+    // Agents that come back together share one round of gets.
     this.timer = setTimeout(() => {
       const batch = [...this.queue].filter((a) => a.online);
       this.queue.clear();
@@ -40,49 +45,45 @@ export class Replayer {
     await this.running.catch(() => {});
   }
 
-  /** Last message per subject of EXEC, only the addressed ones, newer than the ack floor. */
   private async replay(batch: Agent[]) {
     if (this.stopped()) return;
-    const link = this.link();
+    const nats = this.link().nats;
     try {
-      const jsm = await jetstreamManager(link.nc, { timeout: 5000 });
-      const info = await jsm.streams.info(STREAM.exec).catch(() => null);
+      const info = await nats.jsm.streams.info(STREAM.exec).catch(() => null);
       if (!info || info.state.messages === 0) return;
-      const consumer = await link.js.consumers.get(STREAM.exec, {
-        filter_subjects: SUBJECT.commandsFilter,
-        deliver_policy: DeliverPolicy.LastPerSubject,
-      });
-      const msgs = await consumer.consume({ max_messages: 1000 });
-      const byPc = new Map(batch.map((a) => [a.pcId, a]));
-      const guard = setTimeout(() => msgs.stop(), 15_000);
-      let maxSeq = 0;
-      try {
-        for await (const m of msgs) {
-          maxSeq = Math.max(maxSeq, m.seq);
-          // Addressing first (cheap): most of EXEC is other PCs' subjects.
-          const candidates = m.subject.startsWith(SUBJECT.commandsPcPrefix)
-            ? [byPc.get(m.subject.slice(SUBJECT.commandsPcPrefix.length))].filter((a) => !!a)
-            : batch;
-          const targets = candidates.filter((a) =>
-            a.online && m.seq > a.ackSeq && a.addressedBy(m.subject)
-          );
-          let cmd: Command | null = null;
-          if (targets.length) {
-            try {
-              cmd = CommandSchema.parse(JSON.parse(td.decode(m.data)));
-            } catch { /* not a Command: dropped like the real agent does */ }
-          }
-          if (cmd) {
-            const shared = lookupsFor(link, cmd);
-            for (const a of targets) a.handle(cmd, shared).catch((e) => a.log("ERROR", String(e)));
-          }
-          if (m.info.pending === 0) break;
+      // Everything up to here is either fetched below or superseded on its subject; later
+      // messages reach the agents live (they are subscribed again already).
+      const floor = info.state.last_seq;
+      const gets = new Map<string, Promise<StoredMsg | null>>();
+      const last = (subject: string) => {
+        let p = gets.get(subject);
+        if (!p) {
+          p = nats.jsm.streams.getMessage(STREAM.exec, { last_by_subj: subject }).catch(() => null);
+          gets.set(subject, p);
         }
-      } finally {
-        clearTimeout(guard);
-        msgs.stop();
+        return p;
+      };
+      for (let i = 0; i < batch.length && !this.stopped(); i += CONCURRENCY) {
+        await Promise.all(
+          batch.slice(i, i + CONCURRENCY).map(async (a) => {
+            const subs = [
+              SUBJECT.commandsAll,
+              subjects.commandsPc(a.pcId),
+              ...a.groups.map((g) => subjects.commandsGroup(g)),
+            ];
+            const msgs = (await Promise.all(subs.map(last)))
+              .filter((m): m is StoredMsg => !!m && m.seq > a.ackSeq)
+              .sort((x, y) => x.seq - y.seq);
+            for (const m of msgs) {
+              if (!a.online) break;
+              const d = this.cache.decode(m.data);
+              if ("error" in d) continue; // not a Command: dropped like the real agent does
+              a.handle(d.cmd, d.lookups).catch((e) => a.log("ERROR", String(e)));
+            }
+            a.ackSeq = Math.max(a.ackSeq, floor);
+          }),
+        );
       }
-      for (const a of batch) a.ackSeq = Math.max(a.ackSeq, maxSeq);
     } catch (e) {
       this.log(`replay failed: ${(e as Error).message}`);
     }

@@ -5,6 +5,7 @@
  */
 import type { Command } from "../wire/messages.ts";
 import { expand, type Program } from "./script.ts";
+import { realisticSize, realisticText } from "./stdout.ts";
 import type { RunView } from "./types.ts";
 
 /** What a run needs from its agent and fleet. */
@@ -13,6 +14,8 @@ export interface RunEnv {
   latencyMs: number;
   failRate: number;
   rand: () => number;
+  /** Non-simulated scripts print realistic amounts of output (stdout.ts). */
+  realisticOutput: boolean;
 }
 
 /** One run's kill/timeout latch; `sleep` is the only place a run waits. */
@@ -126,6 +129,15 @@ async function attempt(
     if (program.kind === "opaque") {
       if (!ctl.killed && !ctl.timedOut) {
         v.stdout += `simulated ${cmd.shell} run on ${env.pcId}: ${program.firstLine}\n`;
+        if (env.realisticOutput) {
+          v.stdout += realisticText(realisticSize(env.rand(), env.rand()), env.rand);
+        }
+      }
+    } else if (program.kind === "fixed") {
+      if (!ctl.killed && !ctl.timedOut) {
+        v.stdout += program.stdout;
+        v.stderr += program.stderr;
+        exitCode = program.exitCode;
       }
     } else {
       for (const op of program.ops) {

@@ -29,7 +29,11 @@ export type Op =
   | { op: "json"; text: string }
   | { op: "fail_rate"; p: number };
 
-export type Program = { kind: "sim"; ops: Op[] } | { kind: "opaque"; firstLine: string };
+export type Program =
+  | { kind: "sim"; ops: Op[] }
+  | { kind: "opaque"; firstLine: string }
+  /** A behaviour's answer (behaviours.ts): this output and exit code. */
+  | { kind: "fixed"; stdout: string; stderr: string; exitCode: number };
 
 /** Sizes above this are refused (a typo must not make the simulator allocate gigabytes). */
 export const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { expand, parseScript, plannedSleepMs } from "./script.ts";
-import { parseArgs } from "./main.ts";
 
 Deno.test("script: the simulated language parses line by line", () => {
   const cases: [string, unknown][] = [
@@ -45,26 +44,4 @@ Deno.test("script: helpers", () => {
   assert.equal(expand("on {{pc_id}} / {{pc_id}}", "PC1"), "on PC1 / PC1");
   assert.equal(plannedSleepMs(parseScript("sleep 1s\nsleep 5")), 1005);
   assert.equal(plannedSleepMs(parseScript("Get-Date")), 0);
-});
-
-Deno.test("fleet cli: arguments", () => {
-  const o = parseArgs(
-    ["--agents", "1000", "--groups", "a, b", "--fail-rate=0.1", "--latency", "20", "--prefix", "X"],
-    { KANADE_NATS_URL: "nats://h:1" },
-  );
-  assert.equal(o.agents, 1000);
-  assert.deepEqual(o.groups, ["a", "b"]);
-  assert.equal(o.failRate, 0.1);
-  assert.equal(o.latencyMs, 20);
-  assert.equal(o.natsUrl, "nats://h:1");
-  assert.equal(o.prefix, "X");
-  assert.equal(parseArgs([], {}).natsUrl, "nats://127.0.0.1:4222");
-  for (
-    const bad of [["--agents"], ["--agents", "0"], ["--fail-rate", "2"], ["--bogus"], [
-      "--latency",
-      "x",
-    ]]
-  ) {
-    assert.throws(() => parseArgs(bad, {}), Error, bad.join(" "));
-  }
 });

@@ -33,6 +33,27 @@ export interface FleetOptions {
   selfUpdate?: boolean;
   /** Start with these agents offline. */
   offline?: string[];
+  /**
+   * Spread of the first heartbeats after start (default: 0 for up to 50 agents, else up to
+   * 1 s); a large fleet spreads its boot beats so the backend is not hit by all at once.
+   */
+  bootSpreadMs?: number;
+  /**
+   * Scripts the simulator does not interpret print realistic amounts of output (stdout.ts)
+   * after their one `simulated ...` line, instead of that line alone (default false).
+   */
+  realisticOutput?: boolean;
+  /**
+   * How much per-agent history to keep for `agent(pc)`: `full` (default; tests look at
+   * it) or `minimal` (a few entries, for 100,000-agent runs where it would cost gigabytes).
+   */
+  history?: "full" | "minimal";
+  /** Keep every acked result for `results()` (default true; a CLI fleet does not). */
+  keepResults?: boolean;
+  /** Wait for the JetStream resources the agents need instead of failing (default false). */
+  waitForResources?: boolean;
+  /** Create the JetStream resources when missing (like `kanade jetstream setup`). */
+  setup?: boolean;
   natsToken?: string;
   natsUser?: string;
   natsPassword?: string;
@@ -100,5 +121,7 @@ export interface Fleet {
   /** Every acked result, in publish order. */
   results(): ExecResult[];
   stats(): FleetStats;
+  /** Resolves once the broker has processed every subscription change made so far. */
+  flush(): Promise<void>;
   stop(): Promise<void>;
 }

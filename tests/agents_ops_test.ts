@@ -75,13 +75,24 @@ Deno.test("ping and logs round-trip with an agent", async (t) => {
     });
 
     await t.step("ping of an agent that does not answer is 408 after wait_secs", async () => {
+      // Offline: its connection (and so its ping subscription) is gone.
       fleet!.setOnline("OP2", false);
-      const t0 = Date.now();
-      const r = await call(b, "POST", "/api/agents/OP2/ping?wait_secs=1");
+      await fleet!.flush();
+      let t0 = Date.now();
+      let r = await call(b, "POST", "/api/agents/OP2/ping?wait_secs=1");
+      assert.equal(r.status, 408);
+      assert.ok(Date.now() - t0 >= 900, "waited about wait_secs");
+      assert.match(JSON.parse(r.text).error, /not connected/);
+      fleet!.setOnline("OP2", true);
+      // Connected but hung: subscribed and never answering.
+      const hung = b.deps.nats.nc.subscribe(subjects.ping("HUNG"));
+      await b.deps.nats.nc.flush();
+      t0 = Date.now();
+      r = await call(b, "POST", "/api/agents/HUNG/ping?wait_secs=1");
+      hung.unsubscribe();
       assert.equal(r.status, 408);
       assert.ok(Date.now() - t0 >= 900, "waited about wait_secs");
       assert.match(JSON.parse(r.text).error, /did not answer/);
-      fleet!.setOnline("OP2", true);
     });
 
     await t.step("ping input errors are 400", async () => {

@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { cpuPct, parseStatCpuSecs, parseStatusRss, sampleProc, UsageMeter } from "./self_report.ts";
+
+Deno.test("self report: /proc parsing survives odd process names", () => {
+  const stat = "4242 (deno (worker) x) S 1 4242 4242 0 -1 4194304 1 0 0 0 250 50 0 0 20 0 9 0";
+  assert.equal(parseStatCpuSecs(stat), 3);
+  assert.equal(parseStatusRss("Name:\tdeno\nVmRSS:\t  2048 kB\nThreads: 9\n"), 2 * 1024 * 1024);
+  assert.equal(parseStatusRss("Name:\tdeno\n"), 0);
+  assert.equal(
+    cpuPct({ cpuSecs: 1, rssBytes: 0, atMs: 0 }, { cpuSecs: 1.5, rssBytes: 0, atMs: 1000 }),
+    50,
+  );
+});
+
+Deno.test({
+  name: "self report: this process's CPU and RSS are measured",
+  ignore: Deno.build.os !== "linux",
+  fn() {
+    const s = sampleProc();
+    assert.ok(s && s.rssBytes > 10 * 2 ** 20 && s.cpuSecs > 0);
+    const m = new UsageMeter();
+    m.read(["self"]);
+    let x = 0;
+    const until = performance.now() + 200;
+    while (performance.now() < until) x += Math.sqrt(x + 1);
+    const u = m.read(["self"]);
+    assert.ok(u.cpu_pct !== null && u.cpu_pct > 10, `cpu ${u.cpu_pct}`);
+    assert.ok(u.rss_mib !== null && u.rss_mib > 10);
+    assert.deepEqual(new UsageMeter().read([999_999_999]), { cpu_pct: null, rss_mib: null });
+  },
+});
