@@ -9,13 +9,9 @@ import { waitFor } from "../tests/helpers/backend.ts";
 import { connectNats, type Nats } from "../lib/nats.ts";
 import { setupJetStream } from "../lib/jetstream_setup.ts";
 import { SUBJECT, subjects } from "../wire/names.ts";
-import {
-  type Command,
-  encodeCommand,
-  type ExecResult,
-  ExecResultSchema,
-} from "../wire/messages.ts";
+import { type Command, type ExecResult, ExecResultSchema } from "../wire/messages.ts";
 import { startFleet } from "./fleet.ts";
+import { publishCommand } from "../tests/helpers/command.ts";
 import { BEHAVIOURS } from "./behaviours.ts";
 import { Churn } from "./churn.ts";
 import { prng } from "./util.ts";
@@ -35,21 +31,7 @@ async function setup(extraArgs: string[] = []) {
 }
 
 function command(nats: Nats, subject: string, partial: Partial<Command> = {}): Command {
-  const cmd = {
-    id: "job1",
-    version: "1.0.0",
-    request_id: crypto.randomUUID(),
-    exec_id: crypto.randomUUID(),
-    shell: "powershell",
-    script: "Get-Service | Format-Table",
-    timeout_secs: 30,
-    jitter_secs: null,
-    run_as: "system",
-    staleness: { mode: "cached" },
-    ...partial,
-  } as Command;
-  nats.nc.publish(subject, JSON.stringify(encodeCommand(cmd)));
-  return cmd;
+  return publishCommand(nats.nc, subject, { script: "Get-Service | Format-Table", ...partial });
 }
 
 Deno.test("simulator: every agent has its own subscriptions at the broker, like the real agent", async () => {

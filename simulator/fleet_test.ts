@@ -31,6 +31,7 @@ import {
   ProcessPerfSchema,
 } from "../wire/perf.ts";
 import { type Fleet, startFleet } from "./fleet.ts";
+import { publishCommand } from "../tests/helpers/command.ts";
 
 const td = new TextDecoder();
 
@@ -83,24 +84,7 @@ async function harness(
     results,
     started,
     heartbeats,
-    publish(subject, partial) {
-      const cmd = {
-        id: "job1",
-        version: "1.0.0",
-        request_id: crypto.randomUUID(),
-        exec_id: crypto.randomUUID(),
-        shell: "powershell",
-        script: "echo hi",
-        timeout_secs: 30,
-        jitter_secs: null,
-        run_as: "system",
-        staleness: { mode: "cached" },
-        ...partial,
-      } as Command;
-      // Through JetStream so the EXEC stream holds it, as the backend's core publish does.
-      nats.nc.publish(subject, JSON.stringify(encodeCommand(cmd)));
-      return cmd;
-    },
+    publish: (subject, partial) => publishCommand(nats.nc, subject, partial),
     async stop() {
       await fleet.stop();
       await nats.close();
