@@ -28,15 +28,34 @@ export async function loadMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migrati
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Split a SQL file into statements (no triggers with inner semicolons in our files). */
+/**
+ * Split a SQL file into statements at `;`. A `CREATE TRIGGER` runs to its `END;`, so the
+ * semicolons of its body stay inside it. Comment lines (`--`) are dropped.
+ */
 export function splitStatements(sql: string): string[] {
-  return sql
+  const parts = sql
     .split("\n")
     .filter((l) => !l.trim().startsWith("--"))
     .join("\n")
-    .split(";")
-    .map((s) => s.trim())
-    .filter(Boolean);
+    .split(";");
+  const out: string[] = [];
+  let trigger: string[] | null = null;
+  for (const raw of parts) {
+    const s = raw.trim();
+    if (trigger) {
+      trigger.push(s);
+      if (/^END$/i.test(s) || /\bEND$/i.test(s)) {
+        out.push(trigger.join(";\n"));
+        trigger = null;
+      }
+      continue;
+    }
+    if (!s) continue;
+    if (/^CREATE\s+(TEMP\s+|TEMPORARY\s+)?TRIGGER\b/i.test(s)) trigger = [s];
+    else out.push(s);
+  }
+  if (trigger) throw new Error(`CREATE TRIGGER without END: ${trigger[0].slice(0, 60)}`);
+  return out;
 }
 
 export interface MigrateOptions {
