@@ -31,14 +31,19 @@ export function newestPerPc(items: Heartbeat[]): Heartbeat[] {
   return [...m.values()].map((h) => ({ ...h, ...sticky.get(h.pc_id) }));
 }
 
-const COLS = 10;
+const COLS = 11;
 
 export async function applyHeartbeats(tx: Transaction, items: Heartbeat[]): Promise<string[]> {
   const rows = newestPerPc(items);
+  if (rows.length === 0) return [];
   const now = nowDb();
+  // One fleet revision for the whole batch (see the fleet_views migration): followers of
+  // the table (lib/fleet/presence.ts) read the rows changed since the revision they saw.
+  const revRs = await tx.execute("SELECT rev FROM agents_rev_now");
+  const rev = Number(revRs.rows[0]?.rev ?? 0) + 1;
   const stmts = chunks(rows, 200).map((part) => ({
     sql: `INSERT INTO agents (pc_id, hostname, last_heartbeat, agent_version, os_family, updated_at,
-            agent_cpu_pct, agent_rss_bytes, agent_disk_read_bytes, agent_disk_written_bytes)
+            agent_cpu_pct, agent_rss_bytes, agent_disk_read_bytes, agent_disk_written_bytes, rev)
           VALUES ${valuesSql(part.length, COLS)}
           ON CONFLICT(pc_id) DO UPDATE SET
             hostname = COALESCE(agents.hostname, excluded.hostname),
@@ -49,7 +54,8 @@ export async function applyHeartbeats(tx: Transaction, items: Heartbeat[]): Prom
             agent_cpu_pct = excluded.agent_cpu_pct,
             agent_rss_bytes = excluded.agent_rss_bytes,
             agent_disk_read_bytes = excluded.agent_disk_read_bytes,
-            agent_disk_written_bytes = excluded.agent_disk_written_bytes`,
+            agent_disk_written_bytes = excluded.agent_disk_written_bytes,
+            rev = excluded.rev`,
     args: part.flatMap((h) => [
       h.pc_id,
       h.hostname ?? null,
@@ -61,6 +67,7 @@ export async function applyHeartbeats(tx: Transaction, items: Heartbeat[]): Prom
       h.agent_rss_bytes ?? null,
       h.agent_disk_read_bytes ?? null,
       h.agent_disk_written_bytes ?? null,
+      rev,
     ]),
   }));
   if (stmts.length) await tx.batch(stmts);

@@ -1,0 +1,79 @@
+/**
+ * The per-process fleet view: presence (who is alive, followed from the `agents` table) and
+ * memberships (KV `agent_groups`, watched), shared by the API routes and the scheduler of
+ * one process. Created on first use, kept fresh by a 1 s background poll of the agents
+ * table (so a request only reads the rows changed in the last second) and the KV watch;
+ * stopped when the process's broker connection closes.
+ *
+ * Every read first catches up (`presence()` / `memberships()`): an answer reflects every
+ * heartbeat batch and membership write committed before the request, as a direct read did.
+ */
+import type { Deps } from "../deps.ts";
+import { BUCKET } from "../../wire/names.ts";
+import { type BucketFollower, followBucket } from "../kv_follow.ts";
+import { Memberships } from "./memberships.ts";
+import { type Presence, PresenceFollower } from "./presence.ts";
+
+type ViewDeps = Pick<Deps, "db" | "nats" | "log">;
+
+const POLL_MS = 1000;
+
+export class FleetView {
+  private readonly follower: PresenceFollower;
+  readonly groups = new Memberships();
+  private groupsFollower: BucketFollower | null = null;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: ViewDeps) {
+    this.follower = new PresenceFollower(deps.db);
+    deps.nats.nc.closed().then(() => this.stop());
+  }
+
+  /** The presence view, up to date with the agents table. */
+  async presence(): Promise<Presence> {
+    this.startPolling();
+    await this.follower.sync();
+    return this.follower.presence;
+  }
+
+  /** The membership view, up to date with KV `agent_groups`. */
+  async memberships(): Promise<Memberships> {
+    this.groupsFollower ??= followBucket(
+      this.deps.nats,
+      BUCKET.agentGroups,
+      this.groups,
+      this.deps.log,
+    );
+    await this.groupsFollower.catchUp();
+    return this.groups;
+  }
+
+  private startPolling() {
+    if (this.timer !== undefined || this.stopped) return;
+    const timer = setInterval(() => {
+      if (this.stopped) return;
+      this.follower.sync().catch((e) =>
+        this.deps.log.warn("fleet view: agents poll failed", { err: String(e) })
+      );
+    }, POLL_MS);
+    // Housekeeping only: never the reason a process stays up.
+    Deno.unrefTimer(timer);
+    this.timer = timer;
+  }
+
+  stop() {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.groupsFollower?.stop();
+  }
+}
+
+const views = new WeakMap<object, FleetView>();
+
+/** The fleet view of the process that owns `deps` (one per database handle). */
+export function fleetView(deps: ViewDeps): FleetView {
+  let v = views.get(deps.db);
+  if (!v) views.set(deps.db, v = new FleetView(deps));
+  return v;
+}
