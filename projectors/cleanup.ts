@@ -145,6 +145,17 @@ export async function applyRetention(deps: Ctx, nowMs: number): Promise<Record<s
   return out;
 }
 
+/** How long the per-minute result counts (fleet health's last 24 h) are kept. */
+const RESULT_COUNTS_DAYS = 2;
+
+/** Housekeeping of the per-minute result counts (not retention of data: not reported). */
+export async function pruneResultCounts(deps: Ctx, nowMs: number): Promise<void> {
+  await deps.db.execute({
+    sql: "DELETE FROM result_counts_minute WHERE minute < ?",
+    args: [dbTs(nowMs - RESULT_COUNTS_DAYS * DAY_MS).slice(0, 16)],
+  });
+}
+
 export async function sweep(deps: Ctx, nowMs = Date.now()): Promise<SweepReport> {
   const report: SweepReport = {
     expired: 0,
@@ -174,6 +185,11 @@ export async function sweep(deps: Ctx, nowMs = Date.now()): Promise<SweepReport>
     report.deleted = await applyRetention(deps, nowMs);
   } catch (e) {
     log.error("retention failed", { err: e });
+  }
+  try {
+    await pruneResultCounts(deps, nowMs);
+  } catch (e) {
+    log.error("result counts prune failed", { err: e });
   }
   if (deps.nats) {
     try {

@@ -100,13 +100,23 @@ Deno.test("target_count: floor 1 with nobody alive, subject count when resolutio
     assert.equal(r0.target_count, 1, "zero alive PCs floors at 1");
 
     // A DB that cannot read agents: the per-subject count is used instead.
+    const sqlOf = (stmt: string | { sql: string }) => typeof stmt === "string" ? stmt : stmt.sql;
     const db = new Proxy(be.deps.db, {
       get(target, prop, recv) {
         if (prop === "execute") {
           return (stmt: string | { sql: string }) => {
-            const sql = typeof stmt === "string" ? stmt : stmt.sql;
-            if (sql.includes("FROM agents")) return Promise.reject(new Error("agents unreadable"));
+            if (sqlOf(stmt).includes("FROM agents")) {
+              return Promise.reject(new Error("agents unreadable"));
+            }
             return target.execute(stmt as never);
+          };
+        }
+        if (prop === "batch") {
+          return (stmts: (string | { sql: string })[], mode?: string) => {
+            if (stmts.some((st) => sqlOf(st).includes("FROM agents"))) {
+              return Promise.reject(new Error("agents unreadable"));
+            }
+            return target.batch(stmts as never, mode as never);
           };
         }
         return Reflect.get(target, prop, recv);

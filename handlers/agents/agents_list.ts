@@ -2,6 +2,7 @@ import { z } from "zod";
 import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { AgentRowSchema, AgentsQuerySchema, listAgents } from "../../lib/reads/agents.ts";
+import { fleetView } from "../../lib/fleet/fleet_view.ts";
 
 export const route = defineRoute({
   method: "GET",
@@ -22,7 +23,14 @@ export const route = defineRoute({
   },
   handler: async (c) => {
     const d = deps(c);
-    const page = await listAgents(d.db, c.req.valid("query"), d.config.aliveWindowSecs);
+    const presence = await fleetView(d).presence();
+    const page = await listAgents(
+      d.db,
+      c.req.valid("query"),
+      d.config.aliveWindowSecs,
+      Date.now(),
+      presence,
+    );
     c.header("X-Total-Count", String(page.total));
     c.header("X-Online-Count", String(page.online));
     c.header("X-Offline-Count", String(page.offline));

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { agentVersions, AgentVersionSchema } from "../../lib/reads/agents.ts";
+import { fleetView } from "../../lib/fleet/fleet_view.ts";
 
 export const route = defineRoute({
   method: "GET",
@@ -11,7 +12,8 @@ export const route = defineRoute({
   responses: { 200: { json: z.array(AgentVersionSchema) } },
   handler: async (c) => {
     const d = deps(c);
-    return c.json(await agentVersions(d.db, d.config.aliveWindowSecs));
+    const presence = await fleetView(d).presence();
+    return c.json(await agentVersions(d.db, d.config.aliveWindowSecs, presence));
   },
 });
 export default standalone(route);

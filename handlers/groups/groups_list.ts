@@ -9,6 +9,6 @@ export const route = defineRoute({
   role: "viewer",
   summary: "Fleet-wide groups: `{groups[{name, members[], has_config}]}`.",
   responses: { 200: { json: z.strictObject({ groups: z.array(GroupSummarySchema) }) } },
-  handler: async (c) => c.json({ groups: await listGroups(deps(c).nats) }),
+  handler: async (c) => c.json({ groups: await listGroups(deps(c)) }),
 });
 export default standalone(route);

@@ -8,6 +8,9 @@ import { decodeAgentGroups, encodeAgentGroups, normalizeGroups } from "../../wir
 import { BUCKET, PREFIX_AGENT_CONFIG_GROUPS } from "../../wire/names.ts";
 import { parseJsonBytes } from "../../wire/codec.ts";
 import type { Nats } from "../nats.ts";
+import type { Deps } from "../deps.ts";
+import { fleetView } from "./fleet_view.ts";
+import type { Memberships } from "./memberships.ts";
 import {
   type CasResult,
   casUpdate,
@@ -15,7 +18,6 @@ import {
   DELETE,
   type KV,
   kvKeys,
-  kvSnapshot,
   openKv,
   readKey,
 } from "../kv.ts";
@@ -74,17 +76,6 @@ export async function dropGroups(nats: Nats, pcId: string): Promise<boolean> {
   return r.changed;
 }
 
-/** pc_id → groups for every PC with a membership entry (undecodable entries skipped). */
-export async function allMemberships(nats: Nats): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  for (const { key, value } of await kvSnapshot(nats, BUCKET.agentGroups, { required: true })) {
-    try {
-      out.set(key, groupsCodec.decode(value));
-    } catch { /* a corrupt entry is reported by GET /api/agents/:pc_id/groups */ }
-  }
-  return out;
-}
-
 /** One PC's groups, as every groups route answers. */
 export const GroupsOfPcSchema = z.strictObject({
   groups: z.array(z.string()).meta({ description: "sorted, de-duplicated" }),
@@ -99,7 +90,7 @@ export type GroupSummary = z.infer<typeof GroupSummarySchema>;
 
 /** Pure: fleet-wide groups from memberships and the config keys that exist. */
 export function summarizeGroups(
-  memberships: Map<string, string[]>,
+  memberships: ReadonlyMap<string, readonly string[]>,
   configKeys: readonly string[],
 ): GroupSummary[] {
   const byName = new Map<string, Set<string>>();
@@ -122,10 +113,27 @@ export function summarizeGroups(
   }));
 }
 
-export async function listGroups(nats: Nats): Promise<GroupSummary[]> {
+/** The last summary, reused while memberships and group config keys are unchanged. */
+const summaries = new WeakMap<
+  Memberships,
+  { changes: number; keys: string; out: GroupSummary[] }
+>();
+
+/**
+ * Fleet-wide groups from the process's watched membership map (lib/fleet/memberships.ts)
+ * instead of a walk of `agent_groups` per request; the sorted summary is rebuilt only when
+ * a membership or a group config key changed.
+ */
+export async function listGroups(deps: Pick<Deps, "db" | "nats" | "log">): Promise<GroupSummary[]> {
+  const groups = await fleetView(deps).memberships();
   const keys = await kvKeys(
-    await openKv(nats, BUCKET.agentConfig),
+    await openKv(deps.nats, BUCKET.agentConfig),
     `${PREFIX_AGENT_CONFIG_GROUPS}>`,
   );
-  return summarizeGroups(await allMemberships(nats), keys);
+  const keyStr = keys.sort().join("\n");
+  const cached = summaries.get(groups);
+  if (cached && cached.changes === groups.changes && cached.keys === keyStr) return cached.out;
+  const out = summarizeGroups(groups.all(), keys);
+  summaries.set(groups, { changes: groups.changes, keys: keyStr, out });
+  return out;
 }

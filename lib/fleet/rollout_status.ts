@@ -1,17 +1,15 @@
 /**
- * Rollout progress from the `agents` table (last heartbeat's `agent_version`) against each
+ * Rollout progress from the agents' last heartbeats (`agent_version`) against each
  * agent's effective `target_version`. The scope that decides an agent's target is the most
  * specific one setting it: pc, else the alphabetically last of its groups, else global.
  * `computeRolloutStatus` is pure; `rolloutStatus` gathers its inputs.
  */
 import { z } from "zod";
-import type { Db } from "../../db/client.ts";
-import { rowsOf } from "../../db/client.ts";
 import type { ConfigScope } from "../../wire/config_scope.ts";
 import { apiTs, epochMs, nowWire, WireTimestampSchema } from "../../wire/time.ts";
-import type { Nats } from "../nats.ts";
+import type { Deps } from "../deps.ts";
 import { listScopes } from "./config_store.ts";
-import { allMemberships } from "./groups.ts";
+import { fleetView } from "./fleet_view.ts";
 import { type Scope, scopeKey, scopeLabel } from "./scopes.ts";
 
 export interface AgentRow {
@@ -76,15 +74,25 @@ export function decidingScope(
   return global?.value.target_version ? global : null;
 }
 
+/** Agents listed by default in `agents` (the counts always cover every agent). */
+export const ROLLOUT_AGENTS_DEFAULT = 1000;
+export const ROLLOUT_AGENTS_MAX = 10_000;
+
+const NO_GROUPS: readonly string[] = Object.freeze([]);
+
 export function computeRolloutStatus(input: {
   version: string | null;
   scopes: ScopeEntry[];
-  memberships: Map<string, string[]>;
-  agents: AgentRow[];
+  memberships: ReadonlyMap<string, readonly string[]>;
+  /** In any order; already in pc_id order saves a sort. */
+  agents: Iterable<AgentRow & { hb_ms?: number }>;
   nowMs: number;
   aliveWindowSecs: number;
+  /** At most this many `agents` listed, those not on target first (default: all). */
+  agentsLimit?: number;
 }): RolloutStatus {
   const byKey = new Map(input.scopes.map((s) => [scopeKey(s.scope), s]));
+  const limit = input.agentsLimit ?? Infinity;
   const out: RolloutStatus = {
     version: input.version,
     observed_at: nowWire(),
@@ -114,8 +122,31 @@ export function computeRolloutStatus(input: {
       active: 0,
     });
   }
-  for (const a of [...input.agents].sort((x, y) => x.pc_id.localeCompare(y.pc_id))) {
-    const decider = decidingScope(a.pc_id, input.memberships.get(a.pc_id) ?? [], byKey);
+  let agents = Array.isArray(input.agents) ? input.agents : [...input.agents];
+  if (agents.some((a, i) => i > 0 && agents[i - 1].pc_id > a.pc_id)) {
+    agents = [...agents].sort((x, y) => x.pc_id.localeCompare(y.pc_id));
+  }
+  // Without a pc scope the decider depends only on the group list; identical lists are
+  // one shared array in the membership view, so most agents hit this memo.
+  const byGroups = new Map<readonly string[], ScopeEntry | null>();
+  const pcScoped = new Set(
+    input.scopes.filter((s) => s.scope.type === "pc" && s.value.target_version).map((s) =>
+      scopeKey(s.scope)
+    ),
+  );
+  const behind: RolloutStatus["agents"] = [];
+  const onTargetRows: RolloutStatus["agents"] = [];
+  for (const a of agents) {
+    const groups = input.memberships.get(a.pc_id) ?? NO_GROUPS;
+    let decider: ScopeEntry | null | undefined;
+    if (pcScoped.size && pcScoped.has(scopeKey({ type: "pc", value: a.pc_id }))) {
+      decider = decidingScope(a.pc_id, groups, byKey);
+    } else {
+      decider = byGroups.get(groups);
+      if (decider === undefined) {
+        byGroups.set(groups, decider = decidingScope(a.pc_id, groups, byKey));
+      }
+    }
     if (!decider) {
       out.untargeted++;
       continue;
@@ -125,7 +156,8 @@ export function computeRolloutStatus(input: {
     const key = scopeKey(decider.scope);
     const onTarget = a.agent_version === target;
     let active = false;
-    if (a.last_heartbeat) {
+    if (a.hb_ms !== undefined) active = input.nowMs - a.hb_ms <= input.aliveWindowSecs * 1000;
+    else if (a.last_heartbeat) {
       try {
         active = input.nowMs - epochMs(a.last_heartbeat) <= input.aliveWindowSecs * 1000;
       } catch { /* unparsable → inactive */ }
@@ -138,41 +170,65 @@ export function computeRolloutStatus(input: {
     out.total++;
     if (onTarget) out.on_target++;
     else out.remaining++;
-    out.agents.push({
-      pc_id: a.pc_id,
-      hostname: a.hostname,
-      agent_version: a.agent_version,
-      target_version: target,
-      scope_key: key,
-      on_target: onTarget,
-      active,
-      last_heartbeat: apiTs(a.last_heartbeat),
-    });
+    const list = onTarget ? onTargetRows : behind;
+    if (list.length < limit) {
+      list.push({
+        pc_id: a.pc_id,
+        hostname: a.hostname,
+        agent_version: a.agent_version,
+        target_version: target,
+        scope_key: key,
+        on_target: onTarget,
+        active,
+        last_heartbeat: apiTs(a.last_heartbeat),
+      });
+    }
   }
+  out.agents = limit === Infinity
+    ? [...behind, ...onTargetRows].sort((x, y) => x.pc_id.localeCompare(y.pc_id))
+    : [...behind, ...onTargetRows].slice(0, limit);
   out.scopes = [...scopeRows.values()];
   return out;
 }
 
+/**
+ * Rollout status from the process's fleet view (agents' versions and memberships in memory,
+ * lib/fleet/fleet_view.ts) instead of reading every agents row and walking `agent_groups`
+ * per request. `agents` lists at most `agentsLimit` agents, those not on target first.
+ */
 export async function rolloutStatus(
-  db: Db,
-  nats: Nats,
+  deps: Pick<Deps, "db" | "nats" | "log">,
   version: string | null,
   aliveWindowSecs: number,
+  agentsLimit = ROLLOUT_AGENTS_DEFAULT,
 ): Promise<RolloutStatus> {
-  const [stored, memberships, rs] = await Promise.all([
-    listScopes(nats),
-    allMemberships(nats),
-    db.execute("SELECT pc_id, hostname, agent_version, last_heartbeat FROM agents"),
+  const view = fleetView(deps);
+  const [stored, groups, presence] = await Promise.all([
+    listScopes(deps.nats),
+    view.memberships(),
+    view.presence(),
   ]);
   const scopes = stored.flatMap((
     s,
   ) => (s.scope && s.value ? [{ scope: s.scope, value: s.value }] : []));
+  function* rows() {
+    for (const e of presence.sortedEntries()) {
+      yield {
+        pc_id: e.pcId,
+        hostname: e.hostname,
+        agent_version: e.version,
+        last_heartbeat: e.hb,
+        hb_ms: e.hbMs,
+      };
+    }
+  }
   return computeRolloutStatus({
     version,
     scopes,
-    memberships,
-    agents: rowsOf<AgentRow>(rs),
+    memberships: groups.all(),
+    agents: rows(),
     nowMs: Date.now(),
     aliveWindowSecs,
+    agentsLimit,
   });
 }

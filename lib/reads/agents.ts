@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { apiTs, dbTs, WireTimestampSchema } from "../../wire/time.ts";
 import { notFound } from "../errors.ts";
+import type { Presence } from "../fleet/presence.ts";
 import { likeContains, limitParam, offsetParam, optText } from "./params.ts";
 
 export const AgentsQuerySchema = z.object({
@@ -68,11 +69,18 @@ export interface AgentsPage {
   offline: number;
 }
 
+/**
+ * One page of agents with the total / online / offline counts. Without `q` or `version`
+ * the counts come from the process's presence view (lib/fleet/presence.ts: O(alive window),
+ * not a count over every agent); with them the counts are SQL over the matching rows,
+ * because a substring search cannot use an index and is a scan by nature.
+ */
 export async function listAgents(
   db: Db,
   q: AgentsQuery,
   aliveWindowSecs: number,
   nowMs = Date.now(),
+  presence?: Presence,
 ): Promise<AgentsPage> {
   const cutoff = aliveCutoff(aliveWindowSecs, nowMs);
   const base: string[] = [];
@@ -93,11 +101,23 @@ export async function listAgents(
     listArgs.push(cutoff);
   }
   const w = (xs: string[]) => (xs.length ? ` WHERE ${xs.join(" AND ")}` : "");
+  const pageStmt = {
+    sql: `SELECT * FROM agents${w(listWhere)} ORDER BY updated_at DESC, pc_id LIMIT ? OFFSET ?`,
+    args: [...listArgs, q.limit, q.offset],
+  };
+  if (presence && base.length === 0) {
+    const rs = await db.execute(pageStmt);
+    const online = presence.onlineCount(nowMs - aliveWindowSecs * 1000);
+    const offline = presence.size - online;
+    return {
+      rows: rs.rows.map((r) => toAgentRow(r as Record<string, unknown>, cutoff)),
+      total: q.status === "online" ? online : q.status === "offline" ? offline : presence.size,
+      online,
+      offline,
+    };
+  }
   const [page, total, split] = await db.batch([
-    {
-      sql: `SELECT * FROM agents${w(listWhere)} ORDER BY updated_at DESC, pc_id LIMIT ? OFFSET ?`,
-      args: [...listArgs, q.limit, q.offset],
-    },
+    pageStmt,
     { sql: `SELECT COUNT(*) AS n FROM agents${w(listWhere)}`, args: listArgs },
     {
       sql: `SELECT COALESCE(SUM(CASE WHEN ${ONLINE} THEN 1 ELSE 0 END), 0) AS online, COUNT(*) AS n
@@ -120,10 +140,13 @@ export async function getAgent(db: Db, pcId: string, aliveWindowSecs: number): P
   return toAgentRow(rs.rows[0] as Record<string, unknown>, aliveCutoff(aliveWindowSecs));
 }
 
+/** Agents per version, from the presence view (in memory) when given, else one GROUP BY. */
 export async function agentVersions(
   db: Db,
   aliveWindowSecs: number,
+  presence?: Presence,
 ): Promise<z.infer<typeof AgentVersionSchema>[]> {
+  if (presence) return presence.versions(Date.now() - aliveWindowSecs * 1000);
   const rs = await db.execute({
     sql: `SELECT COALESCE(agent_version, 'unknown') AS version, COUNT(*) AS total,
             SUM(CASE WHEN last_heartbeat >= ? THEN 1 ELSE 0 END) AS active

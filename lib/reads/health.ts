@@ -7,7 +7,7 @@ import type { Deps } from "../deps.ts";
 import type { Db } from "../../db/client.ts";
 import { dbTs, epochMs, nowWire, WireTimestampSchema } from "../../wire/time.ts";
 import { BUCKET, OBJECT_STORE, STREAM } from "../../wire/names.ts";
-import { aliveCutoff } from "./agents.ts";
+import { fleetView } from "../fleet/fleet_view.ts";
 import { instantParam } from "./params.ts";
 
 /**
@@ -88,29 +88,25 @@ async function missingResources(
   return { total: names.length, missing };
 }
 
+/**
+ * Known / active agents come from the process's presence view (in memory, O(alive window));
+ * the last 24 h of results from the per-minute counts the fleet_views migration's triggers
+ * maintain (at most 1,441 rows summed, where a scan of every result of the last 8 days
+ * grew with fleet size and exec rate). The window starts at the whole minute.
+ */
 export async function fleetHealth(
-  deps: Pick<Deps, "db" | "nats" | "config">,
+  deps: Pick<Deps, "db" | "nats" | "config" | "log">,
   nowMs = Date.now(),
 ): Promise<FleetHealth> {
   const windowHours = 24;
-  const [agents, recent] = await deps.db.batch([
-    {
-      sql: `SELECT COUNT(*) AS known,
-              COALESCE(SUM(CASE WHEN last_heartbeat >= ? THEN 1 ELSE 0 END), 0) AS active FROM agents`,
-      args: [aliveCutoff(deps.config.aliveWindowSecs, nowMs)],
-    },
-    {
-      sql: `SELECT COUNT(*) AS total,
-              COALESCE(SUM(CASE WHEN exit_code <> 0 THEN 1 ELSE 0 END), 0) AS failed
-            FROM execution_results WHERE started_at >= ? AND finished_at >= ?`,
-      args: [
-        dbTs(nowMs - windowHours * 3_600_000 - MAX_RUN_MS),
-        dbTs(nowMs - windowHours * 3_600_000),
-      ],
-    },
-  ], "read");
-  const known = Number(agents.rows[0].known);
-  const active = Number(agents.rows[0].active);
+  const presence = await fleetView(deps).presence();
+  const recent = await deps.db.execute({
+    sql: `SELECT COALESCE(SUM(total), 0) AS total, COALESCE(SUM(failed), 0) AS failed
+          FROM result_counts_minute WHERE minute >= ?`,
+    args: [dbTs(nowMs - windowHours * 3_600_000).slice(0, 16)],
+  });
+  const known = presence.size;
+  const active = presence.onlineCount(nowMs - deps.config.aliveWindowSecs * 1000);
   const js = await missingResources(deps);
   return {
     status: classifyFleet(known, active, js.missing.length),

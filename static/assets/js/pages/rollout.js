@@ -169,7 +169,11 @@ function statusView(st) {
         h(
           "summary",
           null,
-          `${behind.length} agent${behind.length === 1 ? "" : "s"} not on target yet`,
+          // The status lists a bounded number of agents (those behind first); the count is
+          // the full one.
+          `${st.remaining ?? behind.length} agent${
+            (st.remaining ?? behind.length) === 1 ? "" : "s"
+          } not on target yet`,
         ),
         table({
           caption: "Agents not on their target version",
