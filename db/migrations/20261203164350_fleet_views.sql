@@ -28,29 +28,67 @@ CREATE TRIGGER IF NOT EXISTS agents_rev_delete AFTER DELETE ON agents BEGIN
     ON CONFLICT (pc_id) DO UPDATE SET rev = excluded.rev;
 END;
 
--- 2. Results finished per minute (by finished_at), for the fleet health's "last 24 h"
---    counts: a sum over at most 1,441 rows instead of a scan of every result of the last
---    8 days. Triggers count every writer (results and events projectors, reaper); the
---    cleanup sweep drops minutes older than two days. agents_removed keeps one row per
---    forgotten PC id (a PC forgotten again reuses it), so it needs no pruning.
+-- 2. Result counts kept as rows change, so reads need no scan of execution_results:
+--    - result_counts_minute: results finished per minute (by finished_at), for the fleet
+--      health's "last 24 h" (a sum over at most 1,441 rows instead of every result of
+--      the last 8 days); the cleanup sweep drops minutes older than two days.
+--    - result_totals: all rows and the running / success / failure counts, for the
+--      results listing's X-Total-Count (a COUNT(*) over 10 million rows takes about a
+--      second and, libSQL local calls being synchronous, stalls the whole process).
+--    Triggers count every writer (results and events projectors, reaper, retention).
+--    agents_removed keeps one row per forgotten PC id (a PC forgotten again reuses it),
+--    so it needs no pruning.
 CREATE TABLE IF NOT EXISTS result_counts_minute (
   minute TEXT PRIMARY KEY,
   total INTEGER NOT NULL,
   failed INTEGER NOT NULL
 );
-CREATE TRIGGER IF NOT EXISTS result_counts_insert AFTER INSERT ON execution_results
-  WHEN NEW.finished_at IS NOT NULL BEGIN
+CREATE TABLE IF NOT EXISTS result_totals (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  total INTEGER NOT NULL,
+  running INTEGER NOT NULL,
+  success INTEGER NOT NULL,
+  failure INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO result_totals (id, total, running, success, failure)
+  SELECT 1, COUNT(*),
+    COALESCE(SUM(finished_at IS NULL), 0),
+    COALESCE(SUM(exit_code = 0), 0),
+    COALESCE(SUM(exit_code IS NOT NULL AND exit_code <> 0), 0)
+  FROM execution_results;
+CREATE TRIGGER IF NOT EXISTS result_counts_insert AFTER INSERT ON execution_results BEGIN
+  UPDATE result_totals SET total = total + 1,
+    running = running + (NEW.finished_at IS NULL),
+    success = success + IFNULL(NEW.exit_code = 0, 0),
+    failure = failure + (NEW.exit_code IS NOT NULL AND NEW.exit_code <> 0)
+    WHERE id = 1;
   INSERT INTO result_counts_minute (minute, total, failed)
-    VALUES (substr(NEW.finished_at, 1, 16), 1, CASE WHEN NEW.exit_code <> 0 THEN 1 ELSE 0 END)
+    SELECT substr(NEW.finished_at, 1, 16), 1, NEW.exit_code IS NOT NULL AND NEW.exit_code <> 0
+    WHERE NEW.finished_at IS NOT NULL
     ON CONFLICT (minute) DO UPDATE SET total = total + 1, failed = failed + excluded.failed;
 END;
-CREATE TRIGGER IF NOT EXISTS result_counts_finish AFTER UPDATE OF finished_at ON execution_results
-  WHEN OLD.finished_at IS NULL AND NEW.finished_at IS NOT NULL BEGIN
+CREATE TRIGGER IF NOT EXISTS result_counts_update AFTER UPDATE OF finished_at, exit_code
+  ON execution_results BEGIN
+  UPDATE result_totals SET
+    running = running + (NEW.finished_at IS NULL) - (OLD.finished_at IS NULL),
+    success = success + IFNULL(NEW.exit_code = 0, 0) - IFNULL(OLD.exit_code = 0, 0),
+    failure = failure + (NEW.exit_code IS NOT NULL AND NEW.exit_code <> 0)
+      - (OLD.exit_code IS NOT NULL AND OLD.exit_code <> 0)
+    WHERE id = 1;
   INSERT INTO result_counts_minute (minute, total, failed)
-    VALUES (substr(NEW.finished_at, 1, 16), 1, CASE WHEN NEW.exit_code <> 0 THEN 1 ELSE 0 END)
+    SELECT substr(NEW.finished_at, 1, 16), 1, NEW.exit_code IS NOT NULL AND NEW.exit_code <> 0
+    WHERE OLD.finished_at IS NULL AND NEW.finished_at IS NOT NULL
     ON CONFLICT (minute) DO UPDATE SET total = total + 1, failed = failed + excluded.failed;
+END;
+CREATE TRIGGER IF NOT EXISTS result_counts_delete AFTER DELETE ON execution_results BEGIN
+  UPDATE result_totals SET total = total - 1,
+    running = running - (OLD.finished_at IS NULL),
+    success = success - IFNULL(OLD.exit_code = 0, 0),
+    failure = failure - (OLD.exit_code IS NOT NULL AND OLD.exit_code <> 0)
+    WHERE id = 1;
 END;
 INSERT INTO result_counts_minute (minute, total, failed)
-  SELECT substr(finished_at, 1, 16), COUNT(*), SUM(CASE WHEN exit_code <> 0 THEN 1 ELSE 0 END)
+  SELECT substr(finished_at, 1, 16), COUNT(*),
+    SUM(exit_code IS NOT NULL AND exit_code <> 0)
   FROM execution_results WHERE finished_at >= strftime('%Y-%m-%dT%H:%M', 'now', '-2 days')
   GROUP BY 1;

@@ -103,6 +103,13 @@ async function cachedCount(db: Db, sql: string, args: (string | number)[]): Prom
   return n;
 }
 
+/** Rows of execution_results (all, or one status), kept by triggers (fleet_views migration). */
+async function keptTotal(db: Db, status?: keyof typeof STATUS_SQL): Promise<number> {
+  const col = status === undefined ? "total" : status;
+  const rs = await db.execute(`SELECT ${col} AS n FROM result_totals WHERE id = 1`);
+  return Number(rs.rows[0]?.n ?? 0);
+}
+
 export interface ResultsPage {
   rows: ResultRow[];
   /** Matching rows (with regex filters: matches within the scan window). */
@@ -134,8 +141,12 @@ export async function listResults(db: Db, q: ResultsQuery): Promise<ResultsPage>
     });
     const rows = page.rows.map((r) => toResultRow(r as Record<string, unknown>));
     // A short page is the whole match set (no offset): its length is the exact count.
+    // Without `since`, the count is the one the triggers keep (result_totals: exact, O(1));
+    // a `since` window is counted in SQL, cached.
     const total = rows.length < q.limit
       ? rows.length
+      : !q.since
+      ? await keptTotal(db, q.status)
       : await cachedCount(db, `SELECT COUNT(*) AS n FROM execution_results${whereSql}`, args);
     return { rows, total: Math.max(total, rows.length), scanCapped: false };
   }
