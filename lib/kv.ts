@@ -22,6 +22,8 @@
  *                                                      // the new revision, or null when it lost
  *     await kvScan(kv, { filter: "pc.>" });            // live entries under a key filter
  *     await kvSnapshot(nats, BUCKET.x);                // every live entry in one stream pass
+ *     followBucket(nats, BUCKET.x, {apply, reset}, log) // watched: values, then every change;
+ *                                                      // catchUp() before a consistent read
  *
  * Handles are bound once per connection view (`Nats.kv`, no round trip) and keep the
  * view's request timeout: the scheduler's short-timeout view gets short-timeout handles.
@@ -34,6 +36,7 @@ import type { KV, KvEntry, KvOptions } from "@nats-io/kv";
 import { DeliverPolicy } from "@nats-io/jetstream";
 import { conflict, DomainError, internal, UnavailableError } from "./errors.ts";
 import { isBrokerUnavailable, type Nats } from "./nats.ts";
+import type { Logger } from "./log.ts";
 import { mapLimit } from "./map_limit.ts";
 import { retryWhile } from "../util/retry.ts";
 
@@ -375,4 +378,125 @@ const LOST_RACE = new Error("revision moved on");
 const KV_TOKEN_RE = /^[-/_=a-zA-Z0-9]{1,256}$/;
 export function isKvToken(value: string): boolean {
   return KV_TOKEN_RE.test(value);
+}
+
+// ---------------------------------------------------------------- follow
+
+/*
+ * Follow a whole KV bucket: its current values, then every change, handed to `apply` in
+ * revision order, so a process can answer from memory what would otherwise be a walk of
+ * the bucket per request. `catchUp()` makes a read consistent with every write committed
+ * before it (one stream-info round trip, then a wait until the watch has delivered up to
+ * that sequence), so an answer never misses a write made just before.
+ *
+ * A bucket that does not exist yet is looked for every second (it counts as empty
+ * meanwhile). If the watch ends while the connection lives on (bucket deleted and
+ * re-created), the state is reset and followed again from scratch.
+ */
+export interface BucketFollower {
+  /** Resolves once the values present at start have been applied. */
+  ready: Promise<void>;
+  /** Wait (at most `timeoutMs`) until every write committed before the call is applied. */
+  catchUp(timeoutMs?: number): Promise<void>;
+  stop(): void;
+}
+
+export function followBucket(
+  nats: Nats,
+  bucket: string,
+  handlers: { apply(e: KvEntry): void; reset(): void },
+  log: Pick<Logger, "warn">,
+): BucketFollower {
+  let applied = 0;
+  let stopped = false;
+  let stopIter: (() => void) | null = null;
+  let markReady!: () => void;
+  const ready = new Promise<void>((r) => markReady = r);
+  const waiters = new Set<{ seq: number; wake: () => void }>();
+  /** A stream sequence that never arrived (its message was removed): not waited for again. */
+  let unreachable = 0;
+  const stream = `KV_${bucket}`;
+
+  const advance = (seq: number) => {
+    applied = Math.max(applied, seq);
+    for (const w of [...waiters]) if (w.seq <= applied) w.wake();
+  };
+
+  const run = async () => {
+    let warned = false;
+    while (!stopped && !nats.nc.isClosed()) {
+      let info;
+      try {
+        info = await nats.jsm.streams.info(stream);
+      } catch (e) {
+        if (!isBucketMissing(e) && !warned) {
+          log.warn("kv follow: bucket unreadable", { bucket, err: String(e) });
+        }
+        warned = true;
+        markReady(); // a missing bucket reads as empty, as the list routes answer
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      try {
+        const kv = await openKv(nats, bucket);
+        const iter = await kv.watch({ key: ">" });
+        stopIter = () => iter.stop();
+        if (stopped) iter.stop();
+        if (info.state.messages === 0) markReady();
+        for await (const e of iter) {
+          try {
+            handlers.apply(e);
+          } catch (err) {
+            log.warn("kv follow: entry not applied", { bucket, key: e.key, err: String(err) });
+          }
+          if (!e.delta) markReady();
+          advance(e.revision);
+        }
+      } catch (e) {
+        if (!stopped && !nats.nc.isClosed()) {
+          log.warn("kv follow: watch failed", { bucket, err: String(e) });
+        }
+      }
+      if (stopped || nats.nc.isClosed()) break;
+      // The watch ended under a live connection: start over from the bucket's current state.
+      handlers.reset();
+      applied = 0;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    markReady();
+    for (const w of waiters) w.wake();
+  };
+  run();
+
+  return {
+    ready,
+    async catchUp(timeoutMs = 2000) {
+      await ready;
+      if (stopped || nats.nc.isClosed()) return;
+      let target = 0;
+      try {
+        const info = await nats.jsm.streams.info(stream);
+        if (info.state.messages > 0) target = info.state.last_seq;
+      } catch {
+        return; // missing or unreachable: answer from what is known
+      }
+      if (target <= applied || target === unreachable) return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let waiter!: { seq: number; wake: () => void };
+      const reached = new Promise<boolean>((resolve) => {
+        waiter = { seq: target, wake: () => resolve(true) };
+        waiters.add(waiter);
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      const ok = await reached;
+      clearTimeout(timer);
+      waiters.delete(waiter);
+      if (!ok) unreachable = target;
+    },
+    stop() {
+      stopped = true;
+      stopIter?.();
+      markReady();
+    },
+  };
 }

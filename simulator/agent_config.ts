@@ -14,7 +14,7 @@ import {
   PREFIX_AGENT_CONFIG_GROUPS,
   PREFIX_AGENT_CONFIG_PCS,
 } from "../wire/names.ts";
-import type { KvEntry } from "@nats-io/kv";
+import type { KvEntry } from "../lib/kv.ts";
 import { DEFAULT_INTERVAL_MS } from "./heartbeat.ts";
 
 export class ConfigScopes {
@@ -26,6 +26,10 @@ export class ConfigScopes {
       const parsed = ConfigScopeSchema.safeParse(e.json());
       if (parsed.success) this.scopes.set(e.key, parsed.data);
     } else this.scopes.delete(e.key);
+  }
+
+  clear() {
+    this.scopes.clear();
   }
 
   effective(pcId: string, groups: string[]): EffectiveConfig {

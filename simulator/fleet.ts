@@ -22,7 +22,6 @@
  * | `behaviours.ts`   | extension point: extra behaviours (checks, notifications, ...)    |
  * | `resources.ts`    | waiting for (or creating) the JetStream resources                 |
  * | `agent_config.ts` | effective config from KV `agent_config`                           |
- * | `kv_watch.ts`     | whole-bucket KV watches                                           |
  * | `link.ts`         | one shared connection with cached KV / object-store handles       |
  * | `main.ts`         | the CLI (`deno task fleet`); `cli_args.ts` its arguments          |
  * | `orchestrator.ts` | several processes started by one command                          |
@@ -34,13 +33,13 @@
  */
 import { connect } from "@nats-io/transport-node";
 import { wrapNats } from "../lib/nats.ts";
+import { type BucketFollower, followBucket, type KvEntry, openKv } from "../lib/kv.ts";
 import { BUCKET, STREAM } from "../wire/names.ts";
 import type { ExecResult } from "../wire/messages.ts";
 import { decodeAgentGroups, encodeAgentGroups, normalizeGroups } from "../wire/agent_groups.ts";
 import { Agent, type FleetCtx, FULL_HISTORY, type HistoryCaps, MINIMAL_HISTORY } from "./agent.ts";
 import { ConfigScopes, intervalOf } from "./agent_config.ts";
 import { CommandCache } from "./command_cache.ts";
-import { type BucketWatch, watchBucket } from "./kv_watch.ts";
 import { Link } from "./link.ts";
 import { Replayer } from "./replay.ts";
 import { ensureResources } from "./resources.ts";
@@ -75,7 +74,7 @@ class FleetImpl implements Fleet, FleetCtx {
   private allResults: ExecResult[] = [];
   private waiters = new Set<() => void>();
   private config = new ConfigScopes();
-  private watchers: BucketWatch[] = [];
+  private watchers: BucketFollower[] = [];
   private replayer: Replayer;
   private bg: Promise<unknown>[] = [];
   log: (msg: string) => void;
@@ -206,14 +205,15 @@ class FleetImpl implements Fleet, FleetCtx {
     );
   }
 
-  /** Watch a bucket; waits for its current values (at most 5 s while it does not exist). */
-  private async watch(bucket: string, apply: Parameters<typeof watchBucket>[2]) {
-    const w = watchBucket(this.links[0], bucket, apply, {
-      stopped: () => this.stopped,
-      log: this.log,
+  /**
+   * Follow a bucket through the backend's KV gateway (values, then changes); waits for its
+   * current values, at most 5 s while it does not exist yet (it is followed once it does).
+   */
+  private async watch(bucket: string, apply: (e: KvEntry) => void, reset = () => {}) {
+    const w = followBucket(this.links[0].nats, bucket, { apply, reset }, {
+      warn: (msg, fields) => this.log(`${msg} ${JSON.stringify(fields ?? {})}`),
     });
     this.watchers.push(w);
-    this.bg.push(w.done);
     let t: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([w.ready, new Promise((r) => t = setTimeout(r, 5000))]);
     clearTimeout(t);
@@ -274,7 +274,7 @@ class FleetImpl implements Fleet, FleetCtx {
     await this.watch(BUCKET.agentConfig, (e) => {
       this.config.apply(e);
       if (this.started) { for (const a of this.agents.values()) this.applyConfig(a); }
-    });
+    }, () => this.config.clear());
 
     // The EXEC position at start: commands older than the fleet are not "missed" ones.
     if (!o.replayOnStart) {
@@ -304,7 +304,7 @@ class FleetImpl implements Fleet, FleetCtx {
   }
 
   private async writeGroups() {
-    const kv = await this.links[0].nats.kv(BUCKET.agentGroups);
+    const kv = await openKv(this.links[0].nats, BUCKET.agentGroups);
     const all = [...this.agents.values()];
     for (let i = 0; i < all.length; i += 200) {
       await Promise.all(

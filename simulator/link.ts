@@ -1,12 +1,12 @@
 /**
- * One shared NATS connection of the simulator and the agents that use it. KV and object
- * handles come from the backend's own connection wrapper (cached, bind-only; a bucket that
- * does not exist yet is looked up again next time, so a fleet started before the backend
- * sees it once the bootstrap created it).
+ * One shared NATS connection of the simulator and the agents that use it. KV buckets are
+ * opened through the backend's KV gateway (lib/kv.ts; null while a bucket does not exist,
+ * so a fleet started before the backend sees it once the bootstrap created it), object
+ * stores through the connection wrapper.
  */
-import type { KV } from "@nats-io/kv";
 import type { ObjectStore } from "@nats-io/obj";
 import type { Nats } from "../lib/nats.ts";
+import { type KV, openKvOrNull } from "../lib/kv.ts";
 import type { Agent } from "./agent.ts";
 import { td } from "./util.ts";
 
@@ -24,8 +24,8 @@ export class Link {
     return this.nats.js;
   }
 
-  kv(bucket: string): Promise<KV | null> {
-    return this.nats.kv(bucket).catch(() => null);
+  bucket(name: string): Promise<KV | null> {
+    return openKvOrNull(this.nats, name).catch(() => null);
   }
 
   obj(bucket: string): Promise<ObjectStore | null> {
@@ -33,7 +33,7 @@ export class Link {
   }
 
   async kvString(bucket: string, key: string): Promise<string | null> {
-    const kv = await this.kv(bucket);
+    const kv = await this.bucket(bucket);
     if (!kv) return null;
     try {
       const e = await kv.get(key);

@@ -8,7 +8,7 @@ import { startTestBackend } from "./helpers/backend.ts";
 import { fleetView } from "../lib/fleet/fleet_view.ts";
 import { countAlivePcs, resolveAlivePcs } from "../lib/exec/targets.ts";
 import { listGroups } from "../lib/fleet/groups.ts";
-import { followBucket } from "../lib/kv_follow.ts";
+import { followBucket } from "../lib/kv.ts";
 import { Memberships } from "../lib/fleet/memberships.ts";
 import { BUCKET, subjects } from "../wire/names.ts";
 import { dbTs, nowWire } from "../wire/time.ts";

@@ -10,7 +10,7 @@
  */
 import type { Deps } from "../deps.ts";
 import { BUCKET } from "../../wire/names.ts";
-import { type BucketFollower, followBucket } from "../kv_follow.ts";
+import { type BucketFollower, followBucket } from "../kv.ts";
 import { Memberships } from "./memberships.ts";
 import { type Presence, PresenceFollower } from "./presence.ts";
 

@@ -8,7 +8,7 @@
  * Memory: one entry per PC with a membership (the group arrays of identical memberships are
  * shared) and one set per group; nothing per request.
  */
-import type { KvEntry } from "@nats-io/kv";
+import type { KvEntry } from "../kv.ts";
 import { decodeAgentGroups } from "../../wire/agent_groups.ts";
 import { parseJsonBytes } from "../../wire/codec.ts";
 
