@@ -146,7 +146,11 @@ Deno.test({
         );
         const gap = epochMs(execs[1].initiated_at) - epochMs(results[0].finished_at);
         assert.ok(gap >= 2_000, `second fire ${gap} ms after the first success (cooldown 2 s)`);
-        assert.ok(commandsFor(fleet, "cool-1", "cool-job").length >= 2, "both reached the agent");
+        // The executions row is written before the Command is published: wait for delivery.
+        await waitFor(() => commandsFor(fleet, "cool-1", "cool-job").length >= 2, {
+          what: "both reached the agent",
+          timeoutMs: 10_000,
+        });
       } finally {
         await fleet.stop();
       }
