@@ -28,6 +28,12 @@ CREATE TRIGGER IF NOT EXISTS agents_rev_delete AFTER DELETE ON agents BEGIN
     ON CONFLICT (pc_id) DO UPDATE SET rev = excluded.rev;
 END;
 
+-- The agents page orders by (updated_at DESC, pc_id). A heartbeat batch gives thousands of
+-- rows one updated_at, so an index on updated_at alone left a sort of that whole tie
+-- group per page (about 50 ms at 100,000 agents); the index now covers the order.
+CREATE INDEX IF NOT EXISTS idx_agents_updated_pc ON agents (updated_at DESC, pc_id);
+DROP INDEX IF EXISTS idx_agents_updated;
+
 -- 2. Result counts kept as rows change, so reads need no scan of execution_results:
 --    - result_counts_minute: results finished per minute (by finished_at), for the fleet
 --      health's "last 24 h" (a sum over at most 1,441 rows instead of every result of

@@ -43,33 +43,58 @@ function lowerBound<T>(xs: readonly T[], x: T): number {
   return lo;
 }
 
-/** Merge sorted, duplicate-free `add` into sorted `xs` (O(n + k), no per-item splice). */
-function mergeSorted<T>(xs: T[], add: T[]): T[] {
+/**
+ * Merge `add` (any order, distinct keys) into `xs` (sorted by `key`, distinct): O(n + k log k),
+ * no per-item splice.
+ */
+function mergeSorted<T, K>(xs: T[], add: T[], key: (t: T) => K): T[] {
   if (add.length === 0) return xs;
-  add.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  add.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   const out: T[] = [];
   let i = 0;
   let j = 0;
   while (i < xs.length || j < add.length) {
-    const next = j >= add.length || (i < xs.length && xs[i] <= add[j]) ? xs[i++] : add[j++];
-    if (out.length === 0 || out[out.length - 1] !== next) out.push(next);
+    const next = j >= add.length || (i < xs.length && key(xs[i]) <= key(add[j]))
+      ? xs[i++]
+      : add[j++];
+    if (out.length === 0 || key(out[out.length - 1]) !== key(next)) out.push(next);
   }
   return out;
 }
+
+const self = <T>(x: T) => x;
+const byPcId = (e: PresenceEntry) => e.pcId;
 
 function removeSorted<T>(xs: T[], x: T) {
   const i = lowerBound(xs, x);
   if (xs[i] === x) xs.splice(i, 1);
 }
 
-const toMs = (hb: string | null): number => {
+/** Whole second (`YYYY-MM-DDTHH:MM:SS`) → epoch ms, for the canonical DB form's fast path. */
+const secondMs = new Map<string, number>();
+const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/;
+
+/**
+ * Epoch ms of a stored timestamp (floored, -Infinity when null or unparsable). The DB holds
+ * one canonical form, so the full RFC 3339 parser runs once per distinct second and the
+ * millisecond comes from the fraction (a 100,000-agent load parses 100,000 stamps).
+ */
+export function hbMsOf(hb: string | null): number {
   if (hb === null) return -Infinity;
   try {
-    return epochMs(hb);
+    if (!CANONICAL.test(hb)) return epochMs(hb);
+    const sec = hb.slice(0, 19);
+    let base = secondMs.get(sec);
+    if (base === undefined) {
+      base = epochMs(`${sec}Z`);
+      if (secondMs.size >= 4096) secondMs.clear();
+      secondMs.set(sec, base);
+    }
+    return base + Number(hb.slice(20, 23));
   } catch {
     return -Infinity;
   }
-};
+}
 
 /** The in-memory state (pure: `apply` / `remove` and the queries; `PresenceFollower` feeds it). */
 export class Presence {
@@ -79,9 +104,9 @@ export class Presence {
   /** Sorted keys of `buckets`, plus keys added since the last merge. */
   private secs: number[] = [];
   private newSecs: number[] = [];
-  /** Every known pc id, sorted (alive lists come out sorted without a sort per call). */
-  private pcs: string[] = [];
-  private newPcs: string[] = [];
+  /** Every entry in pc_id order (alive lists come out sorted without a sort per call). */
+  private sorted: PresenceEntry[] = [];
+  private newEntries: PresenceEntry[] = [];
   /** Versions share one string each (thousands of agents run the same few). */
   private interned = new Map<string, string>();
   /** Bumped by every change (derived caches compare it). */
@@ -102,7 +127,7 @@ export class Presence {
   /** Every entry in pc_id order. */
   *sortedEntries(): Generator<PresenceEntry> {
     this.settle();
-    for (const pc of this.pcs) yield this.byPc.get(pc)!;
+    yield* this.sorted;
   }
 
   private intern(s: string | null): string | null {
@@ -141,17 +166,20 @@ export class Presence {
   }
 
   apply(pcId: string, hb: string | null, version: string | null, hostname: string | null) {
-    const old = this.byPc.get(pcId);
-    if (old) this.unbucket(old);
-    else this.newPcs.push(pcId);
-    const e: PresenceEntry = {
-      pcId: old?.pcId ?? pcId,
-      hb,
-      hbMs: toMs(hb),
-      version: this.intern(version),
-      hostname: hostname === pcId ? (old?.pcId ?? pcId) : hostname,
-    };
-    this.byPc.set(e.pcId, e);
+    let e = this.byPc.get(pcId);
+    if (e) {
+      // Updated in place: the sorted list holds the same object.
+      this.unbucket(e);
+      e.hb = hb;
+      e.hbMs = hbMsOf(hb);
+      e.version = this.intern(version);
+      e.hostname = hostname === pcId ? e.pcId : hostname;
+    } else {
+      e = { pcId, hb, hbMs: hbMsOf(hb), version: this.intern(version), hostname };
+      if (hostname === pcId) e.hostname = pcId;
+      this.byPc.set(pcId, e);
+      this.newEntries.push(e);
+    }
     this.bucket(e);
     this.changes++;
   }
@@ -162,7 +190,8 @@ export class Presence {
     this.unbucket(old);
     this.byPc.delete(pcId);
     this.settle();
-    removeSorted(this.pcs, pcId);
+    const i = lowerBound(this.sorted.map(byPcId), pcId);
+    if (this.sorted[i]?.pcId === pcId) this.sorted.splice(i, 1);
     this.changes++;
   }
 
@@ -170,21 +199,24 @@ export class Presence {
     this.byPc.clear();
     this.buckets.clear();
     this.secs = [];
-    this.pcs = [];
+    this.sorted = [];
     this.newSecs = [];
-    this.newPcs = [];
+    this.newEntries = [];
     this.changes++;
   }
 
   /** Merge the ids and seconds added since the last query into the sorted arrays. */
   private settle() {
-    if (this.newPcs.length) {
-      this.pcs = mergeSorted(this.pcs, this.newPcs);
-      this.newPcs = [];
+    if (this.newEntries.length) {
+      // An entry added and removed again before this merge is no longer in byPc.
+      const add = this.newEntries.filter((e) => this.byPc.get(e.pcId) === e);
+      this.sorted = mergeSorted(this.sorted, add, byPcId);
+      this.newEntries = [];
     }
     if (this.newSecs.length) {
       // A second may have been added and emptied again before this merge.
-      this.secs = mergeSorted(this.secs, this.newSecs.filter((x) => this.buckets.has(x)));
+      const add = this.newSecs.filter((x) => this.buckets.has(x));
+      this.secs = mergeSorted(this.secs, add, self);
       this.newSecs = [];
     }
   }
@@ -211,7 +243,9 @@ export class Presence {
   /** Alive pc ids, sorted. */
   aliveSorted(cutoffMs: number): string[] {
     this.settle();
-    return this.pcs.filter((pc) => this.byPc.get(pc)!.hbMs >= cutoffMs);
+    const out: string[] = [];
+    for (const e of this.sorted) if (e.hbMs >= cutoffMs) out.push(e.pcId);
+    return out;
   }
 
   /** Per version (null → `unknown`): known and alive agents, most agents first. */

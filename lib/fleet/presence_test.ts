@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Presence } from "./presence.ts";
+import { hbMsOf, Presence } from "./presence.ts";
 import { dbTs } from "../../wire/time.ts";
 
 function rng(seed: number) {
@@ -68,4 +68,15 @@ Deno.test("presence: the boundary second is counted to the millisecond", () => {
   p.apply("E", "not a time", "v", null);
   assert.equal(p.size, 4);
   assert.equal(p.isAlive("E", 0), false);
+});
+
+Deno.test("presence: the canonical fast path agrees with the RFC 3339 parser", () => {
+  for (const ms of [0, 1, 999, 1_000, 1_764_763_200_123, Date.UTC(2026, 1, 28, 23, 59, 59, 999)]) {
+    assert.equal(hbMsOf(dbTs(ms)), ms);
+  }
+  assert.equal(hbMsOf("2026-12-03T12:00:00.000999999Z"), Date.UTC(2026, 11, 3, 12) + 0);
+  assert.equal(hbMsOf("2026-12-03T12:00:00Z"), Date.UTC(2026, 11, 3, 12));
+  assert.equal(hbMsOf("2026-12-03T12:00:00.5+01:00"), Date.UTC(2026, 11, 3, 11, 0, 0, 500));
+  assert.equal(hbMsOf("2026-02-30T12:00:00.000000000Z"), -Infinity);
+  assert.equal(hbMsOf(null), -Infinity);
 });

@@ -97,7 +97,14 @@ export async function listAgents(
   const listWhere = [...base];
   const listArgs = [...args];
   if (q.status) {
-    listWhere.push(q.status === "online" ? ONLINE : `NOT ${ONLINE}`);
+    // Online agents are most of a fleet: the page walks the (updated_at, pc_id) index and
+    // filters (`+` keeps SQLite off the heartbeat index, which would sort every online row).
+    // Offline ones are few: the heartbeat index finds them.
+    listWhere.push(
+      q.status === "online"
+        ? ONLINE.replace("last_heartbeat >=", "+last_heartbeat >=")
+        : `NOT ${ONLINE}`,
+    );
     listArgs.push(cutoff);
   }
   const w = (xs: string[]) => (xs.length ? ` WHERE ${xs.join(" AND ")}` : "");
