@@ -124,7 +124,7 @@ export const suite: BenchSuite = {
           note: `${allRuns} runs × ${calls} calls; ${alive} alive agents`,
         },
         {
-          name: "exec to a group, API latency (target_count via one KV walk)",
+          name: "exec to a group, API latency (target_count from the fleet view)",
           median: Math.round(median(groupLat) * 10) / 10,
           unit: "ms",
           samples: groupLat.map((x) => Math.round(x * 10) / 10),

@@ -1,11 +1,13 @@
 /**
  * `deno task bench [-- --quick] [--only name1,name2]`: runs every `bench/*_bench.ts` suite
  * (each exports `suite: BenchSuite`) and writes `bench/RESULTS.md` with the table, the
- * command and the machine line.
+ * command and the machine line, then any section a suite added (the scale table). Suites
+ * marked `explicit` (the 30-minute soak) run only when named with `--only`.
  */
 import type { BenchRow, BenchSuite } from "./types.ts";
 
-const args = Deno.args;
+// `deno task bench -- --only x` passes the `--` through.
+const args = Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args;
 const quick = args.includes("--quick");
 const onlyIdx = args.indexOf("--only");
 const only = onlyIdx >= 0 ? args[onlyIdx + 1]?.split(",") : undefined;
@@ -18,6 +20,7 @@ for await (const e of Deno.readDir(dir)) {
 files.sort();
 
 const results: { suite: string; rows: BenchRow[]; error?: string }[] = [];
+const sections: string[] = [];
 for (const f of files) {
   // `<name>_bench.ts` holds suite `<name>`: an --only run loads just those files, so a
   // broken suite elsewhere cannot stop it.
@@ -33,9 +36,15 @@ for (const f of files) {
   }
   if (!mod.suite) continue;
   if (only && !only.includes(mod.suite.name)) continue;
+  if (!only && mod.suite.explicit) continue;
   console.error(`== ${mod.suite.name}`);
   try {
-    const rows = await mod.suite.run({ quick, log: (m) => console.error(`   ${m}`) });
+    const rows = await mod.suite.run({
+      quick,
+      args,
+      log: (m) => console.error(`   ${m}`),
+      section: (md) => sections.push(md),
+    });
     results.push({ suite: mod.suite.name, rows });
   } catch (e) {
     console.error(`   failed: ${(e as Error).stack}`);
@@ -81,7 +90,7 @@ for (const r of results) {
     );
   }
 }
-const out = lines.join("\n") + "\n";
+const out = [lines.join("\n"), ...sections].join("\n\n") + "\n";
 if (!only) await Deno.writeTextFile(new URL("RESULTS.md", dir), out);
 else await Deno.writeTextFile(new URL(`RESULTS.${only.join("_")}.md`, dir), out);
 console.log(out);

@@ -18,12 +18,29 @@ export interface BenchRow {
 export interface BenchContext {
   /** `--quick`: smaller sizes for a smoke run (CI / development). */
   quick: boolean;
+  /** The command-line arguments after `--` (a suite may read its own, e.g. `--sizes`). */
+  args: string[];
   log(msg: string): void;
+  /** Add a markdown section after the table (a suite's own table, e.g. the scale table). */
+  section(markdown: string): void;
 }
 
 export interface BenchSuite {
   name: string;
+  /** Runs only when named with `--only` (long runs such as the 30-minute soak). */
+  explicit?: boolean;
   run(ctx: BenchContext): Promise<BenchRow[]>;
+}
+
+/** The value after `flag` in `args`, or undefined. */
+export function argValue(args: string[], flag: string): string | undefined {
+  const i = args.indexOf(flag);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** 1-minute load average (the box is shared; every figure is read next to it). */
+export function loadAvg(): number {
+  return Math.round(Deno.loadavg()[0] * 100) / 100;
 }
 
 export function median(xs: number[]): number {

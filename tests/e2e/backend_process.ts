@@ -5,10 +5,13 @@
  */
 import { freePort } from "../helpers/nats_server.ts";
 import { tailLines, terminate } from "../helpers/child.ts";
+import { sampleProc } from "../../simulator/self_report.ts";
 
 export interface BackendProcess {
   pid: number;
   url: string;
+  /** The backend's libSQL file (a benchmark may read it alongside). */
+  dbPath: string;
   stop(): Promise<void>;
 }
 
@@ -59,13 +62,12 @@ export async function spawnBackend(
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { pid: child.pid, url, stop };
+  return { pid: child.pid, url, dbPath: `${dir}/kanade.db`, stop };
 }
 
 /** Resident set size of a process in bytes (`VmRSS` of /proc/<pid>/status). */
 export function rssBytes(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-  if (!m) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(m[1]) * 1024;
+  const s = sampleProc(pid);
+  if (!s) throw new Error(`no VmRSS for pid ${pid}`);
+  return s.rssBytes;
 }

@@ -1,0 +1,185 @@
+/**
+ * How every cost grows with the fleet (issue 18): each measurement at 1,000, 10,000 and
+ * 100,000 agents (`--sizes 1000,10000,100000`; `--quick`: 1,000 only, one run), medians of
+ * `--runs` (3) runs, with the growth factor between sizes and the load average next to
+ * every figure. Live figures come from the real backend process and the simulator
+ * (bench/scale_live.ts), table-size figures from a seeded database with 100 results per
+ * agent (bench/scale_db.ts). Adds the scale table to the report as its own section.
+ *
+ *     deno task bench -- --only scale                       # 1k, 10k, 100k (about an hour)
+ *     deno task bench -- --only scale --sizes 1000,10000    # without the 100k run
+ */
+import { argValue, type BenchRow, type BenchSuite, median } from "./types.ts";
+import { type LiveRun, liveRuns, PAGES, READ_ROUTES } from "./scale_live.ts";
+import { projectorVsPlain, seededRuns } from "./scale_db.ts";
+
+interface Measure {
+  name: string;
+  unit: string;
+  target: string;
+  /** Whether a value meets the target. */
+  ok: (v: number) => boolean;
+  /** Per-run values at one size. */
+  values: Map<number, number[]>;
+  loads: Map<number, number[]>;
+}
+
+const fmt = (v: number) =>
+  Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
+
+const kOf = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
+
+export const suite: BenchSuite = {
+  name: "scale",
+  async run(ctx) {
+    const sizes = (argValue(ctx.args, "--sizes") ?? (ctx.quick ? "1000" : "1000,10000,100000"))
+      .split(",").map(Number).filter((n) => n > 0);
+    const runs = Number(argValue(ctx.args, "--runs") ?? (ctx.quick ? 1 : 3));
+    const measures: Measure[] = [];
+    const measure = (name: string, unit: string, target: string, ok: (v: number) => boolean) => {
+      const m: Measure = { name, unit, target, ok, values: new Map(), loads: new Map() };
+      measures.push(m);
+      return m;
+    };
+    const m = {
+      hb: measure("heartbeat ingestion lag p99 (30 s beats)", "ms", "≤ 2000 ms", (v) => v <= 2000),
+      rss: measure(
+        "backend RSS, steady, all components",
+        "MiB",
+        "≤ 400 MB",
+        (v) => v * 2 ** 20 <= 400e6,
+      ),
+      execAll: measure("POST /api/exec to all: API answer", "ms", "≤ 500 ms", (v) => v <= 500),
+      visible: measure("exec to all → all results visible", "s", "≤ 15 s", (v) => v <= 15),
+      group: measure(
+        "POST /api/exec to a group of half the fleet",
+        "ms",
+        "≤ 50 ms",
+        (v) => v <= 50,
+      ),
+      routes: Object.fromEntries(READ_ROUTES.map((r) => [
+        r,
+        measure(`GET ${r} p95`, "ms", "≤ 50 ms", (v) => v <= 50),
+      ])),
+      tick: measure(
+        "scheduler once_per_pc tick decision (100 results per agent)",
+        "ms",
+        "≤ 500 ms",
+        (v) => v <= 500,
+      ),
+      ratio: measure(
+        "results projector drain / plain prepared insert (same rows, same schema, same run)",
+        "×",
+        "≥ 0.8",
+        (v) => v >= 0.8,
+      ),
+      drain: measure("results projector backlog drain", "results/s", "", () => true),
+      results: measure(
+        "GET /api/results?limit=50 p95 (100 results per agent)",
+        "ms",
+        "≤ 10 ms",
+        (v) => v <= 10,
+      ),
+      render: Object.fromEntries(
+        Object.keys(PAGES).map((p) => [
+          p,
+          measure(`dashboard ${p} first render (Chromium)`, "ms", "≤ 1500 ms", (v) => v <= 1500),
+        ]),
+      ),
+      beats: measure("heartbeats ingested", "beats/s", "", () => true),
+      simCpu: measure("simulator CPU (all its processes)", "% of a core", "", () => true),
+      simRss: measure("simulator RSS (all its processes)", "MiB", "", () => true),
+    };
+    const put = (x: Measure, n: number, v: number | null | undefined, load: number) => {
+      if (v === null || v === undefined || !Number.isFinite(v)) return;
+      x.values.set(n, [...(x.values.get(n) ?? []), v]);
+      x.loads.set(n, [...(x.loads.get(n) ?? []), load]);
+    };
+
+    for (const n of sizes) {
+      ctx.log(`== ${n} agents`);
+      const live: LiveRun[] = await liveRuns(n, runs, ctx.log);
+      for (const r of live) {
+        put(m.hb, n, r.hbP99, r.load);
+        put(m.rss, n, r.rssMiB, r.load);
+        put(m.execAll, n, r.execAllMs, r.load);
+        put(m.visible, n, r.allVisibleS, r.load);
+        put(m.group, n, r.groupExecMs, r.load);
+        for (const path of READ_ROUTES) put(m.routes[path], n, r.p95[path], r.load);
+        for (const path of Object.keys(PAGES)) put(m.render[path], n, r.render[path], r.load);
+        put(m.beats, n, r.beatsPerSec, r.load);
+        put(m.simCpu, n, r.simCpuPct, r.load);
+        put(m.simRss, n, r.simRssMiB, r.load);
+      }
+      const db = await seededRuns(n, runs, ctx.log);
+      db.tick.forEach((v, i) => put(m.tick, n, v, db.loads[i]));
+      db.results.forEach((v, i) => put(m.results, n, v, db.loads[i]));
+      const pj = await projectorVsPlain(n, runs, ctx.log);
+      pj.drain.forEach((v, i) => {
+        put(m.ratio, n, v / pj.plain[i], pj.loads[i]);
+        put(m.drain, n, v, pj.loads[i]);
+      });
+    }
+
+    const rows: BenchRow[] = [];
+    const largest = sizes[sizes.length - 1];
+    for (const x of measures) {
+      for (const n of sizes) {
+        const vs = x.values.get(n);
+        if (!vs?.length) continue;
+        const med = median(vs);
+        const loads = x.loads.get(n) ?? [];
+        rows.push({
+          name: `${x.name} @ ${kOf(n)} agents`,
+          median: Number(fmt(med)),
+          unit: x.unit,
+          samples: vs.map((v) => Number(fmt(v))),
+          ...(x.target && n === largest ? { target: x.target, ok: x.ok(med) } : {}),
+          note: `load ${loads.map((l) => l.toFixed(1)).join("/")}`,
+        });
+      }
+    }
+
+    // The scale table: one row per measurement, one column per size, growth between sizes.
+    const head = sizes.map(kOf);
+    const lines = [
+      "## Scale: how each cost grows with the fleet",
+      "",
+      `Command: \`deno task bench -- --only scale${
+        ctx.args.includes("--sizes") ? ` --sizes ${sizes.join(",")}` : ""
+      }${ctx.quick ? " --quick" : ""}\` (medians of ${runs} run${
+        runs === 1 ? "" : "s"
+      }; the load average (1 min) of each ` +
+      "run follows every figure, on this shared 2-core box). Agents beat every 30 s with " +
+      "realistic bodies (simulator, `--no-perf`), half in group `a`; the results tables hold " +
+      "100 rows per agent.",
+      "",
+      `| measurement | ${head.join(" | ")} | growth ${
+        head.slice(1).map((h, i) => `${head[i]}→${h}`).join(", ")
+      } | target @ ${kOf(largest)} | met |`,
+      `|---|${sizes.map(() => "---:").join("|")}|---|---|---|`,
+    ];
+    for (const x of measures) {
+      if (![...x.values.values()].some((v) => v.length)) continue;
+      const meds = sizes.map((n) => x.values.get(n)?.length ? median(x.values.get(n)!) : null);
+      const cells = sizes.map((n, i) => {
+        const v = meds[i];
+        if (v === null) return "—";
+        const loads = x.loads.get(n) ?? [];
+        return `${fmt(v)} ${x.unit} (load ${median(loads).toFixed(1)})`;
+      });
+      const growth = meds.slice(1).map((v, i) => {
+        const prev = meds[i];
+        return v === null || prev === null || prev === 0 ? "—" : `${(v / prev).toFixed(1)}×`;
+      });
+      const last = meds[meds.length - 1];
+      lines.push(
+        `| ${x.name} | ${cells.join(" | ")} | ${growth.join(", ")} | ${x.target || "—"} | ${
+          !x.target || last === null ? "" : x.ok(last) ? "yes" : "no"
+        } |`,
+      );
+    }
+    ctx.section(lines.join("\n"));
+    return rows;
+  },
+};

@@ -1,0 +1,253 @@
+/**
+ * The live part of the scale benchmark: the real backend (`main.ts`, every component, one
+ * child process), a private broker, and N simulated agents (`deno task fleet`, one or more
+ * child processes) beating every 30 s with realistic output, half in group `a`, half in
+ * `b`. Per run: heartbeat lag, backend RSS, p95 of the read routes, exec to all (API answer
+ * and time until every result is visible), exec to group `a`, and the dashboard's first
+ * render in Chromium; with the load average and the simulator's own CPU and RSS.
+ */
+import { startNatsServer } from "../tests/helpers/nats_server.ts";
+import { spawnFleet } from "../tests/helpers/fleet_process.ts";
+import { rssBytes, spawnBackend } from "../tests/e2e/backend_process.ts";
+import { chromiumAvailable, launchBrowser } from "../tests/browser/browser.ts";
+import { openDb } from "../db/client.ts";
+import { rowsOf } from "../db/client.ts";
+import { dbTs, epochMs } from "../wire/time.ts";
+import { loadAvg, median, percentile } from "./types.ts";
+
+export const READ_ROUTES = [
+  "/api/agents?limit=50",
+  "/api/health/fleet",
+  "/api/groups",
+  "/api/agents/rollout/status",
+] as const;
+
+/** Dashboard pages and what "rendered" means on each: its list drawn, nothing loading. */
+export const PAGES: Record<string, string> = {
+  "/agents": "#agents-list table tbody tr",
+  "/groups": "#groups-list table tbody tr",
+  "/dashboard": "#online-count",
+};
+
+export interface LiveRun {
+  hbP99: number;
+  hbP50: number;
+  beatsPerSec: number;
+  rssMiB: number;
+  execAllMs: number;
+  allVisibleS: number;
+  groupExecMs: number;
+  p95: Record<string, number>;
+  render: Record<string, number>;
+  simCpuPct: number | null;
+  simRssMiB: number | null;
+  load: number;
+}
+
+const JOB_YAML =
+  "id: scale-echo\nversion: 1.0.0\nexecute:\n  shell: powershell\n  script: Get-Service | Format-Table\n  timeout: 120s\n";
+
+async function call(url: string, method: string, path: string, body?: string, type?: string) {
+  const res = await fetch(url + path, {
+    method,
+    headers: body === undefined ? {} : { "content-type": type ?? "application/json" },
+    body,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text.slice(0, 300)}`);
+  return { text, headers: res.headers };
+}
+
+async function timed(url: string, method: string, path: string, body?: string) {
+  const t0 = performance.now();
+  const r = await call(url, method, path, body);
+  return { ms: performance.now() - t0, ...r };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Wait until the execution's counters (bumped in the rows' own transaction) reach its target. */
+async function waitProjected(url: string, execId: string, timeoutMs: number): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await call(url, "GET", `/api/executions/${execId}`);
+    const e = (JSON.parse(r.text) as {
+      execution: { success_count: number; failure_count: number; target_count: number };
+    }).execution;
+    if (e.success_count + e.failure_count >= e.target_count) return e.target_count;
+    if (Date.now() > until) {
+      throw new Error(
+        `exec ${execId}: ${
+          e.success_count + e.failure_count
+        }/${e.target_count} results after ${timeoutMs} ms`,
+      );
+    }
+    await sleep(100);
+  }
+}
+
+/**
+ * Heartbeat lag over one window: when a row shows the beat − the beat's own `at`, read by
+ * polling the backend's DB file every 200 ms (the figures include that resolution).
+ */
+async function heartbeatLag(dbPath: string, windowMs: number) {
+  const db = await openDb({ url: `file:${dbPath}` });
+  try {
+    const lags: number[] = [];
+    let since = dbTs(Date.now());
+    const end = Date.now() + windowMs;
+    while (Date.now() < end) {
+      await sleep(200);
+      const polledAt = Date.now();
+      const rs = await db.execute({
+        sql: `SELECT json_group_array(json_array(last_heartbeat, updated_at)) AS j
+              FROM agents WHERE updated_at > ?`,
+        args: [since],
+      });
+      const rows = JSON.parse(rowsOf<{ j: string }>(rs)[0]?.j ?? "[]") as [string, string][];
+      for (const [hb, up] of rows) {
+        if (up > since) since = up;
+        lags.push(Math.max(0, polledAt - epochMs(hb)));
+      }
+    }
+    return {
+      p99: percentile(lags, 99),
+      p50: percentile(lags, 50),
+      perSec: lags.length / (windowMs / 1000),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+async function routeP95(url: string, path: string, n: number): Promise<number> {
+  const lat: number[] = [];
+  for (let i = 0; i < n; i++) lat.push((await timed(url, "GET", path)).ms);
+  return percentile(lat, 95);
+}
+
+async function firstRenders(url: string, loads: number): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  if (!chromiumAvailable()) return out;
+  const browser = await launchBrowser();
+  try {
+    // Auth is disabled on the bench backend; the SPA still wants a token to send.
+    await browser.context.addInitScript(() => localStorage.setItem("kanade_token", "bench"));
+    const page = await browser.context.newPage();
+    for (const [path, selector] of Object.entries(PAGES)) {
+      out[path] = [];
+      for (let i = 0; i < loads; i++) {
+        await page.goto("about:blank");
+        const t0 = performance.now();
+        await page.goto(url + path, { waitUntil: "commit" });
+        await page.waitForFunction(
+          (sel) => !!document.querySelector(sel) && !document.querySelector("main .loading"),
+          selector,
+          { timeout: 60_000, polling: 20 },
+        );
+        out[path].push(performance.now() - t0);
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  return out;
+}
+
+export async function liveRuns(
+  n: number,
+  runs: number,
+  log: (m: string) => void,
+): Promise<LiveRun[]> {
+  const broker = await startNatsServer();
+  let backend: Awaited<ReturnType<typeof spawnBackend>> | null = null;
+  let fleet: Awaited<ReturnType<typeof spawnFleet>> | null = null;
+  try {
+    backend = await spawnBackend(broker.url, { readyTimeoutMs: 120_000 });
+    const url = backend.url;
+    await call(url, "POST", "/api/jobs", JOB_YAML, "application/yaml");
+    const t0 = Date.now();
+    fleet = await spawnFleet(
+      [
+        "--agents",
+        String(n),
+        "--nats",
+        broker.url,
+        "--groups",
+        "a,b",
+        "--prefix",
+        "S-",
+        "--no-perf",
+        "--report-secs",
+        "5",
+      ],
+      { readyTimeoutMs: 900_000 },
+    );
+    log(`${n} agents started in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    for (const until = Date.now() + 900_000;;) {
+      const r = await call(url, "GET", "/api/agents?limit=1");
+      const online = Number(r.headers.get("x-online-count"));
+      if (online >= n) break;
+      if (Date.now() > until) throw new Error(`only ${online}/${n} agents online`);
+      await sleep(1000);
+    }
+    log(`${n} agents online after ${((Date.now() - t0) / 1000).toFixed(0)} s; settling 35 s`);
+    // One beat interval past the boot burst: the steady 30 s rhythm.
+    await sleep(35_000);
+    const out: LiveRun[] = [];
+    for (let r = 0; r < runs; r++) {
+      const load = loadAvg();
+      const hb = await heartbeatLag(backend.dbPath, 30_000);
+      const rss: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        rss.push(rssBytes(backend.pid) / 2 ** 20);
+        await sleep(1000);
+      }
+      const p95: Record<string, number> = {};
+      for (const path of READ_ROUTES) p95[path] = await routeP95(url, path, 100);
+      // Exec to all: the API answer, then until every result is projected and visible.
+      const tAll = performance.now();
+      const all = await timed(url, "POST", "/api/exec/scale-echo", '{"target":{"all":true}}');
+      const allId = (JSON.parse(all.text) as { exec_id: string }).exec_id;
+      const got = await waitProjected(url, allId, 600_000);
+      const allVisibleS = (performance.now() - tAll) / 1000;
+      const page = await call(url, "GET", "/api/results?limit=50");
+      if ((JSON.parse(page.text) as unknown[]).length === 0) throw new Error("no results listed");
+      // Exec to group a (half the fleet): the API answer resolves target_count.
+      const grp = await timed(url, "POST", "/api/exec/scale-echo", '{"target":{"groups":["a"]}}');
+      const grpId = (JSON.parse(grp.text) as { exec_id: string }).exec_id;
+      await waitProjected(url, grpId, 600_000);
+      const renders = await firstRenders(url, 1);
+      const stats = fleet.lastStats();
+      const run: LiveRun = {
+        hbP99: hb.p99,
+        hbP50: hb.p50,
+        beatsPerSec: hb.perSec,
+        rssMiB: median(rss),
+        execAllMs: all.ms,
+        allVisibleS,
+        groupExecMs: grp.ms,
+        p95,
+        render: Object.fromEntries(Object.entries(renders).map(([k, v]) => [k, median(v)])),
+        simCpuPct: stats?.cpu_pct ?? null,
+        simRssMiB: stats?.rss_mib ?? null,
+        load,
+      };
+      log(
+        `n=${n} run ${r + 1}: hb p99 ${run.hbP99} ms (${run.beatsPerSec.toFixed(0)}/s), rss ${
+          run.rssMiB.toFixed(0)
+        } MiB, exec all ${run.execAllMs.toFixed(0)} ms → ${got} visible in ${
+          run.allVisibleS.toFixed(1)
+        } s, group ${run.groupExecMs.toFixed(1)} ms, p95 ${JSON.stringify(p95)}, render ${
+          JSON.stringify(run.render)
+        }, sim cpu ${run.simCpuPct}% rss ${run.simRssMiB} MiB, load ${load}`,
+      );
+      out.push(run);
+    }
+    return out;
+  } finally {
+    await fleet?.stop();
+    await backend?.stop();
+    await broker.stop();
+  }
+}
