@@ -13,7 +13,7 @@ import { Kvm } from "@nats-io/kv";
 import { startNatsServer } from "./helpers/nats_server.ts";
 import { startTestBackend, waitFor } from "./helpers/backend.ts";
 import { accountsEnv, call, createAccount, tokenFor } from "./helpers/accounts.ts";
-import { type Fleet, startFleet } from "./fleet/fleet.ts";
+import { type Fleet, startFleet } from "../simulator/fleet.ts";
 import { findNatsServer } from "../lib/dev_broker.ts";
 import { BUCKET, KEY_ACCOUNTS } from "../wire/names.ts";
 
