@@ -56,7 +56,12 @@ async function runOne(o: CliOptions): Promise<void> {
   const [start, end] = o.slice ?? [0, o.agents];
   const ids: string[] = [];
   for (let i = start; i < end; i++) ids.push(pcIdOf(o.prefix, i, o.agents));
-  for (const b of BEHAVIOURS) b.configure?.(o.extra);
+  try {
+    for (const b of BEHAVIOURS) b.configure?.(o.extra);
+  } catch (e) {
+    console.error(`fleet: ${(e as Error).message}`);
+    Deno.exit(2);
+  }
   let stopping = false;
   const fleet = await startFleet({
     natsUrl: o.natsUrl,
