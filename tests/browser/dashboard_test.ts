@@ -208,7 +208,7 @@ Deno.test({
       await t.step("open a result: full stdout", async () => {
         await page.goto(`${url}${execPath}`);
         await page.waitForSelector("#exec-pcs tbody tr");
-        await page.click("#exec-pcs tbody tr:first-child a[aria-label^='Result of']");
+        await page.click("#exec-pcs tbody tr:first-child a[aria-label^='Open result of']");
         await pathIs(page, /^\/activity\/[^/]+$/);
         await page.waitForFunction(() =>
           /hello PC-000[123]/.test(document.querySelector("#result-stdout")?.textContent ?? "")
@@ -287,7 +287,7 @@ Deno.test({
         await page.goBack();
         await pathIs(page, /^\/executions\/[^/]+$/);
         // The running result streams its output through the live tail.
-        await page.click("#exec-pcs a[aria-label='Result of PC-0004']");
+        await page.click("#exec-pcs a[aria-label='Open result of PC-0004']");
         await pathIs(page, /^\/activity\/[^/]+$/);
         await page.waitForFunction(() =>
           /Live tail/.test(document.querySelector("#tail-state")?.textContent ?? "") &&

@@ -75,6 +75,16 @@ export function noConsoleErrors(env: Env, where: string) {
 /** The "Failed to load resource" line Chromium logs for an error status, per status. */
 export const httpError = (status: number) => new RegExp(`status of ${status}\\b`);
 
+/** POSTs a YAML body (a job or a schedule) and expects 200. */
+export async function postYaml(be: TestBackend, path: string, yaml: string) {
+  const r = await be.request(path, {
+    method: "POST",
+    headers: { "content-type": "application/yaml" },
+    body: yaml,
+  });
+  assert.equal(r.status, 200, await r.text());
+}
+
 export const pathIs = (page: Page, re: RegExp) =>
   page.waitForFunction((src) => new RegExp(src).test(location.pathname), re.source);
 

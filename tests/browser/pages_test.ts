@@ -18,7 +18,7 @@ import { encodeExecResult } from "../../wire/messages.ts";
 import { subjects } from "../../wire/names.ts";
 import { jsonBytes } from "../../wire/codec.ts";
 import { assertKeyboardUsable, chromiumAvailable, nav, screenshot } from "./browser.ts";
-import { httpError, noConsoleErrors, pathIs, signIn, startEnv, stopEnv } from "./env.ts";
+import { httpError, noConsoleErrors, pathIs, postYaml, signIn, startEnv, stopEnv } from "./env.ts";
 
 const HAVE_CHROMIUM = chromiumAvailable();
 const PCS = ["PC-0001", "PC-0002", "PC-0003"];
@@ -72,14 +72,7 @@ inventory:
 
 const textOf = async (page: Page, sel: string) => (await page.textContent(sel)) ?? "";
 
-async function registerYaml(be: TestBackend, yaml: string) {
-  const r = await be.request("/api/jobs", {
-    method: "POST",
-    headers: { "content-type": "application/yaml" },
-    body: yaml,
-  });
-  assert.equal(r.status, 200, await r.text());
-}
+const registerYaml = (be: TestBackend, yaml: string) => postYaml(be, "/api/jobs", yaml);
 
 Deno.test({
   name: HAVE_CHROMIUM

@@ -17,6 +17,8 @@ const announcer = /** @type {HTMLElement} */ (document.getElementById("announcer
 /** @type {AbortController | null} */
 let current = null;
 let firstRender = true;
+/** Path and query of the page on screen (a fragment change alone does not re-render). */
+let renderedAt = "";
 
 // ---- navigation -----------------------------------------------------------------------
 
@@ -142,6 +144,7 @@ async function render() {
       return render();
     }
   }
+  renderedAt = location.pathname + location.search;
   // The live feed needs a usable session (not one that must change its password first).
   if (authed && !session.current()?.must_change_pw) live.ensure();
   showIdentity();
@@ -184,7 +187,10 @@ document.addEventListener("click", (ev) => {
   ev.preventDefault();
   navigate(url.pathname + url.search);
 });
-addEventListener("popstate", () => void render());
+// The skip link's "#main" is a history entry too: only a new path or query renders.
+addEventListener("popstate", () => {
+  if (location.pathname + location.search !== renderedAt) void render();
+});
 
 // ---- auth -----------------------------------------------------------------------------
 

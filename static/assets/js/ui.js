@@ -81,6 +81,24 @@ export function progressBar(p) {
 }
 
 /**
+ * A scrollable output box (stdout, stderr, a log tail): a named region that takes focus,
+ * so keyboard users can scroll it and screen readers can find it.
+ * @param {string} id
+ * @param {string} label
+ * @param {string} [text]
+ * @param {string} [extraClass]
+ */
+export function outputBox(id, label, text = "", extraClass = "") {
+  return h("pre", {
+    class: `output ${extraClass}`.trim(),
+    id,
+    tabindex: "0",
+    role: "region",
+    "aria-label": label,
+  }, text);
+}
+
+/**
  * A table with a caption (for screen readers) and an empty state.
  * @param {{caption: string, columns: {label: string, cell: (row: any) => any, class?: string}[],
  *   rows: any[], empty?: string, rowClass?: (row: any) => string|undefined}} t

@@ -9,6 +9,7 @@ import {
   facts,
   liveSection,
   loadInto,
+  outputBox,
   pageHeader,
   readOnlyNote,
   stateBadge,
@@ -146,12 +147,7 @@ export function render({ main, params, signal }) {
   const infoEl = h("div");
   const groupsEl = h("div");
   const pingEl = h("div", { role: "status" });
-  const logsOut = h("pre", {
-    class: "output",
-    id: "agent-logs",
-    tabindex: "0",
-    "aria-label": "Agent log tail",
-  }, "Not loaded.");
+  const logsOut = outputBox("agent-logs", "Agent log tail", "Not loaded.");
   const invEl = h("div");
   const cfgEl = h("div");
   const resultsEl = h("div");

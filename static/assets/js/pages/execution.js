@@ -178,7 +178,7 @@ export function render({ main, params, signal }) {
             cell: (r) =>
               h("a", {
                 href: href("/activity/:resultId", { resultId: r.result_id ?? r.request_id }),
-                "aria-label": `Result of ${r.pc_id}`,
+                "aria-label": `Open result of ${r.pc_id}`,
               }, "Open"),
           },
         ],

@@ -76,7 +76,7 @@ export function render({ main, signal }) {
             cell: (j) =>
               h("a", {
                 href: `/exec?job=${encodeURIComponent(j.manifest_id)}`,
-                "aria-label": `Collect ${j.manifest_id} now`,
+                "aria-label": `Collect now: ${j.manifest_id}`,
               }, "Collect now"),
           },
         ],

@@ -4,7 +4,7 @@
  */
 import * as api from "../api.js";
 import { h, mount } from "../dom.js";
-import { card, errorBox, pageHeader } from "../ui.js";
+import { card, errorBox, outputBox, pageHeader } from "../ui.js";
 import { pcField, pcLinks } from "../views.js";
 
 export const title = "Logs";
@@ -49,12 +49,7 @@ export function render({ main, query, signal }) {
     placeholder: "ERROR",
   });
   const state = h("p", { class: "hint", id: "logs-state", role: "status" });
-  const out = h("pre", {
-    class: "output",
-    id: "logs-out",
-    tabindex: "0",
-    "aria-label": "Agent log lines",
-  }, "Choose a PC and fetch its log.");
+  const out = outputBox("logs-out", "Agent log lines", "Choose a PC and fetch its log.");
   const links = h("div");
   let text = "";
   let timer = null;

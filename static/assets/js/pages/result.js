@@ -9,6 +9,7 @@ import {
   errorBox,
   facts,
   loading,
+  outputBox,
   pageHeader,
   stateBadge,
   toast,
@@ -35,18 +36,8 @@ export async function render({ main, params, signal }) {
     tailText,
     h("span", { class: "check" }, tailToggle, h("label", { for: "tail-toggle" }, "follow")),
   );
-  const stdout = h("pre", {
-    class: "output",
-    id: "result-stdout",
-    tabindex: "0",
-    "aria-label": "Standard output",
-  });
-  const stderr = h("pre", {
-    class: "output stderr",
-    id: "result-stderr",
-    tabindex: "0",
-    "aria-label": "Standard error",
-  });
+  const stdout = outputBox("result-stdout", "Standard output");
+  const stderr = outputBox("result-stderr", "Standard error", "", "stderr");
   const killSlot = h("span");
   head.querySelector(".actions")?.prepend(killSlot);
   main.append(

@@ -12,6 +12,7 @@ import {
   card,
   errorBox,
   facts,
+  outputBox,
   pageHeader,
   readOnlyNote,
   stateBadge,
@@ -296,18 +297,9 @@ function resultView(r, link) {
       ["Result", link],
     ]),
     h("h3", null, "stdout"),
-    h(
-      "pre",
-      { class: "output", id: "run-stdout", tabindex: "0", "aria-label": "Standard output" },
-      r.stdout || "(empty)",
-    ),
+    outputBox("run-stdout", "Standard output", r.stdout || "(empty)"),
     h("h3", null, "stderr"),
-    h("pre", {
-      class: "output stderr",
-      id: "run-stderr",
-      tabindex: "0",
-      "aria-label": "Standard error",
-    }, r.stderr || "(empty)"),
+    outputBox("run-stderr", "Standard error", r.stderr || "(empty)", "stderr"),
     r.stdout_object || r.stderr_object
       ? h(
         "p",
