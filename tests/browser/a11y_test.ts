@@ -205,7 +205,7 @@ Deno.test({
         }
       });
 
-      await t.step("the open menu and a confirm dialog, light and dark", async () => {
+      await t.step("menu and confirm dialog: axe in both themes, Enter/Space/Escape", async () => {
         await page.goto(`${url}/jobs`);
         await settled(page);
         await page.focus("#nav-group-operate");
@@ -215,14 +215,22 @@ Deno.test({
         if (menu.length) failures.push(`open menu:\n  ${menu.join("\n  ")}`);
         await page.keyboard.press("Escape");
         await page.waitForSelector("#nav-menu-operate[hidden]", { state: "attached" });
-        await page.waitForSelector('button[aria-label="Delete hello-a11y"]');
-        await page.focus('button[aria-label="Delete hello-a11y"]');
-        await page.keyboard.press("Enter");
+        const focused = () =>
+          page.evaluate(() =>
+            `${document.activeElement?.id} ${document.activeElement?.getAttribute("aria-label")}`
+          );
+        assert.match(await focused(), /^nav-group-operate /, "Escape returns focus");
+        const del = 'button[aria-label="Delete hello-a11y"]';
+        await page.waitForSelector(del);
+        await page.focus(del);
+        await page.keyboard.press("Space");
         await page.waitForSelector("dialog[open]");
+        assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Cancel");
         const dialog = await axeBothThemes(page);
         if (dialog.length) failures.push(`confirm dialog:\n  ${dialog.join("\n  ")}`);
         await page.keyboard.press("Escape");
         await page.waitForFunction(() => !document.querySelector("dialog[open]"));
+        assert.match(await focused(), /Delete hello-a11y$/, "Escape returns focus");
         noConsoleErrors(env, "menu and dialog");
       });
 

@@ -234,6 +234,7 @@ export function actionButton(label, action, attrs = {}) {
   const btn = h("button", { type: "button", class: "btn", ...attrs }, label);
   btn.addEventListener("click", async () => {
     if (btn.hasAttribute("aria-busy")) return;
+    const hadFocus = document.activeElement === btn;
     btn.setAttribute("aria-busy", "true");
     btn.disabled = true;
     try {
@@ -242,7 +243,13 @@ export function actionButton(label, action, attrs = {}) {
       toast(e instanceof Error ? e.message : String(e), "fail");
     } finally {
       btn.removeAttribute("aria-busy");
-      if (btn.isConnected) btn.disabled = false;
+      if (btn.isConnected) {
+        btn.disabled = false;
+        // A disabled button loses focus (and a dialog cannot hand it back): a keyboard
+        // user continues from the button, not from the top of the page.
+        const lost = !document.activeElement || document.activeElement === document.body;
+        if (hadFocus && lost) btn.focus();
+      }
     }
   });
   return btn;
