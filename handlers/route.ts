@@ -89,6 +89,15 @@ export interface RouteDef<
   path: string;
   /** Least role allowed; `public` skips authentication. */
   role: Role | "public";
+  /**
+   * Replaces the router's `resolveCaller` for this route (the caller still needs `role`):
+   * `/metrics` also accepts its own scrape token.
+   */
+  authenticate?: (
+    deps: Deps,
+    authorization: string | undefined | null,
+    source: string | undefined | null,
+  ) => Promise<Caller>;
   /** Request body cap in bytes (default 1 MiB). */
   bodyLimit?: number;
   /**

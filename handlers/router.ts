@@ -10,6 +10,7 @@ import { Hono } from "hono";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { routePath } from "hono/route";
 import type { Deps } from "../lib/deps.ts";
 import {
   ConflictError,
@@ -38,6 +39,7 @@ import { validateRequest } from "./validate.ts";
 import { isBusy } from "../db/client.ts";
 import { isDbUnavailable } from "../db/remote.ts";
 import { isBrokerUnavailable } from "../lib/nats.ts";
+import { observeHttp } from "../lib/metrics.ts";
 
 /** Sort key: compare segment by segment, literal before `:param` before wildcard. */
 export function routeOrder(a: RouteDef, b: RouteDef): number {
@@ -142,7 +144,7 @@ function isClientGone(err: unknown): boolean {
 }
 
 function isApiPath(path: string) {
-  return path === "/api" || path.startsWith("/api/") || path === "/health";
+  return path === "/api" || path.startsWith("/api/") || path === "/health" || path === "/metrics";
 }
 
 /**
@@ -245,7 +247,12 @@ export function buildApp(deps: Deps, routes: RouteDef[], opts: BuildOptions = {}
   app.use("*", async (c, next) => {
     c.set("deps", deps);
     c.set("caller", { sub: null, roles: [], source: cleanSource(c.req.header("x-kanade-source")) });
+    const started = performance.now();
     await next();
+    // The route pattern that answered (bounded labels); "/*" is the dashboard's static files.
+    const route = routePath(c);
+    const label = route === "/*" || route === "*" ? "static" : route;
+    observeHttp(c.req.method, label, c.res.status, (performance.now() - started) / 1000);
     if (!isApiPath(c.req.path)) return;
     let res = c.res;
     try {
@@ -272,7 +279,7 @@ export function buildApp(deps: Deps, routes: RouteDef[], opts: BuildOptions = {}
       r.path,
       async (c, next) => {
         if (r.role !== "public") {
-          const who = await resolveCaller(
+          const who = await (r.authenticate ?? resolveCaller)(
             deps,
             c.req.header("authorization"),
             c.req.header("x-kanade-source"),

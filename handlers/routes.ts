@@ -20,6 +20,7 @@ import { routes as health } from "./health/mod.ts";
 import { routes as inventory } from "./inventory/mod.ts";
 import { routes as jetstream } from "./jetstream/mod.ts";
 import { routes as jobs } from "./jobs/mod.ts";
+import { routes as metrics } from "./metrics/mod.ts";
 import { routes as notifications } from "./notifications/mod.ts";
 import { routes as obsEvents } from "./obs_events/mod.ts";
 import { routes as pcs } from "./pcs/mod.ts";
@@ -49,6 +50,7 @@ export const allRoutes: RouteDef[] = [
   ...inventory,
   ...jetstream,
   ...jobs,
+  ...metrics,
   ...notifications,
   ...obsEvents,
   ...pcs,

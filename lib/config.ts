@@ -39,6 +39,8 @@ export const ConfigSchema = z.object({
   sessionTtlHours: z.number().int().min(1).max(8760),
   /** How long 5 consecutive sign-in failures lock a username, seconds. */
   loginLockSecs: z.number().int().min(1).max(86_400),
+  /** Bearer token that may read `/metrics` only (Prometheus); viewers may read it too. */
+  metricsToken: z.string().min(16, "must be at least 16 characters").optional(),
   insecureBind: z.boolean(),
   logLevel: z.enum(["debug", "info", "warn", "error"]),
   jsReplicas: z.number().int().min(1).max(5),
@@ -161,6 +163,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     mfaKey: nonEmpty(env.KANADE_MFA_KEY)?.trim(),
     sessionTtlHours: num(env, "KANADE_SESSION_TTL_HOURS", 12),
     loginLockSecs: num(env, "KANADE_LOGIN_LOCK_SECS", 900),
+    metricsToken: nonEmpty(env.KANADE_METRICS_TOKEN),
     insecureBind: args.includes("--insecure-bind"),
     logLevel: (nonEmpty(env.KANADE_LOG_LEVEL) ?? str(toml.log?.level) ?? "info").toLowerCase(),
     jsReplicas: num(env, "KANADE_JS_REPLICAS", 1),

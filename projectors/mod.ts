@@ -26,6 +26,7 @@ import { hostPerfSpec } from "./host_perf.ts";
 import { processPerfSpec } from "./process_perf.ts";
 import { notificationsSpec } from "./notifications.ts";
 import { notificationAcksSpec } from "./notification_acks.ts";
+import { trackProjector } from "../lib/metrics.ts";
 
 export const PROJECTOR_NAMES = [
   "results",
@@ -227,9 +228,18 @@ export async function startProjectors(
     }
   }
   deps.log.info("projectors started", { projectors: names });
+  // Their own stats counters become the /metrics counters (read at scrape, not per message).
+  const untrack = running.map((p, i) => {
+    const n = names[i];
+    // The CONSUMER key of a projector name (`notification_acks` → `notificationAcks`).
+    const key = n.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+    const durable = key in CONSUMER ? durableName(deps, key as keyof typeof CONSUMER) : "";
+    return trackProjector(n, durable, p.stats);
+  });
   const c = component("projectors", async () => {
     await Promise.all(running.map((p) => p.stop().catch(() => {})));
     manifests?.stop();
+    for (const u of untrack) u();
   });
   return { ...c, projectors: running };
 }

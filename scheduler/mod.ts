@@ -10,6 +10,7 @@
 import type { Deps } from "../lib/deps.ts";
 import { type Component, component } from "../lib/component.ts";
 import { SchedulerEngine, type SchedulerOptions } from "./engine.ts";
+import { countTick, trackLeader } from "../lib/metrics.ts";
 
 export type { SchedulerOptions } from "./engine.ts";
 export { SchedulerEngine } from "./engine.ts";
@@ -21,7 +22,26 @@ export async function startScheduler(
   const engine = new SchedulerEngine(deps, {
     leaseTtlMs: deps.config.schedulerLeaseSecs ? deps.config.schedulerLeaseSecs * 1000 : undefined,
     ...opts,
+    onTick: (id, tickMs, outcome) => {
+      countTick(outcome);
+      opts.onTick?.(id, tickMs, outcome);
+    },
   });
-  await engine.start();
-  return { ...component("scheduler", () => engine.stop()), engine };
+  const untrack = trackLeader(engine.holder, () => engine.isLeader());
+  try {
+    await engine.start();
+  } catch (e) {
+    untrack();
+    throw e;
+  }
+  return {
+    ...component("scheduler", async () => {
+      try {
+        await engine.stop();
+      } finally {
+        untrack();
+      }
+    }),
+    engine,
+  };
 }

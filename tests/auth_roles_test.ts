@@ -279,7 +279,9 @@ Deno.test("role policy: public is only /health, /api/version and sign-in; writes
     ) {
       wrong.push(`${key} changes state but only needs '${r.role}'`);
     }
-    if (!r.path.startsWith("/api/") && r.path !== "/health") wrong.push(`${key} is outside /api`);
+    // Outside /api only the probes' conventional paths: liveness and the Prometheus scrape.
+    const probe = r.path === "/health" || r.path === "/metrics";
+    if (!r.path.startsWith("/api/") && !probe) wrong.push(`${key} is outside /api`);
   }
   assert.deepEqual(wrong, []);
 });

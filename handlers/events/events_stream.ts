@@ -4,6 +4,7 @@ import { defineRoute, deps } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { subscribeChanges } from "../../lib/change_feed.ts";
 import { csvParam } from "../../lib/reads/params.ts";
+import { sseOpened } from "../../lib/metrics.ts";
 
 /** Keep proxies from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
@@ -38,12 +39,14 @@ export const route = defineRoute({
         stream.writeSSE({ event: "ping", data: "{}" }).catch(() => resolve());
       }, KEEPALIVE_MS);
       stream.onAbort(() => resolve());
+      const sseClosed = sseOpened();
       try {
         await stream.writeSSE({ event: "ready", data: JSON.stringify({ kinds: kinds ?? [] }) });
         await closed;
       } finally {
         clearInterval(keepalive);
         unsubscribe();
+        sseClosed();
       }
     });
   },

@@ -141,6 +141,21 @@ export async function listAgents(
   };
 }
 
+/** How many known agents are online (a heartbeat within the alive window) and offline. */
+export async function countAgents(
+  db: Db,
+  aliveWindowSecs: number,
+  nowMs = Date.now(),
+): Promise<{ online: number; offline: number }> {
+  const rs = await db.execute({
+    sql: `SELECT COALESCE(SUM(CASE WHEN last_heartbeat >= ? THEN 1 ELSE 0 END), 0) AS online,
+            COUNT(*) AS n FROM agents`,
+    args: [aliveCutoff(aliveWindowSecs, nowMs)],
+  });
+  const online = Number(rs.rows[0].online);
+  return { online, offline: Number(rs.rows[0].n) - online };
+}
+
 export async function getAgent(db: Db, pcId: string, aliveWindowSecs: number): Promise<AgentRow> {
   const rs = await db.execute({ sql: "SELECT * FROM agents WHERE pc_id = ?", args: [pcId] });
   if (!rs.rows[0]) throw notFound(`agent ${pcId} not found`);
