@@ -13,7 +13,7 @@ import { everySecond, putJob, putSchedule, T } from "./helpers/scheduler.ts";
 import { mintJwt } from "../lib/auth.ts";
 import { skipReasonLabel } from "../lib/metrics.ts";
 import { isProjectorDurable } from "../lib/metrics_scrape.ts";
-import { ensureConsumer } from "../projectors/jetstream_projector.ts";
+import { ensureConsumer } from "../projectors/js_consumer.ts";
 import { startProjectors } from "../projectors/mod.ts";
 import { encodeHeartbeat, type Heartbeat } from "../wire/messages.ts";
 import { CONSUMER, STREAM, subjects } from "../wire/names.ts";
