@@ -129,7 +129,7 @@ async function seed(be: TestBackend): Promise<Fixtures> {
       `/api/results?exec_id=${execId}`,
     );
     return r.length === PCS.length ? r : null;
-  }, { what: "hello results of every PC" });
+  }, { what: "hello results of every PC", timeoutMs: 30_000 });
   // The page of a finished execution has no Kill button: wait for the counters.
   await waitFor(async () => {
     const e = await be.json<{ execution: { status: string } }>(
@@ -137,15 +137,15 @@ async function seed(be: TestBackend): Promise<Fixtures> {
       `/api/executions/${execId}`,
     );
     return e.execution.status === "completed";
-  }, { what: "execution completed" });
+  }, { what: "execution completed", timeoutMs: 30_000 });
   await waitFor(async () => {
     const r = await be.json<unknown[]>("GET", "/api/inventory/inv-a11y/search/apps");
     return r.length === PCS.length;
-  }, { what: "exploded inventory rows" });
+  }, { what: "exploded inventory rows", timeoutMs: 30_000 });
   await waitFor(async () => {
     const r = await be.json<{ events: unknown[] }>("GET", "/api/obs_events?limit=50");
     return r.events.length === 2 * PCS.length;
-  }, { what: "observability events of every PC" });
+  }, { what: "observability events of every PC", timeoutMs: 30_000 });
   return {
     "/agents/:pc": "/agents/PC-0001",
     "/inventory/:manifestId": "/inventory/inv-a11y",
