@@ -49,13 +49,15 @@ export type Theme = "light" | "dark";
 /** axe in both themes; returns the violations prefixed with the theme. */
 export async function axeBothThemes(page: Page): Promise<string[]> {
   const out: string[] = [];
+  // Back to the scheme the caller had (a suite may be taking dark screenshots).
+  const was = await page.evaluate(() => matchMedia("(prefers-color-scheme: dark)").matches);
   for (const theme of ["light", "dark"] as Theme[]) {
     await page.emulateMedia({ colorScheme: theme });
     // The theme switch is a style recalculation; give it one frame before measuring.
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
     for (const v of await axeViolations(page)) out.push(`[${theme}] ${v}`);
   }
-  await page.emulateMedia({ colorScheme: "light" });
+  await page.emulateMedia({ colorScheme: was ? "dark" : "light" });
   return out;
 }
 

@@ -146,7 +146,15 @@ async function seed(be: TestBackend): Promise<Fixtures> {
     const r = await be.json<{ events: unknown[] }>("GET", "/api/obs_events?limit=50");
     return r.events.length === 2 * PCS.length;
   }, { what: "observability events of every PC", timeoutMs: 30_000 });
+  const note = await be.json<{ id: string }>("POST", "/api/notifications", {
+    priority: "warn",
+    title: "Maintenance",
+    body: "22:00 for 30 min",
+    require_ack: true,
+    target: { all: true },
+  });
   return {
+    "/notifications/:id": `/notifications/${note.id}`,
     "/agents/:pc": "/agents/PC-0001",
     "/inventory/:manifestId": "/inventory/inv-a11y",
     "/inventory/:manifestId/:pc": "/inventory/inv-a11y/PC-0001",

@@ -14,8 +14,8 @@ import { startTestBackend } from "../helpers/backend.ts";
 import { accountsEnv, BOOT_PASSWORD, call, tokenFor } from "../helpers/accounts.ts";
 import { totpCode } from "../../lib/accounts/totp.ts";
 import type { AccountsDeps } from "../../lib/accounts/context.ts";
+import { axeBothThemes } from "./a11y.ts";
 import {
-  a11yProblems,
   assertKeyboardUsable,
   chromiumAvailable,
   launchBrowser,
@@ -59,7 +59,7 @@ Deno.test({
         await page.goto(`${url}/accounts`);
         await pathIs(page, /^\/login$/);
         await page.waitForSelector("#username");
-        assert.deepEqual(await a11yProblems(page), []);
+        assert.deepEqual(await axeBothThemes(page), []);
         await screenshot(page, "acc-01-login");
         await env.watch.expecting([httpError(401)], async () => {
           await signInWithPassword(page, url, "admin", "not-the-password");
@@ -142,7 +142,7 @@ Deno.test({
         assert.ok(loaded > 0, "the QR code renders");
         secret = await text(page, "#mfa-secret");
         assert.match(secret, /^[A-Z2-7]{32}$/);
-        assert.deepEqual(await a11yProblems(page), []);
+        assert.deepEqual(await axeBothThemes(page), []);
         await screenshot(page, "acc-03-mfa-enrol");
         await page.fill("#mfa-new-code", code(secret));
         await page.click("#mfa-confirm");
