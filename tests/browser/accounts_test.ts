@@ -112,7 +112,7 @@ Deno.test({
         const rows = await be.json<{ username: string; role: string }[]>("GET", "/api/accounts");
         assert.equal(rows.find((r) => r.username === "ola")?.role, "admin");
         // Reset vic's password through the dialog.
-        await page.click('button[aria-label="Reset the password of vic"]');
+        await page.click('button[aria-label="Reset password of vic"]');
         await page.fill("#reset-password", "vic-reset-pw-2");
         await page.click("dialog button[value=ok]");
         await page.waitForFunction(() =>

@@ -129,7 +129,7 @@ export function render({ main, signal }) {
                     await api.updateAccount(a.username, { password: pw });
                     toast(`Password of ${a.username} reset.`, "ok");
                   }
-                }), { class: "btn btn-sm", "aria-label": `Reset the password of ${a.username}` }),
+                }), { class: "btn btn-sm", "aria-label": `Reset password of ${a.username}` }),
               a.mfa
                 ? confirmedButton(
                   "Clear MFA",
