@@ -17,8 +17,6 @@ const announcer = /** @type {HTMLElement} */ (document.getElementById("announcer
 /** @type {AbortController | null} */
 let current = null;
 let firstRender = true;
-/** Path and query of the page on screen (a fragment change alone does not re-render). */
-let renderedAt = "";
 
 // ---- navigation -----------------------------------------------------------------------
 
@@ -144,7 +142,6 @@ async function render() {
       return render();
     }
   }
-  renderedAt = location.pathname + location.search;
   // The live feed needs a usable session (not one that must change its password first).
   if (authed && !session.current()?.must_change_pw) live.ensure();
   showIdentity();
@@ -183,14 +180,20 @@ document.addEventListener("click", (ev) => {
   if (!(a instanceof HTMLAnchorElement) || a.target || a.hasAttribute("download")) return;
   const url = new URL(a.href);
   if (url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
-  if (url.hash && url.pathname === location.pathname) return; // skip-link etc.
+  if (url.hash && url.pathname === location.pathname) {
+    // An in-page jump (the skip link): focus the target without a history entry, whose
+    // popstate would render the page again.
+    const target = document.getElementById(decodeURIComponent(url.hash.slice(1)));
+    if (target) {
+      ev.preventDefault();
+      target.focus();
+    }
+    return;
+  }
   ev.preventDefault();
   navigate(url.pathname + url.search);
 });
-// The skip link's "#main" is a history entry too: only a new path or query renders.
-addEventListener("popstate", () => {
-  if (location.pathname + location.search !== renderedAt) void render();
-});
+addEventListener("popstate", () => void render());
 
 // ---- auth -----------------------------------------------------------------------------
 
