@@ -1,7 +1,7 @@
 /**
  * The Prometheus metrics of this process: one prom-client registry, and the only module
  * that touches it. Components call the small functions below; `GET /metrics`
- * (`handlers/infra/metrics.ts`) renders the registry after `collectScrapeGauges`
+ * (`handlers/metrics/metrics.ts`) renders the registry after `collectScrapeGauges`
  * (`lib/metrics_scrape.ts`) has read what only the broker and the database know.
  *
  * Cheap on hot paths by construction: the projectors already count batches, messages,
