@@ -2,7 +2,7 @@
  * The Prometheus metrics of this process: one prom-client registry, and the only module
  * that touches it. Components call the small functions below; `GET /metrics`
  * (`handlers/metrics/metrics.ts`) renders the registry after `collectScrapeGauges`
- * (`lib/metrics_scrape.ts`) has read what only the broker and the database know.
+ * (`lib/reads/metrics_scrape.ts`) has read what only the broker and the database know.
  *
  * Cheap on hot paths by construction: the projectors already count batches, messages,
  * naks and poison in their `stats` object, so the registry reads those objects at scrape
@@ -191,7 +191,7 @@ export function sseOpened(): () => void {
   };
 }
 
-// ---- read at scrape (set by lib/metrics_scrape.ts) ------------------------------------------
+// ---- read at scrape (set by lib/reads/metrics_scrape.ts) ------------------------------------------
 
 export const agentsGauge = new client.Gauge({
   name: "kanade_agents",

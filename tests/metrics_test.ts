@@ -12,7 +12,7 @@ import { publishResult } from "./helpers/results.ts";
 import { everySecond, putJob, putSchedule, T } from "./helpers/scheduler.ts";
 import { mintJwt } from "../lib/auth.ts";
 import { skipReasonLabel } from "../lib/metrics.ts";
-import { isProjectorDurable } from "../lib/metrics_scrape.ts";
+import { isProjectorDurable } from "../lib/reads/metrics_scrape.ts";
 import { ensureConsumer } from "../projectors/js_consumer.ts";
 import { startProjectors } from "../projectors/mod.ts";
 import { encodeHeartbeat, type Heartbeat } from "../wire/messages.ts";

@@ -5,7 +5,7 @@ import { type Caller, cleanSource, constantTimeEqual } from "../../lib/auth.ts";
 import { resolveCaller } from "../../lib/accounts/caller.ts";
 import type { Deps } from "../../lib/deps.ts";
 import { renderMetrics } from "../../lib/metrics.ts";
-import { collectScrapeGauges } from "../../lib/metrics_scrape.ts";
+import { collectScrapeGauges } from "../../lib/reads/metrics_scrape.ts";
 
 /**
  * Who may scrape: the bearer `KANADE_METRICS_TOKEN` when it is set (a credential that can

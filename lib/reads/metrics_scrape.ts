@@ -6,11 +6,11 @@
  * fails because the broker or the database is slow.
  */
 import type { ConsumerInfo } from "@nats-io/jetstream";
-import type { Deps } from "./deps.ts";
-import { countAgents } from "./reads/agents.ts";
-import { isNotFound } from "./nats.ts";
-import { CONSUMER, STREAM } from "../wire/names.ts";
-import { agentsGauge, consumerGauges, scrapeErrors } from "./metrics.ts";
+import type { Deps } from "../deps.ts";
+import { countAgents } from "./agents.ts";
+import { isNotFound } from "../nats.ts";
+import { CONSUMER, STREAM } from "../../wire/names.ts";
+import { agentsGauge, consumerGauges, scrapeErrors } from "../metrics.ts";
 
 /** The streams the JetStream projectors read (their durables are the `CONSUMER` names). */
 const PROJECTED_STREAMS = [
