@@ -12,6 +12,9 @@
  *  - `openChunkStream` reads with backpressure (a pull consumer read only as fast as the
  *    response is written), from the chunk holding a byte offset, verifying the digest of
  *    a full read.
+ *
+ * One file of ~400 lines on purpose: the writer and the reader share the store's format
+ * (chunk subjects, the rolled-up meta, the digest), which must not drift between modules.
  */
 import { createHash } from "node:crypto";
 import { AckPolicy, type ConsumerMessages, DeliverPolicy, JsHeaders } from "@nats-io/jetstream";
