@@ -23,6 +23,7 @@ import { routes as jobs } from "./jobs/mod.ts";
 import { routes as metrics } from "./metrics/mod.ts";
 import { routes as notifications } from "./notifications/mod.ts";
 import { routes as obsEvents } from "./obs_events/mod.ts";
+import { routes as openapi } from "./openapi/mod.ts";
 import { routes as pcs } from "./pcs/mod.ts";
 import { routes as perf } from "./perf/mod.ts";
 import { routes as results } from "./results/mod.ts";
@@ -53,6 +54,7 @@ export const allRoutes: RouteDef[] = [
   ...metrics,
   ...notifications,
   ...obsEvents,
+  ...openapi,
   ...pcs,
   ...perf,
   ...results,

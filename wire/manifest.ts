@@ -32,7 +32,10 @@ function build(strict: boolean) {
     get columns() {
       return opt(z.array(DisplayField));
     },
-  }) as unknown as z.ZodType<DisplayField>;
+    // Recursive: JSON Schema renders it once under this name and refers to it.
+  }).meta({ id: strict ? "DisplayField" : "StoredDisplayField" }) as unknown as z.ZodType<
+    DisplayField
+  >;
 
   const ExplodeColumn = obj({
     field: z.string(),
