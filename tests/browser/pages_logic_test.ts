@@ -149,6 +149,7 @@ Deno.test("menu: every page reachable, sections in order, new routes matched", (
     ["/inventory/search", "inventory_search", {}],
     ["/inventory/inv-sw", "inventory_job", { manifestId: "inv-sw" }],
     ["/inventory/inv-sw/PC%201", "inventory_pc", { manifestId: "inv-sw", pc: "PC 1" }],
+    ["/api-docs", "api_docs", {}],
   ];
   for (const [p, page, params] of cases) {
     const m = matchRoute(p);
@@ -465,4 +466,50 @@ Deno.test("inventory search page: URL state round trip, request per mode", async
   assert.equal(f.kind, "first_seen");
   assert.equal("kind" in f.query, false, "first_seen has no kind filter");
   assert.equal(searchState(new URLSearchParams("mode=bogus")).mode, "rows");
+});
+
+Deno.test("API reference: grouping, filter and type labels over the generated document", async () => {
+  const { inlineRefs, operationsByTag, opMatches, typeLabel } = await import(
+    "../../static/assets/js/pages/api_docs.js"
+  );
+  const { openApiDocument } = await import("../../handlers/openapi.ts");
+  const { allRoutes } = await import("../../handlers/routes.ts");
+  const doc = openApiDocument(allRoutes, { title: "t", version: "0" });
+  const groups = operationsByTag(doc);
+  const all = groups.flatMap((g) => g.ops);
+  assert.equal(all.length, allRoutes.length, "one entry per route");
+  assert.ok(
+    groups.find((g) => g.tag === "jobs")?.ops.some((o) =>
+      o.method === "post" && o.path === "/api/jobs"
+    ),
+  );
+  const hits = (q: string) =>
+    all.filter((o) => opMatches(o, q)).map((o) => `${o.method} ${o.path}`);
+  assert.deepEqual(hits("perf top"), ["get /api/perf/top"]);
+  assert.deepEqual(hits("GET /api/jobs/{id}/yaml"), ["get /api/jobs/{id}/yaml"]);
+  assert.equal(hits("  ").length, all.length);
+  assert.deepEqual(hits("no such thing"), []);
+  // The shared error body is drawn where it is used.
+  const inlined = inlineRefs(doc);
+  const err = inlined.paths["/api/jobs"].post.responses["400"].content["application/json"].schema;
+  assert.deepEqual(Object.keys(err.properties), ["error", "status"]);
+  const refs = [...JSON.stringify(inlined.paths).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]);
+  assert.deepEqual([...new Set(refs)], ["#/components/schemas/DisplayField"], "only recursion");
+  assert.equal(typeLabel({ $ref: "#/components/schemas/DisplayField" }), "DisplayField");
+  for (
+    const [schema, label] of [
+      [{}, "any"],
+      [{ type: "string" }, "string"],
+      [{ type: "integer", minimum: 1, maximum: 50 }, "integer 1..50"],
+      [{ anyOf: [{ type: "string" }, { type: "null" }] }, "string | null"],
+      [{ type: ["string", "null"] }, "string | null"],
+      [{ type: "array", items: { type: "object", properties: {} } }, "array of object"],
+      [{ enum: ["a", "b"] }, '"a" | "b"'],
+      [{ const: "ok" }, '"ok"'],
+      [{ type: "object", additionalProperties: { type: "number" } }, "map of number"],
+      [{ type: "string", format: "date-time" }, "string (date-time)"],
+    ] as const
+  ) {
+    assert.equal(typeLabel(schema), label, JSON.stringify(schema));
+  }
 });

@@ -590,6 +590,48 @@ Deno.test({
         noConsoleErrors(env, "viewer");
       });
 
+      await t.step(
+        "API reference: every route from /api/openapi.json, filtered, opened",
+        async () => {
+          const doc = await be.json<{ paths: Record<string, Record<string, unknown>> }>(
+            "GET",
+            "/api/openapi.json",
+          );
+          const total = Object.values(doc.paths).reduce((n, p) => n + Object.keys(p).length, 0);
+          await nav(page, "API reference", "/api-docs");
+          await page.waitForSelector("#api-ops details.api-op");
+          assert.equal(await page.$$eval("#api-ops details.api-op", (d) => d.length), total);
+          assert.match(
+            await textOf(page, "#api-summary"),
+            new RegExp(`: ${total} of ${total} routes`),
+          );
+          // The filter narrows by path words, method and role.
+          await page.fill("#api-filter", "perf top");
+          await page.waitForFunction(() =>
+            document.querySelectorAll("#api-ops details.api-op").length === 1
+          );
+          assert.match(await textOf(page, "#api-summary"), new RegExp(`: 1 of ${total} routes`));
+          // Opened by keyboard: role, the query parameters with their ranges, the response tree.
+          await page.focus("#get_perf_top > summary");
+          await page.keyboard.press("Enter");
+          const op = await textOf(page, "#get_perf_top");
+          assert.match(op, /Least role: viewer/);
+          assert.match(op, /limit\s*query\s*no\s*integer 1\.\.50/);
+          assert.match(op, /window_seconds/);
+          assert.match(op, /400/);
+          await page.fill("#api-filter", "jobs post operator");
+          await page.waitForFunction(() =>
+            document.querySelectorAll("#api-ops details.api-op").length >= 1
+          );
+          await page.click("#post_jobs > summary");
+          assert.match(await textOf(page, "#post_jobs"), /application\/yaml/);
+          await screenshot(page, "p19-api-reference");
+          await page.fill("#api-filter", "no such route at all");
+          await page.waitForSelector("#api-ops .empty");
+          noConsoleErrors(env, "api reference");
+        },
+      );
+
       await t.step("dark theme screenshots; the menu closes with Escape", async () => {
         await page.emulateMedia({ colorScheme: "dark" });
         for (
@@ -630,6 +672,7 @@ Deno.test({
         "/inventory/inv-apps-ui/PC-0001",
         "/inventory/search",
         "/agents/PC-0001",
+        "/api-docs",
       ];
       await t.step("keyboard and labels on every new page", async () => {
         for (const p of pages) await assertKeyboardUsable(page, `${url}${p}`);

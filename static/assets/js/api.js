@@ -264,6 +264,8 @@ export async function fleetHealth(signal = undefined) {
 }
 
 export const jetstreamStatus = (signal = undefined) => get("/api/jetstream/status", { signal });
+/** The OpenAPI 3.1 document of the API (generated from the route definitions). */
+export const openApi = (signal = undefined) => get("/api/openapi.json", { signal });
 
 // agents
 /**

@@ -44,6 +44,7 @@ export const ROUTES = [
   { pattern: "/logs", page: "logs", nav: "Logs", group: "observe" },
   { pattern: "/audit", page: "audit", nav: "Audit", group: "observe" },
   { pattern: "/jetstream", page: "jetstream", nav: "JetStream", group: "observe" },
+  { pattern: "/api-docs", page: "api_docs", nav: "API reference", group: "observe" },
   { pattern: "/accounts", page: "accounts", nav: "Accounts", group: "admin", minRole: "admin" },
 ];
 
