@@ -235,6 +235,17 @@ Deno.test({
           version: RELEASE,
           scope: { type: "group", value: "lab" },
         });
+        const pkg = new FormData();
+        pkg.append("file", new File([new TextEncoder().encode("package bytes")], "setup.msi"));
+        await call(be, "POST", "/api/app-packages/contract-app/1.0.0", pkg);
+        const note = await call(be, "POST", "/api/notifications", {
+          priority: "info",
+          title: "Contract test",
+          body: "Every GET route is checked.",
+          require_ack: true,
+          target: { groups: ["canary"] },
+        });
+        ids.notification_id = (note.body as { id: string }).id;
         await call(be, "PUT", "/api/freeze", {
           reason: "contract test",
           from: new Date(Date.now() + 86_400_000).toISOString(),
@@ -288,6 +299,9 @@ Deno.test({
       const OVERRIDES: Record<string, Record<string, string>> = {
         "/api/schedules/:id/yaml": { id: SCHEDULE },
         "/api/script-objects/:name/:version": { name: "contract-script", version: "1.0.0" },
+        "/api/app-packages/:name/:version": { name: "contract-app", version: "1.0.0" },
+        "/api/notifications/:id": { id: ids.notification_id },
+        "/api/notifications/:id/ack_status": { id: ids.notification_id },
       };
       /** Extra queries, so filtered and parameterised answers are checked as well. */
       const QUERIES: Record<string, string[]> = {
