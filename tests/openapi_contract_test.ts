@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import type { z } from "zod";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
 import { type Fleet, startFleet } from "./fleet/fleet.ts";
+import { appsInventoryYaml } from "./helpers/inventory_job.ts";
 import { allRoutes } from "../handlers/routes.ts";
 import type { ResponseDecl, RouteDef } from "../handlers/route.ts";
 import { pathFits } from "../handlers/router.ts";
@@ -46,32 +47,14 @@ execute:
     json {"kind":"service_stop","source":"agent:test","payload":{"service":"Spooler"}}
   timeout: 30s
 `;
-const apps = (chrome: string) =>
-  `{"os":"Windows 11","apps":[{"name":"Chrome","version":"${chrome}"},{"name":"7-Zip","version":"23.01"}]}`;
 const INV_YAML = (version: string, chrome: string) =>
-  `id: ${INV_JOB}
-version: "${version}"
-description: Installed software
-execute:
-  shell: powershell
-  script: 'json ${apps(chrome)}'
-  timeout: 30s
-inventory:
-  display:
-    - field: os
-      label: OS
-  history_scalars: [os]
-  explode:
-    - field: apps
-      table: inv_apps_contract
-      primary_key: [name]
-      columns:
-        - field: name
-          type: text
-        - field: version
-          type: text
-      track_history: true
-`;
+  appsInventoryYaml({
+    id: INV_JOB,
+    table: "inv_apps_contract",
+    version,
+    chrome,
+    historyScalars: ["os"],
+  });
 
 /** The route a request is served by (literal segments win, as in the router). */
 function routeOf(method: string, path: string): RouteDef {

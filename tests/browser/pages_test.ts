@@ -17,6 +17,7 @@ import { mintJwt } from "../../lib/auth.ts";
 import { encodeExecResult } from "../../wire/messages.ts";
 import { subjects } from "../../wire/names.ts";
 import { jsonBytes } from "../../wire/codec.ts";
+import { appsInventoryYaml } from "../helpers/inventory_job.ts";
 import { assertKeyboardUsable, chromiumAvailable, nav, screenshot } from "./browser.ts";
 import { httpError, noConsoleErrors, pathIs, postYaml, signIn, startEnv, stopEnv } from "./env.ts";
 
@@ -44,31 +45,8 @@ execute:
   timeout: 30s
 `;
 
-const apps = (chrome: string) =>
-  `{"os":"Windows 11","apps":[{"name":"Chrome","version":"${chrome}"},{"name":"7-Zip","version":"23.01"}]}`;
 const INVENTORY_YAML = (version: string, chrome: string) =>
-  `id: inv-apps-ui
-version: "${version}"
-description: Installed software
-execute:
-  shell: powershell
-  script: 'json ${apps(chrome)}'
-  timeout: 30s
-inventory:
-  display:
-    - field: os
-      label: OS
-  explode:
-    - field: apps
-      table: inv_apps_ui
-      primary_key: [name]
-      columns:
-        - field: name
-          type: text
-        - field: version
-          type: text
-      track_history: true
-`;
+  appsInventoryYaml({ id: "inv-apps-ui", table: "inv_apps_ui", version, chrome });
 
 const textOf = async (page: Page, sel: string) => (await page.textContent(sel)) ?? "";
 
