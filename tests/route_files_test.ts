@@ -1,7 +1,7 @@
 /**
  * The URL → file mapping is regular: `/api/<segment>/…` is served by a file in
- * `handlers/<segment>/` (a dash becoming `_`; `/health` in `handlers/health/`), and every
- * handler file is mounted.
+ * `handlers/<segment>/` (a dash becoming `_`, a file suffix dropped: `/api/openapi.json` in
+ * `handlers/openapi/`; `/health` in `handlers/health/`), and every handler file is mounted.
  */
 import assert from "node:assert/strict";
 import { allRoutes } from "../handlers/routes.ts";
@@ -11,7 +11,7 @@ import { handlerFiles, routeFiles } from "../tools/route_table.ts";
 export function folderOf(path: string): string {
   const segs = path.split("/").filter(Boolean);
   const first = segs[0] === "api" ? segs[1] : segs[0];
-  return first.replaceAll("-", "_");
+  return first.replace(/\.[a-z]+$/, "").replaceAll("-", "_");
 }
 
 Deno.test("folderOf() reads the first segment after /api", () => {
@@ -21,6 +21,7 @@ Deno.test("folderOf() reads the first segment after /api", () => {
     ["/api/script-objects/:name/:version", "script_objects"],
     ["/api/obs_events/kinds", "obs_events"],
     ["/health", "health"],
+    ["/api/openapi.json", "openapi"],
   ];
   for (const [path, folder] of table) assert.equal(folderOf(path), folder, path);
 });
