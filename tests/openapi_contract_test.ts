@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import type { z } from "zod";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
-import { type Fleet, startFleet } from "./fleet/fleet.ts";
+import { type Fleet, startFleet } from "../simulator/fleet.ts";
 import { appsInventoryYaml } from "./helpers/inventory_job.ts";
 import { allRoutes } from "../handlers/routes.ts";
 import type { ResponseDecl, RouteDef } from "../handlers/route.ts";
