@@ -7,6 +7,10 @@
 import assert from "node:assert/strict";
 import { allRoutes } from "../handlers/routes.ts";
 import { openApiDocument, openApiPath, pathParamNames } from "../handlers/openapi.ts";
+import { buildApp } from "../handlers/router.ts";
+import { loadConfig } from "../lib/config.ts";
+import { logger } from "../lib/log.ts";
+import type { Deps } from "../lib/deps.ts";
 
 const label = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
 
@@ -84,3 +88,45 @@ Deno.test("the OpenAPI document has one operation per route and documents every 
   );
   assert.equal(new Set(ids).size, ids.length, "operationIds are unique");
 });
+
+Deno.test("no route clamps: a bounded integer query parameter out of range is a 400 everywhere", async () => {
+  // The edge refuses before any handler runs, so the app needs no broker and no database.
+  const config = loadConfig({ args: [], env: { KANADE_AUTH_STATIC_TOKEN: "t" } });
+  const app = buildApp({ config, log: logger({ test: "clamp" }) } as unknown as Deps, allRoutes);
+  const doc = openApiDocument(allRoutes, { title: "t", version: "0" }) as {
+    paths: Record<string, Record<string, { parameters?: Param[] }>>;
+  };
+  const checked: string[] = [];
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      const concrete = path.replace(/\{[^}]+\}/g, "x");
+      for (const p of op.parameters ?? []) {
+        const s = p.schema;
+        if (p.in !== "query" || s.type !== "integer") continue;
+        for (const bad of [s.minimum !== undefined ? s.minimum - 1 : null, s.maximum! + 1]) {
+          if (bad === null || Number.isNaN(bad)) continue;
+          const res = await app.request(`${concrete}?${p.name}=${bad}`, {
+            method: method.toUpperCase(),
+            headers: { authorization: "Bearer t" },
+          });
+          const body = await res.json();
+          const where = `${method.toUpperCase()} ${path}?${p.name}=${bad}`;
+          assert.equal(res.status, 400, where);
+          assert.match(body.error, new RegExp(`^invalid query: ${p.name}: `), where);
+          checked.push(where);
+        }
+      }
+    }
+  }
+  // limit, offset, top, tail, wait_secs … on many routes: the walk must have found them.
+  assert.ok(checked.length >= 20, `only ${checked.length} bounded parameters found`);
+  assert.ok(checked.some((w) => w.startsWith("GET /api/perf/top?limit=")));
+  assert.ok(checked.some((w) => w.startsWith("GET /api/agents/{pc_id}/logs?tail=")));
+  assert.ok(checked.some((w) => w.startsWith("POST /api/agents/{pc_id}/ping?wait_secs=")));
+});
+
+interface Param {
+  name: string;
+  in: string;
+  schema: { type?: string; minimum?: number; maximum?: number };
+}
