@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { retryWhile } from "../util/retry.ts";
 
 export type Db = Client;
-export type { InStatement, ResultSet };
+export type { InStatement, ResultSet, Transaction };
 
 export interface OpenOptions {
   url: string;
@@ -28,6 +28,25 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
   /** How long a busy `execute`/`batch`/`transaction` start is retried, ms (default 3000). */
   retryBusyForMs?: number;
+}
+
+/**
+ * `fn` in one write transaction: committed when it returns, rolled back when it throws
+ * (a failed rollback is dropped so that `fn`'s error is the one seen), and the connection
+ * handed back to the pool either way.
+ */
+export async function inWriteTx<R>(db: Db, fn: (tx: Transaction) => Promise<R>): Promise<R> {
+  const tx = await db.transaction("write");
+  try {
+    const r = await fn(tx);
+    await tx.commit();
+    return r;
+  } catch (e) {
+    await tx.rollback().catch(() => {});
+    throw e;
+  } finally {
+    tx.close();
+  }
 }
 
 export function isLocalUrl(url: string): boolean {

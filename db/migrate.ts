@@ -6,7 +6,7 @@
  * or sqld rolling back a writer that held the lock past its 5 s while another process
  * waited to migrate): nothing of it was kept, so it is tried again for a while.
  */
-import type { Db } from "./client.ts";
+import { type Db, inWriteTx } from "./client.ts";
 import { isTransientDbError } from "./remote.ts";
 import { retryWhile } from "../util/retry.ts";
 import { nowDb } from "../wire/time.ts";
@@ -88,27 +88,18 @@ export async function migrate(
 
 /** One file in one write transaction; false when another process had applied it. */
 async function applyOne(db: Db, m: Migration): Promise<boolean> {
-  const tx = await db.transaction("write");
-  try {
+  return await inWriteTx(db, async (tx) => {
     const seen = await tx.execute({
       sql: "SELECT 1 FROM _migrations WHERE name = ?",
       args: [m.name],
     });
-    if (seen.rows.length > 0) {
-      await tx.rollback();
-      return false;
-    }
+    // Nothing written yet: committing the empty transaction just lets it go.
+    if (seen.rows.length > 0) return false;
     for (const stmt of splitStatements(m.sql)) await tx.execute(stmt);
     await tx.execute({
       sql: "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
       args: [m.name, nowDb()],
     });
-    await tx.commit();
     return true;
-  } catch (e) {
-    await tx.rollback().catch(() => {});
-    throw e;
-  } finally {
-    tx.close();
-  }
+  });
 }

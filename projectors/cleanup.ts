@@ -11,7 +11,7 @@
  * Every cutoff is bound as canonical DB text (never computed inside SQL, #390).
  */
 import type { Deps } from "../lib/deps.ts";
-import type { InStatement } from "../db/client.ts";
+import { type InStatement, inWriteTx } from "../db/client.ts";
 import { type Component, component } from "../lib/component.ts";
 import { dbTs } from "../wire/time.ts";
 import { chunks } from "./batch.ts";
@@ -63,8 +63,7 @@ export async function reapInFlight(deps: Ctx, nowMs: number): Promise<string[]> 
   const fallbackCutoff = dbTs(nowMs - deps.config.reapAfterSecs * 1000);
   const reaped: string[] = [];
   for (let round = 0; round < 100; round++) {
-    const tx = await deps.db.transaction("write");
-    try {
+    const batch = await inWriteTx(deps.db, async (tx) => {
       const rs = await tx.execute({
         sql: `SELECT result_id, exec_id, stderr, expires_at FROM execution_results
               WHERE finished_at IS NULL AND reaped = 0
@@ -73,10 +72,7 @@ export async function reapInFlight(deps: Ctx, nowMs: number): Promise<string[]> 
               LIMIT ?`,
         args: [now, fallbackCutoff, REAP_BATCH],
       });
-      if (rs.rows.length === 0) {
-        await tx.commit();
-        break;
-      }
+      if (rs.rows.length === 0) return [];
       const perExec = new Map<string, number>();
       const stmts: InStatement[] = rs.rows.map((r) => {
         const execId = r.exec_id as string | null;
@@ -90,15 +86,10 @@ export async function reapInFlight(deps: Ctx, nowMs: number): Promise<string[]> 
       });
       stmts.push(...reapStatements(perExec));
       await tx.batch(stmts);
-      await tx.commit();
-      reaped.push(...rs.rows.map((r) => String(r.result_id)));
-      if (rs.rows.length < REAP_BATCH) break;
-    } catch (e) {
-      await tx.rollback().catch(() => {});
-      throw e;
-    } finally {
-      tx.close();
-    }
+      return rs.rows.map((r) => String(r.result_id));
+    });
+    reaped.push(...batch);
+    if (batch.length < REAP_BATCH) break;
   }
   return reaped;
 }

@@ -10,6 +10,7 @@
  */
 import type { Transaction } from "@libsql/client";
 import type { Deps } from "../lib/deps.ts";
+import { inWriteTx } from "../db/client.ts";
 import { isTransientDbError } from "../db/remote.ts";
 import { retryWhile } from "../util/retry.ts";
 import { Batcher } from "./batch.ts";
@@ -39,19 +40,7 @@ export function startCoreProjector<T>(
     maxWaitMs: opts.maxWaitMs ?? 1000,
     flush: async (items) => {
       stats.batches++;
-      const write = async () => {
-        const tx = await deps.db.transaction("write");
-        try {
-          const notices = await spec.apply(tx, items);
-          await tx.commit();
-          return notices;
-        } catch (e) {
-          await tx.rollback().catch(() => {});
-          throw e;
-        } finally {
-          tx.close();
-        }
-      };
+      const write = () => inWriteTx(deps.db, (tx) => spec.apply(tx, items));
       try {
         const notices = await retryWhile(write, {
           transient: (e) => isTransientDbError(e) && !stopping,

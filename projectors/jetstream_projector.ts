@@ -12,7 +12,7 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { Transaction } from "@libsql/client";
 import type { Deps } from "../lib/deps.ts";
-import { isLocalUrl } from "../db/client.ts";
+import { inWriteTx, isLocalUrl } from "../db/client.ts";
 import { isTransientDbError } from "../db/remote.ts";
 import type { Component } from "../lib/component.ts";
 import { Batcher } from "./batch.ts";
@@ -106,21 +106,14 @@ export function startJsProjector<T>(
         poison.map((p) => rejectRow(spec.stream, p.msg, p.reason)),
       );
     }
-    const tx = await deps.db.transaction("write");
-    try {
+    return await inWriteTx(deps.db, async (tx) => {
       for (const p of pragmas) await tx.execute(p);
       const notices = good.length ? await spec.apply(tx, good) : [];
       if (poison.length) {
         await tx.batch(poison.map((p) => rejectStmt(rejectRow(spec.stream, p.msg, p.reason))));
       }
-      await tx.commit();
       return notices;
-    } catch (e) {
-      await tx.rollback().catch(() => {});
-      throw e;
-    } finally {
-      tx.close();
-    }
+    });
   }
 
   function settle(good: Item<T>[], poison: Poison[], notices: ChangeNotice[]) {

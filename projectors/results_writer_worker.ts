@@ -4,7 +4,7 @@
  * main thread keeps consuming, decoding and acking while SQLite (synchronous in libSQL)
  * works. Protocol: see `WriterRequest` / `WriterReply` in results_writer.ts.
  */
-import { openDb } from "../db/client.ts";
+import { inWriteTx, openDb } from "../db/client.ts";
 import { logger, setLogLevel } from "../lib/log.ts";
 import { applyResults } from "./results.ts";
 import { NO_CHECK_CHANGES } from "../lib/checks/project.ts";
@@ -22,22 +22,23 @@ async function handle(req: WriterRequest): Promise<WriterReply> {
   const checks = new Map(req.checks);
   // A BEGIN refused with SQLITE_BUSY leaves the connection clean (db/client.ts takes the
   // write lock outside any prepared statement), so the connection is kept for the retry.
-  const tx = await db.transaction("write");
   try {
-    for (const p of CONNECTION_PRAGMAS) await tx.execute(p);
-    const plan = req.rows.length
-      ? await applyResults(tx, req.rows, {
-        log,
-        manifests: {
-          get: (id) =>
-            inventory.has(id) || checks.has(id)
-              ? { inventory: inventory.get(id) ?? null, check: checks.get(id) }
-              : undefined,
-        },
-      })
-      : null;
-    if (req.rejects.length) await tx.batch(req.rejects.map(rejectStmt));
-    await tx.commit();
+    const plan = await inWriteTx(db, async (tx) => {
+      for (const p of CONNECTION_PRAGMAS) await tx.execute(p);
+      const plan = req.rows.length
+        ? await applyResults(tx, req.rows, {
+          log,
+          manifests: {
+            get: (id) =>
+              inventory.has(id) || checks.has(id)
+                ? { inventory: inventory.get(id) ?? null, check: checks.get(id) }
+                : undefined,
+          },
+        })
+        : null;
+      if (req.rejects.length) await tx.batch(req.rejects.map(rejectStmt));
+      return plan;
+    });
     return {
       id: req.id,
       ok: true,
@@ -47,12 +48,9 @@ async function handle(req: WriterRequest): Promise<WriterReply> {
       checks: plan?.checks ?? NO_CHECK_CHANGES,
     };
   } catch (e) {
-    // Inside an IMMEDIATE transaction (WAL) no statement waits for a lock, so this is the
-    // batch's own failure: it is rolled back below and the engine retries or sets aside.
+    // A refused BEGIN, or the batch's own failure (inside an IMMEDIATE transaction in WAL
+    // no statement waits for a lock): nothing committed, the engine retries or sets aside.
     return { id: req.id, ok: false, message: String((e as Error)?.message ?? e) };
-  } finally {
-    // Rolls back whatever did not commit and returns the connection to the pool.
-    tx.close();
   }
 }
 
