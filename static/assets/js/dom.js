@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Tiny DOM and formatting helpers. Text always goes in through `textContent` (never
  * innerHTML), so data from the fleet cannot inject markup.
@@ -31,6 +33,7 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+/** @param {Node} el @param {any[]} children */
 function append(el, children) {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
@@ -40,7 +43,13 @@ function append(el, children) {
   }
 }
 
-/** Replace the children of `el`. */
+/**
+ * Replace the children of `el`.
+ * @template {Element} E
+ * @param {E} el
+ * @param {...any} children
+ * @returns {E}
+ */
 export function mount(el, ...children) {
   el.replaceChildren();
   append(el, children);
@@ -82,7 +91,11 @@ export function relTime(ts, now = Date.now()) {
   return diff < 0 ? `${unit[0]} ${unit[1]} ago` : `in ${unit[0]} ${unit[1]}`;
 }
 
-/** Duration between two instants, "1.2 s", "3 min 4 s". */
+/**
+ * Duration between two instants, "1.2 s", "3 min 4 s".
+ * @param {string|null|undefined} from
+ * @param {string|null|undefined} to
+ */
 export function fmtDuration(from, to) {
   if (!from || !to) return "—";
   const ms = new Date(to).getTime() - new Date(from).getTime();
@@ -107,7 +120,10 @@ export function fmtBytes(n) {
   return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
-/** State of one result row: running | success | failure. */
+/**
+ * State of one result row: running | success | failure.
+ * @param {{ finished_at?: string | null, exit_code?: number | null }} r
+ */
 export function resultState(r) {
   if (r.finished_at === null || r.finished_at === undefined) {
     return r.exit_code === null || r.exit_code === undefined ? "running" : "failure";
@@ -115,7 +131,10 @@ export function resultState(r) {
   return r.exit_code === 0 ? "success" : "failure";
 }
 
-/** Online when the last heartbeat is within the alive window (server default 120 s). */
+/**
+ * Online when the last heartbeat is within the alive window (server default 120 s).
+ * @param {{ online?: unknown, status?: unknown, last_heartbeat?: string | null }} a
+ */
 export function agentOnline(a, now = Date.now(), windowSecs = 120) {
   if (typeof a.online === "boolean") return a.online;
   if (typeof a.status === "string") return a.status === "online";
@@ -123,7 +142,10 @@ export function agentOnline(a, now = Date.now(), windowSecs = 120) {
   return now - new Date(a.last_heartbeat).getTime() <= windowSecs * 1000;
 }
 
-/** Comma/space/newline separated list → trimmed, de-duplicated, non-empty. */
+/**
+ * Comma/space/newline separated list → trimmed, de-duplicated, non-empty.
+ * @param {string | null | undefined} s
+ */
 export function splitList(s) {
   return [...new Set(String(s ?? "").split(/[\s,]+/).map((x) => x.trim()).filter(Boolean))];
 }
@@ -135,6 +157,7 @@ export function splitList(s) {
 export function parseDurationMs(s) {
   const text = String(s ?? "").trim();
   if (!text) return null;
+  /** @type {Record<string, number>} */
   const unit = {
     ms: 1,
     s: 1000,
@@ -169,11 +192,14 @@ export function localTimeInput(attrs, iso) {
   return h("input", { ...attrs, type: "datetime-local", value: iso ? toLocalInput(iso) : "" });
 }
 
-/** RFC 3339 → value of a datetime-local input (local time, minutes); "" when invalid. */
+/**
+ * RFC 3339 → value of a datetime-local input (local time, minutes); "" when invalid.
+ * @param {string} iso
+ */
 export function toLocalInput(iso) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
-  const p = (n) => String(n).padStart(2, "0");
+  const p = (/** @type {number} */ n) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${
     p(d.getMinutes())
   }`;

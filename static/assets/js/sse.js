@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * A Server-Sent Events parser for `fetch()` streams. EventSource cannot send an
  * Authorization header, so the API client reads the stream itself and feeds the text
@@ -13,8 +15,11 @@ export class SseParser {
   constructor() {
     this.buffer = "";
     this.event = "";
+    /** @type {string[]} */
     this.data = [];
+    /** @type {string | null} */
     this.lastId = null;
+    /** @type {number | null} */
     this.retryMs = null;
   }
 
