@@ -55,6 +55,22 @@ export const fanoutPlanShape = {
 export const FanoutPlanSchema = z.object(fanoutPlanShape);
 export type FanoutPlan = z.infer<typeof FanoutPlanSchema>;
 
+/** Where a target fans out to: the fleet-wide subject and the per-group and per-PC ones. */
+export interface FanoutSubjects {
+  all: string;
+  group: (group: string) => string;
+  pc: (pcId: string) => string;
+}
+
+/** The subjects a target is published to: all, then each group, then each PC; no repeats. */
+export function targetSubjects(t: Target, to: FanoutSubjects): string[] {
+  const out: string[] = [];
+  if (t.all) out.push(to.all);
+  for (const g of t.groups) out.push(to.group(g));
+  for (const p of t.pcs) out.push(to.pc(p));
+  return [...new Set(out)];
+}
+
 /** `Target::is_specified`: `all`, or a non-empty list. */
 export function isTargetSpecified(t: Target): boolean {
   return t.all || t.groups.length > 0 || t.pcs.length > 0;

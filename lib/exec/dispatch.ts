@@ -20,7 +20,13 @@ import { type AuditInput, publishAudit, recordAudit } from "../audit.ts";
 import { drop, insertPending } from "./lifecycle.ts";
 import type { Manifest } from "../../wire/manifest.ts";
 import { validateScriptSource } from "../../wire/manifest_validate.ts";
-import { type FanoutPlan, hasWaves, isTargetSpecified, type Target } from "../../wire/fanout.ts";
+import {
+  type FanoutPlan,
+  hasWaves,
+  isTargetSpecified,
+  type Target,
+  targetSubjects,
+} from "../../wire/fanout.ts";
 import { encodeCommand } from "../../wire/messages.ts";
 import { BUCKET, isSubjectToken, SUBJECT, subjects as subj } from "../../wire/names.ts";
 import { durationError, parseDurationMs, parseDurationSecs } from "../../wire/duration.ts";
@@ -91,11 +97,11 @@ export function checkTokens(plan: FanoutPlan): string | null {
 
 /** Subjects of the plain (non-wave) path, de-duplicated in publish order. */
 export function plainSubjects(t: Target): string[] {
-  const out: string[] = [];
-  if (t.all) out.push(SUBJECT.commandsAll);
-  for (const g of t.groups) out.push(subj.commandsGroup(g));
-  for (const p of t.pcs) out.push(subj.commandsPc(p));
-  return [...new Set(out)];
+  return targetSubjects(t, {
+    all: SUBJECT.commandsAll,
+    group: subj.commandsGroup,
+    pc: subj.commandsPc,
+  });
 }
 
 /** The target whose alive members `target_count` counts (waves: the union of wave groups). */

@@ -4,7 +4,7 @@
  * roster. No I/O here; `publish.ts` and `reads.ts` do it.
  */
 import { isSubjectToken, SUBJECT, subjects as subj } from "../../wire/names.ts";
-import { isTargetSpecified, type Target } from "../../wire/fanout.ts";
+import { isTargetSpecified, type Target, targetSubjects } from "../../wire/fanout.ts";
 import {
   type Notification,
   NOTIFICATION_ID_RE,
@@ -67,11 +67,11 @@ export function normalizeTarget(t: Target): Target {
 
 /** `notifications.all`, one `notifications.group.<g>`, one `notifications.pc.<pc>`; no repeats. */
 export function notificationSubjects(t: Target): string[] {
-  const out: string[] = [];
-  if (t.all) out.push(SUBJECT.notificationsAll);
-  for (const g of t.groups) out.push(subj.notificationsGroup(g));
-  for (const p of t.pcs) out.push(subj.notificationsPc(p));
-  return [...new Set(out)];
+  return targetSubjects(t, {
+    all: SUBJECT.notificationsAll,
+    group: subj.notificationsGroup,
+    pc: subj.notificationsPc,
+  });
 }
 
 /** The addressing intent read back from the subjects the copies landed on (sorted). */
