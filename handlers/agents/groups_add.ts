@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { caller, defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { editGroups, GroupsOfPcSchema } from "../../lib/fleet/groups.ts";
+import { editPcGroups, GroupsOfPcSchema } from "../../lib/fleet/groups.ts";
 import { checkId } from "../../lib/fleet/scopes.ts";
-import { recordAudit } from "../../lib/audit.ts";
 import { pcParam } from "../_params.ts";
 
 const Body = z.object({ group: z.string().trim().min(1, "group must not be blank") });
@@ -18,15 +17,7 @@ export const route = defineRoute({
   handler: async (c) => {
     const pcId = pcParam(c);
     const group = checkId("group", c.req.valid("json").group);
-    const r = await editGroups(deps(c).nats, pcId, { op: "add", group });
-    if (r.changed) {
-      await recordAudit(deps(c).nats, {
-        action: "agent_groups_add",
-        target: pcId,
-        payload: { group, groups: r.value },
-      }, caller(c));
-    }
-    return c.json({ groups: r.value });
+    return c.json(await editPcGroups(deps(c).nats, pcId, { op: "add", group }, caller(c)));
   },
 });
 export default standalone(route);

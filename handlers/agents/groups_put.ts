@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { caller, defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { editGroups, GroupsOfPcSchema } from "../../lib/fleet/groups.ts";
+import { editPcGroups, GroupsOfPcSchema } from "../../lib/fleet/groups.ts";
 import { checkId } from "../../lib/fleet/scopes.ts";
-import { recordAudit } from "../../lib/audit.ts";
 import { pcParam } from "../_params.ts";
 
 const Body = z.object({ groups: z.array(z.string()) });
@@ -17,17 +16,8 @@ export const route = defineRoute({
   responses: { 200: { json: GroupsOfPcSchema } },
   handler: async (c) => {
     const pcId = pcParam(c);
-    const body = c.req.valid("json");
-    const groups = body.groups.map((g) => checkId("group", g.trim()));
-    const r = await editGroups(deps(c).nats, pcId, { op: "set", groups });
-    if (r.changed) {
-      await recordAudit(deps(c).nats, {
-        action: "agent_groups_set",
-        target: pcId,
-        payload: { groups: r.value },
-      }, caller(c));
-    }
-    return c.json({ groups: r.value });
+    const groups = c.req.valid("json").groups.map((g) => checkId("group", g.trim()));
+    return c.json(await editPcGroups(deps(c).nats, pcId, { op: "set", groups }, caller(c)));
   },
 });
 export default standalone(route);

@@ -1,7 +1,6 @@
 import { caller, defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { editGroups, GroupsOfPcSchema } from "../../lib/fleet/groups.ts";
-import { recordAudit } from "../../lib/audit.ts";
+import { editPcGroups, GroupsOfPcSchema } from "../../lib/fleet/groups.ts";
 import { groupParam, pcParam } from "../_params.ts";
 
 export const route = defineRoute({
@@ -14,15 +13,7 @@ export const route = defineRoute({
   handler: async (c) => {
     const pcId = pcParam(c);
     const group = groupParam(c, "group");
-    const r = await editGroups(deps(c).nats, pcId, { op: "remove", group });
-    if (r.changed) {
-      await recordAudit(deps(c).nats, {
-        action: "agent_groups_remove",
-        target: pcId,
-        payload: { group, groups: r.value },
-      }, caller(c));
-    }
-    return c.json({ groups: r.value });
+    return c.json(await editPcGroups(deps(c).nats, pcId, { op: "remove", group }, caller(c)));
   },
 });
 export default standalone(route);

@@ -9,6 +9,8 @@ import { BUCKET, PREFIX_AGENT_CONFIG_GROUPS } from "../../wire/names.ts";
 import { parseJsonBytes } from "../../wire/codec.ts";
 import type { Nats } from "../nats.ts";
 import type { Deps } from "../deps.ts";
+import type { Caller } from "../auth.ts";
+import { recordAudit } from "../audit.ts";
 import { fleetView } from "./fleet_view.ts";
 import type { Memberships } from "./memberships.ts";
 import {
@@ -66,6 +68,32 @@ export async function editGroups(
     (cur) => applyGroupEdit(cur, edit),
     { onCorrupt: edit.op === "set" ? "empty" : "throw" },
   );
+}
+
+const EDIT_ACTION = {
+  set: "agent_groups_set",
+  add: "agent_groups_add",
+  remove: "agent_groups_remove",
+} as const;
+
+/**
+ * An operator's edit of one PC's groups: `editGroups`, then the audit record when it
+ * changed something (a no-op edit records nothing). Answers the groups after the edit.
+ */
+export async function editPcGroups(
+  nats: Nats,
+  pcId: string,
+  edit: GroupEdit,
+  caller: Caller | null,
+): Promise<{ groups: string[] }> {
+  const r = await editGroups(nats, pcId, edit);
+  if (r.changed) {
+    const payload = edit.op === "set"
+      ? { groups: r.value }
+      : { group: edit.group, groups: r.value };
+    await recordAudit(nats, { action: EDIT_ACTION[edit.op], target: pcId, payload }, caller);
+  }
+  return { groups: r.value };
 }
 
 /** Remove the PC's membership entry entirely (forget). */
