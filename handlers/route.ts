@@ -162,6 +162,29 @@ export function pathParams<K extends string>(...names: K[]): z.ZodObject<Record<
   return z.object(shape) as z.ZodObject<Record<K, z.ZodString>>;
 }
 
+/**
+ * The 200 of a paged list: a JSON array of `row`, `X-Total-Count` saying what it counts,
+ * and any further headers (name → meaning). `sendPage` answers it.
+ */
+export function pagedResponse(
+  row: z.ZodType,
+  totalCounts: string,
+  headers: Record<string, string> = {},
+): ResponseDecl {
+  return { json: z.array(row), headers: { "X-Total-Count": totalCounts, ...headers } };
+}
+
+/** One page of a list: its rows as the body, its total (and any `headers` set) as headers. */
+export function sendPage(
+  c: Ctx,
+  page: { rows: unknown[]; total: number },
+  headers: Record<string, number | undefined> = {},
+): Response {
+  c.header("X-Total-Count", String(page.total));
+  for (const [name, v] of Object.entries(headers)) if (v !== undefined) c.header(name, String(v));
+  return c.json(page.rows);
+}
+
 export const deps = (c: Ctx): Deps => c.get("deps");
 export const caller = (c: Ctx): Caller => c.get("caller");
 

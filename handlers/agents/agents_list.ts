@@ -1,5 +1,4 @@
-import { z } from "zod";
-import { defineRoute, deps } from "../route.ts";
+import { defineRoute, deps, pagedResponse, sendPage } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { AgentRowSchema, AgentsQuerySchema, listAgents } from "../../lib/reads/agents.ts";
 import { fleetView } from "../../lib/fleet/fleet_view.ts";
@@ -12,14 +11,10 @@ export const route = defineRoute({
     "agents; q, status=online|offline, version, limit, offset; X-Total-Count, X-Online-Count, X-Offline-Count",
   request: { query: AgentsQuerySchema },
   responses: {
-    200: {
-      json: z.array(AgentRowSchema),
-      headers: {
-        "X-Total-Count": "agents matching every filter",
-        "X-Online-Count": "online agents matching q and version",
-        "X-Offline-Count": "offline agents matching q and version",
-      },
-    },
+    200: pagedResponse(AgentRowSchema, "agents matching every filter", {
+      "X-Online-Count": "online agents matching q and version",
+      "X-Offline-Count": "offline agents matching q and version",
+    }),
   },
   handler: async (c) => {
     const d = deps(c);
@@ -31,10 +26,7 @@ export const route = defineRoute({
       Date.now(),
       presence,
     );
-    c.header("X-Total-Count", String(page.total));
-    c.header("X-Online-Count", String(page.online));
-    c.header("X-Offline-Count", String(page.offline));
-    return c.json(page.rows);
+    return sendPage(c, page, { "X-Online-Count": page.online, "X-Offline-Count": page.offline });
   },
 });
 export default standalone(route);

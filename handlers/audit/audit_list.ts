@@ -1,5 +1,4 @@
-import { z } from "zod";
-import { defineRoute, deps } from "../route.ts";
+import { defineRoute, deps, pagedResponse, sendPage } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { AuditQuerySchema, AuditRowSchema, listAudit } from "../../lib/reads/audit.ts";
 
@@ -10,16 +9,7 @@ export const route = defineRoute({
   summary:
     "audit log, newest first; substring filters actor/action/target/payload, since, limit 1..500",
   request: { query: AuditQuerySchema },
-  responses: {
-    200: {
-      json: z.array(AuditRowSchema),
-      headers: { "X-Total-Count": "rows matching the filters" },
-    },
-  },
-  handler: async (c) => {
-    const page = await listAudit(deps(c).db, c.req.valid("query"));
-    c.header("X-Total-Count", String(page.total));
-    return c.json(page.rows);
-  },
+  responses: { 200: pagedResponse(AuditRowSchema, "rows matching the filters") },
+  handler: async (c) => sendPage(c, await listAudit(deps(c).db, c.req.valid("query"))),
 });
 export default standalone(route);

@@ -1,5 +1,4 @@
-import { z } from "zod";
-import { defineRoute, deps } from "../route.ts";
+import { defineRoute, deps, pagedResponse, sendPage } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import {
   ExecutionRowSchema,
@@ -13,16 +12,7 @@ export const route = defineRoute({
   role: "viewer",
   summary: "executions, newest first; filters job_id, status; X-Total-Count",
   request: { query: ExecutionsQuerySchema },
-  responses: {
-    200: {
-      json: z.array(ExecutionRowSchema),
-      headers: { "X-Total-Count": "rows matching the filters" },
-    },
-  },
-  handler: async (c) => {
-    const page = await listExecutions(deps(c).db, c.req.valid("query"));
-    c.header("X-Total-Count", String(page.total));
-    return c.json(page.rows);
-  },
+  responses: { 200: pagedResponse(ExecutionRowSchema, "rows matching the filters") },
+  handler: async (c) => sendPage(c, await listExecutions(deps(c).db, c.req.valid("query"))),
 });
 export default standalone(route);

@@ -1,5 +1,4 @@
-import { z } from "zod";
-import { defineRoute, deps } from "../route.ts";
+import { defineRoute, deps, pagedResponse, sendPage } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import {
   listNotifications,
@@ -14,16 +13,7 @@ export const route = defineRoute({
   summary:
     "sent notifications, newest first, with status and acked PCs; q, limit 1..500, offset; X-Total-Count",
   request: { query: NotificationQuerySchema },
-  responses: {
-    200: {
-      json: z.array(NotificationRowSchema),
-      headers: { "X-Total-Count": "notifications matching q" },
-    },
-  },
-  handler: async (c) => {
-    const page = await listNotifications(deps(c).db, c.req.valid("query"));
-    c.header("X-Total-Count", String(page.total));
-    return c.json(page.rows);
-  },
+  responses: { 200: pagedResponse(NotificationRowSchema, "notifications matching q") },
+  handler: async (c) => sendPage(c, await listNotifications(deps(c).db, c.req.valid("query"))),
 });
 export default standalone(route);

@@ -1,5 +1,4 @@
-import { z } from "zod";
-import { defineRoute, deps } from "../route.ts";
+import { defineRoute, deps, pagedResponse, sendPage } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import {
   listResults,
@@ -16,19 +15,15 @@ export const route = defineRoute({
     "results, newest first; RE2 regex filters pc_id/job_id/exec_id/stdout/stderr, status, since; X-Total-Count",
   request: { query: ResultsQuerySchema },
   responses: {
-    200: {
-      json: z.array(ResultRowSchema),
-      headers: {
-        "X-Total-Count": "matching rows (with regex filters: matches within the scan window)",
-        "X-Scan-Capped": `present (${REGEX_SCAN_CAP}) when a regex scan stopped at its cap`,
-      },
-    },
+    200: pagedResponse(
+      ResultRowSchema,
+      "matching rows (with regex filters: matches within the scan window)",
+      { "X-Scan-Capped": `present (${REGEX_SCAN_CAP}) when a regex scan stopped at its cap` },
+    ),
   },
   handler: async (c) => {
     const page = await listResults(deps(c).db, c.req.valid("query"));
-    c.header("X-Total-Count", String(page.total));
-    if (page.scanCapped) c.header("X-Scan-Capped", String(REGEX_SCAN_CAP));
-    return c.json(page.rows);
+    return sendPage(c, page, { "X-Scan-Capped": page.scanCapped ? REGEX_SCAN_CAP : undefined });
   },
 });
 export default standalone(route);
