@@ -95,3 +95,10 @@ export async function signIn(page: Page, url: string, token: string) {
   await page.click("#login-submit");
   await pathIs(page, /^\/dashboard$/);
 }
+
+/** Opens the confirm dialog with a click on `open`, then confirms it (its danger button). */
+export async function confirm(page: Page, open: string) {
+  await page.click(open);
+  await page.waitForSelector("dialog[open] button[value=ok]");
+  await page.click("dialog[open] button[value=ok]");
+}

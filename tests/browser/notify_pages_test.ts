@@ -16,7 +16,7 @@ import { subjects } from "../../wire/names.ts";
 import { jsonBytes } from "../../wire/codec.ts";
 import { wireTs } from "../../wire/time.ts";
 import { assertKeyboardUsable, chromiumAvailable, nav, screenshot } from "./browser.ts";
-import { noConsoleErrors, pathIs, signIn, startEnv, stopEnv } from "./env.ts";
+import { confirm, noConsoleErrors, pathIs, signIn, startEnv, stopEnv } from "./env.ts";
 
 const HAVE_CHROMIUM = chromiumAvailable();
 const PCS = ["PC-N1", "PC-N2", "PC-N3"];
@@ -28,13 +28,6 @@ const GROUPS: Record<string, string[]> = {
 const JWT_SECRET = "notify-pages-secret-0123456789abcdef";
 
 const textOf = async (page: Page, sel: string) => (await page.textContent(sel)) ?? "";
-
-/** Clicks the danger button of the confirm dialog that `open` brings up. */
-async function confirm(page: Page, open: string) {
-  await page.click(open);
-  await page.waitForSelector("dialog[open] button[value=ok]");
-  await page.click("dialog[open] button[value=ok]");
-}
 
 Deno.test({
   name: HAVE_CHROMIUM

@@ -328,6 +328,8 @@ export const run = (body, signal = undefined) => post("/api/run", { json: body, 
 export const obsEvents = (q = {}, signal = undefined) =>
   get("/api/obs_events", { query: q, signal });
 export const obsKinds = (signal = undefined) => get("/api/obs_events/kinds", { signal });
+/** @param {AbortSignal} [signal] */
+export const obsSources = (signal) => get("/api/obs_events/sources", { signal });
 export const obsRecent = (limit = 50, signal = undefined) =>
   get("/api/obs_events/recent", { query: { limit }, signal });
 
@@ -342,6 +344,27 @@ export const scopeConfig = (scope, signal = undefined) => get(scopeConfigPath(sc
 /** PUT is a full replace: fields left out inherit from the layer below. */
 export const putScopeConfig = (scope, body) => put(scopeConfigPath(scope), { json: body });
 export const deleteScopeConfig = (scope) => del(scopeConfigPath(scope));
+/** The built-in effective config every scope layers on. @param {AbortSignal} [signal] */
+export const configDefaults = (signal) => get("/api/config/defaults", { signal });
+/**
+ * What a group or PC scope inherits from the layers below it (never its own scope).
+ * @param {{type: string, value?: string}} scope @param {AbortSignal} [signal]
+ */
+export const inheritedConfig = (scope, signal) =>
+  get(`${scopeConfigPath(scope)}/inherited`, { signal });
+
+// compliance checks
+/**
+ * @param {{check?: string, pc_id?: string, include_ok?: boolean, include_stale?: boolean,
+ *   limit?: number}} q @param {AbortSignal} [signal]
+ */
+export const checks = (q, signal) => get("/api/checks", { query: q, signal });
+/**
+ * Forget a check's stored status, of every PC or of one: `{deleted}`.
+ * @param {string} name @param {string} [pcId]
+ */
+export const clearCheck = (name, pcId) =>
+  del(path`/api/checks/${name}`, { query: { pc_id: pcId } });
 
 // end-user notifications
 /** @param {{limit?: number, offset?: number, q?: string}} [q] */

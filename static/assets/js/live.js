@@ -30,6 +30,7 @@ export function topicOf(msg) {
   if (/inventory/.test(raw)) topics.add("inventory");
   if (/\bobs/.test(raw)) topics.add("obs");
   if (/notification/.test(raw)) topics.add("notifications");
+  if (/\bcheck/.test(raw)) topics.add("checks");
   return topics;
 }
 

@@ -22,6 +22,7 @@ export const ROUTES = [
   { pattern: "/inventory/search", page: "inventory_search" },
   { pattern: "/inventory/:manifestId", page: "inventory_job" },
   { pattern: "/inventory/:manifestId/:pc", page: "inventory_pc" },
+  { pattern: "/compliance", page: "compliance", nav: "Compliance", group: "fleet" },
   { pattern: "/config", page: "config", nav: "Config", group: "fleet" },
   { pattern: "/rollout", page: "rollout", nav: "Rollout", group: "fleet" },
   { pattern: "/jobs", page: "jobs", nav: "Jobs", group: "operate" },

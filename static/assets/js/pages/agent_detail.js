@@ -1,4 +1,4 @@
-/** One agent: facts, groups editor, ping, log tail, inventory, recent results. */
+/** One agent: facts, groups editor, its compliance checks, ping, log tail, inventory, recent results. */
 import * as api from "../api.js";
 import { agentOnline, fmtBytes, fmtTime, h, mount, relTime } from "../dom.js";
 import {
@@ -18,6 +18,7 @@ import {
 import { pcLinks, pingInto, resultsTable } from "../views.js";
 import { href } from "../routes.js";
 import { hostPerfSection, processSection } from "../perf_view.js";
+import { checkRowsTable } from "../checks_view.js";
 
 export const title = (p) => `Agent ${p.pc}`;
 
@@ -151,6 +152,7 @@ export function render({ main, params, signal }) {
   const invEl = h("div");
   const cfgEl = h("div");
   const resultsEl = h("div");
+  const checksEl = h("div", { id: "agent-checks" });
   const tail = h("input", { type: "number", id: "log-tail", min: "1", max: "5000", value: "200" });
 
   main.append(
@@ -178,6 +180,7 @@ export function render({ main, params, signal }) {
         pingEl,
       ),
     ),
+    card("Checks", checksEl),
     card(
       "Logs",
       h(
@@ -252,6 +255,20 @@ export function render({ main, params, signal }) {
           ? ["Quarantined versions", a.quarantined_versions.join(", ")]
           : null,
       ]),
+  });
+  // Every check this PC reported, ok ones too (the card is its compliance at a glance).
+  liveSection(checksEl, {
+    signal,
+    topics: ["checks"],
+    minGapMs: 2000,
+    what: "Loading checks",
+    load: (s) => api.checks({ pc_id: pc, include_ok: true }, s),
+    render: (v) =>
+      checkRowsTable(v?.rows ?? [], {
+        caption: `Checks of ${pc}`,
+        by: "check",
+        empty: "No check has reported on this PC.",
+      }),
   });
   void loadInto(
     groupsEl,

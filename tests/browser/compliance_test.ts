@@ -1,0 +1,240 @@
+/// <reference lib="dom" />
+/**
+ * The Compliance page and the agent page's checks in Chromium against the real backend
+ * (every projector), a private broker and simulated agents: jobs with a `check:` hint
+ * registered through the API, their results published to the RESULTS stream as agents
+ * publish them and projected into `check_status`; the cards with their counts and the
+ * PCs worst first, a stale row, a new failure arriving live, "show ok", the link from a PC
+ * to its agent page and that page's checks, Clear of one PC and of a whole check (confirm
+ * dialog, audit), a viewer's read-only view, axe and keyboard in light and dark.
+ */
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { waitFor } from "../helpers/backend.ts";
+import { jobResult, publishAndSettle } from "../helpers/results.ts";
+import { mintJwt } from "../../lib/auth.ts";
+import { dbTs } from "../../wire/time.ts";
+import { assertKeyboardUsable, chromiumAvailable, nav, screenshot } from "./browser.ts";
+import { confirm, httpError, noConsoleErrors, pathIs, signIn, startEnv, stopEnv } from "./env.ts";
+
+const HAVE_CHROMIUM = chromiumAvailable();
+const PCS = ["PC-C1", "PC-C2", "PC-C3"];
+const JWT_SECRET = "compliance-pages-secret-0123456789abcdef";
+
+const checkJob = (id: string, check: Record<string, unknown>) => ({
+  id,
+  version: "1.0.0",
+  execute: { shell: "powershell", script: "Test-Compliance", timeout: "60s" },
+  check,
+});
+const said = (pc: string, job: string, doc: unknown) =>
+  jobResult(pc, job, { stdout: JSON.stringify(doc) });
+
+const textOf = async (page: Page, sel: string) => (await page.textContent(sel)) ?? "";
+const rowsOf = (page: Page, card: string) =>
+  page.$$eval(
+    `${card} tbody tr`,
+    (trs) =>
+      trs.map((tr) =>
+        [...tr.querySelectorAll("td")].slice(0, 2).map((td) => td.textContent?.trim()).join(" ")
+      ),
+  );
+
+Deno.test({
+  name: HAVE_CHROMIUM
+    ? "compliance page in Chromium: cards, stale, live, show ok, agent checks, clear, viewer"
+    : "compliance page in Chromium (IGNORED: /usr/bin/chromium is not installed)",
+  ignore: !HAVE_CHROMIUM,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async (t) => {
+    const env = await startEnv({
+      backend: { projectors: true, env: { KANADE_JWT_SECRET: JWT_SECRET } },
+      pcs: PCS,
+      groups: {},
+      seed: 23,
+    });
+    const { page, url, be } = env;
+    try {
+      await t.step("cards: counts, PCs worst first, a stale row, detail and time", async () => {
+        await be.json(
+          "POST",
+          "/api/jobs",
+          checkJob("chk-bitlocker", {
+            name: "bitlocker",
+            label: "BitLocker on",
+          }),
+        );
+        await be.json("POST", "/api/jobs", checkJob("chk-disk", { name: "disk" }));
+        await publishAndSettle(
+          be,
+          said("PC-C1", "chk-bitlocker", { status: "fail", detail: "C: not protected" }),
+          said("PC-C2", "chk-bitlocker", { status: "ok" }),
+          said("PC-C3", "chk-bitlocker", { status: "warn", detail: "suspended" }),
+          said("PC-C1", "chk-disk", { status: "ok", detail: "12% used" }),
+          jobResult("PC-C2", "chk-disk", { exit_code: 3, stderr: "Get-Volume: access denied" }),
+          said("PC-C3", "chk-disk", { status: "ok" }),
+        );
+        // A PC that stopped reporting 40 days ago (its last word was ok).
+        await be.deps.db.execute({
+          sql: `INSERT INTO check_status (pc_id, check_name, label, status, detail, recorded_at)
+                VALUES (?, ?, ?, ?, ?, ?)`,
+          args: ["PC-GONE", "bitlocker", "BitLocker on", "ok", null, dbTs(Date.now() - 40 * 864e5)],
+        });
+        await signIn(page, url, be.token);
+        await nav(page, "Compliance", "/compliance");
+        await page.waitForSelector("#check-bitlocker tbody tr");
+        assert.equal(await textOf(page, "#check-bitlocker-title"), "BitLocker on · bitlocker");
+        assert.equal(
+          await textOf(page, "#check-bitlocker ul.kv-list"),
+          "1 fail1 warn0 unknown1 stale1 ok",
+        );
+        assert.deepEqual(await rowsOf(page, "#check-bitlocker"), [
+          "PC-C1 fail",
+          "PC-C3 warn",
+          "PC-GONE okstale",
+        ]);
+        const first = await textOf(page, "#check-bitlocker tbody tr");
+        assert.match(first, /C: not protected/);
+        assert.match(first, /just now|s ago/);
+        assert.deepEqual(await rowsOf(page, "#check-disk"), ["PC-C2 unknown"]);
+        assert.match(
+          await textOf(page, "#check-disk tbody"),
+          /check script exited 3: Get-Volume: access denied/,
+        );
+        assert.match(
+          await textOf(page, "#compliance-summary"),
+          /^2 checks, 3 results need attention, 1 stale\. A status older than 30 days/,
+        );
+        await screenshot(page, "c01-compliance");
+        noConsoleErrors(env, "compliance cards");
+      });
+
+      await t.step("a new failure arrives live; show ok lists the passing PCs", async () => {
+        await publishAndSettle(
+          be,
+          said("PC-C2", "chk-bitlocker", { status: "fail", detail: "TPM missing" }),
+        );
+        // No reload: the change feed's check notice refreshes the cards.
+        await page.waitForFunction(() =>
+          /^2 fail/.test(document.querySelector("#check-bitlocker ul.kv-list")?.textContent ?? "")
+        );
+        assert.deepEqual(await rowsOf(page, "#check-bitlocker"), [
+          "PC-C1 fail",
+          "PC-C2 fail",
+          "PC-C3 warn",
+          "PC-GONE okstale",
+        ]);
+        assert.equal(await textOf(page, "#show-ok-disk"), "Show ok PCs (2)");
+        assert.equal(await page.getAttribute("#show-ok-disk", "aria-pressed"), "false");
+        await page.focus("#show-ok-disk");
+        await page.keyboard.press("Enter");
+        await page.waitForFunction(() =>
+          document.querySelectorAll("#check-disk tbody tr").length === 3
+        );
+        assert.deepEqual(await rowsOf(page, "#check-disk"), [
+          "PC-C2 unknown",
+          "PC-C1 ok",
+          "PC-C3 ok",
+        ]);
+        assert.equal(await page.getAttribute("#show-ok-disk", "aria-pressed"), "true");
+        assert.equal(
+          await page.evaluate(() => document.activeElement?.id),
+          "show-ok-disk",
+          "focus stays on the toggle across the refresh",
+        );
+        await page.keyboard.press("Space");
+        await page.waitForFunction(() =>
+          document.querySelectorAll("#check-disk tbody tr").length === 1
+        );
+        // The heading narrows the page to one check (a URL to share).
+        await page.click("#check-disk-title a");
+        await pathIs(page, /^\/compliance$/);
+        await page.waitForFunction(() => location.search === "?check=disk");
+        await page.waitForSelector("#check-disk tbody tr");
+        assert.equal(await page.$("#check-bitlocker"), null);
+        assert.equal(await textOf(page, "h1"), "Compliance: disk");
+        noConsoleErrors(env, "compliance live and show ok");
+      });
+
+      await t.step("a PC links to its agent page, which lists its checks", async () => {
+        await page.goto(`${url}/compliance`);
+        await page.click('#check-bitlocker a[href="/agents/PC-C1"]');
+        await pathIs(page, /^\/agents\/PC-C1$/);
+        await page.waitForSelector("#agent-checks tbody tr");
+        assert.deepEqual(await rowsOf(page, "#agent-checks"), ["BitLocker on fail", "disk ok"]);
+        assert.match(await textOf(page, "#agent-checks"), /C: not protected/);
+        assert.equal(
+          await page.getAttribute('#agent-checks a:has-text("disk")', "href"),
+          "/compliance?check=disk",
+        );
+        // The stale flag shows on the agent page too.
+        // (It has no agent row: the agent card's 404 is expected.)
+        await env.watch.expecting([httpError(404)], async () => {
+          await page.goto(`${url}/agents/PC-GONE`);
+          await page.waitForSelector("#agent-checks tbody tr");
+        });
+        assert.deepEqual(await rowsOf(page, "#agent-checks"), ["BitLocker on okstale"]);
+        noConsoleErrors(env, "agent checks");
+      });
+
+      await t.step("clear one PC, then a whole check; both audited", async () => {
+        await page.goto(`${url}/compliance`);
+        await page.waitForSelector("#check-bitlocker tbody tr");
+        await confirm(page, 'button[aria-label="Clear bitlocker on PC-GONE"]');
+        await page.waitForFunction(() =>
+          !/PC-GONE/.test(document.querySelector("#check-bitlocker")?.textContent ?? "")
+        );
+        assert.match(await textOf(page, "#toasts"), /Cleared bitlocker on PC-GONE \(1 row\)/);
+        assert.match(await textOf(page, "#check-bitlocker ul.kv-list"), /0 stale/);
+        // Cancel leaves everything as it was; focus goes back to the button.
+        await page.focus("#clear-disk");
+        await page.keyboard.press("Enter");
+        await page.waitForSelector("dialog[open]");
+        assert.match(await textOf(page, "dialog[open] h2"), /Clear disk on every PC\?/);
+        await page.keyboard.press("Escape");
+        await page.waitForFunction(() => !document.querySelector("dialog[open]"));
+        assert.equal(await page.evaluate(() => document.activeElement?.id), "clear-disk");
+        await confirm(page, "#clear-disk");
+        await page.waitForFunction(() => !document.querySelector("#check-disk"));
+        assert.match(await textOf(page, "#toasts"), /Cleared disk on every PC \(3 rows\)/);
+        const audit = await waitFor(async () => {
+          const rows = await be.json<{ action: string; payload: Record<string, unknown> }[]>(
+            "GET",
+            "/api/audit?action=check_clear",
+          );
+          return rows.length === 2 ? rows : null;
+        }, { what: "two check_clear audit rows" });
+        assert.deepEqual(
+          audit.map((a) => [a.payload.check_name, a.payload.pc_id, a.payload.deleted]).sort(),
+          [["bitlocker", "PC-GONE", 1], ["disk", null, 3]],
+        );
+        noConsoleErrors(env, "compliance clear");
+      });
+
+      await t.step("keyboard and accessibility, light and dark", async () => {
+        for (const scheme of ["light", "dark"] as const) {
+          await page.emulateMedia({ colorScheme: scheme });
+          for (const p of ["/compliance", "/compliance?check=bitlocker", "/agents/PC-C1"]) {
+            await assertKeyboardUsable(page, `${url}${p}`);
+          }
+        }
+        await screenshot(page, "c02-compliance-dark");
+        await page.emulateMedia({ colorScheme: "light" });
+        noConsoleErrors(env, "compliance a11y");
+      });
+
+      await t.step("a viewer sees the cards without Clear", async () => {
+        const viewer = await mintJwt(JWT_SECRET, { sub: "vera", roles: ["viewer"], ttlSecs: 600 });
+        await signIn(page, url, viewer);
+        await nav(page, "Compliance", "/compliance");
+        await page.waitForSelector("#check-bitlocker tbody tr");
+        assert.equal(await page.$('button:has-text("Clear")'), null);
+        assert.match(await textOf(page, "main"), /Read-only: your role can view this page/);
+        noConsoleErrors(env, "compliance viewer");
+      });
+    } finally {
+      await stopEnv(env);
+    }
+  },
+});
