@@ -18,6 +18,8 @@
 export abstract class DomainError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    // Every subclass is named after itself (logs, `toString`) without repeating it.
+    this.name = new.target.name;
   }
 }
 
@@ -25,43 +27,28 @@ export abstract class DomainError extends Error {
 export abstract class RefusedError extends DomainError {}
 
 /** Input that breaks a rule (shape, range, a reference that must resolve). */
-export class ValidationError extends RefusedError {
-  override name = "ValidationError";
-}
+export class ValidationError extends RefusedError {}
 
 /** No usable credentials. */
-export class UnauthenticatedError extends RefusedError {
-  override name = "UnauthenticatedError";
-}
+export class UnauthenticatedError extends RefusedError {}
 
 /** Credentials fine, but the caller's roles do not allow this. */
-export class ForbiddenError extends RefusedError {
-  override name = "ForbiddenError";
-}
+export class ForbiddenError extends RefusedError {}
 
 /** The thing named does not exist. */
-export class NotFoundError extends RefusedError {
-  override name = "NotFoundError";
-}
+export class NotFoundError extends RefusedError {}
 
 /** The request contradicts stored state (in use, changed concurrently, exists already). */
-export class ConflictError extends RefusedError {
-  override name = "ConflictError";
-}
+export class ConflictError extends RefusedError {}
 
 /** A body or upload over its cap. */
-export class PayloadTooLargeError extends RefusedError {
-  override name = "PayloadTooLargeError";
-}
+export class PayloadTooLargeError extends RefusedError {}
 
 /** A conditional request whose precondition (`If-Match`) names another version. */
-export class PreconditionFailedError extends RefusedError {
-  override name = "PreconditionFailedError";
-}
+export class PreconditionFailedError extends RefusedError {}
 
 /** A byte range of a download that cannot be served; `total` is the object's size. */
 export class RangeNotSatisfiableError extends RefusedError {
-  override name = "RangeNotSatisfiableError";
   readonly total: number;
   constructor(message: string, total: number) {
     super(message);
@@ -71,7 +58,6 @@ export class RangeNotSatisfiableError extends RefusedError {
 
 /** Too many attempts (sign-in throttling): refused until `retryAfterSecs` have passed. */
 export class TooManyRequestsError extends RefusedError {
-  override name = "TooManyRequestsError";
   /** Whole seconds until a retry may succeed (at least 1). */
   readonly retryAfterSecs: number;
   constructor(message: string, retryAfterSecs = 1) {
@@ -81,28 +67,19 @@ export class TooManyRequestsError extends RefusedError {
 }
 
 /** What the request waits for (an agent's answer to a run or a ping) did not come in time. */
-export class TimeoutError extends DomainError {
-  override name = "TimeoutError";
-}
+export class TimeoutError extends DomainError {}
 
 /** A dependency failed in a way that is neither transient nor the caller's fault. */
-export class InternalError extends DomainError {
-  override name = "InternalError";
-}
+export class InternalError extends DomainError {}
 
 /** A peer (an agent, the broker on a publish) refused, failed or answered garbage. */
-export class UpstreamError extends DomainError {
-  override name = "UpstreamError";
-}
+export class UpstreamError extends DomainError {}
 
 /** A peer relaying for us (an agent fetching its logs) did not answer in time. */
-export class UpstreamTimeoutError extends DomainError {
-  override name = "UpstreamTimeoutError";
-}
+export class UpstreamTimeoutError extends DomainError {}
 
 /** Transient: a store or the broker cannot answer right now; the same request may succeed. */
 export class UnavailableError extends DomainError {
-  override name = "UnavailableError";
   /** Seconds a client should wait before retrying (the router's default when unset). */
   readonly retryAfterSecs?: number;
   constructor(message: string, options?: { cause?: unknown; retryAfterSecs?: number }) {
