@@ -13,6 +13,7 @@ import { type Command, type ExecResult, ExecResultSchema } from "../wire/message
 import { startFleet } from "./fleet.ts";
 import { publishCommand } from "../tests/helpers/command.ts";
 import { BEHAVIOURS } from "./behaviours.ts";
+import { inboxSubjects } from "./notification_inbox.ts";
 import { Churn } from "./churn.ts";
 import { prng } from "./util.ts";
 
@@ -62,7 +63,11 @@ Deno.test("simulator: every agent has its own subscriptions at the broker, like 
       subjects.ping(pc),
       subjects.logsFetch(pc),
       subjects.jobTail(pc),
+      // The notifications behaviour (notifications.ts): the Client App's inbox subjects.
+      ...inboxSubjects(pc, groups),
+      SUBJECT.notificationsAmend,
     ];
+    // notif-amend is one subject per agent, as each real agent subscribes to it.
     const expected = [...want("PC-A", ["canary", "office"]), ...want("PC-B", [])].sort();
     await waitFor(async () => JSON.stringify(await subsOf()) === JSON.stringify(expected), {
       what: "per-agent subscriptions",

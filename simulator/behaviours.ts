@@ -8,6 +8,9 @@
  *   subscriptions) and hands every message to `onMessage`;
  * - asks `run(agent, cmd)` for each Command that passed the gates: a non-null answer is the
  *   run's output instead of the script interpreter's (kill, timeout and retries still apply);
+ * - tells `online(agents, nats)` about agents that came online (fleet start, back from
+ *   offline, a reconnect), in batches, after they are subscribed again: the place to catch
+ *   up on what they missed, as the real agent does when it connects;
  * - accepts the behaviour's `flags` on the CLI (`--flag value`, listed by `--help`) and hands
  *   their values to `configure` once per process.
  *
@@ -16,7 +19,9 @@
  */
 import type { Msg } from "@nats-io/transport-node";
 import type { Command } from "../wire/messages.ts";
+import type { Nats } from "../lib/nats.ts";
 import type { Agent } from "./agent.ts";
+import { notificationsBehaviour } from "./notifications.ts";
 
 export interface BehaviourSubscription {
   subject: string;
@@ -40,10 +45,17 @@ export interface Behaviour {
   subscriptions?(agent: Agent): BehaviourSubscription[];
   /** The output of a run of `cmd`, or null when this behaviour does not answer it. */
   run?(agent: Agent, cmd: Command): RunOutput | null;
+  /** Agents that came online, subscribed again; resolves once they have caught up. */
+  online?(agents: readonly Agent[], nats: Nats): Promise<void>;
 }
 
 /** The behaviours every simulated agent has. Add yours here. */
-export const BEHAVIOURS: Behaviour[] = [];
+export const BEHAVIOURS: Behaviour[] = [notificationsBehaviour];
+
+/** Every behaviour's catch-up for agents that came online (errors are the caller's to log). */
+export async function behavioursOnline(agents: readonly Agent[], nats: Nats): Promise<void> {
+  for (const b of BEHAVIOURS) await b.online?.(agents, nats);
+}
 
 /** The first behaviour's answer for a run, or null. */
 export function behaviourRun(agent: Agent, cmd: Command): RunOutput | null {

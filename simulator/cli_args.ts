@@ -60,8 +60,13 @@ cpu_pct (of one core, all its processes) and rss_mib, so a benchmark can tell th
 the backend's.`;
 
 function behaviourUsage(): string {
+  // Laid out like the options above: a long flag puts its help on the next line.
   const lines = BEHAVIOURS.flatMap((b) =>
-    (b.flags ?? []).map((f) => `  ${`${f.flag} ${f.value}`.padEnd(22)}${f.help} (${b.name})`)
+    (b.flags ?? []).map((f) => {
+      const lhs = `${f.flag} ${f.value}`;
+      const help = `${f.help} (${b.name})`;
+      return lhs.length < 22 ? `  ${lhs.padEnd(22)}${help}` : `  ${lhs}\n${" ".repeat(24)}${help}`;
+    })
   );
   return lines.length ? `\n\nBehaviours:\n${lines.join("\n")}` : "";
 }

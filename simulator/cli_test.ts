@@ -35,6 +35,17 @@ Deno.test("fleet cli: --help prints the options and exits 0", async () => {
   for (const f of ["--agents", "--processes", "--churn", "--setup", "--report-secs"]) {
     assert.match(text, new RegExp(f));
   }
+  // The registered behaviours' flags (behaviours.ts), with the behaviour that reads each.
+  assert.match(text, /--notify-ack-share 0\.\.1\s+share of agents .*\(notifications\)/);
+  assert.match(text, /--notify-ack-delay-ms ms\s+delay from showing .*\(notifications\)/);
+});
+
+Deno.test("fleet cli: a bad behaviour flag value is one line naming the flag, exit 2", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "--notify-ack-share", "1.5", "--nats", "nats://127.0.0.1:1"],
+  }).output();
+  assert.equal(out.code, 2, td.decode(out.stderr));
+  assert.match(td.decode(out.stderr), /^fleet: --notify-ack-share: must be 0\.\.1, got 1\.5\n$/);
 });
 
 Deno.test("fleet cli: an unreachable broker is one line and exit 1", async () => {

@@ -299,7 +299,9 @@ class FleetImpl implements Fleet, FleetCtx {
       a.log("INFO", `agent ${a.version} started`);
       a.hb.schedule(Math.floor(this.rand() * Math.min(spread, a.hb.intervalMs)));
     }
-    if (o.replayOnStart) this.replayer.enqueue([...this.agents.values()].filter((a) => a.online));
+    // Like the real agent at connect: what it missed while it was not running (commands
+    // only when asked, see the header; the behaviours' catch-up always).
+    this.replayer.enqueue(all.filter((a) => a.online), { commands: !!o.replayOnStart });
     this.log(`fleet: ${n} agents on ${nLinks} connections`);
   }
 

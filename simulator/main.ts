@@ -56,12 +56,6 @@ async function runOne(o: CliOptions): Promise<void> {
   const [start, end] = o.slice ?? [0, o.agents];
   const ids: string[] = [];
   for (let i = start; i < end; i++) ids.push(pcIdOf(o.prefix, i, o.agents));
-  try {
-    for (const b of BEHAVIOURS) b.configure?.(o.extra);
-  } catch (e) {
-    console.error(`fleet: ${(e as Error).message}`);
-    Deno.exit(2);
-  }
   let stopping = false;
   const fleet = await startFleet({
     natsUrl: o.natsUrl,
@@ -115,6 +109,9 @@ if (import.meta.main) {
   let o: CliOptions;
   try {
     o = parseArgs(Deno.args, Deno.env.toObject());
+    // Behaviour flag values are checked here, before anything connects (each child of a
+    // multi-process fleet parses and configures its own copy).
+    for (const b of BEHAVIOURS) b.configure?.(o.extra);
   } catch (e) {
     console.error(`fleet: ${(e as Error).message}`);
     Deno.exit(2);

@@ -7,13 +7,20 @@
  * it after a delay, and the agent publishes `events.notifications.acked.<pc>.<sid>.<id>`
  * through its outbox (JetStream, retried until acked), as the real agent does. A recall
  * takes it off the inbox; an acknowledgement still pending is then never sent.
+ *
+ * An agent that comes online (fleet start, back from offline, a reconnect) catches up as the
+ * real agent does when it connects: every copy stream NOTIFICATIONS still holds for its
+ * subjects is shown unless it has expired (a recalled one is no longer in the stream). The
+ * real agent reads the stream per PC; the simulator reads it once for each batch of agents
+ * that come online together, so a 100,000-agent start costs one pass, not 400,000 consumers.
  */
 import type { Msg } from "@nats-io/transport-node";
 import { SUBJECT, subjects as subj } from "../wire/names.ts";
-import { type Notification, NotificationSchema } from "../wire/notifications.ts";
+import type { Notification } from "../wire/notifications.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
 import { wireTs } from "../wire/time.ts";
-import { inboxSubjects, isExpired } from "./notification_inbox.ts";
+import type { Nats } from "../lib/nats.ts";
+import { inboxSubjects, isExpired, readNotification, storedCopies } from "./notification_inbox.ts";
 
 /** What this behaviour needs of a simulated agent (the simulator's Agent has it). */
 export interface NotifyAgent {
@@ -62,12 +69,12 @@ export function userSid(pcId: string): string {
 }
 
 export function onNotification(agent: NotifyAgent, data: Uint8Array, now = Date.now()): void {
-  let n: Notification;
-  try {
-    n = NotificationSchema.parse(parseJsonBytes(data));
-  } catch {
-    return; // a body this agent cannot read is skipped, as the agent logs and skips
-  }
+  const n = readNotification(data);
+  if (n) show(agent, n, now);
+}
+
+/** Show `n` (once per id, not when expired); the user may acknowledge it later. */
+function show(agent: NotifyAgent, n: Notification, now: number): void {
   if (isExpired(n, now)) {
     notifyStats.skippedExpired++;
     return;
@@ -91,6 +98,24 @@ export function onNotification(agent: NotifyAgent, data: Uint8Array, now = Date.
       }));
     notifyStats.acked++;
   }, notifySettings.ackDelayMs);
+}
+
+/**
+ * Agents that came online: show what stream NOTIFICATIONS still holds for each (one read
+ * for the batch). A broker without the stream has nothing to show.
+ */
+export async function catchUp(
+  agents: readonly NotifyAgent[],
+  nats: Pick<Nats, "js" | "jsm">,
+  now = Date.now(),
+): Promise<void> {
+  if (agents.length === 0) return;
+  const copies = await storedCopies(nats).catch(() => []);
+  const parsed = copies.map((c) => ({ subject: c.subject, n: readNotification(c.data) }));
+  for (const a of agents) {
+    const mine = new Set(inboxSubjects(a.pcId, a.groups));
+    for (const c of parsed) if (c.n && mine.has(c.subject)) show(a, c.n, now);
+  }
 }
 
 /** `notif-amend` (`{"id", "op": {"kind": "recall"}}`): the notification leaves the inbox. */
@@ -139,6 +164,7 @@ export const notificationsBehaviour = {
     },
   ],
   configure: configureNotify,
+  online: (agents: readonly NotifyAgent[], nats: Pick<Nats, "js" | "jsm">) => catchUp(agents, nats),
   subscriptions: (agent: NotifyAgent) => [
     ...inboxSubjects(agent.pcId, agent.groups).map((subject) => ({
       subject,

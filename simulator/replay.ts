@@ -6,10 +6,15 @@
  * come back together), so a replay costs a few requests per agent whatever the size of EXEC.
  * nats-server 2.9 has no multi-filter consumers, and 100,000 durables would measure the
  * broker's consumer bookkeeping rather than the backend.
+ *
+ * The same batches then go to the behaviours' catch-up (behaviours.ts `online`, e.g. the
+ * notifications still valid); a fresh fleet's agents get only that part at start, unless
+ * `replayOnStart` asks for missed commands too.
  */
 import type { StoredMsg } from "@nats-io/jetstream";
 import { STREAM, SUBJECT, subjects } from "../wire/names.ts";
 import type { Agent } from "./agent.ts";
+import { behavioursOnline } from "./behaviours.ts";
 import type { CommandCache } from "./command_cache.ts";
 import type { Link } from "./link.ts";
 
@@ -18,6 +23,8 @@ const CONCURRENCY = 64;
 
 export class Replayer {
   private queue = new Set<Agent>();
+  /** Agents of the queue whose missed commands are replayed too. */
+  private withCommands = new Set<Agent>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> = Promise.resolve();
 
@@ -28,15 +35,35 @@ export class Replayer {
     private readonly log: (msg: string) => void,
   ) {}
 
-  enqueue(agents: Iterable<Agent>) {
-    for (const a of agents) this.queue.add(a);
+  /** Agents that came online; `commands: false` skips the missed-command replay. */
+  enqueue(agents: Iterable<Agent>, opts: { commands: boolean } = { commands: true }) {
+    for (const a of agents) {
+      this.queue.add(a);
+      if (opts.commands) this.withCommands.add(a);
+    }
     clearTimeout(this.timer);
     // Agents that come back together share one round of gets.
     this.timer = setTimeout(() => {
       const batch = [...this.queue].filter((a) => a.online);
+      const commands = batch.filter((a) => this.withCommands.has(a));
       this.queue.clear();
-      if (batch.length) this.running = this.running.then(() => this.replay(batch));
+      this.withCommands.clear();
+      if (batch.length) {
+        this.running = this.running.then(async () => {
+          await this.replay(commands);
+          await this.behaviours(batch);
+        });
+      }
     }, 20);
+  }
+
+  private async behaviours(batch: Agent[]) {
+    if (this.stopped()) return;
+    try {
+      await behavioursOnline(batch, this.link().nats);
+    } catch (e) {
+      this.log(`behaviour catch-up failed: ${(e as Error).message}`);
+    }
   }
 
   /** Wait for the replays in progress (fleet stop). */
@@ -46,7 +73,7 @@ export class Replayer {
   }
 
   private async replay(batch: Agent[]) {
-    if (this.stopped()) return;
+    if (this.stopped() || batch.length === 0) return;
     const nats = this.link().nats;
     try {
       const info = await nats.jsm.streams.info(STREAM.exec).catch(() => null);
