@@ -1,4 +1,5 @@
 // @ts-check
+/// <reference lib="dom" />
 /**
  * Compliance check views shared by the Compliance page and the agent page: status badges,
  * the per-check count line, the rows table with its Clear buttons, and the pure ordering

@@ -1,4 +1,5 @@
 // @ts-check
+/// <reference lib="dom" />
 /**
  * Compliance (`/api/checks`): one card per check with its counts (fail, warn, unknown,
  * stale, ok) and the PCs that need attention, worst first; a card's ok PCs on demand;
