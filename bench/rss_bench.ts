@@ -8,18 +8,7 @@ import type { BenchSuite } from "./types.ts";
 import { median } from "./types.ts";
 import { startNatsServer } from "../tests/helpers/nats_server.ts";
 import { spawnFleet } from "../tests/helpers/fleet_process.ts";
-import { rssBytes, spawnBackend } from "../tests/e2e/backend_process.ts";
-
-async function call(url: string, method: string, path: string, body?: unknown, type?: string) {
-  const res = await fetch(url + path, {
-    method,
-    headers: body === undefined ? {} : { "content-type": type ?? "application/json" },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text}`);
-  return { body: text ? JSON.parse(text) : null, headers: res.headers };
-}
+import { apiCall, rssBytes, spawnBackend } from "../tests/e2e/backend_process.ts";
 
 export const suite: BenchSuite = {
   name: "rss",
@@ -32,8 +21,8 @@ export const suite: BenchSuite = {
       backend = await spawnBackend(broker.url);
       const url = backend.url;
       const idle = rssBytes(backend.pid);
-      await call(url, "PUT", "/api/config", { heartbeat_interval: "5s" });
-      await call(
+      await apiCall(url, "PUT", "/api/config", { heartbeat_interval: "5s" });
+      await apiCall(
         url,
         "POST",
         "/api/jobs",
@@ -46,8 +35,8 @@ export const suite: BenchSuite = {
       while (seen < n) {
         if (Date.now() > until) throw new Error(`backend lists only ${seen}/${n} agents`);
         await new Promise((r) => setTimeout(r, 500));
-        const r = await call(url, "GET", `/api/agents?limit=1`);
-        seen = Number(r.headers.get("x-total-count") ?? (r.body as unknown[]).length);
+        const r = await apiCall(url, "GET", `/api/agents?limit=1`);
+        seen = Number(r.headers.get("x-total-count") ?? r.json<unknown[]>().length);
       }
       const sample = async (pid: number) => {
         const xs: number[] = [];
@@ -60,12 +49,12 @@ export const suite: BenchSuite = {
       // Steady state: every agent connected and beating (two intervals to settle first).
       await new Promise((r) => setTimeout(r, 10_000));
       const connected = await sample(backend.pid);
-      const ex = await call(url, "POST", "/api/exec/rss-echo", { target: { all: true } });
-      const execId = (ex.body as { exec_id: string }).exec_id;
+      const ex = await apiCall(url, "POST", "/api/exec/rss-echo", { target: { all: true } });
+      const execId = ex.json<{ exec_id: string }>().exec_id;
       const doneBy = Date.now() + 90_000;
       for (;;) {
-        const r = await call(url, "GET", `/api/executions/${execId}`);
-        const e = (r.body as { execution: { success_count: number } }).execution;
+        const r = await apiCall(url, "GET", `/api/executions/${execId}`);
+        const e = r.json<{ execution: { success_count: number } }>().execution;
         if (e.success_count >= n) break;
         if (Date.now() > doneBy) throw new Error(`only ${e.success_count}/${n} results projected`);
         await new Promise((r) => setTimeout(r, 500));

@@ -8,7 +8,7 @@
  */
 import { startNatsServer } from "../tests/helpers/nats_server.ts";
 import { spawnFleet } from "../tests/helpers/fleet_process.ts";
-import { rssBytes, spawnBackend } from "../tests/e2e/backend_process.ts";
+import { apiCall, rssBytes, spawnBackend } from "../tests/e2e/backend_process.ts";
 import { chromiumAvailable, launchBrowser } from "../tests/browser/browser.ts";
 import { openDb } from "../db/client.ts";
 import { rowsOf } from "../db/client.ts";
@@ -47,20 +47,9 @@ export interface LiveRun {
 const JOB_YAML =
   "id: scale-echo\nversion: 1.0.0\nexecute:\n  shell: powershell\n  script: Get-Service | Format-Table\n  timeout: 120s\n";
 
-async function call(url: string, method: string, path: string, body?: string, type?: string) {
-  const res = await fetch(url + path, {
-    method,
-    headers: body === undefined ? {} : { "content-type": type ?? "application/json" },
-    body,
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text.slice(0, 300)}`);
-  return { text, headers: res.headers };
-}
-
 async function timed(url: string, method: string, path: string, body?: string) {
   const t0 = performance.now();
-  const r = await call(url, method, path, body);
+  const r = await apiCall(url, method, path, body);
   return { ms: performance.now() - t0, ...r };
 }
 
@@ -70,7 +59,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function waitProjected(url: string, execId: string, timeoutMs: number): Promise<number> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const r = await call(url, "GET", `/api/executions/${execId}`);
+    const r = await apiCall(url, "GET", `/api/executions/${execId}`);
     const e = (JSON.parse(r.text) as {
       execution: { success_count: number; failure_count: number; target_count: number };
     }).execution;
@@ -165,7 +154,7 @@ export async function liveRuns(
   try {
     backend = await spawnBackend(broker.url, { readyTimeoutMs: 120_000 });
     const url = backend.url;
-    await call(url, "POST", "/api/jobs", JOB_YAML, "application/yaml");
+    await apiCall(url, "POST", "/api/jobs", JOB_YAML, "application/yaml");
     const t0 = Date.now();
     fleet = await spawnFleet(
       [
@@ -185,7 +174,7 @@ export async function liveRuns(
     );
     log(`${n} agents started in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     for (const until = Date.now() + 900_000;;) {
-      const r = await call(url, "GET", "/api/agents?limit=1");
+      const r = await apiCall(url, "GET", "/api/agents?limit=1");
       const online = Number(r.headers.get("x-online-count"));
       if (online >= n) break;
       if (Date.now() > until) throw new Error(`only ${online}/${n} agents online`);
@@ -211,7 +200,7 @@ export async function liveRuns(
       const allId = (JSON.parse(all.text) as { exec_id: string }).exec_id;
       const got = await waitProjected(url, allId, 600_000);
       const allVisibleS = (performance.now() - tAll) / 1000;
-      const page = await call(url, "GET", "/api/results?limit=50");
+      const page = await apiCall(url, "GET", "/api/results?limit=50");
       if ((JSON.parse(page.text) as unknown[]).length === 0) throw new Error("no results listed");
       // Exec to group a (half the fleet): the API answer resolves target_count.
       const grp = await timed(url, "POST", "/api/exec/scale-echo", '{"target":{"groups":["a"]}}');

@@ -13,24 +13,13 @@
 import { argValue, type BenchRow, type BenchSuite, loadAvg, median } from "./types.ts";
 import { startNatsServer } from "../tests/helpers/nats_server.ts";
 import { spawnFleet } from "../tests/helpers/fleet_process.ts";
-import { rssBytes, spawnBackend } from "../tests/e2e/backend_process.ts";
+import { apiCall, rssBytes, spawnBackend } from "../tests/e2e/backend_process.ts";
 import { openDb, rowsOf } from "../db/client.ts";
 
 const JOB_YAML =
   "id: soak-echo\nversion: 1.0.0\nexecute:\n  shell: powershell\n  script: Get-Service | Format-Table\n  timeout: 120s\n";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function call(url: string, method: string, path: string, body?: string, type?: string) {
-  const res = await fetch(url + path, {
-    method,
-    headers: body === undefined ? {} : { "content-type": type ?? "application/json" },
-    body,
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text.slice(0, 300)}`);
-  return { text, headers: res.headers };
-}
 
 export const suite: BenchSuite = {
   name: "soak",
@@ -45,7 +34,7 @@ export const suite: BenchSuite = {
     try {
       backend = await spawnBackend(broker.url, { readyTimeoutMs: 120_000 });
       const url = backend.url;
-      await call(url, "POST", "/api/jobs", JOB_YAML, "application/yaml");
+      await apiCall(url, "POST", "/api/jobs", JOB_YAML, "application/yaml");
       fleet = await spawnFleet(
         [
           "--agents",
@@ -61,7 +50,7 @@ export const suite: BenchSuite = {
         { readyTimeoutMs: 900_000 },
       );
       for (const until = Date.now() + 900_000;;) {
-        const r = await call(url, "GET", "/api/agents?limit=1");
+        const r = await apiCall(url, "GET", "/api/agents?limit=1");
         if (Number(r.headers.get("x-online-count")) >= n * 0.97) break;
         if (Date.now() > until) throw new Error("fleet not online");
         await sleep(2000);
@@ -74,7 +63,7 @@ export const suite: BenchSuite = {
       for (let i = 0; Date.now() - t0 < minutes * 60_000; i++) {
         const next = t0 + i * everyMs;
         if (next > Date.now()) await sleep(next - Date.now());
-        const r = await call(url, "POST", "/api/exec/soak-echo", '{"target":{"all":true}}');
+        const r = await apiCall(url, "POST", "/api/exec/soak-echo", '{"target":{"all":true}}');
         const ex = JSON.parse(r.text) as { exec_id: string; target_count: number };
         execs.push({ id: ex.exec_id, target: ex.target_count });
         loads.push(loadAvg());

@@ -12,23 +12,12 @@
  */
 import { startNatsServer } from "../helpers/nats_server.ts";
 import { spawnFleet } from "../helpers/fleet_process.ts";
-import { spawnBackend } from "./backend_process.ts";
+import { apiCall, spawnBackend } from "./backend_process.ts";
 import { parseDurationMs } from "../../wire/duration.ts";
 
 function opt(name: string): string | undefined {
   const i = Deno.args.indexOf(name);
   return i >= 0 ? Deno.args[i + 1] : undefined;
-}
-
-async function call(url: string, method: string, path: string, body?: unknown, type?: string) {
-  const res = await fetch(url + path, {
-    method,
-    headers: body === undefined ? {} : { "content-type": type ?? "application/json" },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text}`);
-  return text ? JSON.parse(text) : null;
 }
 
 const n = Number(opt("--agents") ?? 1000);
@@ -47,7 +36,9 @@ try {
     cleanups.push(() => backend.stop());
     url = backend.url;
   }
-  const cfg = await call(url, "GET", "/api/config") as { heartbeat_interval?: string } | null;
+  const cfg = (await apiCall(url, "GET", "/api/config")).json<
+    { heartbeat_interval?: string } | null
+  >();
   const intervalMs = parseDurationMs(cfg?.heartbeat_interval ?? "30s");
   report.heartbeat_interval_ms = intervalMs;
 
@@ -56,14 +47,9 @@ try {
   cleanups.unshift(() => fleet.stop());
   let online = 0;
   for (;;) {
-    const rows = await call(
-      url,
-      "GET",
-      `/api/agents?limit=${n}&q=${encodeURIComponent(prefix)}`,
-    ) as {
-      pc_id: string;
-      last_heartbeat: string;
-    }[];
+    const rows =
+      (await apiCall(url, "GET", `/api/agents?limit=${n}&q=${encodeURIComponent(prefix)}`))
+        .json<{ pc_id: string; last_heartbeat: string }[]>();
     online = rows.filter((r) =>
       r.pc_id.startsWith(prefix) && Date.parse(r.last_heartbeat) >= t0
     ).length;
@@ -76,7 +62,7 @@ try {
   report.online_within_one_interval = online >= n && onlineMs <= intervalMs;
   ok &&= report.online_within_one_interval as boolean;
 
-  await call(
+  await apiCall(
     url,
     "POST",
     "/api/jobs",
@@ -84,16 +70,12 @@ try {
     "application/yaml",
   );
   const t1 = Date.now();
-  const ex = await call(url, "POST", "/api/exec/acceptance-echo", { target: { all: true } }) as {
-    exec_id: string;
-  };
+  const ex = (await apiCall(url, "POST", "/api/exec/acceptance-echo", { target: { all: true } }))
+    .json<{ exec_id: string }>();
   let finished = 0;
   for (;;) {
-    const rows = await call(url, "GET", `/api/results?exec_id=${ex.exec_id}&limit=1000`) as {
-      pc_id: string;
-      finished_at: string | null;
-      exit_code: number | null;
-    }[];
+    const rows = (await apiCall(url, "GET", `/api/results?exec_id=${ex.exec_id}&limit=1000`))
+      .json<{ pc_id: string; finished_at: string | null; exit_code: number | null }[]>();
     finished = rows.filter((r) => r.pc_id.startsWith(prefix) && r.finished_at && r.exit_code === 0)
       .length;
     if (finished >= n || Date.now() - t1 > 60_000) break;

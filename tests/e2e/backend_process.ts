@@ -1,7 +1,8 @@
 /**
  * The real backend entrypoint (`deno run -A main.ts`) as a child process on a private broker
  * and a temp DB, auth disabled on loopback — what `deno task dev` runs, minus the dev broker.
- * Used by the RSS benchmark and the acceptance script.
+ * Used by the RSS, scale and soak benchmarks and the acceptance script, which call it
+ * with `apiCall`.
  */
 import { freePort } from "../helpers/nats_server.ts";
 import { tailLines, terminate } from "../helpers/child.ts";
@@ -70,4 +71,32 @@ export function rssBytes(pid: number): number {
   const s = sampleProc(pid);
   if (!s) throw new Error(`no VmRSS for pid ${pid}`);
   return s.rssBytes;
+}
+
+/** What `apiCall` got: the raw answer, its headers, and its JSON (null when empty). */
+export interface ApiAnswer {
+  text: string;
+  headers: Headers;
+  json<T = unknown>(): T;
+}
+
+/**
+ * One API call on a backend process (auth disabled): a string body goes as it is with
+ * `type` (default JSON), anything else as JSON. A non-2xx throws with the start of its answer.
+ */
+export async function apiCall(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  type?: string,
+): Promise<ApiAnswer> {
+  const res = await fetch(url + path, {
+    method,
+    headers: body === undefined ? {} : { "content-type": type ?? "application/json" },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text.slice(0, 300)}`);
+  return { text, headers: res.headers, json: <T>() => (text ? JSON.parse(text) : null) as T };
 }
