@@ -8,16 +8,6 @@ import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.t
 import { startFleet } from "../simulator/fleet.ts";
 import { BUCKET, subjects } from "../wire/names.ts";
 
-async function call(b: TestBackend, method: string, path: string, body?: unknown) {
-  const res = await b.request(path, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
 async function rev(b: TestBackend, key: string): Promise<number | null> {
   const e = await (await b.deps.nats.kv(BUCKET.agentConfig)).get(key);
   return e && e.operation === "PUT" ? e.revision : null;
@@ -28,31 +18,31 @@ Deno.test("config scopes: replace semantics, validation, effective config", asyn
   try {
     await t.step("unset scopes read as {}", async () => {
       for (const p of ["/api/config", "/api/groups/g1/config", "/api/pcs/PC1/config"]) {
-        assert.deepEqual(await call(b, "GET", p), { status: 200, body: {} });
+        assert.deepEqual(await b.call("GET", p), { status: 200, body: {} });
       }
     });
 
     await t.step("PUT is a full replace; the stored bytes are the protocol encoding", async () => {
-      let r = await call(b, "PUT", "/api/config", {
+      let r = await b.call("PUT", "/api/config", {
         heartbeat_interval: "10s",
         target_version: "1.0.0",
       });
       assert.deepEqual(r.body, { target_version: "1.0.0", heartbeat_interval: "10s" });
-      r = await call(b, "PUT", "/api/config", { heartbeat_interval: "20s" });
+      r = await b.call("PUT", "/api/config", { heartbeat_interval: "20s" });
       assert.deepEqual(r.body, { heartbeat_interval: "20s" }, "target_version left out → removed");
       const e = await (await b.deps.nats.kv(BUCKET.agentConfig)).get("global");
       assert.equal(e?.string(), '{"heartbeat_interval":"20s"}');
-      r = await call(b, "PUT", "/api/config", { heartbeat_interval: null });
+      r = await b.call("PUT", "/api/config", { heartbeat_interval: null });
       assert.deepEqual(r.body, {});
     });
 
     await t.step("a PUT of what is stored does not bump the revision", async () => {
-      await call(b, "PUT", "/api/pcs/PC1/config", {
+      await b.call("PUT", "/api/pcs/PC1/config", {
         heartbeat_interval: "5s",
         process_perf_enabled: true,
       });
       const before = await rev(b, "pcs.PC1");
-      const r = await call(b, "PUT", "/api/pcs/PC1/config", {
+      const r = await b.call("PUT", "/api/pcs/PC1/config", {
         process_perf_enabled: true,
         heartbeat_interval: "5s",
       });
@@ -71,25 +61,25 @@ Deno.test("config scopes: replace semantics, validation, effective config", asyn
         ["/api/pcs/bad*pc/config", {}],
       ];
       for (const [path, body] of cases) {
-        const r = await call(b, "PUT", path, body);
+        const r = await b.call("PUT", path, body);
         assert.equal(r.status, 400, `${path} ${JSON.stringify(body)}`);
       }
-      const r = await call(b, "PUT", "/api/config", { heartbeat_interval: "often" });
+      const r = await b.call("PUT", "/api/config", { heartbeat_interval: "often" });
       assert.match(r.body.error, /heartbeat_interval/);
     });
 
     await t.step(
       "effective config: defaults → global → groups (byte order) → pc, with warnings",
       async () => {
-        await call(b, "PUT", "/api/config", { heartbeat_interval: "20s", target_version: "1.0.0" });
-        await call(b, "PUT", "/api/groups/alpha/config", {
+        await b.call("PUT", "/api/config", { heartbeat_interval: "20s", target_version: "1.0.0" });
+        await b.call("PUT", "/api/groups/alpha/config", {
           heartbeat_interval: "15s",
           host_perf_interval: "2m",
         });
-        await call(b, "PUT", "/api/groups/zeta/config", { heartbeat_interval: "25s" });
-        await call(b, "PUT", "/api/agents/PC1/groups", { groups: ["zeta", "alpha", "nocfg"] });
-        await call(b, "PUT", "/api/pcs/PC1/config", { target_version: "2.0.0" });
-        const r = await call(b, "GET", "/api/agents/PC1/effective_config");
+        await b.call("PUT", "/api/groups/zeta/config", { heartbeat_interval: "25s" });
+        await b.call("PUT", "/api/agents/PC1/groups", { groups: ["zeta", "alpha", "nocfg"] });
+        await b.call("PUT", "/api/pcs/PC1/config", { target_version: "2.0.0" });
+        const r = await b.call("GET", "/api/agents/PC1/effective_config");
         assert.equal(r.status, 200);
         assert.equal(r.body.pc_id, "PC1");
         assert.deepEqual(r.body.my_groups, ["alpha", "nocfg", "zeta"]);
@@ -104,7 +94,7 @@ Deno.test("config scopes: replace semantics, validation, effective config", asyn
         });
         assert.equal(r.body.warnings.length, 1);
         assert.match(r.body.warnings[0], /heartbeat_interval/);
-        const other = await call(b, "GET", "/api/agents/PC-OTHER/effective_config");
+        const other = await b.call("GET", "/api/agents/PC-OTHER/effective_config");
         assert.equal(other.body.effective.heartbeat_interval, "20s");
         assert.deepEqual(other.body.warnings, []);
       },
@@ -112,28 +102,28 @@ Deno.test("config scopes: replace semantics, validation, effective config", asyn
 
     await t.step("an undecodable scope becomes a warning, not a 500", async () => {
       await (await b.deps.nats.kv(BUCKET.agentConfig)).put("groups.nocfg", "{broken");
-      const r = await call(b, "GET", "/api/agents/PC1/effective_config");
+      const r = await b.call("GET", "/api/agents/PC1/effective_config");
       assert.equal(r.status, 200);
       assert.ok(r.body.warnings.some((w: string) => w.includes("groups.nocfg")));
     });
 
     await t.step("a corrupt membership entry becomes a warning too", async () => {
       await (await b.deps.nats.kv(BUCKET.agentGroups)).put("PC-BAD", "[1,2]");
-      const r = await call(b, "GET", "/api/agents/PC-BAD/effective_config");
+      const r = await b.call("GET", "/api/agents/PC-BAD/effective_config");
       assert.equal(r.status, 200);
       assert.deepEqual(r.body.my_groups, []);
       assert.ok(r.body.warnings.some((w: string) => w.includes("membership")));
     });
 
     await t.step("DELETE removes a scope (204, idempotent) and is audited", async () => {
-      assert.equal((await call(b, "DELETE", "/api/groups/zeta/config")).status, 204);
-      assert.equal((await call(b, "DELETE", "/api/groups/zeta/config")).status, 204);
-      assert.deepEqual((await call(b, "GET", "/api/groups/zeta/config")).body, {});
+      assert.equal((await b.call("DELETE", "/api/groups/zeta/config")).status, 204);
+      assert.equal((await b.call("DELETE", "/api/groups/zeta/config")).status, 204);
+      assert.deepEqual((await b.call("GET", "/api/groups/zeta/config")).body, {});
       const m = await b.deps.nats.jsm.streams.getMessage("AUDIT", {
         last_by_subj: "audit.operator.config_delete.groups.zeta",
       });
       assert.ok(m);
-      const r = await call(b, "GET", "/api/agents/PC1/effective_config");
+      const r = await b.call("GET", "/api/agents/PC1/effective_config");
       assert.equal(r.body.effective.heartbeat_interval, "15s");
     });
   } finally {

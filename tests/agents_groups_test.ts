@@ -13,66 +13,56 @@ async function groupsRevision(b: TestBackend, pc: string): Promise<number | null
   return e && e.operation === "PUT" ? e.revision : null;
 }
 
-async function call(b: TestBackend, method: string, path: string, body?: unknown) {
-  const res = await b.request(path, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
 Deno.test("groups: concurrent edits survive, no-op edits write nothing", async (t) => {
   const b = await startTestBackend();
   try {
     await t.step("twenty concurrent adds to one PC all survive", async () => {
       const names = Array.from({ length: 20 }, (_, i) => `g${String(i).padStart(2, "0")}`);
       const results = await Promise.all(
-        names.map((group) => call(b, "POST", "/api/agents/PC1/groups", { group })),
+        names.map((group) => b.call("POST", "/api/agents/PC1/groups", { group })),
       );
       assert.ok(
         results.every((r) => r.status === 200),
         JSON.stringify(results.map((r) => r.status)),
       );
-      const got = await call(b, "GET", "/api/agents/PC1/groups");
+      const got = await b.call("GET", "/api/agents/PC1/groups");
       assert.deepEqual(got.body, { groups: names });
     });
 
     await t.step("a no-op add, remove or replace does not bump the revision", async () => {
       const before = await groupsRevision(b, "PC1");
       assert.ok(before);
-      assert.equal((await call(b, "POST", "/api/agents/PC1/groups", { group: "g05" })).status, 200);
-      assert.equal((await call(b, "DELETE", "/api/agents/PC1/groups/not-a-member")).status, 200);
-      const all = (await call(b, "GET", "/api/agents/PC1/groups")).body.groups as string[];
-      const put = await call(b, "PUT", "/api/agents/PC1/groups", { groups: [...all].reverse() });
+      assert.equal((await b.call("POST", "/api/agents/PC1/groups", { group: "g05" })).status, 200);
+      assert.equal((await b.call("DELETE", "/api/agents/PC1/groups/not-a-member")).status, 200);
+      const all = (await b.call("GET", "/api/agents/PC1/groups")).body.groups as string[];
+      const put = await b.call("PUT", "/api/agents/PC1/groups", { groups: [...all].reverse() });
       assert.deepEqual(put.body.groups, all);
       assert.equal(await groupsRevision(b, "PC1"), before);
     });
 
     await t.step("a no-op edit never creates the key", async () => {
-      const r = await call(b, "DELETE", "/api/agents/PC-NEW/groups/x");
+      const r = await b.call("DELETE", "/api/agents/PC-NEW/groups/x");
       assert.deepEqual(r.body, { groups: [] });
       assert.equal(await groupsRevision(b, "PC-NEW"), null);
-      await call(b, "PUT", "/api/agents/PC-NEW/groups", { groups: [] });
+      await b.call("PUT", "/api/agents/PC-NEW/groups", { groups: [] });
       assert.equal(await groupsRevision(b, "PC-NEW"), null);
     });
 
     await t.step("a real change bumps the revision; remove works", async () => {
       const before = await groupsRevision(b, "PC1");
-      const r = await call(b, "DELETE", "/api/agents/PC1/groups/g00");
+      const r = await b.call("DELETE", "/api/agents/PC1/groups/g00");
       assert.equal(r.body.groups.includes("g00"), false);
       assert.ok((await groupsRevision(b, "PC1"))! > before!);
     });
 
     await t.step("writing over a delete marker starts from empty", async () => {
       await (await b.deps.nats.kv(BUCKET.agentGroups)).delete("PC1");
-      const r = await call(b, "POST", "/api/agents/PC1/groups", { group: "fresh" });
+      const r = await b.call("POST", "/api/agents/PC1/groups", { group: "fresh" });
       assert.deepEqual(r.body, { groups: ["fresh"] });
     });
 
     await t.step("PUT sorts and de-duplicates; the stored bytes are canonical", async () => {
-      const r = await call(b, "PUT", "/api/agents/PC2/groups", {
+      const r = await b.call("PUT", "/api/agents/PC2/groups", {
         groups: ["wave1", "dept-eng", "wave1"],
       });
       assert.deepEqual(r.body, { groups: ["dept-eng", "wave1"] });
@@ -82,15 +72,15 @@ Deno.test("groups: concurrent edits survive, no-op edits write nothing", async (
 
     await t.step("an upstream bare-array entry is read", async () => {
       await (await b.deps.nats.kv(BUCKET.agentGroups)).put("PC3", '["b","a"]');
-      assert.deepEqual((await call(b, "GET", "/api/agents/PC3/groups")).body, {
+      assert.deepEqual((await b.call("GET", "/api/agents/PC3/groups")).body, {
         groups: ["a", "b"],
       });
     });
 
     await t.step("GET /api/groups lists members and has_config", async () => {
-      await call(b, "PUT", "/api/groups/dept-eng/config", { heartbeat_interval: "5s" });
-      await call(b, "PUT", "/api/groups/empty-group/config", { heartbeat_interval: "5s" });
-      const r = await call(b, "GET", "/api/groups");
+      await b.call("PUT", "/api/groups/dept-eng/config", { heartbeat_interval: "5s" });
+      await b.call("PUT", "/api/groups/empty-group/config", { heartbeat_interval: "5s" });
+      const r = await b.call("GET", "/api/groups");
       const byName = Object.fromEntries(
         (r.body.groups as { name: string; members: string[] }[]).map((g) => [g.name, g]),
       );
@@ -120,7 +110,7 @@ Deno.test("groups: concurrent edits survive, no-op edits write nothing", async (
         ["DELETE", "/api/agents/PC1/groups/a%3Eb", undefined],
       ];
       for (const [method, path, body] of cases) {
-        const r = await call(b, method, path, body);
+        const r = await b.call(method, path, body);
         assert.equal(r.status, 400, `${method} ${path} ${JSON.stringify(body)} -> ${r.status}`);
         assert.equal(typeof r.body.error, "string");
       }
@@ -128,11 +118,11 @@ Deno.test("groups: concurrent edits survive, no-op edits write nothing", async (
 
     await t.step("a corrupt stored entry is reported, never clobbered by an add", async () => {
       await (await b.deps.nats.kv(BUCKET.agentGroups)).put("PC4", "{not json");
-      const r = await call(b, "POST", "/api/agents/PC4/groups", { group: "x" });
+      const r = await b.call("POST", "/api/agents/PC4/groups", { group: "x" });
       assert.equal(r.status, 500);
       assert.match(r.body.error, /not decodable/);
       // PUT is a replace, so it repairs the entry.
-      assert.deepEqual((await call(b, "PUT", "/api/agents/PC4/groups", { groups: ["x"] })).body, {
+      assert.deepEqual((await b.call("PUT", "/api/agents/PC4/groups", { groups: ["x"] })).body, {
         groups: ["x"],
       });
     });

@@ -33,16 +33,6 @@ async function publish(
   return { status: res.status, body: JSON.parse(await res.text()) };
 }
 
-async function call(b: TestBackend, method: string, path: string, body?: unknown) {
-  const res = await b.request(path, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
 /**
  * A self-updating agent double: heartbeats every 100 ms with its version; when its effective
  * `target_version` (KV agent_config + agent_groups, resolved like the agent) differs and the
@@ -151,7 +141,7 @@ Deno.test("releases: publish, list, delete", async (t) => {
           (await publish(b, buildPe({ productVersion: "0.50.0" }), { version: "0.49.0" })).status,
           400,
         );
-        const json = await call(b, "POST", "/api/agents/publish", { file: "x" });
+        const json = await b.call("POST", "/api/agents/publish", { file: "x" });
         assert.equal(json.status, 400);
       },
     );
@@ -172,13 +162,13 @@ Deno.test("releases: publish, list, delete", async (t) => {
       });
       assert.equal(tooBig.status, 413);
       assert.equal(await (await b.deps.nats.obj(OBJECT_STORE.agentReleases)).info("9.0.0"), null);
-      assert.equal((await call(b, "DELETE", "/api/agents/releases/0.52.0")).status, 204);
+      assert.equal((await b.call("DELETE", "/api/agents/releases/0.52.0")).status, 204);
     });
 
     await t.step(
       "list: newest first with {version, platform, size, digest, modified}",
       async () => {
-        const r = await call(b, "GET", "/api/agents/releases");
+        const r = await b.call("GET", "/api/agents/releases");
         assert.equal(r.status, 200);
         assert.deepEqual(r.body.map((x: { version: string }) => x.version), ["0.51.0", "0.50.0"]);
         assert.deepEqual(Object.keys(r.body[0]), [
@@ -193,10 +183,10 @@ Deno.test("releases: publish, list, delete", async (t) => {
     );
 
     await t.step("delete: 204, then 404; bad version 400", async () => {
-      assert.equal((await call(b, "DELETE", "/api/agents/releases/0.51.0")).status, 204);
-      assert.equal((await call(b, "DELETE", "/api/agents/releases/0.51.0")).status, 404);
-      assert.equal((await call(b, "DELETE", "/api/agents/releases/no%20such")).status, 400);
-      const r = await call(b, "GET", "/api/agents/releases");
+      assert.equal((await b.call("DELETE", "/api/agents/releases/0.51.0")).status, 204);
+      assert.equal((await b.call("DELETE", "/api/agents/releases/0.51.0")).status, 404);
+      assert.equal((await b.call("DELETE", "/api/agents/releases/no%20such")).status, 400);
+      const r = await b.call("GET", "/api/agents/releases");
       assert.deepEqual(r.body.map((x: { version: string }) => x.version), ["0.50.0"]);
     });
 
@@ -218,7 +208,7 @@ Deno.test("rollout to a group spreads as agents report the version", async (t) =
   const agents = ["RA1", "RA2", "RA3"].map((pc) => new UpdatingAgent(agentNats, pc, "0.49.0"));
   const [a1, a2, a3] = agents;
   const status = async () =>
-    (await call(b, "GET", "/api/agents/rollout/status?version=0.50.0")).body;
+    (await b.call("GET", "/api/agents/rollout/status?version=0.50.0")).body;
   try {
     assert.equal((await publish(b, buildPe({ productVersion: "0.50.0" }))).status, 200);
     await b.json("PUT", "/api/agents/RA1/groups", { groups: ["wave1"] });
@@ -233,7 +223,7 @@ Deno.test("rollout to a group spreads as agents report the version", async (t) =
     }, { what: "three agents projected from heartbeats" });
 
     await t.step("input errors: 404 unknown version, 400 bad scope/jitter", async () => {
-      const unknown = await call(b, "POST", "/api/agents/rollout", {
+      const unknown = await b.call("POST", "/api/agents/rollout", {
         version: "9.9.9",
         scope: { type: "global" },
       });
@@ -248,7 +238,7 @@ Deno.test("rollout to a group spreads as agents report the version", async (t) =
         ]
       ) {
         assert.equal(
-          (await call(b, "POST", "/api/agents/rollout", body)).status,
+          (await b.call("POST", "/api/agents/rollout", body)).status,
           400,
           JSON.stringify(body),
         );
@@ -259,7 +249,7 @@ Deno.test("rollout to a group spreads as agents report the version", async (t) =
     await t.step(
       "rollout answers {version, scope_key, scope_label, jitter} and sets the scope",
       async () => {
-        const r = await call(b, "POST", "/api/agents/rollout", {
+        const r = await b.call("POST", "/api/agents/rollout", {
           version: "0.50.0",
           scope: { type: "group", value: "wave1" },
           jitter: "1m",
@@ -321,11 +311,11 @@ Deno.test("rollout to a group spreads as agents report the version", async (t) =
     await t.step(
       "a targeted release cannot be deleted (409) until the scope moves on",
       async () => {
-        const r = await call(b, "DELETE", "/api/agents/releases/0.50.0");
+        const r = await b.call("DELETE", "/api/agents/releases/0.50.0");
         assert.equal(r.status, 409);
         assert.match(r.body.error, /groups\.wave1/);
         await b.json("PUT", "/api/groups/wave1/config", { target_version_jitter: "1m" });
-        assert.equal((await call(b, "DELETE", "/api/agents/releases/0.50.0")).status, 204);
+        assert.equal((await b.call("DELETE", "/api/agents/releases/0.50.0")).status, 204);
       },
     );
 

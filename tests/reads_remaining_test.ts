@@ -4,20 +4,10 @@
  * OBS_EVENTS stream), and the config defaults and inherited views (real KV buckets).
  */
 import assert from "node:assert/strict";
-import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
+import { startTestBackend, waitFor } from "./helpers/backend.ts";
 import { encodeObsEvent } from "../wire/obs.ts";
 import { subjects } from "../wire/names.ts";
 import { jsonBytes } from "../wire/codec.ts";
-
-async function call(b: TestBackend, method: string, path: string, body?: unknown) {
-  const res = await b.request(path, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
 
 Deno.test("obs events: sources, include/exclude lists, payload filter, logon_type, 400s", async (t) => {
   const b = await startTestBackend({ projectors: ["obs"], waves: false });
@@ -39,17 +29,17 @@ Deno.test("obs events: sources, include/exclude lists, payload filter, logon_typ
         ),
       );
     }
-    await waitFor(async () => (await call(b, "GET", "/api/obs_events")).body.events.length === 6, {
+    await waitFor(async () => (await b.call("GET", "/api/obs_events")).body.events.length === 6, {
       what: "6 events",
     });
     const ids = async (q: string) => {
-      const r = await call(b, "GET", `/api/obs_events${q}`);
+      const r = await b.call("GET", `/api/obs_events${q}`);
       assert.equal(r.status, 200, `${q}: ${JSON.stringify(r.body)}`);
       return r.body.events.map((e: { event_record_id: string }) => Number(e.event_record_id));
     };
 
     await t.step("GET /api/obs_events/sources: distinct, ordered", async () => {
-      assert.deepEqual((await call(b, "GET", "/api/obs_events/sources")).body, {
+      assert.deepEqual((await b.call("GET", "/api/obs_events/sources")).body, {
         sources: ["agent:internal", "winlog:Application", "winlog:Security", "winlog:System"],
       });
     });
@@ -94,7 +84,7 @@ Deno.test("obs events: sources, include/exclude lists, payload filter, logon_typ
           ["?from=2026-06-20T10:00:00Z&to=2026-06-20T09:00:00Z", /'from' must be before 'to'/],
         ] as const
       ) {
-        const r = await call(b, "GET", `/api/obs_events${q}`);
+        const r = await b.call("GET", `/api/obs_events${q}`);
         assert.equal(r.status, 400, q);
         assert.match(r.body.error, want, q);
         assert.equal(r.body.status, 400);
@@ -109,7 +99,7 @@ Deno.test("config: built-in defaults, what a group and a PC inherit", async (t) 
   const b = await startTestBackend({ waves: false });
   try {
     await t.step("GET /api/config/defaults is the built-in effective config", async () => {
-      assert.deepEqual(await call(b, "GET", "/api/config/defaults"), {
+      assert.deepEqual(await b.call("GET", "/api/config/defaults"), {
         status: 200,
         body: {
           target_version: null,
@@ -123,20 +113,20 @@ Deno.test("config: built-in defaults, what a group and a PC inherit", async (t) 
       });
     });
 
-    await call(b, "PUT", "/api/config", { heartbeat_interval: "45s", process_perf_top_n: 7 });
-    await call(b, "PUT", "/api/groups/alpha/config", { heartbeat_interval: "10s" });
-    await call(b, "PUT", "/api/groups/beta/config", {
+    await b.call("PUT", "/api/config", { heartbeat_interval: "45s", process_perf_top_n: 7 });
+    await b.call("PUT", "/api/groups/alpha/config", { heartbeat_interval: "10s" });
+    await b.call("PUT", "/api/groups/beta/config", {
       heartbeat_interval: "20s",
       host_perf_interval: "5m",
     });
-    await call(b, "PUT", "/api/agents/PC1/groups", { groups: ["beta", "alpha"] });
-    await call(b, "PUT", "/api/pcs/PC1/config", {
+    await b.call("PUT", "/api/agents/PC1/groups", { groups: ["beta", "alpha"] });
+    await b.call("PUT", "/api/pcs/PC1/config", {
       heartbeat_interval: "1s",
       target_version: "9.9",
     });
 
     await t.step("a group inherits built-in → global only", async () => {
-      const r = await call(b, "GET", "/api/groups/beta/config/inherited");
+      const r = await b.call("GET", "/api/groups/beta/config/inherited");
       assert.equal(r.status, 200);
       assert.equal(r.body.heartbeat_interval, "45s", "its own scope is not applied");
       assert.equal(r.body.host_perf_interval, "60s");
@@ -144,21 +134,21 @@ Deno.test("config: built-in defaults, what a group and a PC inherit", async (t) 
     });
 
     await t.step("a PC inherits built-in → global → its groups, not its own scope", async () => {
-      const r = await call(b, "GET", "/api/pcs/PC1/config/inherited");
+      const r = await b.call("GET", "/api/pcs/PC1/config/inherited");
       assert.equal(r.status, 200);
       assert.equal(r.body.heartbeat_interval, "20s", "beta wins over alpha alphabetically");
       assert.equal(r.body.host_perf_interval, "5m");
       assert.equal(r.body.target_version, null, "the PC's own target is left out");
       assert.equal(r.body.process_perf_top_n, 7);
-      const eff = await call(b, "GET", "/api/agents/PC1/effective_config");
+      const eff = await b.call("GET", "/api/agents/PC1/effective_config");
       assert.equal(eff.body.effective.heartbeat_interval, "1s", "effective still applies it");
-      const lone = await call(b, "GET", "/api/pcs/PC-NONE/config/inherited");
+      const lone = await b.call("GET", "/api/pcs/PC-NONE/config/inherited");
       assert.equal(lone.body.heartbeat_interval, "45s", "no groups: global");
     });
 
     await t.step("invalid ids answer 400", async () => {
-      assert.equal((await call(b, "GET", "/api/pcs/a.b/config/inherited")).status, 400);
-      assert.equal((await call(b, "GET", "/api/groups/a%20b/config/inherited")).status, 400);
+      assert.equal((await b.call("GET", "/api/pcs/a.b/config/inherited")).status, 400);
+      assert.equal((await b.call("GET", "/api/groups/a%20b/config/inherited")).status, 400);
     });
   } finally {
     await b.stop();

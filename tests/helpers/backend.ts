@@ -26,6 +26,9 @@ export interface TestBackend {
   request(path: string, init?: RequestInit): Promise<Response>;
   /** Shorthand: JSON request, parsed JSON response (throws on non-2xx with the body). */
   json<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** JSON request whatever its outcome: the status and the parsed body (null when empty). */
+  // deno-lint-ignore no-explicit-any
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   listen(): Promise<{ port: number; url: string }>;
   token: string;
   stop(): Promise<void>;
@@ -108,6 +111,12 @@ export async function startTestBackend(opts: TestBackendOptions = {}): Promise<T
     if (!headers.has("authorization")) headers.set("authorization", `Bearer ${TEST_TOKEN}`);
     return Promise.resolve(app.request(path, { ...init, headers }));
   };
+  const sendJson = (method: string, path: string, body?: unknown) =>
+    request(path, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
 
   return {
     deps,
@@ -117,14 +126,15 @@ export async function startTestBackend(opts: TestBackendOptions = {}): Promise<T
     token: TEST_TOKEN,
     request,
     async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-      const res = await request(path, {
-        method,
-        headers: body === undefined ? {} : { "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      const res = await sendJson(method, path, body);
       const text = await res.text();
       if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text}`);
       return (text ? JSON.parse(text) : undefined) as T;
+    },
+    async call(method: string, path: string, body?: unknown) {
+      const res = await sendJson(method, path, body);
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
     },
     listen() {
       const api = startApi(deps, { bind: "127.0.0.1:0" });
