@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * The one API client of the dashboard. It is the only module that builds URLs: every
  * page calls a named function here. Conventions (clients.md §2.2): bearer token from
@@ -21,6 +23,23 @@ export class ApiError extends Error {
     this.status = status;
     this.body = body;
   }
+}
+
+/**
+ * Whether a caught error is the abort of a navigation or a cancelled request.
+ * @param {unknown} e
+ */
+export function isAbort(e) {
+  return /** @type {{name?: unknown} | null | undefined} */ (e)?.name === "AbortError";
+}
+
+/**
+ * The HTTP status a failed call carries (ApiError), else undefined.
+ * @param {unknown} e
+ * @returns {number | undefined}
+ */
+export function statusOf(e) {
+  return /** @type {{status?: number} | null | undefined} */ (e)?.status;
 }
 
 // ---- token -------------------------------------------------------------------------
@@ -62,7 +81,9 @@ export function tokenInfo(token) {
     return {
       kind: "jwt",
       sub: typeof json.sub === "string" ? json.sub : null,
-      roles: Array.isArray(json.roles) ? json.roles.filter((r) => typeof r === "string") : [],
+      roles: Array.isArray(json.roles)
+        ? json.roles.filter((/** @type {unknown} */ r) => typeof r === "string")
+        : [],
       exp: typeof json.exp === "number" ? json.exp : null,
     };
   } catch {
@@ -70,14 +91,20 @@ export function tokenInfo(token) {
   }
 }
 
-/** Whether the token's claims allow fleet-changing actions (static tokens do). */
+/**
+ * Whether the token's claims allow fleet-changing actions (static tokens do).
+ * @param {ReturnType<typeof tokenInfo>} info
+ */
 export function canOperate(info) {
   return info.kind !== "jwt" || info.roles.some((r) => r === "operator" || r === "admin");
 }
 
 /** @type {(err: ApiError) => void} */
 let unauthorizedHandler = () => {};
-/** The app installs the "go to /login" reaction; the client only reports. */
+/**
+ * The app installs the "go to /login" reaction; the client only reports.
+ * @param {(err: ApiError) => void} fn
+ */
 export function onUnauthorized(fn) {
   unauthorizedHandler = fn;
 }
@@ -115,7 +142,10 @@ export function buildUrl(p, query) {
   return s ? `${p}?${s}` : p;
 }
 
-/** Escape a literal for the regex filters of /api/results (exact match of one PC etc.). */
+/**
+ * Escape a literal for the regex filters of /api/results (exact match of one PC etc.).
+ * @param {string} s
+ */
 export function exactRegex(s) {
   return `^${String(s).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`;
 }
@@ -151,6 +181,7 @@ export function errorMessage(status, statusText, text) {
  * @property {AbortSignal} [signal]
  */
 
+/** @param {HeadersInit} [extra] */
 function headersFor(extra) {
   const h = new Headers(extra);
   const token = getToken();
@@ -210,9 +241,13 @@ async function call(method, p, opts = {}) {
   return { status: res.status, headers: res.headers, data };
 }
 
+/** @param {string} p @param {CallOptions} [opts] */
 const get = (p, opts) => call("GET", p, opts).then((r) => r.data);
+/** @param {string} p @param {CallOptions} [opts] */
 const post = (p, opts) => call("POST", p, opts).then((r) => r.data);
+/** @param {string} p @param {CallOptions} [opts] */
 const put = (p, opts) => call("PUT", p, opts).then((r) => r.data);
+/** @param {string} p @param {CallOptions} [opts] */
 const del = (p, opts) => call("DELETE", p, opts).then((r) => r.data);
 
 /** @param {Headers} h @param {string} name */
@@ -223,18 +258,27 @@ function countHeader(h, name) {
 
 // ---- endpoints -----------------------------------------------------------------------
 
-/** Checks a token without the global 401 reaction (the login page reports it). */
-export async function checkToken(signal = undefined) {
+/**
+ * Checks a token without the global 401 reaction (the login page reports it).
+ * @param {AbortSignal} [signal]
+ */
+export async function checkToken(signal) {
   await call("GET", "/api/jetstream/status", { noAuthRedirect: true, signal });
 }
 
-export const version = (signal = undefined) => get("/api/version", { signal });
+/** @param {AbortSignal} [signal] */
+export const version = (signal) => get("/api/version", { signal });
 
 // accounts and sign-in (the 401s of these calls belong to the page, not the global sign-out)
 /** @param {{username: string, password: string, code?: string}} body */
 export const login = (body) => post("/api/auth/login", { json: body, noAuthRedirect: true });
-export const me = (signal = undefined) => get("/api/auth/me", { signal, noAuthRedirect: true });
-/** Changes the caller's password; returns the fresh session token the backend hands back. */
+/** @param {AbortSignal} [signal] */
+export const me = (signal) => get("/api/auth/me", { signal, noAuthRedirect: true });
+/**
+ * Changes the caller's password; returns the fresh session token the backend hands back.
+ * @param {string} oldPassword
+ * @param {string} newPassword
+ */
 export async function changePassword(oldPassword, newPassword) {
   const r = await call("POST", "/api/auth/change-password", {
     json: { old_password: oldPassword, new_password: newPassword },
@@ -245,17 +289,26 @@ export async function changePassword(oldPassword, newPassword) {
 export const mfaInit = () => post("/api/auth/mfa/init");
 /** @param {{secret: string, code: string, current_code?: string}} body */
 export const mfaVerify = (body) => post("/api/auth/mfa/verify", { json: body });
+/** @param {string} code */
 export const mfaDisable = (code) => post("/api/auth/mfa/disable", { json: { code } });
-export const accounts = (signal = undefined) => get("/api/accounts", { signal });
+/** @param {AbortSignal} [signal] */
+export const accounts = (signal) => get("/api/accounts", { signal });
 /** @param {{username: string, password: string, role: string}} body */
 export const createAccount = (body) => post("/api/accounts", { json: body });
-/** @param {{role?: string, password?: string, disabled?: boolean, mfa?: false}} patch */
+/**
+ * @param {{role?: string, password?: string, disabled?: boolean, mfa?: false}} patch
+ * @param {string} username
+ */
 export const updateAccount = (username, patch) =>
   call("PATCH", path`/api/accounts/${username}`, { json: patch }).then((r) => r.data);
+/** @param {string} username */
 export const deleteAccount = (username) => del(path`/api/accounts/${username}`);
 
-/** `/api/health/fleet`: the 503 (degraded) answer carries the same JSON, so it is data. */
-export async function fleetHealth(signal = undefined) {
+/**
+ * `/api/health/fleet`: the 503 (degraded) answer carries the same JSON, so it is data.
+ * @param {AbortSignal} [signal]
+ */
+export async function fleetHealth(signal) {
   const r = await call("GET", "/api/health/fleet", { acceptStatus: [503], signal });
   if (!r.data || typeof r.data !== "object") {
     throw new ApiError(r.status, "health endpoint answered without a JSON body", r.data);
@@ -263,15 +316,20 @@ export async function fleetHealth(signal = undefined) {
   return { ...r.data, http_status: r.status };
 }
 
-export const jetstreamStatus = (signal = undefined) => get("/api/jetstream/status", { signal });
-/** The OpenAPI 3.1 document of the API (generated from the route definitions). */
-export const openApi = (signal = undefined) => get("/api/openapi.json", { signal });
+/** @param {AbortSignal} [signal] */
+export const jetstreamStatus = (signal) => get("/api/jetstream/status", { signal });
+/**
+ * The OpenAPI 3.1 document of the API (generated from the route definitions).
+ * @param {AbortSignal} [signal]
+ */
+export const openApi = (signal) => get("/api/openapi.json", { signal });
 
 // agents
 /**
  * @param {{q?: string, status?: string, version?: string, limit?: number, offset?: number}} q
+ * @param {AbortSignal} [signal]
  */
-export async function agents(q = {}, signal = undefined) {
+export async function agents(q = {}, signal) {
   const r = await call("GET", "/api/agents", { query: q, signal });
   const rows = Array.isArray(r.data) ? r.data : [];
   return {
@@ -281,56 +339,102 @@ export async function agents(q = {}, signal = undefined) {
     offline: countHeader(r.headers, "X-Offline-Count"),
   };
 }
-export const agent = (pc, signal = undefined) => get(path`/api/agents/${pc}`, { signal });
-export const agentVersions = (signal = undefined) => get("/api/agents/versions", { signal });
-export const agentGroups = (pc, signal = undefined) =>
-  get(path`/api/agents/${pc}/groups`, { signal });
+/**
+ * @param {string} pc
+ * @param {AbortSignal} [signal]
+ */
+export const agent = (pc, signal) => get(path`/api/agents/${pc}`, { signal });
+/** @param {AbortSignal} [signal] */
+export const agentVersions = (signal) => get("/api/agents/versions", { signal });
+/**
+ * @param {string} pc
+ * @param {AbortSignal} [signal]
+ */
+export const agentGroups = (pc, signal) => get(path`/api/agents/${pc}/groups`, { signal });
+/** @param {string} pc @param {string[]} groups */
 export const setAgentGroups = (pc, groups) =>
   put(path`/api/agents/${pc}/groups`, { json: { groups } });
+/** @param {string} pc */
 export const pingAgent = (pc, waitSecs = 30) =>
   post(path`/api/agents/${pc}/ping`, { query: { wait_secs: waitSecs } });
-export const agentLogs = (pc, tail = 200, signal = undefined) =>
+/**
+ * @param {string} pc
+ * @param {AbortSignal} [signal]
+ */
+export const agentLogs = (pc, tail = 200, signal) =>
   get(path`/api/agents/${pc}/logs`, { query: { tail }, as: "text", signal });
+/** @param {string} pc @param {string} group */
 export const addAgentGroup = (pc, group) =>
   post(path`/api/agents/${pc}/groups`, { json: { group } });
+/** @param {string} pc @param {string} group */
 export const removeAgentGroup = (pc, group) => del(path`/api/agents/${pc}/groups/${group}`);
-export const effectiveConfig = (pc, signal = undefined) =>
+/**
+ * @param {string} pc
+ * @param {AbortSignal} [signal]
+ */
+export const effectiveConfig = (pc, signal) =>
   get(path`/api/agents/${pc}/effective_config`, { signal });
-export const inventory = (pc, signal = undefined) => get(path`/api/inventory/${pc}`, { signal });
-export const groups = (signal = undefined) => get("/api/groups", { signal });
+/**
+ * @param {string} pc
+ * @param {AbortSignal} [signal]
+ */
+export const inventory = (pc, signal) => get(path`/api/inventory/${pc}`, { signal });
+/** @param {AbortSignal} [signal] */
+export const groups = (signal) => get("/api/groups", { signal });
 
 // perf (host samples bucketed server-side; `from`/`to` RFC 3339, `step` humantime)
-/** @param {{from?: string, to?: string, step?: string}} [q] */
-export const agentPerf = (pc, q = {}, signal = undefined) =>
+/**
+ * @param {{from?: string, to?: string, step?: string}} [q]
+ * @param {string} pc
+ * @param {AbortSignal} [signal]
+ */
+export const agentPerf = (pc, q = {}, signal) =>
   get(path`/api/agents/${pc}/perf`, { query: q, signal });
-export const agentProcesses = (pc, signal = undefined) =>
-  get(path`/api/agents/${pc}/processes`, { signal });
-/** @param {{metric?: string, step?: string, top?: number, from?: string, to?: string}} [q] */
-export const processTimeline = (pc, q = {}, signal = undefined) =>
+/**
+ * @param {string} pc
+ * @param {AbortSignal} [signal]
+ */
+export const agentProcesses = (pc, signal) => get(path`/api/agents/${pc}/processes`, { signal });
+/**
+ * @param {{metric?: string, step?: string, top?: number, from?: string, to?: string}} [q]
+ * @param {string} pc
+ * @param {AbortSignal} [signal]
+ */
+export const processTimeline = (pc, q = {}, signal) =>
   get(path`/api/agents/${pc}/processes/timeline`, { query: q, signal });
 
-/** @param {{metric?: string, agg?: string, from?: string, to?: string, step?: string}} [q] */
-export const perfFleet = (q = {}, signal = undefined) =>
-  get("/api/perf/fleet", { query: q, signal });
-/** @param {{metric?: string, window?: string, limit?: number}} [q] */
-export const perfTop = (q = {}, signal = undefined) => get("/api/perf/top", { query: q, signal });
-export const activeInvestigations = (signal = undefined) =>
-  get("/api/perf/active-investigations", { signal });
+/**
+ * @param {{metric?: string, agg?: string, from?: string, to?: string, step?: string}} [q]
+ * @param {AbortSignal} [signal]
+ */
+export const perfFleet = (q = {}, signal) => get("/api/perf/fleet", { query: q, signal });
+/**
+ * @param {{metric?: string, window?: string, limit?: number}} [q]
+ * @param {AbortSignal} [signal]
+ */
+export const perfTop = (q = {}, signal) => get("/api/perf/top", { query: q, signal });
+/** @param {AbortSignal} [signal] */
+export const activeInvestigations = (signal) => get("/api/perf/active-investigations", { signal });
 
 // ad-hoc run: answers the ExecResult once the agent replied (408 on timeout)
 /** @param {{pc_id: string, shell?: string, script: string, timeout_secs?: number,
- *   run_as?: string}} body */
-export const run = (body, signal = undefined) => post("/api/run", { json: body, signal });
+ *   run_as?: string}} body
+ * @param {AbortSignal} [signal]
+ */
+export const run = (body, signal) => post("/api/run", { json: body, signal });
 
 // observability events
 /** @param {{pc_id?: string, kinds?: string, sources?: string, from?: string, to?: string,
- *   limit?: number}} [q] */
-export const obsEvents = (q = {}, signal = undefined) =>
-  get("/api/obs_events", { query: q, signal });
-export const obsKinds = (signal = undefined) => get("/api/obs_events/kinds", { signal });
+ *   limit?: number}} [q]
+ * @param {AbortSignal} [signal]
+ */
+export const obsEvents = (q = {}, signal) => get("/api/obs_events", { query: q, signal });
+/** @param {AbortSignal} [signal] */
+export const obsKinds = (signal) => get("/api/obs_events/kinds", { signal });
 /** @param {AbortSignal} [signal] */
 export const obsSources = (signal) => get("/api/obs_events/sources", { signal });
-export const obsRecent = (limit = 50, signal = undefined) =>
+/** @param {AbortSignal} [signal] */
+export const obsRecent = (limit = 50, signal) =>
   get("/api/obs_events/recent", { query: { limit }, signal });
 
 // layered agent config: scope = {type: "global"} | {type: "group"|"pc", value}
@@ -340,9 +444,18 @@ export function scopeConfigPath(scope) {
   if (scope.type === "pc") return path`/api/pcs/${scope.value ?? ""}/config`;
   return "/api/config";
 }
-export const scopeConfig = (scope, signal = undefined) => get(scopeConfigPath(scope), { signal });
-/** PUT is a full replace: fields left out inherit from the layer below. */
+/**
+ * @param {{type: string, value?: string}} scope
+ * @param {AbortSignal} [signal]
+ */
+export const scopeConfig = (scope, signal) => get(scopeConfigPath(scope), { signal });
+/**
+ * PUT is a full replace: fields left out inherit from the layer below.
+ * @param {{type: string, value?: string}} scope
+ * @param {Record<string, unknown>} body
+ */
 export const putScopeConfig = (scope, body) => put(scopeConfigPath(scope), { json: body });
+/** @param {{type: string, value?: string}} scope */
 export const deleteScopeConfig = (scope) => del(scopeConfigPath(scope));
 /** The built-in effective config every scope layers on. @param {AbortSignal} [signal] */
 export const configDefaults = (signal) => get("/api/config/defaults", { signal });
@@ -367,20 +480,29 @@ export const clearCheck = (name, pcId) =>
   del(path`/api/checks/${name}`, { query: { pc_id: pcId } });
 
 // end-user notifications
-/** @param {{limit?: number, offset?: number, q?: string}} [q] */
-export async function notifications(q = {}, signal = undefined) {
+/**
+ * @param {{limit?: number, offset?: number, q?: string}} [q]
+ * @param {AbortSignal} [signal]
+ */
+export async function notifications(q = {}, signal) {
   const r = await call("GET", "/api/notifications", { query: q, signal });
   const rows = Array.isArray(r.data) ? r.data : [];
   return { rows, total: countHeader(r.headers, "X-Total-Count") ?? rows.length };
 }
-export const notification = (id, signal = undefined) =>
-  get(path`/api/notifications/${id}`, { signal });
+/**
+ * @param {string} id
+ * @param {AbortSignal} [signal]
+ */
+export const notification = (id, signal) => get(path`/api/notifications/${id}`, { signal });
 /** @param {Record<string, unknown>} body upstream's publish body */
 export const sendNotification = (body) => post("/api/notifications", { json: body });
+/** @param {string} id */
 export const recallNotification = (id) => post(path`/api/notifications/${id}/recall`);
 
 // app packages
-export const appPackages = (signal = undefined) => get("/api/app-packages", { signal });
+/** @param {AbortSignal} [signal] */
+export const appPackages = (signal) => get("/api/app-packages", { signal });
+/** @param {string} name @param {string} version */
 export const deleteAppPackage = (name, version) => del(path`/api/app-packages/${name}/${version}`);
 
 /**
@@ -430,6 +552,8 @@ export function uploadAppPackage(name, version, file, onProgress, signal) {
 /**
  * Downloads a package with the bearer token and hands it to the browser as a file
  * (`<name>-<version>`); the body is held in memory until saved.
+ * @param {string} name
+ * @param {string} version
  */
 export async function downloadAppPackage(name, version) {
   const res = await fetch(path`/api/app-packages/${name}/${version}`, { headers: headersFor() });
@@ -447,7 +571,8 @@ export async function downloadAppPackage(name, version) {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-export const releases = (signal = undefined) => get("/api/agents/releases", { signal });
+/** @param {AbortSignal} [signal] */
+export const releases = (signal) => get("/api/agents/releases", { signal });
 /** @param {Blob} file @param {{version?: string, platform?: string, filename?: string}} [meta] */
 export function publishRelease(file, meta = {}) {
   const form = new FormData();
@@ -456,74 +581,131 @@ export function publishRelease(file, meta = {}) {
   if (meta.platform) form.append("platform", meta.platform);
   return post("/api/agents/publish", { form });
 }
+/** @param {string} version */
 export const deleteRelease = (version) => del(path`/api/agents/releases/${version}`);
 /** @param {{version: string, scope: {type: string, value?: string}, jitter?: string}} body */
 export const rollout = (body) => post("/api/agents/rollout", { json: body });
-export const rolloutStatus = (version = "", signal = undefined) =>
+/** @param {AbortSignal} [signal] */
+export const rolloutStatus = (version = "", signal) =>
   get("/api/agents/rollout/status", { query: { version }, signal });
 
 // inventory
-export const inventoryJobs = (signal = undefined) => get("/api/inventory/jobs", { signal });
-/** @param {{limit?: number, offset?: number}} [q] */
-export const inventoryByJob = (manifestId, q = {}, signal = undefined) =>
+/** @param {AbortSignal} [signal] */
+export const inventoryJobs = (signal) => get("/api/inventory/jobs", { signal });
+/**
+ * @param {{limit?: number, offset?: number}} [q]
+ * @param {string} manifestId
+ * @param {AbortSignal} [signal]
+ */
+export const inventoryByJob = (manifestId, q = {}, signal) =>
   get(path`/api/inventory/by-job/${manifestId}`, { query: q, signal });
 
 /**
  * Rows of one explode table (`field` = the spec's `field`); `filters` maps
  * `<column>` or `<column>__<op>` to a value (or several, ANDed). "More" = a full page.
  * @param {Record<string, unknown>} filters
+ * @param {string} manifestId
+ * @param {string} field
+ * @param {AbortSignal} [signal]
  */
-export const inventorySearch = (manifestId, field, filters = {}, signal = undefined) =>
+export const inventorySearch = (manifestId, field, filters = {}, signal) =>
   get(path`/api/inventory/${manifestId}/search/${field}`, { query: filters, signal });
-/** @param {{field?: string, since?: string, limit?: number}} [q] */
-export const inventoryHistoryPc = (manifestId, pc, q = {}, signal = undefined) =>
+/**
+ * @param {{field?: string, since?: string, limit?: number}} [q]
+ * @param {string} manifestId
+ * @param {string} pc
+ * @param {AbortSignal} [signal]
+ */
+export const inventoryHistoryPc = (manifestId, pc, q = {}, signal) =>
   get(path`/api/inventory/${manifestId}/history/pc/${pc}`, { query: q, signal });
-/** @param {Record<string, unknown>} q field, kind, since, until, identity.<k>, limit, offset */
-export const inventoryHistorySearch = (manifestId, q = {}, signal = undefined) =>
+/**
+ * @param {Record<string, unknown>} q field, kind, since, until, identity.<k>, limit, offset
+ * @param {string} manifestId
+ * @param {AbortSignal} [signal]
+ */
+export const inventoryHistorySearch = (manifestId, q = {}, signal) =>
   get(path`/api/inventory/${manifestId}/history/search`, { query: q, signal });
-/** @param {Record<string, unknown>} q field, since, identity.<k>, limit, offset */
-export const inventoryFirstSeen = (manifestId, q = {}, signal = undefined) =>
+/**
+ * @param {Record<string, unknown>} q field, since, identity.<k>, limit, offset
+ * @param {string} manifestId
+ * @param {AbortSignal} [signal]
+ */
+export const inventoryFirstSeen = (manifestId, q = {}, signal) =>
   get(path`/api/inventory/${manifestId}/history/first_seen`, { query: q, signal });
 
 // jobs
-export const jobs = (signal = undefined) => get("/api/jobs", { signal });
-export const jobYaml = (id, signal = undefined) =>
-  get(path`/api/jobs/${id}/yaml`, { as: "text", signal });
+/** @param {AbortSignal} [signal] */
+export const jobs = (signal) => get("/api/jobs", { signal });
+/**
+ * @param {string} id
+ * @param {AbortSignal} [signal]
+ */
+export const jobYaml = (id, signal) => get(path`/api/jobs/${id}/yaml`, { as: "text", signal });
+/** @param {string} yaml */
 export const saveJobYaml = (yaml) => post("/api/jobs", { yaml });
+/** @param {string} id */
 export const deleteJob = (id) => del(path`/api/jobs/${id}`);
+/** @param {string} id */
 export const killJob = (id) => post(path`/api/jobs/${id}/kill`);
-export const scriptStatus = (signal = undefined) => get("/api/scripts/status", { signal });
+/** @param {AbortSignal} [signal] */
+export const scriptStatus = (signal) => get("/api/scripts/status", { signal });
+/** @param {string} id */
 export const revokeScript = (id) => post(path`/api/scripts/${id}/revoke`);
+/** @param {string} id */
 export const unrevokeScript = (id) => post(path`/api/scripts/${id}/unrevoke`);
 
 // exec + executions
 /** @param {string} jobId @param {object} plan FanoutPlan */
 export const exec = (jobId, plan) => post(path`/api/exec/${jobId}`, { json: plan });
-export const executions = (q = {}, signal = undefined) =>
-  get("/api/executions", { query: q, signal });
-export const execution = (id, signal = undefined) => get(path`/api/executions/${id}`, { signal });
+/** @param {AbortSignal} [signal] */
+export const executions = (q = {}, signal) => get("/api/executions", { query: q, signal });
+/**
+ * @param {string} id
+ * @param {AbortSignal} [signal]
+ */
+export const execution = (id, signal) => get(path`/api/executions/${id}`, { signal });
+/** @param {string} id */
 export const killExecution = (id) => post(path`/api/executions/${id}/kill`);
 
 // results
-export const results = (q = {}, signal = undefined) => get("/api/results", { query: q, signal });
-export const result = (id, signal = undefined) => get(path`/api/results/${id}`, { signal });
-export const resultTail = (id, signal = undefined) =>
-  get(path`/api/results/${id}/tail`, { signal });
+/** @param {AbortSignal} [signal] */
+export const results = (q = {}, signal) => get("/api/results", { query: q, signal });
+/**
+ * @param {string} id
+ * @param {AbortSignal} [signal]
+ */
+export const result = (id, signal) => get(path`/api/results/${id}`, { signal });
+/**
+ * @param {string} id
+ * @param {AbortSignal} [signal]
+ */
+export const resultTail = (id, signal) => get(path`/api/results/${id}/tail`, { signal });
 
 // schedules
-export const schedules = (signal = undefined) => get("/api/schedules", { signal });
-export const upcomingSchedules = (limit = 6, signal = undefined) =>
+/** @param {AbortSignal} [signal] */
+export const schedules = (signal) => get("/api/schedules", { signal });
+/** @param {AbortSignal} [signal] */
+export const upcomingSchedules = (limit = 6, signal) =>
   get("/api/schedules/upcoming", { query: { limit }, signal });
-export const scheduleYaml = (id, signal = undefined) =>
+/**
+ * @param {string} id
+ * @param {AbortSignal} [signal]
+ */
+export const scheduleYaml = (id, signal) =>
   get(path`/api/schedules/${id}/yaml`, { as: "text", signal });
+/** @param {string} yaml */
 export const saveScheduleYaml = (yaml) => post("/api/schedules", { yaml });
+/** @param {string} id */
 export const deleteSchedule = (id) => del(path`/api/schedules/${id}`);
+/** @param {string} id */
 export const enableSchedule = (id) => post(path`/api/schedules/${id}/enable`);
+/** @param {string} id */
 export const disableSchedule = (id, cascade = false) =>
   post(path`/api/schedules/${id}/disable`, { query: { cascade: cascade ? "true" : "false" } });
 
 // audit
-export const audit = (q = {}, signal = undefined) => get("/api/audit", { query: q, signal });
+/** @param {AbortSignal} [signal] */
+export const audit = (q = {}, signal) => get("/api/audit", { query: q, signal });
 
 // ---- live stream -------------------------------------------------------------------
 

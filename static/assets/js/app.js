@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * The shell: navigation, client-side routing (History API), auth gate, theme toggle,
  * live-state indicator. Pages are ES modules under `pages/` exporting
@@ -20,6 +22,10 @@ let firstRender = true;
 
 // ---- navigation -----------------------------------------------------------------------
 
+/**
+ * @param {string} to
+ * @param {{replace?: boolean}} [opts]
+ */
 export function navigate(to, opts = {}) {
   if (opts.replace) history.replaceState(null, "", to);
   else history.pushState(null, "", to);
@@ -83,6 +89,7 @@ function closeMenus() {
   return was;
 }
 
+/** @param {string} pathname */
 function markNav(pathname) {
   const cur = navFor(pathname);
   for (const a of navList.querySelectorAll("a")) {
@@ -133,7 +140,7 @@ async function render() {
       await session.refresh(ctl.signal);
     } catch (e) {
       if (ctl.signal.aborted) return;
-      if (e?.status === 401) return sessionEnded();
+      if (api.statusOf(e) === 401) return sessionEnded();
     }
     if (ctl.signal.aborted) return;
     if (session.current()?.must_change_pw && route.page !== "change_password") {
@@ -265,6 +272,7 @@ function showIdentity() {
 
 const THEME_KEY = "kanade_theme";
 const themeBtn = /** @type {HTMLButtonElement} */ (document.getElementById("theme-toggle"));
+/** @param {string} t */
 function applyTheme(t) {
   if (t === "light" || t === "dark") document.documentElement.dataset.theme = t;
   else delete document.documentElement.dataset.theme;

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Small inline-SVG line charts (no chart library). The scaling, tick and path maths are
  * pure and DOM-free (unit-tested under Deno); `lineChart` builds the SVG with a text
@@ -41,6 +43,8 @@ export function extent(rows, keys) {
  * "Nice" round ticks covering [min, max] (about `count` of them: 1, 2 or 5 × 10^n apart).
  * The first tick is <= min and the last >= max, so they double as the axis bounds.
  * @returns {number[]}
+ * @param {number} min
+ * @param {number} max
  */
 export function niceTicks(min, max, count = 4) {
   if (!Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
@@ -89,12 +93,17 @@ export function pathData(pts) {
 /** "14:05" or, across days, "11-21 14:05" (local time). @param {number} ms @param {boolean} days */
 export function timeLabel(ms, days) {
   const d = new Date(ms);
+  /** @param {number} n */
   const p = (n) => String(n).padStart(2, "0");
   const hm = `${p(d.getHours())}:${p(d.getMinutes())}`;
   return days ? `${p(d.getMonth() + 1)}-${p(d.getDate())} ${hm}` : hm;
 }
 
-/** Up to `n` evenly spaced instants inside [from, to] for the x axis. */
+/**
+ * Up to `n` evenly spaced instants inside [from, to] for the x axis.
+ * @param {number} fromMs
+ * @param {number} toMs
+ */
 export function timeTicks(fromMs, toMs, n = 5) {
   if (!(toMs > fromMs)) return [fromMs];
   const out = [];
@@ -146,6 +155,11 @@ function s(tag, attrs = {}, ...kids) {
   return el;
 }
 
+/**
+ * @param {number} x
+ * @param {number} y
+ * @param {string} str
+ */
 function text(x, y, str, attrs = {}) {
   const t = s("text", { x, y, ...attrs });
   t.textContent = str;

@@ -6,13 +6,21 @@
  */
 
 /**
+ * Attributes of `h`; an `on*` entry is a listener (its event is whatever the DOM sends).
+ * @typedef {{ [k: string]: any,
+ *   [k: `on${string}`]: ((ev: any) => unknown) | null | undefined | false }} Attrs
+ */
+
+/**
  * `h("a", {href: "/x", class: "btn", onclick: fn}, "text", child)`.
  * Attributes: `class`, `for`, `aria-*`, `data-*`, booleans (true → present), `on*`
  * functions become listeners; `null`/`undefined`/`false` children are skipped.
- * @param {string} tag
- * @param {Record<string, any> | null} [attrs]
+ * The element's type follows the tag (`h("button")` is an HTMLButtonElement).
+ * @template {string} K
+ * @param {K} tag
+ * @param {Attrs | null} [attrs]
  * @param {...any} children
- * @returns {HTMLElement}
+ * @returns {K extends keyof HTMLElementTagNameMap ? HTMLElementTagNameMap[K] : HTMLElement}
  */
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -30,7 +38,7 @@ export function h(tag, attrs, ...children) {
     }
   }
   append(el, children);
-  return el;
+  return /** @type {any} */ (el);
 }
 
 /** @param {Node} el @param {any[]} children */

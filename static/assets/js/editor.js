@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * A plain YAML editor: a textarea with a line-number gutter, Tab inserting two spaces
  * (Escape then Tab leaves the field, so keyboard users are never trapped), and an inline
@@ -76,6 +78,7 @@ export function yamlEditor(o) {
   }));
   ta.value = o.value;
   const errorEl = h("div", { id: `${o.id}-error`, class: "editor-status" });
+  /** @type {number | null} */
   let errLine = null;
   let escaped = false;
 
@@ -131,7 +134,10 @@ export function yamlEditor(o) {
       ta.value = v;
       drawGutter();
     },
-    /** Shows an API error inline (null clears). */
+    /**
+     * Shows an API error inline (null clears).
+     * @param {unknown} err
+     */
     showError(err) {
       if (!err) {
         errLine = null;

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Inventory helpers shared by the inventory pages: explode specs of a probe, search filter
  * <-> query conversion, history row decoding and change summaries (all pure), plus the
@@ -36,14 +38,16 @@ export const RESERVED = new Set([
  * The explode specs of an inventory job row (`/api/inventory/jobs`), tolerant of junk.
  * @returns {{field: string, table: string, primary_key: string[],
  *   columns: {field: string, type: string}[], track_history: boolean}[]}
+ * @param {any} job
  */
 export function explodeSpecs(job) {
+  /** @type {any[]} */
   const raw = Array.isArray(job?.explode) ? job.explode : [];
   return raw.filter((s) => s && typeof s.field === "string").map((s) => ({
     field: s.field,
     table: String(s.table ?? ""),
     primary_key: Array.isArray(s.primary_key) ? s.primary_key.map(String) : [],
-    columns: (Array.isArray(s.columns) ? s.columns : [])
+    columns: /** @type {any[]} */ (Array.isArray(s.columns) ? s.columns : [])
       .filter((c) => c && typeof c.field === "string")
       .map((c) => ({ field: c.field, type: typeof c.type === "string" ? c.type : "text" })),
     track_history: Boolean(s.track_history),
@@ -83,6 +87,7 @@ export function filtersFromQuery(qs) {
   return out;
 }
 
+/** @param {any} s */
 function parseMaybe(s) {
   if (s === null || s === undefined) return null;
   if (typeof s !== "string") return s;
@@ -93,7 +98,10 @@ function parseMaybe(s) {
   }
 }
 
-/** A history row with its JSON string columns parsed (unparseable text kept as is). */
+/**
+ * A history row with its JSON string columns parsed (unparseable text kept as is).
+ * @param {any} row
+ */
 export function decodeHistory(row) {
   return {
     ...row,
@@ -103,23 +111,26 @@ export function decodeHistory(row) {
   };
 }
 
+/** @param {unknown} v */
 const show = (v) =>
   v === null || v === undefined ? "∅" : typeof v === "object" ? JSON.stringify(v) : String(v);
 
 /**
  * One line saying what changed: identity, then `added`/`removed` values or the fields whose
  * value moved ("version 119 → 120").
+ * @param {any} row
  */
 export function changeText(row) {
   const r = row.identity !== undefined ? row : decodeHistory(row);
   const id = r.identity && typeof r.identity === "object"
     ? Object.values(r.identity).map(show).join(" / ")
     : "";
+  /** @param {unknown} x @returns {Record<string, unknown>} */
   const objOf = (x) =>
     x === null || x === undefined
       ? {}
       : typeof x === "object" && !Array.isArray(x)
-      ? x
+      ? /** @type {Record<string, unknown>} */ (x)
       : { value: x };
   if (r.change_kind === "changed") {
     const b = objOf(r.before), a = objOf(r.after);
@@ -136,7 +147,11 @@ export function changeText(row) {
   return [id, rest].filter(Boolean).join(": ");
 }
 
-/** A fact formatted per its display type (bytes, timestamp, else text). */
+/**
+ * A fact formatted per its display type (bytes, timestamp, else text).
+ * @param {unknown} v
+ * @param {string} [type]
+ */
 export function fmtFact(v, type) {
   if (v === null || v === undefined) return "—";
   if (type === "bytes") return fmtBytes(Number(v));
@@ -144,7 +159,10 @@ export function fmtFact(v, type) {
   return typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
-/** Scalar display fields of a job's hints (tables are rendered separately). */
+/**
+ * Scalar display fields of a job's hints (tables are rendered separately).
+ * @param {any} display
+ */
 export function scalarFields(display) {
   return (Array.isArray(display) ? display : []).filter((d) => d && d.type !== "table" && d.field);
 }
@@ -152,6 +170,9 @@ export function scalarFields(display) {
 /**
  * Facts of one PC following the display hints: scalars as a definition list, `table`
  * fields as tables; without hints every scalar fact.
+ * @param {any} facts
+ * @param {any} display
+ * @param {string} caption
  */
 export function factsBlock(facts, display, caption) {
   const f = facts && typeof facts === "object" ? facts : {};
@@ -179,9 +200,9 @@ export function factsBlock(facts, display, caption) {
         table({
           caption: `${caption}: ${t.label ?? t.field}`,
           rows: f[t.field],
-          columns: cols.map((c) => ({
+          columns: cols.map((/** @type {any} */ c) => ({
             label: c.label ?? c.field,
-            cell: (row) => fmtFact(row?.[c.field], c.type),
+            cell: (/** @type {any} */ row) => fmtFact(row?.[c.field], c.type),
           })),
         }),
       );

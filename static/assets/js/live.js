@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Live updates for the pages. One SSE connection (`api.streamEvents`) is shared by every
  * subscriber; each subscriber names the topics it cares about and gets a debounced
@@ -12,14 +14,18 @@ const IGNORED = new Set(["ping", "ready", "keepalive", "hello"]);
 /**
  * Topics of a message: the SSE event name or a kind/type/table field of its data.
  * `null` for housekeeping events that must not refresh anything.
+ * @param {{event: string, data: unknown}} msg
+ * @returns {Set<string> | null}
  */
 export function topicOf(msg) {
   if (IGNORED.has(msg.event)) return null;
-  const d = msg.data && typeof msg.data === "object" ? msg.data : {};
+  /** @type {Record<string, unknown>} */
+  const d = msg.data && typeof msg.data === "object" ? /** @type {any} */ (msg.data) : {};
   const raw = [msg.event, d.kind, d.type, d.table, d.topic, d.entity]
     .filter((x) => typeof x === "string")
     .join(" ")
     .toLowerCase();
+  /** @type {Set<string>} */
   const topics = new Set();
   if (/result|started|tail/.test(raw)) topics.add("results");
   if (/exec/.test(raw)) topics.add("executions");
@@ -82,13 +88,17 @@ class LiveHub {
     return () => this.stateListeners.delete(fn);
   }
 
+  /** @param {string} s */
   setState(s) {
     if (this.state === s) return;
     this.state = s;
     for (const fn of this.stateListeners) fn(s);
   }
 
-  /** Debounce per subscriber: at most one call per `minGapMs`, trailing edge kept. */
+  /**
+   * Debounce per subscriber: at most one call per `minGapMs`, trailing edge kept.
+   * @param {Sub} sub
+   */
   fire(sub) {
     if (sub.timer) return;
     const wait = Math.max(0, sub.last + sub.minGapMs - Date.now());
@@ -101,6 +111,7 @@ class LiveHub {
     }, Math.max(wait, 120));
   }
 
+  /** @param {{event: string, data: unknown}} msg */
   dispatch(msg) {
     const topics = topicOf(msg);
     if (topics === null) return;
@@ -118,7 +129,7 @@ class LiveHub {
   stop() {
     this.abort?.abort();
     this.abort = null;
-    clearInterval(this.pollTimer);
+    clearInterval(this.pollTimer ?? undefined);
     this.pollTimer = null;
     this.setState("idle");
   }
@@ -131,7 +142,7 @@ class LiveHub {
   }
 
   stopPolling() {
-    clearInterval(this.pollTimer);
+    clearInterval(this.pollTimer ?? undefined);
     this.pollTimer = null;
   }
 

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Performance cards of the agent page: host metrics over a chosen window as inline SVG
  * charts (`/api/agents/{pc}/perf`), the latest process snapshot and the top processes
@@ -17,7 +19,11 @@ export const PERF_WINDOWS = [
   { key: "7d", label: "7 days", spanMs: 7 * 86_400_000, step: "2h" },
 ];
 
-/** The query of a window choice ending now (unknown keys fall back to 1 hour). */
+/**
+ * The query of a window choice ending now (unknown keys fall back to 1 hour).
+ * @param {string} key
+ * @param {number} nowMs
+ */
 export function perfWindow(key, nowMs) {
   const w = PERF_WINDOWS.find((x) => x.key === key) ?? PERF_WINDOWS[1];
   const fromMs = nowMs - w.spanMs;
@@ -33,13 +39,19 @@ export function perfWindow(key, nowMs) {
   };
 }
 
-/** Timeline points `{at, values: {name: v}}` as flat rows `{at, name: v}` for the chart. */
+/**
+ * Timeline points `{at, values: {name: v}}` as flat rows `{at, name: v}` for the chart.
+ * @param {{at: string, values?: Record<string, number>}[] | null | undefined} points
+ */
 export function flattenTimeline(points) {
   return (points ?? []).map((p) => ({ at: p.at, ...(p.values ?? {}) }));
 }
 
+/** @param {number} v */
 const pct = (v) => `${Math.round(v)} %`;
+/** @param {number} v */
 const rate = (v) => `${fmtBytes(v)}/s`;
+/** @type {[string, string, (v: number) => string][]} */
 const PROCESS_METRICS = [
   ["cpu", "CPU", pct],
   ["rss", "Memory (RSS)", fmtBytes],
@@ -47,9 +59,13 @@ const PROCESS_METRICS = [
   ["disk_written", "Disk written", rate],
 ];
 
+/** @param {any} r @param {ReturnType<typeof perfWindow>} w */
 function hostCharts(r, w) {
   const rows = r?.points ?? [];
-  const memMax = rows.reduce((m, p) => Math.max(m, p.mem_total_bytes ?? 0), 0);
+  const memMax = rows.reduce(
+    (/** @type {number} */ m, /** @type {any} */ p) => Math.max(m, p.mem_total_bytes ?? 0),
+    0,
+  );
   const common = { rows, fromMs: w.fromMs, toMs: w.toMs };
   return h(
     "div",
@@ -97,6 +113,11 @@ function hostCharts(r, w) {
   );
 }
 
+/**
+ * @param {string} id
+ * @param {string} value
+ * @param {(key: string) => void} onChange
+ */
 function windowSelect(id, value, onChange) {
   const sel = h(
     "select",
@@ -107,7 +128,11 @@ function windowSelect(id, value, onChange) {
   return h("div", { class: "narrow" }, h("label", { for: id }, "Window"), sel);
 }
 
-/** Host perf card body: window picker, four charts; refreshed by the live hub. */
+/**
+ * Host perf card body: window picker, four charts; refreshed by the live hub.
+ * @param {string} pc
+ * @param {AbortSignal} signal
+ */
 export function hostPerfSection(pc, signal) {
   let key = "1h";
   let w = perfWindow(key, Date.now());
@@ -129,6 +154,7 @@ export function hostPerfSection(pc, signal) {
     h(
       "div",
       { class: "inline-form" },
+      /** @param {string} v */
       windowSelect("perf-window", key, (v) => {
         key = v;
         mount(el, loading("Loading performance samples"));
@@ -165,10 +191,15 @@ export function withProcessSampling(scope, untilMs) {
   return out;
 }
 
-/** Operator buttons: sample this PC's processes for an hour, or stop. */
+/**
+ * Operator buttons: sample this PC's processes for an hour, or stop.
+ * @param {string} pc
+ * @param {() => void} after
+ */
 function samplingActions(pc, after) {
   if (!canWrite()) return null;
   const scope = { type: "pc", value: pc };
+  /** @param {number | null} untilMs */
   const set = async (untilMs) => {
     const cur = await api.scopeConfig(scope);
     await api.putScopeConfig(scope, withProcessSampling(cur, untilMs));
@@ -190,7 +221,11 @@ function samplingActions(pc, after) {
   );
 }
 
-/** Process card body: the latest snapshot and the top processes over time. */
+/**
+ * Process card body: the latest snapshot and the top processes over time.
+ * @param {string} pc
+ * @param {AbortSignal} signal
+ */
 export function processSection(pc, signal) {
   const snapEl = h("div", { id: "proc-snapshot" });
   const tlEl = h("div", { id: "proc-timeline" });
@@ -215,7 +250,7 @@ export function processSection(pc, signal) {
             id: "chart-proc",
             title: `Top processes by ${PROCESS_METRICS.find((m) => m[0] === metric)?.[1]}`,
             rows: flattenTimeline(r.points),
-            series: names.map((n) => ({ key: n, label: n })),
+            series: names.map((/** @type {string} */ n) => ({ key: n, label: n })),
             fromMs: w.fromMs,
             toMs: w.toMs,
             format: fmt,
@@ -288,6 +323,7 @@ export function processSection(pc, signal) {
       "div",
       { class: "inline-form", style: "margin-top:12px" },
       h("div", { class: "narrow" }, h("label", { for: "proc-metric" }, "Metric"), metricSel),
+      /** @param {string} v */
       windowSelect("proc-window", key, (v) => {
         key = v;
         void loadTimeline();
@@ -300,6 +336,7 @@ export function processSection(pc, signal) {
 /**
  * Dashboard card body: fleet CPU and memory over the last hour (average and busiest PC per
  * bucket), the PCs busiest right now, and the PCs with process sampling on.
+ * @param {AbortSignal} signal
  */
 export function fleetPerfSection(signal) {
   const chartsEl = h("div", { id: "fleet-perf" });
@@ -337,7 +374,7 @@ export function fleetPerfSection(signal) {
         lineChart({
           id: "chart-fleet-mem",
           title: "Memory used per PC",
-          rows: (mem ?? []).map((p) => ({ at: p.at, avg: p.value })),
+          rows: (mem ?? []).map((/** @type {any} */ p) => ({ at: p.at, avg: p.value })),
           series: [{ key: "avg", label: "average" }],
           fromMs: w.fromMs,
           toMs: w.toMs,
@@ -376,7 +413,7 @@ export function fleetPerfSection(signal) {
         ? h(
           "ul",
           { class: "kv-list", "aria-label": "PCs with process sampling on" },
-          r.rows.map((x) =>
+          r.rows.map((/** @type {any} */ x) =>
             h("li", null, h("a", { href: `/agents/${encodeURIComponent(x.pc_id)}` }, x.pc_id))
           ),
         )

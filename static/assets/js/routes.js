@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * The client-side route table and its matcher (pure, unit-tested under Deno). Each
  * route names the page module under `pages/` that renders it.
@@ -122,12 +124,22 @@ function splitPath(p) {
   return p.split("/").filter((s) => s !== "");
 }
 
-/** Path for a page with parameters, encoding each one. */
+/**
+ * Path for a page with parameters, encoding each one.
+ * @param {string} pattern
+ * @param {Record<string, string | number>} [params]
+ */
 export function href(pattern, params = {}) {
-  return pattern.replace(/:([A-Za-z]+)/g, (_, k) => encodeURIComponent(params[k] ?? ""));
+  return pattern.replace(
+    /:([A-Za-z]+)/g,
+    (_, /** @type {string} */ k) => encodeURIComponent(params[k] ?? ""),
+  );
 }
 
-/** Which nav item is "current" for a path (detail pages highlight their list). */
+/**
+ * Which nav item is "current" for a path (detail pages highlight their list).
+ * @param {string} pathname
+ */
 export function navFor(pathname) {
   const first = "/" + (splitPath(pathname)[0] ?? "dashboard");
   if (first === "/") return "/dashboard";

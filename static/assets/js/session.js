@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Who is signed in, as the backend says (`GET /api/auth/me`), not as a token's claims: an
  * account's role can change (or the account be disabled) after its token was issued.
@@ -23,8 +25,11 @@ export async function authDisabled() {
   return Boolean((await serverInfo())?.auth_disabled);
 }
 
-/** Refresh the identity; a 401 is thrown to the caller (the shell signs out). */
-export async function refresh(signal = undefined) {
+/**
+ * Refresh the identity; a 401 is thrown to the caller (the shell signs out).
+ * @param {AbortSignal} [signal]
+ */
+export async function refresh(signal) {
   me = await api.me(signal);
   return me;
 }
@@ -43,6 +48,7 @@ export function role() {
   return info.kind === "static" ? "admin" : "";
 }
 
+/** @type {Record<string, number>} */
 const RANK = { viewer: 1, operator: 2, admin: 3 };
 
 /** @param {"viewer"|"operator"|"admin"} need */

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * The target picker the Exec and Notifications pages share: send to all agents, groups or
  * specific PCs, with group and PC suggestions and the count of alive PCs the target
@@ -8,8 +10,22 @@ import { h, splitList } from "./dom.js";
 
 const MAX_ONLINE_SCAN = 5000;
 
-/** Online PCs (paged), and group membership when the backend offers `/api/groups`. */
+/**
+ * Where a send goes: every agent, or the union of some groups and PCs.
+ * @typedef {{all: boolean, groups: string[], pcs: string[]}} Target
+ */
+/**
+ * What the picker knows of the fleet (`loadFleet`); `members` is null when the backend
+ * does not list group membership.
+ * @typedef {{online: Set<string>, onlineCount: number, members: Map<string, string[]> | null}} Fleet
+ */
+
+/**
+ * Online PCs (paged), and group membership when the backend offers `/api/groups`.
+ * @param {AbortSignal} signal
+ */
 export async function loadFleet(signal) {
+  /** @type {Set<string>} */
   const online = new Set();
   let onlineCount = null;
   for (let offset = 0; offset < MAX_ONLINE_SCAN; offset += 500) {
@@ -22,14 +38,19 @@ export async function loadFleet(signal) {
   let members = null;
   try {
     const g = await api.groups(signal);
-    members = new Map((g?.groups ?? []).map((x) => [x.name, x.members ?? []]));
+    members = new Map((g?.groups ?? []).map((/** @type {any} */ x) => [x.name, x.members ?? []]));
   } catch { /* resolution by group is then unknown */ }
   return { online, onlineCount: onlineCount ?? online.size, members };
 }
 
-/** Alive PCs a target resolves to (null when it cannot be known here). */
+/**
+ * Alive PCs a target resolves to (null when it cannot be known here).
+ * @param {Target} target
+ * @param {Fleet} fleet
+ */
 export function resolveCount(target, fleet) {
   if (target.all) return fleet.onlineCount;
+  /** @type {Set<string>} */
   const set = new Set();
   for (const pc of target.pcs) if (fleet.online.has(pc)) set.add(pc);
   if (target.groups.length) {
@@ -41,7 +62,11 @@ export function resolveCount(target, fleet) {
   return set.size;
 }
 
-/** "Resolves to N alive PCs" for a target, or why it cannot be counted here. */
+/**
+ * "Resolves to N alive PCs" for a target, or why it cannot be counted here.
+ * @param {Target} target
+ * @param {Fleet} fleet
+ */
 export function resolvedText(target, fleet) {
   const n = resolveCount(target, fleet);
   return n === null
@@ -62,6 +87,7 @@ export function targetPicker(o) {
   const initialPcs = o.initial?.pcs ?? "";
   const initialGroups = o.initial?.groups ?? "";
   const mode0 = initialPcs ? "pcs" : initialGroups ? "groups" : "all";
+  /** @param {string} value @param {string} label */
   const radio = (value, label) =>
     h(
       "div",
@@ -169,7 +195,7 @@ export function targetPicker(o) {
     elements,
     target,
     /** Sets the resolved line (a page that decides the target otherwise, e.g. waves). */
-    say: (text) => resolved.textContent = text,
+    say: (/** @type {string} */ text) => resolved.textContent = text,
     sync,
     isEmpty: () => {
       const t = target();

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 // Applies the saved theme before first paint (no flash); app.js owns the toggle.
 try {
   const t = localStorage.getItem("kanade_theme");

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Shared widgets: page header, cards, tables, badges, progress bars, toasts, the confirm
  * dialog (native <dialog>, so focus trapping and Escape come from the browser) and the
@@ -6,8 +8,13 @@
 import { h, mount } from "./dom.js";
 import { live } from "./live.js";
 import * as session from "./session.js";
+import { isAbort } from "./api.js";
 
-/** Page heading; the router focuses it after each navigation. */
+/**
+ * Page heading; the router focuses it after each navigation.
+ * @param {string} title
+ */
+/** @param {string} title @param {...any} actions */
 export function pageHeader(title, ...actions) {
   return h(
     "div",
@@ -17,6 +24,8 @@ export function pageHeader(title, ...actions) {
   );
 }
 
+/** @param {string} title */
+/** @param {string} title @param {...any} body */
 export function card(title, ...body) {
   const id = `card-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
   return h(
@@ -27,13 +36,18 @@ export function card(title, ...body) {
   );
 }
 
-/** `kind`: ok | warn | fail | info | muted. */
+/**
+ * `kind`: ok | warn | fail | info | muted.
+ * @param {string} text
+ */
 export function badge(text, kind = "info") {
   return h("span", { class: `badge badge-${kind}` }, text);
 }
 
+/** @param {string} state */
 export function stateBadge(state) {
-  const kind = {
+  /** @type {Record<string, string>} */
+  const kinds = {
     success: "ok",
     completed: "ok",
     ok: "ok",
@@ -53,7 +67,8 @@ export function stateBadge(state) {
     degraded: "fail",
     REVOKED: "fail",
     killed: "fail",
-  }[state] ?? "info";
+  };
+  const kind = kinds[state] ?? "info";
   return badge(state, kind);
 }
 
@@ -99,8 +114,13 @@ export function outputBox(id, label, text = "", extraClass = "") {
 }
 
 /**
+ * A column of `table`: its header and how a row (API JSON) becomes its cell.
+ * @typedef {{label: string, cell: (row: any) => any, class?: string}} Column
+ */
+
+/**
  * A table with a caption (for screen readers) and an empty state.
- * @param {{caption: string, columns: {label: string, cell: (row: any) => any, class?: string}[],
+ * @param {{caption: string, columns: Column[],
  *   rows: any[], empty?: string, rowClass?: (row: any) => string|undefined}} t
  */
 export function table(t) {
@@ -128,15 +148,21 @@ export function table(t) {
   );
 }
 
-/** Definition list from [label, value] pairs. */
+/**
+ * Definition list from [label, value] pairs.
+ * @param {([string, any] | null | false | undefined)[]} pairs
+ */
 export function facts(pairs) {
   return h(
     "dl",
     { class: "facts" },
-    pairs.filter(Boolean).map(([k, v]) => [h("dt", null, k), h("dd", null, v ?? "—")]),
+    /** @type {[string, any][]} */ (pairs.filter(Boolean)).map((
+      [k, v],
+    ) => [h("dt", null, k), h("dd", null, v ?? "—")]),
   );
 }
 
+/** @param {unknown} err @param {string} [prefix] */
 export function errorBox(err, prefix) {
   const status = err && typeof err === "object" && "status" in err ? `${err.status} · ` : "";
   const msg = err instanceof Error ? err.message : String(err);
@@ -152,20 +178,27 @@ export function loading(what = "Loading") {
   return h("p", { class: "loading", role: "status" }, `${what}…`);
 }
 
-/** Loads `fn()` into `el`: a spinner line, then the rendered result or an error box. */
+/**
+ * Loads `fn()` into `el`: a spinner line, then the rendered result or an error box.
+ * @param {HTMLElement} el
+ * @param {() => Promise<any>} fn
+ * @param {(data: any) => any} render
+ * @param {string} what
+ */
 export async function loadInto(el, fn, render, what) {
   if (!el.hasChildNodes()) mount(el, loading(what));
   try {
     const data = await fn();
     mount(el, render(data));
   } catch (e) {
-    if (e?.name === "AbortError") return;
+    if (isAbort(e)) return;
     mount(el, errorBox(e));
   }
 }
 
 // ---- toasts --------------------------------------------------------------------------
 
+/** @param {string} message */
 export function toast(message, kind = "info") {
   const region = document.getElementById("toasts");
   if (!region) return;
@@ -199,8 +232,8 @@ export function confirmDialog(o) {
             "div",
             { class: "check" },
             opt,
-            h("label", { for: "confirm-option" }, o.option.label),
-            o.option.hint ? h("p", { class: "hint" }, o.option.hint) : null,
+            h("label", { for: "confirm-option" }, o.option?.label),
+            o.option?.hint ? h("p", { class: "hint" }, o.option.hint) : null,
           )
           : null,
         h(
@@ -229,7 +262,11 @@ export function confirmDialog(o) {
   });
 }
 
-/** A button that disables itself while its async action runs and reports errors. */
+/**
+ * A button that disables itself while its async action runs and reports errors.
+ * @param {string} label
+ * @param {(btn: HTMLButtonElement) => unknown} action
+ */
 export function actionButton(label, action, attrs = {}) {
   const btn = h("button", { type: "button", class: "btn", ...attrs }, label);
   btn.addEventListener("click", async () => {
@@ -264,6 +301,7 @@ export function actionButton(label, action, attrs = {}) {
  */
 export function liveSection(el, o) {
   let seq = 0;
+  /** @type {string | null} */
   let last = null;
   const run = async () => {
     if (o.signal.aborted) return;
@@ -281,7 +319,7 @@ export function liveSection(el, o) {
       mount(el, o.render(data));
       if (key) refocus(el, key);
     } catch (e) {
-      if (mine !== seq || o.signal.aborted || e?.name === "AbortError") return;
+      if (mine !== seq || o.signal.aborted || isAbort(e)) return;
       last = null;
       mount(el, errorBox(e));
     }
@@ -291,6 +329,7 @@ export function liveSection(el, o) {
   return run;
 }
 
+/** @param {unknown} data */
 function signature(data) {
   try {
     return JSON.stringify(data, (_k, v) => v instanceof Map ? [...v.entries()] : v);
@@ -299,7 +338,10 @@ function signature(data) {
   }
 }
 
-/** What identifies a control across a re-render (the node itself is replaced). */
+/**
+ * What identifies a control across a re-render (the node itself is replaced).
+ * @param {unknown} node
+ */
 export function focusKey(node) {
   if (!(node instanceof Element)) return null;
   return [
@@ -312,7 +354,11 @@ export function focusKey(node) {
   ].join("|");
 }
 
-/** A live refresh must not throw a keyboard user back to the top of the page. */
+/**
+ * A live refresh must not throw a keyboard user back to the top of the page.
+ * @param {Element} root
+ * @param {string} key
+ */
 function refocus(root, key) {
   const tag = key.split("|")[0];
   for (const el of root.querySelectorAll(tag)) {
@@ -334,6 +380,7 @@ export function canWrite() {
   return session.hasRole("operator");
 }
 
+/** @param {string} what */
 export function readOnlyNote(what) {
   return h(
     "p",

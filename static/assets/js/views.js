@@ -1,12 +1,18 @@
+// @ts-check
+/// <reference lib="dom" />
 /** Table renderers shared by several pages (results, executions, audit). */
 import { fmtBytes, fmtDuration, fmtTime, h, mount, relTime, resultState } from "./dom.js";
 import { href } from "./routes.js";
 import { badge, errorBox, progressBar, stateBadge, table } from "./ui.js";
 import * as api from "./api.js";
 
+/** @param {string | null | undefined} ts */
 const timeCell = (ts) => ts ? h("time", { datetime: ts, title: fmtTime(ts) }, relTime(ts)) : "—";
 
-/** Snippet with the regex match highlighted (`{before, matched, after, clipped_*}`). */
+/**
+ * Snippet with the regex match highlighted (`{before, matched, after, clipped_*}`).
+ * @param {any} m
+ */
 function matchSnippet(m) {
   return h(
     "span",
@@ -19,6 +25,7 @@ function matchSnippet(m) {
   );
 }
 
+/** @param {any} r */
 function outputPreview(r) {
   if (r.stdout_match) return matchSnippet(r.stdout_match);
   if (r.stderr_match) return matchSnippet(r.stderr_match);
@@ -29,9 +36,10 @@ function outputPreview(r) {
 }
 
 export function resultsTable(
-  rows,
+  /** @type {any[]} */ rows,
   { caption = "Results", compact = false, empty = "No results match." } = {},
 ) {
+  /** @type {import("./ui.js").Column[]} */
   const cols = [
     {
       label: "Result",
@@ -62,6 +70,7 @@ export function resultsTable(
   });
 }
 
+/** @param {any} e */
 export function execProgress(e) {
   const done = (e.success_count ?? 0) + (e.failure_count ?? 0);
   return h(
@@ -76,6 +85,7 @@ export function execProgress(e) {
   );
 }
 
+/** @param {any[]} rows */
 export function executionsTable(rows, { caption = "Executions" } = {}) {
   return table({
     caption,
@@ -107,6 +117,7 @@ export function executionsTable(rows, { caption = "Executions" } = {}) {
   });
 }
 
+/** @param {unknown} p */
 function payloadCell(p) {
   if (p === null || p === undefined) return "—";
   const text = typeof p === "string" ? p : JSON.stringify(p);
@@ -120,9 +131,10 @@ function payloadCell(p) {
 }
 
 export function auditTable(
-  rows,
+  /** @type {any[]} */ rows,
   { caption = "Audit log", compact = false, empty = "No audit events match." } = {},
 ) {
+  /** @type {import("./ui.js").Column[]} */
   const columns = [
     { label: "When", cell: (a) => timeCell(a.occurred_at) },
     { label: "Actor", cell: (a) => a.actor },
@@ -171,7 +183,10 @@ export function pcField(o) {
   return { row, input: /** @type {HTMLInputElement} */ (input) };
 }
 
-/** Links from one PC to its other views (detail, events, logs, config, results). */
+/**
+ * Links from one PC to its other views (detail, events, logs, config, results).
+ * @param {string} pc
+ */
 export function pcLinks(pc, { except = "" } = {}) {
   const q = encodeURIComponent(pc);
   const links = [
@@ -188,12 +203,15 @@ export function pcLinks(pc, { except = "" } = {}) {
   );
 }
 
-/** Streams, KV buckets and object stores: what exists, how much it holds. */
+/**
+ * Streams, KV buckets and object stores: what exists, how much it holds.
+ * @param {any} st
+ */
 export function jetstreamView(st, { open = false } = {}) {
   const rows = [
-    ...(st?.streams ?? []).map((r) => ({ ...r, kind: "stream" })),
-    ...(st?.kv_buckets ?? []).map((r) => ({ ...r, kind: "KV bucket" })),
-    ...(st?.object_stores ?? []).map((r) => ({ ...r, kind: "object store" })),
+    ...(st?.streams ?? []).map((/** @type {any} */ r) => ({ ...r, kind: "stream" })),
+    ...(st?.kv_buckets ?? []).map((/** @type {any} */ r) => ({ ...r, kind: "KV bucket" })),
+    ...(st?.object_stores ?? []).map((/** @type {any} */ r) => ({ ...r, kind: "object store" })),
   ];
   const missing = rows.filter((r) => !r.exists);
   return h(
@@ -232,6 +250,8 @@ export function jetstreamView(st, { open = false } = {}) {
 /**
  * Pings one PC and shows the outcome in `el`: its fresh heartbeat, or why there was none
  * (408: no answer in time). `raw` adds the whole heartbeat as JSON.
+ * @param {HTMLElement} el
+ * @param {string} pc
  */
 export async function pingInto(el, pc, { raw = false } = {}) {
   mount(el, h("p", { class: "loading" }, `Waiting for a heartbeat from ${pc}…`));
@@ -253,6 +273,6 @@ export async function pingInto(el, pc, { raw = false } = {}) {
         : null,
     );
   } catch (e) {
-    mount(el, errorBox(e, e?.status === 408 ? "No answer:" : "Ping failed:"));
+    mount(el, errorBox(e, api.statusOf(e) === 408 ? "No answer:" : "Ping failed:"));
   }
 }

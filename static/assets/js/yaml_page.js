@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * The YAML editor page shared by jobs and schedules: load the operator's YAML (or a
  * template), save it through the API, show validation errors inline, and move to the
@@ -6,6 +8,7 @@
 import { h, mount } from "./dom.js";
 import { href } from "./routes.js";
 import { yamlEditor } from "./editor.js";
+import { isAbort } from "./api.js";
 import { errorBox, loading, pageHeader, toast } from "./ui.js";
 
 /**
@@ -21,8 +24,9 @@ import { errorBox, loading, pageHeader, toast } from "./ui.js";
  * }} spec
  */
 export async function renderYamlPage({ main, params, signal, navigate }, spec) {
-  const isNew = !params.id;
-  main.append(pageHeader(isNew ? `New ${spec.noun}` : `Edit ${spec.noun} ${params.id}`));
+  const id = params.id;
+  const isNew = !id;
+  main.append(pageHeader(isNew ? `New ${spec.noun}` : `Edit ${spec.noun} ${id}`));
   const body = h("div");
   main.append(body);
   const backLabel = `Back to ${spec.noun}s`;
@@ -30,9 +34,9 @@ export async function renderYamlPage({ main, params, signal, navigate }, spec) {
   if (!isNew) {
     mount(body, loading(spec.loadingText));
     try {
-      text = await spec.load(params.id, signal);
+      text = await spec.load(id, signal);
     } catch (e) {
-      if (e?.name === "AbortError") return;
+      if (isAbort(e)) return;
       mount(body, errorBox(e), h("p", null, h("a", { href: spec.listPath }, backLabel)));
       return;
     }
@@ -56,7 +60,7 @@ export async function renderYamlPage({ main, params, signal, navigate }, spec) {
         try {
           const r = await spec.save(editor.value);
           toast(spec.savedToast(r), "ok");
-          if (r?.id && r.id !== params.id) {
+          if (r?.id && r.id !== id) {
             navigate(href(spec.detailPath, { id: r.id }), { replace: true });
           } else mount(status, h("p", { class: "note" }, spec.savedNote(r)));
         } catch (e) {
@@ -73,7 +77,7 @@ export async function renderYamlPage({ main, params, signal, navigate }, spec) {
       "div",
       { class: "actions", style: "margin-top:12px" },
       saveBtn,
-      ...(isNew || !spec.extraActions ? [] : spec.extraActions(params.id)),
+      ...(isNew || !spec.extraActions ? [] : spec.extraActions(id)),
       h("a", { class: "btn", href: spec.listPath }, backLabel),
     ),
   );
