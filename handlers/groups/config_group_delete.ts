@@ -1,15 +1,9 @@
-import { defineRoute, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { deleteScopeResponse, scopeSchemas } from "../_config_scope.ts";
-import { groupParam } from "../_params.ts";
+import { GROUP_SCOPE, scopeRoute } from "../_config_scope.ts";
 
-export const route = defineRoute({
-  method: "DELETE",
-  path: "/api/groups/:name/config",
-  role: "operator",
-  summary: "Remove the config scope of one group (204, idempotent).",
-  request: { params: pathParams("name") },
-  responses: scopeSchemas.delete,
-  handler: (c) => deleteScopeResponse(c, { type: "group", value: groupParam(c) }),
-});
+export const route = scopeRoute(
+  "delete",
+  GROUP_SCOPE,
+  "Remove the config scope of one group (204, idempotent).",
+);
 export default standalone(route);

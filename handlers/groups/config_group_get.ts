@@ -1,15 +1,5 @@
-import { defineRoute, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { getScopeResponse, scopeSchemas } from "../_config_scope.ts";
-import { groupParam } from "../_params.ts";
+import { GROUP_SCOPE, scopeRoute } from "../_config_scope.ts";
 
-export const route = defineRoute({
-  method: "GET",
-  path: "/api/groups/:name/config",
-  role: "viewer",
-  summary: "Config scope of one group (`{}` when unset).",
-  request: { params: pathParams("name") },
-  responses: scopeSchemas.get,
-  handler: (c) => getScopeResponse(c, { type: "group", value: groupParam(c) }),
-});
+export const route = scopeRoute("get", GROUP_SCOPE, "Config scope of one group (`{}` when unset).");
 export default standalone(route);

@@ -1,15 +1,9 @@
-import { defineRoute, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { putScopeResponse, scopeSchemas } from "../_config_scope.ts";
-import { groupParam } from "../_params.ts";
+import { GROUP_SCOPE, scopeRoute } from "../_config_scope.ts";
 
-export const route = defineRoute({
-  method: "PUT",
-  path: "/api/groups/:name/config",
-  role: "operator",
-  summary: "Replace the config scope of one group (full replace, validated).",
-  request: { params: pathParams("name"), body: scopeSchemas.put.body },
-  responses: scopeSchemas.put.responses,
-  handler: (c) => putScopeResponse(c, { type: "group", value: groupParam(c) }),
-});
+export const route = scopeRoute(
+  "put",
+  GROUP_SCOPE,
+  "Replace the config scope of one group (full replace, validated).",
+);
 export default standalone(route);

@@ -1,15 +1,5 @@
-import { defineRoute, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
-import { getScopeResponse, scopeSchemas } from "../_config_scope.ts";
-import { pcParam } from "../_params.ts";
+import { PC_SCOPE, scopeRoute } from "../_config_scope.ts";
 
-export const route = defineRoute({
-  method: "GET",
-  path: "/api/pcs/:pc_id/config",
-  role: "viewer",
-  summary: "Config scope of one pc (`{}` when unset).",
-  request: { params: pathParams("pc_id") },
-  responses: scopeSchemas.get,
-  handler: (c) => getScopeResponse(c, { type: "pc", value: pcParam(c) }),
-});
+export const route = scopeRoute("get", PC_SCOPE, "Config scope of one pc (`{}` when unset).");
 export default standalone(route);
