@@ -21,6 +21,7 @@ import type { Msg } from "@nats-io/transport-node";
 import type { Command } from "../wire/messages.ts";
 import type { Nats } from "../lib/nats.ts";
 import type { Agent } from "./agent.ts";
+import { checksBehaviour } from "./checks.ts";
 import { notificationsBehaviour } from "./notifications.ts";
 
 export interface BehaviourSubscription {
@@ -50,7 +51,7 @@ export interface Behaviour {
 }
 
 /** The behaviours every simulated agent has. Add yours here. */
-export const BEHAVIOURS: Behaviour[] = [notificationsBehaviour];
+export const BEHAVIOURS: Behaviour[] = [checksBehaviour, notificationsBehaviour];
 
 /** Every behaviour's catch-up for agents that came online (errors are the caller's to log). */
 export async function behavioursOnline(agents: readonly Agent[], nats: Nats): Promise<void> {

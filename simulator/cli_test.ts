@@ -38,6 +38,8 @@ Deno.test("fleet cli: --help prints the options and exits 0", async () => {
   // The registered behaviours' flags (behaviours.ts), with the behaviour that reads each.
   assert.match(text, /--notify-ack-share 0\.\.1\s+share of agents .*\(notifications\)/);
   assert.match(text, /--notify-ack-delay-ms ms\s+delay from showing .*\(notifications\)/);
+  assert.match(text, /--check-mix ok=80,warn=10,fail=10\s+weights of the statuses .*\(checks\)/);
+  assert.match(text, /--check-flip 0\.\.1\s+share of PCs whose check status .*\(checks\)/);
 });
 
 Deno.test("fleet cli: a bad behaviour flag value is one line naming the flag, exit 2", async () => {

@@ -20,6 +20,8 @@
  * | `churn.ts`        | agents going offline and coming back                              |
  * | `stdout.ts`       | realistic output sizes for non-simulated scripts                  |
  * | `behaviours.ts`   | extension point: extra behaviours (checks, notifications, ...)    |
+ * | `checks.ts`       | behaviour: answers `check:` jobs from a configurable status mix   |
+ * | `notifications.ts`| behaviour: shows and acknowledges end-user notifications          |
  * | `resources.ts`    | waiting for (or creating) the JetStream resources                 |
  * | `agent_config.ts` | effective config from KV `agent_config`                           |
  * | `link.ts`         | one shared connection with cached KV / object-store handles       |

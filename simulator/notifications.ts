@@ -20,6 +20,7 @@ import type { Notification } from "../wire/notifications.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
 import { wireTs } from "../wire/time.ts";
 import type { Nats } from "../lib/nats.ts";
+import { fnv, keyedDraw, shareValue } from "./util.ts";
 import { inboxSubjects, isExpired, readNotification, storedCopies } from "./notification_inbox.ts";
 
 /** What this behaviour needs of a simulated agent (the simulator's Agent has it). */
@@ -46,21 +47,11 @@ export function shownBy(agent: NotifyAgent): Notification[] {
   return [...(inboxes.get(agent)?.values() ?? [])];
 }
 
-/** FNV-1a of a string, 32 bits: a stable per-(PC, notification) draw. */
-function fnv(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
-
 /** Whether the user at `pcId` acknowledges `id`: the same answer on every run. */
 export function acksIt(pcId: string, id: string, share: number): boolean {
   if (share >= 1) return true;
   if (share <= 0) return false;
-  return fnv(`${pcId}/${id}`) / 2 ** 32 < share;
+  return keyedDraw(`${pcId}/${id}`) < share;
 }
 
 /** The Windows SID of the PC's simulated user. */
@@ -133,11 +124,7 @@ export function onAmend(agent: NotifyAgent, data: Uint8Array): void {
 /** `--notify-ack-share` / `--notify-ack-delay-ms`; a bad value names the flag. */
 export function configureNotify(values: ReadonlyMap<string, string>): void {
   const share = values.get("--notify-ack-share");
-  if (share !== undefined) {
-    const v = Number(share);
-    if (!(v >= 0 && v <= 1)) throw new Error(`--notify-ack-share: must be 0..1, got ${share}`);
-    notifySettings.ackShare = v;
-  }
+  if (share !== undefined) notifySettings.ackShare = shareValue("--notify-ack-share", share);
   const delay = values.get("--notify-ack-delay-ms");
   if (delay !== undefined) {
     const v = Number(delay);

@@ -15,6 +15,30 @@ export function prng(seed: number): () => number {
   };
 }
 
+/** FNV-1a of a string, 32 bits: a draw fixed by its key (same PC, same answer every run). */
+export function fnv(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** A uniform draw in [0, 1) fixed by its key. */
+export function keyedDraw(key: string): number {
+  return fnv(key) / 2 ** 32;
+}
+
+/** A behaviour flag's share value, 0..1; anything else throws naming the flag. */
+export function shareValue(flag: string, text: string): number {
+  const v = Number(text);
+  if (text.trim() === "" || !(v >= 0 && v <= 1)) {
+    throw new Error(`${flag}: must be 0..1, got ${text}`);
+  }
+  return v;
+}
+
 export async function sha256Hex(data: Uint8Array): Promise<string> {
   const d = await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>);
   return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
