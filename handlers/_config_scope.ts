@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import {
+  type BodyDecl,
   caller,
   type Ctx,
   defineRoute,
@@ -85,43 +86,38 @@ export const PC_SCOPE: ScopeKind = {
   scope: (c) => ({ type: "pc", value: pcParam(c) }),
 };
 
+/** Each verb: its method, the least role, its request body and responses, its answer. */
+const VERBS = {
+  get: { method: "GET", role: "viewer", responses: scopeSchemas.get, respond: getScopeResponse },
+  put: {
+    method: "PUT",
+    role: "operator",
+    body: scopeSchemas.put.body,
+    responses: scopeSchemas.put.responses,
+    respond: putScopeResponse,
+  },
+  delete: {
+    method: "DELETE",
+    role: "operator",
+    responses: scopeSchemas.delete,
+    respond: deleteScopeResponse,
+  },
+} as const;
+
 /** The route of one verb on one kind of scope: reading is for viewers, changing for operators. */
-export function scopeRoute(
-  verb: "get" | "put" | "delete",
-  kind: ScopeKind,
-  summary: string,
-): RouteDef {
-  const params = kind.params ? { params: kind.params } : {};
-  switch (verb) {
-    case "get":
-      return defineRoute({
-        method: "GET",
-        path: kind.path,
-        role: "viewer",
-        summary,
-        ...(kind.params ? { request: params } : {}),
-        responses: scopeSchemas.get,
-        handler: (c) => getScopeResponse(c, kind.scope(c)),
-      });
-    case "put":
-      return defineRoute({
-        method: "PUT",
-        path: kind.path,
-        role: "operator",
-        summary,
-        request: { ...params, body: scopeSchemas.put.body },
-        responses: scopeSchemas.put.responses,
-        handler: (c) => putScopeResponse(c, kind.scope(c)),
-      });
-    case "delete":
-      return defineRoute({
-        method: "DELETE",
-        path: kind.path,
-        role: "operator",
-        summary,
-        ...(kind.params ? { request: params } : {}),
-        responses: scopeSchemas.delete,
-        handler: (c) => deleteScopeResponse(c, kind.scope(c)),
-      });
-  }
+export function scopeRoute(verb: keyof typeof VERBS, kind: ScopeKind, summary: string): RouteDef {
+  const v: (typeof VERBS)[keyof typeof VERBS] & { body?: BodyDecl } = VERBS[verb];
+  const request = {
+    ...(kind.params ? { params: kind.params } : {}),
+    ...(v.body ? { body: v.body } : {}),
+  };
+  return defineRoute({
+    method: v.method,
+    path: kind.path,
+    role: v.role,
+    summary,
+    ...(Object.keys(request).length > 0 ? { request } : {}),
+    responses: v.responses,
+    handler: (c) => v.respond(c, kind.scope(c)),
+  });
 }
