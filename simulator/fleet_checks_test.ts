@@ -11,6 +11,7 @@ import { type FleetProcess, spawnFleet } from "../tests/helpers/fleet_process.ts
 import type { ChecksView } from "../lib/reads/checks.ts";
 import { type CheckSettings, flips, parseMix, statusOfRun } from "./checks.ts";
 import { pcIdOf } from "./cli_args.ts";
+import { epochMs } from "../wire/time.ts";
 
 const AGENTS = 60;
 const MIX = "ok=60,warn=20,fail=12,unknown=8";
@@ -48,7 +49,8 @@ async function runOnce(b: TestBackend) {
   await b.json("POST", `/api/exec/${JOB.id}`, { target: { all: true } });
   return await waitFor(async () => {
     const v = await checks(b, "?include_ok=true");
-    const fresh = v.rows.filter((r) => r.recorded_at && Date.parse(r.recorded_at) >= since - 1000);
+    // recorded_at is the broker's publish time (same host clock), after `since`.
+    const fresh = v.rows.filter((r) => r.recorded_at && epochMs(r.recorded_at) >= since);
     return fresh.length === AGENTS ? v : null;
   }, { what: `${AGENTS} check rows of this run`, timeoutMs: 30_000 });
 }
