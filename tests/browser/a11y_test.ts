@@ -14,11 +14,10 @@
 import assert from "node:assert/strict";
 import { type TestBackend, waitFor } from "../helpers/backend.ts";
 import { ROUTES } from "../../static/assets/js/routes.js";
-import { chromiumAvailable } from "./browser.ts";
+import { chromiumTest } from "./browser.ts";
 import { accessibilityProblems, axeBothThemes, settled } from "./a11y.ts";
 import { noConsoleErrors, pathIs, postYaml, startEnv, stopEnv } from "./env.ts";
 
-const HAVE_CHROMIUM = chromiumAvailable();
 const PCS = ["PC-0001", "PC-0002"];
 
 const HELLO_YAML = `id: hello-a11y
@@ -166,14 +165,9 @@ async function seed(be: TestBackend): Promise<Fixtures> {
   };
 }
 
-Deno.test({
-  name: HAVE_CHROMIUM
-    ? "a11y walk in Chromium: every page of the route table, light and dark, axe WCAG 2.1 AA and keyboard"
-    : "a11y walk in Chromium (IGNORED: /usr/bin/chromium is not installed)",
-  ignore: !HAVE_CHROMIUM,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async (t) => {
+chromiumTest(
+  "a11y walk in Chromium: every page of the route table, light and dark, axe WCAG 2.1 AA and keyboard",
+  async (t) => {
     const env = await startEnv({
       backend: { projectors: true },
       pcs: PCS,
@@ -247,4 +241,4 @@ Deno.test({
       await stopEnv(env);
     }
   },
-});
+);

@@ -15,16 +15,9 @@ import { accountsEnv, BOOT_PASSWORD, call, tokenFor } from "../helpers/accounts.
 import { totpCode } from "../../lib/accounts/totp.ts";
 import type { AccountsDeps } from "../../lib/accounts/context.ts";
 import { axeBothThemes } from "./a11y.ts";
-import {
-  assertKeyboardUsable,
-  chromiumAvailable,
-  launchBrowser,
-  nav,
-  screenshot,
-} from "./browser.ts";
+import { assertKeyboardUsable, chromiumTest, launchBrowser, nav, screenshot } from "./browser.ts";
 import { httpError, noConsoleErrors, pathIs, startEnv, stopEnv } from "./env.ts";
 
-const HAVE_CHROMIUM = chromiumAvailable();
 const text = async (page: Page, sel: string) => (await page.textContent(sel)) ?? "";
 
 async function signInWithPassword(page: Page, url: string, user: string, pw: string) {
@@ -35,14 +28,9 @@ async function signInWithPassword(page: Page, url: string, user: string, pw: str
   await page.click("#password-submit");
 }
 
-Deno.test({
-  name: HAVE_CHROMIUM
-    ? "dashboard accounts in Chromium: sign-in, forced change, accounts admin, MFA, viewer"
-    : "dashboard accounts in Chromium (IGNORED: /usr/bin/chromium is not installed)",
-  ignore: !HAVE_CHROMIUM,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async (t) => {
+chromiumTest(
+  "dashboard accounts in Chromium: sign-in, forced change, accounts admin, MFA, viewer",
+  async (t) => {
     const env = await startEnv({
       backend: { projectors: true, env: accountsEnv() },
       pcs: ["PC-0001"],
@@ -242,40 +230,32 @@ Deno.test({
       await stopEnv(env);
     }
   },
-});
+);
 
-Deno.test({
-  name: HAVE_CHROMIUM
-    ? "dashboard with KANADE_AUTH_DISABLE opens without any sign-in"
-    : "dashboard auth-disabled (IGNORED: /usr/bin/chromium is not installed)",
-  ignore: !HAVE_CHROMIUM,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const be = await startTestBackend({
-      env: { KANADE_AUTH_DISABLE: "1", KANADE_AUTH_STATIC_TOKEN: "" },
-    });
-    const browser = await launchBrowser();
-    try {
-      const { url } = await be.listen();
-      const page = await browser.context.newPage();
-      const errors: string[] = [];
-      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-      await page.goto(`${url}/agents`);
-      await page.waitForSelector("main h1");
-      assert.equal(new URL(page.url()).pathname, "/agents");
-      await page.waitForFunction(() =>
-        document.querySelector("#identity")?.textContent === "auth-disabled (admin)"
-      );
-      assert.equal(await page.isHidden("#signout"), true);
-      await page.goto(`${url}/login`);
-      await page.waitForFunction(() => location.pathname === "/dashboard");
-      await page.goto(`${url}/account`);
-      await page.waitForSelector("#no-account");
-      assert.deepEqual(errors, []);
-    } finally {
-      await browser.close();
-      await be.stop();
-    }
-  },
+chromiumTest("dashboard with KANADE_AUTH_DISABLE opens without any sign-in", async () => {
+  const be = await startTestBackend({
+    env: { KANADE_AUTH_DISABLE: "1", KANADE_AUTH_STATIC_TOKEN: "" },
+  });
+  const browser = await launchBrowser();
+  try {
+    const { url } = await be.listen();
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    await page.goto(`${url}/agents`);
+    await page.waitForSelector("main h1");
+    assert.equal(new URL(page.url()).pathname, "/agents");
+    await page.waitForFunction(() =>
+      document.querySelector("#identity")?.textContent === "auth-disabled (admin)"
+    );
+    assert.equal(await page.isHidden("#signout"), true);
+    await page.goto(`${url}/login`);
+    await page.waitForFunction(() => location.pathname === "/dashboard");
+    await page.goto(`${url}/account`);
+    await page.waitForSelector("#no-account");
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await be.stop();
+  }
 });

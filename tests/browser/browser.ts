@@ -21,6 +21,22 @@ export function chromiumAvailable(): boolean {
   }
 }
 
+/**
+ * A test that drives Chromium: when the browser is missing it is ignored and says so in
+ * its name. Playwright keeps timers and sockets of its driver across steps, so the op and
+ * resource sanitizers are off.
+ */
+export function chromiumTest(name: string, fn: (t: Deno.TestContext) => Promise<void>): void {
+  const have = chromiumAvailable();
+  Deno.test({
+    name: have ? name : `${name.split(":")[0]} (IGNORED: ${CHROMIUM} is not installed)`,
+    ignore: !have,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn,
+  });
+}
+
 export interface Browser {
   context: BrowserContext;
   close(): Promise<void>;

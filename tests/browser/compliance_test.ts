@@ -14,10 +14,9 @@ import { waitFor } from "../helpers/backend.ts";
 import { jobResult, publishAndSettle } from "../helpers/results.ts";
 import { mintJwt } from "../../lib/auth.ts";
 import { dbTs } from "../../wire/time.ts";
-import { assertKeyboardUsable, chromiumAvailable, nav, screenshot } from "./browser.ts";
+import { assertKeyboardUsable, chromiumTest, nav, screenshot } from "./browser.ts";
 import { confirm, httpError, noConsoleErrors, pathIs, signIn, startEnv, stopEnv } from "./env.ts";
 
-const HAVE_CHROMIUM = chromiumAvailable();
 const PCS = ["PC-C1", "PC-C2", "PC-C3"];
 const JWT_SECRET = "compliance-pages-secret-0123456789abcdef";
 
@@ -40,14 +39,9 @@ const rowsOf = (page: Page, card: string) =>
       ),
   );
 
-Deno.test({
-  name: HAVE_CHROMIUM
-    ? "compliance page in Chromium: cards, stale, live, show ok, agent checks, clear, viewer"
-    : "compliance page in Chromium (IGNORED: /usr/bin/chromium is not installed)",
-  ignore: !HAVE_CHROMIUM,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async (t) => {
+chromiumTest(
+  "compliance page in Chromium: cards, stale, live, show ok, agent checks, clear, viewer",
+  async (t) => {
     const env = await startEnv({
       backend: { projectors: true, env: { KANADE_JWT_SECRET: JWT_SECRET } },
       pcs: PCS,
@@ -237,4 +231,4 @@ Deno.test({
       await stopEnv(env);
     }
   },
-});
+);

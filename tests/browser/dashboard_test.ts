@@ -10,10 +10,9 @@
  */
 import assert from "node:assert/strict";
 import { waitFor } from "../helpers/backend.ts";
-import { assertKeyboardUsable, chromiumAvailable, focusByTab, nav, screenshot } from "./browser.ts";
+import { assertKeyboardUsable, chromiumTest, focusByTab, nav, screenshot } from "./browser.ts";
 import { httpError, noConsoleErrors, pathIs, startEnv, stopEnv } from "./env.ts";
 
-const HAVE_CHROMIUM = chromiumAvailable();
 const PCS = ["PC-0001", "PC-0002", "PC-0003", "PC-0004"];
 const GROUPS: Record<string, string[]> = {
   "PC-0001": ["canary"],
@@ -66,15 +65,9 @@ inventory:
       type: bytes
 `;
 
-Deno.test({
-  name: HAVE_CHROMIUM
-    ? "dashboard in Chromium: login, jobs, exec, results, kill, schedules, 401, keyboard"
-    : "dashboard in Chromium (IGNORED: /usr/bin/chromium is not installed)",
-  ignore: !HAVE_CHROMIUM,
-  // playwright keeps timers and sockets of its driver across steps.
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async (t) => {
+chromiumTest(
+  "dashboard in Chromium: login, jobs, exec, results, kill, schedules, 401, keyboard",
+  async (t) => {
     const env = await startEnv({
       backend: { projectors: true, scheduler: true, cleanup: true },
       pcs: PCS,
@@ -620,4 +613,4 @@ Deno.test({
       await stopEnv(env);
     }
   },
-});
+);

@@ -15,10 +15,9 @@ import { mintJwt } from "../../lib/auth.ts";
 import { subjects } from "../../wire/names.ts";
 import { jsonBytes } from "../../wire/codec.ts";
 import { wireTs } from "../../wire/time.ts";
-import { assertKeyboardUsable, chromiumAvailable, nav, screenshot } from "./browser.ts";
+import { assertKeyboardUsable, chromiumTest, nav, screenshot } from "./browser.ts";
 import { confirm, noConsoleErrors, pathIs, signIn, startEnv, stopEnv } from "./env.ts";
 
-const HAVE_CHROMIUM = chromiumAvailable();
 const PCS = ["PC-N1", "PC-N2", "PC-N3"];
 const GROUPS: Record<string, string[]> = {
   "PC-N1": ["canary"],
@@ -29,14 +28,9 @@ const JWT_SECRET = "notify-pages-secret-0123456789abcdef";
 
 const textOf = async (page: Page, sel: string) => (await page.textContent(sel)) ?? "";
 
-Deno.test({
-  name: HAVE_CHROMIUM
-    ? "notification and package pages in Chromium: compose, live acks, recall, upload, download"
-    : "notification and package pages in Chromium (IGNORED: /usr/bin/chromium is not installed)",
-  ignore: !HAVE_CHROMIUM,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async (t) => {
+chromiumTest(
+  "notification and package pages in Chromium: compose, live acks, recall, upload, download",
+  async (t) => {
     const env = await startEnv({
       backend: { projectors: true, env: { KANADE_JWT_SECRET: JWT_SECRET } },
       pcs: PCS,
@@ -212,4 +206,4 @@ Deno.test({
       await stopEnv(env);
     }
   },
-});
+);

@@ -18,10 +18,9 @@ import { encodeExecResult } from "../../wire/messages.ts";
 import { subjects } from "../../wire/names.ts";
 import { jsonBytes } from "../../wire/codec.ts";
 import { appsInventoryYaml } from "../helpers/inventory_job.ts";
-import { assertKeyboardUsable, chromiumAvailable, nav, screenshot } from "./browser.ts";
+import { assertKeyboardUsable, chromiumTest, nav, screenshot } from "./browser.ts";
 import { httpError, noConsoleErrors, pathIs, postYaml, signIn, startEnv, stopEnv } from "./env.ts";
 
-const HAVE_CHROMIUM = chromiumAvailable();
 const PCS = ["PC-0001", "PC-0002", "PC-0003"];
 const GROUPS: Record<string, string[]> = {
   "PC-0001": ["canary"],
@@ -52,14 +51,9 @@ const textOf = async (page: Page, sel: string) => (await page.textContent(sel)) 
 
 const registerYaml = (be: TestBackend, yaml: string) => postYaml(be, "/api/jobs", yaml);
 
-Deno.test({
-  name: HAVE_CHROMIUM
-    ? "dashboard pages in Chromium: run, events, perf, logs, config, groups, rollout, jetstream, inventory"
-    : "dashboard pages in Chromium (IGNORED: /usr/bin/chromium is not installed)",
-  ignore: !HAVE_CHROMIUM,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async (t) => {
+chromiumTest(
+  "dashboard pages in Chromium: run, events, perf, logs, config, groups, rollout, jetstream, inventory",
+  async (t) => {
     const env = await startEnv({
       backend: { projectors: true, env: { KANADE_JWT_SECRET: JWT_SECRET } },
       pcs: PCS,
@@ -678,4 +672,4 @@ Deno.test({
       await stopEnv(env);
     }
   },
-});
+);
