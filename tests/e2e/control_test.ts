@@ -3,21 +3,12 @@
  * ad-hoc run, live tail of a running job, ping and logs of an agent.
  */
 import assert from "node:assert/strict";
-import { type E2E, jobYaml, startE2E, waitFinished, waitFor } from "./env.ts";
+import { jobYaml, waitFinished, waitFor, withE2E } from "./env.ts";
 
 const PCS = ["PC-01", "PC-02", "PC-03"];
 
-async function withEnv(fn: (e: E2E) => Promise<void>) {
-  const e = await startE2E({ agents: PCS });
-  try {
-    await fn(e);
-  } finally {
-    await e.stop();
-  }
-}
-
 Deno.test("e2e control: kill a long run, then revoke and unrevoke", async () => {
-  await withEnv(async (e) => {
+  await withE2E({ agents: PCS }, async (e) => {
     await e.registerYaml(jobYaml("long", "echo working\nsleep 30s\necho never"));
     const ex = await e.api<{ exec_id: string }>("POST", "/api/exec/long", {
       target: { all: true },
@@ -71,7 +62,7 @@ Deno.test("e2e control: kill a long run, then revoke and unrevoke", async () => 
 });
 
 Deno.test("e2e control: ad-hoc run, live tail, ping and logs", async () => {
-  await withEnv(async (e) => {
+  await withE2E({ agents: PCS }, async (e) => {
     const run = await e.api<
       { pc_id: string; exit_code: number; stdout: string; request_id: string }
     >(

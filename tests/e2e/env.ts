@@ -112,6 +112,16 @@ export async function startE2E(opts: E2EOptions): Promise<E2E> {
   };
 }
 
+/** `fn` on a fresh environment, stopped afterwards whatever `fn` does. */
+export async function withE2E(opts: E2EOptions, fn: (e: E2E) => Promise<void>): Promise<void> {
+  const e = await startE2E(opts);
+  try {
+    await fn(e);
+  } finally {
+    await e.stop();
+  }
+}
+
 /** A job manifest in operator YAML whose script is the simulator's language. */
 export function jobYaml(id: string, script: string, extra = "", version = "1.0.0"): string {
   const body = script.split("\n").map((l) => `    ${l}`).join("\n");

@@ -3,18 +3,9 @@
  * job from YAML, fire it at all / groups / PCs / waves, watch results go running → finished.
  */
 import assert from "node:assert/strict";
-import { type E2E, jobYaml, startE2E, waitFinished, waitFor } from "./env.ts";
+import { jobYaml, waitFinished, waitFor, withE2E } from "./env.ts";
 
 const PCS = ["PC-01", "PC-02", "PC-03", "PC-04", "PC-05", "PC-06"];
-
-async function withEnv(fn: (e: E2E) => Promise<void>) {
-  const e = await startE2E({ agents: PCS });
-  try {
-    await fn(e);
-  } finally {
-    await e.stop();
-  }
-}
 
 interface ExecReply {
   exec_id: string;
@@ -25,7 +16,7 @@ interface ExecReply {
 }
 
 Deno.test("e2e exec: YAML job to all, groups and PCs; results and executions through the API", async () => {
-  await withEnv(async (e) => {
+  await withE2E({ agents: PCS }, async (e) => {
     const reg = await e.registerYaml(jobYaml("hello", "echo hello {{pc_id}}"));
     assert.deepEqual(reg, {
       id: "hello",
@@ -94,7 +85,7 @@ Deno.test("e2e exec: YAML job to all, groups and PCs; results and executions thr
 });
 
 Deno.test("e2e exec: running → finished, failures, inventory, waves", async () => {
-  await withEnv(async (e) => {
+  await withE2E({ agents: PCS }, async (e) => {
     await e.registerYaml(jobYaml("slow", "echo begin\nsleep 1500\necho end"));
     const slow = await e.api<ExecReply>("POST", "/api/exec/slow", {
       target: { pcs: ["PC-01", "PC-02"] },
@@ -159,7 +150,7 @@ Deno.test("e2e exec: running → finished, failures, inventory, waves", async ()
 });
 
 Deno.test("e2e exec: script objects, large output through result_output, emit events", async () => {
-  await withEnv(async (e) => {
+  await withE2E({ agents: PCS }, async (e) => {
     // A script body published to the object store; the job refers to it by key.
     const form = new FormData();
     form.append("file", new File(["echo from the object store on {{pc_id}}\n"], "body.ps1"));

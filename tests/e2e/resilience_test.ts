@@ -4,13 +4,12 @@
  * exactly once, a new exec completes) and an agent offline then replaying from EXEC.
  */
 import assert from "node:assert/strict";
-import { jobYaml, type ResultRow, startE2E, waitFinished, waitFor } from "./env.ts";
+import { jobYaml, type ResultRow, waitFinished, waitFor, withE2E } from "./env.ts";
 
 const N = 12;
 
 Deno.test("e2e resilience: broker restart under load", async () => {
-  const e = await startE2E({ agents: N, fleet: { prefix: "RS-" } });
-  try {
+  await withE2E({ agents: N, fleet: { prefix: "RS-" } }, async (e) => {
     await e.registerYaml(jobYaml("work", "echo start\nsleep 1200\necho end"));
     await waitFor(async () => {
       const agents = await e.api<{ pc_id: string }[]>("GET", "/api/agents?limit=1000");
@@ -49,14 +48,11 @@ Deno.test("e2e resilience: broker restart under load", async () => {
     const all = await e.results("job_id=^work$");
     assert.equal(all.length, 2 * N);
     assert.equal(new Set(all.map((r) => r.result_id)).size, 2 * N);
-  } finally {
-    await e.stop();
-  }
+  });
 });
 
 Deno.test("e2e resilience: an agent offline misses nothing — it replays from EXEC when back", async () => {
-  const e = await startE2E({ agents: ["PC-01", "PC-02", "PC-03"] });
-  try {
+  await withE2E({ agents: ["PC-01", "PC-02", "PC-03"] }, async (e) => {
     await e.registerYaml(jobYaml("note", "echo noted {{pc_id}}"));
     e.fleet.setOnline("PC-02", false);
     const toAll = await e.api<{ exec_id: string }>("POST", "/api/exec/note", {
@@ -102,9 +98,7 @@ Deno.test("e2e resilience: an agent offline misses nothing — it replays from E
     e.fleet.setOnline("PC-02", true);
     await new Promise((r) => setTimeout(r, 800));
     assert.equal((await e.results(`job_id=^note$&pc_id=^PC-02$`)).length, 2);
-  } finally {
-    await e.stop();
-  }
+  });
 });
 
 function assertOncePerPc(rows: ResultRow[], n: number) {

@@ -4,7 +4,7 @@
  * deleted schedule stops firing.
  */
 import assert from "node:assert/strict";
-import { jobYaml, startE2E, waitFor } from "./env.ts";
+import { jobYaml, waitFor, withE2E } from "./env.ts";
 
 interface Execution {
   exec_id: string;
@@ -14,8 +14,7 @@ interface Execution {
 }
 
 Deno.test("e2e schedule: every_tick and once_per_pc through the API", async () => {
-  const e = await startE2E({ agents: ["PC-01", "PC-02", "PC-03"] });
-  try {
+  await withE2E({ agents: ["PC-01", "PC-02", "PC-03"] }, async (e) => {
     await e.registerYaml(jobYaml("tick", "echo tick"));
     // The backend must know the agents are alive before once_per_pc resolves them.
     await waitFor(async () => (await e.api<unknown[]>("GET", "/api/agents")).length === 3, {
@@ -72,7 +71,5 @@ enabled: true
       "each PC exactly once",
     );
     await e.call("DELETE", "/api/schedules/once-each");
-  } finally {
-    await e.stop();
-  }
+  });
 });
