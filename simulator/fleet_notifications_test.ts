@@ -49,7 +49,7 @@ Deno.test({
         await spawnFleet([
           ...["--agents", "30", "--prefix", "N-", "--nats", b.broker.url, "--no-perf"],
           ...["--heartbeat-secs", "1", "--notify-ack-share", String(share)],
-          ...["--notify-ack-delay-ms", "1500"],
+          ...["--notify-ack-delay-ms", "2500"],
         ]),
       );
 
@@ -63,19 +63,24 @@ Deno.test({
       });
       assert.deepEqual(await ackedBy(b, kept.id), want);
 
-      // Recalled before any user got to it (acks come 1.5 s after showing): never acked.
+      // Recalled before any user got to it (acks come 2.5 s after showing): never acked.
       const recalled = await post(b, { title: "Wrong date" });
       const res = await b.request(`/api/notifications/${recalled.id}/recall`, { method: "POST" });
       assert.equal(res.status, 204);
 
-      // Valid for 2 s: the live fleet shows it, a fleet started after expiry must not.
+      // Valid for 3 s: the live fleet shows it, a fleet started after expiry must not.
+      const expiresMs = Date.now() + 3000;
       const short = await post(b, {
         title: "Reboot in 5 minutes",
-        expires_at: new Date(Date.now() + 2000).toISOString(),
+        expires_at: new Date(expiresMs).toISOString(),
       });
-      await new Promise((r) => setTimeout(r, 2500));
-      const liveShort = await ackedBy(b, short.id);
-      assert.deepEqual(liveShort, live.filter((pc) => acksIt(pc, short.id, share)));
+      const liveShort = live.filter((pc) => acksIt(pc, short.id, share));
+      await waitFor(async () => (await ackedBy(b, short.id)).length === liveShort.length, {
+        what: "the live fleet acknowledges the short-lived notification",
+        timeoutMs: 20_000,
+      });
+      assert.deepEqual(await ackedBy(b, short.id), liveShort);
+      await new Promise((r) => setTimeout(r, Math.max(0, expiresMs - Date.now() + 200)));
 
       // Posted last and valid: each late agent's catch-up shows it last, so its ack is the
       // last in that agent's outbox; once those are projected nothing else is in flight.
