@@ -5,12 +5,19 @@
  * posts notifications through the API; the acknowledgements the simulated users send are
  * projected and read back through GET /api/notifications/{id}/ack_status: exactly the PCs
  * the configured share picks, none for a recalled notification, and a fleet that comes
- * online late acknowledges what is still valid but never an expired or recalled one.
+ * online late acknowledges what is still valid but never an expired or recalled one. And in
+ * process: an agent back from offline catches up from the stream, once per notification.
  */
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "../tests/helpers/backend.ts";
 import { type FleetProcess, spawnFleet } from "../tests/helpers/fleet_process.ts";
-import { acksIt } from "./notifications.ts";
+import { acksIt, type NotifyAgent, notifySettings, shownBy } from "./notifications.ts";
+import { startFleet } from "./fleet.ts";
+import { startNatsServer } from "../tests/helpers/nats_server.ts";
+import { connectNats } from "../lib/nats.ts";
+import { setupJetStream } from "../lib/jetstream_setup.ts";
+import { SUBJECT, subjects } from "../wire/names.ts";
+import { wireTs } from "../wire/time.ts";
 import { pcIdOf } from "./cli_args.ts";
 
 interface AckStatus {
@@ -108,6 +115,60 @@ Deno.test({
     } finally {
       for (const f of fleets) await f.stop();
       await b.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "fleet: an agent back from offline catches up on what is still valid, once",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const broker = await startNatsServer();
+    const nats = await connectNats({ natsServers: [broker.url] }, "sim-notify-churn");
+    await setupJetStream(nats);
+    notifySettings.ackDelayMs = 0;
+    const fleet = await startFleet({ natsUrl: broker.url, agents: ["PC-A", "PC-B"], perf: false });
+    const shown = (pc: string) =>
+      shownBy(fleet.agent(pc) as unknown as NotifyAgent).map((n) => n.id);
+    const send = (subject: string, id: string, expiresAt?: number) =>
+      nats.js.publish(
+        subject,
+        JSON.stringify({
+          id,
+          priority: "info",
+          require_ack: false,
+          title: id,
+          body: "",
+          toast: false,
+          issued_at: wireTs(Date.now()),
+          ...(expiresAt ? { expires_at: wireTs(expiresAt) } : {}),
+        }),
+      );
+    try {
+      fleet.setOnline("PC-B", false);
+      await fleet.flush();
+      await send(SUBJECT.notificationsAll, "n-all");
+      await send(subjects.notificationsPc("PC-B"), "n-short", Date.now() + 300);
+      await send(subjects.notificationsPc("PC-B"), "n-mine");
+      await send(subjects.notificationsPc("PC-A"), "n-other");
+      await waitFor(() => shown("PC-A").length === 2, { what: "PC-A shows its two live" });
+      assert.deepEqual(shown("PC-B"), [], "offline: nothing reaches it");
+      await new Promise((r) => setTimeout(r, 400)); // n-short expires while PC-B is away
+      fleet.setOnline("PC-B", true);
+      await waitFor(() => shown("PC-B").length === 2, { what: "PC-B catches up" });
+      assert.deepEqual(shown("PC-B"), ["n-all", "n-mine"]);
+      // Coming back again shows nothing twice (one inbox entry per id).
+      fleet.setOnline("PC-B", false);
+      fleet.setOnline("PC-B", true);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(shown("PC-B"), ["n-all", "n-mine"]);
+      assert.deepEqual(shown("PC-A"), ["n-all", "n-other"]);
+    } finally {
+      notifySettings.ackDelayMs = 200;
+      await fleet.stop();
+      await nats.close();
+      await broker.stop();
     }
   },
 });
