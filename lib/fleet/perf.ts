@@ -9,21 +9,15 @@ import type { Db } from "../../db/client.ts";
 import { rowsOf } from "../../db/client.ts";
 import { apiTs, dbTs, WireTimestampSchema, wireTs } from "../../wire/time.ts";
 import type { Window } from "./perf_params.ts";
+import { HOST_PERF_METRICS } from "../../wire/perf.ts";
 
 /** SQL for the epoch seconds of a canonical `at` column. */
 const EPOCH = "CAST(strftime('%s', substr(at, 1, 19)) AS INTEGER)";
 
-const HOST_COLUMNS = [
-  "cpu_pct",
-  "mem_used_bytes",
-  "mem_total_bytes",
-  "swap_used_bytes",
-  "swap_total_bytes",
-  "disk_read_bytes_per_sec",
-  "disk_written_bytes_per_sec",
-  "net_rx_bytes_per_sec",
-  "net_tx_bytes_per_sec",
-] as const;
+/** The host metrics charted over time: every sampled one but the CPU count (a constant). */
+const HOST_COLUMNS = HOST_PERF_METRICS.filter((c): c is Exclude<typeof c, "cpu_count"> =>
+  c !== "cpu_count"
+);
 
 // ---------------------------------------------------------------- response shapes
 
