@@ -6,7 +6,7 @@ import type { Transaction } from "@libsql/client";
 import { AuditEventSchema } from "../wire/messages.ts";
 import { CONSUMER, STREAM } from "../wire/names.ts";
 import { dbTs } from "../wire/time.ts";
-import { chunks, valuesSql } from "./batch.ts";
+import { insertStatements } from "./batch.ts";
 import { dropStatement, type PendingExecution, recreateStatement } from "../lib/exec/lifecycle.ts";
 import type { Item, JsProjectorSpec } from "./jetstream_projector.ts";
 
@@ -64,10 +64,9 @@ function execRowStatements(items: Item<Audit>[]) {
 }
 
 export async function applyAudit(tx: Transaction, items: Item<Audit>[]): Promise<void> {
-  const stmts = chunks(items, 200).map((part) => ({
-    sql: `INSERT OR IGNORE INTO audit_log (actor, action, target, payload, occurred_at, stream_seq)
-          VALUES ${valuesSql(part.length, 6)}`,
-    args: part.flatMap(({ value: a, seq }) => [
+  const stmts = insertStatements(
+    "INSERT OR IGNORE INTO audit_log (actor, action, target, payload, occurred_at, stream_seq)",
+    items.map(({ value: a, seq }) => [
       a.actor,
       a.action,
       a.target,
@@ -75,7 +74,7 @@ export async function applyAudit(tx: Transaction, items: Item<Audit>[]): Promise
       dbTs(a.occurred_at),
       seq,
     ]),
-  }));
+  );
   stmts.push(...execRowStatements(items));
   if (stmts.length) await tx.batch(stmts);
 }

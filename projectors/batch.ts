@@ -9,6 +9,7 @@
  * `maxWaitMs`. `add` applies
  * back-pressure: when the buffer is full it waits until a flush has taken it.
  */
+import type { InValue } from "@libsql/client";
 
 export interface BatcherOptions<T> {
   /** Flush as soon as this many items are buffered (and the largest batch handed over). */
@@ -107,6 +108,22 @@ export function chunks<T>(xs: T[], n: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
   return out;
+}
+
+/**
+ * The multi-row statements that write `rows` (each one row's values, in column order),
+ * 200 rows a statement: `head` is the statement up to `VALUES`, `tail` what follows the
+ * value lists (an `ON CONFLICT` clause). None for no rows.
+ */
+export function insertStatements(
+  head: string,
+  rows: InValue[][],
+  tail = "",
+): { sql: string; args: InValue[] }[] {
+  return chunks(rows, 200).map((part) => ({
+    sql: `${head} VALUES ${valuesSql(part.length, part[0].length)}${tail && ` ${tail}`}`,
+    args: part.flat(),
+  }));
 }
 
 /** `(?,?,?),(?,?,?)` for `rows` rows of `cols` parameters. */

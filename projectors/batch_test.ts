@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Batcher, chunks, valuesSql } from "./batch.ts";
+import { Batcher, chunks, insertStatements, valuesSql } from "./batch.ts";
 
 Deno.test("Batcher flushes at maxItems without waiting for the timer", async () => {
   const got: number[][] = [];
@@ -67,4 +67,20 @@ Deno.test("chunks and valuesSql", async (t) => {
   }
   assert.equal(valuesSql(2, 3), "(?,?,?),(?,?,?)");
   assert.throws(() => new Batcher({ maxItems: 0, maxWaitMs: 1, flush: () => Promise.resolve() }));
+});
+
+Deno.test("insertStatements: 200 rows a statement, the tail after the value lists, none for none", () => {
+  const rows = Array.from({ length: 450 }, (_, i) => [i, `v${i}`]);
+  const stmts = insertStatements("INSERT INTO t (a, b)", rows, "ON CONFLICT(a) DO NOTHING");
+  assert.deepEqual(stmts.map((s) => s.args.length), [400, 400, 100]);
+  assert.equal(
+    stmts[2].sql,
+    `INSERT INTO t (a, b) VALUES ${valuesSql(50, 2)} ON CONFLICT(a) DO NOTHING`,
+  );
+  assert.deepEqual(stmts[1].args.slice(0, 2), [200, "v200"]);
+  assert.equal(
+    insertStatements("INSERT INTO t (a)", [[1]]).at(0)?.sql,
+    "INSERT INTO t (a) VALUES (?)",
+  );
+  assert.deepEqual(insertStatements("INSERT INTO t (a)", []), []);
 });

@@ -8,7 +8,7 @@ import type { Transaction } from "@libsql/client";
 import { EventStartedSchema } from "../wire/messages.ts";
 import { CONSUMER, STREAM, SUBJECT } from "../wire/names.ts";
 import { dbTs, epochMs } from "../wire/time.ts";
-import { chunks, valuesSql } from "./batch.ts";
+import { insertStatements } from "./batch.ts";
 import { markRunningStatements } from "../lib/exec/lifecycle.ts";
 import type { ChangeNotice, JsProjectorSpec } from "./jetstream_projector.ts";
 import type { ManifestCache } from "./manifest_cache.ts";
@@ -55,19 +55,15 @@ export function expiresAt(
 }
 
 export async function applyStarted(tx: Transaction, rows: StartedRow[]): Promise<void> {
-  const stmts = [];
-  for (const part of chunks(rows, 200)) {
-    stmts.push({
-      sql: `INSERT INTO execution_results (${COLS.join(",")}) VALUES ${
-        valuesSql(part.length, COLS.length)
-      } ON CONFLICT(result_id) DO UPDATE SET
-          version = COALESCE(execution_results.version, excluded.version),
-          exec_id = COALESCE(execution_results.exec_id, excluded.exec_id),
-          job_id = COALESCE(execution_results.job_id, excluded.job_id),
-          expires_at = COALESCE(execution_results.expires_at, excluded.expires_at)`,
-      args: part.flatMap((r) => COLS.map((c) => r[c])),
-    });
-  }
+  const stmts = insertStatements(
+    `INSERT INTO execution_results (${COLS.join(",")})`,
+    rows.map((r) => COLS.map((c) => r[c])),
+    `ON CONFLICT(result_id) DO UPDATE SET
+       version = COALESCE(execution_results.version, excluded.version),
+       exec_id = COALESCE(execution_results.exec_id, excluded.exec_id),
+       job_id = COALESCE(execution_results.job_id, excluded.job_id),
+       expires_at = COALESCE(execution_results.expires_at, excluded.expires_at)`,
+  );
   stmts.push(...markRunningStatements([...new Set(rows.map((r) => r.exec_id))]));
   if (stmts.length) await tx.batch(stmts);
 }

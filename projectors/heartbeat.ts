@@ -7,7 +7,7 @@ import type { Transaction } from "@libsql/client";
 import { type Heartbeat, HeartbeatSchema } from "../wire/messages.ts";
 import { SUBJECT } from "../wire/names.ts";
 import { dbTs, epochMs, nowDb } from "../wire/time.ts";
-import { chunks, valuesSql } from "./batch.ts";
+import { insertStatements } from "./batch.ts";
 import type { CoreProjectorSpec } from "./core_projector.ts";
 
 export const decodeHeartbeat = (data: Uint8Array) =>
@@ -31,8 +31,6 @@ export function newestPerPc(items: Heartbeat[]): Heartbeat[] {
   return [...m.values()].map((h) => ({ ...h, ...sticky.get(h.pc_id) }));
 }
 
-const COLS = 11;
-
 export async function applyHeartbeats(tx: Transaction, items: Heartbeat[]): Promise<string[]> {
   const rows = newestPerPc(items);
   if (rows.length === 0) return [];
@@ -41,22 +39,10 @@ export async function applyHeartbeats(tx: Transaction, items: Heartbeat[]): Prom
   // the table (lib/fleet/presence.ts) read the rows changed since the revision they saw.
   const revRs = await tx.execute("SELECT rev FROM agents_rev_now");
   const rev = Number(revRs.rows[0]?.rev ?? 0) + 1;
-  const stmts = chunks(rows, 200).map((part) => ({
-    sql: `INSERT INTO agents (pc_id, hostname, last_heartbeat, agent_version, os_family, updated_at,
-            agent_cpu_pct, agent_rss_bytes, agent_disk_read_bytes, agent_disk_written_bytes, rev)
-          VALUES ${valuesSql(part.length, COLS)}
-          ON CONFLICT(pc_id) DO UPDATE SET
-            hostname = COALESCE(agents.hostname, excluded.hostname),
-            os_family = COALESCE(agents.os_family, excluded.os_family),
-            agent_version = excluded.agent_version,
-            last_heartbeat = excluded.last_heartbeat,
-            updated_at = excluded.updated_at,
-            agent_cpu_pct = excluded.agent_cpu_pct,
-            agent_rss_bytes = excluded.agent_rss_bytes,
-            agent_disk_read_bytes = excluded.agent_disk_read_bytes,
-            agent_disk_written_bytes = excluded.agent_disk_written_bytes,
-            rev = excluded.rev`,
-    args: part.flatMap((h) => [
+  const stmts = insertStatements(
+    `INSERT INTO agents (pc_id, hostname, last_heartbeat, agent_version, os_family, updated_at,
+       agent_cpu_pct, agent_rss_bytes, agent_disk_read_bytes, agent_disk_written_bytes, rev)`,
+    rows.map((h) => [
       h.pc_id,
       h.hostname ?? null,
       dbTs(h.at),
@@ -69,7 +55,18 @@ export async function applyHeartbeats(tx: Transaction, items: Heartbeat[]): Prom
       h.agent_disk_written_bytes ?? null,
       rev,
     ]),
-  }));
+    `ON CONFLICT(pc_id) DO UPDATE SET
+       hostname = COALESCE(agents.hostname, excluded.hostname),
+       os_family = COALESCE(agents.os_family, excluded.os_family),
+       agent_version = excluded.agent_version,
+       last_heartbeat = excluded.last_heartbeat,
+       updated_at = excluded.updated_at,
+       agent_cpu_pct = excluded.agent_cpu_pct,
+       agent_rss_bytes = excluded.agent_rss_bytes,
+       agent_disk_read_bytes = excluded.agent_disk_read_bytes,
+       agent_disk_written_bytes = excluded.agent_disk_written_bytes,
+       rev = excluded.rev`,
+  );
   if (stmts.length) await tx.batch(stmts);
   return rows.map((r) => r.pc_id);
 }

@@ -3,19 +3,17 @@ import type { Transaction } from "@libsql/client";
 import { HOST_PERF_METRICS, type HostPerf, HostPerfSchema } from "../wire/perf.ts";
 import { SUBJECT } from "../wire/names.ts";
 import { dbTs } from "../wire/time.ts";
-import { chunks, valuesSql } from "./batch.ts";
+import { insertStatements } from "./batch.ts";
 import type { CoreProjectorSpec } from "./core_projector.ts";
 
 export const decodeHostPerf = (data: Uint8Array) =>
   HostPerfSchema.parse(JSON.parse(new TextDecoder().decode(data)));
 
 export async function applyHostPerf(tx: Transaction, items: HostPerf[]): Promise<void> {
-  const n = 2 + HOST_PERF_METRICS.length;
-  const stmts = chunks(items, 200).map((part) => ({
-    sql: `INSERT OR IGNORE INTO host_perf_samples (pc_id, at, ${HOST_PERF_METRICS.join(",")})
-          VALUES ${valuesSql(part.length, n)}`,
-    args: part.flatMap((p) => [p.pc_id, dbTs(p.at), ...HOST_PERF_METRICS.map((k) => p[k] ?? null)]),
-  }));
+  const stmts = insertStatements(
+    `INSERT OR IGNORE INTO host_perf_samples (pc_id, at, ${HOST_PERF_METRICS.join(",")})`,
+    items.map((p) => [p.pc_id, dbTs(p.at), ...HOST_PERF_METRICS.map((k) => p[k] ?? null)]),
+  );
   if (stmts.length) await tx.batch(stmts);
 }
 

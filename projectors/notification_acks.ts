@@ -9,7 +9,7 @@ import { CONSUMER, STREAM, SUBJECT } from "../wire/names.ts";
 import { type NotificationAcked, NotificationAckedSchema } from "../wire/notifications.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
 import { dbTs } from "../wire/time.ts";
-import { chunks, valuesSql } from "./batch.ts";
+import { insertStatements } from "./batch.ts";
 import type { Item, JsProjectorSpec } from "./jetstream_projector.ts";
 
 export function decodeAcked(data: Uint8Array): NotificationAcked {
@@ -17,12 +17,10 @@ export function decodeAcked(data: Uint8Array): NotificationAcked {
 }
 
 export async function applyAcks(tx: Transaction, items: Item<NotificationAcked>[]) {
-  const stmts = chunks(items, 200).map((part) => ({
-    sql: `INSERT INTO notification_acks
-            (notification_id, pc_id, user_sid, acked_at, account, recorded_at)
-          VALUES ${valuesSql(part.length, 6)}
-          ON CONFLICT(notification_id, pc_id, user_sid) DO NOTHING`,
-    args: part.flatMap(({ value: a, recordedAt }) => [
+  const stmts = insertStatements(
+    `INSERT INTO notification_acks
+       (notification_id, pc_id, user_sid, acked_at, account, recorded_at)`,
+    items.map(({ value: a, recordedAt }) => [
       a.notification_id,
       a.pc_id,
       a.user_sid,
@@ -30,7 +28,8 @@ export async function applyAcks(tx: Transaction, items: Item<NotificationAcked>[
       a.account ?? null,
       recordedAt,
     ]),
-  }));
+    "ON CONFLICT(notification_id, pc_id, user_sid) DO NOTHING",
+  );
   if (stmts.length) await tx.batch(stmts);
 }
 

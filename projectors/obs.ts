@@ -7,7 +7,7 @@ import type { Transaction } from "@libsql/client";
 import { ObsEventSchema } from "../wire/obs.ts";
 import { CONSUMER, STREAM, SUBJECT } from "../wire/names.ts";
 import { dbTs } from "../wire/time.ts";
-import { chunks, valuesSql } from "./batch.ts";
+import { insertStatements } from "./batch.ts";
 import type { Item, JsProjectorSpec } from "./jetstream_projector.ts";
 
 export const decodeObs = (data: Uint8Array) =>
@@ -15,10 +15,9 @@ export const decodeObs = (data: Uint8Array) =>
 type Obs = ReturnType<typeof decodeObs>;
 
 export async function applyObs(tx: Transaction, items: Item<Obs>[]): Promise<void> {
-  const stmts = chunks(items, 200).map((part) => ({
-    sql: `INSERT OR IGNORE INTO obs_events (pc_id, at, kind, source, event_record_id, payload)
-          VALUES ${valuesSql(part.length, 6)}`,
-    args: part.flatMap(({ value: o }) => [
+  const stmts = insertStatements(
+    "INSERT OR IGNORE INTO obs_events (pc_id, at, kind, source, event_record_id, payload)",
+    items.map(({ value: o }) => [
       o.pc_id,
       dbTs(o.at),
       o.kind,
@@ -26,7 +25,7 @@ export async function applyObs(tx: Transaction, items: Item<Obs>[]): Promise<voi
       o.event_record_id,
       o.payload === null ? null : JSON.stringify(o.payload),
     ]),
-  }));
+  );
   if (stmts.length) await tx.batch(stmts);
 }
 

@@ -3,7 +3,7 @@ import type { Transaction } from "@libsql/client";
 import { type ProcessPerf, ProcessPerfSchema } from "../wire/perf.ts";
 import { SUBJECT } from "../wire/names.ts";
 import { dbTs } from "../wire/time.ts";
-import { chunks, valuesSql } from "./batch.ts";
+import { insertStatements } from "./batch.ts";
 import type { CoreProjectorSpec } from "./core_projector.ts";
 
 export const decodeProcessPerf = (data: Uint8Array) =>
@@ -23,13 +23,11 @@ export async function applyProcessPerf(tx: Transaction, items: ProcessPerf[]): P
       p.disk_written_bytes_per_sec ?? null,
     ]);
   });
-  const stmts = chunks(rows, 200).map((part) => ({
-    sql: `INSERT OR IGNORE INTO process_perf_samples (pc_id, at, pid, name, cpu_pct, rss_bytes,
-            disk_read_bytes_per_sec, disk_written_bytes_per_sec) VALUES ${
-      valuesSql(part.length, 8)
-    }`,
-    args: part.flat(),
-  }));
+  const stmts = insertStatements(
+    `INSERT OR IGNORE INTO process_perf_samples (pc_id, at, pid, name, cpu_pct, rss_bytes,
+       disk_read_bytes_per_sec, disk_written_bytes_per_sec)`,
+    rows,
+  );
   if (stmts.length) await tx.batch(stmts);
 }
 
