@@ -15,6 +15,7 @@ import type { ResponseDecl, RouteDef } from "../handlers/route.ts";
 import { pathFits } from "../handlers/router.ts";
 import { ErrorBodySchema, openApiPath } from "../handlers/openapi.ts";
 import { formatIssues } from "../wire/zod_issues.ts";
+import { emitEventsYaml } from "./helpers/emit_job.ts";
 
 const PCS = ["PC-0001", "PC-0002", "PC-0003"];
 const GROUPS: Record<string, string[]> = {
@@ -36,17 +37,10 @@ execute:
   script: echo hello
   timeout: 30s
 `;
-const EMIT_YAML = `id: ${EMIT_JOB}
-version: "1.0.0"
-emit:
-  type: events
-execute:
-  shell: powershell
-  script: |
-    json {"kind":"logon","source":"agent:test","payload":{"user":"alice","logon_type":2}}
-    json {"kind":"service_stop","source":"agent:test","payload":{"service":"Spooler"}}
-  timeout: 30s
-`;
+const EMIT_YAML = emitEventsYaml(EMIT_JOB, [
+  { kind: "logon", source: "agent:test", payload: { user: "alice", logon_type: 2 } },
+  { kind: "service_stop", source: "agent:test", payload: { service: "Spooler" } },
+]);
 const INV_YAML = (version: string, chrome: string) =>
   appsInventoryYaml({
     id: INV_JOB,

@@ -25,7 +25,6 @@ const PENDING = new Set<string>([
   "static/assets/js/pages/change_password.js",
   "static/assets/js/pages/config.js",
   "static/assets/js/pages/dashboard.js",
-  "static/assets/js/pages/events.js",
   "static/assets/js/pages/exec.js",
   "static/assets/js/pages/execution.js",
   "static/assets/js/pages/executions.js",

@@ -17,6 +17,7 @@ import { ROUTES } from "../../static/assets/js/routes.js";
 import { chromiumTest } from "./browser.ts";
 import { accessibilityProblems, axeBothThemes, settled } from "./a11y.ts";
 import { noConsoleErrors, pathIs, postYaml, startEnv, stopEnv } from "./env.ts";
+import { emitEventsYaml } from "../helpers/emit_job.ts";
 
 const PCS = ["PC-0001", "PC-0002"];
 
@@ -37,18 +38,11 @@ when:
 target:
   groups: [lab]
 `;
-/** Each stdout line becomes an observability event (the events page and dashboard list). */
-const EVENTS_YAML = `id: emit-a11y
-version: "1.0.0"
-emit:
-  type: events
-execute:
-  shell: powershell
-  script: |
-    json {"kind":"logon","source":"agent:test","payload":{"user":"alice"}}
-    json {"kind":"service_stop","source":"agent:test","payload":{"service":"Spooler"}}
-  timeout: 30s
-`;
+/** Observability events of every PC (the events page and dashboard list). */
+const EVENTS_YAML = emitEventsYaml("emit-a11y", [
+  { kind: "logon", source: "agent:test", payload: { user: "alice" } },
+  { kind: "service_stop", source: "agent:test", payload: { service: "Spooler" } },
+]);
 const INVENTORY_YAML = `id: inv-a11y
 version: "1.0.0"
 description: Installed software

@@ -18,6 +18,7 @@ import { encodeExecResult } from "../../wire/messages.ts";
 import { subjects } from "../../wire/names.ts";
 import { jsonBytes } from "../../wire/codec.ts";
 import { appsInventoryYaml } from "../helpers/inventory_job.ts";
+import { emitEventsYaml } from "../helpers/emit_job.ts";
 import { assertKeyboardUsable, chromiumTest, nav, screenshot } from "./browser.ts";
 import { httpError, noConsoleErrors, pathIs, postYaml, signIn, startEnv, stopEnv } from "./env.ts";
 
@@ -30,19 +31,12 @@ const GROUPS: Record<string, string[]> = {
 const JWT_SECRET = "pages-test-secret-0123456789abcdef";
 const RELEASE = "9.9.1-test";
 
-/** An emit job: each stdout line becomes an observability event of its PC. */
-const EVENTS_YAML = `id: emit-ui
-version: "1.0.0"
-emit:
-  type: events
-execute:
-  shell: powershell
-  script: |
-    json {"kind":"logon","source":"agent:test","payload":{"user":"alice","pc":"{{pc_id}}"}}
-    json {"kind":"service_stop","source":"agent:test","payload":{"service":"Spooler"}}
-    json {"kind":"logon","source":"agent:test","payload":{"user":"bob"}}
-  timeout: 30s
-`;
+/** An emit job: each event becomes an observability event of the PC that runs it. */
+const EVENTS_YAML = emitEventsYaml("emit-ui", [
+  { kind: "logon", source: "agent:test", payload: { user: "alice", pc: "{{pc_id}}" } },
+  { kind: "service_stop", source: "agent:test", payload: { service: "Spooler" } },
+  { kind: "logon", source: "agent:test", payload: { user: "bob" } },
+]);
 
 const INVENTORY_YAML = (version: string, chrome: string) =>
   appsInventoryYaml({ id: "inv-apps-ui", table: "inv_apps_ui", version, chrome });
@@ -204,10 +198,12 @@ chromiumTest(
         assert.equal(new URL(page.url()).searchParams.get("pc"), "PC-0001");
         assert.match(await textOf(page, "#events-kinds-summary"), /logon · 2/);
         assert.match(await textOf(page, "#events-list"), /user=alice · pc=PC-0001/);
-        // The kinds list comes from /api/obs_events/kinds.
-        await page.waitForSelector('#ev-kinds option[value="service_stop"]');
-        await page.selectOption("#ev-kinds", ["service_stop"]);
-        await page.click("#ev-apply");
+        // The kind suggestions come from /api/obs_events/kinds; a chip applies at once.
+        await page.waitForSelector('#ev-kinds-options option[value="service_stop"]', {
+          state: "attached",
+        });
+        await page.fill("#ev-kinds", "service_stop");
+        await page.click("#ev-kinds-include");
         await page.waitForFunction(() =>
           document.querySelectorAll("#events-list tbody tr").length === 1
         );

@@ -424,17 +424,19 @@ export const activeInvestigations = (signal) => get("/api/perf/active-investigat
 export const run = (body, signal) => post("/api/run", { json: body, signal });
 
 // observability events
-/** @param {{pc_id?: string, kinds?: string, sources?: string, from?: string, to?: string,
- *   limit?: number}} [q]
+/**
+ * @param {{pc_id?: string, kinds?: string, kinds_ex?: string, sources?: string,
+ *   sources_ex?: string, payload_key?: string, payload_value?: string, from?: string,
+ *   to?: string, limit?: number}} q
  * @param {AbortSignal} [signal]
  */
-export const obsEvents = (q = {}, signal) => get("/api/obs_events", { query: q, signal });
+export const obsEvents = (q, signal) => get("/api/obs_events", { query: q, signal });
 /** @param {AbortSignal} [signal] */
 export const obsKinds = (signal) => get("/api/obs_events/kinds", { signal });
 /** @param {AbortSignal} [signal] */
 export const obsSources = (signal) => get("/api/obs_events/sources", { signal });
-/** @param {AbortSignal} [signal] */
-export const obsRecent = (limit = 50, signal) =>
+/** @param {number} limit @param {AbortSignal} [signal] */
+export const obsRecent = (limit, signal) =>
   get("/api/obs_events/recent", { query: { limit }, signal });
 
 // layered agent config: scope = {type: "global"} | {type: "group"|"pc", value}

@@ -1,21 +1,34 @@
 /// <reference lib="dom" />
 /**
- * The Compliance page and the agent page's checks in Chromium against the real backend
- * (every projector), a private broker and simulated agents: jobs with a `check:` hint
+ * The Compliance page, the agent page's checks and the Events page's filters in Chromium
+ * against the real backend (every projector), a private broker and simulated agents: jobs
+ * with a `check:` hint
  * registered through the API, their results published to the RESULTS stream as agents
  * publish them and projected into `check_status`; the cards with their counts and the
  * PCs worst first, a stale row, a new failure arriving live, "show ok", the link from a PC
  * to its agent page and that page's checks, Clear of one PC and of a whole check (confirm
- * dialog, audit), a viewer's read-only view, axe and keyboard in light and dark.
+ * dialog, audit); the Events page's include/exclude chips for kinds and sources (sources
+ * from /api/obs_events/sources), the payload field filter with its check, all in the URL;
+ * a viewer's read-only view, axe and keyboard in light and dark.
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { waitFor } from "../helpers/backend.ts";
 import { jobResult, publishAndSettle } from "../helpers/results.ts";
+import { emitEventsYaml } from "../helpers/emit_job.ts";
 import { mintJwt } from "../../lib/auth.ts";
 import { dbTs } from "../../wire/time.ts";
 import { assertKeyboardUsable, chromiumTest, nav, screenshot } from "./browser.ts";
-import { confirm, httpError, noConsoleErrors, pathIs, signIn, startEnv, stopEnv } from "./env.ts";
+import {
+  confirm,
+  httpError,
+  noConsoleErrors,
+  pathIs,
+  postYaml,
+  signIn,
+  startEnv,
+  stopEnv,
+} from "./env.ts";
 
 const PCS = ["PC-C1", "PC-C2", "PC-C3"];
 const JWT_SECRET = "compliance-pages-secret-0123456789abcdef";
@@ -26,6 +39,14 @@ const checkJob = (id: string, check: Record<string, unknown>) => ({
   execute: { shell: "powershell", script: "Test-Compliance", timeout: "60s" },
   check,
 });
+/** Five observability events per PC: three kinds, two sources, a numeric and a text "10". */
+const EVENTS_YAML = emitEventsYaml("emit-chips", [
+  { kind: "logon", source: "security", payload: { user: "alice", logon_type: 10 } },
+  { kind: "logon", source: "agent:test", payload: { user: "bob", logon_type: 2 } },
+  { kind: "logon", source: "security", payload: { user: "carol", logon_type: 3 } },
+  { kind: "service_stop", source: "agent:test", payload: { service: "Spooler" } },
+  { kind: "boot", source: "security", payload: { logon_type: "10" } },
+]);
 const said = (pc: string, job: string, doc: unknown) =>
   jobResult(pc, job, { stdout: JSON.stringify(doc) });
 
@@ -40,7 +61,7 @@ const rowsOf = (page: Page, card: string) =>
   );
 
 chromiumTest(
-  "compliance page in Chromium: cards, stale, live, show ok, agent checks, clear, viewer",
+  "compliance and events pages in Chromium: cards, stale, live, show ok, agent checks, clear, chips, viewer",
   async (t) => {
     const env = await startEnv({
       backend: { projectors: true, env: { KANADE_JWT_SECRET: JWT_SECRET } },
@@ -188,7 +209,8 @@ chromiumTest(
         assert.match(await textOf(page, "dialog[open] h2"), /Clear disk on every PC\?/);
         await page.keyboard.press("Escape");
         await page.waitForFunction(() => !document.querySelector("dialog[open]"));
-        assert.equal(await page.evaluate(() => document.activeElement?.id), "clear-disk");
+        // (actionButton hands focus back once its dialog settles: wait for it, do not race.)
+        await page.waitForFunction(() => document.activeElement?.id === "clear-disk");
         await confirm(page, "#clear-disk");
         await page.waitForFunction(() => !document.querySelector("#check-disk"));
         assert.match(await textOf(page, "#toasts"), /Cleared disk on every PC \(3 rows\)/);
@@ -206,10 +228,92 @@ chromiumTest(
         noConsoleErrors(env, "compliance clear");
       });
 
+      await t.step("events: include/exclude chips, sources, payload field, URL", async () => {
+        await postYaml(be, "/api/jobs", EVENTS_YAML);
+        await be.json("POST", "/api/exec/emit-chips", { target: { all: true } });
+        await waitFor(async () => {
+          const r = await be.json<{ events: unknown[] }>("GET", "/api/obs_events?limit=50");
+          return r.events.length === 5 * PCS.length;
+        }, { what: "five obs events per PC" });
+        await nav(page, "Events", "/events");
+        const rows = (n: number) =>
+          page.waitForFunction(
+            (n) => document.querySelectorAll("#events-list tbody tr").length === n,
+            n,
+          );
+        await rows(5 * PCS.length);
+        // The suggestions come from /api/obs_events/kinds and /api/obs_events/sources.
+        await page.waitForSelector('#ev-sources-options option[value="security"]', {
+          state: "attached",
+        });
+        await page.waitForSelector('#ev-kinds-options option[value="service_stop"]', {
+          state: "attached",
+        });
+        // A chip applies at once and lands in the URL.
+        await page.fill("#ev-kinds", "service_stop");
+        await page.click("#ev-kinds-exclude");
+        await rows(4 * PCS.length);
+        assert.equal(new URL(page.url()).searchParams.get("kinds_ex"), "service_stop");
+        await page.fill("#ev-sources", "security");
+        await page.click("#ev-sources-include");
+        await rows(3 * PCS.length);
+        assert.equal(new URL(page.url()).searchParams.get("sources"), "security");
+        assert.deepEqual(
+          await page.$$eval(
+            "#ev-kinds-chips li",
+            (lis) => lis.map((l) => l.firstChild?.textContent),
+          ),
+          ["not service_stop"],
+        );
+        // A bad payload key is refused by the page, with the API's rule, before any request.
+        await page.fill("#ev-payload-key", "logon.type");
+        await page.fill("#ev-payload-value", "10");
+        await page.click("#ev-apply");
+        await page.waitForSelector("#ev-status .error-box");
+        assert.match(await textOf(page, "#ev-status"), /letters, digits and _ only/);
+        assert.equal(await page.evaluate(() => document.activeElement?.id), "ev-payload-key");
+        // Compared as a number and as text: alice's logon_type 10 and the boot's "10".
+        await page.fill("#ev-payload-key", "logon_type");
+        await page.click("#ev-apply");
+        await rows(2 * PCS.length);
+        assert.equal(await textOf(page, "#ev-status"), "");
+        assert.doesNotMatch(await textOf(page, "#events-list"), /carol/);
+        const shared = new URL(page.url());
+        assert.equal(
+          shared.search,
+          "?kinds_ex=service_stop&sources=security&payload_key=logon_type&payload_value=10",
+        );
+        // The URL restores the chips and the payload field (a shared link).
+        await page.goto(shared.href);
+        await rows(2 * PCS.length);
+        assert.equal(await page.inputValue("#ev-payload-value"), "10");
+        assert.equal(await textOf(page, "#ev-sources-chips li"), "security×");
+        // Enter in a chip field adds an include chip.
+        await page.fill("#ev-kinds", "logon");
+        await page.press("#ev-kinds", "Enter");
+        await rows(PCS.length);
+        assert.match(await textOf(page, "#events-list tbody"), /user=alice/);
+        // Removing a chip applies at once and gives focus back to its field.
+        await page.click('button[aria-label="Remove kind filter not service_stop"]');
+        await page.waitForFunction(() => !/kinds_ex/.test(location.search));
+        assert.equal(await page.evaluate(() => document.activeElement?.id), "ev-kinds");
+        assert.equal(new URL(page.url()).searchParams.get("kinds"), "logon");
+        await rows(PCS.length);
+        await screenshot(page, "c03-events-chips");
+        noConsoleErrors(env, "events chips");
+      });
+
       await t.step("keyboard and accessibility, light and dark", async () => {
         for (const scheme of ["light", "dark"] as const) {
           await page.emulateMedia({ colorScheme: scheme });
-          for (const p of ["/compliance", "/compliance?check=bitlocker", "/agents/PC-C1"]) {
+          for (
+            const p of [
+              "/compliance",
+              "/compliance?check=bitlocker",
+              "/agents/PC-C1",
+              "/events?kinds_ex=service_stop&sources=security&payload_key=logon_type&payload_value=10",
+            ]
+          ) {
             await assertKeyboardUsable(page, `${url}${p}`);
           }
         }
