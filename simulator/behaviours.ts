@@ -11,6 +11,7 @@
  * - tells `online(agents, nats)` about agents that came online (fleet start, back from
  *   offline, a reconnect), in batches, after they are subscribed again: the place to catch
  *   up on what they missed, as the real agent does when it connects;
+ * - adds `stats()` (flat counters, summed over processes) to the CLI's `fleet: {json}` line;
  * - accepts the behaviour's `flags` on the CLI (`--flag value`, listed by `--help`) and hands
  *   their values to `configure` once per process.
  *
@@ -46,12 +47,19 @@ export interface Behaviour {
   subscriptions?(agent: Agent): BehaviourSubscription[];
   /** The output of a run of `cmd`, or null when this behaviour does not answer it. */
   run?(agent: Agent, cmd: Command): RunOutput | null;
+  /** Counters for the CLI's stats line (numbers only; a multi-process fleet sums them). */
+  stats?(): Record<string, number>;
   /** Agents that came online, subscribed again; resolves once they have caught up. */
   online?(agents: readonly Agent[], nats: Nats): Promise<void>;
 }
 
 /** The behaviours every simulated agent has. Add yours here. */
 export const BEHAVIOURS: Behaviour[] = [checksBehaviour, notificationsBehaviour];
+
+/** Every behaviour's counters, for the stats line. */
+export function behaviourStats(): Record<string, number> {
+  return Object.assign({}, ...BEHAVIOURS.map((b) => b.stats?.() ?? {}));
+}
 
 /** Every behaviour's catch-up for agents that came online (errors are the caller's to log). */
 export async function behavioursOnline(agents: readonly Agent[], nats: Nats): Promise<void> {

@@ -76,6 +76,9 @@ const DETAIL: Record<Exclude<MixStatus, "unknown">, (pc: string, what: string) =
   fail: (pc, what) => `${what}: not compliant on ${pc} (simulated)`,
 };
 
+/** Check runs answered, by status (the stats line's `check_<status>`). */
+export const checkStats: Record<MixStatus, number> = { ok: 0, warn: 0, fail: 0, unknown: 0 };
+
 /** Runs per (agent, check) so far: the flip counter. */
 const runs = new WeakMap<object, Map<string, number>>();
 
@@ -89,6 +92,7 @@ export function answerCheck(agent: { readonly pcId: string }, cmd: Command) {
   const n = mine.get(hint.name) ?? 0;
   mine.set(hint.name, n + 1);
   const status = statusOfRun(agent.pcId, hint.name, n);
+  checkStats[status]++;
   const what = hint.label?.trim() || hint.name;
   if (status === "unknown") {
     return {
@@ -151,4 +155,10 @@ export const checksBehaviour = {
   ],
   configure: configureChecks,
   run: answerCheck,
+  stats: () => ({
+    check_ok: checkStats.ok,
+    check_warn: checkStats.warn,
+    check_fail: checkStats.fail,
+    check_unknown: checkStats.unknown,
+  }),
 };

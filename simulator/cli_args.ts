@@ -55,9 +55,9 @@ export const USAGE = `deno task fleet [options]   simulated kanade agents until 
   --report-secs s       cadence of the stats line on stderr (default 10)
   --help                this text
 
-Every report line is 'fleet: {json}' with the fleet's counters and the simulator's own
-cpu_pct (of one core, all its processes) and rss_mib, so a benchmark can tell them apart from
-the backend's.`;
+Every report line is 'fleet: {json}' with the fleet's and the behaviours' counters and the
+simulator's own cpu_pct (of one core, all its processes) and rss_mib, so a benchmark can tell
+them apart from the backend's.`;
 
 function behaviourUsage(): string {
   // Laid out like the options above: a long flag puts its help on the next line.

@@ -3,7 +3,8 @@
  * hint registered and executed through the API, answered by `deno task fleet --check-mix
  * ... --check-flip ...`, projected by the backend and read back through GET /api/checks:
  * the counts and rows are exactly the statuses the mix gives each PC, a second run agrees
- * except for the flipping share, and those flips are the transitions the API lists.
+ * except for the flipping share, and those flips are the transitions the API lists; the
+ * CLI's stats line counts the answers by status.
  */
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "../tests/helpers/backend.ts";
@@ -76,7 +77,7 @@ Deno.test({
       await b.json("POST", "/api/jobs", JOB);
       fleet = await spawnFleet([
         ...["--agents", String(AGENTS), "--prefix", "C-", "--nats", b.broker.url, "--no-perf"],
-        ...["--check-mix", MIX, "--check-flip", String(settings.flip)],
+        ...["--check-mix", MIX, "--check-flip", String(settings.flip), "--report-secs", "0.2"],
       ]);
 
       const first = expected(0);
@@ -106,6 +107,23 @@ Deno.test({
       );
       const changed = t.transitions.filter((x) => x.from_status !== null).map((x) => x.pc_id);
       assert.deepEqual(changed.sort(), flipping);
+      // The stats line counts the answers by status (both runs).
+      const both = { ok: 0, warn: 0, fail: 0, unknown: 0 };
+      for (const run of [0, 1]) {
+        for (const [k, n] of Object.entries(expected(run).counts)) {
+          both[k as keyof typeof both] += n;
+        }
+      }
+      const line = await waitFor(() => {
+        const st = fleet!.lastStats();
+        return st && st.check_ok + st.check_warn + st.check_fail + st.check_unknown === 2 * AGENTS
+          ? st
+          : null;
+      }, { what: "a stats line after both runs" });
+      assert.deepEqual(
+        [line.check_ok, line.check_warn, line.check_fail, line.check_unknown],
+        [both.ok, both.warn, both.fail, both.unknown],
+      );
     } finally {
       await fleet?.stop();
       await b.stop();

@@ -8,7 +8,7 @@
 import { connect } from "@nats-io/transport-node";
 import { startFleet } from "./fleet.ts";
 import { Churn } from "./churn.ts";
-import { BEHAVIOURS } from "./behaviours.ts";
+import { BEHAVIOURS, behaviourStats } from "./behaviours.ts";
 import {
   bootSpreadMs,
   type CliOptions,
@@ -90,7 +90,14 @@ async function runOne(o: CliOptions): Promise<void> {
   const report = setInterval(() => {
     const churnStats = churn ? { churn_offline: churn.stats.offline } : {};
     console.error(
-      `fleet: ${JSON.stringify({ ...fleet.stats(), ...churnStats, ...meter.read(["self"]) })}`,
+      `fleet: ${
+        JSON.stringify({
+          ...fleet.stats(),
+          ...churnStats,
+          ...behaviourStats(),
+          ...meter.read(["self"]),
+        })
+      }`,
     );
   }, o.reportMs);
   const shutdown = async () => {

@@ -151,6 +151,12 @@ export const notificationsBehaviour = {
     },
   ],
   configure: configureNotify,
+  stats: () => ({
+    notify_shown: notifyStats.shown,
+    notify_acked: notifyStats.acked,
+    notify_recalled: notifyStats.recalled,
+    notify_skipped_expired: notifyStats.skippedExpired,
+  }),
   online: (agents: readonly NotifyAgent[], nats: Pick<Nats, "js" | "jsm">) => catchUp(agents, nats),
   subscriptions: (agent: NotifyAgent) => [
     ...inboxSubjects(agent.pcId, agent.groups).map((subject) => ({
