@@ -73,6 +73,10 @@ export const ConfigSchema = z.object({
   checkStaleDays: z.number({ error: "must be an integer 0..3650" }).int(
     "must be an integer 0..3650",
   ).min(0, "must be an integer 0..3650").max(3650, "must be an integer 0..3650"),
+  /** Alert events older than this are not sent (a rebuilt database, a long outage). */
+  alertMaxAgeSecs: z.number({ error: "must be an integer 60..604800" }).int(
+    "must be an integer 60..604800",
+  ).min(60, "must be an integer 60..604800").max(604_800, "must be an integer 60..604800"),
   /** Scheduler leadership lease, seconds (engine default if unset). */
   schedulerLeaseSecs: z.number().positive().optional(),
   /** `deno serve` with auth disabled: the listener is not loopback-only, so opt in. */
@@ -186,6 +190,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     projectorAckWaitSecs: optNum(env, "KANADE_PROJECTOR_ACK_WAIT_SECS"),
     resultsWriterThread: onOff(env, "KANADE_RESULTS_WRITER_THREAD", true),
     checkStaleDays: num(env, "KANADE_CHECK_STALE_DAYS", 30),
+    alertMaxAgeSecs: num(env, "KANADE_ALERT_MAX_AGE_SECS", 3600),
     schedulerLeaseSecs: optNum(env, "KANADE_SCHEDULER_LEASE_SECS"),
     insecureServe: env.KANADE_INSECURE_BIND === "1",
   };

@@ -136,6 +136,20 @@ Deno.test("loadConfig() KANADE_CHECK_STALE_DAYS: default 30, 0 turns it off, 0..
   }
 });
 
+Deno.test("loadConfig() KANADE_ALERT_MAX_AGE_SECS: default 3600, 60..604800 only", () => {
+  assert.equal(loadConfig({ env: {}, args: [] }).alertMaxAgeSecs, 3600);
+  const secs = (v: string) => loadConfig({ env: { KANADE_ALERT_MAX_AGE_SECS: v }, args: [] });
+  assert.equal(secs("60").alertMaxAgeSecs, 60);
+  assert.equal(secs("604800").alertMaxAgeSecs, 604_800);
+  for (const bad of ["59", "604801", "1.5", "soon"]) {
+    assert.throws(
+      () => secs(bad),
+      /^ConfigError: config: alertMaxAgeSecs: must be an integer 60\.\.604800$/m,
+      bad,
+    );
+  }
+});
+
 Deno.test("loadConfig(): account settings, defaults and refusals", () => {
   const c = loadConfig({ env: {}, args: [] });
   assert.deepEqual(

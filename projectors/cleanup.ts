@@ -113,6 +113,8 @@ export function retentionTargets(
     { table: "inventory_history", column: "observed_at", days: INVENTORY_HISTORY_DAYS },
     // Status changes are derived from results: kept as long as the results are.
     { table: "check_transitions", column: "recorded_at", days: d.results },
+    // Alert deliveries (lib/alerts/store.ts): their history lives as long as the results.
+    { table: "alert_deliveries", column: "created_at", days: d.results },
   ];
 }
 

@@ -161,6 +161,11 @@ Deno.test("retention deletes old rows in bounded batches and keeps young ones", 
               VALUES (?, 'c', 'fail', ?)`,
         args: [id, dbTs(NOW - age * day)],
       });
+      await t.db.execute({
+        sql: `INSERT INTO alert_deliveries (rule_name, event_key, event, pc_id, payload, status,
+                created_at, updated_at) VALUES ('r', ?, 'check_fail', ?, '{}', 'delivered', ?, ?)`,
+        args: [id, id, dbTs(NOW - age * day), dbTs(NOW - age * day)],
+      });
     }
     const report = await sweep(deps, NOW);
     assert.deepEqual(report.deleted, {
@@ -168,6 +173,7 @@ Deno.test("retention deletes old rows in bounded batches and keeps young ones", 
       audit_log: 1,
       obs_events: 1,
       check_transitions: 1,
+      alert_deliveries: 1,
     });
     assert.equal((await get(t.db, "SELECT COUNT(*) AS n FROM audit_log")).n, 1);
     assert.equal((await get(t.db, "SELECT result_id FROM execution_results")).result_id, "r-b");

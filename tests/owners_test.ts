@@ -59,6 +59,12 @@ const RULES: Rule[] = [
     owners: ["lib/exec/lifecycle.ts"],
     pattern: /\b(INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+executions\b/i,
   },
+  {
+    concept: "the alert tables are written by their owner only (lib/alerts/store.ts)",
+    owners: ["lib/alerts/store.ts"],
+    pattern:
+      /\b(INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+alert_(deliveries|offline|state)\b/i,
+  },
 ];
 
 Deno.test("one owner per concept: nothing else touches it", async (t) => {

@@ -96,6 +96,11 @@ export const BUCKET = {
   accounts: "kanade_accounts",
   /** This project's own bucket: sign-in failure counters and used TOTP steps (entries expire). */
   authThrottle: "kanade_auth_throttle",
+  /**
+   * This project's own bucket: operator alert rules (issue 16), one entry per rule keyed by
+   * its name. Holds webhook HMAC secrets: agent credentials must never read it.
+   */
+  alertRules: "kanade_alert_rules",
 } as const;
 
 export const OBJECT_STORE = {

@@ -67,6 +67,7 @@ export const KV_BUCKETS: KvSpec[] = [
   { bucket: BUCKET.pendingWaves, history: 1 },
   { bucket: BUCKET.leases, history: 1 },
   { bucket: BUCKET.accounts, history: 10 },
+  { bucket: BUCKET.alertRules, history: 5 },
   // Counters carry their own timestamps; the TTL only sweeps them (longest lock: 1 day).
   { bucket: BUCKET.authThrottle, history: 1, ttlNanos: 86_400n * 1_000_000_000n },
 ];
