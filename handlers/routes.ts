@@ -6,6 +6,7 @@
 import type { RouteDef } from "./route.ts";
 import { routes as accounts } from "./accounts/mod.ts";
 import { routes as agents } from "./agents/mod.ts";
+import { routes as alerts } from "./alerts/mod.ts";
 import { routes as appPackages } from "./app_packages/mod.ts";
 import { routes as audit } from "./audit/mod.ts";
 import { routes as auth } from "./auth/mod.ts";
@@ -37,6 +38,7 @@ import { routes as version } from "./version/mod.ts";
 export const allRoutes: RouteDef[] = [
   ...accounts,
   ...agents,
+  ...alerts,
   ...appPackages,
   ...audit,
   ...auth,

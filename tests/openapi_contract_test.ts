@@ -29,6 +29,7 @@ const EMIT_JOB = "emit-contract";
 const HELLO_JOB = "hello-contract";
 const SCHEDULE = "nightly-contract";
 const CRON_SCHEDULE = "legacy-contract";
+const ALERT_RULE = "contract-alert";
 
 const HELLO_YAML = `id: ${HELLO_JOB}
 version: "1.0.0"
@@ -223,6 +224,12 @@ Deno.test({
           target: { groups: ["canary"] },
         });
         ids.notification_id = (note.body as { id: string }).id;
+        await call(be, "POST", "/api/alerts", {
+          name: ALERT_RULE,
+          events: ["check_fail", "agent_offline"],
+          scope: { kind: "groups", groups: ["canary"] },
+          webhook: { url: "http://127.0.0.1:9/hook", secret: "contract-secret-0123456789" },
+        });
         await call(be, "PUT", "/api/freeze", {
           reason: "contract test",
           from: new Date(Date.now() + 86_400_000).toISOString(),
@@ -279,6 +286,8 @@ Deno.test({
         "/api/app-packages/:name/:version": { name: "contract-app", version: "1.0.0" },
         "/api/notifications/:id": { id: ids.notification_id },
         "/api/notifications/:id/ack_status": { id: ids.notification_id },
+        "/api/alerts/:name": { name: ALERT_RULE },
+        "/api/alerts/:name/deliveries": { name: ALERT_RULE },
       };
       /** Extra queries, so filtered and parameterised answers are checked as well. */
       const QUERIES: Record<string, string[]> = {

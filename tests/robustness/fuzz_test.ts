@@ -546,6 +546,26 @@ async function seed(be: TestBackend) {
     `groups.${KEEP}-grp`,
     te.encode(JSON.stringify({ heartbeat_interval: "40s" })),
   );
+  await (await kv(BUCKET.alertRules)).put(
+    `${KEEP}-alert`,
+    te.encode(JSON.stringify({
+      name: `${KEEP}-alert`,
+      enabled: true,
+      description: "",
+      events: ["check_fail"],
+      checks: [],
+      scope: { kind: "pcs", pcs: [`${KEEP}-pc`] },
+      webhook: {
+        url: "http://127.0.0.1:9/hook",
+        secret: "seed-secret-0123456789",
+        timeout_ms: 1000,
+        max_attempts: 1,
+      },
+      rate_limit: { max: 3, per_secs: 3600 },
+      created_at: "2026-01-01T00:00:00Z",
+      updated_at: "2026-01-01T00:00:00Z",
+    })),
+  );
   const obj = await be.deps.nats.obj(OBJECT_STORE.agentReleases);
   await obj.putBlob({ name: `9.9.9-${KEEP}` }, te.encode("MZ fake release"));
   const svc = { sub: "fuzz-seed", roles: ["admin" as const], source: null };
