@@ -27,6 +27,7 @@
  */
 import type { Deps } from "../deps.ts";
 import { fleetView } from "../fleet/fleet_view.ts";
+import { throttled } from "../inventory/tables.ts";
 import type { Presence } from "../fleet/presence.ts";
 import { dbTs, epochMs } from "../../wire/time.ts";
 import type { AlertEvent, StoredRule } from "./model.ts";
@@ -96,6 +97,7 @@ export class AlertEngine {
   /** When this process last started leading (offline decisions wait one alive window). */
   private leadingSinceMs = 0;
   private lastHold: string | null = null;
+  private readonly once = throttled();
   private readonly log;
 
   constructor(
@@ -150,7 +152,11 @@ export class AlertEngine {
       await this.decide(rules);
       await this.sender.pump(rules);
     } catch (e) {
-      if (!this.abort.signal.aborted) this.log.warn("alert pass failed", { err: String(e) });
+      if (this.abort.signal.aborted) return;
+      // A lasting fault (a broker or database outage) is one line per 10 minutes.
+      const err = String(e);
+      if (this.once(err)) this.log.warn("alert pass failed", { err });
+      else this.log.debug("alert pass failed", { err });
     }
   }
 
