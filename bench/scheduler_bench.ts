@@ -8,10 +8,8 @@
  */
 import { type BenchRow, type BenchSuite, median } from "./types.ts";
 import { startTestBackend } from "../tests/helpers/backend.ts";
-import { dbTs } from "../wire/time.ts";
-import { BUCKET } from "../wire/names.ts";
-import { decideDedup, type TickContext } from "../scheduler/tick.ts";
 import type { Mark } from "../scheduler/policy.ts";
+import { onceEachTick, seed } from "./scale_db.ts";
 
 const JOB = "bench-sched-job";
 
@@ -23,58 +21,14 @@ export const suite: BenchSuite = {
     const runs = ctx.quick ? 3 : 7;
     const be = await startTestBackend({ waves: false });
     try {
-      const db = be.deps.db;
-      const now = Date.now();
       const t0 = performance.now();
-      // Generated inside SQLite: a million inserts through the client would dominate the run.
-      await db.execute({
-        sql: `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1)
-              INSERT INTO agents (pc_id, last_heartbeat, updated_at)
-              SELECT printf('PC%05d', i), ?2, ?2 FROM n`,
-        args: [agents, dbTs(now - 30_000)],
-      });
-      // Row i: PC i % agents; job = bench job for even i; finished (i / agents) minutes ago
-      // for PCs below agents/2 (recent), hours ago for the rest (cooldown expired).
-      await db.execute({
-        sql: `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1)
-              INSERT INTO execution_results (result_id, request_id, exec_id, pc_id, exit_code,
-                started_at, finished_at, recorded_at, job_id, version)
-              SELECT printf('r%08d', i), printf('q%08d', i), NULL, printf('PC%05d', i % ?2),
-                CASE WHEN i % 10 = 1 THEN 1 ELSE 0 END,
-                t, t, t,
-                CASE WHEN (i / ?2) % 2 = 0 THEN ?3 ELSE printf('other-%d', i % 7) END, '1.0.0'
-              FROM (SELECT i, strftime('%Y-%m-%dT%H:%M:%S', (?4 / 1000) -
-                      CASE WHEN (i % ?2) < ?2 / 2 THEN (i / ?2) * 60 % 3000 + 1
-                           ELSE 7200 + (i / ?2) * 60 END, 'unixepoch') || '.000000000Z' AS t
-                    FROM n)`,
-        args: [rows, agents, JOB, now],
-      });
-      await db.execute("ANALYZE");
+      // The scale benchmark's seed: generated inside SQLite, as a million client inserts
+      // would dominate the run.
+      await seed(be, agents, rows, JOB);
       ctx.log(
         `seeded ${agents} agents, ${rows} results in ${(performance.now() - t0).toFixed(0)} ms`,
       );
-
-      const tickCtx: TickContext = {
-        deps: be.deps,
-        dispatchKv: await be.deps.nats.kv(BUCKET.schedulerDispatch),
-        schedulesKv: await be.deps.nats.kv(BUCKET.schedules),
-        aliveWindowSecs: 120,
-        markCache: new Map<string, Map<string, Mark>>(),
-      };
-      const tick = async (scheduleId: string) => {
-        const t = performance.now();
-        const d = await decideDedup(tickCtx, {
-          scheduleId,
-          jobId: JOB,
-          target: { all: true, groups: [], pcs: [] },
-          mode: "once_per_pc",
-          cooldownMs: 3_600_000,
-          autoDisable: false,
-          maxConcurrent: null,
-          nowMs: Date.now(),
-        });
-        return { ms: performance.now() - t, expected: d.expected.length, fire: d.pcs.length };
-      };
+      const tick = await onceEachTick(be, JOB);
 
       await tick("warm"); // warm-up (statement cache, page cache, mark load)
       const plain: number[] = [];
@@ -91,12 +45,12 @@ export const suite: BenchSuite = {
       const marks = new Map<string, Mark>();
       const marked = Math.min(2_000, agents);
       for (let i = 0; i < marked; i++) {
-        marks.set(`PC${String(agents - 1 - i).padStart(5, "0")}`, {
+        marks.set(`PC${String(agents - 1 - i).padStart(6, "0")}`, {
           atMs: Date.now(),
           untilMs: Date.now() + 600_000,
         });
       }
-      tickCtx.markCache.set("marked", marks);
+      tick.marks.set("marked", marks);
       const withMarks: number[] = [];
       let lastMarked = { expected: 0, fire: 0 };
       for (let r = 0; r < runs; r++) {
