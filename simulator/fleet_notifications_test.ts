@@ -55,7 +55,7 @@ Deno.test({
       fleets.push(
         await spawnFleet([
           ...["--agents", "30", "--prefix", "N-", "--nats", b.broker.url, "--no-perf"],
-          ...["--heartbeat-secs", "1", "--notify-ack-share", String(share)],
+          ...["--heartbeat-secs", "1", "--notify-ack-share", String(share), "--report-secs", "0.2"],
           ...["--notify-ack-delay-ms", "2500"],
         ]),
       );
@@ -74,6 +74,10 @@ Deno.test({
       const recalled = await post(b, { title: "Wrong date" });
       const res = await b.request(`/api/notifications/${recalled.id}/recall`, { method: "POST" });
       assert.equal(res.status, 204);
+      // Every live agent showed it, then took it off its screen (notif-amend).
+      await waitFor(() => fleets[0].lastStats()?.notify_recalled === live.length, {
+        what: "30 agents withdraw the recalled notification",
+      });
 
       // Valid for 3 s: the live fleet shows it, a fleet started after expiry must not.
       const expiresMs = Date.now() + 3000;
