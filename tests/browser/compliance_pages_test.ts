@@ -9,7 +9,9 @@
  * to its agent page and that page's checks, Clear of one PC and of a whole check (confirm
  * dialog, audit); the Events page's include/exclude chips for kinds and sources (sources
  * from /api/obs_events/sources), the payload field filter with its check, all in the URL;
- * a viewer's read-only view, axe and keyboard in light and dark.
+ * the Config page's built-in defaults and, per field, what a global, group or PC scope
+ * inherits and from which layer; a viewer's read-only view, axe and keyboard in light and
+ * dark.
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
@@ -61,12 +63,12 @@ const rowsOf = (page: Page, card: string) =>
   );
 
 chromiumTest(
-  "compliance and events pages in Chromium: cards, stale, live, show ok, agent checks, clear, chips, viewer",
+  "compliance, events and config pages in Chromium: checks, clear, live, chips, inherited config",
   async (t) => {
     const env = await startEnv({
       backend: { projectors: true, env: { KANADE_JWT_SECRET: JWT_SECRET } },
       pcs: PCS,
-      groups: {},
+      groups: { "PC-C1": ["canary"] },
       seed: 23,
     });
     const { page, url, be } = env;
@@ -303,6 +305,41 @@ chromiumTest(
         noConsoleErrors(env, "events chips");
       });
 
+      await t.step(
+        "config: the built-in defaults; what each field inherits, and from where",
+        async () => {
+          await be.json("PUT", "/api/config", { host_perf_interval: "45s" });
+          await be.json("PUT", "/api/groups/canary/config", { process_perf_top_n: 7 });
+          const inherits = (key: string) => textOf(page, `#cfg-${key}-inherited`);
+          await nav(page, "Config", "/config");
+          await page.waitForSelector("#cfg-defaults tbody tr");
+          const defaults = await rowsOf(page, "#cfg-defaults");
+          assert.ok(defaults.includes("heartbeat_interval 30s"), defaults.join(" | "));
+          assert.ok(defaults.includes("process_perf_top_n 20"), defaults.join(" | "));
+          // The global scope inherits the defaults.
+          await page.waitForSelector("#cfg-heartbeat_interval-inherited");
+          assert.equal(await inherits("heartbeat_interval"), "Inherits 30s from built-in default.");
+          // A group inherits global, then the defaults.
+          await page.goto(`${url}/config?scope=group&value=canary`);
+          await page.waitForSelector("#cfg-host_perf_interval-inherited");
+          assert.equal(await inherits("host_perf_interval"), "Inherits 45s from global.");
+          assert.equal(await page.inputValue("#cfg-process_perf_top_n"), "7");
+          assert.equal(await inherits("process_perf_top_n"), "Inherits 20 from built-in default.");
+          // A PC inherits its groups too (PC-C1 is in canary); the screen reader hears it.
+          await page.goto(`${url}/config?scope=pc&value=PC-C1`);
+          await page.waitForSelector("#cfg-process_perf_top_n-inherited");
+          assert.equal(await inherits("process_perf_top_n"), "Inherits 7 from group canary.");
+          assert.equal(await inherits("host_perf_interval"), "Inherits 45s from global.");
+          assert.equal(await inherits("heartbeat_interval"), "Inherits 30s from built-in default.");
+          assert.equal(
+            await page.getAttribute("#cfg-process_perf_top_n", "aria-describedby"),
+            "cfg-process_perf_top_n-hint cfg-process_perf_top_n-inherited",
+          );
+          await screenshot(page, "c04-config-inherited");
+          noConsoleErrors(env, "config inherited");
+        },
+      );
+
       await t.step("keyboard and accessibility, light and dark", async () => {
         for (const scheme of ["light", "dark"] as const) {
           await page.emulateMedia({ colorScheme: scheme });
@@ -311,6 +348,7 @@ chromiumTest(
               "/compliance",
               "/compliance?check=bitlocker",
               "/agents/PC-C1",
+              "/config?scope=pc&value=PC-C1",
               "/events?kinds_ex=service_stop&sources=security&payload_key=logon_type&payload_value=10",
             ]
           ) {

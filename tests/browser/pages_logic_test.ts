@@ -287,7 +287,7 @@ Deno.test("logs page: line filter and tail clamp", async () => {
 
 Deno.test("config page: PUT body from the form, the deciding layer per field", async () => {
   const { scopeBody, layerSources, scopeFromQuery, FIELDS } = await import(
-    "../../static/assets/js/pages/config.js"
+    "../../static/assets/js/config_layers.js"
   );
   const ok = scopeBody({
     target_version: " 1.2.3 ",
@@ -332,6 +332,39 @@ Deno.test("config page: PUT body from the form, the deciding layer per field", a
   });
   assert.deepEqual(scopeFromQuery(new URLSearchParams("scope=group&value=")), { type: "global" });
   assert.deepEqual(scopeFromQuery(new URLSearchParams("scope=nope&value=x")), { type: "global" });
+});
+
+Deno.test("config page: what a scope inherits per field, and from which layer", async () => {
+  const { inheritedFields, layerLabel, FIELDS } = await import(
+    "../../static/assets/js/config_layers.js"
+  );
+  assert.equal(layerLabel("default"), "built-in default");
+  assert.equal(layerLabel("group lab"), "group lab");
+  // A PC in groups lab and B: the backend resolved the layers below the PC's own scope.
+  const inh = inheritedFields(
+    {
+      target_version: null,
+      heartbeat_interval: "10s",
+      host_perf_interval: "1s",
+      process_perf_enabled: false,
+      process_perf_top_n: 20,
+    },
+    {
+      global: { heartbeat_interval: "60s", host_perf_interval: "1s" },
+      groups: [
+        { name: "lab", scope: { heartbeat_interval: "10s" } },
+        { name: "B", scope: { heartbeat_interval: "20s" } },
+      ],
+    },
+  );
+  assert.deepEqual(inh.heartbeat_interval, { value: "10s", from: "group lab" });
+  assert.deepEqual(inh.host_perf_interval, { value: "1s", from: "global" });
+  assert.deepEqual(inh.process_perf_enabled, { value: "false", from: "built-in default" });
+  assert.deepEqual(inh.target_version, { value: "—", from: "built-in default" });
+  assert.deepEqual(Object.keys(inh), FIELDS.map((f) => f.key));
+  // The global scope inherits the defaults only.
+  const g = inheritedFields({ heartbeat_interval: "30s" }, { global: null, groups: [] });
+  assert.deepEqual(g.heartbeat_interval, { value: "30s", from: "built-in default" });
 });
 
 Deno.test("rollout and groups pages: bodies, scope links, filtering", async () => {

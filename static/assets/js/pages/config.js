@@ -1,7 +1,8 @@
 /**
  * Layered agent config: edit one scope (global, a group or a PC; PUT is a full replace, so
- * an empty field inherits from the layer below) and see a PC's effective config with the
- * layer each value comes from (defaults → global → groups alphabetically → PC).
+ * an empty field inherits from the layer below, and each field says what it would inherit
+ * and from which layer), see a PC's effective config with the layer each value comes from
+ * (defaults → global → groups alphabetically → PC), and the built-in defaults.
  */
 import * as api from "../api.js";
 import { h, localTimeInput, mount } from "../dom.js";
@@ -13,123 +14,23 @@ import {
   confirmDialog,
   errorBox,
   loading,
+  loadInto,
   pageHeader,
   readOnlyNote,
   table,
   toast,
 } from "../ui.js";
 import { pcField } from "../views.js";
+import {
+  FIELDS,
+  fmtValue,
+  inheritedFields,
+  layerSources,
+  scopeBody,
+  scopeFromQuery,
+} from "../config_layers.js";
 
 export const title = "Config";
-
-/** The ConfigScope fields, in the order the agent documents them. */
-export const FIELDS = [
-  {
-    key: "target_version",
-    label: "Target agent version",
-    type: "text",
-    hint: "A published release; agents update themselves to it.",
-  },
-  {
-    key: "target_version_jitter",
-    label: "Update jitter",
-    type: "duration",
-    hint: "Random delay before updating, e.g. 10m.",
-  },
-  {
-    key: "heartbeat_interval",
-    label: "Heartbeat interval",
-    type: "duration",
-    hint: "e.g. 30s.",
-  },
-  {
-    key: "host_perf_interval",
-    label: "Host perf interval",
-    type: "duration",
-    hint: "How often host samples are sent, e.g. 60s.",
-  },
-  {
-    key: "process_perf_enabled",
-    label: "Process sampling",
-    type: "bool",
-    hint: "Per-process samples (an investigation aid).",
-  },
-  {
-    key: "process_perf_expires_at",
-    label: "Process sampling until",
-    type: "instant",
-    hint: "Switches itself off at this time.",
-  },
-  {
-    key: "process_perf_top_n",
-    label: "Processes per sample",
-    type: "int",
-    hint: "1-1000 (top by CPU).",
-  },
-];
-
-/**
- * The PUT body from the form's raw strings: empty means "inherit" (left out). Returns the
- * body, or the first problem as `{error, field}`.
- * @param {Record<string, string>} raw
- * @returns {{body: Record<string, unknown>} | {error: string, field: string}}
- */
-export function scopeBody(raw) {
-  /** @type {Record<string, unknown>} */
-  const body = {};
-  for (const f of FIELDS) {
-    const v = String(raw[f.key] ?? "").trim();
-    if (v === "") continue;
-    // Durations are checked by the backend (its 400 names the field): one grammar, one place.
-    if (f.type === "bool") {
-      body[f.key] = v === "true";
-    } else if (f.type === "int") {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 1000) {
-        return { error: `${f.label}: a whole number from 1 to 1000.`, field: f.key };
-      }
-      body[f.key] = n;
-    } else if (f.type === "instant") {
-      const d = new Date(v);
-      if (Number.isNaN(d.getTime())) return { error: `${f.label}: not a date.`, field: f.key };
-      body[f.key] = d.toISOString();
-    } else body[f.key] = v;
-  }
-  return { body };
-}
-
-/**
- * Which layer decides each effective field: the last of defaults, global, each group in
- * byte order, then the PC, that sets it.
- * @param {Record<string, unknown>|null} global
- * @param {{name: string, scope: Record<string, unknown>|null}[]} groups
- * @param {Record<string, unknown>|null} pc
- * @returns {Record<string, string>}
- */
-export function layerSources(global, groups, pc) {
-  /** @type {Record<string, string>} */
-  const out = {};
-  for (const f of FIELDS) out[f.key] = "default";
-  const apply = (scope, label) => {
-    for (const f of FIELDS) {
-      const v = scope?.[f.key];
-      if (v !== undefined && v !== null) out[f.key] = label;
-    }
-  };
-  apply(global, "global");
-  const sorted = [...groups].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const g of sorted) apply(g.scope, `group ${g.name}`);
-  apply(pc, "pc");
-  return out;
-}
-
-/** @param {URLSearchParams} q */
-export function scopeFromQuery(q) {
-  const t = q.get("scope");
-  const value = (q.get("value") ?? "").trim();
-  if ((t === "group" || t === "pc") && value) return { type: t, value };
-  return { type: "global" };
-}
 
 const scopeLabel = (s) => s.type === "global" ? "global" : `${s.type} ${s.value}`;
 const scopeUrl = (s) =>
@@ -137,14 +38,11 @@ const scopeUrl = (s) =>
     ? "/config"
     : `/config?scope=${s.type}&value=${encodeURIComponent(s.value ?? "")}`;
 
-function fmtValue(v) {
-  if (v === null || v === undefined) return "—";
-  return typeof v === "object" ? JSON.stringify(v) : String(v);
-}
-
-function fieldInput(f, value, disabled) {
+/** @param {{value: string, from: string}|undefined} inh what the field inherits, if known */
+function fieldInput(f, value, disabled, inh) {
   const id = `cfg-${f.key}`;
-  const common = { id, name: f.key, disabled, "aria-describedby": `${id}-hint` };
+  const described = inh ? `${id}-hint ${id}-inherited` : `${id}-hint`;
+  const common = { id, name: f.key, disabled, "aria-describedby": described };
   let input;
   if (f.type === "bool") {
     const cur = value === true ? "true" : value === false ? "false" : "";
@@ -182,6 +80,15 @@ function fieldInput(f, value, disabled) {
     h("label", { for: id }, f.label),
     input,
     h("p", { class: "hint", id: `${id}-hint` }, f.hint),
+    inh
+      ? h(
+        "p",
+        { class: "hint inherited", id: `${id}-inherited` },
+        "Inherits ",
+        h("strong", null, inh.value),
+        ` from ${inh.from}.`,
+      )
+      : null,
   );
 }
 
@@ -223,6 +130,8 @@ export function render({ main, query, signal, navigate }) {
   }).catch(() => {});
 
   const editorEl = h("div", { id: "cfg-editor" });
+  const defaultsEl = h("div", { id: "cfg-defaults" });
+  const defaults = api.configDefaults(signal);
   const pickStatus = h("div", { id: "cfg-pick-status", role: "status" });
   const effEl = h("div", { id: "cfg-effective" });
   const effPc = pcField({
@@ -276,6 +185,15 @@ export function render({ main, query, signal, navigate }) {
       ),
       effEl,
     ),
+    card(
+      "Built-in defaults",
+      h(
+        "p",
+        { class: "hint" },
+        "What every field resolves to when no scope sets it (the bottom layer).",
+      ),
+      defaultsEl,
+    ),
   );
 
   const releases = h("datalist", { id: "cfg-releases" });
@@ -292,8 +210,11 @@ export function render({ main, query, signal, navigate }) {
       if (!signal.aborted) mount(editorEl, errorBox(e));
       return;
     }
+    // What each empty field falls back to; without it the editor still works.
+    const inh = await inheritedOf(scope).catch(() => null);
+    if (signal.aborted) return;
     const status = h("div", { id: "cfg-status", role: "status" });
-    const fields = FIELDS.map((f) => fieldInput(f, current?.[f.key], !writable));
+    const fields = FIELDS.map((f) => fieldInput(f, current?.[f.key], !writable, inh?.[f.key]));
     const save = h("button", { type: "submit", class: "btn btn-primary", id: "cfg-save" }, "Save");
     const form = h(
       "form",
@@ -370,6 +291,36 @@ export function render({ main, query, signal, navigate }) {
     mount(editorEl, form);
   };
 
+  /**
+   * What a scope inherits per field: the defaults for global; for a group or a PC the
+   * backend's resolution of the layers below it, and which of those layers decides.
+   */
+  async function inheritedOf(s) {
+    if (s.type === "global") {
+      return inheritedFields(await defaults, { global: null, groups: [] });
+    }
+    const [inherited, global, groups] = await Promise.all([
+      api.inheritedConfig(s, signal),
+      api.scopeConfig({ type: "global" }, signal).catch(() => null),
+      s.type === "pc"
+        ? api.effectiveConfig(s.value, signal).then((eff) => groupScopes(eff?.my_groups ?? []))
+        : [],
+    ]);
+    return inheritedFields(inherited, { global, groups });
+  }
+
+  /** @param {string[]} names */
+  function groupScopes(names) {
+    return Promise.all(
+      names.map((name) =>
+        api.scopeConfig({ type: "group", value: name }, signal).then(
+          (scope) => ({ name, scope }),
+          () => ({ name, scope: null }),
+        )
+      ),
+    );
+  }
+
   async function showEffective(pcId) {
     if (!pcId) {
       mount(effEl, h("p", { class: "empty" }, "Choose a PC to see what it resolves to."));
@@ -382,14 +333,7 @@ export function render({ main, query, signal, navigate }) {
       // Which layer decided each value; a failed scope read only loses the "from" column.
       const [g, gs, p] = await Promise.all([
         api.scopeConfig({ type: "global" }, signal).catch(() => null),
-        Promise.all(
-          groups.map((name) =>
-            api.scopeConfig({ type: "group", value: name }, signal).then(
-              (scope) => ({ name, scope }),
-              () => ({ name, scope: null }),
-            )
-          ),
-        ),
+        groupScopes(groups),
         api.scopeConfig({ type: "pc", value: pcId }, signal).catch(() => null),
       ]);
       const from = layerSources(g, gs, p);
@@ -435,6 +379,15 @@ export function render({ main, query, signal, navigate }) {
     }
   }
 
+  void loadInto(defaultsEl, () => defaults, (d) =>
+    table({
+      caption: "Built-in defaults",
+      rows: FIELDS.map((f) => ({ f, v: d?.[f.key] })),
+      columns: [
+        { label: "Field", cell: (r) => h("code", null, r.f.key) },
+        { label: "Default", cell: (r) => fmtValue(r.v) },
+      ],
+    }));
   void loadEditor();
   void showEffective(effPc.input.value.trim());
 }
