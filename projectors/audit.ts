@@ -9,9 +9,9 @@ import { dbTs } from "../wire/time.ts";
 import { insertStatements } from "./batch.ts";
 import { dropStatement, type PendingExecution, recreateStatement } from "../lib/exec/lifecycle.ts";
 import type { Item, JsProjectorSpec } from "./jetstream_projector.ts";
+import { parseJsonBytes } from "../wire/codec.ts";
 
-export const decodeAudit = (data: Uint8Array) =>
-  AuditEventSchema.parse(JSON.parse(new TextDecoder().decode(data)));
+export const decodeAudit = (data: Uint8Array) => AuditEventSchema.parse(parseJsonBytes(data));
 type Audit = ReturnType<typeof decodeAudit>;
 
 /** The executions row an `exec` audit event describes, or null for any other event. */

@@ -9,7 +9,7 @@
  * `maxWaitMs`. `add` applies
  * back-pressure: when the buffer is full it waits until a flush has taken it.
  */
-import type { InValue } from "@libsql/client";
+import type { InValue, Transaction } from "@libsql/client";
 
 export interface BatcherOptions<T> {
   /** Flush as soon as this many items are buffered (and the largest batch handed over). */
@@ -124,6 +124,17 @@ export function insertStatements(
     sql: `${head} VALUES ${valuesSql(part.length, part[0].length)}${tail && ` ${tail}`}`,
     args: part.flat(),
   }));
+}
+
+/** `insertStatements` run in `tx` as one batch (nothing for no rows). */
+export async function insertRows(
+  tx: Transaction,
+  head: string,
+  rows: InValue[][],
+  tail = "",
+): Promise<void> {
+  const stmts = insertStatements(head, rows, tail);
+  if (stmts.length) await tx.batch(stmts);
 }
 
 /** `(?,?,?),(?,?,?)` for `rows` rows of `cols` parameters. */

@@ -24,6 +24,16 @@ export interface CoreProjectorSpec<T> {
   apply(tx: Transaction, items: T[]): Promise<ChangeNotice[]>;
 }
 
+/** The `apply` of a projection no live view follows: it writes the batch, announces nothing. */
+export function silentApply<T>(
+  write: (tx: Transaction, items: T[]) => Promise<void>,
+): CoreProjectorSpec<T>["apply"] {
+  return async (tx, items) => {
+    await write(tx, items);
+    return [];
+  };
+}
+
 /** How long a window is retried while the database stays busy before it is dropped. */
 export const BUSY_RETRY_MS = 30_000;
 

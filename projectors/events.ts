@@ -12,6 +12,7 @@ import { insertStatements } from "./batch.ts";
 import { markRunningStatements } from "../lib/exec/lifecycle.ts";
 import type { ChangeNotice, JsProjectorSpec } from "./jetstream_projector.ts";
 import type { ManifestCache } from "./manifest_cache.ts";
+import { parseJsonBytes } from "../wire/codec.ts";
 
 /** Grace after the manifest timeout before an unanswered run may be reaped. */
 export const EXPIRY_SLACK_SECS = 600;
@@ -41,7 +42,7 @@ const COLS = [
 ] as const;
 
 export function decodeStarted(data: Uint8Array) {
-  const e = EventStartedSchema.parse(JSON.parse(new TextDecoder().decode(data)));
+  const e = EventStartedSchema.parse(parseJsonBytes(data));
   return e;
 }
 

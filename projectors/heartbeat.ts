@@ -7,11 +7,11 @@ import type { Transaction } from "@libsql/client";
 import { type Heartbeat, HeartbeatSchema } from "../wire/messages.ts";
 import { SUBJECT } from "../wire/names.ts";
 import { dbTs, epochMs, nowDb } from "../wire/time.ts";
-import { insertStatements } from "./batch.ts";
+import { insertRows } from "./batch.ts";
 import type { CoreProjectorSpec } from "./core_projector.ts";
+import { parseJsonBytes } from "../wire/codec.ts";
 
-export const decodeHeartbeat = (data: Uint8Array) =>
-  HeartbeatSchema.parse(JSON.parse(new TextDecoder().decode(data)));
+export const decodeHeartbeat = (data: Uint8Array) => HeartbeatSchema.parse(parseJsonBytes(data));
 
 /**
  * Pure: keep the newest heartbeat (by `at`, later arrival wins ties) per PC, but with the
@@ -39,7 +39,8 @@ export async function applyHeartbeats(tx: Transaction, items: Heartbeat[]): Prom
   // the table (lib/fleet/presence.ts) read the rows changed since the revision they saw.
   const revRs = await tx.execute("SELECT rev FROM agents_rev_now");
   const rev = Number(revRs.rows[0]?.rev ?? 0) + 1;
-  const stmts = insertStatements(
+  await insertRows(
+    tx,
     `INSERT INTO agents (pc_id, hostname, last_heartbeat, agent_version, os_family, updated_at,
        agent_cpu_pct, agent_rss_bytes, agent_disk_read_bytes, agent_disk_written_bytes, rev)`,
     rows.map((h) => [
@@ -67,7 +68,6 @@ export async function applyHeartbeats(tx: Transaction, items: Heartbeat[]): Prom
        agent_disk_written_bytes = excluded.agent_disk_written_bytes,
        rev = excluded.rev`,
   );
-  if (stmts.length) await tx.batch(stmts);
   return rows.map((r) => r.pc_id);
 }
 

@@ -9,7 +9,7 @@ import { CONSUMER, STREAM, SUBJECT } from "../wire/names.ts";
 import { type NotificationAcked, NotificationAckedSchema } from "../wire/notifications.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
 import { dbTs } from "../wire/time.ts";
-import { insertStatements } from "./batch.ts";
+import { insertRows } from "./batch.ts";
 import type { Item, JsProjectorSpec } from "./jetstream_projector.ts";
 
 export function decodeAcked(data: Uint8Array): NotificationAcked {
@@ -17,7 +17,8 @@ export function decodeAcked(data: Uint8Array): NotificationAcked {
 }
 
 export async function applyAcks(tx: Transaction, items: Item<NotificationAcked>[]) {
-  const stmts = insertStatements(
+  await insertRows(
+    tx,
     `INSERT INTO notification_acks
        (notification_id, pc_id, user_sid, acked_at, account, recorded_at)`,
     items.map(({ value: a, recordedAt }) => [
@@ -30,7 +31,6 @@ export async function applyAcks(tx: Transaction, items: Item<NotificationAcked>[
     ]),
     "ON CONFLICT(notification_id, pc_id, user_sid) DO NOTHING",
   );
-  if (stmts.length) await tx.batch(stmts);
 }
 
 export function notificationAcksSpec(

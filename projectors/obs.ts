@@ -7,15 +7,16 @@ import type { Transaction } from "@libsql/client";
 import { ObsEventSchema } from "../wire/obs.ts";
 import { CONSUMER, STREAM, SUBJECT } from "../wire/names.ts";
 import { dbTs } from "../wire/time.ts";
-import { insertStatements } from "./batch.ts";
+import { insertRows } from "./batch.ts";
 import type { Item, JsProjectorSpec } from "./jetstream_projector.ts";
+import { parseJsonBytes } from "../wire/codec.ts";
 
-export const decodeObs = (data: Uint8Array) =>
-  ObsEventSchema.parse(JSON.parse(new TextDecoder().decode(data)));
+export const decodeObs = (data: Uint8Array) => ObsEventSchema.parse(parseJsonBytes(data));
 type Obs = ReturnType<typeof decodeObs>;
 
 export async function applyObs(tx: Transaction, items: Item<Obs>[]): Promise<void> {
-  const stmts = insertStatements(
+  await insertRows(
+    tx,
     "INSERT OR IGNORE INTO obs_events (pc_id, at, kind, source, event_record_id, payload)",
     items.map(({ value: o }) => [
       o.pc_id,
@@ -26,7 +27,6 @@ export async function applyObs(tx: Transaction, items: Item<Obs>[]): Promise<voi
       o.payload === null ? null : JSON.stringify(o.payload),
     ]),
   );
-  if (stmts.length) await tx.batch(stmts);
 }
 
 export function obsSpec(durable: string = CONSUMER.obs): JsProjectorSpec<Obs> {

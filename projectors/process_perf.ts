@@ -3,11 +3,12 @@ import type { Transaction } from "@libsql/client";
 import { type ProcessPerf, ProcessPerfSchema } from "../wire/perf.ts";
 import { SUBJECT } from "../wire/names.ts";
 import { dbTs } from "../wire/time.ts";
-import { insertStatements } from "./batch.ts";
-import type { CoreProjectorSpec } from "./core_projector.ts";
+import { insertRows } from "./batch.ts";
+import { type CoreProjectorSpec, silentApply } from "./core_projector.ts";
+import { parseJsonBytes } from "../wire/codec.ts";
 
 export const decodeProcessPerf = (data: Uint8Array) =>
-  ProcessPerfSchema.parse(JSON.parse(new TextDecoder().decode(data)));
+  ProcessPerfSchema.parse(parseJsonBytes(data));
 
 export async function applyProcessPerf(tx: Transaction, items: ProcessPerf[]): Promise<void> {
   const rows = items.flatMap((s) => {
@@ -23,20 +24,17 @@ export async function applyProcessPerf(tx: Transaction, items: ProcessPerf[]): P
       p.disk_written_bytes_per_sec ?? null,
     ]);
   });
-  const stmts = insertStatements(
+  await insertRows(
+    tx,
     `INSERT OR IGNORE INTO process_perf_samples (pc_id, at, pid, name, cpu_pct, rss_bytes,
        disk_read_bytes_per_sec, disk_written_bytes_per_sec)`,
     rows,
   );
-  if (stmts.length) await tx.batch(stmts);
 }
 
 export const processPerfSpec: CoreProjectorSpec<ProcessPerf> = {
   name: "process_perf",
   subject: SUBJECT.processPerfFilter,
   decode: decodeProcessPerf,
-  async apply(tx, items) {
-    await applyProcessPerf(tx, items);
-    return [];
-  },
+  apply: silentApply(applyProcessPerf),
 };
