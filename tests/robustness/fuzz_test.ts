@@ -310,6 +310,17 @@ const QUERY_KEYS = [
   "identity.name",
   "name__contains",
   "name__op",
+  // compliance checks and the Events page's filters (issue 16)
+  "check",
+  "include_ok",
+  "include_stale",
+  "kinds",
+  "kinds_ex",
+  "sources",
+  "sources_ex",
+  "payload_key",
+  "payload_value",
+  "logon_type",
 ];
 
 const CONTENT_TYPES = [
@@ -629,6 +640,18 @@ async function seed(be: TestBackend) {
       sql:
         "INSERT INTO obs_events (pc_id, at, kind, source, event_record_id, payload) VALUES (?, ?, ?, ?, ?, ?)",
       args: [`${KEEP}-pc`, now, "logon", "security", "1", '{"user":"x"}'],
+    },
+    // A check row and its history: DELETE /api/checks/{name} with fuzzed names must not
+    // reach them (the snapshot compares them after the run).
+    {
+      sql:
+        "INSERT INTO check_status (pc_id, check_name, label, status, detail, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+      args: [`${KEEP}-pc`, `${KEEP}-chk`, "Seed check", "fail", "seeded", now],
+    },
+    {
+      sql:
+        "INSERT INTO check_transitions (pc_id, check_name, label, from_status, to_status, detail, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      args: [`${KEEP}-pc`, `${KEEP}-chk`, "Seed check", null, "fail", "seeded", now],
     },
   ], "write");
 }
