@@ -34,7 +34,7 @@
  * commands that were already in EXEC when it started unless `replayOnStart` is set.
  */
 import { connect } from "@nats-io/transport-node";
-import { wrapNats } from "../lib/nats.ts";
+import { whileStarting, wrapNats } from "../lib/nats.ts";
 import { type BucketFollower, followBucket, type KvEntry, openKv } from "../lib/kv.ts";
 import { BUCKET, STREAM } from "../wire/names.ts";
 import type { ExecResult } from "../wire/messages.ts";
@@ -239,6 +239,10 @@ class FleetImpl implements Fleet, FleetCtx {
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
         pingInterval: 5_000,
+        // A 25,000-agent process on a starved box can leave a pong unread for well over two
+        // ping intervals; the default (2 out) then drops a healthy connection mid-start.
+        // Real agents ping every 2 minutes; 30 s of silence still finds a dead link soon.
+        maxPingOut: 6,
       });
       this.links.push(new Link(await wrapNats(nc, { timeout: 5000 })));
     }
@@ -292,7 +296,9 @@ class FleetImpl implements Fleet, FleetCtx {
     const all = [...this.agents.values()];
     for (let i = 0; i < all.length; i += 2000) {
       for (const a of all.slice(i, i + 2000)) a.subs.sync();
-      await Promise.all(this.links.map((l) => l.nc.flush()));
+      // The flush only paces the slices; a link cut meanwhile re-sends its subscriptions
+      // when it reconnects (maxReconnectAttempts -1), so its rejection is not a failure.
+      await Promise.all(this.links.map((l) => l.nc.flush().catch(() => {})));
     }
     const spread = o.bootSpreadMs ?? (n > 50 ? 1000 : 0);
     for (const a of all) {
@@ -311,8 +317,14 @@ class FleetImpl implements Fleet, FleetCtx {
     const kv = await openKv(this.links[0].nats, BUCKET.agentGroups);
     const all = [...this.agents.values()];
     for (let i = 0; i < all.length; i += 200) {
-      await Promise.all(
-        all.slice(i, i + 200).map((a) => kv.put(a.pcId, encodeAgentGroups(a.groups))),
+      // Retried while the broker is briefly out of reach (a put is idempotent): one cut
+      // link must not end a 100,000-agent start.
+      await whileStarting(
+        "agent_groups writes",
+        () =>
+          Promise.all(
+            all.slice(i, i + 200).map((a) => kv.put(a.pcId, encodeAgentGroups(a.groups))),
+          ),
       );
     }
   }
