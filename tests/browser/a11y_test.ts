@@ -116,6 +116,18 @@ async function seed(be: TestBackend): Promise<Fixtures> {
   );
   await be.json("POST", "/api/exec/inv-a11y", { target: { all: true } });
   await be.json("POST", "/api/exec/emit-a11y", { target: { all: true } });
+  // A compliance check every PC fails (the compliance cards and the agent page's checks).
+  await be.json("POST", "/api/jobs", {
+    id: "check-a11y",
+    version: "1.0.0",
+    execute: {
+      shell: "powershell",
+      script: 'json {"status":"fail","detail":"C: not protected"}',
+      timeout: "30s",
+    },
+    check: { name: "bitlocker", label: "BitLocker on" },
+  });
+  await be.json("POST", "/api/exec/check-a11y", { target: { all: true } });
   const results = await waitFor(async () => {
     const r = await be.json<{ result_id: string }[]>(
       "GET",
@@ -139,6 +151,10 @@ async function seed(be: TestBackend): Promise<Fixtures> {
     const r = await be.json<{ events: unknown[] }>("GET", "/api/obs_events?limit=50");
     return r.events.length === 2 * PCS.length;
   }, { what: "observability events of every PC", timeoutMs: 30_000 });
+  await waitFor(async () => {
+    const r = await be.json<{ counts: { fail: number }[] }>("GET", "/api/checks");
+    return r.counts[0]?.fail === PCS.length;
+  }, { what: "a failing check on every PC", timeoutMs: 30_000 });
   const note = await be.json<{ id: string }>("POST", "/api/notifications", {
     priority: "warn",
     title: "Maintenance",
