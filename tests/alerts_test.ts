@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
+import { startReceiver } from "./helpers/webhook_receiver.ts";
 import { jobResult, publishAndSettle } from "./helpers/results.ts";
 import { AlertEngine, type AlertEngineOptions } from "../lib/alerts/engine.ts";
 import type { AlertRuleView } from "../lib/alerts/model.ts";
@@ -24,52 +25,6 @@ import { dbTs, nowWire } from "../wire/time.ts";
 
 const JWT = "alerts-test-jwt-secret-0123456789";
 const SECRET = "alerts-hmac-secret-0123456789";
-
-interface Hit {
-  path: string;
-  headers: Headers;
-  body: string;
-}
-
-/** The receiver: `/ok` 200, `/flaky/<n>` 503 n times then 200, `/down` 500, `/gone` 404, `/slow` hangs. */
-function startReceiver() {
-  const hits: Hit[] = [];
-  const flaky = new Map<string, number>();
-  const ac = new AbortController();
-  const server = Deno.serve(
-    { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen() {} },
-    async (req) => {
-      const path = new URL(req.url).pathname;
-      const body = await req.text();
-      hits.push({ path, headers: req.headers, body });
-      if (path === "/ok") return new Response("thanks");
-      if (path.startsWith("/flaky/")) {
-        const seen = (flaky.get(path) ?? 0) + 1;
-        flaky.set(path, seen);
-        return seen <= Number(path.split("/")[2])
-          ? new Response("busy", { status: 503 })
-          : new Response("ok");
-      }
-      if (path === "/down") return new Response("boom", { status: 500 });
-      if (path === "/gone") return new Response("no such hook", { status: 404 });
-      if (path === "/slow") {
-        await new Promise((r) => setTimeout(r, 1500));
-        return new Response("late");
-      }
-      return new Response("?", { status: 400 });
-    },
-  );
-  const base = `http://127.0.0.1:${server.addr.port}`;
-  return {
-    url: (p: string) => `${base}${p}`,
-    hits,
-    on: (p: string) => hits.filter((h) => h.path === p),
-    async stop() {
-      ac.abort();
-      await server.finished;
-    },
-  };
-}
 
 const JOBS = [
   { name: "bitlocker", id: "chk-bitlocker" },

@@ -481,6 +481,25 @@ export const checks = (q, signal) => get("/api/checks", { query: q, signal });
 export const clearCheck = (name, pcId) =>
   del(path`/api/checks/${name}`, { query: { pc_id: pcId } });
 
+// operator alerts
+/** Alert rules with their delivery counts: `{rules}`. @param {AbortSignal} [signal] */
+export const alertRules = (signal) => get("/api/alerts", { signal });
+/** @param {string} name @param {AbortSignal} [signal] */
+export const alertRule = (name, signal) => get(path`/api/alerts/${name}`, { signal });
+/** @param {Record<string, unknown>} body */
+export const createAlertRule = (body) => post("/api/alerts", { json: body });
+/** The whole rule again (`webhook.secret` absent keeps the stored one). @param {string} name @param {Record<string, unknown>} body */
+export const updateAlertRule = (name, body) => put(path`/api/alerts/${name}`, { json: body });
+/** @param {string} name */
+export const deleteAlertRule = (name) => del(path`/api/alerts/${name}`);
+/**
+ * A rule's deliveries, newest first: `{deliveries}`.
+ * @param {string} name @param {{status?: string, limit?: number, before?: number}} [q]
+ * @param {AbortSignal} [signal]
+ */
+export const alertDeliveries = (name, q = {}, signal) =>
+  get(path`/api/alerts/${name}/deliveries`, { query: q, signal });
+
 // end-user notifications
 /**
  * @param {{limit?: number, offset?: number, q?: string}} [q]

@@ -36,6 +36,7 @@ export const ROUTES = [
   { pattern: "/schedules/new", page: "schedule_edit" },
   { pattern: "/schedules/:id", page: "schedule_edit" },
   { pattern: "/notifications", page: "notifications", nav: "Notifications", group: "operate" },
+  { pattern: "/alerts", page: "alerts", nav: "Alerts", group: "operate" },
   { pattern: "/notifications/:id", page: "notification" },
   { pattern: "/packages", page: "packages", nav: "App packages", group: "operate" },
   { pattern: "/executions", page: "executions", nav: "Executions", group: "operate" },
