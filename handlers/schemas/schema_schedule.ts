@@ -1,18 +1,10 @@
-import { z } from "zod";
-import { defineRoute } from "../route.ts";
 import { standalone } from "../standalone.ts";
+import { jsonSchemaRoute } from "../_json_schema_route.ts";
 import { scheduleJsonSchema } from "../../wire/schedule.ts";
 
-let cached: Record<string, unknown> | null = null;
-
-export const route = defineRoute({
-  method: "GET",
-  path: "/api/schemas/schedule.json",
-  role: "viewer",
-  summary: "JSON Schema of a schedule, both shapes (generated from the zod create-boundary schema)",
-  responses: {
-    200: { description: "a JSON Schema (draft 2020-12)", json: z.record(z.string(), z.unknown()) },
-  },
-  handler: (c) => c.json(cached ??= scheduleJsonSchema()),
-});
+export const route = jsonSchemaRoute(
+  "/api/schemas/schedule.json",
+  "JSON Schema of a schedule, both shapes (generated from the zod create-boundary schema)",
+  scheduleJsonSchema,
+);
 export default standalone(route);
