@@ -53,6 +53,15 @@ export const MfaVerifySchema = z.object({
 
 export const MfaDisableSchema = z.object({ code: z.string().max(64) });
 
+/** The account's sealed TOTP secret replaced (`null`: MFA off), compare-and-swap. */
+async function storeTotp(d: AccountsDeps, username: string, totp: string | null): Promise<void> {
+  await updateAccounts(d.nats, (doc) => {
+    const r = updateOwn(doc, username, (cur) => ({ ...cur, totp, updated_at: nowWire() }));
+    if (!r) throw badRequest("unknown account");
+    return r.doc;
+  });
+}
+
 export async function mfaInit(d: AccountsDeps, caller: Caller): Promise<MfaProposal> {
   mfaKey(d);
   const a = await current(d, ownAccount(caller));
@@ -83,11 +92,7 @@ export async function mfaVerify(
   // The enrolment code counts as used: it cannot sign in a second time.
   await consumeTotpStep(d.nats, username, step);
   const sealed = await seal(key, secret, username);
-  await updateAccounts(d.nats, (doc) => {
-    const r = updateOwn(doc, username, (cur) => ({ ...cur, totp: sealed, updated_at: nowWire() }));
-    if (!r) throw badRequest("unknown account");
-    return r.doc;
-  });
+  await storeTotp(d, username, sealed);
   await audit(d, "account.mfa_enable", username, { rotated: a.totp !== null }, caller);
 }
 
@@ -101,10 +106,6 @@ export async function mfaDisable(
   const a = await current(d, username);
   if (!a.totp) throw badRequest("MFA is not enabled for this account");
   if (!await acceptTotp(d, a, input.code)) await wrongCode(d, username, "code");
-  await updateAccounts(d.nats, (doc) => {
-    const r = updateOwn(doc, username, (cur) => ({ ...cur, totp: null, updated_at: nowWire() }));
-    if (!r) throw badRequest("unknown account");
-    return r.doc;
-  });
+  await storeTotp(d, username, null);
   await audit(d, "account.mfa_disable", username, { by_admin: false }, caller);
 }
