@@ -20,7 +20,7 @@ import type { Notification } from "../wire/notifications.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
 import { wireTs } from "../wire/time.ts";
 import type { Nats } from "../lib/nats.ts";
-import { fnv, keyedDraw, shareValue } from "./util.ts";
+import { fnv, keyedDraw, shareValue, td } from "./util.ts";
 import { inboxSubjects, isExpired, readNotification, storedCopies } from "./notification_inbox.ts";
 
 /** What this behaviour needs of a simulated agent (the simulator's Agent has it). */
@@ -59,8 +59,24 @@ export function userSid(pcId: string): string {
   return `S-1-5-21-${fnv(pcId)}-${fnv(`${pcId}#`) % 100000}-1001`;
 }
 
-export function onNotification(agent: NotifyAgent, data: Uint8Array, now = Date.now()): void {
+/**
+ * One parse per distinct body: a `notifications.all` copy reaches every agent of the
+ * process with the same bytes, and the agents' inboxes then share one object.
+ */
+const parsedBodies = new Map<string, Notification | null>();
+const PARSED_CAP = 256;
+
+function readShared(data: Uint8Array): Notification | null {
+  const key = td.decode(data);
+  if (parsedBodies.has(key)) return parsedBodies.get(key)!;
   const n = readNotification(data);
+  parsedBodies.set(key, n);
+  if (parsedBodies.size > PARSED_CAP) parsedBodies.delete(parsedBodies.keys().next().value!);
+  return n;
+}
+
+export function onNotification(agent: NotifyAgent, data: Uint8Array, now = Date.now()): void {
+  const n = readShared(data);
   if (n) show(agent, n, now);
 }
 
@@ -73,6 +89,8 @@ function show(agent: NotifyAgent, n: Notification, now: number): void {
   let box = inboxes.get(agent);
   if (!box) inboxes.set(agent, box = new Map());
   if (box.has(n.id)) return; // the same notification on another of its subjects
+  // Expired ones leave the screen, so a long run's inboxes do not grow without bound.
+  for (const [id, old] of box) if (isExpired(old, now)) box.delete(id);
   box.set(n.id, n);
   notifyStats.shown++;
   if (!acksIt(agent.pcId, n.id, notifySettings.ackShare)) return;
@@ -102,7 +120,7 @@ export async function catchUp(
 ): Promise<void> {
   if (agents.length === 0) return;
   const copies = await storedCopies(nats).catch(() => []);
-  const parsed = copies.map((c) => ({ subject: c.subject, n: readNotification(c.data) }));
+  const parsed = copies.map((c) => ({ subject: c.subject, n: readShared(c.data) }));
   for (const a of agents) {
     const mine = new Set(inboxSubjects(a.pcId, a.groups));
     for (const c of parsed) if (c.n && mine.has(c.subject)) show(a, c.n, now);

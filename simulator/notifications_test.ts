@@ -94,3 +94,21 @@ Deno.test("flags: values are checked; subscriptions follow the agent's groups", 
     "notif-amend",
   ]);
 });
+
+Deno.test("one object per body across agents; an expired one leaves the inbox", () => {
+  notifySettings.ackShare = 0; // no acknowledgement timers in this test
+  try {
+    const a = agent("PC-5");
+    const b = agent("PC-6");
+    const before = Date.parse("2029-12-31T00:00:00Z");
+    const soon = body("soon", { expires_at: "2030-01-01T00:00:00Z" });
+    onNotification(a, soon, before);
+    onNotification(b, soon, before);
+    assert.equal(shownBy(a)[0], shownBy(b)[0], "the same body is parsed once");
+    onNotification(a, body("later"), Date.parse("2030-01-02T00:00:00Z"));
+    assert.deepEqual(shownBy(a).map((n) => n.id), ["later"]);
+    assert.deepEqual(shownBy(b).map((n) => n.id), ["soon"], "pruned when the inbox changes");
+  } finally {
+    notifySettings.ackShare = 1;
+  }
+});
