@@ -9,10 +9,21 @@
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "../tests/helpers/backend.ts";
 import { type FleetProcess, spawnFleet } from "../tests/helpers/fleet_process.ts";
-import type { ChecksView } from "../lib/reads/checks.ts";
 import { type CheckSettings, flips, parseMix, statusOfRun } from "./checks.ts";
 import { pcIdOf } from "./cli_args.ts";
 import { epochMs } from "../wire/time.ts";
+
+/** The parts of GET /api/checks this test reads (simulator/ may not import lib/reads/). */
+type CheckCounts =
+  & { check_name: string; label: string | null }
+  & Record<
+    "ok" | "warn" | "fail" | "unknown" | "stale",
+    number
+  >;
+interface ChecksView {
+  counts: CheckCounts[];
+  rows: { pc_id: string; status: string; detail: string | null; recorded_at: string | null }[];
+}
 
 const AGENTS = 60;
 const MIX = "ok=60,warn=20,fail=12,unknown=8";

@@ -17,6 +17,7 @@ import { jsonBytes } from "../../wire/codec.ts";
 import { wireTs } from "../../wire/time.ts";
 import { assertKeyboardUsable, chromiumTest, nav, screenshot } from "./browser.ts";
 import { confirm, noConsoleErrors, pathIs, signIn, startEnv, stopEnv } from "./env.ts";
+import { notifySettings } from "../../simulator/notifications.ts";
 
 const PCS = ["PC-N1", "PC-N2", "PC-N3"];
 const GROUPS: Record<string, string[]> = {
@@ -31,6 +32,10 @@ const textOf = async (page: Page, sel: string) => (await page.textContent(sel)) 
 chromiumTest(
   "notification and package pages in Chromium: compose, live acks, recall, upload, download",
   async (t) => {
+    // The simulated users acknowledge nothing here: the test sends each ack itself, to watch
+    // the progress move one step at a time.
+    const ackShare = notifySettings.ackShare;
+    notifySettings.ackShare = 0;
     const env = await startEnv({
       backend: { projectors: true, env: { KANADE_JWT_SECRET: JWT_SECRET } },
       pcs: PCS,
@@ -204,6 +209,7 @@ chromiumTest(
       });
     } finally {
       await stopEnv(env);
+      notifySettings.ackShare = ackShare;
     }
   },
 );
