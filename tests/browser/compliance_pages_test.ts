@@ -185,6 +185,22 @@ chromiumTest(
           await page.getAttribute('#agent-checks a:has-text("disk")', "href"),
           "/compliance?check=disk",
         );
+        // Its status changes, newest first: PC-C2 went from ok to fail in the live step.
+        await page.goto(`${url}/agents/PC-C2`);
+        await page.waitForSelector("#agent-check-history tbody tr", { state: "attached" });
+        await page.click("details:has(#agent-check-history) summary");
+        const history = await page.$$eval(
+          "#agent-check-history tbody tr",
+          (trs) =>
+            trs.map((tr) =>
+              [...tr.querySelectorAll("td")].map((td) => td.textContent?.trim()).join(" ")
+            ),
+        );
+        assert.match(history[0], /^BitLocker on ok → fail TPM missing/);
+        assert.equal(history.length, 3, history.join(" | "));
+        assert.ok(
+          history.some((r) => /^disk first report → unknown check script exited 3/.test(r)),
+        );
         // The stale flag shows on the agent page too.
         // (It has no agent row: the agent card's 404 is expected.)
         await env.watch.expecting([httpError(404)], async () => {

@@ -475,6 +475,11 @@ export const inheritedConfig = (scope, signal) =>
  */
 export const checks = (q, signal) => get("/api/checks", { query: q, signal });
 /**
+ * Check status changes, newest first.
+ * @param {{pc_id?: string, check?: string, limit?: number}} q @param {AbortSignal} [signal]
+ */
+export const checkTransitions = (q, signal) => get("/api/checks/transitions", { query: q, signal });
+/**
  * Forget a check's stored status, of every PC or of one: `{deleted}`.
  * @param {string} name @param {string} [pcId]
  */

@@ -143,6 +143,49 @@ export function clearButton(checkName, pcId, done, attrs = {}) {
   );
 }
 
+/** @param {{detail: string|null}} r */
+const detailCell = (r) =>
+  r.detail ? h("span", { class: "preview" }, r.detail) : h("span", null, "—");
+
+/** A check's name, linked to its Compliance card. @param {{check_name: string, label: string|null}} r */
+const checkLink = (r) =>
+  h(
+    "a",
+    { href: `/compliance?check=${encodeURIComponent(r.check_name)}` },
+    r.label || r.check_name,
+  );
+
+/**
+ * Status changes of checks, newest first (`/api/checks/transitions`): the first report of
+ * a check on a PC has no "from".
+ * @param {{pc_id: string, check_name: string, label: string|null, from_status: string|null,
+ *   to_status: string, detail: string|null, recorded_at: string|null}[]} rows
+ * @param {string} caption
+ */
+export function transitionsTable(rows, caption) {
+  return table({
+    caption,
+    rows,
+    empty: "No status change recorded.",
+    columns: [
+      { label: "Check", cell: checkLink },
+      {
+        label: "Change",
+        cell: (r) =>
+          h(
+            "span",
+            { class: "actions" },
+            r.from_status ? badge(r.from_status, statusKind(r.from_status)) : "first report",
+            " → ",
+            badge(r.to_status, statusKind(r.to_status)),
+          ),
+      },
+      { label: "Detail", cell: detailCell },
+      { label: "When", cell: (r) => timeCell(r.recorded_at) },
+    ],
+  });
+}
+
 /**
  * The rows of checks as a table. `by: "pc"` (the Compliance page) names the PC of each
  * row; `by: "check"` (the agent page) names the check, linked to its card.
@@ -158,20 +201,9 @@ export function checkRowsTable(rows, o) {
         label: "PC",
         cell: (r) => h("a", { href: href("/agents/:pc", { pc: r.pc_id }) }, r.pc_id),
       }
-      : {
-        label: "Check",
-        cell: (r) =>
-          h(
-            "a",
-            { href: `/compliance?check=${encodeURIComponent(r.check_name)}` },
-            r.label || r.check_name,
-          ),
-      },
+      : { label: "Check", cell: checkLink },
     { label: "Status", cell: statusCell },
-    {
-      label: "Detail",
-      cell: (r) => r.detail ? h("span", { class: "preview" }, r.detail) : h("span", null, "—"),
-    },
+    { label: "Detail", cell: detailCell },
     { label: "Recorded", cell: (r) => timeCell(r.recorded_at) },
   ];
   const onClear = o.onClear;

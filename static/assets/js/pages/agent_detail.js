@@ -18,7 +18,7 @@ import {
 import { pcLinks, pingInto, resultsTable } from "../views.js";
 import { href } from "../routes.js";
 import { hostPerfSection, processSection } from "../perf_view.js";
-import { checkRowsTable } from "../checks_view.js";
+import { checkRowsTable, transitionsTable } from "../checks_view.js";
 
 export const title = (p) => `Agent ${p.pc}`;
 
@@ -153,6 +153,7 @@ export function render({ main, params, signal }) {
   const cfgEl = h("div");
   const resultsEl = h("div");
   const checksEl = h("div", { id: "agent-checks" });
+  const historyEl = h("div", { id: "agent-check-history" });
   const tail = h("input", { type: "number", id: "log-tail", min: "1", max: "5000", value: "200" });
 
   main.append(
@@ -180,7 +181,11 @@ export function render({ main, params, signal }) {
         pingEl,
       ),
     ),
-    card("Checks", checksEl),
+    card(
+      "Checks",
+      checksEl,
+      h("details", null, h("summary", null, "Status changes (newest 20)"), historyEl),
+    ),
     card(
       "Logs",
       h(
@@ -269,6 +274,14 @@ export function render({ main, params, signal }) {
         by: "check",
         empty: "No check has reported on this PC.",
       }),
+  });
+  liveSection(historyEl, {
+    signal,
+    topics: ["checks"],
+    minGapMs: 2000,
+    what: "Loading status changes",
+    load: (s) => api.checkTransitions({ pc_id: pc, limit: 20 }, s),
+    render: (v) => transitionsTable(v?.transitions ?? [], `Check status changes of ${pc}`),
   });
   void loadInto(
     groupsEl,
