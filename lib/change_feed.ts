@@ -1,15 +1,19 @@
 /**
  * Live change notices for the SSE endpoint. Projectors publish a small JSON notice on
- * `kanade.changes.<kind>` after each committed batch; every API process holds ONE core
- * subscription to `kanade.changes.>` (opened on the first listener, closed with the last)
- * and fans notices out to its SSE clients.
+ * `kanade.changes.<kind>` after each committed batch (`publishChanges`, core NATS, best
+ * effort; the alert engine does too when a delivery changes); every API process holds ONE
+ * core subscription to `kanade.changes.>` (opened on the first listener, closed with the
+ * last) and fans notices out to its SSE clients, which refresh instead of polling.
  *
  * Each notice names the node whose projector committed it (header `Kanade-Node`). In
  * `local` projection mode every node has its own read model, so an API forwards only its
  * own node's notices: another node's commit says nothing about what this node can read yet.
  */
+import { headers } from "@nats-io/transport-node";
 import type { Nats } from "./nats.ts";
+import type { Deps } from "./deps.ts";
 import { SUBJECT } from "../wire/names.ts";
+import { jsonBytes } from "../wire/codec.ts";
 
 export interface ChangeEvent {
   kind: string;
@@ -21,6 +25,23 @@ export interface ChangeEvent {
 type Listener = (e: ChangeEvent) => void;
 
 export const CHANGE_NODE_HEADER = "Kanade-Node";
+
+export interface ChangeNotice {
+  kind: "result" | "execution" | "agent" | "audit" | "obs" | "check" | "notification" | "alert";
+  [k: string]: unknown;
+}
+
+export function publishChanges(deps: Pick<Deps, "nats" | "config">, notices: ChangeNotice[]): void {
+  if (!notices.length) return;
+  // Which read model committed it: a local-mode API forwards only its own node's notices.
+  const h = headers();
+  h.set(CHANGE_NODE_HEADER, deps.config.nodeId);
+  for (const n of notices) {
+    try {
+      deps.nats.nc.publish(`${SUBJECT.changesPrefix}${n.kind}`, jsonBytes(n), { headers: h });
+    } catch { /* connection closing: notices are best-effort */ }
+  }
+}
 
 export interface SubscribeOptions {
   /** Only notices committed by this node (local projection mode). */

@@ -15,7 +15,7 @@ import { type InStatement, inWriteTx } from "../db/client.ts";
 import { type Component, component } from "../lib/component.ts";
 import { dbTs } from "../wire/time.ts";
 import { chunks } from "./batch.ts";
-import { publishChanges } from "./changes.ts";
+import { publishChanges } from "../lib/change_feed.ts";
 import {
   expirePending as expire,
   prune as pruneExecutions,

@@ -15,7 +15,7 @@ import { isTransientDbError } from "../db/remote.ts";
 import { retryWhile } from "../util/retry.ts";
 import { Batcher } from "./batch.ts";
 import type { RunningProjector } from "./jetstream_projector.ts";
-import { type ChangeNotice, publishChanges } from "./changes.ts";
+import { type ChangeNotice, publishChanges } from "../lib/change_feed.ts";
 
 export interface CoreProjectorSpec<T> {
   name: string;

@@ -20,9 +20,9 @@ import { pause, withTimeout } from "../util/retry.ts";
 import { ackMeta } from "./js_envelope.ts";
 import { ensureConsumer } from "./js_consumer.ts";
 import { CONNECTION_PRAGMAS, type RejectRow, rejectRow, rejectStmt } from "./rejects.ts";
-import { type ChangeNotice, publishChanges } from "./changes.ts";
+import { type ChangeNotice, publishChanges } from "../lib/change_feed.ts";
 
-export { type ChangeNotice, publishChanges } from "./changes.ts";
+export { type ChangeNotice, publishChanges } from "../lib/change_feed.ts";
 export type { RejectRow } from "./rejects.ts";
 
 /** A decoded message with what the projection needs from its envelope. */

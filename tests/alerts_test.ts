@@ -18,6 +18,7 @@ import { route as listRoute } from "../handlers/alerts/alerts_list.ts";
 import { route as getRoute } from "../handlers/alerts/alert_get.ts";
 import { route as deliveriesRoute } from "../handlers/alerts/alert_deliveries.ts";
 import { mintJwt } from "../lib/auth.ts";
+import { subscribeChanges } from "../lib/change_feed.ts";
 import { encodeHeartbeat } from "../wire/messages.ts";
 import { subjects } from "../wire/names.ts";
 import { jsonBytes } from "../wire/codec.ts";
@@ -177,8 +178,16 @@ Deno.test("alerts: rules API, transitions, webhooks, retries, rate limit, presen
       "a check entering fail fires once, not on every result; HMAC verifies",
       async () => {
         await settle(engine); // first pass: the cursor starts here, the presence baseline is set
+        const notices: string[] = [];
+        const unsubscribe = subscribeChanges(b.deps.nats, (e) => {
+          if (e.kind === "alert") notices.push(e.data);
+        });
         await publishAndSettle(b, check("PC1", "bitlocker", "fail", "C: off"));
         await settle(engine);
+        // The change feed announced the new delivery and its attempt (the dashboard refreshes).
+        await waitFor(() => notices.length >= 2, { what: "alert change notices" });
+        unsubscribe();
+        assert.deepEqual(JSON.parse(notices[0]), { kind: "alert", rules: ["fails"] });
         await publishAndSettle(
           b,
           check("PC1", "bitlocker", "fail", "still off"),

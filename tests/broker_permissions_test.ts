@@ -171,6 +171,10 @@ const AGENT_MATRIX: Row[] = [
   ["sub", `$KV.${BUCKET.accounts}.>`, "denied"],
   ["sub", "$KV.>", "denied"],
   ["pub", `$JS.API.DIRECT.GET.KV_${BUCKET.authThrottle}.>`, "denied"],
+  // read the alert rules (webhook HMAC secrets)
+  ["pub", `$JS.API.DIRECT.GET.KV_${BUCKET.alertRules}.$KV.${BUCKET.alertRules}.r1`, "denied"],
+  ["pub", `$JS.API.STREAM.MSG.GET.KV_${BUCKET.alertRules}`, "denied"],
+  ["pub", `$JS.API.CONSUMER.CREATE.KV_${BUCKET.alertRules}`, "denied"],
 ];
 
 const CLI_MATRIX: Row[] = [

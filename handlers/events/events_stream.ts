@@ -14,7 +14,7 @@ export const route = defineRoute({
   path: "/api/events/stream",
   role: "viewer",
   summary:
-    "Server-Sent Events: result/execution/agent/audit/check change notices (`?kinds=a,b` to narrow)",
+    "Server-Sent Events: result/execution/agent/audit/check/alert change notices (`?kinds=a,b` to narrow)",
   request: { query: z.object({ kinds: csvParam }) },
   responses: {
     200: {

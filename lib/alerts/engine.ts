@@ -28,6 +28,7 @@
 import type { Deps } from "../deps.ts";
 import { fleetView } from "../fleet/fleet_view.ts";
 import { throttled } from "../inventory/tables.ts";
+import { publishChanges } from "../change_feed.ts";
 import type { Presence } from "../fleet/presence.ts";
 import { dbTs, epochMs } from "../../wire/time.ts";
 import type { AlertEvent, StoredRule } from "./model.ts";
@@ -120,6 +121,7 @@ export class AlertEngine {
       firstPauseMs: this.opts.retryFirstPauseMs,
       maxPauseMs: this.opts.retryMaxPauseMs,
       signal: this.abort.signal,
+      onChange: (rule) => this.notify([rule]),
     });
   }
 
@@ -204,11 +206,7 @@ export class AlertEngine {
         }
       }
       cursor = rows[rows.length - 1].id;
-      await recordDecisions(
-        db,
-        { deliveries: await this.limit(found, nowMs), cursor },
-        dbTs(nowMs),
-      );
+      await this.record({ deliveries: await this.limit(found, nowMs), cursor }, nowMs);
       if (rows.length < this.opts.batch) break;
     }
 
@@ -280,9 +278,20 @@ export class AlertEngine {
       offlineRemove: [...plan.online.map((o) => o.pcId), ...plan.forgotten],
       baseline: !baseline && !hold,
     };
-    await recordDecisions(db, decisions, dbTs(nowMs));
+    await this.record(decisions, nowMs);
     for (const o of plan.offline) this.offline.set(o.pcId, o.hb);
     for (const pc of decisions.offlineRemove!) this.offline.delete(pc);
+  }
+
+  /** Writes a pass's decisions; new deliveries are announced on the change feed. */
+  private async record(d: Decisions, nowMs: number): Promise<void> {
+    await recordDecisions(this.deps.db, d, dbTs(nowMs));
+    if (d.deliveries.length) this.notify([...new Set(d.deliveries.map((x) => x.rule))]);
+  }
+
+  /** `kanade.changes.alert`: the dashboard's Alerts page refreshes on it. */
+  private notify(rules: string[]): void {
+    publishChanges(this.deps, [{ kind: "alert", rules: rules.slice(0, 100) }]);
   }
 
   /** Candidates → delivery rows, each over its rule's per-PC rate limit suppressed. */

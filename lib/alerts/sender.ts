@@ -20,6 +20,8 @@ export interface SenderOptions {
   maxPauseMs: number;
   /** Aborted on stop: retries end, the row stays pending for the next leader. */
   signal: AbortSignal;
+  /** Told after a delivery row of `rule` changed (the live change notice). */
+  onChange(rule: string): void;
 }
 
 export class DeliverySender {
@@ -86,6 +88,7 @@ export class DeliverySender {
         lastError: rule ? "rule disabled before delivery" : "rule deleted before delivery",
         now: dbTs(Date.now()),
       });
+      this.opts.onChange(c.rule);
       return;
     }
     const key = (JSON.parse(c.payload) as AlertPayload).id;
@@ -105,6 +108,7 @@ export class DeliverySender {
           lastError: o.error,
           now: dbTs(Date.now()),
         });
+        this.opts.onChange(c.rule);
       },
     });
     if (!finished) {

@@ -17,6 +17,7 @@ import {
   toggledBody,
 } from "../../static/assets/js/alerts_view.js";
 import { matchRoute, navFor, navTree } from "../../static/assets/js/routes.js";
+import { topicOf } from "../../static/assets/js/live.js";
 import { AlertRuleUpdateSchema } from "../../lib/alerts/model.ts";
 
 const stored = {
@@ -47,6 +48,11 @@ Deno.test("alerts URL state: rule and status, unknown status dropped", () => {
   assert.equal(navFor("/alerts"), "/alerts");
   const operate = navTree().find((x) => x.kind === "group" && x.id === "operate");
   assert.ok(operate?.kind === "group" && operate.links.some((l) => l.pattern === "/alerts"));
+  // The engine's change notice refreshes the page.
+  assert.deepEqual(
+    topicOf({ event: "alert", data: { kind: "alert", rules: ["r1"] } }),
+    new Set(["alerts"]),
+  );
 });
 
 Deno.test("alerts texts: events, scope, counts", () => {

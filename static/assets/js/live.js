@@ -37,6 +37,7 @@ export function topicOf(msg) {
   if (/\bobs/.test(raw)) topics.add("obs");
   if (/notification/.test(raw)) topics.add("notifications");
   if (/\bcheck/.test(raw)) topics.add("checks");
+  if (/\balert/.test(raw)) topics.add("alerts");
   return topics;
 }
 

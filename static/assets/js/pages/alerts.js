@@ -5,8 +5,8 @@
  * fail/warn/unknown or an agent goes offline/comes back, with its delivery counts and the
  * latest delivery; create, edit, enable/disable and delete for operators; one rule's
  * delivery history with attempts and the last error (`/alerts?rule=<name>`, a link to
- * share). Refreshed on the change feed (rule edits are audited; deliveries follow checks
- * and agents).
+ * share). Refreshed on the change feed: the engine's `alert` notices (a delivery decided
+ * or attempted) and the audit of rule edits.
  */
 import * as api from "../api.js";
 import { fmtTime, h, relTime } from "../dom.js";
@@ -66,8 +66,8 @@ export function render({ main, query, signal }) {
 
   const reload = liveSection(listEl, {
     signal,
-    topics: ["audit", "checks", "agents"],
-    minGapMs: 3000,
+    topics: ["alerts", "audit"],
+    minGapMs: 1000,
     what: "Loading alert rules",
     load: async (s) => (await api.alertRules(s)).rules,
     render: (rules) =>
@@ -177,8 +177,8 @@ export function render({ main, query, signal }) {
     );
     const loadDeliveries = liveSection(deliveriesEl, {
       signal,
-      topics: ["audit", "checks", "agents"],
-      minGapMs: 3000,
+      topics: ["alerts", "audit"],
+      minGapMs: 1000,
       what: "Loading deliveries",
       load: async (s) =>
         (await api.alertDeliveries(st.rule, { status: st.status || undefined, limit: 200 }, s))
