@@ -219,6 +219,10 @@ chromiumTest(
           !/PC-GONE/.test(document.querySelector("#check-bitlocker")?.textContent ?? "")
         );
         assert.match(await textOf(page, "#toasts"), /Cleared bitlocker on PC-GONE \(1 row\)/);
+        // The keyboard focus stays in the card (the next row's Clear), not lost to the page.
+        await page.waitForFunction(() =>
+          /^Clear bitlocker on PC-/.test(document.activeElement?.getAttribute("aria-label") ?? "")
+        );
         assert.match(await textOf(page, "#check-bitlocker ul.kv-list"), /0 stale/);
         // Cancel leaves everything as it was; focus goes back to the button.
         await page.focus("#clear-disk");
@@ -231,6 +235,7 @@ chromiumTest(
         await page.waitForFunction(() => document.activeElement?.id === "clear-disk");
         await confirm(page, "#clear-disk");
         await page.waitForFunction(() => !document.querySelector("#check-disk"));
+        await page.waitForFunction(() => document.activeElement?.id === "page-title");
         assert.match(await textOf(page, "#toasts"), /Cleared disk on every PC \(3 rows\)/);
         const audit = await waitFor(async () => {
           const rows = await be.json<{ action: string; payload: Record<string, unknown> }[]>(

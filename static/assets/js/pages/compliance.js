@@ -134,7 +134,20 @@ export function render({ main, query, signal }) {
         },
       }, `Show ok PCs (${c.counts.ok})`)
       : null;
-    const clear = writable ? clearButton(c.check_name, null, reload, { id: `clear-${id}` }) : null;
+    /**
+     * After a Clear the cleared row (or card) is gone, and the keyboard focus with it: land
+     * on the card's next Clear button, else its heading link, else the page heading.
+     */
+    const clearDone = async () => {
+      await reload();
+      if (document.activeElement && document.activeElement !== document.body) return;
+      const next = document.querySelector(`#check-${id} tbody button`) ??
+        document.querySelector(`#check-${id}-title a`) ?? document.getElementById("page-title");
+      if (next instanceof HTMLElement) next.focus();
+    };
+    const clear = writable
+      ? clearButton(c.check_name, null, clearDone, { id: `clear-${id}` })
+      : null;
     return h(
       "section",
       { class: "card", id: `check-${id}`, "aria-labelledby": titleId },
@@ -151,7 +164,7 @@ export function render({ main, query, signal }) {
         caption: `PCs of ${c.title}`,
         by: "pc",
         empty: c.showingOk ? "No PC reported this check." : "No PC needs attention.",
-        onClear: writable ? reload : null,
+        onClear: writable ? clearDone : null,
       }),
     );
   }
