@@ -155,6 +155,20 @@ export function countTick(outcome: { fired: boolean; reason?: string }) {
   else schedulerSkips.inc({ reason: skipReasonLabel(outcome.reason ?? "") });
 }
 
+// ---- alerts -------------------------------------------------------------------------------
+
+const alertDeliveries = new client.Counter({
+  name: "kanade_alert_deliveries_total",
+  help: "Alert webhook deliveries this process ended, by status (delivered, failed, suppressed)",
+  labelNames: ["status"] as const,
+  registers: [registry],
+});
+
+/** A delivery this process ended: sent, given up, or refused by a rule's rate limit. */
+export function countAlertDelivery(status: "delivered" | "failed" | "suppressed", n = 1) {
+  if (n > 0) alertDeliveries.inc({ status }, n);
+}
+
 const leaders = new Map<string, () => boolean>();
 new client.Gauge({
   name: "kanade_scheduler_leader",

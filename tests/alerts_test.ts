@@ -19,10 +19,11 @@ import { route as getRoute } from "../handlers/alerts/alert_get.ts";
 import { route as deliveriesRoute } from "../handlers/alerts/alert_deliveries.ts";
 import { mintJwt } from "../lib/auth.ts";
 import { subscribeChanges } from "../lib/change_feed.ts";
+import { registry } from "../lib/metrics.ts";
 import { encodeHeartbeat } from "../wire/messages.ts";
 import { subjects } from "../wire/names.ts";
 import { jsonBytes } from "../wire/codec.ts";
-import { dbTs, nowWire } from "../wire/time.ts";
+import { dbTs, nowWire, wireTs } from "../wire/time.ts";
 
 const JWT = "alerts-test-jwt-secret-0123456789";
 const SECRET = "alerts-hmac-secret-0123456789";
@@ -84,6 +85,19 @@ async function deliveries(b: TestBackend, name: string, q = "") {
 async function asViewer(b: TestBackend, path: string) {
   const token = await mintJwt(JWT, { sub: "v", roles: ["viewer"], ttlSecs: 600 });
   return await b.request(path, { headers: { authorization: `Bearer ${token}` } });
+}
+
+/** `kanade_alert_deliveries_total{status}` of this process. */
+async function alertCount(status: string): Promise<number> {
+  const m = await registry.getSingleMetric("kanade_alert_deliveries_total")?.get();
+  return m?.values.find((v) => v.labels.status === status)?.value ?? 0;
+}
+
+async function suppressedRows(b: TestBackend): Promise<number> {
+  const rs = await b.deps.db.execute(
+    "SELECT COUNT(*) AS n FROM alert_deliveries WHERE status = 'suppressed'",
+  );
+  return Number(rs.rows[0].n);
 }
 
 async function heartbeat(b: TestBackend, pc: string) {
@@ -207,6 +221,11 @@ Deno.test("alerts: rules API, transitions, webhooks, retries, rate limit, presen
           { name: "bitlocker", status: "fail", detail: "C: off" },
         );
         assert.equal(h.headers.get("idempotency-key"), body.id);
+        // occurred_at is the result's publish time (the transition's recorded_at), API form.
+        const rec = await b.deps.db.execute(
+          "SELECT recorded_at FROM check_transitions WHERE pc_id = 'PC1' AND to_status = 'fail'",
+        );
+        assert.equal(body.occurred_at, wireTs(String(rec.rows[0].recorded_at)));
         assert.equal(h.headers.get("x-kanade-event"), "check_fail");
         // Verify the signature the way a receiver would: WebCrypto verify over the raw body.
         const sig = h.headers.get("x-kanade-signature")!;
@@ -360,6 +379,7 @@ Deno.test("alerts: rules API, transitions, webhooks, retries, rate limit, presen
     );
 
     await t.step("a flapping PC is rate-limited per rule", async () => {
+      const before = { suppressed: await alertCount("suppressed"), rows: await suppressedRows(b) };
       await b.json(
         "POST",
         "/api/alerts",
@@ -385,6 +405,10 @@ Deno.test("alerts: rules API, transitions, webhooks, retries, rate limit, presen
       assert.match(String(d[0].last_error), /rate limit: at most 2 per 3600 s/);
       const sent = rx.on("/ok").filter((h) => JSON.parse(h.body).rule === "flap");
       assert.equal(sent.length, 2);
+      // /metrics counts what this process ended (the other rules matching PC5 count too).
+      const rows = await suppressedRows(b) - before.rows;
+      assert.ok(rows >= 2);
+      assert.equal(await alertCount("suppressed") - before.suppressed, rows);
     });
 
     await t.step("an agent going offline and coming back fires each once", async () => {

@@ -29,6 +29,7 @@ import type { Deps } from "../deps.ts";
 import { fleetView } from "../fleet/fleet_view.ts";
 import { throttled } from "../inventory/tables.ts";
 import { publishChanges } from "../change_feed.ts";
+import { countAlertDelivery } from "../metrics.ts";
 import type { Presence } from "../fleet/presence.ts";
 import { dbTs, epochMs } from "../../wire/time.ts";
 import type { AlertEvent, StoredRule } from "./model.ts";
@@ -286,6 +287,7 @@ export class AlertEngine {
   /** Writes a pass's decisions; new deliveries are announced on the change feed. */
   private async record(d: Decisions, nowMs: number): Promise<void> {
     await recordDecisions(this.deps.db, d, dbTs(nowMs));
+    countAlertDelivery("suppressed", d.deliveries.filter((x) => x.status === "suppressed").length);
     if (d.deliveries.length) this.notify([...new Set(d.deliveries.map((x) => x.rule))]);
   }
 

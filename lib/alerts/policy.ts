@@ -6,6 +6,7 @@
  * holds them with tables.
  */
 import type { AlertEvent, AlertScope, StoredRule } from "./model.ts";
+import { wireTs } from "../../wire/time.ts";
 
 /** A `check_transitions` row as the engine reads it. */
 export interface TransitionRow {
@@ -170,7 +171,10 @@ export interface AlertPayload {
   event: AlertEvent;
   pc_id: string;
   hostname: string | null;
-  /** When the transition happened: the result's publish time, the last heartbeat. */
+  /**
+   * When the transition happened (API timestamp form): the result's publish time; for an
+   * offline the last heartbeat before the silence, for a comeback the first one after it.
+   */
   occurred_at: string | null;
   check: {
     name: string;
@@ -200,7 +204,7 @@ export function checkPayload(
     event,
     pc_id: t.pc_id,
     hostname,
-    occurred_at: t.recorded_at,
+    occurred_at: wireTs(t.recorded_at),
     check: {
       name: t.check_name,
       label: t.label,
@@ -226,7 +230,7 @@ export function presencePayload(
     event,
     pc_id: pcId,
     hostname,
-    occurred_at: occurredAt,
+    occurred_at: occurredAt === null ? null : wireTs(occurredAt),
     check: null,
   };
 }

@@ -12,6 +12,7 @@ import type { StoredRule } from "./model.ts";
 import { type AlertPayload, backoffSchedule } from "./policy.ts";
 import { type ClaimedDelivery, claimPending, recordAttempt, releaseClaim } from "./store.ts";
 import { deliver } from "./deliver.ts";
+import { countAlertDelivery } from "../metrics.ts";
 
 export interface SenderOptions {
   holder: string;
@@ -89,6 +90,7 @@ export class DeliverySender {
         now: dbTs(Date.now()),
       });
       this.opts.onChange(c.rule);
+      countAlertDelivery("failed");
       return;
     }
     const key = (JSON.parse(c.payload) as AlertPayload).id;
@@ -111,6 +113,7 @@ export class DeliverySender {
         this.opts.onChange(c.rule);
       },
     });
+    if (finished) countAlertDelivery(last.ok ? "delivered" : "failed");
     if (!finished) {
       // Stopped between attempts: the next leader resumes it without waiting for the claim.
       await releaseClaim(db, c.id, holder);
