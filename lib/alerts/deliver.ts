@@ -71,6 +71,7 @@ export async function postWebhook(
   webhook: Pick<StoredRule["webhook"], "url" | "secret" | "timeout_ms">,
   body: string,
   headers: Record<string, string>,
+  stop?: AbortSignal,
 ): Promise<AttemptOutcome> {
   const h: Record<string, string> = {
     "content-type": "application/json",
@@ -85,7 +86,9 @@ export async function postWebhook(
       headers: h,
       // A redirect could carry the body and signature elsewhere: a 3xx is an answer.
       redirect: "manual",
-      signal: AbortSignal.timeout(webhook.timeout_ms),
+      signal: stop
+        ? AbortSignal.any([AbortSignal.timeout(webhook.timeout_ms), stop])
+        : AbortSignal.timeout(webhook.timeout_ms),
     });
     if (res.status >= 200 && res.status < 300) {
       await res.body?.cancel().catch(() => {});
@@ -119,7 +122,10 @@ export interface DeliverOptions {
   firstPauseMs: number;
   maxPauseMs: number;
   signal?: AbortSignal;
-  /** Told after each attempt with its number (1-based, counting `done`) and outcome. */
+  /**
+   * Told after each attempt with its number (1-based, counting `done`) and outcome; not
+   * told of an attempt the stop signal cut short.
+   */
   onAttempt(attempt: number, outcome: AttemptOutcome, final: boolean): Promise<void>;
 }
 
@@ -144,9 +150,10 @@ export async function deliver(
         "x-kanade-delivery": idempotencyKey,
         "x-kanade-event": event,
         "x-kanade-attempt": String(n),
-      });
-      // Not final when only a stop interrupts the retries: the row stays pending for the
-      // next leader, with the attempts made so far.
+      }, opts.signal);
+      // An attempt cut short by a stop is not recorded: the row stays pending for the next
+      // leader (same idempotency key), as when only the retries are interrupted.
+      if (!outcome.ok && opts.signal?.aborted) throw STOPPED;
       const final = outcome.ok || !outcome.retriable || attempt >= left;
       await opts.onAttempt(n, outcome, final);
       if (!outcome.ok) throw new AttemptFailed(outcome);
@@ -160,6 +167,10 @@ export async function deliver(
     });
   } catch (e) {
     if (e instanceof AttemptFailed) return e.outcome;
+    if (e === STOPPED) return { ok: false, status: null, error: "stopped", retriable: true };
     throw e;
   }
 }
+
+/** The stop signal ended an attempt (internal to `deliver`). */
+const STOPPED = new Error("delivery stopped");
