@@ -418,7 +418,7 @@ export const activeInvestigations = (signal) => get("/api/perf/active-investigat
 
 // ad-hoc run: answers the ExecResult once the agent replied (408 on timeout)
 /** @param {{pc_id: string, shell?: string, script: string, timeout_secs?: number,
- *   run_as?: string}} body
+ *   run_as?: string, job_id?: string}} body
  * @param {AbortSignal} [signal]
  */
 export const run = (body, signal) => post("/api/run", { json: body, signal });

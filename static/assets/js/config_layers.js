@@ -108,7 +108,10 @@ export function layerSources(global, groups, pc) {
   return out;
 }
 
-/** @param {URLSearchParams} q */
+/**
+ * @param {URLSearchParams} q
+ * @returns {{type: "group" | "pc", value: string} | {type: "global", value?: undefined}}
+ */
 export function scopeFromQuery(q) {
   const t = q.get("scope");
   const value = (q.get("value") ?? "").trim();

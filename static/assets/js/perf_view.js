@@ -154,7 +154,6 @@ export function hostPerfSection(pc, signal) {
     h(
       "div",
       { class: "inline-form" },
-      /** @param {string} v */
       windowSelect("perf-window", key, (v) => {
         key = v;
         mount(el, loading("Loading performance samples"));
@@ -323,7 +322,6 @@ export function processSection(pc, signal) {
       "div",
       { class: "inline-form", style: "margin-top:12px" },
       h("div", { class: "narrow" }, h("label", { for: "proc-metric" }, "Metric"), metricSel),
-      /** @param {string} v */
       windowSelect("proc-window", key, (v) => {
         key = v;
         void loadTimeline();

@@ -6,6 +6,13 @@
  */
 
 /**
+ * What the router hands a page's `render(ctx)`: the emptied `<main>`, the route's path
+ * parameters, the query string, navigation, and a signal that aborts when the user leaves.
+ * @typedef {{main: HTMLElement, params: Record<string, string>, query: URLSearchParams,
+ *   navigate: (to: string, opts?: {replace?: boolean}) => void, signal: AbortSignal}} PageContext
+ */
+
+/**
  * `nav` is the menu label; `group` the menu section it sits in (see NAV_GROUPS); `minRole`
  * hides the menu entry from lower roles (the backend refuses them anyway).
  * @type {{pattern: string, page: string, nav?: string, group?: string, public?: boolean,

@@ -13,8 +13,8 @@ import { isAbort } from "./api.js";
 /**
  * Page heading; the router focuses it after each navigation.
  * @param {string} title
+ * @param {...any} actions
  */
-/** @param {string} title @param {...any} actions */
 export function pageHeader(title, ...actions) {
   return h(
     "div",
@@ -24,7 +24,6 @@ export function pageHeader(title, ...actions) {
   );
 }
 
-/** @param {string} title */
 /** @param {string} title @param {...any} body */
 export function card(title, ...body) {
   const id = `card-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
@@ -183,7 +182,7 @@ export function loading(what = "Loading") {
  * @param {HTMLElement} el
  * @param {() => Promise<any>} fn
  * @param {(data: any) => any} render
- * @param {string} what
+ * @param {string} [what]
  */
 export async function loadInto(el, fn, render, what) {
   if (!el.hasChildNodes()) mount(el, loading(what));

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Your account: who you are, your password, and MFA (TOTP). Enrolling shows the
  * otpauth URI as a QR code the backend renders (SVG, no external service) and the secret
@@ -10,7 +12,10 @@ import { actionButton, card, errorBox, facts, pageHeader, toast } from "../ui.js
 
 export const title = "Account";
 
-/** The QR code as an image (a data URL: the SVG's markup never becomes page DOM). */
+/**
+ * The QR code as an image (a data URL: the SVG's markup never becomes page DOM).
+ * @param {string} svg
+ */
 export function qrImage(svg) {
   return h("img", {
     id: "mfa-qr",
@@ -22,6 +27,7 @@ export function qrImage(svg) {
   });
 }
 
+/** @param {string} id @param {string} label */
 function codeField(id, label) {
   return h(
     "div",
@@ -40,8 +46,14 @@ function codeField(id, label) {
   );
 }
 
+/**
+ * @param {{secret: string, qr_svg: string}} proposal
+ * @param {boolean} rotating
+ * @param {() => Promise<void>} done
+ */
 function enrolForm(proposal, rotating, done) {
   const status = h("div", { id: "mfa-status" });
+  /** @param {HTMLFormElement} form @param {string} id */
   const val = (form, id) =>
     /** @type {HTMLInputElement} */ (form.querySelector(`#${id}`)).value.trim();
   return h(
@@ -83,11 +95,13 @@ function enrolForm(proposal, rotating, done) {
   );
 }
 
+/** @param {any} me @param {HTMLElement} el */
 function mfaSection(me, el) {
   const refresh = async () => {
     await session.refresh();
     mount(el, mfaSection(session.current(), el));
   };
+  /** @param {boolean} rotating */
   const start = (rotating) =>
     actionButton(rotating ? "Replace authenticator" : "Set up authenticator", async () => {
       const proposal = await api.mfaInit();
@@ -138,6 +152,7 @@ function mfaSection(me, el) {
   ];
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main }) {
   const me = session.current();
   main.append(pageHeader(title));

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Accounts (admin): list, create, change role, disable, reset a password (the person
  * must change it at next sign-in), clear a lost authenticator, delete. The backend keeps
@@ -22,14 +24,18 @@ export const title = "Accounts";
 
 const ROLES = ["viewer", "operator", "admin"];
 
-/** The page's words for the backend's refusals. */
+/**
+ * The page's words for the backend's refusals.
+ * @param {any} e
+ */
 export function explain(e) {
-  if (e?.status === 409 && /last enabled admin/.test(e.message)) {
+  if (api.statusOf(e) === 409 && /last enabled admin/.test(e.message)) {
     return `${e.message}: kanade always keeps one enabled admin. Make another account an admin (and enable it) first.`;
   }
   return e?.message ?? String(e);
 }
 
+/** @param {any} a @param {(sel: HTMLSelectElement) => void} onChange */
 function roleSelect(a, onChange) {
   const id = `role-${a.username}`;
   return h(
@@ -44,7 +50,10 @@ function roleSelect(a, onChange) {
   );
 }
 
-/** Asks for a new password in a dialog; null when cancelled. */
+/**
+ * Asks for a new password in a dialog; null when cancelled.
+ * @param {string} username
+ */
 async function askPassword(username) {
   const input = h("input", {
     id: "reset-password",
@@ -71,10 +80,12 @@ async function askPassword(username) {
   return ok ? /** @type {HTMLInputElement} */ (input).value : null;
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, signal }) {
   const list = h("div", { id: "accounts-list" });
   const problem = h("div", { id: "accounts-status", "aria-live": "polite" });
   const refresh = () => loadInto(list, () => api.accounts(signal), renderList, "Loading accounts");
+  /** @param {() => Promise<unknown>} what */
   const act = async (what) => {
     problem.replaceChildren();
     try {
@@ -86,6 +97,7 @@ export function render({ main, signal }) {
     }
   };
 
+  /** @param {any[]} rows */
   function renderList(rows) {
     return table({
       caption: "Accounts",
@@ -160,6 +172,11 @@ export function render({ main, signal }) {
   }
 
   const createStatus = h("div", { id: "create-status" });
+  /**
+   * @param {string} id
+   * @param {string} label
+   * @param {Record<string, unknown>} attrs
+   */
   const field = (id, label, attrs) =>
     h(
       "div",
@@ -175,6 +192,7 @@ export function render({ main, signal }) {
       onsubmit: async (ev) => {
         ev.preventDefault();
         const form = /** @type {HTMLFormElement} */ (ev.currentTarget);
+        /** @param {string} id */
         const v = (id) => /** @type {HTMLInputElement} */ (form.querySelector(`#${id}`)).value;
         createStatus.replaceChildren();
         try {

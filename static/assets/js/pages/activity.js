@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /** Activity: running and finished results with the server-side regex filters. */
 import * as api from "../api.js";
 import { h, localTimeInput } from "../dom.js";
@@ -14,6 +16,7 @@ const FIELDS = [
   ["stderr", "stderr (regex)"],
 ];
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, query, signal }) {
   /** @type {Record<string, string>} */
   const f = {};

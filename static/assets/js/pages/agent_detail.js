@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /** One agent: facts, groups editor, its compliance checks, ping, log tail, inventory, recent results. */
 import * as api from "../api.js";
 import { agentOnline, fmtBytes, fmtTime, h, mount, relTime } from "../dom.js";
@@ -20,8 +22,10 @@ import { href } from "../routes.js";
 import { hostPerfSection, processSection } from "../perf_view.js";
 import { checkRowsTable, transitionsTable } from "../checks_view.js";
 
+/** @param {Record<string, string>} p */
 export const title = (p) => `Agent ${p.pc}`;
 
+/** @param {string} pc @param {string[]} initial */
 function groupsEditor(pc, initial) {
   let groups = [...initial];
   let saved = [...initial];
@@ -101,14 +105,15 @@ function groupsEditor(pc, initial) {
   );
 }
 
+/** @param {any[]} rows */
 function inventoryView(rows) {
   if (!rows?.length) return h("p", { class: "empty" }, "No inventory collected for this PC.");
-  return rows.map((inv) => {
+  return rows.map((/** @type {any} */ inv) => {
     const display = Array.isArray(inv.display) ? inv.display : [];
     const f = inv.facts ?? {};
     const pairs = display.length
-      ? display.filter((d) => d.type !== "table").map((
-        d,
+      ? display.filter((/** @type {any} */ d) => d.type !== "table").map((
+        /** @type {any} */ d,
       ) => [d.label ?? d.field, fmtFact(f[d.field], d.type)])
       : Object.entries(f).filter(([, v]) => typeof v !== "object").map(([k, v]) => [k, String(v)]);
     return h(
@@ -135,6 +140,7 @@ function inventoryView(rows) {
   });
 }
 
+/** @param {unknown} v @param {string} type */
 function fmtFact(v, type) {
   if (v === null || v === undefined) return "—";
   if (type === "bytes") return fmtBytes(Number(v));
@@ -142,6 +148,7 @@ function fmtFact(v, type) {
   return typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, params, signal }) {
   const pc = params.pc;
   const writable = canWrite();
@@ -294,7 +301,7 @@ export function render({ main, params, signal }) {
           "ul",
           { class: "chips", "aria-label": "Groups of this agent" },
           (g?.groups ?? []).length
-            ? g.groups.map((x) => h("li", { class: "chip" }, x))
+            ? g.groups.map((/** @type {string} */ x) => h("li", { class: "chip" }, x))
             : h("li", { class: "empty" }, "No groups."),
         ),
         readOnlyNote("change groups"),
@@ -303,7 +310,7 @@ export function render({ main, params, signal }) {
   void loadInto(
     invEl,
     () => api.inventory(pc, signal),
-    (rows) => inventoryView((rows ?? []).map((r) => ({ ...r, pc_id: pc }))),
+    (rows) => inventoryView((rows ?? []).map((/** @type {any} */ r) => ({ ...r, pc_id: pc }))),
   );
   void loadInto(cfgEl, () => api.effectiveConfig(pc, signal), (c) =>
     h(
@@ -314,7 +321,7 @@ export function render({ main, params, signal }) {
         { class: "hint" },
         "Built-in defaults, then global, then each group alphabetically, then this PC.",
       ),
-      (c?.warnings ?? []).map((w) => h("p", { class: "note" }, w)),
+      (c?.warnings ?? []).map((/** @type {string} */ w) => h("p", { class: "note" }, w)),
       facts(
         Object.entries(c?.effective ?? {}).map((
           [k, v],

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /** Agents: server-side search + paging (`X-Total-Count`), online/offline state. */
 import * as api from "../api.js";
 import { agentOnline, fmtBytes, fmtTime, h, relTime } from "../dom.js";
@@ -7,6 +9,7 @@ import { liveSection, pageHeader, stateBadge, table } from "../ui.js";
 export const title = "Agents";
 const PAGE_SIZES = [25, 50, 100, 200];
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, query, signal }) {
   const state = {
     q: query.get("q") ?? "",
@@ -48,6 +51,7 @@ export function render({ main, query, signal }) {
     { id: "agent-limit", name: "limit" },
     sizes.map((n) => h("option", { value: String(n), selected: n === state.limit }, String(n))),
   );
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
   let debounce;
   const apply = () => {
     state.q = /** @type {HTMLInputElement} */ (search).value.trim();
@@ -87,6 +91,12 @@ export function render({ main, query, signal }) {
     listEl,
   );
 
+  /**
+   * @param {string} label
+   * @param {number} to
+   * @param {boolean} disabled
+   * @param {string} id
+   */
   const pageBtn = (label, to, disabled, id) =>
     h("button", {
       type: "button",
@@ -96,7 +106,11 @@ export function render({ main, query, signal }) {
       onclick: () => {
         state.offset = Math.max(0, to);
         syncUrl();
-        void reload().then(() => listEl.querySelector("table")?.closest(".table-wrap")?.focus());
+        void reload().then(() =>
+          /** @type {HTMLElement | null | undefined} */ (listEl.querySelector("table")?.closest(
+            ".table-wrap",
+          ))?.focus()
+        );
       },
     }, label);
 

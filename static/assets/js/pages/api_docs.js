@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * API reference (`/api/openapi.json`): every route grouped by its first URL segment, with
  * its least role, parameters, request body and responses, each schema drawn as a tree of
@@ -10,6 +12,7 @@ import { badge, card, loadInto, pageHeader, table } from "../ui.js";
 
 export const title = "API reference";
 
+/** @type {Record<string, string>} */
 const METHOD_KIND = { get: "info", post: "ok", put: "warn", patch: "warn", delete: "fail" };
 const METHODS = ["get", "post", "put", "patch", "delete"];
 
@@ -20,7 +23,7 @@ const METHODS = ["get", "post", "put", "patch", "delete"];
  */
 export function operationsByTag(doc) {
   /** @type {Map<string, {method: string, path: string, op: any}[]>} */
-  const groups = new Map((doc?.tags ?? []).map((t) => [t.name, []]));
+  const groups = new Map((doc?.tags ?? []).map((/** @type {any} */ t) => [t.name, []]));
   for (const [path, item] of Object.entries(doc?.paths ?? {})) {
     for (const method of METHODS) {
       const op = /** @type {any} */ (item)[method];
@@ -42,7 +45,12 @@ export function operationsByTag(doc) {
  */
 export function inlineRefs(doc) {
   const schemas = doc?.components?.schemas ?? {};
-  /** `open`: the components being expanded above this node (a recursive one stays a ref). */
+  /**
+   * `open`: the components being expanded above this node (a recursive one stays a ref).
+   * @param {any} v
+   * @param {string[]} open
+   * @returns {any}
+   */
   const walk = (v, open) => {
     if (Array.isArray(v)) return v.map((x) => walk(x, open));
     if (!v || typeof v !== "object") return v;
@@ -78,12 +86,14 @@ export function typeLabel(s) {
   if (!s || typeof s !== "object" || Object.keys(s).length === 0) return "any";
   if (typeof s.$ref === "string") return s.$ref.split("/").pop() ?? "any";
   if ("const" in s) return JSON.stringify(s.const);
-  if (Array.isArray(s.enum)) return s.enum.map((v) => JSON.stringify(v)).join(" | ");
+  if (Array.isArray(s.enum)) {
+    return s.enum.map((/** @type {unknown} */ v) => JSON.stringify(v)).join(" | ");
+  }
   const alt = s.anyOf ?? s.oneOf;
   if (Array.isArray(alt)) return [...new Set(alt.map(typeLabel))].join(" | ");
   if (s.not && Object.keys(s.not).length === 0) return "never (must be absent)";
   const types = Array.isArray(s.type) ? s.type : s.type ? [s.type] : [];
-  const label = types.map((t) => {
+  const label = types.map((/** @type {any} */ t) => {
     if (t === "array") return `array of ${typeLabel(s.items)}`;
     if (t === "object" && !s.properties && s.additionalProperties) {
       return `map of ${typeLabel(s.additionalProperties)}`;
@@ -94,6 +104,7 @@ export function typeLabel(s) {
   return [label, s.format ? `(${s.format})` : "", range].filter(Boolean).join(" ");
 }
 
+/** @param {any} s */
 function rangeOf(s) {
   const lo = s.minimum ?? s.exclusiveMinimum ?? s.minLength ?? s.minItems;
   const hi = s.maximum ?? s.exclusiveMaximum ?? s.maxLength ?? s.maxItems;
@@ -101,7 +112,10 @@ function rangeOf(s) {
   return `${lo ?? ""}..${hi ?? ""}`;
 }
 
-/** Notes beside a type: default, pattern, description. */
+/**
+ * Notes beside a type: default, pattern, description.
+ * @param {any} s
+ */
 function notes(s) {
   if (!s || typeof s !== "object") return [];
   return [
@@ -111,7 +125,11 @@ function notes(s) {
   ];
 }
 
-/** The object schema whose fields a tree shows (looks through arrays and nullables). */
+/**
+ * The object schema whose fields a tree shows (looks through arrays and nullables).
+ * @param {any} s
+ * @returns {any}
+ */
 function fieldsOf(s) {
   if (!s || typeof s !== "object") return null;
   if (s.properties) return s;
@@ -130,6 +148,8 @@ function fieldsOf(s) {
 /**
  * A schema as a nested list of fields (name, type, required, notes); alternatives of
  * several object shapes are listed one after the other.
+ * @param {any} s
+ * @returns {HTMLElement | null}
  */
 function schemaTree(s, depth = 0) {
   const alt = s?.anyOf ?? s?.oneOf;
@@ -170,7 +190,11 @@ function schemaTree(s, depth = 0) {
   );
 }
 
-/** One media type with its schema: the tree, and the raw JSON Schema on demand. */
+/**
+ * One media type with its schema: the tree, and the raw JSON Schema on demand.
+ * @param {string} type
+ * @param {any} schema
+ */
 function mediaBlock(type, schema) {
   return h(
     "div",
@@ -198,7 +222,10 @@ function mediaBlock(type, schema) {
   );
 }
 
-/** Each media type's schema; one the same as an earlier type's is not drawn twice. */
+/**
+ * Each media type's schema; one the same as an earlier type's is not drawn twice.
+ * @param {any} content
+ */
 function contentBlocks(content) {
   /** @type {Map<string, string>} */
   const seen = new Map();
@@ -221,6 +248,7 @@ function contentBlocks(content) {
   });
 }
 
+/** @param {any[]} params @param {string} id */
 function parametersTable(params, id) {
   return table({
     caption: `Parameters of ${id}`,
@@ -238,6 +266,7 @@ function parametersTable(params, id) {
   });
 }
 
+/** @param {any} responses */
 function responsesBlock(responses) {
   return h(
     "dl",
@@ -269,6 +298,7 @@ function responsesBlock(responses) {
   );
 }
 
+/** @param {any} o */
 function operationView(o) {
   const role = o.op["x-kanade-role"] ?? "viewer";
   const body = o.op.requestBody;
@@ -309,6 +339,7 @@ function operationView(o) {
   );
 }
 
+/** @param {any} doc @param {string} filterText */
 function view(doc, filterText) {
   const groups = operationsByTag(doc)
     .map((g) => ({ ...g, ops: g.ops.filter((o) => opMatches(o, filterText)) }))
@@ -317,6 +348,7 @@ function view(doc, filterText) {
   return groups.map((g) => card(`/${g.tag}`, g.ops.map(operationView)));
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, signal }) {
   const list = h("div", { id: "api-ops" });
   const count = h("p", { id: "api-summary", role: "status" });
@@ -342,6 +374,7 @@ export function render({ main, signal }) {
     count,
     list,
   );
+  /** @type {any} */
   let doc = null;
   /** The list for the current filter; the status line says how many routes it shows. */
   const draw = () => {

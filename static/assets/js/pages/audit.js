@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /** Audit log with the server-side filters (actor, action, target, payload text, since). */
 import * as api from "../api.js";
 import { h, localTimeInput } from "../dom.js";
@@ -11,6 +13,7 @@ const FIELDS = [["actor", "Actor"], ["action", "Action"], ["target", "Target"], 
   "Payload contains",
 ]];
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, query, signal }) {
   /** @type {Record<string, string>} */
   const f = { limit: query.get("limit") ?? "100" };

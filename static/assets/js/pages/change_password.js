@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Change your own password; forced after the first sign-in or an admin reset
  * (`must_change_pw`). The backend ends every earlier session and hands back a fresh token.
@@ -10,17 +12,27 @@ import { safeNext } from "./login.js";
 
 export const title = "Change password";
 
-/** Client-side checks before the request (the backend checks again). */
+/**
+ * Client-side checks before the request (the backend checks again).
+ * @param {string} next
+ * @param {string} confirm
+ */
 export function passwordProblem(next, confirm) {
   if ([...next].length < 8) return "The new password must be at least 8 characters.";
   if (next !== confirm) return "The two new passwords differ.";
   return null;
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, query, navigate }) {
   const me = session.current();
   const forced = Boolean(me?.must_change_pw);
   const status = h("div", { id: "change-status" });
+  /**
+   * @param {string} id
+   * @param {string} label
+   * @param {string} autocomplete
+   */
   const input = (id, label, autocomplete) =>
     h(
       "div",
@@ -28,6 +40,7 @@ export function render({ main, query, navigate }) {
       h("label", { for: id }, label),
       h("input", { id, name: id, type: "password", required: true, autocomplete }),
     );
+  /** @param {string} id */
   const val = (id) => /** @type {HTMLInputElement} */ (main.querySelector(`#${id}`)).value;
   const submit = h(
     "button",
@@ -36,13 +49,14 @@ export function render({ main, query, navigate }) {
   );
   main.append(
     pageHeader(title),
-    forced
-      ? h(
+    // append() would print a null as the text "null": only what is there goes in.
+    ...(forced
+      ? [h(
         "p",
         { class: "note", role: "note", id: "change-forced" },
         "You must choose a new password before using kanade.",
-      )
-      : null,
+      )]
+      : []),
     h(
       "form",
       {
@@ -65,7 +79,7 @@ export function render({ main, query, navigate }) {
             navigate(safeNext(query), { replace: true });
           } catch (e) {
             status.append(
-              errorBox(e?.status === 401 ? "The current password is not right." : e),
+              errorBox(api.statusOf(e) === 401 ? "The current password is not right." : e),
             );
           } finally {
             submit.disabled = false;

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Layered agent config: edit one scope (global, a group or a PC; PUT is a full replace, so
  * an empty field inherits from the layer below, and each field says what it would inherit
@@ -32,13 +34,20 @@ import {
 
 export const title = "Config";
 
+/** @param {{type: string, value?: string}} s */
 const scopeLabel = (s) => s.type === "global" ? "global" : `${s.type} ${s.value}`;
+/** @param {{type: string, value?: string}} s */
 const scopeUrl = (s) =>
   s.type === "global"
     ? "/config"
     : `/config?scope=${s.type}&value=${encodeURIComponent(s.value ?? "")}`;
 
-/** @param {{value: string, from: string}|undefined} inh what the field inherits, if known */
+/**
+ * @param {{value: string, from: string}|undefined} inh what the field inherits, if known
+ * @param {(typeof FIELDS)[number]} f
+ * @param {unknown} value
+ * @param {boolean} disabled
+ */
 function fieldInput(f, value, disabled, inh) {
   const id = `cfg-${f.key}`;
   const described = inh ? `${id}-hint ${id}-inherited` : `${id}-hint`;
@@ -92,6 +101,7 @@ function fieldInput(f, value, disabled, inh) {
   );
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, query, signal, navigate }) {
   const writable = canWrite();
   const scope = scopeFromQuery(query);
@@ -126,7 +136,10 @@ export function render({ main, query, signal, navigate }) {
   typeSel.addEventListener("change", syncRows);
   syncRows();
   api.groups(signal).then((g) => {
-    mount(groupList, (g?.groups ?? []).map((x) => h("option", { value: x.name })));
+    mount(
+      groupList,
+      (g?.groups ?? []).map((/** @type {any} */ x) => h("option", { value: x.name })),
+    );
   }).catch(() => {});
 
   const editorEl = h("div", { id: "cfg-editor" });
@@ -198,7 +211,7 @@ export function render({ main, query, signal, navigate }) {
 
   const releases = h("datalist", { id: "cfg-releases" });
   api.releases(signal).then((rs) => {
-    mount(releases, (rs ?? []).map((r) => h("option", { value: r.version })));
+    mount(releases, (rs ?? []).map((/** @type {any} */ r) => h("option", { value: r.version })));
   }).catch(() => {});
 
   const loadEditor = async () => {
@@ -294,6 +307,7 @@ export function render({ main, query, signal, navigate }) {
   /**
    * What a scope inherits per field: the defaults for global; for a group or a PC the
    * backend's resolution of the layers below it, and which of those layers decides.
+   * @param {ReturnType<typeof scopeFromQuery>} s
    */
   async function inheritedOf(s) {
     if (s.type === "global") {
@@ -321,6 +335,7 @@ export function render({ main, query, signal, navigate }) {
     );
   }
 
+  /** @param {string} pcId */
   async function showEffective(pcId) {
     if (!pcId) {
       mount(effEl, h("p", { class: "empty" }, "Choose a PC to see what it resolves to."));
@@ -346,7 +361,7 @@ export function render({ main, query, signal, navigate }) {
           h("a", { href: href("/agents/:pc", { pc: pcId }) }, pcId),
           `: ${groups.length ? groups.join(", ") : "none"}.`,
         ),
-        (eff?.warnings ?? []).map((w) => h("p", { class: "note" }, w)),
+        (eff?.warnings ?? []).map((/** @type {string} */ w) => h("p", { class: "note" }, w)),
         h(
           "div",
           { class: "layers" },

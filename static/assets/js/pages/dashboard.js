@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Dashboard: fleet health (including the 503 "degraded" body), online/offline counts,
  * agent versions, running executions, upcoming schedules, recent results and audit.
@@ -12,6 +14,7 @@ import { auditTable, executionsTable, jetstreamView, resultsTable } from "../vie
 
 export const title = "Dashboard";
 
+/** @param {string | number} num @param {string} lbl */
 const stat = (num, lbl, attrs = {}) =>
   h(
     "div",
@@ -20,17 +23,20 @@ const stat = (num, lbl, attrs = {}) =>
     h("span", { class: "lbl" }, lbl),
   );
 
+/** @param {any} hl */
 function healthView(hl) {
   const js = hl.jetstream ?? {};
   const ag = hl.agents ?? {};
   const rr = hl.recent_results ?? {};
-  const explain = {
+  /** @type {Record<string, string>} */
+  const explanations = {
     ok: "All JetStream resources are present and agents are reporting.",
     unknown: "No agents have reported yet.",
     degraded: hl.http_status === 503
       ? "Degraded (HTTP 503): see the missing resources or silent agents below."
       : "Degraded.",
-  }[hl.status] ?? "";
+  };
+  const explain = explanations[hl.status] ?? "";
   return h(
     "div",
     { class: "health-body" },
@@ -52,6 +58,7 @@ function healthView(hl) {
   );
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, signal }) {
   const healthEl = h("div");
   const countsEl = h("div");
@@ -179,7 +186,7 @@ export function render({ main, signal }) {
         ? h(
           "ul",
           { class: "plain" },
-          rows.map((u) =>
+          rows.map((/** @type {any} */ u) =>
             h(
               "li",
               null,

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Exec form: pick a job and a target (all / groups / PCs) and see how many alive PCs it
  * resolves to; optional rollout waves, jitter and a starting deadline. Submitting opens
@@ -14,16 +16,20 @@ export const title = "Exec";
 /** Re-exported for the page's unit tests (the logic lives in target_picker.js). */
 export { resolveCount };
 
+/** @param {import("../routes.js").PageContext} ctx */
 export async function render({ main, query, signal, navigate }) {
   main.append(pageHeader("Exec"));
   const body = h("div");
   main.append(body);
   mount(body, loading("Loading jobs and fleet"));
-  let jobs, fleet;
+  /** @type {any[]} */
+  let jobs;
+  /** @type {import("../target_picker.js").Fleet} */
+  let fleet;
   try {
     [jobs, fleet] = await Promise.all([api.jobs(signal), loadFleet(signal)]);
   } catch (e) {
-    if (e?.name !== "AbortError") mount(body, errorBox(e));
+    if (!api.isAbort(e)) mount(body, errorBox(e));
     return;
   }
   if (!jobs?.length) {
@@ -44,7 +50,7 @@ export async function render({ main, query, signal, navigate }) {
   const jobSel = h(
     "select",
     { id: "exec-job", name: "job", required: true },
-    jobs.map((j) =>
+    jobs.map((/** @type {any} */ j) =>
       h("option", { value: j.id, selected: j.id === wanted }, `${j.id} (v${j.version})`)
     ),
   );

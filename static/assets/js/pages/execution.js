@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Live execution view: progress bar (finished / target_count), per-PC status with
  * failures first, wave states when the execution rolls out in waves, and kill.
@@ -19,11 +21,15 @@ import {
 } from "../ui.js";
 import { timeCell } from "../views.js";
 
+/** @param {Record<string, string>} p */
 export const title = (p) => `Execution ${p.execId.slice(0, 8)}`;
 
 const ORDER = { failure: 0, running: 1, success: 2 };
 
-/** Failures first, then running, then successes; PC id within each. */
+/**
+ * Failures first, then running, then successes; PC id within each.
+ * @param {any[]} rows
+ */
 export function sortPerPc(rows) {
   return [...rows].sort((a, b) =>
     (ORDER[resultState(a)] - ORDER[resultState(b)]) ||
@@ -31,6 +37,7 @@ export function sortPerPc(rows) {
   );
 }
 
+/** @param {any} waves */
 function wavesView(waves) {
   if (!Array.isArray(waves) || !waves.length) return null;
   return h(
@@ -53,10 +60,12 @@ function wavesView(waves) {
   );
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, params, signal }) {
   const id = params.execId;
   const summaryEl = h("div", { id: "exec-summary" });
   const pcsEl = h("div", { id: "exec-pcs" });
+  /** @type {string | null} */
   let jobId = null;
 
   const kill = actionButton("Kill execution", async () => {
@@ -72,7 +81,8 @@ export function render({ main, params, signal }) {
     } catch (e) {
       // Older backends only kill per job (every in-flight execution of it).
       if (
-        (e?.status === 404 || e?.status === 405) && /no route|not allowed/.test(e.message) && jobId
+        (api.statusOf(e) === 404 || api.statusOf(e) === 405) && e instanceof Error &&
+        /no route|not allowed/.test(e.message) && jobId
       ) {
         await api.killJob(jobId);
       } else throw e;
@@ -99,16 +109,18 @@ export function render({ main, params, signal }) {
       const e = d.execution ?? d;
       jobId = e.job_id;
       const rows = d.results ?? [];
-      const finishedRows = rows.filter((r) => resultState(r) !== "running").length;
+      const finishedRows = rows.filter((/** @type {any} */ r) =>
+        resultState(r) !== "running"
+      ).length;
       const counted = (e.success_count ?? 0) + (e.failure_count ?? 0);
       const finished = Math.max(counted, finishedRows);
       const targetCount = Math.max(e.target_count ?? 0, rows.length);
       const pct = targetCount ? Math.min(100, Math.round((finished / targetCount) * 100)) : 0;
       const failed = Math.max(
         e.failure_count ?? 0,
-        rows.filter((r) => resultState(r) === "failure").length,
+        rows.filter((/** @type {any} */ r) => resultState(r) === "failure").length,
       );
-      const running = rows.filter((r) => resultState(r) === "running").length;
+      const running = rows.filter((/** @type {any} */ r) => resultState(r) === "running").length;
       const active = e.status === "pending" || e.status === "running";
       kill.disabled = !active && running === 0;
       renderPcs(rows, targetCount);
@@ -157,6 +169,7 @@ export function render({ main, params, signal }) {
     },
   });
 
+  /** @param {any[]} rows @param {number | null | undefined} targetCount */
   function renderPcs(rows, targetCount) {
     pcsEl.replaceChildren(
       table({

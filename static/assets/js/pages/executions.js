@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /** Executions: every fan-out and scheduler fire, newest first, with progress. */
 import * as api from "../api.js";
 import { h } from "../dom.js";
@@ -6,6 +8,7 @@ import { executionsTable } from "../views.js";
 
 export const title = "Executions";
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, query, signal }) {
   const f = { job_id: query.get("job_id") ?? "", status: query.get("status") ?? "", limit: 50 };
   const listEl = h("div", { id: "executions-list" });

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Group membership across the fleet (`/api/groups`): each group with its PCs, whether it
  * has a config scope, and (for operators) adding a PC to a group or removing one.
@@ -27,6 +29,7 @@ const MEMBERS_SHOWN = 40;
 /**
  * Groups whose name or a member contains `needle` (case-insensitive), by name.
  * @param {{name: string, members?: string[]}[]} groups
+ * @param {string} needle
  */
 export function filterGroups(groups, needle) {
   const n = String(needle ?? "").trim().toLowerCase();
@@ -37,6 +40,7 @@ export function filterGroups(groups, needle) {
   );
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, query, signal }) {
   const writable = canWrite();
   const listEl = h("div", { id: "groups-list" });
@@ -60,6 +64,7 @@ export function render({ main, query, signal }) {
   });
   const names = h("datalist", { id: "groups-names" });
   const pc = pcField({ id: "groups-add-pc", label: "PC", signal });
+  /** @type {any[]} */
   let last = [];
   /** Groups whose whole member list the user asked to see. */
   const expanded = new Set();
@@ -97,12 +102,16 @@ export function render({ main, query, signal }) {
     h("button", { type: "submit", class: "btn btn-primary", id: "groups-add" }, "Add to group"),
   );
 
-  /** Member chips of one group, each a link with (for operators) a remove button. */
+  /**
+   * Member chips of one group, each a link with (for operators) a remove button.
+   * @param {any} g
+   * @param {string[]} members
+   */
   const memberChips = (g, members) =>
     h(
       "ul",
       { class: "chips", "aria-label": `Members of ${g.name}` },
-      members.map((m) =>
+      members.map((/** @type {string} */ m) =>
         h(
           "li",
           { class: "chip" },
@@ -125,6 +134,7 @@ export function render({ main, query, signal }) {
         )
       ),
     );
+  /** @param {any[]} groups */
   const draw = (groups) => {
     mount(names, groups.map((g) => h("option", { value: g.name })));
     const rows = filterGroups(groups, /** @type {HTMLInputElement} */ (filter).value);

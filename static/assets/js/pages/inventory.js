@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Inventory probes (`/api/inventory/jobs`): each job with an inventory hint, how many PCs
  * reported, its fleet list, and the explode tables it offers for search.
@@ -10,7 +12,10 @@ import { explodeSpecs } from "../inventory_view.js";
 
 export const title = "Inventory";
 
-/** The Probes / Search tab strip of the inventory pages. */
+/**
+ * The Probes / Search tab strip of the inventory pages.
+ * @param {string} current
+ */
 export function inventoryTabs(current) {
   return h(
     "nav",
@@ -21,6 +26,7 @@ export function inventoryTabs(current) {
   );
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, signal }) {
   const listEl = h("div", { id: "inventory-jobs" });
   main.append(pageHeader("Inventory"), inventoryTabs("/inventory"), card("Probes", listEl));

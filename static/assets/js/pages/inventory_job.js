@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * One probe across the fleet (`/api/inventory/by-job/{id}`): a row per PC with the job's
  * scalar display fields, paged on the server, filtered by PC in the page.
@@ -9,9 +11,11 @@ import { card, liveSection, pageHeader, table } from "../ui.js";
 import { fmtFact, scalarFields } from "../inventory_view.js";
 import { inventoryTabs } from "./inventory.js";
 
+/** @param {Record<string, string>} p */
 export const title = (p) => `Inventory ${p.manifestId}`;
 const PAGE = 100;
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, params, query, signal }) {
   const id = params.manifestId;
   let offset = Math.max(0, Number(query.get("offset") ?? 0) || 0);
@@ -24,12 +28,16 @@ export function render({ main, params, query, signal }) {
     autocomplete: "off",
     placeholder: "PC id",
   });
+  /** @type {any} */
   let last = null;
   filter.addEventListener("input", () => last && mount(listEl, draw(last)));
+  /** @param {any} r */
   const draw = (r) => {
     last = r;
     const n = /** @type {HTMLInputElement} */ (filter).value.trim().toLowerCase();
-    const rows = (r.rows ?? []).filter((x) => !n || x.pc_id.toLowerCase().includes(n));
+    const rows = (r.rows ?? []).filter((/** @type {any} */ x) =>
+      !n || x.pc_id.toLowerCase().includes(n)
+    );
     const fields = scalarFields(r.display);
     summary.textContent = r.total
       ? `${offset + 1}–${offset + (r.rows ?? []).length} of ${r.total} PCs`
@@ -51,7 +59,7 @@ export function render({ main, params, query, signal }) {
           },
           ...fields.slice(0, 8).map((d) => ({
             label: d.label ?? d.field,
-            cell: (x) => fmtFact(x.facts?.[d.field], d.type),
+            cell: (/** @type {any} */ x) => fmtFact(x.facts?.[d.field], d.type),
           })),
           { label: "Collected", cell: (x) => relTime(x.collected_at) },
         ],

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * One probe on one PC: its latest facts (following the display hints) and the change
  * history the backend recorded for it (`/history/pc/{pc}`), filterable by field.
@@ -10,10 +12,13 @@ import { pcLinks } from "../views.js";
 import { changeText, decodeHistory, explodeSpecs, factsBlock } from "../inventory_view.js";
 import { inventoryTabs } from "./inventory.js";
 
+/** @param {Record<string, string>} p */
 export const title = (p) => `${p.manifestId} on ${p.pc}`;
 
+/** @type {Record<string, string>} */
 const KIND_BADGE = { added: "ok", removed: "fail", changed: "warn" };
 
+/** @param {any[]} rows @param {string} caption */
 export function historyTable(rows, caption) {
   return table({
     caption,
@@ -43,6 +48,7 @@ export function historyTable(rows, caption) {
   });
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, params, signal }) {
   const { manifestId: id, pc } = params;
   const factsEl = h("div", { id: "inv-facts" });
@@ -76,7 +82,7 @@ export function render({ main, params, signal }) {
   );
   void loadInto(factsEl, async () => {
     const rows = await api.inventory(pc, signal);
-    return (rows ?? []).find((r) => r.job_id === id) ?? null;
+    return (rows ?? []).find((/** @type {any} */ r) => r.job_id === id) ?? null;
   }, (r) =>
     r
       ? h(
@@ -98,7 +104,7 @@ export function render({ main, params, signal }) {
       : h("p", { class: "empty" }, `${pc} has not reported ${id} yet.`), "Loading facts");
 
   api.inventoryJobs(signal).then((jobs) => {
-    const job = (jobs ?? []).find((j) => j.manifest_id === id);
+    const job = (jobs ?? []).find((/** @type {any} */ j) => j.manifest_id === id);
     for (const s of explodeSpecs(job)) fieldSel.append(h("option", { value: s.field }, s.field));
     const scalars = Array.isArray(job?.history_scalars) ? job.history_scalars : [];
     for (const f of scalars) {

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Inventory search over the explode tables ("Software": every installed app row across the
  * fleet): column filters with operators, then the recorded changes and the first time each
@@ -54,7 +56,10 @@ export function searchState(qs) {
   };
 }
 
-/** The page URL of a state (inverse of `searchState`). */
+/**
+ * The page URL of a state (inverse of `searchState`).
+ * @param {ReturnType<typeof searchState>} st
+ */
 export function searchUrl(st) {
   const qs = new URLSearchParams();
   if (st.job) qs.set("job", st.job);
@@ -71,6 +76,7 @@ export function searchUrl(st) {
   return `/inventory/search?${qs}`;
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export async function render({ main, query, signal }) {
   const st = searchState(query);
   main.append(pageHeader("Inventory search"), inventoryTabs("/inventory/search"));
@@ -145,6 +151,7 @@ export async function render({ main, query, signal }) {
   let seq = 0;
 
   const colNames = () => ["pc_id", ...cur.spec.columns.map((c) => c.field)];
+  /** @param {{col: string, op: string, value: string}} f @param {number} i */
   const filterRow = (f, i) => {
     const col = h(
       "select",
@@ -213,6 +220,11 @@ export async function render({ main, query, signal }) {
       }, "Add filter"),
     );
   };
+  /**
+   * @param {string} id
+   * @param {string} label
+   * @param {string} value
+   */
   const dateInput = (id, label, value) =>
     h(
       "div",
@@ -279,6 +291,7 @@ export async function render({ main, query, signal }) {
         const v = /** @type {HTMLInputElement} */ (el).value.trim();
         if (v) st.identity[el.getAttribute("data-key") ?? ""] = v;
       }
+      /** @param {string} id */
       const iso = (id) => {
         const v = /** @type {HTMLInputElement|null} */ (historyEl.querySelector(`#${id}`))?.value ??
           "";
@@ -358,11 +371,12 @@ export async function render({ main, query, signal }) {
   /** PC column linking to that PC's facts and history for the current probe. */
   const pcColumn = () => ({
     label: "PC",
-    cell: (r) =>
+    cell: (/** @type {any} */ r) =>
       h("a", {
         href: href("/inventory/:manifestId/:pc", { manifestId: cur.job, pc: r.pc_id }),
       }, r.pc_id),
   });
+  /** @param {any[]} rows */
   const rowsTable = (rows) =>
     table({
       caption: `${cur.spec.field} rows`,
@@ -372,7 +386,7 @@ export async function render({ main, query, signal }) {
         pcColumn(),
         ...cur.spec.columns.map((c) => ({
           label: c.field,
-          cell: (r) => fmtFact(r[c.field]),
+          cell: (/** @type {any} */ r) => fmtFact(r[c.field]),
           class: c.type === "integer" || c.type === "real" ? "num" : undefined,
         })),
         {
@@ -386,6 +400,7 @@ export async function render({ main, query, signal }) {
         },
       ],
     });
+  /** @param {any[]} rows */
   const firstSeenTable = (rows) =>
     table({
       caption: "First seen per PC",

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * JetStream resources (`/api/jetstream/status`): every stream, KV bucket and object store
  * the backend expects, whether it exists, and how full it is.
@@ -10,7 +12,10 @@ export const title = "JetStream";
 
 const REFRESH_MS = 15_000;
 
-/** Totals of a status body: resources, missing ones, bytes and messages held. */
+/**
+ * Totals of a status body: resources, missing ones, bytes and messages held.
+ * @param {any} st
+ */
 export function jetstreamTotals(st) {
   const all = [...(st?.streams ?? []), ...(st?.kv_buckets ?? []), ...(st?.object_stores ?? [])];
   return {
@@ -21,6 +26,7 @@ export function jetstreamTotals(st) {
   };
 }
 
+/** @param {string} name @param {any[]} rows */
 function section(name, rows) {
   return table({
     caption: name,
@@ -48,6 +54,7 @@ function section(name, rows) {
   });
 }
 
+/** @param {any} st */
 function view(st) {
   const t = jetstreamTotals(st);
   return h(
@@ -78,6 +85,7 @@ function view(st) {
   );
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, signal }) {
   const el = h("div", { id: "js-status" });
   main.append(

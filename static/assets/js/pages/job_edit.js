@@ -1,8 +1,11 @@
+// @ts-check
+/// <reference lib="dom" />
 /** Job editor: YAML as written (comments kept by the backend's mirror), errors inline. */
 import * as api from "../api.js";
 import { h } from "../dom.js";
 import { renderYamlPage } from "../yaml_page.js";
 
+/** @param {Record<string, string>} p */
 export const title = (p) => (p.id ? `Edit job ${p.id}` : "New job");
 
 export const JOB_TEMPLATE =
@@ -17,6 +20,7 @@ execute:
   timeout: 60s
 `;
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render(ctx) {
   return renderYamlPage(ctx, {
     kind: "job",

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /** Job catalog: live running/pending counts, revoke/unrevoke, kill, delete, run. */
 import * as api from "../api.js";
 import { h } from "../dom.js";
@@ -16,6 +18,7 @@ import {
 
 export const title = "Jobs";
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, signal }) {
   const listEl = h("div", { id: "jobs-list" });
   const notice = h("div", { id: "jobs-notice" });
@@ -69,12 +72,16 @@ export function render({ main, signal }) {
       }),
   });
 
-  /** After an action on a row: say so, and show the list as it is now. */
+  /**
+   * After an action on a row: say so, and show the list as it is now.
+   * @param {string} message
+   */
   function done(message) {
     toast(message, "ok");
     void reload();
   }
 
+  /** @param {any} j @param {any} st */
   function actions(j, st) {
     const busy = (j.live?.running ?? 0) + (j.live?.pending ?? 0) > 0;
     return h(
@@ -119,10 +126,12 @@ export function render({ main, signal }) {
           await api.deleteJob(j.id);
           done(`${j.id} deleted`);
         } catch (e) {
-          if (e?.status === 409) {
+          if (api.statusOf(e) === 409) {
             notice.append(
               errorBox(
-                `${e.message}\n\nA schedule still fires this job, so deleting it would leave that schedule broken. ` +
+                `${
+                  /** @type {Error} */ (e).message
+                }\n\nA schedule still fires this job, so deleting it would leave that schedule broken. ` +
                   "Delete or edit the schedule on the Schedules page first, then delete the job.",
                 `Cannot delete ${j.id}:`,
               ),

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Sign in: username and password (and the MFA code when the account asks for one), or a
  * service token for automation users (the static token or a `deno task token` JWT). A
@@ -10,7 +12,10 @@ import { errorBox } from "../ui.js";
 
 export const title = "Sign in";
 
-/** Only same-site paths may be a post-login target (no open redirect). */
+/**
+ * Only same-site paths may be a post-login target (no open redirect).
+ * @param {URLSearchParams} q
+ */
 export function safeNext(q) {
   const next = q.get("next") ?? "";
   return next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login")
@@ -18,15 +23,24 @@ export function safeNext(q) {
     : "/dashboard";
 }
 
-/** What a failed password sign-in tells the person. */
+/**
+ * What a failed password sign-in tells the person.
+ * @param {any} e an ApiError, or whatever else the call threw
+ */
 export function loginError(e) {
-  if (e?.status === 401 && /mfa code required/.test(e.message)) return null;
-  if (e?.status === 401) return "Wrong username, password or code.";
-  if (e?.status === 429) return `Too many failed sign-ins: ${e.message}.`;
-  if (e?.status === 503) return `Password sign-in is not available: ${e.message}.`;
+  if (api.statusOf(e) === 401 && /mfa code required/.test(e.message)) return null;
+  if (api.statusOf(e) === 401) return "Wrong username, password or code.";
+  if (api.statusOf(e) === 429) return `Too many failed sign-ins: ${e.message}.`;
+  if (api.statusOf(e) === 503) return `Password sign-in is not available: ${e.message}.`;
   return e?.message ?? String(e);
 }
 
+/**
+ * @param {string} id
+ * @param {string} label
+ * @param {Record<string, unknown>} attrs
+ * @param {string} [hint]
+ */
 function field(id, label, attrs, hint) {
   return h(
     "div",
@@ -37,6 +51,7 @@ function field(id, label, attrs, hint) {
   );
 }
 
+/** @param {URLSearchParams} query @param {import("../routes.js").PageContext["navigate"]} navigate */
 function passwordForm(query, navigate) {
   const status = h("div", { id: "password-status" });
   const user = field("username", "Username", {
@@ -64,6 +79,7 @@ function passwordForm(query, navigate) {
     { type: "submit", class: "btn btn-primary", id: "password-submit" },
     "Sign in",
   );
+  /** @param {HTMLElement} row */
   const input = (row) => /** @type {HTMLInputElement} */ (row.querySelector("input"));
   return h(
     "form",
@@ -76,6 +92,7 @@ function passwordForm(query, navigate) {
         status.replaceChildren();
         submit.disabled = true;
         try {
+          /** @type {{username: string, password: string, code?: string}} */
           const body = { username: input(user).value.trim(), password: input(pass).value };
           if (!code.hidden) body.code = input(code).value.trim();
           const session = await api.login(body);
@@ -113,6 +130,7 @@ function passwordForm(query, navigate) {
   );
 }
 
+/** @param {URLSearchParams} query @param {import("../routes.js").PageContext["navigate"]} navigate */
 function tokenForm(query, navigate) {
   const status = h("div", { id: "login-status" });
   const input = h("textarea", {
@@ -152,9 +170,9 @@ function tokenForm(query, navigate) {
         } catch (e) {
           if (previous) api.setToken(previous);
           else api.clearToken();
-          const msg = e?.status === 401
+          const msg = api.statusOf(e) === 401
             ? "The backend rejected this token (401). Check that it is the static token or an unexpired JWT with aud=kanade."
-            : e?.status === 403
+            : api.statusOf(e) === 403
             ? "This token is valid but not allowed to read the fleet (403)."
             : null;
           status.append(errorBox(msg ?? e));
@@ -182,6 +200,7 @@ function tokenForm(query, navigate) {
   return form;
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, query, navigate }) {
   const pw = passwordForm(query, navigate);
   main.append(pw, tokenForm(query, navigate));

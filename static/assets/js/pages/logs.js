@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Agent log tail (`/api/agents/{pc}/logs`, text asked from the agent over NATS): pick a
  * PC and a line count, optionally keep refreshing, and filter the lines in the page.
@@ -14,6 +16,8 @@ const FOLLOW_MS = 10_000;
 /**
  * Lines of `text` containing `needle` (case-insensitive); all of them for an empty needle.
  * @returns {{text: string, shown: number, total: number}}
+ * @param {string} text
+ * @param {string} needle
  */
 export function filterLines(text, needle) {
   const lines = String(text ?? "").split(/\r?\n/);
@@ -23,13 +27,17 @@ export function filterLines(text, needle) {
   return { text: kept.join("\n"), shown: kept.length, total: lines.length };
 }
 
-/** Clamp the requested tail to what the API accepts (1..100000, default 500). */
+/**
+ * Clamp the requested tail to what the API accepts (1..100000, default 500).
+ * @param {string | null} raw
+ */
 export function tailCount(raw) {
   const n = Math.floor(Number(raw));
   if (!Number.isFinite(n) || n < 1) return 500;
   return Math.min(100_000, n);
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, query, signal }) {
   const pc = pcField({ id: "logs-pc", label: "PC", value: query.get("pc") ?? "", signal });
   const tail = h("input", {
@@ -52,7 +60,8 @@ export function render({ main, query, signal }) {
   const out = outputBox("logs-out", "Agent log lines", "Choose a PC and fetch its log.");
   const links = h("div");
   let text = "";
-  let timer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
   let seq = 0;
   signal.addEventListener("abort", () => clearTimeout(timer));
 
@@ -94,9 +103,9 @@ export function render({ main, query, signal }) {
       if (mine !== seq || signal.aborted) return;
       text = "";
       out.textContent = "";
-      const why = e?.status === 504
+      const why = api.statusOf(e) === 504
         ? "The agent did not answer in time (is it online?)."
-        : e?.status === 502
+        : api.statusOf(e) === 502
         ? "The request to the agent failed."
         : "";
       mount(state, errorBox(e, why ? `Logs unavailable. ${why}` : "Logs unavailable:"));

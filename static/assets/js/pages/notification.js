@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * One notification: what was sent, to whom, its status, and the ack progress (PCs that
  * confirmed / PCs in the audience) live from the change feed; the per-PC roster, pending
@@ -20,17 +22,31 @@ import {
 } from "../ui.js";
 import { priorityBadge, statusBadge } from "./notifications.js";
 
+/** @param {Record<string, string>} params */
 export const title = (params) => `Notification ${params.id ?? ""}`;
 
+/** @param {string | null | undefined} ts */
 const time = (ts) => ts ? h("time", { datetime: ts, title: fmtTime(ts) }, relTime(ts)) : "—";
 
-/** "all agents", "group a, group b, PC-1": the addressing intent in words. */
+/**
+ * "all agents", "group a, group b, PC-1": the addressing intent in words.
+ * @param {any} t
+ */
 export function targetText(t) {
   if (!t) return "—";
-  const parts = [...(t.groups ?? []).map((g) => `group ${g}`), ...(t.pcs ?? [])];
+  const parts = [
+    ...(t.groups ?? []).map((/** @type {string} */ g) => `group ${g}`),
+    ...(t.pcs ?? []),
+  ];
   return t.all ? ["all agents", ...parts].join(", ") : parts.join(", ") || "—";
 }
 
+/**
+ * @param {any} d
+ * @param {string} id
+ * @param {boolean} writable
+ * @param {() => void} reload
+ */
 function detailView(d, id, writable, reload) {
   const n = d.notification;
   const p = d.progress ?? { acked: 0, audience: 0 };
@@ -126,6 +142,7 @@ function detailView(d, id, writable, reload) {
   );
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, params, signal }) {
   const id = params.id ?? "";
   const writable = canWrite();

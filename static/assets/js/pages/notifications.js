@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * End-user notifications: compose one (priority, require-ack, expiry, the Exec page's
  * target picker) and the sent history, newest first, with its status and how many PCs
@@ -24,10 +26,14 @@ export const title = "Notifications";
 
 const PAGE = 50;
 
-/** Badge kind of a priority and of a status. */
+/**
+ * Badge kind of a priority and of a status.
+ * @param {string} p
+ */
 export function priorityBadge(p) {
   return badge(p, p === "emergency" ? "fail" : p === "warn" ? "warn" : "info");
 }
+/** @param {string} s */
 export function statusBadge(s) {
   return badge(s, s === "active" ? "ok" : s === "recalled" ? "fail" : "info");
 }
@@ -63,6 +69,7 @@ export function notificationBody(f, now = Date.now()) {
   return { body };
 }
 
+/** @param {{rows: any[], total: number}} page */
 function historyView(page) {
   return h(
     "div",
@@ -86,10 +93,11 @@ function historyView(page) {
         {
           label: "Target",
           cell: (n) =>
-            n.target?.all
-              ? "all agents"
-              : [...(n.target?.groups ?? []).map((g) => `group ${g}`), ...(n.target?.pcs ?? [])]
-                .join(", "),
+            n.target?.all ? "all agents" : [
+              ...(n.target?.groups ?? []).map((/** @type {string} */ g) => `group ${g}`),
+              ...(n.target?.pcs ?? []),
+            ]
+              .join(", "),
         },
         { label: "Acked PCs", cell: (n) => String(n.acked_pcs ?? 0), class: "num" },
       ],
@@ -102,6 +110,7 @@ function historyView(page) {
   );
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export async function render({ main, signal, navigate }) {
   main.append(pageHeader("Notifications"));
   const composeEl = h("div", { id: "notify-compose" });
@@ -123,12 +132,13 @@ export async function render({ main, signal, navigate }) {
   try {
     fleet = await loadFleet(signal);
   } catch (e) {
-    if (e?.name !== "AbortError") mount(composeEl, errorBox(e));
+    if (!api.isAbort(e)) mount(composeEl, errorBox(e));
     return;
   }
   mount(composeEl, composeForm(fleet, navigate));
 }
 
+/** @param {import("../target_picker.js").Fleet} fleet @param {import("../routes.js").PageContext["navigate"]} navigate */
 function composeForm(fleet, navigate) {
   const picker = targetPicker({ fleet, prefix: "notify" });
   const titleIn = h("input", {
@@ -147,6 +157,7 @@ function composeForm(fleet, navigate) {
       h("option", { value: v }, l)
     ),
   );
+  /** @param {string} id @param {string} label */
   const check = (id, label) =>
     h(
       "div",
@@ -163,6 +174,7 @@ function composeForm(fleet, navigate) {
     { type: "submit", class: "btn btn-primary", id: "notify-submit" },
     "Send",
   );
+  /** @param {HTMLElement} el */
   const checked = (el) => /** @type {HTMLInputElement} */ (el.querySelector("input")).checked;
   const form = h(
     "form",

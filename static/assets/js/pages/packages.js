@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * App packages: upload (`<name>/<version>`, up to 8 GiB, with the browser's upload
  * progress), the list with sizes and digests, download and delete.
@@ -35,6 +37,11 @@ export function packagePartProblem(what, v) {
   return null;
 }
 
+/**
+ * @param {any[]} rows
+ * @param {boolean} writable
+ * @param {() => void} reload
+ */
 function listView(rows, writable, reload) {
   return table({
     caption: "App packages",
@@ -82,6 +89,7 @@ function listView(rows, writable, reload) {
   });
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, signal }) {
   const writable = canWrite();
   const listEl = h("div", { id: "packages-list" });
@@ -101,6 +109,7 @@ export function render({ main, signal }) {
   );
 }
 
+/** @param {() => void} reload @param {AbortSignal} signal */
 function uploadCard(reload, signal) {
   const name = h("input", {
     type: "text",
@@ -158,6 +167,7 @@ function uploadCard(reload, signal) {
           }
           submit.disabled = true;
           mount(status);
+          /** @param {number} sent @param {number} total */
           const show = (sent, total) =>
             mount(
               progressEl,
@@ -186,7 +196,7 @@ function uploadCard(reload, signal) {
             await reload();
           } catch (e) {
             mount(progressEl);
-            if (e?.name !== "AbortError") mount(status, errorBox(e, "Not uploaded:"));
+            if (!api.isAbort(e)) mount(status, errorBox(e, "Not uploaded:"));
           } finally {
             submit.disabled = false;
           }

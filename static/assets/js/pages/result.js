@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /** One result: metadata, stdout/stderr, and a live tail while it is still running. */
 import * as api from "../api.js";
 import { fmtDuration, fmtTime, h, mount, resultState } from "../dom.js";
@@ -16,10 +18,12 @@ import {
 } from "../ui.js";
 import { live } from "../live.js";
 
+/** @param {Record<string, string>} p */
 export const title = (p) => `Result ${p.resultId.slice(0, 8)}`;
 
 const TAIL_MS = 2000;
 
+/** @param {import("../routes.js").PageContext} ctx */
 export async function render({ main, params, signal }) {
   const id = params.resultId;
   const head = pageHeader(
@@ -48,7 +52,8 @@ export async function render({ main, params, signal }) {
   );
   mount(metaEl, loading("Loading the result"));
 
-  let timer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
   let tailOn = true;
   tailToggle.addEventListener("change", () => {
     tailOn = /** @type {HTMLInputElement} */ (tailToggle).checked;
@@ -57,6 +62,7 @@ export async function render({ main, params, signal }) {
   });
   signal.addEventListener("abort", () => clearTimeout(timer));
 
+  /** @param {any} r */
   const show = (r) => {
     const st = resultState(r);
     mount(
@@ -144,7 +150,7 @@ export async function render({ main, params, signal }) {
   } catch (e) {
     if (signal.aborted) return;
     mount(metaEl, errorBox(e));
-    if (e?.status !== 404) return;
+    if (api.statusOf(e) !== 404) return;
     // A run that just answered may not be projected yet: look again as results arrive.
     metaEl.append(
       h(

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Agent self-update: upload a release binary, list and delete releases, point a scope
  * (global, group or PC) at a version, and watch agents reach it.
@@ -41,12 +43,21 @@ export function rolloutBody(f) {
   return { body };
 }
 
-/** The config page of a scope label (`global`, `group:<name>`, `pc:<id>`). */
+/**
+ * The config page of a scope label (`global`, `group:<name>`, `pc:<id>`).
+ * @param {string} label
+ */
 export function configHref(label) {
   const m = /^(group|pc):(.+)$/.exec(String(label ?? ""));
   return m ? `/config?scope=${m[1]}&value=${encodeURIComponent(m[2])}` : "/config";
 }
 
+/**
+ * @param {any[]} rows
+ * @param {boolean} writable
+ * @param {() => void} reload
+ * @param {any} status
+ */
 function releasesView(rows, writable, reload, status) {
   return table({
     caption: "Agent releases",
@@ -89,7 +100,7 @@ function releasesView(rows, writable, reload, status) {
                   status,
                   errorBox(
                     e,
-                    e?.status === 409
+                    api.statusOf(e) === 409
                       ? `Release ${r.version} is still a target: point those scopes at another version first.`
                       : "Not deleted:",
                   ),
@@ -102,10 +113,11 @@ function releasesView(rows, writable, reload, status) {
   });
 }
 
+/** @param {any} st */
 function statusView(st) {
   if (!st) return h("p", { class: "empty" }, "No status.");
   const scopes = st.scopes ?? [];
-  const behind = (st.agents ?? []).filter((a) => !a.on_target);
+  const behind = (st.agents ?? []).filter((/** @type {any} */ a) => !a.on_target);
   return h(
     "div",
     null,
@@ -194,6 +206,7 @@ function statusView(st) {
   );
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, signal }) {
   const writable = canWrite();
   const listEl = h("div", { id: "releases-list" });
@@ -211,7 +224,7 @@ export function render({ main, signal }) {
       mount(
         versionSel,
         (rows ?? []).length ? null : h("option", { value: "" }, "no releases"),
-        (rows ?? []).map((r) =>
+        (rows ?? []).map((/** @type {any} */ r) =>
           h("option", { value: r.version, selected: r.version === cur }, r.version)
         ),
       );
@@ -239,6 +252,7 @@ export function render({ main, signal }) {
   );
 }
 
+/** @param {() => void} reload */
 function uploadCard(reload) {
   const file = h("input", {
     type: "file",
@@ -322,6 +336,7 @@ function uploadCard(reload) {
   );
 }
 
+/** @param {HTMLSelectElement} versionSel @param {() => void} reload */
 function rolloutCard(versionSel, reload) {
   const type = h(
     "select",

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /**
  * Ad-hoc script on one PC (`POST /api/run`, answered with the ExecResult once the agent
  * replies) and ping. While the run is in flight the page looks for its result row so the
@@ -27,9 +29,15 @@ const FIND_RUNNING_MS = 1500;
 const STORED_WAIT_MS = 15_000;
 
 /**
+ * What `POST /api/run` is sent for one ad-hoc run.
+ * @typedef {{pc_id: string, shell: string, script: string, timeout_secs: number,
+ *   run_as: string}} RunBody
+ */
+
+/**
  * The request body from the form's values; an error message instead when they are unusable.
  * @param {{pc: string, shell: string, runAs: string, timeout: string, script: string}} f
- * @returns {{body: Record<string, unknown>} | {error: string}}
+ * @returns {{body: RunBody} | {error: string}}
  */
 export function runBody(f) {
   const pc = f.pc.trim();
@@ -47,6 +55,7 @@ export function runBody(f) {
   };
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, query, signal }) {
   const writable = canWrite();
   const pc = pcField({
@@ -56,6 +65,12 @@ export function render({ main, query, signal }) {
     signal,
     required: true,
   });
+  /**
+   * @param {string} id
+   * @param {string} label
+   * @param {[string, string][]} options
+   * @param {string} value
+   */
   const select = (id, label, options, value) =>
     h(
       "div",
@@ -99,6 +114,7 @@ export function render({ main, query, signal }) {
   const pingEl = h("div", { id: "ping-result", role: "status" });
   const submit = h("button", { type: "submit", class: "btn btn-primary", id: "run-submit" }, "Run");
 
+  /** @param {Element} el */
   const val = (el) => /** @type {HTMLInputElement} */ (el).value;
   const form = h(
     "form",
@@ -110,8 +126,8 @@ export function render({ main, query, signal }) {
         ev.preventDefault();
         const b = runBody({
           pc: pc.input.value,
-          shell: val(shellRow.querySelector("select")),
-          runAs: val(asRow.querySelector("select")),
+          shell: val(/** @type {HTMLSelectElement} */ (shellRow.querySelector("select"))),
+          runAs: val(/** @type {HTMLSelectElement} */ (asRow.querySelector("select"))),
           timeout: val(timeout),
           script: val(script),
         });
@@ -144,8 +160,9 @@ export function render({ main, query, signal }) {
     pageHeader("Run script"),
     form,
     card("Result", resultEl),
-    writable
-      ? card(
+    // append() would print a null as the text "null": only what is there goes in.
+    ...(writable
+      ? [card(
         "Ping",
         h("p", { class: "hint" }, "Asks the PC above for a fresh heartbeat (waits up to 30 s)."),
         actionButton("Ping PC", async () => {
@@ -157,11 +174,12 @@ export function render({ main, query, signal }) {
           await pingInto(pingEl, id);
         }, { id: "run-ping" }),
         pingEl,
-      )
-      : null,
+      )]
+      : []),
   );
   mount(resultEl, h("p", { class: "empty" }, "Nothing run yet."));
 
+  /** @param {RunBody} body */
   async function execute(body) {
     submit.disabled = true;
     mount(
@@ -195,7 +213,7 @@ export function render({ main, query, signal }) {
       done.abort();
       if (signal.aborted) return;
       mount(status);
-      mount(resultEl, errorBox(e, e?.status === 408 ? "No result in time:" : "Not run:"));
+      mount(resultEl, errorBox(e, api.statusOf(e) === 408 ? "No result in time:" : "Not run:"));
     } finally {
       signal.removeEventListener("abort", stop);
       submit.disabled = false;
@@ -205,6 +223,8 @@ export function render({ main, query, signal }) {
   /**
    * The answer comes straight from the agent, a moment before the results projector has
    * stored it: offer the link to the stored result once the list shows it.
+   * @param {any} r
+   * @param {HTMLElement} slot
    */
   async function linkWhenStored(r, slot) {
     const id = r.result_id;
@@ -222,7 +242,7 @@ export function render({ main, query, signal }) {
           job_id: r.exec_id ? "" : api.exactRegex(ADHOC_JOB),
           limit: 20,
         }, signal);
-        stored = (rows ?? []).some((x) => x.result_id === id && x.finished_at);
+        stored = (rows ?? []).some((/** @type {any} */ x) => x.result_id === id && x.finished_at);
       } catch { /* keep trying until the deadline */ }
       if (stored || Date.now() > until) {
         mount(
@@ -242,7 +262,11 @@ export function render({ main, query, signal }) {
     }
   }
 
-  /** Polls for the in-flight result row so its live view can be opened early. */
+  /**
+   * Polls for the in-flight result row so its live view can be opened early.
+   * @param {string} execId
+   * @param {AbortSignal} stopSignal
+   */
   async function findRunning(execId, stopSignal) {
     while (!stopSignal.aborted) {
       await new Promise((r) => setTimeout(r, FIND_RUNNING_MS));
@@ -283,6 +307,7 @@ export function render({ main, query, signal }) {
   }
 }
 
+/** @param {any} r @param {Node | null} link */
 function resultView(r, link) {
   const ok = r.exit_code === 0;
   return h(

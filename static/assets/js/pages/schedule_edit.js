@@ -1,7 +1,10 @@
+// @ts-check
+/// <reference lib="dom" />
 /** Schedule editor: YAML, validated by the API (errors inline). */
 import * as api from "../api.js";
 import { renderYamlPage } from "../yaml_page.js";
 
+/** @param {Record<string, string>} p */
 export const title = (p) => (p.id ? `Edit schedule ${p.id}` : "New schedule");
 
 export const SCHEDULE_TEMPLATE =
@@ -16,6 +19,7 @@ target:
 enabled: true
 `;
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render(ctx) {
   return renderYamlPage(ctx, {
     kind: "schedule",

@@ -1,3 +1,5 @@
+// @ts-check
+/// <reference lib="dom" />
 /** Schedules: next run, enable/disable (disable may cascade to revoking the job), delete. */
 import * as api from "../api.js";
 import { fmtTime, h, relTime } from "../dom.js";
@@ -7,7 +9,10 @@ import { badge, confirmDialog, liveSection, pageHeader, stateBadge, table, toast
 
 export const title = "Schedules";
 
-/** Short text for a schedule's timing: `when:` shape or legacy cron. */
+/**
+ * Short text for a schedule's timing: `when:` shape or legacy cron.
+ * @param {any} s
+ */
 export function whenText(s) {
   if (s.cron) return `cron ${s.cron}${s.mode ? ` · ${s.mode}` : ""}`;
   const w = s.when;
@@ -24,6 +29,7 @@ export function whenText(s) {
   return `${k}: ${JSON.stringify(v)}`;
 }
 
+/** @param {any} s */
 export function targetText(s) {
   const t = s.target ?? {};
   const parts = [];
@@ -34,6 +40,7 @@ export function targetText(s) {
   return parts.join(" · ") || "—";
 }
 
+/** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, signal }) {
   const listEl = h("div", { id: "schedules-list" });
   main.append(
@@ -53,7 +60,7 @@ export function render({ main, signal }) {
         api.schedules(s),
         api.upcomingSchedules(500, s).catch(() => []),
       ]);
-      const next = new Map((upcoming ?? []).map((u) => [u.id, u.next_run]));
+      const next = new Map((upcoming ?? []).map((/** @type {any} */ u) => [u.id, u.next_run]));
       return { rows: rows ?? [], next };
     },
     render: ({ rows, next }) =>
@@ -103,6 +110,7 @@ export function render({ main, signal }) {
       }),
   });
 
+  /** @param {any} s */
   function toggle(s) {
     const on = s.enabled !== false;
     const btn = h(
