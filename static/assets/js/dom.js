@@ -201,6 +201,34 @@ export function localTimeInput(attrs, iso) {
 }
 
 /**
+ * A `<select>` of `[value, label]` options (a plain string is both), `selected` chosen.
+ * @param {Attrs} attrs
+ * @param {(string | string[])[]} options
+ * @param {string} [selected]
+ */
+export function selectBox(attrs, options, selected) {
+  return h(
+    "select",
+    attrs,
+    options.map((o) => {
+      const [v, l] = typeof o === "string" ? [o, o] : o;
+      return h("option", { value: v, selected: v === selected }, l);
+    }),
+  );
+}
+
+/**
+ * The search box of a list (`type=search`, no browser autocomplete over the list it filters).
+ * @param {string} id
+ * @param {string} name
+ * @param {string} placeholder
+ * @param {string} [value]
+ */
+export function searchInput(id, name, placeholder, value) {
+  return h("input", { type: "search", id, name, value, autocomplete: "off", placeholder });
+}
+
+/**
  * RFC 3339 → value of a datetime-local input (local time, minutes); "" when invalid.
  * @param {string} iso
  */

@@ -61,12 +61,23 @@ const PROCESS_METRICS = [
 
 /** @param {any} r @param {ReturnType<typeof perfWindow>} w */
 function hostCharts(r, w) {
+  /** @type {any[]} */
   const rows = r?.points ?? [];
-  const memMax = rows.reduce(
-    (/** @type {number} */ m, /** @type {any} */ p) => Math.max(m, p.mem_total_bytes ?? 0),
-    0,
-  );
+  const memMax = rows.reduce((m, p) => Math.max(m, p.mem_total_bytes ?? 0), 0);
   const common = { rows, fromMs: w.fromMs, toMs: w.toMs };
+  /**
+   * A throughput chart (bytes per second); `series` are `[key, label]` pairs.
+   * @param {string} id @param {string} title @param {[string, string][]} series
+   */
+  const rateChart = (id, title, series) =>
+    lineChart({
+      ...common,
+      id,
+      title,
+      series: series.map(([key, label]) => ({ key, label })),
+      format: rate,
+      yMin: 0,
+    });
   return h(
     "div",
     { class: "charts" },
@@ -88,28 +99,14 @@ function hostCharts(r, w) {
       yMin: 0,
       yMax: memMax || undefined,
     }),
-    lineChart({
-      ...common,
-      id: "chart-disk",
-      title: "Disk",
-      series: [
-        { key: "disk_read_bytes_per_sec", label: "read" },
-        { key: "disk_written_bytes_per_sec", label: "written" },
-      ],
-      format: rate,
-      yMin: 0,
-    }),
-    lineChart({
-      ...common,
-      id: "chart-net",
-      title: "Network",
-      series: [
-        { key: "net_rx_bytes_per_sec", label: "received" },
-        { key: "net_tx_bytes_per_sec", label: "sent" },
-      ],
-      format: rate,
-      yMin: 0,
-    }),
+    rateChart("chart-disk", "Disk", [
+      ["disk_read_bytes_per_sec", "read"],
+      ["disk_written_bytes_per_sec", "written"],
+    ]),
+    rateChart("chart-net", "Network", [
+      ["net_rx_bytes_per_sec", "received"],
+      ["net_tx_bytes_per_sec", "sent"],
+    ]),
   );
 }
 
@@ -124,7 +121,7 @@ function windowSelect(id, value, onChange) {
     { id, name: id },
     PERF_WINDOWS.map((w) => h("option", { value: w.key, selected: w.key === value }, w.label)),
   );
-  sel.addEventListener("change", () => onChange(/** @type {HTMLSelectElement} */ (sel).value));
+  sel.addEventListener("change", () => onChange(sel.value));
   return h("div", { class: "narrow" }, h("label", { for: id }, "Window"), sel);
 }
 
@@ -262,7 +259,7 @@ export function processSection(pc, signal) {
     }
   };
   metricSel.addEventListener("change", () => {
-    metric = /** @type {HTMLSelectElement} */ (metricSel).value;
+    metric = metricSel.value;
     void loadTimeline();
   });
   const refreshSnap = liveSection(snapEl, {

@@ -103,35 +103,37 @@ export function targetPicker(o) {
     );
   const groupNamesId = `${o.prefix}-group-names`;
   const pcNamesId = `${o.prefix}-pc-names`;
-  const groupsIn = h("input", {
-    type: "text",
-    id: `${o.prefix}-groups`,
-    name: "groups",
-    value: initialGroups,
-    list: groupNamesId,
-    autocomplete: "off",
-    placeholder: "canary, lab",
-  });
-  const pcsIn = h("input", {
-    type: "text",
-    id: `${o.prefix}-pcs`,
-    name: "pcs",
-    value: initialPcs,
-    list: pcNamesId,
-    autocomplete: "off",
-    placeholder: "PC-001, PC-002",
-  });
-  const groupsRow = h(
-    "div",
-    { class: "form-row" },
-    h("label", { for: `${o.prefix}-groups` }, "Groups (comma separated)"),
-    groupsIn,
+  /**
+   * A comma-separated list input with suggestions from the datalist `list`, in its row.
+   * @param {string} name @param {string} label @param {string} value @param {string} list
+   * @param {string} placeholder
+   */
+  const listField = (name, label, value, list, placeholder) => {
+    const id = `${o.prefix}-${name}`;
+    const input = h("input", {
+      type: "text",
+      id,
+      name,
+      value,
+      list,
+      autocomplete: "off",
+      placeholder,
+    });
+    return { input, row: h("div", { class: "form-row" }, h("label", { for: id }, label), input) };
+  };
+  const { input: groupsIn, row: groupsRow } = listField(
+    "groups",
+    "Groups (comma separated)",
+    initialGroups,
+    groupNamesId,
+    "canary, lab",
   );
-  const pcsRow = h(
-    "div",
-    { class: "form-row" },
-    h("label", { for: `${o.prefix}-pcs` }, "PCs (comma separated)"),
-    pcsIn,
+  const { input: pcsIn, row: pcsRow } = listField(
+    "pcs",
+    "PCs (comma separated)",
+    initialPcs,
+    pcNamesId,
+    "PC-001, PC-002",
   );
   const resolved = h("p", {
     id: `${o.prefix}-resolved`,
@@ -176,8 +178,8 @@ export function targetPicker(o) {
     const m = mode();
     return {
       all: m === "all",
-      groups: m === "groups" ? splitList(/** @type {HTMLInputElement} */ (groupsIn).value) : [],
-      pcs: m === "pcs" ? splitList(/** @type {HTMLInputElement} */ (pcsIn).value) : [],
+      groups: m === "groups" ? splitList(groupsIn.value) : [],
+      pcs: m === "pcs" ? splitList(pcsIn.value) : [],
     };
   };
   const sync = () => {

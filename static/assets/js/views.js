@@ -180,7 +180,7 @@ export function pcField(o) {
     datalist,
     o.hint ? h("p", { class: "hint" }, o.hint) : null,
   );
-  return { row, input: /** @type {HTMLInputElement} */ (input) };
+  return { row, input: input };
 }
 
 /**

@@ -77,7 +77,7 @@ async function askPassword(username) {
     ),
     confirm: "Reset password",
   });
-  return ok ? /** @type {HTMLInputElement} */ (input).value : null;
+  return ok ? input.value : null;
 }
 
 /** @param {import("../routes.js").PageContext} ctx */

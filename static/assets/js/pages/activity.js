@@ -2,9 +2,10 @@
 /// <reference lib="dom" />
 /** Activity: running and finished results with the server-side regex filters. */
 import * as api from "../api.js";
-import { h, localTimeInput } from "../dom.js";
+import { h, localTimeInput, selectBox } from "../dom.js";
 import { liveSection, pageHeader } from "../ui.js";
 import { resultsTable } from "../views.js";
+import { applyFilters } from "../filter_form.js";
 
 export const title = "Activity";
 
@@ -41,18 +42,13 @@ export function render({ main, query, signal }) {
       }),
     )
   );
-  const status = h(
-    "select",
-    { id: "f-status", name: "status" },
-    [["", "Any"], ["running", "Running"], ["success", "Success"], ["failure", "Failure"]].map((
-      [v, l],
-    ) => h("option", { value: v, selected: v === f.status }, l)),
-  );
-  const limit = h(
-    "select",
-    { id: "f-limit", name: "limit" },
-    ["25", "50", "100", "200"].map((v) => h("option", { value: v, selected: v === f.limit }, v)),
-  );
+  const status = selectBox({ id: "f-status", name: "status" }, [
+    ["", "Any"],
+    ["running", "Running"],
+    ["success", "Success"],
+    ["failure", "Failure"],
+  ], f.status);
+  const limit = selectBox({ id: "f-limit", name: "limit" }, ["25", "50", "100", "200"], f.limit);
   const form = h(
     "form",
     {
@@ -61,15 +57,11 @@ export function render({ main, query, signal }) {
       "aria-label": "Filter results",
       onsubmit: (ev) => {
         ev.preventDefault();
-        const data = new FormData(/** @type {HTMLFormElement} */ (form));
-        const qs = new URLSearchParams();
-        for (const [k, v] of data.entries()) {
-          f[k] = String(v).trim();
-          if (k === "since" && f[k]) f[k] = new Date(f[k]).toISOString();
-          if (f[k] && !(k === "limit" && f[k] === "50")) qs.set(k, f[k]);
-        }
-        history.replaceState(null, "", `/activity${qs.size ? "?" + qs : ""}`);
-        void reload();
+        applyFilters(ev.currentTarget, f, {
+          path: "/activity",
+          defaultLimit: "50",
+          reload: () => reload(),
+        });
       },
     },
     h(

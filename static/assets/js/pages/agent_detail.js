@@ -73,14 +73,14 @@ function groupsEditor(pc, initial) {
     saveBtn.disabled = !dirty;
   };
   const add = () => {
-    const v = /** @type {HTMLInputElement} */ (input).value.trim();
+    const v = input.value.trim();
     if (!v) return;
     if (!/^[A-Za-z0-9_-]+$/.test(v)) {
       mount(status, errorBox("A group name may hold letters, digits, - and _ only."));
       return;
     }
     if (!groups.includes(v)) groups.push(v);
-    /** @type {HTMLInputElement} */ (input).value = "";
+    input.value = "";
     draw();
   };
   input.addEventListener("keydown", (ev) => {
@@ -205,7 +205,7 @@ export function render({ main, params, signal }) {
             try {
               const text = await api.agentLogs(
                 pc,
-                Number(/** @type {HTMLInputElement} */ (tail).value) || 200,
+                Number(tail.value) || 200,
               );
               logsOut.textContent = text || "(empty)";
             } catch (e) {

@@ -2,7 +2,7 @@
 /// <reference lib="dom" />
 /** Agents: server-side search + paging (`X-Total-Count`), online/offline state. */
 import * as api from "../api.js";
-import { agentOnline, fmtBytes, fmtTime, h, relTime } from "../dom.js";
+import { agentOnline, fmtBytes, fmtTime, h, relTime, searchInput, selectBox } from "../dom.js";
 import { href } from "../routes.js";
 import { liveSection, pageHeader, stateBadge, table } from "../ui.js";
 
@@ -30,21 +30,11 @@ export function render({ main, query, signal }) {
     history.replaceState(null, "", s ? `/agents?${s}` : "/agents");
   };
 
-  const search = h("input", {
-    type: "search",
-    id: "agent-q",
-    name: "q",
-    value: state.q,
-    placeholder: "PC id or hostname",
-    autocomplete: "off",
-  });
-  const status = h(
-    "select",
-    { id: "agent-status", name: "status" },
-    [["", "All"], ["online", "Online"], ["offline", "Offline"]].map(([v, l]) =>
-      h("option", { value: v, selected: v === state.status }, l)
-    ),
-  );
+  const search = searchInput("agent-q", "q", "PC id or hostname", state.q);
+  const status = selectBox({ id: "agent-status", name: "status" }, [["", "All"], [
+    "online",
+    "Online",
+  ], ["offline", "Offline"]], state.status);
   const sizes = [...new Set([...PAGE_SIZES, state.limit])].sort((a, b) => a - b);
   const size = h(
     "select",
@@ -54,9 +44,9 @@ export function render({ main, query, signal }) {
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let debounce;
   const apply = () => {
-    state.q = /** @type {HTMLInputElement} */ (search).value.trim();
-    state.status = /** @type {HTMLSelectElement} */ (status).value;
-    state.limit = Number(/** @type {HTMLSelectElement} */ (size).value) || 25;
+    state.q = search.value.trim();
+    state.status = status.value;
+    state.limit = Number(size.value) || 25;
     state.offset = 0;
     syncUrl();
     void reload();

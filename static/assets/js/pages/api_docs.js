@@ -7,7 +7,7 @@
  * page cannot drift from the router.
  */
 import * as api from "../api.js";
-import { h, mount } from "../dom.js";
+import { h, mount, searchInput } from "../dom.js";
 import { badge, card, loadInto, pageHeader, table } from "../ui.js";
 
 export const title = "API reference";
@@ -352,13 +352,7 @@ function view(doc, filterText) {
 export function render({ main, signal }) {
   const list = h("div", { id: "api-ops" });
   const count = h("p", { id: "api-summary", role: "status" });
-  const filter = h("input", {
-    type: "search",
-    id: "api-filter",
-    name: "filter",
-    autocomplete: "off",
-    placeholder: "jobs post operator",
-  });
+  const filter = searchInput("api-filter", "filter", "jobs post operator");
   main.append(
     pageHeader("API reference"),
     h(

@@ -2,9 +2,10 @@
 /// <reference lib="dom" />
 /** Audit log with the server-side filters (actor, action, target, payload text, since). */
 import * as api from "../api.js";
-import { h, localTimeInput } from "../dom.js";
+import { h, localTimeInput, selectBox } from "../dom.js";
 import { liveSection, pageHeader } from "../ui.js";
 import { auditTable } from "../views.js";
+import { applyFilters } from "../filter_form.js";
 
 export const title = "Audit";
 
@@ -29,16 +30,11 @@ export function render({ main, query, signal }) {
       "aria-label": "Filter the audit log",
       onsubmit: (ev) => {
         ev.preventDefault();
-        const data = new FormData(/** @type {HTMLFormElement} */ (form));
-        const qs = new URLSearchParams();
-        for (const [k, v] of data.entries()) {
-          let val = String(v).trim();
-          if (k === "since" && val) val = new Date(val).toISOString();
-          f[k] = val;
-          if (val && !(k === "limit" && val === "100")) qs.set(k, val);
-        }
-        history.replaceState(null, "", `/audit${qs.size ? "?" + qs : ""}`);
-        void reload();
+        applyFilters(ev.currentTarget, f, {
+          path: "/audit",
+          defaultLimit: "100",
+          reload: () => reload(),
+        });
       },
     },
     h(
@@ -57,13 +53,7 @@ export function render({ main, query, signal }) {
         "div",
         null,
         h("label", { for: "a-limit" }, "Rows"),
-        h(
-          "select",
-          { id: "a-limit", name: "limit" },
-          ["50", "100", "200", "500"].map((v) =>
-            h("option", { value: v, selected: v === f.limit }, v)
-          ),
-        ),
+        selectBox({ id: "a-limit", name: "limit" }, ["50", "100", "200", "500"], f.limit),
       ),
     ),
     h(

@@ -7,7 +7,7 @@
  * (defaults → global → groups alphabetically → PC), and the built-in defaults.
  */
 import * as api from "../api.js";
-import { h, localTimeInput, mount } from "../dom.js";
+import { h, localTimeInput, mount, selectBox } from "../dom.js";
 import { href } from "../routes.js";
 import {
   actionButton,
@@ -55,13 +55,7 @@ function fieldInput(f, value, disabled, inh) {
   let input;
   if (f.type === "bool") {
     const cur = value === true ? "true" : value === false ? "false" : "";
-    input = h(
-      "select",
-      common,
-      [["", "inherit"], ["true", "on"], ["false", "off"]].map(([v, l]) =>
-        h("option", { value: v, selected: v === cur }, l)
-      ),
-    );
+    input = selectBox(common, [["", "inherit"], ["true", "on"], ["false", "off"]], cur);
   } else if (f.type === "instant") {
     input = localTimeInput(common, value ? String(value) : "");
   } else if (f.type === "int") {
@@ -105,13 +99,10 @@ function fieldInput(f, value, disabled, inh) {
 export function render({ main, query, signal, navigate }) {
   const writable = canWrite();
   const scope = scopeFromQuery(query);
-  const typeSel = h(
-    "select",
-    { id: "cfg-scope", name: "scope" },
-    [["global", "Global"], ["group", "Group"], ["pc", "PC"]].map(([v, l]) =>
-      h("option", { value: v, selected: v === scope.type }, l)
-    ),
-  );
+  const typeSel = selectBox({ id: "cfg-scope", name: "scope" }, [["global", "Global"], [
+    "group",
+    "Group",
+  ], ["pc", "PC"]], scope.type);
   const groupIn = h("input", {
     type: "text",
     id: "cfg-group",
@@ -129,7 +120,7 @@ export function render({ main, query, signal, navigate }) {
   });
   const groupRow = h("div", null, h("label", { for: "cfg-group" }, "Group"), groupIn, groupList);
   const syncRows = () => {
-    const t = /** @type {HTMLSelectElement} */ (typeSel).value;
+    const t = typeSel.value;
     groupRow.hidden = t !== "group";
     pc.row.hidden = t !== "pc";
   };
@@ -163,10 +154,8 @@ export function render({ main, query, signal, navigate }) {
         "aria-label": "Choose a config scope",
         onsubmit: (ev) => {
           ev.preventDefault();
-          const t = /** @type {HTMLSelectElement} */ (typeSel).value;
-          const value = t === "group"
-            ? /** @type {HTMLInputElement} */ (groupIn).value.trim()
-            : pc.input.value.trim();
+          const t = typeSel.value;
+          const value = t === "group" ? groupIn.value.trim() : pc.input.value.trim();
           if (t !== "global" && !value) {
             mount(pickStatus, errorBox(`Enter the ${t === "pc" ? "PC" : "group"} to edit.`));
             return;

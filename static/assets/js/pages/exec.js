@@ -184,13 +184,13 @@ export async function render({ main, query, signal, navigate }) {
         if (wv.length) {
           /** @type {Record<string, unknown>} */
           const rollout = { strategy: "wave", waves: wv };
-          const mf = /** @type {HTMLInputElement} */ (maxFailIn).value.trim();
+          const mf = maxFailIn.value.trim();
           if (mf) rollout.max_failures = /^\d+$/.test(mf) ? Number(mf) : mf;
           plan.rollout = rollout;
         }
-        const jitter = /** @type {HTMLInputElement} */ (jitterIn).value.trim();
+        const jitter = jitterIn.value.trim();
         if (jitter) plan.jitter = jitter;
-        const deadline = /** @type {HTMLInputElement} */ (deadlineIn).value.trim();
+        const deadline = deadlineIn.value.trim();
         if (deadline) {
           const ms = parseDurationMs(deadline);
           if (ms === null) {
@@ -202,7 +202,7 @@ export async function render({ main, query, signal, navigate }) {
         }
         submit.disabled = true;
         try {
-          const jobId = /** @type {HTMLSelectElement} */ (jobSel).value;
+          const jobId = jobSel.value;
           const r = await api.exec(jobId, plan);
           navigate(href("/executions/:execId", { execId: r.exec_id }));
         } catch (e) {

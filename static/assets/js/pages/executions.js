@@ -5,12 +5,14 @@ import * as api from "../api.js";
 import { h } from "../dom.js";
 import { liveSection, pageHeader } from "../ui.js";
 import { executionsTable } from "../views.js";
+import { applyFilters } from "../filter_form.js";
 
 export const title = "Executions";
 
 /** @param {import("../routes.js").PageContext} ctx */
 export function render({ main, query, signal }) {
-  const f = { job_id: query.get("job_id") ?? "", status: query.get("status") ?? "", limit: 50 };
+  /** @type {Record<string, string>} */
+  const f = { job_id: query.get("job_id") ?? "", status: query.get("status") ?? "", limit: "50" };
   const listEl = h("div", { id: "executions-list" });
   const job = h("input", {
     type: "text",
@@ -36,13 +38,7 @@ export function render({ main, query, signal }) {
         "aria-label": "Filter executions",
         onsubmit: (ev) => {
           ev.preventDefault();
-          f.job_id = /** @type {HTMLInputElement} */ (job).value.trim();
-          f.status = /** @type {HTMLSelectElement} */ (status).value;
-          const qs = new URLSearchParams();
-          if (f.job_id) qs.set("job_id", f.job_id);
-          if (f.status) qs.set("status", f.status);
-          history.replaceState(null, "", `/executions${qs.size ? "?" + qs : ""}`);
-          void reload();
+          applyFilters(ev.currentTarget, f, { path: "/executions", reload: () => reload() });
         },
       },
       h("div", null, h("label", { for: "ex-job" }, "Job id"), job),

@@ -5,7 +5,7 @@
  * has a config scope, and (for operators) adding a PC to a group or removing one.
  */
 import * as api from "../api.js";
-import { h, mount } from "../dom.js";
+import { h, mount, searchInput } from "../dom.js";
 import { href } from "../routes.js";
 import {
   badge,
@@ -45,14 +45,7 @@ export function render({ main, query, signal }) {
   const writable = canWrite();
   const listEl = h("div", { id: "groups-list" });
   const status = h("div", { id: "groups-status", role: "status" });
-  const filter = h("input", {
-    type: "search",
-    id: "groups-filter",
-    name: "q",
-    value: query.get("q") ?? "",
-    autocomplete: "off",
-    placeholder: "group or PC",
-  });
+  const filter = searchInput("groups-filter", "q", "group or PC", query.get("q") ?? "");
   const groupIn = h("input", {
     type: "text",
     id: "groups-add-name",
@@ -76,7 +69,7 @@ export function render({ main, query, signal }) {
       "aria-label": "Add a PC to a group",
       onsubmit: async (ev) => {
         ev.preventDefault();
-        const g = /** @type {HTMLInputElement} */ (groupIn).value.trim();
+        const g = groupIn.value.trim();
         const id = pc.input.value.trim();
         if (!GROUP_RE.test(g)) {
           mount(status, errorBox("A group name may hold letters, digits, - and _ only."));
@@ -137,7 +130,7 @@ export function render({ main, query, signal }) {
   /** @param {any[]} groups */
   const draw = (groups) => {
     mount(names, groups.map((g) => h("option", { value: g.name })));
-    const rows = filterGroups(groups, /** @type {HTMLInputElement} */ (filter).value);
+    const rows = filterGroups(groups, filter.value);
     return table({
       caption: "Groups",
       rows,
@@ -190,7 +183,7 @@ export function render({ main, query, signal }) {
   };
 
   filter.addEventListener("input", () => {
-    const q = /** @type {HTMLInputElement} */ (filter).value.trim();
+    const q = filter.value.trim();
     history.replaceState(null, "", q ? `/groups?q=${encodeURIComponent(q)}` : "/groups");
     mount(listEl, draw(last));
   });

@@ -5,7 +5,7 @@
  * scalar display fields, paged on the server, filtered by PC in the page.
  */
 import * as api from "../api.js";
-import { h, mount, relTime } from "../dom.js";
+import { h, mount, relTime, searchInput } from "../dom.js";
 import { href } from "../routes.js";
 import { card, liveSection, pageHeader, table } from "../ui.js";
 import { fmtFact, scalarFields } from "../inventory_view.js";
@@ -21,20 +21,14 @@ export function render({ main, params, query, signal }) {
   let offset = Math.max(0, Number(query.get("offset") ?? 0) || 0);
   const listEl = h("div", { id: "inventory-fleet" });
   const summary = h("p", { class: "muted", role: "status", id: "inventory-fleet-summary" });
-  const filter = h("input", {
-    type: "search",
-    id: "inv-pc-filter",
-    name: "pc",
-    autocomplete: "off",
-    placeholder: "PC id",
-  });
+  const filter = searchInput("inv-pc-filter", "pc", "PC id");
   /** @type {any} */
   let last = null;
   filter.addEventListener("input", () => last && mount(listEl, draw(last)));
   /** @param {any} r */
   const draw = (r) => {
     last = r;
-    const n = /** @type {HTMLInputElement} */ (filter).value.trim().toLowerCase();
+    const n = filter.value.trim().toLowerCase();
     const rows = (r.rows ?? []).filter((/** @type {any} */ x) =>
       !n || x.pc_id.toLowerCase().includes(n)
     );

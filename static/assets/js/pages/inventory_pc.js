@@ -116,7 +116,7 @@ export function render({ main, params, signal }) {
     mount(histEl, loading("Loading history"));
     try {
       const rows = await api.inventoryHistoryPc(id, pc, {
-        field: /** @type {HTMLSelectElement} */ (fieldSel).value,
+        field: fieldSel.value,
         limit: 500,
       }, signal);
       mount(histEl, historyTable(rows ?? [], `Changes of ${id} on ${pc}`));

@@ -6,7 +6,7 @@
  * PC had a matching item. State lives in the URL, so a search can be shared.
  */
 import * as api from "../api.js";
-import { fmtTime, h, localTimeInput, mount, relTime } from "../dom.js";
+import { fmtTime, h, localTimeInput, mount, relTime, selectBox } from "../dom.js";
 import { href } from "../routes.js";
 import { card, errorBox, loading, pageHeader, table } from "../ui.js";
 import { explodeSpecs, filtersFromQuery, fmtFact, OPS, searchQuery } from "../inventory_view.js";
@@ -266,12 +266,10 @@ export async function render({ main, query, signal }) {
             "div",
             null,
             h("label", { for: "is-kind" }, "Change"),
-            h(
-              "select",
+            selectBox(
               { id: "is-kind", name: "kind" },
-              [["", "any"], ["added", "added"], ["removed", "removed"], ["changed", "changed"]].map(
-                ([v, l]) => h("option", { value: v, selected: v === st.kind }, l),
-              ),
+              [["", "any"], "added", "removed", "changed"],
+              st.kind,
             ),
           )
           : null,
@@ -420,7 +418,7 @@ export async function render({ main, query, signal }) {
     });
 
   tableSel.addEventListener("change", () => {
-    const [job, field] = /** @type {HTMLSelectElement} */ (tableSel).value.split("|");
+    const [job, field] = tableSel.value.split("|");
     cur = tables.find((t) => t.job === job && t.spec.field === field) ?? cur;
     st.job = cur.job;
     st.field = cur.spec.field;

@@ -155,7 +155,7 @@ function tokenForm(query, navigate) {
       "aria-labelledby": "token-title",
       onsubmit: async (ev) => {
         ev.preventDefault();
-        const token = /** @type {HTMLTextAreaElement} */ (input).value.trim();
+        const token = input.value.trim();
         status.replaceChildren();
         if (!token) {
           status.append(errorBox("Paste a token first."));

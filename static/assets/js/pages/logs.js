@@ -5,7 +5,7 @@
  * PC and a line count, optionally keep refreshing, and filter the lines in the page.
  */
 import * as api from "../api.js";
-import { h, mount } from "../dom.js";
+import { h, mount, searchInput } from "../dom.js";
 import { card, errorBox, outputBox, pageHeader } from "../ui.js";
 import { pcField, pcLinks } from "../views.js";
 
@@ -49,13 +49,7 @@ export function render({ main, query, signal }) {
     value: String(tailCount(query.get("tail") ?? "500")),
   });
   const follow = h("input", { type: "checkbox", id: "logs-follow", name: "follow" });
-  const grep = h("input", {
-    type: "search",
-    id: "logs-filter",
-    name: "filter",
-    autocomplete: "off",
-    placeholder: "ERROR",
-  });
+  const grep = searchInput("logs-filter", "filter", "ERROR");
   const state = h("p", { class: "hint", id: "logs-state", role: "status" });
   const out = outputBox("logs-out", "Agent log lines", "Choose a PC and fetch its log.");
   const links = h("div");
@@ -66,7 +60,7 @@ export function render({ main, query, signal }) {
   signal.addEventListener("abort", () => clearTimeout(timer));
 
   const show = () => {
-    const f = filterLines(text, /** @type {HTMLInputElement} */ (grep).value);
+    const f = filterLines(text, grep.value);
     out.textContent = f.text || (f.total ? "(no line matches the filter)" : "(empty log)");
     return f;
   };
@@ -84,7 +78,7 @@ export function render({ main, query, signal }) {
       return;
     }
     const mine = ++seq;
-    const n = tailCount(/** @type {HTMLInputElement} */ (tail).value);
+    const n = tailCount(tail.value);
     history.replaceState(
       null,
       "",
@@ -110,12 +104,12 @@ export function render({ main, query, signal }) {
         : "";
       mount(state, errorBox(e, why ? `Logs unavailable. ${why}` : "Logs unavailable:"));
     }
-    if (/** @type {HTMLInputElement} */ (follow).checked && !signal.aborted && mine === seq) {
+    if (follow.checked && !signal.aborted && mine === seq) {
       timer = setTimeout(fetchLogs, FOLLOW_MS);
     }
   };
   follow.addEventListener("change", () => {
-    if (/** @type {HTMLInputElement} */ (follow).checked) void fetchLogs();
+    if (follow.checked) void fetchLogs();
     else clearTimeout(timer);
   });
 

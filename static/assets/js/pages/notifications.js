@@ -6,7 +6,7 @@
  * confirmed. Each row opens the live detail page.
  */
 import * as api from "../api.js";
-import { fmtTime, h, localTimeInput, mount, relTime } from "../dom.js";
+import { fmtTime, h, localTimeInput, mount, relTime, selectBox } from "../dom.js";
 import { href } from "../routes.js";
 import {
   badge,
@@ -150,13 +150,10 @@ function composeForm(fleet, navigate) {
     autocomplete: "off",
   });
   const bodyIn = h("textarea", { id: "notify-body", name: "body", rows: "4" });
-  const priority = h(
-    "select",
-    { id: "notify-priority", name: "priority" },
-    [["info", "Info"], ["warn", "Warning"], ["emergency", "Emergency"]].map(([v, l]) =>
-      h("option", { value: v }, l)
-    ),
-  );
+  const priority = selectBox({ id: "notify-priority", name: "priority" }, [["info", "Info"], [
+    "warn",
+    "Warning",
+  ], ["emergency", "Emergency"]]);
   /** @param {string} id @param {string} label */
   const check = (id, label) =>
     h(
@@ -183,12 +180,12 @@ function composeForm(fleet, navigate) {
       onsubmit: async (ev) => {
         ev.preventDefault();
         const b = notificationBody({
-          title: /** @type {HTMLInputElement} */ (titleIn).value,
-          body: /** @type {HTMLTextAreaElement} */ (bodyIn).value,
-          priority: /** @type {HTMLSelectElement} */ (priority).value,
+          title: titleIn.value,
+          body: bodyIn.value,
+          priority: priority.value,
           requireAck: checked(requireAck),
           toast: checked(toastBox),
-          expires: /** @type {HTMLInputElement} */ (expires).value,
+          expires: expires.value,
           target: picker.target(),
         });
         if ("error" in b) {

@@ -150,9 +150,9 @@ function uploadCard(reload, signal) {
         "aria-label": "Upload an app package",
         onsubmit: async (ev) => {
           ev.preventDefault();
-          const n = /** @type {HTMLInputElement} */ (name).value.trim();
-          const v = /** @type {HTMLInputElement} */ (version).value.trim();
-          const f = /** @type {HTMLInputElement} */ (file).files?.[0];
+          const n = name.value.trim();
+          const v = version.value.trim();
+          const f = file.files?.[0];
           const problem = packagePartProblem("name", n) ?? packagePartProblem("version", v) ??
             (!f
               ? "Choose the file to upload."
@@ -192,7 +192,7 @@ function uploadCard(reload, signal) {
               ),
             );
             toast(`${r.name} ${r.version} uploaded`, "ok");
-            /** @type {HTMLInputElement} */ (file).value = "";
+            file.value = "";
             await reload();
           } catch (e) {
             mount(progressEl);

@@ -56,7 +56,7 @@ export async function render({ main, params, signal }) {
   let timer;
   let tailOn = true;
   tailToggle.addEventListener("change", () => {
-    tailOn = /** @type {HTMLInputElement} */ (tailToggle).checked;
+    tailOn = tailToggle.checked;
     if (tailOn) void tick();
     else clearTimeout(timer);
   });

@@ -5,7 +5,7 @@
  * (global, group or PC) at a version, and watch agents reach it.
  */
 import * as api from "../api.js";
-import { fmtBytes, fmtTime, h, mount, relTime } from "../dom.js";
+import { fmtBytes, fmtTime, h, mount, relTime, selectBox } from "../dom.js";
 import { href } from "../routes.js";
 import {
   actionButton,
@@ -220,7 +220,7 @@ export function render({ main, signal }) {
     what: "Loading releases",
     load: async (s) => {
       const rows = await api.releases(s);
-      const cur = /** @type {HTMLSelectElement} */ (versionSel).value;
+      const cur = versionSel.value;
       mount(
         versionSel,
         (rows ?? []).length ? null : h("option", { value: "" }, "no releases"),
@@ -268,13 +268,12 @@ function uploadCard(reload) {
     autocomplete: "off",
     placeholder: "from the binary",
   });
-  const platform = h(
-    "select",
-    { id: "up-platform", name: "platform" },
-    [["", "not set"], ["windows", "Windows"], ["linux", "Linux"], ["macos", "macOS"]].map((
-      [v, l],
-    ) => h("option", { value: v }, l)),
-  );
+  const platform = selectBox({ id: "up-platform", name: "platform" }, [
+    ["", "not set"],
+    ["windows", "Windows"],
+    ["linux", "Linux"],
+    ["macos", "macOS"],
+  ]);
   const status = h("div", { id: "up-status", role: "status" });
   const submit = h(
     "button",
@@ -290,7 +289,7 @@ function uploadCard(reload) {
         "aria-label": "Upload an agent binary",
         onsubmit: async (ev) => {
           ev.preventDefault();
-          const f = /** @type {HTMLInputElement} */ (file).files?.[0];
+          const f = file.files?.[0];
           if (!f) {
             mount(status, errorBox("Choose the agent binary to upload."));
             return;
@@ -303,8 +302,8 @@ function uploadCard(reload) {
           mount(status, h("p", { class: "loading" }, `Uploading ${f.name} (${fmtBytes(f.size)})…`));
           try {
             const r = await api.publishRelease(f, {
-              version: /** @type {HTMLInputElement} */ (version).value.trim(),
-              platform: /** @type {HTMLSelectElement} */ (platform).value,
+              version: version.value.trim(),
+              platform: platform.value,
               filename: f.name,
             });
             mount(
@@ -312,8 +311,8 @@ function uploadCard(reload) {
               h("p", { class: "note" }, `Published ${r.version} (${fmtBytes(r.size)}).`),
             );
             toast(`Release ${r.version} published`, "ok");
-            /** @type {HTMLInputElement} */ (file).value = "";
-            /** @type {HTMLInputElement} */ (version).value = "";
+            file.value = "";
+            version.value = "";
             await reload();
           } catch (e) {
             mount(status, errorBox(e, "Not published:"));
@@ -338,13 +337,10 @@ function uploadCard(reload) {
 
 /** @param {HTMLSelectElement} versionSel @param {() => void} reload */
 function rolloutCard(versionSel, reload) {
-  const type = h(
-    "select",
-    { id: "ro-scope", name: "scope" },
-    [["global", "Every agent (global)"], ["group", "A group"], ["pc", "One PC"]].map(([v, l]) =>
-      h("option", { value: v }, l)
-    ),
-  );
+  const type = selectBox({ id: "ro-scope", name: "scope" }, [["global", "Every agent (global)"], [
+    "group",
+    "A group",
+  ], ["pc", "One PC"]]);
   const value = h("input", {
     type: "text",
     id: "ro-value",
@@ -359,7 +355,7 @@ function rolloutCard(versionSel, reload) {
     value,
   );
   type.addEventListener("change", () => {
-    valueRow.hidden = /** @type {HTMLSelectElement} */ (type).value === "global";
+    valueRow.hidden = type.value === "global";
   });
   const jitter = h("input", {
     type: "text",
@@ -379,10 +375,10 @@ function rolloutCard(versionSel, reload) {
         onsubmit: async (ev) => {
           ev.preventDefault();
           const b = rolloutBody({
-            version: /** @type {HTMLSelectElement} */ (versionSel).value,
-            type: /** @type {HTMLSelectElement} */ (type).value,
-            value: /** @type {HTMLInputElement} */ (value).value,
-            jitter: /** @type {HTMLInputElement} */ (jitter).value,
+            version: versionSel.value,
+            type: type.value,
+            value: value.value,
+            jitter: jitter.value,
           });
           if ("error" in b) {
             mount(status, errorBox(b.error));

@@ -6,7 +6,7 @@
  * live output view can be opened before the answer arrives.
  */
 import * as api from "../api.js";
-import { fmtDuration, fmtTime, h, mount } from "../dom.js";
+import { fmtDuration, fmtTime, h, mount, selectBox } from "../dom.js";
 import { href } from "../routes.js";
 import {
   actionButton,
@@ -76,11 +76,7 @@ export function render({ main, query, signal }) {
       "div",
       { class: "narrow" },
       h("label", { for: id }, label),
-      h(
-        "select",
-        { id, name: id },
-        options.map(([v, l]) => h("option", { value: v, selected: v === value }, l)),
-      ),
+      selectBox({ id, name: id }, options, value),
     );
   const shellRow = select(
     "run-shell",
