@@ -18,6 +18,7 @@ import {
   toast,
 } from "../ui.js";
 import { pcLinks, pingInto, resultsTable } from "../views.js";
+import { fmtFact } from "../inventory_view.js";
 import { href } from "../routes.js";
 import { hostPerfSection, processSection } from "../perf_view.js";
 import { checkRowsTable, transitionsTable } from "../checks_view.js";
@@ -108,7 +109,7 @@ function groupsEditor(pc, initial) {
 /** @param {any[]} rows */
 function inventoryView(rows) {
   if (!rows?.length) return h("p", { class: "empty" }, "No inventory collected for this PC.");
-  return rows.map((/** @type {any} */ inv) => {
+  return rows.map((inv) => {
     const display = Array.isArray(inv.display) ? inv.display : [];
     const f = inv.facts ?? {};
     const pairs = display.length
@@ -138,14 +139,6 @@ function inventoryView(rows) {
       ),
     );
   });
-}
-
-/** @param {unknown} v @param {string} type */
-function fmtFact(v, type) {
-  if (v === null || v === undefined) return "—";
-  if (type === "bytes") return fmtBytes(Number(v));
-  if (type === "timestamp") return fmtTime(String(v));
-  return typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
 /** @param {import("../routes.js").PageContext} ctx */

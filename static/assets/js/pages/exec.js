@@ -50,7 +50,7 @@ export async function render({ main, query, signal, navigate }) {
   const jobSel = h(
     "select",
     { id: "exec-job", name: "job", required: true },
-    jobs.map((/** @type {any} */ j) =>
+    jobs.map((j) =>
       h("option", { value: j.id, selected: j.id === wanted }, `${j.id} (v${j.version})`)
     ),
   );

@@ -6,8 +6,9 @@
  * first; recall for operators.
  */
 import * as api from "../api.js";
-import { fmtTime, h, relTime } from "../dom.js";
+import { h } from "../dom.js";
 import { href } from "../routes.js";
+import { timeCell } from "../views.js";
 import { confirmedButton } from "../list_actions.js";
 import {
   badge,
@@ -24,9 +25,6 @@ import { priorityBadge, statusBadge } from "./notifications.js";
 
 /** @param {Record<string, string>} params */
 export const title = (params) => `Notification ${params.id ?? ""}`;
-
-/** @param {string | null | undefined} ts */
-const time = (ts) => ts ? h("time", { datetime: ts, title: fmtTime(ts) }, relTime(ts)) : "—";
 
 /**
  * "all agents", "group a, group b, PC-1": the addressing intent in words.
@@ -65,12 +63,15 @@ function detailView(d, id, writable, reload) {
         ["Priority", priorityBadge(n.priority)],
         ["Status", h("span", { id: "notify-detail-status" }, statusBadge(d.status))],
         ["Requires ack", n.require_ack ? "yes" : "no"],
-        ["Sent", time(n.issued_at)],
+        ["Sent", timeCell(n.issued_at)],
         ["Sent by", n.issued_by ?? d.sent_by ?? "—"],
-        ["Expires", n.expires_at ? time(n.expires_at) : "never"],
+        ["Expires", n.expires_at ? timeCell(n.expires_at) : "never"],
         ["Target", targetText(d.target)],
         d.withdrawn_at
-          ? [`${d.withdraw_reason === "recalled" ? "Recalled" : "Withdrawn"}`, time(d.withdrawn_at)]
+          ? [
+            `${d.withdraw_reason === "recalled" ? "Recalled" : "Withdrawn"}`,
+            timeCell(d.withdrawn_at),
+          ]
           : null,
         d.failed_subjects?.length ? ["Not delivered to", d.failed_subjects.join(", ")] : null,
       ]),
@@ -115,7 +116,7 @@ function detailView(d, id, writable, reload) {
             label: "State",
             cell: (a) => a.confirmed ? badge("acknowledged", "ok") : badge("pending", "info"),
           },
-          { label: "Acknowledged", cell: (a) => time(a.acked_at) },
+          { label: "Acknowledged", cell: (a) => timeCell(a.acked_at) },
         ],
       }),
       d.acks?.length
@@ -133,7 +134,7 @@ function detailView(d, id, writable, reload) {
             columns: [
               { label: "PC", cell: (a) => a.pc_id },
               { label: "User", cell: (a) => a.account ?? a.user_sid },
-              { label: "When", cell: (a) => time(a.acked_at) },
+              { label: "When", cell: (a) => timeCell(a.acked_at) },
             ],
           }),
         )
