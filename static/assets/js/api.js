@@ -6,17 +6,15 @@
  * localStorage `kanade_token`, `X-Kanade-Source: spa`, JSON bodies typed as JSON, YAML
  * editor saves typed `application/yaml`, error bodies `{"error","status"}` parsed into
  * an `ApiError`, and a 401 anywhere clears the token and sends the user to /login.
+ * Longer than most modules on purpose: one short typed function per endpoint, all in the
+ * one place that knows the URLs.
  */
 import { messageData, SseParser } from "./sse.js";
 
 export const TOKEN_KEY = "kanade_token";
 
 export class ApiError extends Error {
-  /**
-   * @param {number} status
-   * @param {string} message
-   * @param {unknown} body
-   */
+  /** @param {number} status @param {string} message @param {unknown} body */
   constructor(status, message, body) {
     super(message);
     this.name = "ApiError";
@@ -296,8 +294,8 @@ export const accounts = (signal) => get("/api/accounts", { signal });
 /** @param {{username: string, password: string, role: string}} body */
 export const createAccount = (body) => post("/api/accounts", { json: body });
 /**
- * @param {{role?: string, password?: string, disabled?: boolean, mfa?: false}} patch
  * @param {string} username
+ * @param {{role?: string, password?: string, disabled?: boolean, mfa?: false}} patch
  */
 export const updateAccount = (username, patch) =>
   call("PATCH", path`/api/accounts/${username}`, { json: patch }).then((r) => r.data);
@@ -339,17 +337,11 @@ export async function agents(q = {}, signal) {
     offline: countHeader(r.headers, "X-Offline-Count"),
   };
 }
-/**
- * @param {string} pc
- * @param {AbortSignal} [signal]
- */
+/** @param {string} pc @param {AbortSignal} [signal] */
 export const agent = (pc, signal) => get(path`/api/agents/${pc}`, { signal });
 /** @param {AbortSignal} [signal] */
 export const agentVersions = (signal) => get("/api/agents/versions", { signal });
-/**
- * @param {string} pc
- * @param {AbortSignal} [signal]
- */
+/** @param {string} pc @param {AbortSignal} [signal] */
 export const agentGroups = (pc, signal) => get(path`/api/agents/${pc}/groups`, { signal });
 /** @param {string} pc @param {string[]} groups */
 export const setAgentGroups = (pc, groups) =>
@@ -357,10 +349,7 @@ export const setAgentGroups = (pc, groups) =>
 /** @param {string} pc */
 export const pingAgent = (pc, waitSecs = 30) =>
   post(path`/api/agents/${pc}/ping`, { query: { wait_secs: waitSecs } });
-/**
- * @param {string} pc
- * @param {AbortSignal} [signal]
- */
+/** @param {string} pc @param {AbortSignal} [signal] */
 export const agentLogs = (pc, tail = 200, signal) =>
   get(path`/api/agents/${pc}/logs`, { query: { tail }, as: "text", signal });
 /** @param {string} pc @param {string} group */
@@ -368,36 +357,27 @@ export const addAgentGroup = (pc, group) =>
   post(path`/api/agents/${pc}/groups`, { json: { group } });
 /** @param {string} pc @param {string} group */
 export const removeAgentGroup = (pc, group) => del(path`/api/agents/${pc}/groups/${group}`);
-/**
- * @param {string} pc
- * @param {AbortSignal} [signal]
- */
+/** @param {string} pc @param {AbortSignal} [signal] */
 export const effectiveConfig = (pc, signal) =>
   get(path`/api/agents/${pc}/effective_config`, { signal });
-/**
- * @param {string} pc
- * @param {AbortSignal} [signal]
- */
+/** @param {string} pc @param {AbortSignal} [signal] */
 export const inventory = (pc, signal) => get(path`/api/inventory/${pc}`, { signal });
 /** @param {AbortSignal} [signal] */
 export const groups = (signal) => get("/api/groups", { signal });
 
 // perf (host samples bucketed server-side; `from`/`to` RFC 3339, `step` humantime)
 /**
- * @param {{from?: string, to?: string, step?: string}} [q]
  * @param {string} pc
+ * @param {{from?: string, to?: string, step?: string}} [q]
  * @param {AbortSignal} [signal]
  */
 export const agentPerf = (pc, q = {}, signal) =>
   get(path`/api/agents/${pc}/perf`, { query: q, signal });
-/**
- * @param {string} pc
- * @param {AbortSignal} [signal]
- */
+/** @param {string} pc @param {AbortSignal} [signal] */
 export const agentProcesses = (pc, signal) => get(path`/api/agents/${pc}/processes`, { signal });
 /**
- * @param {{metric?: string, step?: string, top?: number, from?: string, to?: string}} [q]
  * @param {string} pc
+ * @param {{metric?: string, step?: string, top?: number, from?: string, to?: string}} [q]
  * @param {AbortSignal} [signal]
  */
 export const processTimeline = (pc, q = {}, signal) =>
@@ -515,10 +495,7 @@ export async function notifications(q = {}, signal) {
   const rows = Array.isArray(r.data) ? r.data : [];
   return { rows, total: countHeader(r.headers, "X-Total-Count") ?? rows.length };
 }
-/**
- * @param {string} id
- * @param {AbortSignal} [signal]
- */
+/** @param {string} id @param {AbortSignal} [signal] */
 export const notification = (id, signal) => get(path`/api/notifications/${id}`, { signal });
 /** @param {Record<string, unknown>} body upstream's publish body */
 export const sendNotification = (body) => post("/api/notifications", { json: body });
@@ -619,8 +596,8 @@ export const rolloutStatus = (version = "", signal) =>
 /** @param {AbortSignal} [signal] */
 export const inventoryJobs = (signal) => get("/api/inventory/jobs", { signal });
 /**
- * @param {{limit?: number, offset?: number}} [q]
  * @param {string} manifestId
+ * @param {{limit?: number, offset?: number}} [q]
  * @param {AbortSignal} [signal]
  */
 export const inventoryByJob = (manifestId, q = {}, signal) =>
@@ -629,31 +606,31 @@ export const inventoryByJob = (manifestId, q = {}, signal) =>
 /**
  * Rows of one explode table (`field` = the spec's `field`); `filters` maps
  * `<column>` or `<column>__<op>` to a value (or several, ANDed). "More" = a full page.
- * @param {Record<string, unknown>} filters
  * @param {string} manifestId
  * @param {string} field
+ * @param {Record<string, unknown>} filters
  * @param {AbortSignal} [signal]
  */
 export const inventorySearch = (manifestId, field, filters = {}, signal) =>
   get(path`/api/inventory/${manifestId}/search/${field}`, { query: filters, signal });
 /**
- * @param {{field?: string, since?: string, limit?: number}} [q]
  * @param {string} manifestId
  * @param {string} pc
+ * @param {{field?: string, since?: string, limit?: number}} [q]
  * @param {AbortSignal} [signal]
  */
 export const inventoryHistoryPc = (manifestId, pc, q = {}, signal) =>
   get(path`/api/inventory/${manifestId}/history/pc/${pc}`, { query: q, signal });
 /**
- * @param {Record<string, unknown>} q field, kind, since, until, identity.<k>, limit, offset
  * @param {string} manifestId
+ * @param {Record<string, unknown>} q field, kind, since, until, identity.<k>, limit, offset
  * @param {AbortSignal} [signal]
  */
 export const inventoryHistorySearch = (manifestId, q = {}, signal) =>
   get(path`/api/inventory/${manifestId}/history/search`, { query: q, signal });
 /**
- * @param {Record<string, unknown>} q field, since, identity.<k>, limit, offset
  * @param {string} manifestId
+ * @param {Record<string, unknown>} q field, since, identity.<k>, limit, offset
  * @param {AbortSignal} [signal]
  */
 export const inventoryFirstSeen = (manifestId, q = {}, signal) =>
@@ -662,10 +639,7 @@ export const inventoryFirstSeen = (manifestId, q = {}, signal) =>
 // jobs
 /** @param {AbortSignal} [signal] */
 export const jobs = (signal) => get("/api/jobs", { signal });
-/**
- * @param {string} id
- * @param {AbortSignal} [signal]
- */
+/** @param {string} id @param {AbortSignal} [signal] */
 export const jobYaml = (id, signal) => get(path`/api/jobs/${id}/yaml`, { as: "text", signal });
 /** @param {string} yaml */
 export const saveJobYaml = (yaml) => post("/api/jobs", { yaml });
@@ -685,10 +659,7 @@ export const unrevokeScript = (id) => post(path`/api/scripts/${id}/unrevoke`);
 export const exec = (jobId, plan) => post(path`/api/exec/${jobId}`, { json: plan });
 /** @param {AbortSignal} [signal] */
 export const executions = (q = {}, signal) => get("/api/executions", { query: q, signal });
-/**
- * @param {string} id
- * @param {AbortSignal} [signal]
- */
+/** @param {string} id @param {AbortSignal} [signal] */
 export const execution = (id, signal) => get(path`/api/executions/${id}`, { signal });
 /** @param {string} id */
 export const killExecution = (id) => post(path`/api/executions/${id}/kill`);
@@ -696,15 +667,9 @@ export const killExecution = (id) => post(path`/api/executions/${id}/kill`);
 // results
 /** @param {AbortSignal} [signal] */
 export const results = (q = {}, signal) => get("/api/results", { query: q, signal });
-/**
- * @param {string} id
- * @param {AbortSignal} [signal]
- */
+/** @param {string} id @param {AbortSignal} [signal] */
 export const result = (id, signal) => get(path`/api/results/${id}`, { signal });
-/**
- * @param {string} id
- * @param {AbortSignal} [signal]
- */
+/** @param {string} id @param {AbortSignal} [signal] */
 export const resultTail = (id, signal) => get(path`/api/results/${id}/tail`, { signal });
 
 // schedules
@@ -713,10 +678,7 @@ export const schedules = (signal) => get("/api/schedules", { signal });
 /** @param {AbortSignal} [signal] */
 export const upcomingSchedules = (limit = 6, signal) =>
   get("/api/schedules/upcoming", { query: { limit }, signal });
-/**
- * @param {string} id
- * @param {AbortSignal} [signal]
- */
+/** @param {string} id @param {AbortSignal} [signal] */
 export const scheduleYaml = (id, signal) =>
   get(path`/api/schedules/${id}/yaml`, { as: "text", signal });
 /** @param {string} yaml */

@@ -155,11 +155,7 @@ function s(tag, attrs = {}, ...kids) {
   return el;
 }
 
-/**
- * @param {number} x
- * @param {number} y
- * @param {string} str
- */
+/** @param {number} x @param {number} y @param {string} str */
 function text(x, y, str, attrs = {}) {
   const t = s("text", { x, y, ...attrs });
   t.textContent = str;

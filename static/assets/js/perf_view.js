@@ -110,11 +110,7 @@ function hostCharts(r, w) {
   );
 }
 
-/**
- * @param {string} id
- * @param {string} value
- * @param {(key: string) => void} onChange
- */
+/** @param {string} id @param {string} value @param {(key: string) => void} onChange */
 function windowSelect(id, value, onChange) {
   const sel = h(
     "select",

@@ -172,11 +172,7 @@ export function render({ main, signal }) {
   }
 
   const createStatus = h("div", { id: "create-status" });
-  /**
-   * @param {string} id
-   * @param {string} label
-   * @param {Record<string, unknown>} attrs
-   */
+  /** @param {string} id @param {string} label @param {Record<string, unknown>} attrs */
   const field = (id, label, attrs) =>
     h(
       "div",

@@ -81,12 +81,7 @@ export function render({ main, query, signal }) {
     listEl,
   );
 
-  /**
-   * @param {string} label
-   * @param {number} to
-   * @param {boolean} disabled
-   * @param {string} id
-   */
+  /** @param {string} label @param {number} to @param {boolean} disabled @param {string} id */
   const pageBtn = (label, to, disabled, id) =>
     h("button", {
       type: "button",

@@ -28,11 +28,7 @@ export function render({ main, query, navigate }) {
   const me = session.current();
   const forced = Boolean(me?.must_change_pw);
   const status = h("div", { id: "change-status" });
-  /**
-   * @param {string} id
-   * @param {string} label
-   * @param {string} autocomplete
-   */
+  /** @param {string} id @param {string} label @param {string} autocomplete */
   const input = (id, label, autocomplete) =>
     h(
       "div",

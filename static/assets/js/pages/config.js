@@ -43,10 +43,10 @@ const scopeUrl = (s) =>
     : `/config?scope=${s.type}&value=${encodeURIComponent(s.value ?? "")}`;
 
 /**
- * @param {{value: string, from: string}|undefined} inh what the field inherits, if known
  * @param {(typeof FIELDS)[number]} f
  * @param {unknown} value
  * @param {boolean} disabled
+ * @param {{value: string, from: string}|undefined} inh what the field inherits, if known
  */
 function fieldInput(f, value, disabled, inh) {
   const id = `cfg-${f.key}`;

@@ -220,11 +220,7 @@ export async function render({ main, query, signal }) {
       }, "Add filter"),
     );
   };
-  /**
-   * @param {string} id
-   * @param {string} label
-   * @param {string} value
-   */
+  /** @param {string} id @param {string} label @param {string} value */
   const dateInput = (id, label, value) =>
     h(
       "div",

@@ -39,12 +39,7 @@ export function targetText(t) {
   return t.all ? ["all agents", ...parts].join(", ") : parts.join(", ") || "—";
 }
 
-/**
- * @param {any} d
- * @param {string} id
- * @param {boolean} writable
- * @param {() => void} reload
- */
+/** @param {any} d @param {string} id @param {boolean} writable @param {() => void} reload */
 function detailView(d, id, writable, reload) {
   const n = d.notification;
   const p = d.progress ?? { acked: 0, audience: 0 };

@@ -37,11 +37,7 @@ export function packagePartProblem(what, v) {
   return null;
 }
 
-/**
- * @param {any[]} rows
- * @param {boolean} writable
- * @param {() => void} reload
- */
+/** @param {any[]} rows @param {boolean} writable @param {() => void} reload */
 function listView(rows, writable, reload) {
   return table({
     caption: "App packages",

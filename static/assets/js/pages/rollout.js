@@ -52,12 +52,7 @@ export function configHref(label) {
   return m ? `/config?scope=${m[1]}&value=${encodeURIComponent(m[2])}` : "/config";
 }
 
-/**
- * @param {any[]} rows
- * @param {boolean} writable
- * @param {() => void} reload
- * @param {any} status
- */
+/** @param {any[]} rows @param {boolean} writable @param {() => void} reload @param {any} status */
 function releasesView(rows, writable, reload, status) {
   return table({
     caption: "Agent releases",
