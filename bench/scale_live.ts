@@ -6,9 +6,13 @@
  * and time until every result is visible), exec to group `a`, and the dashboard's first
  * render in Chromium; with the load average and the simulator's own CPU and RSS.
  */
-import { startNatsServer } from "../tests/helpers/nats_server.ts";
 import { spawnFleet } from "../tests/helpers/fleet_process.ts";
-import { apiCall, rssBytes, spawnBackend } from "../tests/e2e/backend_process.ts";
+import {
+  apiCall,
+  rssBytes,
+  startLiveBackend,
+  waitAgentsOnline,
+} from "../tests/e2e/backend_process.ts";
 import { chromiumAvailable, launchBrowser } from "../tests/browser/browser.ts";
 import { openDb } from "../db/client.ts";
 import { rowsOf } from "../db/client.ts";
@@ -162,20 +166,17 @@ export async function liveRuns(
   runs: number,
   log: (m: string) => void,
 ): Promise<LiveRun[]> {
-  const broker = await startNatsServer();
-  let backend: Awaited<ReturnType<typeof spawnBackend>> | null = null;
+  const backend = await startLiveBackend(JOB_YAML);
   let fleet: Awaited<ReturnType<typeof spawnFleet>> | null = null;
   try {
-    backend = await spawnBackend(broker.url, { readyTimeoutMs: 120_000 });
     const url = backend.url;
-    await apiCall(url, "POST", "/api/jobs", JOB_YAML, "application/yaml");
     const t0 = Date.now();
     fleet = await spawnFleet(
       [
         "--agents",
         String(n),
         "--nats",
-        broker.url,
+        backend.brokerUrl,
         "--groups",
         "a,b",
         "--prefix",
@@ -187,13 +188,7 @@ export async function liveRuns(
       { readyTimeoutMs: 900_000 },
     );
     log(`${n} agents started in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-    for (const until = Date.now() + 900_000;;) {
-      const r = await apiCall(url, "GET", "/api/agents?limit=1");
-      const online = Number(r.headers.get("x-online-count"));
-      if (online >= n) break;
-      if (Date.now() > until) throw new Error(`only ${online}/${n} agents online`);
-      await sleep(1000);
-    }
+    await waitAgentsOnline(url, n, { timeoutMs: 900_000, pollMs: 1000 });
     log(`${n} agents online after ${((Date.now() - t0) / 1000).toFixed(0)} s; settling 35 s`);
     // One beat interval past the boot burst: the steady 30 s rhythm.
     await sleep(35_000);
@@ -252,7 +247,6 @@ export async function liveRuns(
     return out;
   } finally {
     await fleet?.stop();
-    await backend?.stop();
-    await broker.stop();
+    await backend.stop();
   }
 }

@@ -11,9 +11,13 @@
  * is sampled every minute (bounded memory: no growth over the run).
  */
 import { argValue, type BenchRow, type BenchSuite, loadAvg, median } from "./types.ts";
-import { startNatsServer } from "../tests/helpers/nats_server.ts";
 import { spawnFleet } from "../tests/helpers/fleet_process.ts";
-import { apiCall, rssBytes, spawnBackend } from "../tests/e2e/backend_process.ts";
+import {
+  apiCall,
+  rssBytes,
+  startLiveBackend,
+  waitAgentsOnline,
+} from "../tests/e2e/backend_process.ts";
 import { openDb, rowsOf } from "../db/client.ts";
 
 const JOB_YAML =
@@ -28,19 +32,16 @@ export const suite: BenchSuite = {
     const n = Number(argValue(ctx.args, "--agents") ?? (ctx.quick ? 1000 : 100_000));
     const minutes = Number(argValue(ctx.args, "--minutes") ?? (ctx.quick ? 2 : 30));
     const everyMs = Number(argValue(ctx.args, "--every-secs") ?? 60) * 1000;
-    const broker = await startNatsServer();
-    let backend: Awaited<ReturnType<typeof spawnBackend>> | null = null;
+    const backend = await startLiveBackend(JOB_YAML);
     let fleet: Awaited<ReturnType<typeof spawnFleet>> | null = null;
     try {
-      backend = await spawnBackend(broker.url, { readyTimeoutMs: 120_000 });
       const url = backend.url;
-      await apiCall(url, "POST", "/api/jobs", JOB_YAML, "application/yaml");
       fleet = await spawnFleet(
         [
           "--agents",
           String(n),
           "--nats",
-          broker.url,
+          backend.brokerUrl,
           "--churn",
           "0.01",
           "--no-perf",
@@ -49,12 +50,7 @@ export const suite: BenchSuite = {
         ],
         { readyTimeoutMs: 900_000 },
       );
-      for (const until = Date.now() + 900_000;;) {
-        const r = await apiCall(url, "GET", "/api/agents?limit=1");
-        if (Number(r.headers.get("x-online-count")) >= n * 0.97) break;
-        if (Date.now() > until) throw new Error("fleet not online");
-        await sleep(2000);
-      }
+      await waitAgentsOnline(url, n * 0.97, { timeoutMs: 900_000, pollMs: 2000 });
       await sleep(35_000);
       const loads: number[] = [];
       const rss: number[] = [];
@@ -171,8 +167,7 @@ export const suite: BenchSuite = {
       }
     } finally {
       await fleet?.stop();
-      await backend?.stop();
-      await broker.stop();
+      await backend.stop();
     }
   },
 };

@@ -4,7 +4,7 @@
  * Used by the RSS, scale and soak benchmarks and the acceptance script, which call it
  * with `apiCall`.
  */
-import { freePort } from "../helpers/nats_server.ts";
+import { freePort, startNatsServer } from "../helpers/nats_server.ts";
 import { tailLines, terminate } from "../helpers/child.ts";
 import { sampleProc } from "../../simulator/self_report.ts";
 
@@ -99,4 +99,47 @@ export async function apiCall(
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text.slice(0, 300)}`);
   return { text, headers: res.headers, json: <T>() => (text ? JSON.parse(text) : null) as T };
+}
+
+/** A backend process on a private broker of its own, with one job registered. */
+export interface LiveBackend extends BackendProcess {
+  brokerUrl: string;
+}
+
+/** The live benchmarks' start: a broker, the backend on it, `jobYaml` registered; `stop` ends both. */
+export async function startLiveBackend(jobYaml: string): Promise<LiveBackend> {
+  const broker = await startNatsServer();
+  let backend: BackendProcess | null = null;
+  try {
+    backend = await spawnBackend(broker.url, { readyTimeoutMs: 120_000 });
+    await apiCall(backend.url, "POST", "/api/jobs", jobYaml, "application/yaml");
+  } catch (e) {
+    await backend?.stop();
+    await broker.stop();
+    throw e;
+  }
+  const b = backend;
+  return {
+    ...b,
+    brokerUrl: broker.url,
+    async stop() {
+      await b.stop();
+      await broker.stop();
+    },
+  };
+}
+
+/** Polls `GET /api/agents` every `pollMs` until at least `count` agents are online. */
+export async function waitAgentsOnline(
+  url: string,
+  count: number,
+  o: { timeoutMs: number; pollMs: number },
+): Promise<number> {
+  for (const until = Date.now() + o.timeoutMs;;) {
+    const r = await apiCall(url, "GET", "/api/agents?limit=1");
+    const online = Number(r.headers.get("x-online-count"));
+    if (online >= count) return online;
+    if (Date.now() > until) throw new Error(`only ${online}/${count} agents online`);
+    await new Promise((res) => setTimeout(res, o.pollMs));
+  }
 }
