@@ -109,24 +109,24 @@ export interface LiveBackend extends BackendProcess {
 /** The live benchmarks' start: a broker, the backend on it, `jobYaml` registered; `stop` ends both. */
 export async function startLiveBackend(jobYaml: string): Promise<LiveBackend> {
   const broker = await startNatsServer();
-  let backend: BackendProcess | null = null;
-  try {
-    backend = await spawnBackend(broker.url, { readyTimeoutMs: 120_000 });
-    await apiCall(backend.url, "POST", "/api/jobs", jobYaml, "application/yaml");
-  } catch (e) {
-    await backend?.stop();
-    await broker.stop();
-    throw e;
-  }
-  const b = backend;
-  return {
-    ...b,
+  const backend = await spawnBackend(broker.url, { readyTimeoutMs: 120_000 })
+    .catch(async (e) => {
+      await broker.stop();
+      throw e;
+    });
+  const live = {
+    ...backend,
     brokerUrl: broker.url,
     async stop() {
-      await b.stop();
+      await backend.stop();
       await broker.stop();
     },
   };
+  await apiCall(live.url, "POST", "/api/jobs", jobYaml, "application/yaml").catch(async (e) => {
+    await live.stop();
+    throw e;
+  });
+  return live;
 }
 
 /** Polls `GET /api/agents` every `pollMs` until at least `count` agents are online. */
