@@ -31,6 +31,11 @@ export interface ChangeNotice {
   [k: string]: unknown;
 }
 
+/** The ids a notice names: distinct, in first-seen order, at most 100 (notices stay small). */
+export function noticeIds(ids: Iterable<string>): string[] {
+  return [...new Set(ids)].slice(0, 100);
+}
+
 export function publishChanges(deps: Pick<Deps, "nats" | "config">, notices: ChangeNotice[]): void {
   if (!notices.length) return;
   // Which read model committed it: a local-mode API forwards only its own node's notices.

@@ -10,7 +10,7 @@ import { CONSUMER, STREAM, SUBJECT } from "../wire/names.ts";
 import { dbTs, epochMs } from "../wire/time.ts";
 import { insertStatements } from "./batch.ts";
 import { markRunningStatements } from "../lib/exec/lifecycle.ts";
-import type { ChangeNotice, JsProjectorSpec } from "./jetstream_projector.ts";
+import { type ChangeNotice, type JsProjectorSpec, noticeIds } from "./jetstream_projector.ts";
 import type { ManifestCache } from "./manifest_cache.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
 
@@ -98,7 +98,7 @@ export function eventsSpec(
         kind: "result",
         count: rows.length,
         result_ids: rows.slice(0, 100).map((r) => r.result_id),
-      }, { kind: "execution", exec_ids: [...new Set(rows.map((r) => r.exec_id))].slice(0, 100) }];
+      }, { kind: "execution", exec_ids: noticeIds(rows.map((r) => r.exec_id)) }];
       return notices;
     },
   };

@@ -22,7 +22,7 @@ import { ensureConsumer } from "./js_consumer.ts";
 import { CONNECTION_PRAGMAS, type RejectRow, rejectRow, rejectStmt } from "./rejects.ts";
 import { type ChangeNotice, publishChanges } from "../lib/change_feed.ts";
 
-export { type ChangeNotice, publishChanges } from "../lib/change_feed.ts";
+export { type ChangeNotice, noticeIds, publishChanges } from "../lib/change_feed.ts";
 export type { RejectRow } from "./rejects.ts";
 
 /** A decoded message with what the projection needs from its envelope. */

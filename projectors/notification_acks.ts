@@ -10,7 +10,7 @@ import { type NotificationAcked, NotificationAckedSchema } from "../wire/notific
 import { parseJsonBytes } from "../wire/codec.ts";
 import { dbTs } from "../wire/time.ts";
 import { insertRows } from "./batch.ts";
-import type { Item, JsProjectorSpec } from "./jetstream_projector.ts";
+import { type Item, type JsProjectorSpec, noticeIds } from "./jetstream_projector.ts";
 
 export function decodeAcked(data: Uint8Array): NotificationAcked {
   return NotificationAckedSchema.parse(parseJsonBytes(data));
@@ -46,7 +46,7 @@ export function notificationAcksSpec(
       await applyAcks(tx, items);
       return [{
         kind: "notification",
-        ids: [...new Set(items.map((i) => i.value.notification_id))].slice(0, 100),
+        ids: noticeIds(items.map((i) => i.value.notification_id)),
         acks: items.length,
       }];
     },

@@ -10,7 +10,7 @@ import { CONSUMER, STREAM, SUBJECT } from "../wire/names.ts";
 import { type LedgerRecord, LedgerRecordSchema } from "../wire/notifications.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
 import { dbTs } from "../wire/time.ts";
-import type { Item, JsProjectorSpec } from "./jetstream_projector.ts";
+import { type Item, type JsProjectorSpec, noticeIds } from "./jetstream_projector.ts";
 
 export function decodeLedger(data: Uint8Array): LedgerRecord {
   return LedgerRecordSchema.parse(parseJsonBytes(data));
@@ -68,7 +68,7 @@ export function notificationsSpec(
       await applyLedger(tx, items);
       return [{
         kind: "notification",
-        ids: [...new Set(items.map((i) => idOf(i.value)))].slice(0, 100),
+        ids: noticeIds(items.map((i) => idOf(i.value))),
       }];
     },
   };
