@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { startTestBackend, waitFor } from "./helpers/backend.ts";
-import { type AgentSet, startAgentDoubles } from "./helpers/agent_double.ts";
+import { withAgentDoubles } from "./helpers/agent_double.ts";
 import { dispatchExec } from "../lib/exec/dispatch.ts";
 import { UpstreamError, ValidationError } from "../lib/errors.ts";
 import type { Deps } from "../lib/deps.ts";
@@ -26,10 +26,8 @@ const manifest = decodeManifest({
 }) as Manifest;
 
 Deno.test("scheduler-style dispatch: retry, deadline, actor, no caller", async () => {
-  const be = await startTestBackend({ waves: false });
-  let agents: AgentSet | null = null;
-  try {
-    agents = await startAgentDoubles(be.broker.url, { "PC-S1": {} });
+  await withAgentDoubles({ waves: false }, async (be, startAgents) => {
+    const agents = await startAgents({ "PC-S1": {} });
     const a = agents.agents["PC-S1"];
     const r = await dispatchExec(be.deps, {
       manifest,
@@ -86,10 +84,7 @@ Deno.test("scheduler-style dispatch: retry, deadline, actor, no caller", async (
       }),
       (e) => e instanceof ValidationError && /^invalid deadline_at/.test(e.message),
     );
-  } finally {
-    await agents?.stop();
-    await be.stop();
-  }
+  });
 });
 
 Deno.test("target_count: floor 1 with nobody alive, subject count when resolution fails", async () => {

@@ -4,8 +4,8 @@
  * §4.1 JSON; script_current pinned before the first Command; kill; revoke → 126.
  */
 import assert from "node:assert/strict";
-import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
-import { type AgentSet, startAgentDoubles } from "./helpers/agent_double.ts";
+import { type TestBackend, waitFor } from "./helpers/backend.ts";
+import { withAgentDoubles } from "./helpers/agent_double.ts";
 import { BUCKET, SCRIPT_STATUS_REVOKED } from "../wire/names.ts";
 import { encodeAgentGroups } from "../wire/agent_groups.ts";
 import { dbTs } from "../wire/time.ts";
@@ -63,13 +63,11 @@ interface ExecResp {
 }
 
 Deno.test("exec fan-out: all / group / pcs, exact Command JSON, pin before publish", async (t) => {
-  const be = await startTestBackend();
-  let agents: AgentSet | null = null;
-  try {
+  await withAgentDoubles({}, async (be, startAgents) => {
     await seedAgents(be, { "PC-A": ["canary"], "PC-B": ["canary", "office"], "PC-C": [] }, [
       "PC-DEAD",
     ]);
-    agents = await startAgentDoubles(be.broker.url, {
+    const agents = await startAgents({
       "PC-A": { groups: ["canary"] },
       "PC-B": { groups: ["canary", "office"] },
       "PC-C": {},
@@ -251,18 +249,13 @@ Deno.test("exec fan-out: all / group / pcs, exact Command JSON, pin before publi
       );
       assert.deepEqual(await be.json("GET", "/api/scripts/status"), { hello: "ACTIVE" });
     });
-  } finally {
-    await agents?.stop();
-    await be.stop();
-  }
+  });
 });
 
 Deno.test("kill reaches every in-flight execution of a job", async () => {
-  const be = await startTestBackend();
-  let agents: AgentSet | null = null;
-  try {
+  await withAgentDoubles({}, async (be, startAgents) => {
     await seedAgents(be, { "PC-1": [], "PC-2": [] });
-    agents = await startAgentDoubles(be.broker.url, {
+    const agents = await startAgents({
       "PC-1": { runMs: Infinity },
       "PC-2": { runMs: Infinity },
     });
@@ -306,8 +299,5 @@ Deno.test("kill reaches every in-flight execution of a job", async () => {
     assert.equal(nf.status, 404);
     const rows = rowsOf(await be.deps.db.execute("SELECT exec_id FROM executions"));
     assert.equal(rows.length, 2);
-  } finally {
-    await agents?.stop();
-    await be.stop();
-  }
+  });
 });

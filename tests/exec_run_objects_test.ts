@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { startTestBackend, waitFor } from "./helpers/backend.ts";
-import { type AgentSet, startAgentDoubles } from "./helpers/agent_double.ts";
+import { withAgentDoubles } from "./helpers/agent_double.ts";
 import { adhocRun } from "../lib/exec/run.ts";
 import { TimeoutError } from "../lib/errors.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
@@ -15,10 +15,8 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
 }
 
 Deno.test("POST /api/run answers the agent's ExecResult; 408 when nobody answers", async () => {
-  const be = await startTestBackend();
-  let agents: AgentSet | null = null;
-  try {
-    agents = await startAgentDoubles(be.broker.url, { "PC-R": { stdout: "PC-R\n" } });
+  await withAgentDoubles({}, async (be, startAgents) => {
+    const agents = await startAgents({ "PC-R": { stdout: "PC-R\n" } });
     const a = agents.agents["PC-R"];
     const res = await be.request("/api/run", {
       method: "POST",
@@ -63,16 +61,11 @@ Deno.test("POST /api/run answers the agent's ExecResult; 408 when nobody answers
         /^no result from 'PC-GONE' within 0 s/.test(e.message),
     );
     assert.ok(Date.now() - t0 >= 300);
-  } finally {
-    await agents?.stop();
-    await be.stop();
-  }
+  });
 });
 
 Deno.test("script objects: upload, list, download, exec sends the hex digest, delete", async () => {
-  const be = await startTestBackend();
-  let agents: AgentSet | null = null;
-  try {
+  await withAgentDoubles({}, async (be, startAgents) => {
     const bytes = new TextEncoder().encode("Write-Output 'from object store'\r\n");
     const form = new FormData();
     form.append("file", new File([bytes], "deploy.ps1"));
@@ -103,7 +96,7 @@ Deno.test("script objects: upload, list, download, exec sends the hex digest, de
       execute: { shell: "powershell", script_object: "deploy-backend/0.43.0", timeout: "300s" },
       require_approval: true,
     });
-    agents = await startAgentDoubles(be.broker.url, { "PC-S": {} });
+    const agents = await startAgents({ "PC-S": {} });
     const r = await be.json<{ exec_id: string }>("POST", "/api/exec/install-kanade-backend", {
       target: { pcs: ["PC-S"] },
     });
@@ -139,10 +132,7 @@ Deno.test("script objects: upload, list, download, exec sends the hex digest, de
       (parseJsonBytes(audit!.data) as { payload: { existed: boolean } }).payload.existed,
       true,
     );
-  } finally {
-    await agents?.stop();
-    await be.stop();
-  }
+  });
 });
 
 Deno.test("GET /api/schemas/manifest.json serves the generated schema", async () => {

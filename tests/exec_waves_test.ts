@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
 import { startNatsServer } from "./helpers/nats_server.ts";
-import { type AgentSet, startAgentDoubles } from "./helpers/agent_double.ts";
+import { type AgentSet, startAgentDoubles, withAgentDoubles } from "./helpers/agent_double.ts";
 import { pruneWaveRecords, wavesOf } from "../lib/exec/waves.ts";
 import { BUCKET } from "../wire/names.ts";
 import { encodeAgentGroups } from "../wire/agent_groups.ts";
@@ -92,11 +92,9 @@ Deno.test("a delayed wave is published exactly once after a restart, with two AP
 });
 
 Deno.test("rollout.max_failures stops later waves", async () => {
-  const be = await startTestBackend({ projectors: ["results", "events"] });
-  let agents: AgentSet | null = null;
-  try {
+  await withAgentDoubles({ projectors: ["results", "events"] }, async (be, startAgents) => {
     await seed(be, { "PC-BAD": ["canary"], "PC-NEXT": ["wave1"], "PC-OK": ["ok"] });
-    agents = await startAgentDoubles(be.broker.url, {
+    const agents = await startAgents({
       "PC-BAD": { groups: ["canary"], exitCode: 1 },
       "PC-NEXT": { groups: ["wave1"] },
       "PC-OK": { groups: ["ok"] },
@@ -140,18 +138,13 @@ Deno.test("rollout.max_failures stops later waves", async () => {
     await waitFor(() => a["PC-OK"].received.length === 1, { what: "ok wave", timeoutMs: 30_000 });
     const w2 = await wavesOf(be.deps, okExec.exec_id);
     assert.deepEqual(w2.map((w) => w.state), ["published", "published"]);
-  } finally {
-    await agents?.stop();
-    await be.stop();
-  }
+  });
 });
 
 Deno.test("killing an execution cancels its pending waves", async () => {
-  const be = await startTestBackend();
-  let agents: AgentSet | null = null;
-  try {
+  await withAgentDoubles({}, async (be, startAgents) => {
     await seed(be, { "PC-CAN": ["canary"], "PC-W1": ["wave1"] });
-    agents = await startAgentDoubles(be.broker.url, {
+    const agents = await startAgents({
       "PC-CAN": { groups: ["canary"], runMs: Infinity },
       "PC-W1": { groups: ["wave1"] },
     });
@@ -184,8 +177,5 @@ Deno.test("killing an execution cancels its pending waves", async () => {
     assert.equal(await pruneWaveRecords(be.deps, Date.now() + 89 * 86_400_000), 0);
     assert.equal(await pruneWaveRecords(be.deps, Date.now() + 91 * 86_400_000), 1);
     assert.deepEqual(await wavesOf(be.deps, r.exec_id), []);
-  } finally {
-    await agents?.stop();
-    await be.stop();
-  }
+  });
 });

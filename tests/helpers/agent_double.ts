@@ -19,6 +19,7 @@ import {
 } from "../../wire/messages.ts";
 import { jsonBytes, parseJsonBytes, utf8 } from "../../wire/codec.ts";
 import { nowWire } from "../../wire/time.ts";
+import { startTestBackend, type TestBackend, type TestBackendOptions } from "./backend.ts";
 
 export interface Received {
   subject: string;
@@ -258,4 +259,28 @@ export async function startAgentDoubles(
       await nc.drain().catch(() => nc.close());
     },
   };
+}
+
+/**
+ * `fn` on a fresh test backend; `startAgents` starts agent doubles on its broker once the
+ * test has stored what they need. Agents, then the backend, are stopped whatever happens.
+ */
+export async function withAgentDoubles(
+  opts: TestBackendOptions,
+  fn: (
+    be: TestBackend,
+    startAgents: (specs: Record<string, AgentDoubleOptions>) => Promise<AgentSet>,
+  ) => Promise<void>,
+): Promise<void> {
+  const be = await startTestBackend(opts);
+  const started: AgentSet[] = [];
+  try {
+    await fn(be, async (specs) => {
+      started.push(await startAgentDoubles(be.broker.url, specs));
+      return started[started.length - 1];
+    });
+  } finally {
+    for (const a of started) await a.stop();
+    await be.stop();
+  }
 }
