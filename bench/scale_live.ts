@@ -133,7 +133,11 @@ async function routeP95(url: string, path: string, n: number): Promise<number> {
   return percentile(lat, 95);
 }
 
-async function firstRenders(url: string, loads: number): Promise<Record<string, number[]>> {
+async function firstRenders(
+  url: string,
+  loads: number,
+  log: (m: string) => void,
+): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = {};
   if (!chromiumAvailable()) return out;
   const browser = await launchBrowser();
@@ -141,6 +145,14 @@ async function firstRenders(url: string, loads: number): Promise<Record<string, 
     // Auth is disabled on the bench backend; the SPA still wants a token to send.
     await browser.context.addInitScript(() => localStorage.setItem("kanade_token", "bench"));
     const page = await browser.context.newPage();
+    // Which API calls a slow render waited for: each /api request's own time, logged.
+    const calls: { path: string; ms: number }[] = [];
+    page.on("requestfinished", (req) => {
+      const u = new URL(req.url());
+      if (!u.pathname.startsWith("/api/")) return;
+      const t = req.timing();
+      calls.push({ path: u.pathname + u.search, ms: Math.round(t.responseEnd - t.requestStart) });
+    });
     for (const [path, selector] of Object.entries(PAGES)) {
       out[path] = [];
       for (let i = 0; i < loads; i++) {
@@ -153,6 +165,8 @@ async function firstRenders(url: string, loads: number): Promise<Record<string, 
           { timeout: 60_000, polling: 20 },
         );
         out[path].push(performance.now() - t0);
+        const slow = calls.splice(0).sort((a, b) => b.ms - a.ms).slice(0, 3);
+        log(`   ${path}: slowest API calls ${slow.map((c) => `${c.path} ${c.ms} ms`).join(", ")}`);
       }
     }
   } finally {
@@ -216,7 +230,7 @@ export async function liveRuns(
       const grp = await timed(url, "POST", "/api/exec/scale-echo", '{"target":{"groups":["a"]}}');
       const grpId = (JSON.parse(grp.text) as { exec_id: string }).exec_id;
       await waitProjected(backend.dbPath, grpId, 600_000);
-      const renders = await firstRenders(url, 1);
+      const renders = await firstRenders(url, 1, log);
       const stats = fleet.lastStats();
       const run: LiveRun = {
         hbP99: hb.p99,
