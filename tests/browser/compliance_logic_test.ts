@@ -16,6 +16,8 @@ import {
 import {
   complianceState,
   complianceUrl,
+  OK_LIMIT,
+  okShownNote,
   slug,
   summaryText,
 } from "../../static/assets/js/pages/compliance.js";
@@ -87,11 +89,30 @@ Deno.test("checks: one card per counts entry, in the API's order, rows grouped a
     "PC-2 ok",
   ]);
   assert.deepEqual(cards[1].rows, [], "a check whose PCs all pass has no rows");
-  // A card shown with its ok PCs takes its rows from its own include_ok answer.
+  // A card shown with its ok PCs adds them from its own include_ok answer.
   const cards2 = checkCards(view, new Map([["disk", [row("PC-1", "disk", "ok")]]]));
   assert.equal(cards2[1].showingOk, true);
   assert.deepEqual(cards2[1].rows.map((r) => r.pc_id), ["PC-1"]);
+  assert.equal(cards2[1].okShown, 1);
   assert.equal(cards2[0].rows.length, 4, "the other cards are unchanged");
+  // An include_ok answer cut at its limit (here: it has only PC-1's failure and one ok PC)
+  // never hides the failures the main answer listed, and lists no row twice.
+  const cut = checkCards(
+    view,
+    new Map([["bitlocker", [
+      row("PC-1", "bitlocker", "weird"),
+      row("PC-0", "bitlocker", "ok"),
+      row("PC-2", "bitlocker", "ok", true),
+    ]]]),
+  );
+  assert.deepEqual(cut[0].rows.map((r) => `${r.pc_id} ${r.status}`), [
+    "PC-3 fail",
+    "PC-9 fail",
+    "PC-1 weird",
+    "PC-2 ok",
+    "PC-0 ok",
+  ]);
+  assert.equal(cut[0].okShown, 1);
 });
 
 Deno.test("checks: the count line has every kind in order; zero is muted", () => {
@@ -128,6 +149,11 @@ Deno.test("compliance page: URL state, ids, summary and Clear messages", () => {
   assert.equal(
     summaryText({ ...view, counts: [counts("a", null, { fail: 1 })] }),
     "1 check, 1 result needs attention, 0 stale. A status older than 30 days is stale and counted apart.",
+  );
+  assert.equal(okShownNote(5, 5), "");
+  assert.equal(
+    okShownNote(90_000, OK_LIMIT),
+    `Showing ${OK_LIMIT} of 90000 ok PCs (the first by PC id); each agent page lists its own checks.`,
   );
   assert.equal(
     clearMessage(0, "disk on PC-1"),

@@ -50,23 +50,27 @@ function byRank(a, b) {
 
 /**
  * One card per check of `counts` (the API's order), each with its rows worst first. For a
- * check in `withOk` the rows come from its own `include_ok` answer (all of its PCs).
+ * check in `withOk` its ok PCs (from its own `include_ok` answer, which may be cut at a
+ * limit) join the rows that need attention; those always come from the main answer, so a
+ * cut ok list never hides a failing PC.
  * @param {ChecksView} view
  * @param {Map<string, CheckRow[]>} [withOk]
  * @returns {{check_name: string, title: string, counts: CheckCounts, rows: CheckRow[],
- *   showingOk: boolean}[]}
+ *   showingOk: boolean, okShown: number}[]}
  */
 export function checkCards(view, withOk = new Map()) {
   return view.counts.map((c) => {
     const own = withOk.get(c.check_name);
-    const rows = (own ?? view.rows.filter((r) => r.check_name === c.check_name))
-      .slice().sort(byRank);
+    const attention = view.rows.filter((r) => r.check_name === c.check_name);
+    const listed = new Set(attention.map((r) => r.pc_id));
+    const ok = (own ?? []).filter((r) => rowRank(r) === 4 && !listed.has(r.pc_id));
     return {
       check_name: c.check_name,
       title: c.label || c.check_name,
       counts: c,
-      rows,
+      rows: [...attention, ...ok].sort(byRank),
       showingOk: own !== undefined,
+      okShown: ok.length,
     };
   });
 }

@@ -12,6 +12,19 @@ import { checkCards, checkRowsTable, clearButton, countLine } from "../checks_vi
 
 export const title = "Compliance";
 
+/** At most this many ok PCs per card (a check a whole fleet passes is 100k rows). */
+export const OK_LIMIT = 1000;
+
+/**
+ * The note under a card whose ok list is cut short, or "" when every ok PC is listed.
+ * @param {number} okCount the card's ok count @param {number} shown ok rows listed
+ */
+export function okShownNote(okCount, shown) {
+  return shown < okCount
+    ? `Showing ${shown} of ${okCount} ok PCs (the first by PC id); each agent page lists its own checks.`
+    : "";
+}
+
 /**
  * Page state from the URL: `check` narrows the page to one check.
  * @param {URLSearchParams} q
@@ -90,7 +103,7 @@ export function render({ main, query, signal }) {
       const withOk = new Map();
       await Promise.all(
         [...showOk].filter((c) => !check || c === check).map(async (c) => {
-          const all = await api.checks({ check: c, include_ok: true }, s);
+          const all = await api.checks({ check: c, include_ok: true, limit: OK_LIMIT }, s);
           withOk.set(c, all.rows);
         }),
       );
@@ -160,6 +173,9 @@ export function render({ main, query, signal }) {
       ),
       countLine(c.counts),
       okBtn || clear ? h("div", { class: "actions check-actions" }, okBtn, clear) : null,
+      c.showingOk && okShownNote(c.counts.ok, c.okShown)
+        ? h("p", { class: "note" }, okShownNote(c.counts.ok, c.okShown))
+        : null,
       checkRowsTable(c.rows, {
         caption: `PCs of ${c.title}`,
         by: "pc",
