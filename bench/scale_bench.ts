@@ -8,6 +8,7 @@
  *
  *     deno task bench -- --only scale                       # 1k, 10k, 100k (about an hour)
  *     deno task bench -- --only scale --sizes 1000,10000    # without the 100k run
+ *     deno task bench -- --only scale --parts db,projector  # seeded-database parts only
  */
 import { argValue, type BenchRow, type BenchSuite, median } from "./types.ts";
 import { type LiveRun, liveRuns, PAGES, READ_ROUTES } from "./scale_live.ts";
@@ -35,6 +36,8 @@ export const suite: BenchSuite = {
     const sizes = (argValue(ctx.args, "--sizes") ?? (ctx.quick ? "1000" : "1000,10000,100000"))
       .split(",").map(Number).filter((n) => n > 0);
     const runs = Number(argValue(ctx.args, "--runs") ?? (ctx.quick ? 1 : 3));
+    // live (backend + simulated fleet), db (seeded tick and results listing), projector.
+    const parts = new Set((argValue(ctx.args, "--parts") ?? "live,db,projector").split(","));
     const measures: Measure[] = [];
     const measure = (name: string, unit: string, target: string, ok: (v: number) => boolean) => {
       const m: Measure = { name, unit, target, ok, values: new Map(), loads: new Map() };
@@ -121,7 +124,7 @@ export const suite: BenchSuite = {
       }
     }
     async function measureSize(n: number) {
-      const live: LiveRun[] = await liveRuns(n, runs, ctx.log);
+      const live: LiveRun[] = parts.has("live") ? await liveRuns(n, runs, ctx.log) : [];
       live.forEach((r, i) => {
         put(m.hb, n, r.hbP99, r.load);
         // Only the first run sees a backend that has run no exec yet: V8 keeps heap it
@@ -137,9 +140,12 @@ export const suite: BenchSuite = {
         put(m.simCpu, n, r.simCpuPct, r.load);
         put(m.simRss, n, r.simRssMiB, r.load);
       });
-      const db = await seededRuns(n, runs, ctx.log);
-      db.tick.forEach((v, i) => put(m.tick, n, v, db.loads[i]));
-      db.results.forEach((v, i) => put(m.results, n, v, db.loads[i]));
+      if (parts.has("db")) {
+        const db = await seededRuns(n, runs, ctx.log);
+        db.tick.forEach((v, i) => put(m.tick, n, v, db.loads[i]));
+        db.results.forEach((v, i) => put(m.results, n, v, db.loads[i]));
+      }
+      if (!parts.has("projector")) return;
       const pj = await projectorVsPlain(n, runs, ctx.log);
       pj.drain.forEach((v, i) => {
         put(m.ratio, n, v / pj.plain[i], pj.loads[i]);
@@ -173,9 +179,9 @@ export const suite: BenchSuite = {
       "",
       `Command: \`deno task bench -- --only scale${
         ctx.args.includes("--sizes") ? ` --sizes ${sizes.join(",")}` : ""
-      }${ctx.quick ? " --quick" : ""}\` (medians of ${runs} run${
-        runs === 1 ? "" : "s"
-      }; the load average (1 min) of each ` +
+      }${ctx.args.includes("--parts") ? ` --parts ${[...parts].join(",")}` : ""}${
+        ctx.quick ? " --quick" : ""
+      }\` (medians of ${runs} run${runs === 1 ? "" : "s"}; the load average (1 min) of each ` +
       "run follows every figure, on this shared 2-core box). Agents beat every 30 s with " +
       "realistic bodies (simulator, `--no-perf`), half in group `a`; the results tables hold " +
       "100 rows per agent.",

@@ -51,12 +51,6 @@ export async function seed(
 ) {
   const db = be.deps.db;
   const now = Date.now();
-  await db.execute({
-    sql: `WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < ?1 - 1)
-          INSERT INTO agents (pc_id, last_heartbeat, updated_at, agent_version)
-          SELECT printf('PC%06d', i), ?2, ?2, '0.43.45' FROM k`,
-    args: [n, dbTs(now - 10_000)],
-  });
   // Row i: PC i % n; the job's for even rounds; PCs below n/2 finished recently, the rest
   // hours ago (so the tick fires at about half the fleet); 10 % failures.
   for (let done = 0; done < rows; done += 1_000_000) {
@@ -75,6 +69,14 @@ export async function seed(
       args: [part, n, job, now, done],
     });
   }
+  // The agents last, beating 10 s ago as of now: 10 million rows take minutes to write,
+  // and agents seeded before them would have left the alive window (expected 0 at 100k).
+  await db.execute({
+    sql: `WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < ?1 - 1)
+          INSERT INTO agents (pc_id, last_heartbeat, updated_at, agent_version)
+          SELECT printf('PC%06d', i), ?2, ?2, '0.43.45' FROM k`,
+    args: [n, dbTs(Date.now() - 10_000)],
+  });
   await db.execute("ANALYZE");
 }
 
