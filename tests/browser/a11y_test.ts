@@ -243,6 +243,20 @@ chromiumTest(
         await page.keyboard.press("Escape");
         await page.waitForFunction(() => !document.querySelector("dialog[open]"));
         assert.match(await focused(), /Delete hello-a11y$/, "Escape returns focus");
+        // A live refresh while the dialog is open replaces the row and its button: focus
+        // goes to the button that took its place, not to the top of the document.
+        await page.keyboard.press("Space");
+        await page.waitForSelector("dialog[open]");
+        await page.evaluate((sel) => {
+          const b = document.querySelector(sel)!;
+          const fresh = b.cloneNode(true) as HTMLButtonElement; // as a re-render draws it
+          fresh.disabled = false;
+          fresh.removeAttribute("aria-busy");
+          b.replaceWith(fresh);
+        }, del);
+        await page.keyboard.press("Escape");
+        await page.waitForFunction(() => !document.querySelector("dialog[open]"));
+        assert.match(await focused(), /Delete hello-a11y$/, "focus returns to the new opener");
         noConsoleErrors(env, "menu and dialog");
       });
 

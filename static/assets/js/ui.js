@@ -271,6 +271,7 @@ export function actionButton(label, action, attrs = {}) {
   btn.addEventListener("click", async () => {
     if (btn.hasAttribute("aria-busy")) return;
     const hadFocus = document.activeElement === btn;
+    const key = hadFocus ? focusKey(btn) : null;
     btn.setAttribute("aria-busy", "true");
     btn.disabled = true;
     try {
@@ -279,12 +280,14 @@ export function actionButton(label, action, attrs = {}) {
       toast(e instanceof Error ? e.message : String(e), "fail");
     } finally {
       btn.removeAttribute("aria-busy");
-      if (btn.isConnected) {
-        btn.disabled = false;
-        // A disabled button loses focus (and a dialog cannot hand it back): a keyboard
-        // user continues from the button, not from the top of the page.
-        const lost = !document.activeElement || document.activeElement === document.body;
-        if (hadFocus && lost) btn.focus();
+      if (btn.isConnected) btn.disabled = false;
+      // A disabled button loses focus (and a dialog cannot hand it back): a keyboard user
+      // continues from the button, not from the top of the page; from the button that took
+      // its place when a live refresh re-rendered the list meanwhile.
+      const lost = !document.activeElement || document.activeElement === document.body;
+      if (hadFocus && lost) {
+        if (btn.isConnected) btn.focus();
+        else if (key) refocus(document.body, key);
       }
     }
   });
