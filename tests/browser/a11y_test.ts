@@ -232,6 +232,15 @@ chromiumTest(
             `${document.activeElement?.id} ${document.activeElement?.getAttribute("aria-label")}`
           );
         assert.match(await focused(), /^nav-group-operate /, "Escape returns focus");
+        // The dialog closes first; its action's promise settles and hands focus back on a
+        // later task, so wait (bounded) for where focus lands instead of reading it at once.
+        const focusSettles = async (want: RegExp, what: string) => {
+          const until = Date.now() + 5_000;
+          while (!want.test(await focused()) && Date.now() < until) {
+            await new Promise((r) => setTimeout(r, 25));
+          }
+          assert.match(await focused(), want, what);
+        };
         const del = 'button[aria-label="Delete hello-a11y"]';
         await page.waitForSelector(del);
         await page.focus(del);
@@ -242,7 +251,7 @@ chromiumTest(
         if (dialog.length) failures.push(`confirm dialog:\n  ${dialog.join("\n  ")}`);
         await page.keyboard.press("Escape");
         await page.waitForFunction(() => !document.querySelector("dialog[open]"));
-        assert.match(await focused(), /Delete hello-a11y$/, "Escape returns focus");
+        await focusSettles(/Delete hello-a11y$/, "Escape returns focus");
         // A live refresh while the dialog is open replaces the row and its button: focus
         // goes to the button that took its place, not to the top of the document.
         await page.keyboard.press("Space");
@@ -256,7 +265,7 @@ chromiumTest(
         }, del);
         await page.keyboard.press("Escape");
         await page.waitForFunction(() => !document.querySelector("dialog[open]"));
-        assert.match(await focused(), /Delete hello-a11y$/, "focus returns to the new opener");
+        await focusSettles(/Delete hello-a11y$/, "focus returns to the new opener");
         noConsoleErrors(env, "menu and dialog");
       });
 
