@@ -177,6 +177,9 @@ Deno.test("groups: an edit changes which agents receive commands.group.<g>", asy
         what: "agents to see their canary membership",
       },
     );
+    // Seeing the membership starts the group subscription; a core publish before the broker
+    // has it would be missed (as by a real agent, which then relies on the EXEC replay).
+    await fleet.flush();
     const r1 = await send("canary");
     await waitFor(() => got("GA1", r1) && got("GA2", r1), { what: "canary members to receive" });
     assert.equal(got("GA3", r1), false);
@@ -192,6 +195,7 @@ Deno.test("groups: an edit changes which agents receive commands.group.<g>", asy
         what: "membership change to reach the agents",
       },
     );
+    await fleet.flush();
     const r2 = await send("canary");
     await waitFor(() => got("GA1", r2) && got("GA3", r2), {
       what: "new canary members to receive",
