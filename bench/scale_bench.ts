@@ -111,18 +111,6 @@ export const suite: BenchSuite = {
       x.loads.set(n, [...(x.loads.get(n) ?? []), load]);
     };
 
-    const failures: string[] = [];
-    for (const n of sizes) {
-      ctx.log(`== ${n} agents`);
-      // A size that fails (the box too loaded to start its fleet, say) is reported in the
-      // table's notes; the sizes measured before and after it keep their figures.
-      try {
-        await measureSize(n);
-      } catch (e) {
-        ctx.log(`${n} agents failed: ${(e as Error).message}`);
-        failures.push(`${kOf(n)}: ${(e as Error).message.split("\n")[0]}`);
-      }
-    }
     async function measureSize(n: number) {
       const live: LiveRun[] = parts.has("live") ? await liveRuns(n, runs, ctx.log) : [];
       live.forEach((r, i) => {
@@ -151,6 +139,19 @@ export const suite: BenchSuite = {
         put(m.ratio, n, v / pj.plain[i], pj.loads[i]);
         put(m.drain, n, v, pj.loads[i]);
       });
+    }
+
+    const failures: string[] = [];
+    for (const n of sizes) {
+      ctx.log(`== ${n} agents`);
+      // A size that fails (the box too loaded to start its fleet, say) is reported in the
+      // table's notes; the sizes measured before and after it keep their figures.
+      try {
+        await measureSize(n);
+      } catch (e) {
+        ctx.log(`${n} agents failed: ${(e as Error).message}`);
+        failures.push(`${kOf(n)}: ${(e as Error).message.split("\n")[0]}`);
+      }
     }
 
     const rows: BenchRow[] = [];
