@@ -575,10 +575,16 @@ chromiumTest(
       await t.step("a 401 anywhere sends the user back to login", async () => {
         await page.goto(`${url}/agents`);
         await page.waitForSelector("#agents-list tbody tr");
+        await page.click("#nav-group-operate");
+        await page.waitForSelector('#nav a[href="/jobs"]', { state: "visible" });
         await env.watch.expecting([httpError(401)], async () => {
-          await page.evaluate(() => localStorage.setItem("kanade_token", "revoked-token"));
-          await page.click("#nav-group-operate");
-          await page.click('#nav a[href="/jobs"]');
+          // The token is revoked and the link followed in one browser task: between two
+          // separate steps, a live refresh of /agents (events from the earlier steps) could
+          // meet the 401 first and send the user to /login?next=/agents.
+          await page.evaluate(() => {
+            localStorage.setItem("kanade_token", "revoked-token");
+            document.querySelector<HTMLAnchorElement>('#nav a[href="/jobs"]')?.click();
+          });
           await pathIs(page, /^\/login$/);
           // The jobs page asks for several things at once: each answers 401, some after the
           // first one has already sent the user to /login.
