@@ -196,8 +196,19 @@ Deno.test("exec fan-out: all / group / pcs, exact Command JSON, pin before publi
 
     await t.step("named PCs only reach those PCs", async () => {
       for (const ag of Object.values(a)) ag.received.length = 0;
-      const r = await be.json<ExecResp>("POST", "/api/exec/hello", { target: { pcs: ["PC-C"] } });
+      const res = await be.request("/api/exec/hello", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ target: { pcs: ["PC-C"] } }),
+      });
+      assert.equal(res.status, 200);
+      const r = await res.json() as ExecResp;
       assert.equal(r.target_count, 1);
+      // Each step of the exec is timed for the operator (Server-Timing), in pipeline order.
+      const steps = (res.headers.get("server-timing") ?? "").split(", ").map((s) =>
+        s.split(";")[0]
+      );
+      assert.deepEqual(steps, ["job", "prepare", "resolve", "pin", "row", "record", "publish"]);
       await waitFor(() => a["PC-C"].received.length === 1, { what: "PC-C got it" });
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(a["PC-A"].received.length, 0);

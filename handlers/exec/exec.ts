@@ -4,6 +4,7 @@ import { notFound } from "../../lib/errors.ts";
 import { checkJobId, fetchJob } from "../../lib/catalog/jobs.ts";
 import { dispatchExec, ExecResponseSchema } from "../../lib/exec/dispatch.ts";
 import { FanoutPlanSchema } from "../../wire/fanout.ts";
+import { StepTimes } from "../../lib/step_times.ts";
 
 export const route = defineRoute({
   method: "POST",
@@ -26,13 +27,24 @@ export const route = defineRoute({
     const jobId = checkJobId(c.req.valid("param").job_id);
     const plan = c.req.valid("json");
     const d = deps(c);
+    const times = new StepTimes();
     const manifest = await fetchJob(d, jobId);
+    times.mark("job");
     if (!manifest) {
       throw notFound(
         `job '${jobId}' not found in catalog — register it first with \`kanade job create <manifest.yaml>\``,
       );
     }
-    return c.json(await dispatchExec(d, { manifest, plan, actor: "operator", caller: caller(c) }));
+    const out = await dispatchExec(d, {
+      manifest,
+      plan,
+      actor: "operator",
+      caller: caller(c),
+      times,
+    });
+    // Which step was slow, for an operator's browser tools and the scale benchmark.
+    c.header("Server-Timing", times.header());
+    return c.json(out);
   },
 });
 export default standalone(route);

@@ -35,6 +35,7 @@ import { jsonBytes } from "../../wire/codec.ts";
 import { countAlivePcs } from "./targets.ts";
 import { resolveScriptObject } from "./script_source.ts";
 import { cancelPendingWaves, persistWaves, processExecWaves } from "./waves.ts";
+import { StepTimes } from "../step_times.ts";
 import type { WaveRecord } from "./wave_plan.ts";
 
 export interface DispatchRequest {
@@ -53,6 +54,8 @@ export interface DispatchRequest {
    * and keeps the executions row of the first attempt.
    */
   ids?: { execId: string; requestId: string };
+  /** Filled with each step's duration (the route sends them as `Server-Timing`). */
+  times?: StepTimes;
 }
 
 /**
@@ -131,6 +134,7 @@ async function pinScriptCurrent(deps: Deps, m: Manifest) {
 export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<ExecResponse> {
   const { manifest, plan } = req;
   const waves = hasWaves(plan);
+  const times = req.times ?? new StepTimes();
 
   // 1. Validate everything before any side effect.
   if (!waves && !isTargetSpecified(plan.target)) throw badRequest(NO_TARGET_MESSAGE);
@@ -194,6 +198,7 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
     retry: req.retry,
   });
   const payload = jsonBytes(command);
+  times.mark("prepare");
 
   // 3. Expected PCs (#485), floor 1; the subject count when resolution fails.
   let targetCount: number;
@@ -205,9 +210,11 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
     targetCount = Math.max(1, fallbackSubjectCount(plan));
     deps.log.warn("target resolve failed; per-subject target_count", { err: String(e) });
   }
+  times.mark("resolve");
 
   // 4. Pin the version before anything can reach an agent (#258).
   await pinScriptCurrent(deps, manifest);
+  times.mark("pin");
 
   // 5. The executions row first, so no result can arrive for an unknown exec. A repeat
   // with fixed ids keeps the first attempt's row (and its initiated_at for the record).
@@ -224,6 +231,7 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
   } catch (e) {
     throw internal(`insert executions: ${(e as Error).message}`, e);
   }
+  times.mark("row");
   const now = parseInstant(row.initiated_at).ms;
   const published = waves
     ? plan.rollout!.waves.map((w) => subj.commandsGroup(w.group))
@@ -254,6 +262,7 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
       e,
     );
   }
+  times.mark("record");
   // Nothing (or not all) went out: the row goes, and the stream says so for a replay.
   const abort = async (reason: string) => {
     await recordAudit(
@@ -327,6 +336,7 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
     }
   }
 
+  times.mark("publish");
   deps.log.info("execution published", {
     exec_id: execId,
     job_id: manifest.id,
@@ -335,6 +345,7 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
     target_count: targetCount,
     wave_mode: waves,
     subjects: published.length,
+    steps_ms: times.record(),
   });
   return {
     exec_id: execId,
