@@ -37,7 +37,7 @@ export async function aliveAgents(deps: TargetDeps, opts: ResolveOptions = {}): 
 }
 
 /** Alive members of any of `wanted` (each PC once). */
-function aliveMembers(
+export function aliveMembers(
   presence: Presence,
   groups: Memberships,
   wanted: readonly string[],
@@ -90,7 +90,30 @@ export async function countAlivePcs(
     for (const pc of pcs) if (!presence.isAlive(pc, cutoff)) n++;
     return n;
   }
-  const alive = aliveMembers(presence, await view.memberships(), groups, cutoff);
-  for (const pc of pcs) alive.add(pc);
-  return alive.size;
+  return countAliveMembers(presence, await view.memberships(), groups, pcs, cutoff);
+}
+
+/**
+ * `aliveMembers(...) ∪ pcs`, counted without building the union: an exec to a 50,000-PC
+ * group would otherwise allocate a 50,000-entry set per request. A member is counted in
+ * the first wanted group that holds it (its group list says whether an earlier one did).
+ */
+export function countAliveMembers(
+  presence: Presence,
+  groups: Memberships,
+  wanted: readonly string[],
+  pcs: ReadonlySet<string>,
+  cutoffMs: number,
+): number {
+  const order = [...new Set(wanted)];
+  let n = 0;
+  for (let i = 0; i < order.length; i++) {
+    const earlier = order.slice(0, i);
+    for (const pc of groups.members(order[i])) {
+      if (pcs.has(pc) || !presence.isAlive(pc, cutoffMs)) continue;
+      if (i > 0 && groups.groupsOf(pc).some((g) => earlier.includes(g))) continue;
+      n++;
+    }
+  }
+  return n + pcs.size;
 }
