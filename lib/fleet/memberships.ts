@@ -19,6 +19,19 @@ export class Memberships {
   private shapes = new Map<string, readonly string[]>();
   /** Bumped by every change (derived caches compare it). */
   changes = 0;
+  /** Views derived per agent (the rollout view) told which PC changed; null: all of them. */
+  private watchers: ((pcId: string | null) => void)[] = [];
+
+  /** Call `fn` after every change with the PC's id (null after `reset`); returns an unwatch. */
+  watch(fn: (pcId: string | null) => void): () => void {
+    this.watchers.push(fn);
+    return () => this.watchers = this.watchers.filter((w) => w !== fn);
+  }
+
+  private changed(pcId: string | null) {
+    this.changes++;
+    for (const w of this.watchers) w(pcId);
+  }
 
   /** One KV entry: a PUT sets the PC's groups (undecodable: none), DEL/PURGE removes them. */
   apply(e: KvEntry) {
@@ -40,9 +53,9 @@ export class Memberships {
         if (s?.size === 0) this.membersByGroup.delete(g);
       }
     }
-    this.changes++;
     if (groups.length === 0) {
       this.groupsByPc.delete(pcId);
+      this.changed(pcId);
       return;
     }
     const key = groups.join("\u0000");
@@ -57,13 +70,14 @@ export class Memberships {
       if (!s) this.membersByGroup.set(g, s = new Set());
       s.add(pcId);
     }
+    this.changed(pcId);
   }
 
   reset() {
     this.groupsByPc.clear();
     this.membersByGroup.clear();
     this.shapes.clear();
-    this.changes++;
+    this.changed(null);
   }
 
   groupsOf(pcId: string): readonly string[] {

@@ -111,6 +111,19 @@ export class Presence {
   private interned = new Map<string, string>();
   /** Bumped by every change (derived caches compare it). */
   changes = 0;
+  /** Views derived per agent (the rollout view) told which agent changed; null: all of them. */
+  private watchers: ((pcId: string | null) => void)[] = [];
+
+  /** Call `fn` after every change with the agent's id (null after `clear`); returns an unwatch. */
+  watch(fn: (pcId: string | null) => void): () => void {
+    this.watchers.push(fn);
+    return () => this.watchers = this.watchers.filter((w) => w !== fn);
+  }
+
+  private changed(pcId: string | null) {
+    this.changes++;
+    for (const w of this.watchers) w(pcId);
+  }
 
   get size(): number {
     return this.byPc.size;
@@ -181,7 +194,7 @@ export class Presence {
       this.newEntries.push(e);
     }
     this.bucket(e);
-    this.changes++;
+    this.changed(pcId);
   }
 
   remove(pcId: string) {
@@ -192,7 +205,7 @@ export class Presence {
     this.settle();
     const i = lowerBound(this.sorted.map(byPcId), pcId);
     if (this.sorted[i]?.pcId === pcId) this.sorted.splice(i, 1);
-    this.changes++;
+    this.changed(pcId);
   }
 
   clear() {
@@ -202,7 +215,7 @@ export class Presence {
     this.sorted = [];
     this.newSecs = [];
     this.newEntries = [];
-    this.changes++;
+    this.changed(null);
   }
 
   /** Merge the ids and seconds added since the last query into the sorted arrays. */
@@ -238,6 +251,19 @@ export class Presence {
       else for (const pc of set) if (this.byPc.get(pc)!.hbMs >= cutoffMs) n++;
     }
     return n;
+  }
+
+  /**
+   * The seconds holding a last heartbeat at or after `cutoffMs`, ascending, each with its
+   * agents (those of the first second may still be before `cutoffMs`: check them by ms).
+   * O(seconds in the window), for counts kept per second elsewhere (the rollout view).
+   */
+  *secondsSince(cutoffMs: number): Generator<[number, ReadonlySet<string>]> {
+    this.settle();
+    const cutSec = Math.floor(cutoffMs / 1000);
+    for (let i = lowerBound(this.secs, cutSec); i < this.secs.length; i++) {
+      yield [this.secs[i], this.buckets.get(this.secs[i])!];
+    }
   }
 
   /** Alive pc ids, sorted. */
