@@ -13,6 +13,7 @@ import { BUCKET } from "../../wire/names.ts";
 import { type BucketFollower, followBucket } from "../kv.ts";
 import { Memberships } from "./memberships.ts";
 import { type Presence, PresenceFollower } from "./presence.ts";
+import { RolloutView } from "./rollout_view.ts";
 
 type ViewDeps = Pick<Deps, "db" | "nats" | "log">;
 
@@ -22,6 +23,7 @@ export class FleetView {
   private readonly follower: PresenceFollower;
   readonly groups = new Memberships();
   private groupsFollower: BucketFollower | null = null;
+  private rolloutView: RolloutView | null = null;
   private timer: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
 
@@ -49,6 +51,14 @@ export class FleetView {
     return this.groups;
   }
 
+  /**
+   * Rollout tallies kept up to date as presence and memberships change (created on first
+   * use; call `presence()` and `memberships()` before reading it).
+   */
+  rollout(): RolloutView {
+    return this.rolloutView ??= new RolloutView(this.follower.presence, this.groups);
+  }
+
   private startPolling() {
     if (this.timer !== undefined || this.stopped) return;
     const timer = setInterval(() => {
@@ -66,6 +76,7 @@ export class FleetView {
     this.stopped = true;
     clearInterval(this.timer);
     this.groupsFollower?.stop();
+    this.rolloutView?.stop();
   }
 }
 

@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { ConfigScope } from "../../wire/config_scope.ts";
 import { apiTs, epochMs, nowWire, WireTimestampSchema } from "../../wire/time.ts";
 import type { Deps } from "../deps.ts";
-import { listScopes } from "./config_store.ts";
+import { listScopes, type StoredScope } from "./config_store.ts";
 import { fleetView } from "./fleet_view.ts";
 import { type Scope, scopeKey, scopeLabel } from "./scopes.ts";
 
@@ -192,9 +192,10 @@ export function computeRolloutStatus(input: {
 }
 
 /**
- * Rollout status from the process's fleet view (agents' versions and memberships in memory,
- * lib/fleet/fleet_view.ts) instead of reading every agents row and walking `agent_groups`
- * per request. `agents` lists at most `agentsLimit` agents, those not on target first.
+ * Rollout status from the process's fleet view: the incrementally kept rollout view
+ * (lib/fleet/rollout_view.ts) over the in-memory presence and memberships, so a request no
+ * longer passes over the fleet. `agents` lists at most `agentsLimit` agents, those not on
+ * target first.
  */
 export async function rolloutStatus(
   deps: Pick<Deps, "db" | "nats" | "log">,
@@ -203,32 +204,17 @@ export async function rolloutStatus(
   agentsLimit = ROLLOUT_AGENTS_DEFAULT,
 ): Promise<RolloutStatus> {
   const view = fleetView(deps);
-  const [stored, groups, presence] = await Promise.all([
-    listScopes(deps.nats),
-    view.memberships(),
-    view.presence(),
-  ]);
-  const scopes = stored.flatMap((
-    s,
-  ) => (s.scope && s.value ? [{ scope: s.scope, value: s.value }] : []));
-  function* rows() {
-    for (const e of presence.sortedEntries()) {
-      yield {
-        pc_id: e.pcId,
-        hostname: e.hostname,
-        agent_version: e.version,
-        last_heartbeat: e.hb,
-        hb_ms: e.hbMs,
-      };
-    }
-  }
-  return computeRolloutStatus({
+  const [stored] = await Promise.all([listScopes(deps.nats), view.memberships(), view.presence()]);
+  return view.rollout().status({
     version,
-    scopes,
-    memberships: groups.all(),
-    agents: rows(),
+    scopes: scopesOf(stored),
     nowMs: Date.now(),
     aliveWindowSecs,
     agentsLimit,
   });
+}
+
+/** The stored scopes that decode (legacy and unreadable entries set no target). */
+export function scopesOf(stored: StoredScope[]): ScopeEntry[] {
+  return stored.flatMap((s) => (s.scope && s.value ? [{ scope: s.scope, value: s.value }] : []));
 }
