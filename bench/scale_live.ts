@@ -68,10 +68,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * the heartbeat lag: polling `GET /api/executions/{id}` would fetch every result row of a
  * 100,000-PC exec ten times a second and load the backend being measured.
  */
-async function waitProjected(dbPath: string, execId: string, timeoutMs: number): Promise<number> {
+async function waitProjected(
+  dbPath: string,
+  execId: string,
+  timeoutMs: number,
+  progress?: (done: number, target: number) => void,
+): Promise<number> {
   const db = await openDb({ url: `file:${dbPath}` });
   try {
     const until = Date.now() + timeoutMs;
+    let nextReport = Date.now() + 5000;
     for (;;) {
       const e = rowsOf<{ done: number; target: number }>(
         await db.execute({
@@ -81,6 +87,10 @@ async function waitProjected(dbPath: string, execId: string, timeoutMs: number):
         }),
       )[0];
       if (e && Number(e.done) >= Number(e.target)) return Number(e.target);
+      if (progress && Date.now() >= nextReport) {
+        progress(Number(e?.done ?? 0), Number(e?.target ?? 0));
+        nextReport += 5000;
+      }
       if (Date.now() > until) {
         throw new Error(
           `exec ${execId}: ${e?.done ?? 0}/${e?.target ?? "?"} results after ${timeoutMs} ms`,
@@ -226,7 +236,23 @@ export async function liveRuns(
       const tAll = performance.now();
       const all = await timed(url, "POST", "/api/exec/scale-echo", '{"target":{"all":true}}');
       const allId = (JSON.parse(all.text) as { exec_id: string }).exec_id;
-      const got = await waitProjected(backend.dbPath, allId, 600_000);
+      // Every 5 s: how far the projection is and what the simulator has done, to tell a
+      // slow projector from a slow fleet (commands received, results acked, retries).
+      const t0All = Date.now();
+      const progress = (done: number, target: number) => {
+        const st = fleet?.lastStats() ?? {};
+        log(
+          `   +${((Date.now() - t0All) / 1000).toFixed(0)} s: ${done}/${target} projected; fleet ${
+            JSON.stringify({
+              commands: st.commands,
+              results: st.results,
+              publishRetries: st.publishRetries,
+              cpu: st.cpu_pct,
+            })
+          }`,
+        );
+      };
+      const got = await waitProjected(backend.dbPath, allId, 600_000, progress);
       const allVisibleS = (performance.now() - tAll) / 1000;
       const rssAfterExecMiB = rssBytes(backend.pid) / 2 ** 20;
       const page = await apiCall(url, "GET", "/api/results?limit=50");
