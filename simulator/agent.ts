@@ -23,6 +23,7 @@ import { Heartbeats } from "./heartbeat.ts";
 import type { Link } from "./link.ts";
 import type { SharedLookups } from "./lookups.ts";
 import { Outbox } from "./outbox.ts";
+import type { PublishGate } from "./publish_gate.ts";
 import { PerfSampler } from "./perf.ts";
 import { type AttemptOutcome, RunCtl, type RunEnv, runWithRetries } from "./run.ts";
 import { parseScript, type Program } from "./script.ts";
@@ -57,6 +58,7 @@ export interface FleetCtx {
   readonly history: HistoryCaps;
   /** Decoded Commands shared by the agents of this process. */
   readonly commandCache: CommandCache;
+  readonly publishGate: PublishGate;
   readonly counters: FleetCounters;
   /** Wake the fleet's waiters (a command or result was counted). */
   notify(): void;

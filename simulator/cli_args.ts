@@ -11,6 +11,8 @@ export interface CliOptions {
   natsUrl: string;
   prefix: string;
   connections: number;
+  /** JetStream publishes awaiting an ack at once, per process (0 = no cap). */
+  maxInflight: number;
   seed?: number;
   churn: number;
   /** Fixed heartbeat interval; unset = from KV agent_config (30 s by default). */
@@ -47,6 +49,9 @@ export const USAGE = `deno task fleet [options]   simulated kanade agents until 
                         (median 600 B, p99 ~20 KiB; default) or one short line
   --no-perf             no host_perf / process_perf samples
   --connections N       shared NATS connections per process (default 4)
+  --max-inflight N      JetStream publishes awaiting their ack at once, per process
+                        (default 1000; 0 = no cap): agents queue instead of all timing out
+                        together when an exec reaches the whole fleet at once
   --seed n              seed of the random choices
   --nats url            broker (default KANADE_NATS_URL or nats://127.0.0.1:4222);
                         KANADE_NATS_TOKEN / _USER / _PASSWORD as for the backend
@@ -85,6 +90,7 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
     natsUrl: env.KANADE_NATS_URL || "nats://127.0.0.1:4222",
     prefix: "PC-",
     connections: 4,
+    maxInflight: 1000,
     churn: 0,
     perf: true,
     output: "realistic",
@@ -129,6 +135,9 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
         break;
       case "--connections":
         opts.connections = Math.floor(num(flag, val(), 1, 64));
+        break;
+      case "--max-inflight":
+        opts.maxInflight = Math.floor(num(flag, val(), 0, 1_000_000));
         break;
       case "--seed":
         opts.seed = Math.floor(num(flag, val(), 0, 2 ** 32));

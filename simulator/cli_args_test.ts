@@ -16,6 +16,9 @@ Deno.test("fleet cli: arguments", () => {
   assert.equal(o.output, "realistic");
   assert.equal(o.perf, true);
   assert.equal(parseArgs([], {}).natsUrl, "nats://127.0.0.1:4222");
+  assert.equal(parseArgs([], {}).maxInflight, 1000);
+  assert.equal(parseArgs(["--max-inflight", "0"], {}).maxInflight, 0);
+  assert.throws(() => parseArgs(["--max-inflight", "-1"], {}), /--max-inflight needs a number/);
   const p = parseArgs(
     [
       "--heartbeat-secs",

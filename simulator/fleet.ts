@@ -41,6 +41,7 @@ import type { ExecResult } from "../wire/messages.ts";
 import { decodeAgentGroups, encodeAgentGroups, normalizeGroups } from "../wire/agent_groups.ts";
 import { Agent, type FleetCtx, FULL_HISTORY, type HistoryCaps, MINIMAL_HISTORY } from "./agent.ts";
 import { ConfigScopes, intervalOf } from "./agent_config.ts";
+import { PublishGate } from "./publish_gate.ts";
 import { CommandCache } from "./command_cache.ts";
 import { Link } from "./link.ts";
 import { Replayer } from "./replay.ts";
@@ -64,6 +65,7 @@ class FleetImpl implements Fleet, FleetCtx {
   realisticOutput: boolean;
   history: HistoryCaps;
   readonly commandCache = new CommandCache(() => this.links[0]);
+  readonly publishGate: PublishGate;
   counters = {
     heartbeats: 0,
     commands: 0,
@@ -85,6 +87,7 @@ class FleetImpl implements Fleet, FleetCtx {
     this.rand = prng(opts.seed ?? Date.now());
     this.failRate = opts.failRate ?? 0;
     this.latencyMs = opts.latencyMs ?? 0;
+    this.publishGate = new PublishGate(opts.maxInflight ?? 0);
     this.agentVersion = opts.agentVersion ?? "0.43.45";
     this.realisticOutput = opts.realisticOutput ?? false;
     this.history = opts.history === "minimal" ? MINIMAL_HISTORY : FULL_HISTORY;
@@ -110,7 +113,12 @@ class FleetImpl implements Fleet, FleetCtx {
   stats(): FleetStats {
     let online = 0;
     for (const a of this.agents.values()) if (a.online) online++;
-    return { agents: this.agents.size, online, ...this.counters };
+    return {
+      agents: this.agents.size,
+      online,
+      ...this.counters,
+      publish_queued: this.publishGate.queued,
+    };
   }
 
   async flush() {

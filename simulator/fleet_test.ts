@@ -382,6 +382,28 @@ Deno.test("fleet: 1,000 agents on 4 shared connections answer one commands.all",
   }
 });
 
+Deno.test("fleet: with an in-flight cap, agents queue for the broker and every result arrives once", async () => {
+  const h = await harness({ agents: 1000, connections: 4, maxInflight: 8 });
+  let queuedMax = 0;
+  const sampler = setInterval(() => {
+    queuedMax = Math.max(queuedMax, h.fleet.stats().publish_queued);
+  }, 1);
+  try {
+    const cmd = h.publish(SUBJECT.commandsAll, { script: "echo {{pc_id}}" });
+    await h.fleet.waitForResults(1000, 30_000);
+    await waitFor(() => forReq(h, cmd.request_id).length === 1000, {
+      what: "1000 results on NATS",
+    });
+    assert.equal(new Set(forReq(h, cmd.request_id).map((r) => r.pc_id)).size, 1000);
+    assert.ok(queuedMax > 8, `the cap held agents back (queue peaked at ${queuedMax})`);
+    assert.equal(h.fleet.stats().publish_queued, 0);
+    assert.equal(h.fleet.stats().publishRetries, 0);
+  } finally {
+    clearInterval(sampler);
+    await h.stop();
+  }
+});
+
 Deno.test("fleet: KV watches and subscriptions survive a broker restart", async () => {
   const broker = await startNatsServer();
   const nats = await connectNats({ natsServers: [broker.url] }, "fleet-restart");

@@ -65,6 +65,7 @@ async function runOne(o: CliOptions): Promise<void> {
     failRate: o.failRate,
     latencyMs: o.latencyMs,
     connections: o.connections,
+    maxInflight: o.maxInflight,
     seed: o.seed === undefined ? undefined : o.seed + start,
     heartbeatIntervalMs: o.heartbeatMs,
     bootSpreadMs: bootSpreadMs(o),

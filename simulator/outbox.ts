@@ -21,7 +21,9 @@ export class Outbox {
         }
         try {
           payload ??= await body();
-          await a.link.js.publish(subject, payload, { timeout: 5000 });
+          const bytes = payload;
+          // The ack timeout starts once the gate lets the publish out (publish_gate.ts).
+          await a.fleet.publishGate.run(() => a.link.js.publish(subject, bytes, { timeout: 5000 }));
           onAck?.();
           return;
         } catch (e) {

@@ -22,6 +22,8 @@ export interface FleetOptions {
   heartbeatIntervalMs?: number;
   /** Shared NATS connections (default 4, never more than the agent count). */
   connections?: number;
+  /** Most JetStream publishes awaiting their ack at once in this process (0/unset: no cap). */
+  maxInflight?: number;
   agentVersion?: string;
   /** Seed of the simulator's PRNG (jitter, fail rate, perf numbers). */
   seed?: number;
@@ -108,6 +110,8 @@ export interface FleetCounters {
 export interface FleetStats extends FleetCounters {
   agents: number;
   online: number;
+  /** Publishes waiting for a slot of the in-flight cap now. */
+  publish_queued: number;
 }
 
 export interface Fleet {
