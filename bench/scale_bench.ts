@@ -72,6 +72,31 @@ export const suite: BenchSuite = {
         "≤ 50 ms",
         (v) => v <= 50,
       ),
+      groupResolve: measure(
+        "  of which target_count resolution (Server-Timing resolve)",
+        "ms",
+        "",
+        () => true,
+      ),
+      groupPublish: measure(
+        "  of which publish to the group, until the broker confirms (Server-Timing publish)",
+        "ms",
+        "",
+        () => true,
+      ),
+      cpuBackend: measure(
+        "exec to all, CPU until all visible: backend (all components)",
+        "core-s",
+        "",
+        () => true,
+      ),
+      cpuBroker: measure(
+        "exec to all, CPU until all visible: nats-server",
+        "core-s",
+        "",
+        () => true,
+      ),
+      cpuSim: measure("exec to all, CPU until all visible: simulator", "core-s", "", () => true),
       routes: Object.fromEntries(READ_ROUTES.map((r) => [
         r,
         measure(`GET ${r} p95`, "ms", "≤ 50 ms", (v) => v <= 50),
@@ -122,6 +147,11 @@ export const suite: BenchSuite = {
         put(m.execAll, n, r.execAllMs, r.load);
         put(m.visible, n, r.allVisibleS, r.load);
         put(m.group, n, r.groupExecMs, r.load);
+        put(m.groupResolve, n, r.groupSteps.resolve, r.load);
+        put(m.groupPublish, n, r.groupSteps.publish, r.load);
+        put(m.cpuBackend, n, r.burstCpu.backend, r.load);
+        put(m.cpuBroker, n, r.burstCpu.broker, r.load);
+        put(m.cpuSim, n, r.burstCpu.simulator, r.load);
         for (const path of READ_ROUTES) put(m.routes[path], n, r.p95[path], r.load);
         for (const path of Object.keys(PAGES)) put(m.render[path], n, r.render[path], r.load);
         put(m.beats, n, r.beatsPerSec, r.load);

@@ -18,6 +18,7 @@ import { openDb } from "../db/client.ts";
 import { rowsOf } from "../db/client.ts";
 import { dbTs, epochMs } from "../wire/time.ts";
 import { loadAvg, median, percentile } from "./types.ts";
+import { sampleProc } from "../simulator/self_report.ts";
 
 export const READ_ROUTES = [
   "/api/agents?limit=50",
@@ -44,6 +45,10 @@ export interface LiveRun {
   execAllMs: number;
   allVisibleS: number;
   groupExecMs: number;
+  /** The group exec's steps (its `Server-Timing`): `resolve` is target_count. */
+  groupSteps: Record<string, number>;
+  /** CPU time (core-seconds) each party spent from the exec to all until all visible. */
+  burstCpu: { backend: number; broker: number; simulator: number };
   p95: Record<string, number>;
   render: Record<string, number>;
   simCpuPct: number | null;
@@ -61,6 +66,29 @@ async function timed(url: string, method: string, path: string, body?: string) {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Pure: `name;dur=1.2, …` → `{name: 1.2}`. */
+export function parseServerTiming(h: string | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of (h ?? "").split(",")) {
+    const [name, ...params] = part.trim().split(";");
+    const dur = params.find((p) => p.trim().startsWith("dur="));
+    if (name && dur) out[name] = Number(dur.trim().slice(4));
+  }
+  return out;
+}
+
+/** CPU seconds (user + system) of `pid` and every process below it (the simulator's children). */
+function treeCpuSecs(pid: number | null): number {
+  if (pid === null) return 0;
+  let total = sampleProc(pid)?.cpuSecs ?? 0;
+  let kids: string[] = [];
+  try {
+    kids = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/);
+  } catch { /* gone, or not Linux */ }
+  for (const k of kids) if (k) total += treeCpuSecs(Number(k));
+  return total;
+}
 
 /**
  * Wait until the execution's counters (bumped in the rows' own transaction, so a row counted
@@ -233,6 +261,12 @@ export async function liveRuns(
       const p95: Record<string, number> = {};
       for (const path of READ_ROUTES) p95[path] = await routeP95(url, path, 100);
       // Exec to all: the API answer, then until every result is projected and visible.
+      const cpuOf = () => ({
+        backend: treeCpuSecs(backend.pid),
+        broker: treeCpuSecs(backend.brokerPid),
+        simulator: treeCpuSecs(fleet?.pid ?? null),
+      });
+      const cpu0 = cpuOf();
       const tAll = performance.now();
       const all = await timed(url, "POST", "/api/exec/scale-echo", '{"target":{"all":true}}');
       const allId = (JSON.parse(all.text) as { exec_id: string }).exec_id;
@@ -247,6 +281,7 @@ export async function liveRuns(
               commands: st.commands,
               results: st.results,
               publishRetries: st.publishRetries,
+              queued: st.publish_queued,
               cpu: st.cpu_pct,
             })
           }`,
@@ -254,6 +289,13 @@ export async function liveRuns(
       };
       const got = await waitProjected(backend.dbPath, allId, 600_000, progress);
       const allVisibleS = (performance.now() - tAll) / 1000;
+      const cpu1 = cpuOf();
+      const burstCpu = {
+        backend: cpu1.backend - cpu0.backend,
+        broker: cpu1.broker - cpu0.broker,
+        simulator: cpu1.simulator - cpu0.simulator,
+      };
+      log(`   exec to all: CPU until all visible (core-seconds) ${JSON.stringify(burstCpu)}`);
       const rssAfterExecMiB = rssBytes(backend.pid) / 2 ** 20;
       const page = await apiCall(url, "GET", "/api/results?limit=50");
       if ((JSON.parse(page.text) as unknown[]).length === 0) throw new Error("no results listed");
@@ -274,6 +316,8 @@ export async function liveRuns(
         execAllMs: all.ms,
         allVisibleS,
         groupExecMs: grp.ms,
+        groupSteps: parseServerTiming(grp.headers.get("server-timing")),
+        burstCpu,
         p95,
         render: Object.fromEntries(Object.entries(renders).map(([k, v]) => [k, median(v)])),
         simCpuPct: stats?.cpu_pct ?? null,

@@ -104,6 +104,7 @@ export async function apiCall(
 /** A backend process on a private broker of its own, with one job registered. */
 export interface LiveBackend extends BackendProcess {
   brokerUrl: string;
+  brokerPid: number | null;
 }
 
 /** The live benchmarks' start: a broker, the backend on it, `jobYaml` registered; `stop` ends both. */
@@ -117,6 +118,7 @@ export async function startLiveBackend(jobYaml: string): Promise<LiveBackend> {
   const live = {
     ...backend,
     brokerUrl: broker.url,
+    brokerPid: broker.pid(),
     async stop() {
       await backend.stop();
       await broker.stop();

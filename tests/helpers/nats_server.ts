@@ -19,6 +19,8 @@ export interface NatsServer {
    * once the kernel reports the process stopped (SIGSTOP) or running again (SIGCONT).
    */
   signal(sig: Deno.Signal): Promise<void>;
+  /** The running server's process id (benchmarks read its CPU time). */
+  pid(): number | null;
 }
 
 export function freePort(): number {
@@ -78,6 +80,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     start,
     kill,
     restart: restarter(kill, start),
+    pid: () => child?.pid ?? null,
     async signal(sig) {
       const c = child;
       if (!c) return;
