@@ -84,6 +84,12 @@ export const suite: BenchSuite = {
         "",
         () => true,
       ),
+      cpuSteady: measure(
+        "backend CPU with heartbeats only (before the run's execs)",
+        "% of a core",
+        "",
+        () => true,
+      ),
       cpuBackend: measure(
         "exec to all, CPU until all visible: backend (all components)",
         "core-s",
@@ -149,6 +155,7 @@ export const suite: BenchSuite = {
         put(m.group, n, r.groupExecMs, r.load);
         put(m.groupResolve, n, r.groupSteps.resolve, r.load);
         put(m.groupPublish, n, r.groupSteps.publish, r.load);
+        put(m.cpuSteady, n, r.steadyCpuPct, r.load);
         put(m.cpuBackend, n, r.burstCpu.backend, r.load);
         put(m.cpuBroker, n, r.burstCpu.broker, r.load);
         put(m.cpuSim, n, r.burstCpu.simulator, r.load);

@@ -49,6 +49,8 @@ export interface LiveRun {
   groupSteps: Record<string, number>;
   /** CPU time (core-seconds) each party spent from the exec to all until all visible. */
   burstCpu: { backend: number; broker: number; simulator: number };
+  /** The backend's CPU with heartbeats only (before this run's execs), % of a core. */
+  steadyCpuPct: number;
   p95: Record<string, number>;
   render: Record<string, number>;
   simCpuPct: number | null;
@@ -223,7 +225,10 @@ export async function liveRuns(
   runs: number,
   log: (m: string) => void,
 ): Promise<LiveRun[]> {
-  const backend = await startLiveBackend(JOB_YAML);
+  // The backend's warnings (a busy database, a stalled consumer) belong in the bench log.
+  const backend = await startLiveBackend(JOB_YAML, {
+    log: (line) => log(`   backend: ${line.slice(0, 400)}`),
+  });
   let fleet: Awaited<ReturnType<typeof spawnFleet>> | null = null;
   try {
     const url = backend.url;
@@ -254,10 +259,14 @@ export async function liveRuns(
       const load = loadAvg();
       const hb = await heartbeatLag(backend.dbPath, 30_000);
       const rss: number[] = [];
+      const idle0 = treeCpuSecs(backend.pid);
       for (let i = 0; i < 10; i++) {
         rss.push(rssBytes(backend.pid) / 2 ** 20);
         await sleep(1000);
       }
+      // The backend's steady cost (heartbeats only) per second, to read the burst's apart.
+      const steadyCpuPct = (treeCpuSecs(backend.pid) - idle0) / 10 * 100;
+      log(`   backend CPU, heartbeats only: ${steadyCpuPct.toFixed(0)} % of a core`);
       const p95: Record<string, number> = {};
       for (const path of READ_ROUTES) p95[path] = await routeP95(url, path, 100);
       // Exec to all: the API answer, then until every result is projected and visible.
@@ -318,6 +327,7 @@ export async function liveRuns(
         groupExecMs: grp.ms,
         groupSteps: parseServerTiming(grp.headers.get("server-timing")),
         burstCpu,
+        steadyCpuPct,
         p95,
         render: Object.fromEntries(Object.entries(renders).map(([k, v]) => [k, median(v)])),
         simCpuPct: stats?.cpu_pct ?? null,

@@ -142,10 +142,14 @@ export function summarizeGroups(
 }
 
 /** The last summary, reused while memberships and group config keys are unchanged. */
-const summaries = new WeakMap<
-  Memberships,
-  { changes: number; keys: string; out: GroupSummary[] }
->();
+interface Summary {
+  changes: number;
+  keys: string;
+  out: GroupSummary[];
+  /** The route's JSON body, encoded on first use. */
+  body?: string;
+}
+const summaries = new WeakMap<Memberships, Summary>();
 
 /**
  * Fleet-wide groups from the process's watched membership map (lib/fleet/memberships.ts)
@@ -153,6 +157,20 @@ const summaries = new WeakMap<
  * a membership or a group config key changed.
  */
 export async function listGroups(deps: Pick<Deps, "db" | "nats" | "log">): Promise<GroupSummary[]> {
+  return (await currentSummary(deps)).out;
+}
+
+/**
+ * `{"groups": [...]}` as the route sends it, serialised once per summary: at 100,000 PCs
+ * the member lists are ~1.5 MB of JSON, and encoding them again per request was most of
+ * the route's time.
+ */
+export async function listGroupsBody(deps: Pick<Deps, "db" | "nats" | "log">): Promise<string> {
+  const s = await currentSummary(deps);
+  return s.body ??= JSON.stringify({ groups: s.out });
+}
+
+async function currentSummary(deps: Pick<Deps, "db" | "nats" | "log">): Promise<Summary> {
   const groups = await fleetView(deps).memberships();
   const keys = await kvKeys(
     await openKv(deps.nats, BUCKET.agentConfig),
@@ -160,8 +178,12 @@ export async function listGroups(deps: Pick<Deps, "db" | "nats" | "log">): Promi
   );
   const keyStr = keys.sort().join("\n");
   const cached = summaries.get(groups);
-  if (cached && cached.changes === groups.changes && cached.keys === keyStr) return cached.out;
-  const out = summarizeGroups(groups.all(), keys);
-  summaries.set(groups, { changes: groups.changes, keys: keyStr, out });
-  return out;
+  if (cached && cached.changes === groups.changes && cached.keys === keyStr) return cached;
+  const fresh: Summary = {
+    changes: groups.changes,
+    keys: keyStr,
+    out: summarizeGroups(groups.all(), keys),
+  };
+  summaries.set(groups, fresh);
+  return fresh;
 }

@@ -18,7 +18,12 @@ export interface BackendProcess {
 
 export async function spawnBackend(
   natsUrl: string,
-  opts: { env?: Record<string, string>; readyTimeoutMs?: number } = {},
+  opts: {
+    env?: Record<string, string>;
+    readyTimeoutMs?: number;
+    /** Each line the backend logs (warnings and errors at the default level). */
+    log?: (line: string) => void;
+  } = {},
 ): Promise<BackendProcess> {
   const dir = await Deno.makeTempDir({ prefix: "kanade-proc-" });
   const port = freePort();
@@ -38,7 +43,7 @@ export async function spawnBackend(
     stderr: "piped",
     stdin: "null",
   }).spawn();
-  const tail = tailLines(child.stderr, 30);
+  const tail = tailLines(child.stderr, 30, opts.log);
   let exited = false;
   child.status.then(() => exited = true);
   const url = `http://127.0.0.1:${port}`;
@@ -108,9 +113,12 @@ export interface LiveBackend extends BackendProcess {
 }
 
 /** The live benchmarks' start: a broker, the backend on it, `jobYaml` registered; `stop` ends both. */
-export async function startLiveBackend(jobYaml: string): Promise<LiveBackend> {
+export async function startLiveBackend(
+  jobYaml: string,
+  opts: { log?: (line: string) => void } = {},
+): Promise<LiveBackend> {
   const broker = await startNatsServer();
-  const backend = await spawnBackend(broker.url, { readyTimeoutMs: 120_000 })
+  const backend = await spawnBackend(broker.url, { readyTimeoutMs: 120_000, log: opts.log })
     .catch(async (e) => {
       await broker.stop();
       throw e;
