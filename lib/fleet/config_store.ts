@@ -22,6 +22,7 @@ import {
   DELETE,
   type KV,
   kvSnapshot,
+  type KvValue,
   openKv,
   readKey,
 } from "../kv.ts";
@@ -104,7 +105,11 @@ export interface StoredScope {
 
 /** Every scope in the bucket (undecodable ones reported, not thrown). */
 export async function listScopes(nats: Nats): Promise<StoredScope[]> {
-  const entries = await kvSnapshot(nats, BUCKET.agentConfig, { required: true });
+  return decodeScopes(await kvSnapshot(nats, BUCKET.agentConfig, { required: true }));
+}
+
+/** Pure: the stored scopes of `agent_config` entries (legacy key and undecodable ones kept). */
+export function decodeScopes(entries: readonly KvValue[]): StoredScope[] {
   return entries.map(({ key, value }) => {
     if (key === KEY_AGENT_TARGET_VERSION) {
       const raw = utf8(value).trim();

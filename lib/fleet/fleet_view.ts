@@ -12,6 +12,7 @@ import type { Deps } from "../deps.ts";
 import { BUCKET } from "../../wire/names.ts";
 import { type BucketFollower, followBucket } from "../kv.ts";
 import { Memberships } from "./memberships.ts";
+import { ConfigEntries } from "./config_entries.ts";
 import { type Presence, PresenceFollower } from "./presence.ts";
 import { RolloutView } from "./rollout_view.ts";
 
@@ -23,6 +24,8 @@ export class FleetView {
   private readonly follower: PresenceFollower;
   readonly groups = new Memberships();
   private groupsFollower: BucketFollower | null = null;
+  readonly configEntries = new ConfigEntries();
+  private configFollower: BucketFollower | null = null;
   private rolloutView: RolloutView | null = null;
   private timer: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
@@ -51,6 +54,18 @@ export class FleetView {
     return this.groups;
   }
 
+  /** KV `agent_config` (the config scopes), up to date with the bucket. */
+  async config(): Promise<ConfigEntries> {
+    this.configFollower ??= followBucket(
+      this.deps.nats,
+      BUCKET.agentConfig,
+      this.configEntries,
+      this.deps.log,
+    );
+    await this.configFollower.catchUp();
+    return this.configEntries;
+  }
+
   /**
    * Rollout tallies kept up to date as presence and memberships change (created on first
    * use; call `presence()` and `memberships()` before reading it).
@@ -76,6 +91,7 @@ export class FleetView {
     this.stopped = true;
     clearInterval(this.timer);
     this.groupsFollower?.stop();
+    this.configFollower?.stop();
     this.rolloutView?.stop();
   }
 }

@@ -172,9 +172,10 @@ export async function listGroupsBody(deps: Pick<Deps, "db" | "nats" | "log">): P
 
 async function currentSummary(deps: Pick<Deps, "db" | "nats" | "log">): Promise<Summary> {
   const groups = await fleetView(deps).memberships();
-  const keys = await kvKeys(
-    await openKv(deps.nats, BUCKET.agentConfig),
-    `${PREFIX_AGENT_CONFIG_GROUPS}>`,
+  // Which groups have a config scope, from the watched agent_config map (one catch-up
+  // round trip instead of listing the bucket's keys through a consumer per request).
+  const keys = (await fleetView(deps).config()).keys().filter((k) =>
+    k.startsWith(PREFIX_AGENT_CONFIG_GROUPS)
   );
   const keyStr = keys.sort().join("\n");
   const cached = summaries.get(groups);

@@ -8,7 +8,8 @@ import { z } from "zod";
 import type { ConfigScope } from "../../wire/config_scope.ts";
 import { apiTs, epochMs, nowWire, WireTimestampSchema } from "../../wire/time.ts";
 import type { Deps } from "../deps.ts";
-import { listScopes, type StoredScope } from "./config_store.ts";
+import { decodeScopes, type StoredScope } from "./config_store.ts";
+import type { ConfigEntries } from "./config_entries.ts";
 import { fleetView } from "./fleet_view.ts";
 import { type Scope, scopeKey, scopeLabel } from "./scopes.ts";
 
@@ -204,14 +205,25 @@ export async function rolloutStatus(
   agentsLimit = ROLLOUT_AGENTS_DEFAULT,
 ): Promise<RolloutStatus> {
   const view = fleetView(deps);
-  const [stored] = await Promise.all([listScopes(deps.nats), view.memberships(), view.presence()]);
+  const [config] = await Promise.all([view.config(), view.memberships(), view.presence()]);
   return view.rollout().status({
     version,
-    scopes: scopesOf(stored),
+    scopes: decodedScopes(config),
     nowMs: Date.now(),
     aliveWindowSecs,
     agentsLimit,
   });
+}
+
+/** The last decode of the watched scopes, reused until the bucket changes. */
+const decoded = new WeakMap<ConfigEntries, { changes: number; scopes: ScopeEntry[] }>();
+
+function decodedScopes(config: ConfigEntries): ScopeEntry[] {
+  const hit = decoded.get(config);
+  if (hit && hit.changes === config.changes) return hit.scopes;
+  const scopes = scopesOf(decodeScopes(config.values()));
+  decoded.set(config, { changes: config.changes, scopes });
+  return scopes;
 }
 
 /** The stored scopes that decode (legacy and unreadable entries set no target). */
