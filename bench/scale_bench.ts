@@ -67,10 +67,16 @@ export const suite: BenchSuite = {
       execAll: measure("POST /api/exec to all: API answer", "ms", "≤ 500 ms", (v) => v <= 500),
       visible: measure("exec to all → all results visible", "s", "≤ 15 s", (v) => v <= 15),
       group: measure(
-        "POST /api/exec to a group of half the fleet",
+        "POST /api/exec to a group of half the fleet (steady fleet)",
         "ms",
         "≤ 50 ms",
         (v) => v <= 50,
+      ),
+      groupAfter: measure(
+        "POST /api/exec to a group of half the fleet, right after an exec to all",
+        "ms",
+        "",
+        () => true,
       ),
       groupResolve: measure(
         "  of which target_count resolution (Server-Timing resolve)",
@@ -153,6 +159,7 @@ export const suite: BenchSuite = {
         put(m.execAll, n, r.execAllMs, r.load);
         put(m.visible, n, r.allVisibleS, r.load);
         put(m.group, n, r.groupExecMs, r.load);
+        put(m.groupAfter, n, r.groupAfterBurstMs, r.load);
         put(m.groupResolve, n, r.groupSteps.resolve, r.load);
         put(m.groupPublish, n, r.groupSteps.publish, r.load);
         put(m.cpuSteady, n, r.steadyCpuPct, r.load);
