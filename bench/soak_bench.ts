@@ -33,7 +33,9 @@ export const suite: BenchSuite = {
     const n = Number(argValue(ctx.args, "--agents") ?? (ctx.quick ? 1000 : 100_000));
     const minutes = Number(argValue(ctx.args, "--minutes") ?? (ctx.quick ? 2 : 30));
     const everyMs = Number(argValue(ctx.args, "--every-secs") ?? 60) * 1000;
-    const backend = await startLiveBackend(JOB_YAML);
+    const backend = await startLiveBackend(JOB_YAML, {
+      log: (line) => ctx.log(`backend: ${line.slice(0, 400)}`),
+    });
     let fleet: Awaited<ReturnType<typeof spawnFleet>> | null = null;
     try {
       const url = backend.url;

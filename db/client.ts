@@ -13,6 +13,7 @@ import {
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { retryWhile } from "../util/retry.ts";
+import { type WriteGate, writeGateFor } from "./write_gate.ts";
 
 export type Db = Client;
 export type { InStatement, ResultSet, Transaction };
@@ -76,7 +77,77 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
     await db.execute("PRAGMA synchronous = NORMAL");
     await db.execute("PRAGMA foreign_keys = ON");
   }
-  return withBusyRetry(isLocalUrl(opts.url) ? withCleanBusy(db) : db, opts.retryBusyForMs ?? 3_000);
+  const retried = withBusyRetry(
+    isLocalUrl(opts.url) ? withCleanBusy(db) : db,
+    opts.retryBusyForMs ?? 3_000,
+  );
+  if (!opts.url.startsWith("file:")) return retried;
+  const gate = writeGateFor(opts.url.slice("file:".length).split("?")[0]);
+  const gated = withWriteGate(retried, gate);
+  gates.set(gated, gate);
+  return gated;
+}
+
+const gates = new WeakMap<Db, WriteGate>();
+
+/**
+ * `fn` holding the process's write gate of `db`'s file (db/write_gate.ts), for a write
+ * made on another connection to it (the results writer thread); `fn` alone for a remote
+ * database.
+ */
+export function withWriteLock<R>(db: Db, fn: () => Promise<R>): Promise<R> {
+  const gate = gates.get(db);
+  return gate ? gate.run(fn) : fn();
+}
+
+/**
+ * Every write of `db` (a write transaction, a write `execute`/`batch`) queued at the
+ * process's gate of its file: see db/write_gate.ts for why. A transaction holds the gate
+ * from its start until it commits, rolls back or closes.
+ */
+export function withWriteGate(db: Client, gate: WriteGate): Client {
+  const transaction = async (mode: TransactionMode = "write"): Promise<Transaction> => {
+    if (mode === "read") return db.transaction(mode);
+    const release = await gate.acquire();
+    let tx: Transaction;
+    try {
+      tx = await db.transaction(mode);
+    } catch (e) {
+      release();
+      throw e;
+    }
+    const ending = (name: "commit" | "rollback" | "close") => {
+      const f = (tx[name] as () => unknown).bind(tx);
+      return () => {
+        try {
+          const r = f();
+          return r instanceof Promise ? r.finally(release) : (release(), r);
+        } catch (e) {
+          release();
+          throw e;
+        }
+      };
+    };
+    const own = { commit: ending("commit"), rollback: ending("rollback"), close: ending("close") };
+    return new Proxy(tx, {
+      get(target, prop, receiver) {
+        if (prop in own) return own[prop as keyof typeof own];
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+  };
+  const execute = (stmt: InStatement | string, args?: unknown) => {
+    const s = (typeof stmt === "string" && args !== undefined ? { sql: stmt, args } : stmt) as
+      | InStatement
+      | string;
+    return isWriteSql(sqlOf(s)) ? gate.run(() => db.execute(s)) : db.execute(s);
+  };
+  const batch = (stmts: InStatement[], mode?: TransactionMode) =>
+    mode === "write" || stmts.some((s) => isWriteSql(sqlOf(s)))
+      ? gate.run(() => db.batch(stmts, mode))
+      : db.batch(stmts, mode);
+  return overriding(db, { execute, batch, transaction });
 }
 
 /**

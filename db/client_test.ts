@@ -127,3 +127,32 @@ Deno.test("isWriteSql() tells writes from reads and PRAGMAs", () => {
     ]
   ) assert.ok(!isWriteSql(r), r);
 });
+
+Deno.test("two handles to one file: a write queues behind the other's transaction, the event loop keeps running", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const url = `file:${dir}/gate.db`;
+    const a = await openDb({ url });
+    // Without the process's write gate this write would meet SQLITE_BUSY: blocked 200 ms in
+    // SQLite's busy handler per try, then given up after its 100 ms of retries.
+    const b = await openDb({ url, retryBusyForMs: 100 });
+    await a.execute("CREATE TABLE t (x INTEGER)");
+    const tx = await a.transaction("write");
+    await tx.execute("INSERT INTO t VALUES (1)");
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const queued = b.execute("INSERT INTO t VALUES (2)");
+    await new Promise((r) => setTimeout(r, 400));
+    clearInterval(timer);
+    assert.ok(ticks >= 30, `the event loop ran while the write waited (${ticks} ticks)`);
+    await tx.commit();
+    tx.close();
+    await queued;
+    const n = (await a.execute("SELECT COUNT(*) AS n FROM t")).rows[0].n;
+    assert.equal(Number(n), 2);
+    a.close();
+    b.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,79 @@
+/**
+ * One writer at a time per database file within this process, first come first served.
+ *
+ * Why: SQLite lets one connection write at a time and makes the others wait in its busy
+ * handler, which sleeps (up to 100 ms a try) and is not fair. With the results writer
+ * thread committing 10,000-row batches during a fleet-wide burst, the main thread's writers
+ * (heartbeats, `events.started`, an exec's row) spent their `busy_timeout` blocked inside
+ * SQLite (the event loop frozen meanwhile: every API call stalled) or lost the race again
+ * after each sleep, and one projector could starve another for tens of seconds while the
+ * lock sat idle between sleeps. Queued here, a writer waits asynchronously and takes the lock
+ * the moment the previous one is done. Writers in other processes still meet SQLite's busy
+ * handling (db/client.ts).
+ *
+ * A waiter gives up queueing after `maxWaitMs` and goes ahead unqueued (SQLite's own busy
+ * handling then applies, as before this gate): a bug that nests a write inside another on a
+ * second connection fails as it always did instead of hanging.
+ */
+export class WriteGate {
+  private held = false;
+  private readonly queue: { grant: () => void }[] = [];
+
+  constructor(private readonly maxWaitMs = 10_000) {}
+
+  /** Resolves with the release function once this caller may write. */
+  acquire(): Promise<() => void> {
+    if (!this.held) {
+      this.held = true;
+      return Promise.resolve(this.releaser());
+    }
+    return new Promise((resolve) => {
+      const entry = {
+        grant: () => {
+          clearTimeout(timer);
+          resolve(this.releaser());
+        },
+      };
+      const timer = setTimeout(() => {
+        const i = this.queue.indexOf(entry);
+        if (i >= 0) this.queue.splice(i, 1);
+        resolve(() => {});
+      }, this.maxWaitMs);
+      this.queue.push(entry);
+    });
+  }
+
+  /** `fn` while holding the gate. */
+  async run<R>(fn: () => Promise<R>): Promise<R> {
+    const release = await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  private releaser(): () => void {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const next = this.queue.shift();
+      if (next) next.grant(); // held passes straight on
+      else this.held = false;
+    };
+  }
+}
+
+const gates = new Map<string, WriteGate>();
+
+/** The gate of one database file (every handle to it in this process shares it). */
+export function writeGateFor(path: string): WriteGate {
+  let g = gates.get(path);
+  if (!g) gates.set(path, g = new WriteGate());
+  return g;
+}
