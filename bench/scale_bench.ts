@@ -64,6 +64,12 @@ export const suite: BenchSuite = {
         "",
         () => true,
       ),
+      heapExec: measure(
+        "  of which V8 heap in use at that moment",
+        "MiB",
+        "",
+        () => true,
+      ),
       execAll: measure("POST /api/exec to all: API answer", "ms", "≤ 500 ms", (v) => v <= 500),
       visible: measure("exec to all → all results visible", "s", "≤ 15 s", (v) => v <= 15),
       group: measure(
@@ -156,6 +162,7 @@ export const suite: BenchSuite = {
         // freed after a burst for a while, so later runs' figures are a row of their own.
         put(i === 0 ? m.rss : m.rssLater, n, r.rssMiB, r.load);
         put(m.rssExec, n, r.rssAfterExecMiB, r.load);
+        put(m.heapExec, n, r.heapAfterExecMiB, r.load);
         put(m.execAll, n, r.execAllMs, r.load);
         put(m.visible, n, r.allVisibleS, r.load);
         put(m.group, n, r.groupExecMs, r.load);

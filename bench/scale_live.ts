@@ -42,6 +42,8 @@ export interface LiveRun {
   rssMiB: number;
   /** Right after every result of the exec to all is projected. */
   rssAfterExecMiB: number;
+  /** The V8 heap in use at the same moment (what of that RSS is live). */
+  heapAfterExecMiB: number | null;
   execAllMs: number;
   allVisibleS: number;
   /** Exec to group a on the steady fleet (before this run's exec to all). */
@@ -71,6 +73,17 @@ async function timed(url: string, method: string, path: string, body?: string) {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The backend's V8 heap in use (its `kanade_heap_used_bytes` metric), MiB. */
+async function heapUsedMiB(url: string): Promise<number | null> {
+  try {
+    const text = (await apiCall(url, "GET", "/metrics")).text;
+    const m = /^kanade_heap_used_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(text);
+    return m ? Number(m[1]) / 2 ** 20 : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Pure: `name;dur=1.2, …` → `{name: 1.2}`. */
 export function parseServerTiming(h: string | null): Record<string, number> {
@@ -324,6 +337,13 @@ export async function liveRuns(
       };
       log(`   exec to all: CPU until all visible (core-seconds) ${JSON.stringify(burstCpu)}`);
       const rssAfterExecMiB = rssBytes(backend.pid) / 2 ** 20;
+      // RSS keeps what V8 grew during the burst; the heap in use says how much is live.
+      const heapAfterExecMiB = await heapUsedMiB(url);
+      log(
+        `   after the burst: rss ${rssAfterExecMiB.toFixed(0)} MiB, V8 heap in use ${
+          heapAfterExecMiB?.toFixed(0)
+        } MiB`,
+      );
       const page = await apiCall(url, "GET", "/api/results?limit=50");
       if ((JSON.parse(page.text) as unknown[]).length === 0) throw new Error("no results listed");
       // The same exec right after the burst: the broker and the backend still digest it.
@@ -340,6 +360,7 @@ export async function liveRuns(
         beatsPerSec: hb.perSec,
         rssMiB: median(rss),
         rssAfterExecMiB,
+        heapAfterExecMiB,
         execAllMs: all.ms,
         allVisibleS,
         groupExecMs: steadyGrp.ms,

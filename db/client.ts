@@ -83,7 +83,7 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
   );
   if (!opts.url.startsWith("file:")) return retried;
   const gate = writeGateFor(opts.url.slice("file:".length).split("?")[0]);
-  const gated = withWriteGate(retried, gate);
+  const gated = withWriteGate(retried, gate, opts.retryBusyForMs ?? 3_000);
   gates.set(gated, gate);
   return gated;
 }
@@ -95,9 +95,13 @@ const gates = new WeakMap<Db, WriteGate>();
  * made on another connection to it (the results writer thread); `fn` alone for a remote
  * database.
  */
-export function withWriteLock<R>(db: Db, fn: () => Promise<R>): Promise<R> {
-  const gate = gates.get(db);
-  return gate ? gate.run(fn) : fn();
+export function withWriteLock<R>(
+  db: Db | null,
+  fn: () => Promise<R>,
+  maxWaitMs: number,
+): Promise<R> {
+  const gate = db ? gates.get(db) : undefined;
+  return gate ? gate.run(fn, maxWaitMs) : fn();
 }
 
 /**
@@ -105,10 +109,10 @@ export function withWriteLock<R>(db: Db, fn: () => Promise<R>): Promise<R> {
  * process's gate of its file: see db/write_gate.ts for why. A transaction holds the gate
  * from its start until it commits, rolls back or closes.
  */
-export function withWriteGate(db: Client, gate: WriteGate): Client {
+export function withWriteGate(db: Client, gate: WriteGate, maxWaitMs: number): Client {
   const transaction = async (mode: TransactionMode = "write"): Promise<Transaction> => {
     if (mode === "read") return db.transaction(mode);
-    const release = await gate.acquire();
+    const release = await gate.acquire(maxWaitMs);
     let tx: Transaction;
     try {
       tx = await db.transaction(mode);
@@ -141,11 +145,11 @@ export function withWriteGate(db: Client, gate: WriteGate): Client {
     const s = (typeof stmt === "string" && args !== undefined ? { sql: stmt, args } : stmt) as
       | InStatement
       | string;
-    return isWriteSql(sqlOf(s)) ? gate.run(() => db.execute(s)) : db.execute(s);
+    return isWriteSql(sqlOf(s)) ? gate.run(() => db.execute(s), maxWaitMs) : db.execute(s);
   };
   const batch = (stmts: InStatement[], mode?: TransactionMode) =>
     mode === "write" || stmts.some((s) => isWriteSql(sqlOf(s)))
-      ? gate.run(() => db.batch(stmts, mode))
+      ? gate.run(() => db.batch(stmts, mode), maxWaitMs)
       : db.batch(stmts, mode);
   return overriding(db, { execute, batch, transaction });
 }

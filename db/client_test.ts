@@ -133,9 +133,9 @@ Deno.test("two handles to one file: a write queues behind the other's transactio
   try {
     const url = `file:${dir}/gate.db`;
     const a = await openDb({ url });
-    // Without the process's write gate this write would meet SQLITE_BUSY: blocked 200 ms in
-    // SQLite's busy handler per try, then given up after its 100 ms of retries.
-    const b = await openDb({ url, retryBusyForMs: 100 });
+    // Without the process's write gate this write would meet SQLITE_BUSY and wait in
+    // SQLite's busy handler, 200 ms per try with the event loop frozen.
+    const b = await openDb({ url, retryBusyForMs: 2_000 });
     await a.execute("CREATE TABLE t (x INTEGER)");
     const tx = await a.transaction("write");
     await tx.execute("INSERT INTO t VALUES (1)");
@@ -150,6 +150,16 @@ Deno.test("two handles to one file: a write queues behind the other's transactio
     await queued;
     const n = (await a.execute("SELECT COUNT(*) AS n FROM t")).rows[0].n;
     assert.equal(Number(n), 2);
+    // A write that gets no turn within its busy budget fails as busy, and writes nothing later.
+    const c = await openDb({ url, retryBusyForMs: 50 });
+    const tx2 = await a.transaction("write");
+    await assert.rejects(c.execute("INSERT INTO t VALUES (3)"), (e) => isBusy(e));
+    await tx2.commit();
+    tx2.close();
+    await new Promise((r) => setTimeout(r, 50));
+    const n2 = (await a.execute("SELECT COUNT(*) AS n FROM t")).rows[0].n;
+    assert.equal(Number(n2), 2);
+    c.close();
     a.close();
     b.close();
   } finally {

@@ -11,23 +11,29 @@
  * the moment the previous one is done. Writers in other processes still meet SQLite's busy
  * handling (db/client.ts).
  *
- * A waiter gives up queueing after `maxWaitMs` and goes ahead unqueued (SQLite's own busy
- * handling then applies, as before this gate): a bug that nests a write inside another on a
- * second connection fails as it always did instead of hanging.
+ * A waiter that is not let in within its `maxWaitMs` fails with a busy error, the same
+ * outcome as SQLite's own busy timeout: the caller's busy handling applies (503, nak and
+ * redelivery), nothing is written later behind its back, and a bug that nests a write inside
+ * another on a second connection fails instead of hanging.
  */
+export class WriteGateBusyError extends Error {
+  override name = "WriteGateBusyError";
+  constructor(waitedMs: number) {
+    super(`SQLITE_BUSY: no turn to write within ${waitedMs} ms (another writer of this process)`);
+  }
+}
+
 export class WriteGate {
   private held = false;
   private readonly queue: { grant: () => void }[] = [];
 
-  constructor(private readonly maxWaitMs = 10_000) {}
-
   /** Resolves with the release function once this caller may write. */
-  acquire(): Promise<() => void> {
+  acquire(maxWaitMs: number): Promise<() => void> {
     if (!this.held) {
       this.held = true;
       return Promise.resolve(this.releaser());
     }
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const entry = {
         grant: () => {
           clearTimeout(timer);
@@ -37,15 +43,15 @@ export class WriteGate {
       const timer = setTimeout(() => {
         const i = this.queue.indexOf(entry);
         if (i >= 0) this.queue.splice(i, 1);
-        resolve(() => {});
-      }, this.maxWaitMs);
+        reject(new WriteGateBusyError(maxWaitMs));
+      }, maxWaitMs);
       this.queue.push(entry);
     });
   }
 
   /** `fn` while holding the gate. */
-  async run<R>(fn: () => Promise<R>): Promise<R> {
-    const release = await this.acquire();
+  async run<R>(fn: () => Promise<R>, maxWaitMs: number): Promise<R> {
+    const release = await this.acquire(maxWaitMs);
     try {
       return await fn();
     } finally {

@@ -20,7 +20,6 @@ import { checkHints, inventoryHints, ResultsWriter } from "./results_writer.ts";
 import { projectInventory } from "../lib/inventory/project.ts";
 import { type CheckChanges, NO_CHECK_CHANGES, projectChecks } from "../lib/checks/project.ts";
 import { addCountsStatements } from "../lib/exec/lifecycle.ts";
-import { withWriteLock } from "../db/client.ts";
 
 const td = new TextDecoder();
 const OID_NAMESPACE = "6ba7b812-9dad-11d1-80b4-00c04fd430c8";
@@ -293,9 +292,8 @@ export function resultsSpec(
   durable: string = CONSUMER.results,
   opts: ResultsSpecOptions = {},
 ): JsProjectorSpec<Decoded> {
-  const writer = opts.dbUrl?.startsWith("file:")
-    ? new ResultsWriter({ dbUrl: opts.dbUrl, busyTimeoutMs: 20_000, logLevel: opts.logLevel })
-    : null;
+  const init = { dbUrl: opts.dbUrl ?? "", busyTimeoutMs: 20_000, logLevel: opts.logLevel };
+  const writer = init.dbUrl.startsWith("file:") ? new ResultsWriter(init, deps.db) : null;
   const rowsOf = (items: Item<Decoded>[]) =>
     items.map((it) => {
       it.value.row.recorded_at = it.recordedAt;
@@ -350,12 +348,7 @@ export function resultsSpec(
               stderr: check && r.exit_code !== 0 ? r.stderr : "",
             };
           });
-          // The thread writes on its own connection: queued with this process's other
-          // writers (db/write_gate.ts) instead of racing them in SQLite's busy handler.
-          const r = await withWriteLock(
-            deps.db,
-            () => writer.commit({ rows: slim, inventory, checks, rejects }),
-          );
+          const r = await writer.commit({ rows: slim, inventory, checks, rejects });
           return noticesOf(r.written, r.resultIds, r.execIds, r.checks);
         },
         close: () => writer.close(),

@@ -10,6 +10,7 @@ import type { RejectRow } from "./rejects.ts";
 import type { ManifestFacts } from "./manifest_cache.ts";
 import type { CheckHintFacts } from "../lib/checks/hint.ts";
 import type { CheckChanges } from "../lib/checks/project.ts";
+import { type Db, withWriteLock } from "../db/client.ts";
 
 export interface WriterInit {
   dbUrl: string;
@@ -47,7 +48,8 @@ export class ResultsWriter {
   #nextId = 1;
   #closed = false;
 
-  constructor(private readonly init: WriterInit) {}
+  /** `gateOf`: the main thread's handle of the same file, whose write gate commits take. */
+  constructor(private readonly init: WriterInit, private readonly gateOf: Db | null = null) {}
 
   #spawn(): Worker {
     const w = new Worker(new URL("./results_writer_worker.ts", import.meta.url).href, {
@@ -78,7 +80,16 @@ export class ResultsWriter {
     this.#pending.clear();
   }
 
+  /**
+   * One batch in one transaction on the thread's connection, queued with this process's
+   * other writers of the file (db/write_gate.ts) instead of racing them in SQLite's busy
+   * handler; a wait past the thread's busy timeout fails as busy (the engine naks).
+   */
   commit(req: Omit<WriterRequest, "id">): Promise<WriterResult> {
+    return withWriteLock(this.gateOf, () => this.#commit(req), this.init.busyTimeoutMs);
+  }
+
+  #commit(req: Omit<WriterRequest, "id">): Promise<WriterResult> {
     if (this.#closed) return Promise.reject(new Error("results writer is closed"));
     this.#worker ??= this.#spawn();
     const id = this.#nextId++;
