@@ -84,11 +84,24 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
   if (!opts.url.startsWith("file:")) return retried;
   const gate = writeGateFor(opts.url.slice("file:".length).split("?")[0]);
   const gated = withWriteGate(retried, gate, opts.retryBusyForMs ?? 3_000);
-  gates.set(gated, gate);
+  gates.set(gated, { gate, inner: retried });
   return gated;
 }
 
-const gates = new WeakMap<Db, WriteGate>();
+const gates = new WeakMap<Db, { gate: WriteGate; inner: Client }>();
+
+/**
+ * The same database whose writes wait up to `maxWaitMs` for their turn in the process's
+ * write queue. For projectors: waiting behind a results batch beats a nak and a
+ * redelivery of the whole batch; API handlers keep the short wait (their caller gets 503).
+ */
+export function withWriteWait(db: Db, maxWaitMs: number): Db {
+  const g = gates.get(db);
+  if (!g) return db;
+  const d = withWriteGate(g.inner, g.gate, maxWaitMs);
+  gates.set(d, g);
+  return d;
+}
 
 /**
  * `fn` holding the process's write gate of `db`'s file (db/write_gate.ts), for a write
@@ -100,7 +113,7 @@ export function withWriteLock<R>(
   fn: () => Promise<R>,
   maxWaitMs: number,
 ): Promise<R> {
-  const gate = db ? gates.get(db) : undefined;
+  const gate = db ? gates.get(db)?.gate : undefined;
   return gate ? gate.run(fn, maxWaitMs) : fn();
 }
 

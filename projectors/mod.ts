@@ -6,6 +6,7 @@
  * `local` mode (every node keeps its own full projection).
  */
 import type { Deps } from "../lib/deps.ts";
+import { withWriteWait } from "../db/client.ts";
 import { type Component, component } from "../lib/component.ts";
 import { CONSUMER, STREAM } from "../wire/names.ts";
 import { isNotFound } from "../lib/nats.ts";
@@ -155,9 +156,12 @@ export interface StartProjectorsOptions {
 }
 
 export async function startProjectors(
-  deps: Deps,
+  apiDeps: Deps,
   opts: StartProjectorsOptions = {},
 ): Promise<Component & { projectors: RunningProjector[] }> {
+  // A projector's write waits its turn behind a results batch rather than nak a batch
+  // after the API's 3 s (db/write_gate.ts); 20 s as the results writer's own busy wait.
+  const deps = { ...apiDeps, db: withWriteWait(apiDeps.db, 20_000) };
   const unknown = (opts.only ?? []).filter((n) =>
     !(PROJECTOR_NAMES as readonly string[]).includes(n)
   );
