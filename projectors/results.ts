@@ -11,9 +11,10 @@ import type { Transaction } from "@libsql/client";
 import type { Deps } from "../lib/deps.ts";
 import { z } from "zod";
 import { ExecResultSchema } from "../wire/messages.ts";
-import { CONSUMER, OBJECT_STORE, STREAM } from "../wire/names.ts";
+import { CONSUMER, STREAM } from "../wire/names.ts";
 import { fastDbTs } from "./fast_ts.ts";
 import { chunks } from "./batch.ts";
+import { fetchObject } from "./result_output.ts";
 import type { ChangeNotice, Item, JsProjectorSpec } from "./jetstream_projector.ts";
 import type { ManifestCache, ManifestFacts } from "./manifest_cache.ts";
 import { checkHints, inventoryHints, ResultsWriter } from "./results_writer.ts";
@@ -201,18 +202,6 @@ export function rowJson(r: ResultRowIn): string {
 }
 
 type Ctx = Pick<Deps, "db" | "log" | "nats">;
-
-async function fetchObject(deps: Ctx, key: string): Promise<string> {
-  try {
-    const store = await deps.nats.obj(OBJECT_STORE.resultOutput);
-    const data = await store.getBlob(key);
-    if (!data) throw new Error("object not found");
-    return new TextDecoder().decode(data); // lossy UTF-8, as upstream
-  } catch (e) {
-    deps.log.warn("overflow output unavailable, projecting empty text", { key, err: e });
-    return "";
-  }
-}
 
 /** A written batch: its plan, and what the check projection changed. */
 export interface AppliedResults extends ResultPlan {

@@ -36,6 +36,7 @@ import { countAlivePcs } from "./targets.ts";
 import { resolveScriptObject } from "./script_source.ts";
 import { cancelPendingWaves, persistWaves, processExecWaves } from "./waves.ts";
 import { StepTimes } from "../step_times.ts";
+import { isTransientDbError } from "../../db/remote.ts";
 import type { WaveRecord } from "./wave_plan.ts";
 
 export interface DispatchRequest {
@@ -229,6 +230,8 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
       target_count: targetCount,
     });
   } catch (e) {
+    // A busy or unreachable database is the caller's "retry shortly" (503), not a fault.
+    if (isTransientDbError(e)) throw e;
     throw internal(`insert executions: ${(e as Error).message}`, e);
   }
   times.mark("row");

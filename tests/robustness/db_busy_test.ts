@@ -98,6 +98,13 @@ Deno.test({
         what: "results before the lock",
       });
 
+      const job = await be.request("/api/jobs", {
+        method: "POST",
+        headers: { "content-type": "application/yaml" },
+        body: "id: busy-job\nversion: 1.0.0\nexecute:\n  shell: powershell\n  script: hostname\n  timeout: 30s\n",
+      });
+      assert.ok(job.ok, `job registered: ${job.status} ${await job.text()}`);
+
       holder = await holdLock(be.dbUrl, HOLD_MS);
       const lockedAt = Date.now();
       // Event-loop watchdog: a synchronous busy wait would freeze every timer.
@@ -126,9 +133,18 @@ Deno.test({
         );
       }
       const t0 = Date.now();
-      const write = await be.request("/api/agents/busy-pc-1", { method: "DELETE" });
+      // An exec's row cannot be written either: 503 like any write, not a 500.
+      const [write, exec] = await Promise.all([
+        be.request("/api/agents/busy-pc-1", { method: "DELETE" }),
+        be.request("/api/exec/busy-job", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ target: { pcs: ["busy-pc-1"] } }),
+        }),
+      ]);
       const writeMs = Date.now() - t0;
       const writeBody = await write.text();
+      const execBody = await exec.text();
       const read = await be.request("/api/perf/active-investigations");
       const readBody = await read.text();
       const health = await be.request("/health");
@@ -147,6 +163,8 @@ Deno.test({
       );
       assert.equal(JSON.parse(writeBody).status, 503);
       assert.equal(write.headers.get("retry-after"), "1");
+      assert.equal(exec.status, 503, `an exec under a held lock: ${exec.status} ${execBody}`);
+      assert.equal(exec.headers.get("retry-after"), "1");
       assert.ok(writeMs <= REQUEST_TIMEOUT_MS + 1_000, `write answered after ${writeMs} ms`);
       assert.equal(read.status, 200, `a read under a held lock: ${readBody}`);
       assert.ok(maxStall < MAX_STALL_MS, `the event loop stalled for ${maxStall} ms`);

@@ -1,0 +1,35 @@
+/** The overflow output of a result: read from `result_output` on a real broker. */
+import assert from "node:assert/strict";
+import { startNatsServer } from "../tests/helpers/nats_server.ts";
+import { connectNats, wrapNats } from "../lib/nats.ts";
+import { setupJetStream } from "../lib/jetstream_setup.ts";
+import { OBJECT_STORE } from "../wire/names.ts";
+import { fetchObject } from "./result_output.ts";
+
+Deno.test("overflow output: a broker that stops answering for a while is waited out; a missing object is empty at once", async () => {
+  const broker = await startNatsServer();
+  const nats = await connectNats({ natsServers: [broker.url] });
+  const warnings: string[] = [];
+  const log = { warn: (msg: string) => warnings.push(msg) } as never;
+  try {
+    await setupJetStream(nats);
+    const store = await nats.obj(OBJECT_STORE.resultOutput);
+    await store.putBlob({ name: "r1/stdout" }, new TextEncoder().encode("big output\n"));
+    // Short request timeouts, so the frozen broker times the first reads out.
+    const view = await wrapNats(nats.nc, { timeout: 300 });
+    await broker.signal("SIGSTOP");
+    const resumed = new Promise((r) => setTimeout(r, 1_500)).then(() => broker.signal("SIGCONT"));
+    const text = await fetchObject({ nats: view, log }, "r1/stdout");
+    await resumed;
+    assert.equal(text, "big output\n");
+    assert.deepEqual(warnings, []);
+    const t0 = performance.now();
+    assert.equal(await fetchObject({ nats: view, log }, "r2/stdout"), "");
+    assert.ok(performance.now() - t0 < 2_000, "a missing object is not retried");
+    assert.equal(warnings.length, 1);
+  } finally {
+    await broker.signal("SIGCONT").catch(() => {});
+    await nats.close();
+    await broker.stop();
+  }
+});
