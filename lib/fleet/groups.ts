@@ -13,16 +13,7 @@ import type { Caller } from "../auth.ts";
 import { recordAudit } from "../audit.ts";
 import { fleetView } from "./fleet_view.ts";
 import type { Memberships } from "./memberships.ts";
-import {
-  type CasResult,
-  casUpdate,
-  type Codec,
-  DELETE,
-  type KV,
-  kvKeys,
-  openKv,
-  readKey,
-} from "../kv.ts";
+import { type CasResult, casUpdate, type Codec, DELETE, type KV, openKv, readKey } from "../kv.ts";
 
 export const groupsCodec: Codec<string[]> = {
   decode: (b) => decodeAgentGroups(parseJsonBytes(b)),

@@ -101,7 +101,8 @@ Deno.test({
       const job = await be.request("/api/jobs", {
         method: "POST",
         headers: { "content-type": "application/yaml" },
-        body: "id: busy-job\nversion: 1.0.0\nexecute:\n  shell: powershell\n  script: hostname\n  timeout: 30s\n",
+        body:
+          "id: busy-job\nversion: 1.0.0\nexecute:\n  shell: powershell\n  script: hostname\n  timeout: 30s\n",
       });
       assert.ok(job.ok, `job registered: ${job.status} ${await job.text()}`);
 
