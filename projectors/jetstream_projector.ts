@@ -42,7 +42,7 @@ export interface JsProjectorSpec<T> {
   /** Throws when the payload can never be projected (poison). */
   decode(data: Uint8Array, subject: string): T;
   /** Optional I/O before the transaction (e.g. fetching overflow objects). */
-  prepare?(items: Item<T>[]): Promise<void>;
+  prepare?(items: Item<T>[]): Promise<Item<T>[] | void>;
   /** Writes the batch inside `tx`; returns the change notices to publish after commit. */
   apply(tx: Transaction, items: Item<T>[]): Promise<ChangeNotice[]>;
   /**
@@ -140,14 +140,22 @@ export function startJsProjector<T>(
 
   async function flush(entries: Entry[]): Promise<void> {
     stats.batches++;
-    const good: Item<T>[] = [];
+    let good: Item<T>[] = [];
     const poison: Poison[] = [];
     for (const e of entries) {
       if (e.item) good.push(e.item);
       else poison.push(e.poison);
     }
     try {
-      if (spec.prepare && good.length) await spec.prepare(good);
+      // What `prepare` could not complete yet (a broker too busy to hand out an overflow
+      // object) is redelivered alone; the rest of the batch goes on.
+      const later = spec.prepare && good.length ? await spec.prepare(good) : undefined;
+      if (later?.length) {
+        const wait = new Set(later);
+        for (const it of later) it.msg.nak(nakDelayMs);
+        stats.naks += later.length;
+        good = good.filter((it) => !wait.has(it));
+      }
       const notices = await commit(good, poison);
       // Acked on the next macrotask: the batcher first hands the next batch to the writer
       // (its start runs on microtasks), so a writer thread commits while these acks go out

@@ -2,15 +2,22 @@
  * The text of a result whose output overflowed into the `result_output` object store
  * (protocol: large stdout/stderr travel as an object key). Read before the batch's
  * transaction (the results projector's `prepare`).
+ *
+ * A missing object is empty text at once (as upstream). A broker that does not answer (a
+ * fleet-wide burst) is retried for `budgetMs`; still unanswered, the read says so (null) and
+ * the projector redelivers that one message later instead of projecting empty text: the
+ * output exists and must not be lost to a busy minute. After `giveUp` the text is given up.
  */
 import type { Deps } from "../lib/deps.ts";
 import { OBJECT_STORE } from "../wire/names.ts";
 import { retryWhile } from "../util/retry.ts";
 
-export async function fetchObject(deps: Pick<Deps, "nats" | "log">, key: string): Promise<string> {
+export async function fetchObject(
+  deps: Pick<Deps, "nats" | "log">,
+  key: string,
+  opts: { budgetMs?: number; giveUp?: boolean } = {},
+): Promise<string | null> {
   try {
-    // A busy broker (a fleet-wide burst) times the read out: retried for 30 s before the
-    // text is given up; only a missing object gives up at once.
     const data = await retryWhile(async () => {
       const store = await deps.nats.obj(OBJECT_STORE.resultOutput);
       const blob = await store.getBlob(key);
@@ -18,12 +25,17 @@ export async function fetchObject(deps: Pick<Deps, "nats" | "log">, key: string)
       return blob;
     }, {
       transient: (e) => !/object not found/.test(String(e)),
-      until: Date.now() + 30_000,
+      until: Date.now() + (opts.budgetMs ?? 30_000),
       firstPauseMs: 250,
       maxPauseMs: 4_000,
     });
     return new TextDecoder().decode(data); // lossy UTF-8, as upstream
   } catch (e) {
+    const missing = /object not found/.test(String(e));
+    if (!missing && !opts.giveUp) {
+      deps.log.warn("overflow output unavailable, result redelivered later", { key, err: e });
+      return null;
+    }
     deps.log.warn("overflow output unavailable, projecting empty text", { key, err: e });
     return "";
   }

@@ -23,6 +23,23 @@ Deno.test("overflow output: a broker that stops answering for a while is waited 
     await resumed;
     assert.equal(text, "big output\n");
     assert.deepEqual(warnings, []);
+    // Still frozen past the budget: "not yet" (null, the message is redelivered), or empty
+    // text once the message has been delivered too often.
+    await broker.signal("SIGSTOP");
+    try {
+      assert.equal(await fetchObject({ nats: view, log }, "r1/stdout", { budgetMs: 600 }), null);
+      assert.equal(
+        await fetchObject({ nats: view, log }, "r1/stdout", { budgetMs: 600, giveUp: true }),
+        "",
+      );
+    } finally {
+      await broker.signal("SIGCONT");
+    }
+    assert.deepEqual(warnings, [
+      "overflow output unavailable, result redelivered later",
+      "overflow output unavailable, projecting empty text",
+    ]);
+    warnings.length = 0;
     const t0 = performance.now();
     assert.equal(await fetchObject({ nats: view, log }, "r2/stdout"), "");
     assert.ok(performance.now() - t0 < 2_000, "a missing object is not retried");

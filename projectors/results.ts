@@ -15,7 +15,12 @@ import { CONSUMER, STREAM } from "../wire/names.ts";
 import { fastDbTs } from "./fast_ts.ts";
 import { chunks } from "./batch.ts";
 import { fetchObject } from "./result_output.ts";
-import type { ChangeNotice, Item, JsProjectorSpec } from "./jetstream_projector.ts";
+import {
+  type ChangeNotice,
+  type Item,
+  type JsProjectorSpec,
+  MAX_DELIVERIES,
+} from "./jetstream_projector.ts";
 import type { ManifestCache, ManifestFacts } from "./manifest_cache.ts";
 import { checkHints, inventoryHints, ResultsWriter } from "./results_writer.ts";
 import { projectInventory } from "../lib/inventory/project.ts";
@@ -297,14 +302,17 @@ export function resultsSpec(
     batchSize: writer ? 10_000 : undefined,
     decode: decodeResult,
     async prepare(items: Item<Decoded>[]) {
+      const later: Item<Decoded>[] = [];
       await Promise.all(items.map(async (it) => {
-        if (it.value.stdoutObject) {
-          it.value.row.stdout = await fetchObject(deps, it.value.stdoutObject);
-        }
-        if (it.value.stderrObject) {
-          it.value.row.stderr = await fetchObject(deps, it.value.stderrObject);
-        }
+        const giveUp = (it.msg.info?.deliveryCount ?? 1) >= MAX_DELIVERIES;
+        const v = it.value;
+        const out = v.stdoutObject ? await fetchObject(deps, v.stdoutObject, { giveUp }) : "";
+        const err = v.stderrObject ? await fetchObject(deps, v.stderrObject, { giveUp }) : "";
+        if (out === null || err === null) return void later.push(it);
+        if (v.stdoutObject) v.row.stdout = out;
+        if (v.stderrObject) v.row.stderr = err;
       }));
+      return later;
     },
     async apply(tx, items) {
       const plan = await applyResults(tx, rowsOf(items), { log: deps.log, manifests });

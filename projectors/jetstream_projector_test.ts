@@ -1,0 +1,48 @@
+/** The JetStream projector engine on a real broker and DB: a message `prepare` defers. */
+import assert from "node:assert/strict";
+import { startTestBackend, waitFor } from "../tests/helpers/backend.ts";
+import { startJsProjector } from "./jetstream_projector.ts";
+
+Deno.test("a message prepare cannot complete is redelivered alone; the rest of its batch commits", async () => {
+  const be = await startTestBackend({ projectors: false });
+  const deliveries = new Map<number, number>();
+  const p = await (async () => {
+    await be.deps.nats.jsm.streams.add({ name: "DEFER_T", subjects: ["defer_t.>"] });
+    await be.deps.db.execute("CREATE TABLE defer_t (n INTEGER PRIMARY KEY)");
+    return startJsProjector(be.deps, {
+      name: "defer_t",
+      stream: "DEFER_T",
+      durable: "defer_t",
+      decode: (data) => JSON.parse(new TextDecoder().decode(data)) as { n: number },
+      prepare(items) {
+        for (const it of items) deliveries.set(it.value.n, (deliveries.get(it.value.n) ?? 0) + 1);
+        // Even numbers "need an object the broker did not hand out" on first delivery.
+        return Promise.resolve(
+          items.filter((it) => it.value.n % 2 === 0 && it.msg.info.deliveryCount === 1),
+        );
+      },
+      async apply(tx, items) {
+        for (const it of items) {
+          await tx.execute({ sql: "INSERT INTO defer_t (n) VALUES (?)", args: [it.value.n] });
+        }
+        return [];
+      },
+    }, { nakDelayMs: 100 });
+  })();
+  try {
+    for (let n = 1; n <= 10; n++) {
+      await be.deps.nats.js.publish(`defer_t.${n}`, JSON.stringify({ n }));
+    }
+    await waitFor(async () => {
+      const rs = await be.deps.db.execute("SELECT COUNT(*) AS c FROM defer_t");
+      return Number(rs.rows[0].c) === 10;
+    }, { what: "every message projected once" });
+    for (let n = 1; n <= 10; n++) {
+      assert.equal(deliveries.get(n), n % 2 === 0 ? 2 : 1, `deliveries of ${n}`);
+    }
+    assert.equal(p.stats.naks, 5);
+  } finally {
+    await p.stop();
+    await be.stop();
+  }
+});
