@@ -13,7 +13,7 @@ import {
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { retryWhile } from "../util/retry.ts";
-import { type WriteGate, writeGateFor } from "./write_gate.ts";
+import { type WriteGate, writeGateFor, type WritePriority } from "./write_gate.ts";
 
 export type Db = Client;
 export type { InStatement, ResultSet, Transaction };
@@ -95,10 +95,10 @@ const gates = new WeakMap<Db, { gate: WriteGate; inner: Client }>();
  * write queue. For projectors: waiting behind a results batch beats a nak and a
  * redelivery of the whole batch; API handlers keep the short wait (their caller gets 503).
  */
-export function withWriteWait(db: Db, maxWaitMs: number): Db {
+export function withWriteWait(db: Db, maxWaitMs: number, priority: WritePriority = "bulk"): Db {
   const g = gates.get(db);
   if (!g) return db;
-  const d = withWriteGate(g.inner, g.gate, maxWaitMs);
+  const d = withWriteGate(g.inner, g.gate, maxWaitMs, priority);
   gates.set(d, g);
   return d;
 }
@@ -112,9 +112,10 @@ export function withWriteLock<R>(
   db: Db | null,
   fn: () => Promise<R>,
   maxWaitMs: number,
+  priority: WritePriority = "bulk",
 ): Promise<R> {
   const gate = db ? gates.get(db)?.gate : undefined;
-  return gate ? gate.run(fn, maxWaitMs) : fn();
+  return gate ? gate.run(fn, maxWaitMs, priority) : fn();
 }
 
 /**
@@ -122,10 +123,15 @@ export function withWriteLock<R>(
  * process's gate of its file: see db/write_gate.ts for why. A transaction holds the gate
  * from its start until it commits, rolls back or closes.
  */
-export function withWriteGate(db: Client, gate: WriteGate, maxWaitMs: number): Client {
+export function withWriteGate(
+  db: Client,
+  gate: WriteGate,
+  maxWaitMs: number,
+  priority: WritePriority = "interactive",
+): Client {
   const transaction = async (mode: TransactionMode = "write"): Promise<Transaction> => {
     if (mode === "read") return db.transaction(mode);
-    const release = await gate.acquire(maxWaitMs);
+    const release = await gate.acquire(maxWaitMs, priority);
     let tx: Transaction;
     try {
       tx = await db.transaction(mode);
@@ -158,11 +164,13 @@ export function withWriteGate(db: Client, gate: WriteGate, maxWaitMs: number): C
     const s = (typeof stmt === "string" && args !== undefined ? { sql: stmt, args } : stmt) as
       | InStatement
       | string;
-    return isWriteSql(sqlOf(s)) ? gate.run(() => db.execute(s), maxWaitMs) : db.execute(s);
+    return isWriteSql(sqlOf(s))
+      ? gate.run(() => db.execute(s), maxWaitMs, priority)
+      : db.execute(s);
   };
   const batch = (stmts: InStatement[], mode?: TransactionMode) =>
     mode === "write" || stmts.some((s) => isWriteSql(sqlOf(s)))
-      ? gate.run(() => db.batch(stmts, mode), maxWaitMs)
+      ? gate.run(() => db.batch(stmts, mode), maxWaitMs, priority)
       : db.batch(stmts, mode);
   return overriding(db, { execute, batch, transaction });
 }

@@ -23,16 +23,29 @@ export class WriteGateBusyError extends Error {
   }
 }
 
+/**
+ * `interactive` writers (an API request: small, and someone waits for the answer) are let in
+ * before queued `bulk` writers (projector batches), first come first served within each.
+ * Without it an exec's one-row insert waited behind every queued projector batch and, in the
+ * 100k soak, answered 503 for over a minute.
+ */
+export type WritePriority = "interactive" | "bulk";
+
+interface Waiter {
+  grant: () => void;
+}
+
 export class WriteGate {
   private held = false;
-  private readonly queue: { grant: () => void }[] = [];
+  private readonly queues: Record<WritePriority, Waiter[]> = { interactive: [], bulk: [] };
 
   /** Resolves with the release function once this caller may write. */
-  acquire(maxWaitMs: number): Promise<() => void> {
+  acquire(maxWaitMs: number, priority: WritePriority = "interactive"): Promise<() => void> {
     if (!this.held) {
       this.held = true;
       return Promise.resolve(this.releaser());
     }
+    const queue = this.queues[priority];
     return new Promise((resolve, reject) => {
       const entry = {
         grant: () => {
@@ -41,17 +54,21 @@ export class WriteGate {
         },
       };
       const timer = setTimeout(() => {
-        const i = this.queue.indexOf(entry);
-        if (i >= 0) this.queue.splice(i, 1);
+        const i = queue.indexOf(entry);
+        if (i >= 0) queue.splice(i, 1);
         reject(new WriteGateBusyError(maxWaitMs));
       }, maxWaitMs);
-      this.queue.push(entry);
+      queue.push(entry);
     });
   }
 
   /** `fn` while holding the gate. */
-  async run<R>(fn: () => Promise<R>, maxWaitMs: number): Promise<R> {
-    const release = await this.acquire(maxWaitMs);
+  async run<R>(
+    fn: () => Promise<R>,
+    maxWaitMs: number,
+    priority: WritePriority = "interactive",
+  ): Promise<R> {
+    const release = await this.acquire(maxWaitMs, priority);
     try {
       return await fn();
     } finally {
@@ -60,7 +77,7 @@ export class WriteGate {
   }
 
   get waiting(): number {
-    return this.queue.length;
+    return this.queues.interactive.length + this.queues.bulk.length;
   }
 
   private releaser(): () => void {
@@ -68,7 +85,7 @@ export class WriteGate {
     return () => {
       if (done) return;
       done = true;
-      const next = this.queue.shift();
+      const next = this.queues.interactive.shift() ?? this.queues.bulk.shift();
       if (next) next.grant(); // held passes straight on
       else this.held = false;
     };

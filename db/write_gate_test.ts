@@ -60,3 +60,23 @@ Deno.test("WriteGate: a waiter not let in within maxWaitMs fails as busy and lea
   hold();
   (await p)();
 });
+
+Deno.test("WriteGate: an interactive writer goes before queued bulk writers", async () => {
+  const gate = new WriteGate();
+  const hold = await gate.acquire(1000);
+  const order: string[] = [];
+  const take = (name: string, p: "interactive" | "bulk") =>
+    gate.run(
+      () => {
+        order.push(name);
+        return tick();
+      },
+      1000,
+      p,
+    );
+  const all = [take("bulk-1", "bulk"), take("bulk-2", "bulk"), take("api", "interactive")];
+  await tick(5);
+  hold();
+  await Promise.all(all);
+  assert.deepEqual(order, ["api", "bulk-1", "bulk-2"]);
+});
