@@ -230,8 +230,7 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
       target_count: targetCount,
     });
   } catch (e) {
-    // A busy or unreachable database is the caller's "retry shortly" (503), not a fault.
-    if (isTransientDbError(e)) throw e;
+    if (isTransientDbError(e)) throw e; // busy or unreachable: "retry shortly" (503)
     throw internal(`insert executions: ${(e as Error).message}`, e);
   }
   times.mark("row");
