@@ -18,6 +18,7 @@
 import type { Db } from "../../db/client.ts";
 import { rowsOf } from "../../db/client.ts";
 import { epochMs } from "../../wire/time.ts";
+import { lowerBound } from "./sorted_ids.ts";
 
 export interface PresenceEntry {
   pcId: string;
@@ -30,18 +31,6 @@ export interface PresenceEntry {
 }
 
 type Row = [string, string | null, string | null, string | null, number];
-
-/** Index of the first element >= x in an ascending array. */
-function lowerBound<T>(xs: readonly T[], x: T): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (xs[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * Merge `add` (any order, distinct keys) into `xs` (sorted by `key`, distinct): O(n + k log k),

@@ -9,7 +9,7 @@
 const CHUNK = 512;
 
 /** Index of the first element >= x in an ascending array. */
-function lowerBound(xs: readonly string[], x: string): number {
+export function lowerBound<T>(xs: readonly T[], x: T): number {
   let lo = 0;
   let hi = xs.length;
   while (lo < hi) {
