@@ -8,30 +8,16 @@
  * Memory: one entry per PC with a membership (the group arrays of identical memberships are
  * shared) and one set per group; nothing per request.
  */
+import { ChangeWatchers } from "./change_watchers.ts";
 import type { KvEntry } from "../kv.ts";
 import { decodeAgentGroups } from "../../wire/agent_groups.ts";
 import { parseJsonBytes } from "../../wire/codec.ts";
 
-export class Memberships {
+export class Memberships extends ChangeWatchers {
   private groupsByPc = new Map<string, readonly string[]>();
   private membersByGroup = new Map<string, Set<string>>();
   /** Shared arrays for identical memberships (most fleets have a few distinct ones). */
   private shapes = new Map<string, readonly string[]>();
-  /** Bumped by every change (derived caches compare it). */
-  changes = 0;
-  /** Views derived per agent (the rollout view) told which PC changed; null: all of them. */
-  private watchers: ((pcId: string | null) => void)[] = [];
-
-  /** Call `fn` after every change with the PC's id (null after `reset`); returns an unwatch. */
-  watch(fn: (pcId: string | null) => void): () => void {
-    this.watchers.push(fn);
-    return () => this.watchers = this.watchers.filter((w) => w !== fn);
-  }
-
-  private changed(pcId: string | null) {
-    this.changes++;
-    for (const w of this.watchers) w(pcId);
-  }
 
   /** One KV entry: a PUT sets the PC's groups (undecodable: none), DEL/PURGE removes them. */
   apply(e: KvEntry) {

@@ -15,6 +15,7 @@
  * Memory: one small entry per known agent (about 200 bytes; 20 MB per 100,000 agents), the
  * bucket sets and a sorted id list. Nothing per request, no timer per agent.
  */
+import { ChangeWatchers } from "./change_watchers.ts";
 import type { Db } from "../../db/client.ts";
 import { rowsOf } from "../../db/client.ts";
 import { epochMs } from "../../wire/time.ts";
@@ -86,7 +87,7 @@ export function hbMsOf(hb: string | null): number {
 }
 
 /** The in-memory state (pure: `apply` / `remove` and the queries; `PresenceFollower` feeds it). */
-export class Presence {
+export class Presence extends ChangeWatchers {
   private byPc = new Map<string, PresenceEntry>();
   /** Whole second of the last heartbeat → agents whose last heartbeat is in it. */
   private buckets = new Map<number, Set<string>>();
@@ -98,21 +99,6 @@ export class Presence {
   private newEntries: PresenceEntry[] = [];
   /** Versions share one string each (thousands of agents run the same few). */
   private interned = new Map<string, string>();
-  /** Bumped by every change (derived caches compare it). */
-  changes = 0;
-  /** Views derived per agent (the rollout view) told which agent changed; null: all of them. */
-  private watchers: ((pcId: string | null) => void)[] = [];
-
-  /** Call `fn` after every change with the agent's id (null after `clear`); returns an unwatch. */
-  watch(fn: (pcId: string | null) => void): () => void {
-    this.watchers.push(fn);
-    return () => this.watchers = this.watchers.filter((w) => w !== fn);
-  }
-
-  private changed(pcId: string | null) {
-    this.changes++;
-    for (const w of this.watchers) w(pcId);
-  }
 
   get size(): number {
     return this.byPc.size;
