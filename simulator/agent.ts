@@ -82,6 +82,10 @@ export class Agent implements AgentView {
   readonly perf = new PerfSampler(this);
   readonly updater = new SelfUpdater(this);
   readonly subs = new AgentSubscriptions(this);
+
+  get subscriptionCount(): number {
+    return this.subs.count;
+  }
   private readonly outbox = new Outbox(this);
   /** Runs in progress (the fleet kills them when it stops). */
   private active = new Set<RunCtl>();

@@ -197,8 +197,14 @@ Deno.test("fleet: gates in §4.1 order with upstream stderr texts", async () => 
 Deno.test("fleet: kill, timeout, retries and exit codes", async () => {
   const h = await harness();
   try {
+    const idleSubs = h.fleet.agent("PC-A").subscriptionCount;
     const long = h.publish(subjects.commandsPc("PC-A"), { script: "echo start\nsleep 20s" });
     await waitFor(() => h.fleet.agent("PC-A").runs.some((r) => r.running && r.stdout));
+    assert.equal(
+      h.fleet.agent("PC-A").subscriptionCount,
+      idleSubs + 1,
+      "kill.<exec_id> while running",
+    );
     h.nats.nc.publish(subjects.kill(long.exec_id!));
     const slow = h.publish(subjects.commandsPc("PC-B"), { script: "sleep 5s", timeout_secs: 1 });
     const flaky = h.publish(subjects.commandsPc("PC-C"), {
@@ -221,6 +227,7 @@ Deno.test("fleet: kill, timeout, retries and exit codes", async () => {
     );
     assert.equal(one(code).exit_code, 7);
     assert.equal(one(code).stderr, "bad\n");
+    assert.equal(h.fleet.agent("PC-A").subscriptionCount, idleSubs, "kill.<exec_id> released");
   } finally {
     await h.stop();
   }

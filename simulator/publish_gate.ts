@@ -12,7 +12,10 @@
  */
 export class PublishGate {
   private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  // A FIFO as an array and a head index: with 40,000 agents waiting, Array#shift (a copy of
+  // the rest per call) was the simulator's largest single cost during an exec to all.
+  private waiting: (() => void)[] = [];
+  private head = 0;
 
   /** `limit` 0 = no cap. */
   constructor(readonly limit: number) {}
@@ -27,10 +30,23 @@ export class PublishGate {
       return await fn();
     } finally {
       // The slot passes straight to the next waiter (active stays the same).
-      const next = this.waiting.shift();
+      const next = this.dequeue();
       if (next) next();
       else this.active--;
     }
+  }
+
+  private dequeue(): (() => void) | undefined {
+    if (this.head >= this.waiting.length) return undefined;
+    const next = this.waiting[this.head++];
+    if (this.head === this.waiting.length) {
+      this.waiting = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
+    }
+    return next;
   }
 
   get inFlight(): number {
@@ -38,6 +54,6 @@ export class PublishGate {
   }
 
   get queued(): number {
-    return this.waiting.length;
+    return this.waiting.length - this.head;
   }
 }

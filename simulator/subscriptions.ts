@@ -35,9 +35,8 @@ export class AgentSubscriptions {
     m.set(subjects.logsFetch(a.pcId), (msg) => msg.reply && a.replyLogs(msg));
     m.set(subjects.jobTail(a.pcId), (msg) => msg.reply && a.replyTail(msg));
     for (const execId of this.kills.keys()) {
-      m.set(subjects.kill(execId), () => {
-        for (const k of [...this.kills.get(execId) ?? []]) k();
-      });
+      const onKill = this.killHandler(execId);
+      m.set(subjects.kill(execId), () => onKill());
     }
     for (const b of BEHAVIOURS) {
       for (const s of b.subscriptions?.(a) ?? []) m.set(s.subject, (msg) => s.onMessage(a, msg));
@@ -71,18 +70,45 @@ export class AgentSubscriptions {
     this.subs.clear();
   }
 
-  /** Listen on `kill.<execId>` while a run is in progress; returns the release. */
+  /**
+   * Listen on `kill.<execId>` while a run is in progress; returns the release. Only that one
+   * subject is added and removed (not a full `sync`, which rebuilds every wanted subject:
+   * twice per run, for every agent of an exec to all).
+   */
   onKill(execId: string, kill: () => void): () => void {
     let set = this.kills.get(execId);
-    if (!set) this.kills.set(execId, set = new Set());
+    if (!set) {
+      this.kills.set(execId, set = new Set());
+      this.subscribeKill(execId);
+    }
     set.add(kill);
-    this.sync();
     return () => {
       set.delete(kill);
-      if (set.size === 0) {
+      if (set.size === 0 && this.kills.get(execId) === set) {
         this.kills.delete(execId);
-        this.sync();
+        const subject = subjects.kill(execId);
+        const sub = this.subs.get(subject);
+        if (sub) {
+          this.subs.delete(subject);
+          try {
+            sub.unsubscribe();
+          } catch { /* connection closed */ }
+        }
       }
+    };
+  }
+
+  private subscribeKill(execId: string) {
+    const a = this.agent;
+    const subject = subjects.kill(execId);
+    if (!a.online || a.fleet.stopped || a.link.nc.isClosed() || this.subs.has(subject)) return;
+    const handler = this.killHandler(execId);
+    this.subs.set(subject, a.link.nc.subscribe(subject, { callback: () => handler() }));
+  }
+
+  private killHandler(execId: string): () => void {
+    return () => {
+      for (const k of [...this.kills.get(execId) ?? []]) k();
     };
   }
 

@@ -92,6 +92,8 @@ export interface AgentView {
   results: ExecResult[];
   /** Commands dropped as duplicates. */
   duplicates: number;
+  /** Live subscriptions (the real agent's subjects plus `kill.<exec_id>` per run in progress). */
+  readonly subscriptionCount: number;
   /** Test hook: pretend the broker has been out of reach this long (staleness gate). */
   simulateDisconnectedMs: number | null;
 }
