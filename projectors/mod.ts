@@ -5,11 +5,12 @@
  * rebuilds itself). Durable names: upstream's in `shared` mode; `<name>_<nodeId>` in
  * `local` mode (every node keeps its own full projection).
  */
+import type { NatsConnection } from "@nats-io/transport-node";
 import type { Deps } from "../lib/deps.ts";
 import { withWriteWait } from "../db/client.ts";
 import { type Component, component } from "../lib/component.ts";
 import { CONSUMER, STREAM } from "../wire/names.ts";
-import { isNotFound } from "../lib/nats.ts";
+import { connectNats, isNotFound } from "../lib/nats.ts";
 import {
   type JsProjectorOptions,
   type RunningProjector,
@@ -155,13 +156,16 @@ export interface StartProjectorsOptions {
   core?: { maxWaitMs?: number; maxItems?: number };
 }
 
+export interface RunningProjectors extends Component {
+  projectors: RunningProjector[];
+  /** The projectors' own NATS connection (closed by `stop`). */
+  connection: NatsConnection;
+}
+
 export async function startProjectors(
   apiDeps: Deps,
   opts: StartProjectorsOptions = {},
-): Promise<Component & { projectors: RunningProjector[] }> {
-  // A projector's write waits its turn behind a results batch rather than nak a batch
-  // after the API's 3 s (db/write_gate.ts); 20 s as the results writer's own busy wait.
-  const deps = { ...apiDeps, db: withWriteWait(apiDeps.db, 20_000) };
+): Promise<RunningProjectors> {
   const unknown = (opts.only ?? []).filter((n) =>
     !(PROJECTOR_NAMES as readonly string[]).includes(n)
   );
@@ -173,6 +177,29 @@ export async function startProjectors(
     );
   }
   const names: readonly string[] = opts.only?.length ? opts.only : PROJECTOR_NAMES;
+  // The projectors' own NATS connection. The broker queues everything for one connection
+  // in one buffer: on a shared one, the API's publish confirmation (its flush) waited
+  // behind a fleet-wide burst of results and the heartbeat stream, and when a saturated
+  // process fell behind the broker cut the whole connection as a slow consumer, failing the
+  // API's exec in flight (502). Here a cut drops only the projectors' flow: the connection
+  // reconnects, JetStream redelivers, the next beats arrive.
+  const nats = await connectNats(apiDeps.config, `kanade-projectors-${apiDeps.config.nodeId}`);
+  // A projector's write waits its turn behind a results batch rather than nak a batch
+  // after the API's 3 s (db/write_gate.ts); 20 s as the results writer's own busy wait.
+  const deps = { ...apiDeps, nats, db: withWriteWait(apiDeps.db, 20_000) };
+  try {
+    return { ...await startOn(deps, names, opts), connection: nats.nc };
+  } catch (e) {
+    await nats.close().catch(() => {});
+    throw e;
+  }
+}
+
+async function startOn(
+  deps: Deps,
+  names: readonly string[],
+  opts: StartProjectorsOptions,
+): Promise<Component & { projectors: RunningProjector[] }> {
   const ackWaitSecs = deps.config.projectorAckWaitSecs;
   const js: JsProjectorOptions = {
     batchSize: deps.config.projectorBatch,
@@ -231,6 +258,9 @@ export async function startProjectors(
         break;
     }
   }
+  // The core subscriptions are registered at the broker before anyone is told we started
+  // (a heartbeat published on another connection right after would otherwise be missed).
+  await deps.nats.nc.flush();
   deps.log.info("projectors started", { projectors: names });
   // Their own stats counters become the /metrics counters (read at scrape, not per message).
   const untrack = running.map((p, i) => {
@@ -244,6 +274,7 @@ export async function startProjectors(
     await Promise.all(running.map((p) => p.stop().catch(() => {})));
     manifests?.stop();
     for (const u of untrack) u();
+    await deps.nats.close().catch(() => {});
   });
   return { ...c, projectors: running };
 }
