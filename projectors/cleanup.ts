@@ -11,7 +11,7 @@
  * Every cutoff is bound as canonical DB text (never computed inside SQL, #390).
  */
 import type { Deps } from "../lib/deps.ts";
-import { type InStatement, inWriteTx } from "../db/client.ts";
+import { type InStatement, inWriteTx, withWriteWait } from "../db/client.ts";
 import { type Component, component } from "../lib/component.ts";
 import { dbTs } from "../wire/time.ts";
 import { chunks } from "./batch.ts";
@@ -205,7 +205,18 @@ export async function sweep(deps: Ctx, nowMs = Date.now()): Promise<SweepReport>
   return report;
 }
 
-export function startCleanup(deps: Deps, opts: { firstDelayMs?: number } = {}): Component {
+/**
+ * How long one sweep write waits for its turn at the process's write queue. The sweep is
+ * background work: it goes after the API's and the projectors' writes and waits for them
+ * (a 100,000-agent soak saw retention fail on the API's 3 s budget behind results batches).
+ */
+export const CLEANUP_WRITE_WAIT_MS = 120_000;
+
+export function startCleanup(
+  apiDeps: Deps,
+  opts: { firstDelayMs?: number } = {},
+): Component {
+  const deps = { ...apiDeps, db: withWriteWait(apiDeps.db, CLEANUP_WRITE_WAIT_MS) };
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let running: Promise<unknown> = Promise.resolve();

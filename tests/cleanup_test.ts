@@ -9,11 +9,12 @@ import {
   expirePending,
   reapInFlight,
   retentionTargets,
+  startCleanup,
   sweep,
 } from "../projectors/cleanup.ts";
 import { applyResults } from "../projectors/results.ts";
 import { dbTs } from "../wire/time.ts";
-import type { Db } from "../db/client.ts";
+import { type Db, withWriteLock } from "../db/client.ts";
 
 setLogLevel("error");
 const NOW = Date.parse("2026-06-20T12:00:00Z");
@@ -214,5 +215,39 @@ Deno.test("startCleanup sweeps soon after start and reaps with a change notice",
     }
   } finally {
     await b.stop();
+  }
+});
+
+Deno.test("startCleanup waits its turn behind a long write instead of failing the sweep", async () => {
+  const t = await tempDb();
+  const errors: string[] = [];
+  const log = logger();
+  const recording = { ...log, error: (msg: string) => errors.push(msg), child: () => recording };
+  const deps = {
+    db: t.db,
+    config,
+    log: recording,
+    nats: undefined,
+  } as unknown as Parameters<typeof startCleanup>[0];
+  try {
+    await exec(t.db, "stale", "pending", Date.now() - 2 * H);
+    // Another writer of this process holds the file longer than an API write may wait (3 s).
+    const held = withWriteLock(t.db, () => new Promise((r) => setTimeout(r, 4_000)), 10_000);
+    await new Promise((r) => setTimeout(r, 50));
+    const c = startCleanup(deps, { firstDelayMs: 0 });
+    try {
+      await held;
+      await waitFor(
+        async () =>
+          (await get(t.db, "SELECT status FROM executions WHERE exec_id = 'stale'")).status ===
+            "expired",
+        { what: "expired once the other writer is done", timeoutMs: 10_000 },
+      );
+      assert.deepEqual(errors, []);
+    } finally {
+      await c.stop();
+    }
+  } finally {
+    await t.close();
   }
 });
