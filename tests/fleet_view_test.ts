@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startTestBackend } from "./helpers/backend.ts";
-import { fleetView } from "../lib/fleet/fleet_view.ts";
+import { FleetView, fleetView } from "../lib/fleet/fleet_view.ts";
 import { countAlivePcs, resolveAlivePcs } from "../lib/exec/targets.ts";
 import { listGroups } from "../lib/fleet/groups.ts";
 import { followBucket } from "../lib/kv.ts";
@@ -77,6 +77,25 @@ Deno.test("fleet view: presence follows inserts, updates, deletes and projected 
     );
     await res.body?.cancel();
   } finally {
+    await be.stop();
+  }
+});
+
+Deno.test("fleet view: a projector's agent change notice brings the view up to date by itself", async () => {
+  const be = await startTestBackend({ projectors: ["heartbeat"] });
+  // A poll interval longer than the test: only the notice can bring the new agent in.
+  const view = new FleetView(be.deps, 600_000);
+  try {
+    assert.equal((await view.presence()).size, 0);
+    be.deps.nats.nc.publish(
+      subjects.heartbeat("N-1"),
+      jsonBytes(encodeHeartbeat({ pc_id: "N-1", at: nowWire(), agent_version: "1.0" })),
+    );
+    await waitFor(() => view.presenceNow().get("N-1") !== undefined, {
+      what: "the projected agent in the view without a catch-up",
+    });
+  } finally {
+    view.stop();
     await be.stop();
   }
 });

@@ -58,16 +58,13 @@ export async function resolveAlivePcs(
   const out = new Set<string>(target.pcs ?? []);
   const groups = target.groups ?? [];
   if (target.all || groups.length > 0) {
-    const view = fleetView(deps);
-    const presence = await view.presence();
+    const [presence, memberships] = await caughtUp(deps, !target.all);
     const cutoff = cutoffOf(deps, opts);
     if (target.all) {
       if (out.size === 0) return presence.aliveSorted(cutoff);
       for (const pc of presence.aliveSorted(cutoff)) out.add(pc);
     } else {
-      for (const pc of aliveMembers(presence, await view.memberships(), groups, cutoff)) {
-        out.add(pc);
-      }
+      for (const pc of aliveMembers(presence, memberships!, groups, cutoff)) out.add(pc);
     }
   }
   return [...out].sort();
@@ -82,15 +79,27 @@ export async function countAlivePcs(
   const pcs = new Set(target.pcs ?? []);
   const groups = target.groups ?? [];
   if (!target.all && groups.length === 0) return pcs.size;
-  const view = fleetView(deps);
-  const presence = await view.presence();
+  const [presence, memberships] = await caughtUp(deps, !target.all);
   const cutoff = cutoffOf(deps, opts);
   if (target.all) {
     let n = presence.onlineCount(cutoff);
     for (const pc of pcs) if (!presence.isAlive(pc, cutoff)) n++;
     return n;
   }
-  return countAliveMembers(presence, await view.memberships(), groups, pcs, cutoff);
+  return countAliveMembers(presence, memberships!, groups, pcs, cutoff);
+}
+
+/**
+ * The presence view and, for a group target, the memberships, each caught up with what was
+ * committed before the call. Both catch-ups run at once (a database read and a broker round
+ * trip): on a loaded 100k-agent box they took 15–35 ms one after the other.
+ */
+async function caughtUp(
+  deps: TargetDeps,
+  withGroups: boolean,
+): Promise<[Presence, Memberships | null]> {
+  const view = fleetView(deps);
+  return await Promise.all([view.presence(), withGroups ? view.memberships() : null]);
 }
 
 /**
