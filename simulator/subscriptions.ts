@@ -34,10 +34,7 @@ export class AgentSubscriptions {
     m.set(subjects.ping(a.pcId), (msg) => msg.reply && a.replyPing(msg));
     m.set(subjects.logsFetch(a.pcId), (msg) => msg.reply && a.replyLogs(msg));
     m.set(subjects.jobTail(a.pcId), (msg) => msg.reply && a.replyTail(msg));
-    for (const execId of this.kills.keys()) {
-      const onKill = this.killHandler(execId);
-      m.set(subjects.kill(execId), () => onKill());
-    }
+    for (const execId of this.kills.keys()) m.set(subjects.kill(execId), this.killHandler(execId));
     for (const b of BEHAVIOURS) {
       for (const s of b.subscriptions?.(a) ?? []) m.set(s.subject, (msg) => s.onMessage(a, msg));
     }
@@ -46,28 +43,14 @@ export class AgentSubscriptions {
 
   /** Bring the subscriptions in line with what the agent should listen on now. */
   sync() {
-    const a = this.agent;
-    if (!a.online || a.fleet.stopped || a.link.nc.isClosed()) return this.close();
+    if (!this.live()) return this.close();
     const want = this.wanted();
-    for (const [subject, sub] of this.subs) {
-      if (!want.has(subject)) {
-        sub.unsubscribe();
-        this.subs.delete(subject);
-      }
-    }
-    for (const [subject, handler] of want) {
-      if (this.subs.has(subject)) continue;
-      this.subs.set(subject, a.link.nc.subscribe(subject, { callback: (_e, m) => handler(m) }));
-    }
+    for (const subject of [...this.subs.keys()]) if (!want.has(subject)) this.drop(subject);
+    for (const [subject, handler] of want) this.add(subject, handler);
   }
 
   close() {
-    for (const sub of this.subs.values()) {
-      try {
-        sub.unsubscribe();
-      } catch { /* connection closed */ }
-    }
-    this.subs.clear();
+    for (const subject of [...this.subs.keys()]) this.drop(subject);
   }
 
   /**
@@ -79,34 +62,40 @@ export class AgentSubscriptions {
     let set = this.kills.get(execId);
     if (!set) {
       this.kills.set(execId, set = new Set());
-      this.subscribeKill(execId);
+      if (this.live()) this.add(subjects.kill(execId), this.killHandler(execId));
     }
     set.add(kill);
     return () => {
       set.delete(kill);
       if (set.size === 0 && this.kills.get(execId) === set) {
         this.kills.delete(execId);
-        const subject = subjects.kill(execId);
-        const sub = this.subs.get(subject);
-        if (sub) {
-          this.subs.delete(subject);
-          try {
-            sub.unsubscribe();
-          } catch { /* connection closed */ }
-        }
+        this.drop(subjects.kill(execId));
       }
     };
   }
 
-  private subscribeKill(execId: string) {
+  /** Subscriptions exist only while the agent is online on an open connection. */
+  private live(): boolean {
     const a = this.agent;
-    const subject = subjects.kill(execId);
-    if (!a.online || a.fleet.stopped || a.link.nc.isClosed() || this.subs.has(subject)) return;
-    const handler = this.killHandler(execId);
-    this.subs.set(subject, a.link.nc.subscribe(subject, { callback: () => handler() }));
+    return a.online && !a.fleet.stopped && !a.link.nc.isClosed();
   }
 
-  private killHandler(execId: string): () => void {
+  private add(subject: string, handler: Handler) {
+    if (this.subs.has(subject)) return;
+    const sub = this.agent.link.nc.subscribe(subject, { callback: (_e, m) => handler(m) });
+    this.subs.set(subject, sub);
+  }
+
+  private drop(subject: string) {
+    const sub = this.subs.get(subject);
+    if (!sub) return;
+    this.subs.delete(subject);
+    try {
+      sub.unsubscribe();
+    } catch { /* connection closed */ }
+  }
+
+  private killHandler(execId: string): Handler {
     return () => {
       for (const k of [...this.kills.get(execId) ?? []]) k();
     };
