@@ -187,12 +187,21 @@ export async function startProjectors(
   // A projector's write waits its turn behind a results batch rather than nak a batch
   // after the API's 3 s (db/write_gate.ts); 20 s as the results writer's own busy wait.
   const deps = { ...apiDeps, nats, db: withWriteWait(apiDeps.db, 20_000) };
+  let started: Component & { projectors: RunningProjector[] };
   try {
-    return { ...await startOn(deps, names, opts), connection: nats.nc };
+    started = await startOn(deps, names, opts);
   } catch (e) {
     await nats.close().catch(() => {});
     throw e;
   }
+  return {
+    ...started,
+    connection: nats.nc,
+    async stop() {
+      await started.stop();
+      await nats.close().catch(() => {});
+    },
+  };
 }
 
 async function startOn(
@@ -274,7 +283,6 @@ async function startOn(
     await Promise.all(running.map((p) => p.stop().catch(() => {})));
     manifests?.stop();
     for (const u of untrack) u();
-    await deps.nats.close().catch(() => {});
   });
   return { ...c, projectors: running };
 }
