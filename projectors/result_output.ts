@@ -12,6 +12,9 @@ import type { Deps } from "../lib/deps.ts";
 import { OBJECT_STORE } from "../wire/names.ts";
 import { retryWhile } from "../util/retry.ts";
 
+/** The object store answered: there is no such object (retrying will not help). */
+class ObjectMissing extends Error {}
+
 export async function fetchObject(
   deps: Pick<Deps, "nats" | "log">,
   key: string,
@@ -21,18 +24,17 @@ export async function fetchObject(
     const data = await retryWhile(async () => {
       const store = await deps.nats.obj(OBJECT_STORE.resultOutput);
       const blob = await store.getBlob(key);
-      if (!blob) throw new Error("object not found");
+      if (!blob) throw new ObjectMissing("object not found");
       return blob;
     }, {
-      transient: (e) => !/object not found/.test(String(e)),
+      transient: (e) => !(e instanceof ObjectMissing),
       until: Date.now() + (opts.budgetMs ?? 30_000),
       firstPauseMs: 250,
       maxPauseMs: 4_000,
     });
     return new TextDecoder().decode(data); // lossy UTF-8, as upstream
   } catch (e) {
-    const missing = /object not found/.test(String(e));
-    if (!missing && !opts.giveUp) {
+    if (!(e instanceof ObjectMissing) && !opts.giveUp) {
       deps.log.warn("overflow output unavailable, result redelivered later", { key, err: e });
       return null;
     }
