@@ -146,6 +146,28 @@ export async function openKvOrNull(nats: Nats, bucket: string): Promise<KV | nul
   return await openKv(nats, bucket);
 }
 
+/**
+ * One key of a bucket that may be absent (null then, as `openKvOrNull` reads it). The
+ * bucket lookup and the read go out together: one round trip of waiting instead of two,
+ * which the exec route pays on every call to read its job.
+ */
+export async function getFromOptionalBucket(
+  nats: Nats,
+  bucket: string,
+  key: string,
+): Promise<KvEntry | null> {
+  const [info, entry] = await Promise.allSettled([
+    nats.jsm.streams.info(`KV_${bucket}`),
+    openKv(nats, bucket).then((kv) => kv.get(key)),
+  ]);
+  if (info.status === "rejected") {
+    if (isBucketMissing(info.reason)) return null;
+    throw kvFailure(bucket, info.reason);
+  }
+  if (entry.status === "rejected") throw kvFailure(bucket, entry.reason);
+  return entry.value;
+}
+
 /** Creates a bucket, or binds to it when it exists with that config (bootstrap, jobs). */
 export async function createKv(
   nats: Nats,

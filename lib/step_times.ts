@@ -15,6 +15,25 @@ export class StepTimes {
     this.last = now;
   }
 
+  /**
+   * Times `work` from now until it settles, for steps that run concurrently (the exec
+   * resolves its target while the job is looked up and the version pinned). The entry takes
+   * its place in start order; the next `mark` times from the latest end, so a sequential
+   * step after concurrent ones does not count their time again.
+   */
+  async span<T>(name: string, work: Promise<T>): Promise<T> {
+    const start = performance.now();
+    const entry = { name, ms: 0 };
+    this.steps.push(entry);
+    try {
+      return await work;
+    } finally {
+      const end = performance.now();
+      entry.ms = end - start;
+      this.last = Math.max(this.last, end);
+    }
+  }
+
   /** `name;dur=1.2, …` (RFC: W3C Server Timing); names are fixed tokens of the caller. */
   header(): string {
     return this.steps.map((s) => `${s.name};dur=${s.ms.toFixed(1)}`).join(", ");

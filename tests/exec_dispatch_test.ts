@@ -7,7 +7,7 @@ import { connect } from "@nats-io/transport-node";
 import { startTestBackend, waitFor } from "./helpers/backend.ts";
 import { withAgentDoubles } from "./helpers/agent_double.ts";
 import { dispatchExec } from "../lib/exec/dispatch.ts";
-import { UpstreamError, ValidationError } from "../lib/errors.ts";
+import { InternalError, UpstreamError, ValidationError } from "../lib/errors.ts";
 import type { Deps } from "../lib/deps.ts";
 import type { Db } from "../db/client.ts";
 import { FanoutPlanSchema } from "../wire/fanout.ts";
@@ -163,6 +163,67 @@ Deno.test("a publish failure answers 502 and leaves no executions row", async ()
     assert.deepEqual(waves.map((w) => w.state), ["skipped", "skipped"]);
     assert.equal(waves[1].reason, "exec failed: first wave not published");
   } finally {
+    await be.stop();
+  }
+});
+
+Deno.test("an executions row that cannot be written: nothing published, a stored record is marked aborted", async () => {
+  const be = await startTestBackend({ waves: false });
+  const seen: string[] = [];
+  const tap = await connect({ servers: be.broker.url });
+  const sub = tap.subscribe("commands.>", { callback: (_e, m) => void seen.push(m.subject) });
+  await tap.flush();
+  try {
+    // The row insert fails for good (not busy): the fresh exec wrote its record beside it.
+    const db = new Proxy(be.deps.db, {
+      get(target, prop, recv) {
+        if (prop === "execute") {
+          return (stmt: string | { sql: string }) =>
+            (typeof stmt === "string" ? stmt : stmt.sql).includes("INSERT INTO executions")
+              ? Promise.reject(new Error("disk I/O error"))
+              : target.execute(stmt as never);
+        }
+        return Reflect.get(target, prop, recv);
+      },
+    }) as Db;
+    const deps: Deps = { ...be.deps, db };
+    const plan = FanoutPlanSchema.parse({ target: { all: true } });
+    const fresh = await dispatchExec(deps, { manifest, plan, actor: "operator" })
+      .then(() => null, (e) => e as Error);
+    assert.ok(fresh instanceof InternalError, String(fresh));
+    assert.match(fresh.message, /^insert executions: disk I\/O error/);
+    const audit = async (action: string) => {
+      const m = await be.deps.nats.jsm.streams.getMessage("AUDIT", {
+        last_by_subj: `audit.operator.${action}.sched-job`,
+      }).catch(() => null);
+      return m ? parseJsonBytes(m.data) as { payload: Record<string, unknown> } : null;
+    };
+    const rec = await audit("exec");
+    const aborted = await audit("exec_aborted");
+    assert.ok(rec && aborted, "the record and its abort are both in AUDIT");
+    assert.equal(aborted.payload.exec_id, rec.payload.exec_id);
+    assert.equal(aborted.payload.reason, "executions row not written");
+
+    // A scheduler repeat (fixed ids) writes its row first: no record at all.
+    const ids = { execId: crypto.randomUUID(), requestId: crypto.randomUUID() };
+    await assert.rejects(
+      dispatchExec(deps, { manifest, plan, actor: "scheduler", ids }),
+      (e) => e instanceof InternalError,
+    );
+    assert.equal(await audit("exec").then((r) => r?.payload.exec_id), rec.payload.exec_id);
+    const sched = await be.deps.nats.jsm.streams.getMessage("AUDIT", {
+      last_by_subj: "audit.scheduler.exec.sched-job",
+    }).catch(() => null);
+    assert.equal(sched, null, "no scheduler record without its row");
+
+    await tap.flush();
+    await new Promise((r) => setTimeout(r, 200)); // a stray Command would have arrived
+    assert.deepEqual(seen, [], "no Command on any subject");
+    const n = await be.deps.db.execute("SELECT COUNT(*) AS n FROM executions");
+    assert.equal(n.rows[0].n, 0);
+  } finally {
+    sub.unsubscribe();
+    await tap.close();
     await be.stop();
   }
 });

@@ -204,11 +204,12 @@ Deno.test("exec fan-out: all / group / pcs, exact Command JSON, pin before publi
       assert.equal(res.status, 200);
       const r = await res.json() as ExecResp;
       assert.equal(r.target_count, 1);
-      // Each step of the exec is timed for the operator (Server-Timing), in pipeline order.
+      // Each step of the exec is timed for the operator (Server-Timing), in the order the
+      // steps start (target resolution runs beside the job lookup, the pin beside it).
       const steps = (res.headers.get("server-timing") ?? "").split(", ").map((s) =>
         s.split(";")[0]
       );
-      assert.deepEqual(steps, ["job", "prepare", "resolve", "pin", "row", "record", "publish"]);
+      assert.deepEqual(steps, ["resolve", "job", "prepare", "pin", "row", "record", "publish"]);
       await waitFor(() => a["PC-C"].received.length === 1, { what: "PC-C got it" });
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(a["PC-A"].received.length, 0);

@@ -13,6 +13,7 @@ import {
   casUpdate,
   type Codec,
   DELETE,
+  getFromOptionalBucket,
   isRevisionConflict,
   kvScan,
   kvSnapshot,
@@ -132,6 +133,14 @@ Deno.test("KV gateway: compare-and-swap, scans and the one error mapping", async
       assert.equal(isRevisionConflict(new Error("connection closed")), false);
     });
 
+    await t.step("getFromOptionalBucket() reads one key of a bucket that exists", async () => {
+      const kv = await openKv(nats, "snap_test");
+      await kv.put("one", "1");
+      const e = await getFromOptionalBucket(nats, "snap_test", "one");
+      assert.equal(e?.string(), "1");
+      assert.equal(await getFromOptionalBucket(nats, "snap_test", "absent"), null);
+    });
+
     await t.step("kvScan() reads the live entries under a filter", async () => {
       const kv = await openKv(nats, "snap_test");
       await kv.put("pc.a", "1");
@@ -144,6 +153,7 @@ Deno.test("KV gateway: compare-and-swap, scans and the one error mapping", async
 
     await t.step("a missing bucket: null / [] where optional, else unavailable", async () => {
       assert.equal(await openKvOrNull(nats, "no_such_bucket"), null);
+      assert.equal(await getFromOptionalBucket(nats, "no_such_bucket", "k"), null);
       assert.deepEqual(await kvSnapshot(nats, "no_such_bucket"), []);
       await assert.rejects(
         kvSnapshot(nats, "no_such_bucket", { required: true }),
@@ -162,7 +172,13 @@ Deno.test("KV gateway: compare-and-swap, scans and the one error mapping", async
       const kv = await openKv(view, "cas_test");
       await broker.signal("SIGSTOP");
       try {
-        for (const op of [() => openKvOrNull(view, "cas_test"), () => kv.get("k")]) {
+        for (
+          const op of [
+            () => openKvOrNull(view, "cas_test"),
+            () => kv.get("k"),
+            () => getFromOptionalBucket(view, "cas_test", "k"),
+          ]
+        ) {
           await assert.rejects(op(), (e) => {
             assert.ok(e instanceof UnavailableError, String(e));
             assert.match(e.message, /message broker unavailable/);

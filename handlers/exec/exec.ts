@@ -2,7 +2,7 @@ import { caller, defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { notFound } from "../../lib/errors.ts";
 import { checkJobId, fetchJob } from "../../lib/catalog/jobs.ts";
-import { dispatchExec, ExecResponseSchema } from "../../lib/exec/dispatch.ts";
+import { countTarget, dispatchExec, ExecResponseSchema } from "../../lib/exec/dispatch.ts";
 import { FanoutPlanSchema } from "../../wire/fanout.ts";
 import { StepTimes } from "../../lib/step_times.ts";
 
@@ -28,6 +28,8 @@ export const route = defineRoute({
     const plan = c.req.valid("json");
     const d = deps(c);
     const times = new StepTimes();
+    // target_count needs only the plan: resolved while the job is looked up.
+    const targetCount = times.span("resolve", countTarget(d, plan, jobId));
     const manifest = await fetchJob(d, jobId);
     times.mark("job");
     if (!manifest) {
@@ -40,6 +42,7 @@ export const route = defineRoute({
       plan,
       actor: "operator",
       caller: caller(c),
+      targetCount,
       times,
     });
     // Which step was slow, for an operator's browser tools and the scale benchmark.

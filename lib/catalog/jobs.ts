@@ -19,7 +19,7 @@ import {
 } from "../../wire/manifest.ts";
 import { encodeManifest, manifestJson } from "../../wire/manifest_encode.ts";
 import { isValidJobId } from "../../wire/manifest_validate.ts";
-import { createKv, type KV, kvSnapshot, openKvOrNull } from "../kv.ts";
+import { createKv, getFromOptionalBucket, type KV, kvSnapshot, openKvOrNull } from "../kv.ts";
 import { inventorySpecs } from "../inventory/spec.ts";
 
 export const JOBS_HISTORY = 5;
@@ -40,9 +40,7 @@ async function ensureKv(deps: Deps, bucket: string): Promise<KV> {
 
 /** The stored manifest, or null (unknown id, missing bucket). Undecodable → 500. */
 export async function fetchJob(deps: Deps, id: string): Promise<Manifest | null> {
-  const kv = await openKvOrNull(deps.nats, BUCKET.jobs);
-  if (!kv) return null;
-  const e = await kv.get(id);
+  const e = await getFromOptionalBucket(deps.nats, BUCKET.jobs, id);
   if (!e || e.operation !== "PUT") return null;
   let m: Manifest | null = null;
   try {
