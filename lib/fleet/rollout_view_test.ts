@@ -5,21 +5,7 @@ import { Presence } from "./presence.ts";
 import { computeRolloutStatus, type RolloutStatus, type ScopeEntry } from "./rollout_status.ts";
 import { RolloutView } from "./rollout_view.ts";
 import { SortedIds } from "./sorted_ids.ts";
-
-/** mulberry32: a seeded PRNG, so a failing history can be replayed from its seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
-  return { next, int, pick };
-}
+import { rng } from "../../tests/helpers/rng.ts";
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0, 400);
 const WINDOW = 90;
