@@ -52,6 +52,22 @@ Deno.test("resolveAlivePcs: all / groups / pcs, alive window, tolerant group val
     assert.equal(await countAlivePcs(be.deps, { all: true }, opts), 4);
     assert.equal(await countAlivePcs(be.deps, { all: true, pcs: ["ZZ"] }, opts), 5);
     assert.equal(await countAlivePcs(be.deps, { groups: ["canary"] }, opts), 2);
+    // The count equals the resolved list for every shape: one group (kept per-group
+    // counts) with listed PCs inside and outside it, dead or unknown; several groups.
+    for (
+      const target of [
+        { groups: ["canary"], pcs: ["PC-A", "PC-C", "ZZ"] },
+        { groups: ["canary", "canary"], pcs: ["PC-B"] },
+        { groups: ["office", "canary"], pcs: ["PC-D"] },
+        { groups: ["nobody"], pcs: ["PC-C"] },
+      ]
+    ) {
+      assert.equal(
+        await countAlivePcs(be.deps, target, opts),
+        (await resolveAlivePcs(be.deps, target, opts)).length,
+        JSON.stringify(target),
+      );
+    }
     // Default window comes from config (120 s) and `now` from the clock: all are old now.
     assert.deepEqual(await resolveAlivePcs(be.deps, { all: true }), []);
   } finally {

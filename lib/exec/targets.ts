@@ -5,8 +5,10 @@
  * expected PCs.
  *
  * Answered from the process's fleet view (lib/fleet/fleet_view.ts), not by scanning the
- * agents table and walking `agent_groups` per call: an exec to a 50,000-PC group at a
- * 100,000-agent fleet costs a catch-up read plus a pass over that group's members in memory.
+ * agents table and walking `agent_groups` per call. Counting an exec to one 50,000-PC group
+ * at a 100,000-agent fleet costs the catch-ups plus a sum over the seconds of the alive
+ * window (lib/fleet/group_alive.ts); several groups, which may overlap, a pass over their
+ * members in memory.
  */
 import type { Deps } from "../deps.ts";
 import { fleetView } from "../fleet/fleet_view.ts";
@@ -86,6 +88,17 @@ export async function countAlivePcs(
     for (const pc of pcs) if (!presence.isAlive(pc, cutoff)) n++;
     return n;
   }
+  const wanted = new Set(groups);
+  if (wanted.size === 1) {
+    // One group (the usual exec): its kept per-second count, not a pass over its members.
+    const [g] = wanted;
+    let n = fleetView(deps).groupAlive().count(g, cutoff) + pcs.size;
+    for (const pc of pcs) {
+      if (presence.isAlive(pc, cutoff) && memberships!.groupsOf(pc).includes(g)) n--;
+    }
+    return n;
+  }
+  // Several groups overlap: each member counted once needs the pass over their members.
   return countAliveMembers(presence, memberships!, groups, pcs, cutoff);
 }
 
