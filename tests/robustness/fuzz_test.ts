@@ -17,7 +17,7 @@ import { KV_BUCKETS } from "../../wire/resources.ts";
 import { BUCKET, OBJECT_STORE } from "../../wire/names.ts";
 import { nowDb } from "../../wire/time.ts";
 import { recordFigures } from "./report_sink.ts";
-import { rng as prng, type Rng } from "../helpers/rng.ts";
+import { type Rng, rng as prng } from "../helpers/rng.ts";
 import { createAccount } from "../../lib/accounts/admin.ts";
 import { readAccounts } from "../../lib/accounts/store.ts";
 
