@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { startTestBackend, type TestBackend } from "./helpers/backend.ts";
 import { BUCKET, OBJECT_STORE } from "../wire/names.ts";
-import { NO_TARGET_MESSAGE } from "../lib/exec/dispatch.ts";
+import { NO_TARGET_MESSAGE } from "../lib/exec/plan.ts";
 import { checkPart } from "../lib/catalog/script_objects.ts";
 
 /** The response is the error `status` with `message` (exact, or matching); its body parsed. */

@@ -2,7 +2,8 @@ import { caller, defineRoute, deps, pathParams } from "../route.ts";
 import { standalone } from "../standalone.ts";
 import { notFound } from "../../lib/errors.ts";
 import { checkJobId, fetchJob } from "../../lib/catalog/jobs.ts";
-import { countTarget, dispatchExec, ExecResponseSchema } from "../../lib/exec/dispatch.ts";
+import { dispatchExec, ExecResponseSchema } from "../../lib/exec/dispatch.ts";
+import { countTarget } from "../../lib/exec/plan.ts";
 import { FanoutPlanSchema } from "../../wire/fanout.ts";
 import { StepTimes } from "../../lib/step_times.ts";
 

@@ -20,19 +20,13 @@ import { type AuditInput, publishAudit, recordAudit } from "../audit.ts";
 import { drop, insertPending } from "./lifecycle.ts";
 import type { Manifest } from "../../wire/manifest.ts";
 import { validateScriptSource } from "../../wire/manifest_validate.ts";
-import {
-  type FanoutPlan,
-  hasWaves,
-  isTargetSpecified,
-  type Target,
-  targetSubjects,
-} from "../../wire/fanout.ts";
+import { type FanoutPlan, hasWaves, isTargetSpecified } from "../../wire/fanout.ts";
 import { encodeCommand } from "../../wire/messages.ts";
-import { BUCKET, isSubjectToken, SUBJECT, subjects as subj } from "../../wire/names.ts";
+import { BUCKET, subjects as subj } from "../../wire/names.ts";
 import { durationError, parseDurationMs, parseDurationSecs } from "../../wire/duration.ts";
 import { dbTs, isRfc3339, parseInstant, wireTs } from "../../wire/time.ts";
 import { jsonBytes } from "../../wire/codec.ts";
-import { countAlivePcs } from "./targets.ts";
+import { checkTokens, countTarget, NO_TARGET_MESSAGE, plainSubjects } from "./plan.ts";
 import { resolveScriptObject } from "./script_source.ts";
 import { cancelPendingWaves, persistWaves, processExecWaves } from "./waves.ts";
 import { StepTimes } from "../step_times.ts";
@@ -88,63 +82,6 @@ export const ExecResponseSchema = z.strictObject({
   subjects: z.array(z.string()).meta({ description: "the command subjects published to" }),
 });
 export type ExecResponse = z.infer<typeof ExecResponseSchema>;
-
-export const NO_TARGET_MESSAGE =
-  "target must specify at least one of `all` / `groups` / `pcs` (or set `rollout.waves`)";
-
-/** Every value that becomes a subject token must be one (else 400, never a broken subject). */
-export function checkTokens(plan: FanoutPlan): string | null {
-  const bad = (what: string, list: readonly string[]) => {
-    const i = list.findIndex((v) => !isSubjectToken(v));
-    return i < 0
-      ? null
-      : `${what}[${i}]: '${list[i]}' is not a valid subject token (no spaces, dots, '*' or '>')`;
-  };
-  return bad("target.groups", plan.target.groups) ?? bad("target.pcs", plan.target.pcs) ??
-    bad("rollout.waves.group", plan.rollout?.waves.map((w) => w.group) ?? []);
-}
-
-/** Subjects of the plain (non-wave) path, de-duplicated in publish order. */
-export function plainSubjects(t: Target): string[] {
-  return targetSubjects(t, {
-    all: SUBJECT.commandsAll,
-    group: subj.commandsGroup,
-    pc: subj.commandsPc,
-  });
-}
-
-/** The target whose alive members `target_count` counts (waves: the union of wave groups). */
-export function expectedTarget(plan: FanoutPlan): Target {
-  if (hasWaves(plan)) {
-    return { groups: plan.rollout!.waves.map((w) => w.group), pcs: [], all: false };
-  }
-  return plan.target;
-}
-
-export function fallbackSubjectCount(plan: FanoutPlan): number {
-  return hasWaves(plan)
-    ? plan.rollout!.waves.length
-    : Number(plan.target.all) + plan.target.groups.length + plan.target.pcs.length;
-}
-
-/**
- * `target_count` (#485): the alive PCs the plan's target resolves to, floor 1; the subject
- * count when resolution fails. Never rejects, so a caller may start it early and drop it.
- */
-export async function countTarget(
-  deps: Deps,
-  plan: FanoutPlan,
-  jobId: string,
-): Promise<number> {
-  try {
-    const n = await countAlivePcs(deps, expectedTarget(plan));
-    if (n === 0) deps.log.warn("target resolved to zero alive PCs", { job_id: jobId });
-    return Math.max(1, n);
-  } catch (e) {
-    deps.log.warn("target resolve failed; per-subject target_count", { err: String(e) });
-    return Math.max(1, fallbackSubjectCount(plan));
-  }
-}
 
 async function pinScriptCurrent(deps: Deps, m: Manifest) {
   try {

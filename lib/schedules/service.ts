@@ -9,7 +9,7 @@ import { openKv } from "../kv.ts";
 import { recordAudit } from "../audit.ts";
 import { setScriptStatus } from "../catalog/script_status.ts";
 import { BUCKET, SCRIPT_STATUS_REVOKED } from "../../wire/names.ts";
-import { checkTokens, NO_TARGET_MESSAGE } from "../exec/dispatch.ts";
+import { checkTokens, NO_TARGET_MESSAGE } from "../exec/plan.ts";
 import { hasWaves, isTargetSpecified } from "../../wire/fanout.ts";
 import { durationError } from "../../wire/duration.ts";
 import { wireTs } from "../../wire/time.ts";

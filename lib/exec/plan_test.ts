@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { checkTokens, expectedTarget, fallbackSubjectCount, plainSubjects } from "./dispatch.ts";
+import { checkTokens, expectedTarget, fallbackSubjectCount, plainSubjects } from "./plan.ts";
 import { FanoutPlanSchema } from "../../wire/fanout.ts";
 
 const plan = (v: unknown) => FanoutPlanSchema.parse(v);
