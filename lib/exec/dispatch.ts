@@ -216,8 +216,17 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
       );
     }
   };
-  let initiatedAt = "";
-  let now = 0;
+  // A fresh exec knows its initiated_at up front, so its row and record are written at once.
+  // A repeat with fixed ids keeps the first attempt's row, whose initiated_at the record must
+  // carry: its record waits for the row (a failed row then stores no record at all).
+  let initiatedAt = dbTs(Date.now());
+  const rowWrite = times.span("row", insertRow(initiatedAt));
+  if (req.ids) initiatedAt = (await rowWrite).initiated_at;
+  const now = parseInstant(initiatedAt).ms;
+  const [row, rec] = await Promise.allSettled([
+    rowWrite,
+    times.span("record", storeRecord(now)),
+  ]);
   // Nothing (or not all) went out: the row goes, and the stream says so for a replay.
   const abort = async (reason: string) => {
     await recordAudit(
@@ -234,38 +243,16 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
     );
     await drop(deps.db, execId, initiatedAt).catch(() => {});
   };
-
-  if (req.ids) {
-    // A repeat with fixed ids keeps the first attempt's row (and its initiated_at, which the
-    // record must carry): the row first, then the record.
-    const row = await times.span("row", insertRow(dbTs(Date.now())));
-    initiatedAt = row.initiated_at;
-    now = parseInstant(initiatedAt).ms;
-    try {
-      await times.span("record", storeRecord(now));
-    } catch (e) {
-      if (row.inserted) await drop(deps.db, execId, initiatedAt).catch(() => {});
-      throw e;
+  if (rec.status === "rejected") {
+    if (row.status === "fulfilled" && row.value.inserted) {
+      await drop(deps.db, execId, initiatedAt).catch(() => {});
     }
-  } else {
-    // A fresh exec knows its initiated_at up front: row and record are written at once.
-    initiatedAt = dbTs(Date.now());
-    now = parseInstant(initiatedAt).ms;
-    const [row, rec] = await Promise.allSettled([
-      times.span("row", insertRow(initiatedAt)),
-      times.span("record", storeRecord(now)),
-    ]);
-    if (rec.status === "rejected") {
-      if (row.status === "fulfilled" && row.value.inserted) {
-        await drop(deps.db, execId, initiatedAt).catch(() => {});
-      }
-      throw rec.reason;
-    }
-    if (row.status === "rejected") {
-      // The record is stored: a replay would recreate the row unless it is marked aborted.
-      await abort("executions row not written");
-      throw row.reason;
-    }
+    throw rec.reason;
+  }
+  if (row.status === "rejected") {
+    // The record is stored: a replay would recreate the row unless it is marked aborted.
+    await abort("executions row not written");
+    throw row.reason;
   }
 
   // 5. Publish.
