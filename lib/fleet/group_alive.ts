@@ -59,7 +59,7 @@ export class GroupAlive {
    * membership views must be caught up by the caller.
    */
   count(group: string, cutoffMs: number): number {
-    if (!this.built) this.rebuild();
+    this.warm();
     const secs = this.bySec.get(group);
     if (!secs) return 0;
     const cutSec = Math.floor(cutoffMs / 1000);
@@ -91,8 +91,7 @@ export class GroupAlive {
     const old = this.counted.get(pc);
     if (old) {
       this.counted.delete(pc);
-      for (const [i, g] of old.groups.entries()) {
-        if (old.groups.indexOf(g) !== i) continue;
+      for (const g of old.groups) {
         const secs = this.bySec.get(g)!;
         const k = secs.get(old.sec)! - 1;
         if (k > 0) secs.set(old.sec, k);
@@ -111,8 +110,7 @@ export class GroupAlive {
     if (groups.length === 0 || hbMs === -Infinity) return;
     const sec = Math.floor(hbMs / 1000);
     this.counted.set(pc, { sec, groups });
-    for (const [i, g] of groups.entries()) {
-      if (groups.indexOf(g) !== i) continue; // a group listed twice counts its PC once
+    for (const g of groups) {
       let secs = this.bySec.get(g);
       if (!secs) this.bySec.set(g, secs = new Map());
       secs.set(sec, (secs.get(sec) ?? 0) + 1);

@@ -30,7 +30,9 @@ export class Memberships extends ChangeWatchers {
     this.set(e.key, groups);
   }
 
-  set(pcId: string, groups: readonly string[]) {
+  /** A PC's groups; a group listed twice counts once (views count members per group). */
+  set(pcId: string, listed: readonly string[]) {
+    const groups = listed.length > 1 ? [...new Set(listed)] : listed;
     const old = this.groupsByPc.get(pcId);
     if (old) {
       for (const g of old) {
