@@ -176,6 +176,28 @@ export function withWriteGate(
 }
 
 /**
+ * Settings of every local connection that writes, applied at the start of each write
+ * transaction. The client pools connections and only the first gets openDb's PRAGMAs; the
+ * others start with SQLite's defaults, and these settings are per connection (they were
+ * set by the JetStream projectors and the results writer on the connection they happened
+ * to get, so a heartbeat or API write could run with the defaults):
+ *  - `synchronous = NORMAL` (the default FULL syncs the WAL at every commit);
+ *  - a 64 MiB page cache instead of 2 MiB: the indexes of `execution_results`, and of
+ *    `agents` at 100,000 agents (about 30 MB, each heartbeat batch touching random pages),
+ *    outgrow 2 MiB fast;
+ *  - a WAL checkpoint every 16,384 pages (~64 MiB) instead of every 1,000. The threshold is
+ *    checked by whichever connection commits: one connection left at 1,000 checkpoints
+ *    (and syncs) after nearly every commit once a results batch has grown the WAL.
+ * Cheap to repeat: each is a setting, not work. Not for a libSQL server (it refuses PRAGMAs).
+ */
+export const WRITE_CONNECTION_PRAGMAS = [
+  "PRAGMA synchronous = NORMAL",
+  "PRAGMA cache_size = -65536",
+  "PRAGMA wal_autocheckpoint = 16384",
+  "PRAGMA foreign_keys = ON",
+] as const;
+
+/**
  * Why local writes never meet SQLITE_BUSY inside a prepared statement.
  *
  * SQLite parks a statement that hits SQLITE_BUSY while taking the write lock (its
@@ -206,7 +228,9 @@ export function withCleanBusy(db: Client): Client {
     try {
       // The empty deferred transaction gives way to an immediate one on the same
       // connection; refused, the connection is back in autocommit with nothing active.
-      await tx.executeMultiple("ROLLBACK; BEGIN IMMEDIATE");
+      // Between the two, outside any transaction, the connection gets the settings every
+      // writer needs (WRITE_CONNECTION_PRAGMAS): whichever pooled connection this is.
+      await tx.executeMultiple(`ROLLBACK; ${WRITE_CONNECTION_PRAGMAS.join("; ")}; BEGIN IMMEDIATE`);
     } catch (e) {
       tx.close();
       throw e;

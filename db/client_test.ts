@@ -166,3 +166,49 @@ Deno.test("two handles to one file: a write queues behind the other's transactio
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("every pooled connection that writes runs with the write settings, not SQLite's defaults", async () => {
+  const url = await tempDbUrl();
+  const db = await openDb({ url });
+  try {
+    await db.execute("CREATE TABLE t (x INTEGER, who TEXT)");
+    const settings = async (tx: { execute(sql: string): Promise<{ rows: unknown[] }> }) => {
+      const one = async (name: string) =>
+        Object.values((await tx.execute(`PRAGMA ${name}`)).rows[0] as object)[0];
+      return {
+        synchronous: await one("synchronous"),
+        cache_size: await one("cache_size"),
+        wal_autocheckpoint: await one("wal_autocheckpoint"),
+      };
+    };
+    const want = { synchronous: 1, cache_size: -65536, wal_autocheckpoint: 16384 };
+    // A read transaction holds the client's first connection, so the writes below run on
+    // further connections of its pool, opened with SQLite's defaults.
+    const reader = await db.transaction("read");
+    try {
+      await reader.execute("SELECT COUNT(*) FROM t");
+      const first = await db.transaction("write");
+      let second;
+      try {
+        assert.deepEqual(await settings(first), want);
+        await first.execute("INSERT INTO t (x, who) VALUES (1, 'first')");
+      } finally {
+        await first.commit();
+      }
+      // An execute that writes takes the same path as a transaction.
+      await db.execute("INSERT INTO t (x, who) VALUES (2, 'execute')");
+      second = await db.transaction("write");
+      try {
+        assert.deepEqual(await settings(second), want);
+      } finally {
+        await second.commit();
+      }
+    } finally {
+      reader.close();
+    }
+    const rs = await db.execute("SELECT COUNT(*) AS n FROM t");
+    assert.equal(Number(rs.rows[0].n), 2);
+  } finally {
+    db.close();
+  }
+});

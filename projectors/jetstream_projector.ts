@@ -12,14 +12,14 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { Transaction } from "@libsql/client";
 import type { Deps } from "../lib/deps.ts";
-import { inWriteTx, isLocalUrl } from "../db/client.ts";
+import { inWriteTx } from "../db/client.ts";
 import { isTransientDbError } from "../db/remote.ts";
 import type { Component } from "../lib/component.ts";
 import { Batcher } from "./batch.ts";
 import { pause, withTimeout } from "../util/retry.ts";
 import { ackMeta } from "./js_envelope.ts";
 import { ensureConsumer } from "./js_consumer.ts";
-import { CONNECTION_PRAGMAS, type RejectRow, rejectRow, rejectStmt } from "./rejects.ts";
+import { type RejectRow, rejectRow, rejectStmt } from "./rejects.ts";
 import { type ChangeNotice, publishChanges } from "../lib/change_feed.ts";
 
 export { type ChangeNotice, noticeIds, publishChanges } from "../lib/change_feed.ts";
@@ -92,8 +92,6 @@ export function startJsProjector<T>(
   let current: { stop(): void; close(): Promise<void | Error> } | null = null;
   /** Acks of committed batches still to send (see flush); stop() waits for them. */
   let acking: Promise<void> = Promise.resolve();
-  // Page-cache and checkpoint tuning is for a local file; a libSQL server refuses PRAGMAs.
-  const pragmas = isLocalUrl(deps.config.dbUrl) ? CONNECTION_PRAGMAS : [];
 
   type Poison = { msg: JsMsg; reason: string };
   /** A message as the batcher holds it: decoded on arrival, or set aside as poison. */
@@ -107,7 +105,6 @@ export function startJsProjector<T>(
       );
     }
     return await inWriteTx(deps.db, async (tx) => {
-      for (const p of pragmas) await tx.execute(p);
       const notices = good.length ? await spec.apply(tx, good) : [];
       if (poison.length) {
         await tx.batch(poison.map((p) => rejectStmt(rejectRow(spec.stream, p.msg, p.reason))));

@@ -32,14 +32,3 @@ export function rejectStmt(r: RejectRow) {
     args: [r.stream, r.seq, r.subject, r.reason, r.payload, nowDb()],
   };
 }
-
-/**
- * Settings of the connection a batch runs on (pooled connections start with SQLite's
- * defaults): a 64 MiB page cache (the indexes of execution_results outgrow 2 MiB fast),
- * and a WAL checkpoint every ~64 MiB instead of every 4 MiB — with 1000-row batches the
- * default made almost every commit run a checkpoint (and its fsync). Cheap to repeat.
- */
-export const CONNECTION_PRAGMAS = [
-  "PRAGMA cache_size = -65536",
-  "PRAGMA wal_autocheckpoint = 16384",
-];

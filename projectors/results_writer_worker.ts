@@ -8,7 +8,7 @@ import { inWriteTx, openDb } from "../db/client.ts";
 import { logger, setLogLevel } from "../lib/log.ts";
 import { applyResults } from "./results.ts";
 import { NO_CHECK_CHANGES } from "../lib/checks/project.ts";
-import { CONNECTION_PRAGMAS, rejectStmt } from "./rejects.ts";
+import { rejectStmt } from "./rejects.ts";
 import type { WriterInit, WriterReply, WriterRequest } from "./results_writer.ts";
 
 const port = self as unknown as Worker;
@@ -24,7 +24,6 @@ async function handle(req: WriterRequest): Promise<WriterReply> {
   // write lock outside any prepared statement), so the connection is kept for the retry.
   try {
     const plan = await inWriteTx(db, async (tx) => {
-      for (const p of CONNECTION_PRAGMAS) await tx.execute(p);
       const plan = req.rows.length
         ? await applyResults(tx, req.rows, {
           log,
