@@ -25,7 +25,7 @@ import type { SharedLookups } from "./lookups.ts";
 import { Outbox } from "./outbox.ts";
 import type { PublishGate } from "./publish_gate.ts";
 import { PerfSampler } from "./perf.ts";
-import { type AttemptOutcome, RunCtl, type RunEnv, runWithRetries } from "./run.ts";
+import { type AttemptOutcome, pushRun, RunCtl, type RunEnv, runWithRetries } from "./run.ts";
 import { parseScript, type Program } from "./script.ts";
 import { SelfUpdater } from "./self_update.ts";
 import type { AgentView, FleetCounters, RunView } from "./types.ts";
@@ -44,8 +44,12 @@ export interface HistoryCaps {
 }
 
 export const FULL_HISTORY: HistoryCaps = { commands: 200, runs: 64, results: 200, logLines: 300 };
-/** A few entries: what `logs.fetch` / `job.tail` need, at ~1 KiB per agent. */
-export const MINIMAL_HISTORY: HistoryCaps = { commands: 4, runs: 4, results: 0, logLines: 20 };
+/**
+ * A few entries: what `logs.fetch` and `job.tail` need. One finished run (its output is
+ * ~1.7 KiB on average; four of them were a fifth of a 100,000-agent simulator's heap, and
+ * its major GCs scale with the heap), plus any run still going.
+ */
+export const MINIMAL_HISTORY: HistoryCaps = { commands: 4, runs: 1, results: 0, logLines: 20 };
 
 /** What an agent needs from the fleet that runs it. */
 export interface FleetCtx {
@@ -207,7 +211,7 @@ export class Agent implements AgentView {
       startedAt: wireTs(Date.now()),
       finishedAt: null,
     };
-    pushCapped(this.runs, view, this.fleet.history.runs);
+    pushRun(this.runs, view, this.fleet.history.runs);
     this.fleet.counters.running++;
     const ctl = new RunCtl(view, this);
     this.active.add(ctl);

@@ -57,6 +57,23 @@ export interface AttemptOutcome {
   timedOut: boolean;
 }
 
+/**
+ * Add a run to an agent's history and keep at most `cap` runs, dropping the oldest finished
+ * ones first: a run in progress is never dropped (`job.tail` must find it however many
+ * commands came after it), so the history exceeds `cap` only by runs still going.
+ */
+export function pushRun(runs: RunView[], view: RunView, cap: number) {
+  runs.push(view);
+  let excess = runs.length - cap;
+  for (let i = 0; excess > 0 && i < runs.length;) {
+    if (runs[i].running || runs[i] === view) i++;
+    else {
+      runs.splice(i, 1);
+      excess--;
+    }
+  }
+}
+
 export function joinNotes(stderr: string, note: string): string {
   if (!stderr) return note;
   return stderr.endsWith("\n") ? stderr + note : `${stderr}\n${note}`;
