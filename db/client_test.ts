@@ -188,7 +188,6 @@ Deno.test("every pooled connection that writes runs with the write settings, not
     try {
       await reader.execute("SELECT COUNT(*) FROM t");
       const first = await db.transaction("write");
-      let second;
       try {
         assert.deepEqual(await settings(first), want);
         await first.execute("INSERT INTO t (x, who) VALUES (1, 'first')");
@@ -197,7 +196,7 @@ Deno.test("every pooled connection that writes runs with the write settings, not
       }
       // An execute that writes takes the same path as a transaction.
       await db.execute("INSERT INTO t (x, who) VALUES (2, 'execute')");
-      second = await db.transaction("write");
+      const second = await db.transaction("write");
       try {
         assert.deepEqual(await settings(second), want);
       } finally {
