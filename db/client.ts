@@ -187,7 +187,8 @@ export function withWriteGate(
  *    outgrow 2 MiB fast;
  *  - a WAL checkpoint every 16,384 pages (~64 MiB) instead of every 1,000. The threshold is
  *    checked by whichever connection commits: one connection left at 1,000 checkpoints
- *    (and syncs) after nearly every commit once a results batch has grown the WAL.
+ *    (and syncs) after nearly every commit once a results batch has grown the WAL;
+ *  - `foreign_keys = ON`, as openDb sets it on the first connection.
  * Cheap to repeat: each is a setting, not work. Not for a libSQL server (it refuses PRAGMAs).
  */
 export const WRITE_CONNECTION_PRAGMAS = [

@@ -137,7 +137,7 @@ export class Agent implements AgentView {
     pushCapped(
       this.logLines,
       // join() builds one flat string; a template literal keeps a tree of its parts (and
-      // of msg's), which made the 20 kept lines ~10 KB of every agent's heap.
+      // of msg's), which made the 20 kept lines ~5 KB more of every agent's heap.
       [wireTs(Date.now()), " ", level, " kanade_agent: ", msg].join(""),
       this.fleet.history.logLines,
     );
