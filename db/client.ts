@@ -61,8 +61,9 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
     if (dir && dir !== ".") await Deno.mkdir(dir, { recursive: true });
   }
   const busyMs = opts.busyTimeoutMs ?? 200;
-  // `timeout` reaches every connection the client's pool opens (PRAGMAs below only the
-  // first one, which serves every call that is not overlapping a transaction).
+  // `timeout` reaches every connection the client's pool opens; the PRAGMAs below only the
+  // first one (journal_mode is stored in the file; every writing connection gets the rest of
+  // its settings at each write transaction: WRITE_CONNECTION_PRAGMAS).
   const db = createClient(
     {
       url: opts.url,
@@ -74,8 +75,7 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
   if (isLocalUrl(opts.url)) {
     await db.execute("PRAGMA journal_mode = WAL");
     await db.execute(`PRAGMA busy_timeout = ${busyMs}`);
-    await db.execute("PRAGMA synchronous = NORMAL");
-    await db.execute("PRAGMA foreign_keys = ON");
+    for (const p of WRITE_CONNECTION_PRAGMAS) await db.execute(p);
   }
   const retried = withBusyRetry(
     isLocalUrl(opts.url) ? withCleanBusy(db) : db,
@@ -188,7 +188,7 @@ export function withWriteGate(
  *  - a WAL checkpoint every 16,384 pages (~64 MiB) instead of every 1,000. The threshold is
  *    checked by whichever connection commits: one connection left at 1,000 checkpoints
  *    (and syncs) after nearly every commit once a results batch has grown the WAL;
- *  - `foreign_keys = ON`, as openDb sets it on the first connection.
+ *  - `foreign_keys = ON`.
  * Cheap to repeat: each is a setting, not work. Not for a libSQL server (it refuses PRAGMAs).
  */
 export const WRITE_CONNECTION_PRAGMAS = [
