@@ -191,6 +191,11 @@ export function liveEntry<E extends KvEntry>(e: E | null | undefined): E | null 
 
 /** Every key under `filter` (default all), delete markers excluded by the server. */
 export async function kvKeys(kv: KV, filter = ">"): Promise<string[]> {
+  // nats.js `keys()` creates a consumer on the broker first and, when the bucket is empty,
+  // returns without removing it: the consumer then idles for its 5-minute inactivity
+  // threshold. The alert engine scans its (usually empty) rules bucket every 2 s, which
+  // kept ~150 such consumers on the broker at all times. An empty bucket needs no consumer.
+  if ((await kv.status()).values === 0) return [];
   const out: string[] = [];
   for await (const k of await kv.keys(filter)) out.push(k);
   return out;
@@ -240,6 +245,8 @@ export async function kvSnapshot(
       filter_subjects: `${prefix}>`,
       deliver_policy: DeliverPolicy.LastPerSubject,
     });
+    // Removed once read: nats.js leaves it to the broker's 5-minute inactivity threshold.
+    using _ = { [Symbol.dispose]: () => void consumer.delete().catch(() => {}) };
     for (;;) {
       const batch = await consumer.fetch({ max_messages: 1000, expires: 2000 });
       let last = -1;

@@ -151,6 +151,24 @@ Deno.test("KV gateway: compare-and-swap, scans and the one error mapping", async
       assert.deepEqual(got, ["pc.a", "pc.b"]);
     });
 
+    await t.step("whole-bucket reads leave no consumer on the broker", async () => {
+      // The alert engine scans its usually empty rules bucket every 2 s; nats.js keys()
+      // left one idle consumer behind per scan (kept 5 minutes by the broker).
+      const kv = await nats.kvm.create("empty_scan_test", { history: 1 });
+      for (let i = 0; i < 3; i++) assert.deepEqual(await kvScan(kv), []);
+      await kv.put("a", "1");
+      for (let i = 0; i < 3; i++) {
+        assert.equal((await kvSnapshot(nats, "empty_scan_test")).length, 1);
+      }
+      // The snapshot's delete is not awaited by the read: give it a moment.
+      let consumers = -1;
+      for (let i = 0; i < 20 && consumers !== 0; i++) {
+        consumers = (await nats.jsm.streams.info("KV_empty_scan_test")).state.consumer_count;
+        if (consumers) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(consumers, 0);
+    });
+
     await t.step("a missing bucket: null / [] where optional, else unavailable", async () => {
       assert.equal(await openKvOrNull(nats, "no_such_bucket"), null);
       assert.equal(await getFromOptionalBucket(nats, "no_such_bucket", "k"), null);
