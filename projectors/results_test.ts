@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type ExistingRow, legacyResultId, planResults, type ResultRowIn } from "./results.ts";
+import { type ExistingRow, planResults, type ResultRowIn } from "./results.ts";
+import { legacyResultId } from "./legacy_result_id.ts";
 import { newestPerPc } from "./heartbeat.ts";
 import { expiresAt } from "./events.ts";
 import { manifestFacts } from "./manifest_cache.ts";
