@@ -2,7 +2,9 @@
  * events projector: `events.started.>` → in-flight `execution_results` rows (exit and
  * finish NULL) and the parent execution turns `running`. A start that arrives after its
  * result never touches the lifecycle columns; it only fills metadata the result could
- * not carry (version, expiry), so live order and a replay in any order give one row.
+ * not carry, so live order and a replay in any order give one row. A run already finished
+ * with all of that metadata is skipped (its expiry only matters in flight); with
+ * `ResultsProgress` the starts of a burst wait for its results to make that the usual case.
  */
 import type { Transaction } from "@libsql/client";
 import { EventStartedSchema } from "../wire/messages.ts";
@@ -13,6 +15,7 @@ import { markRunningStatements } from "../lib/exec/lifecycle.ts";
 import { type ChangeNotice, type JsProjectorSpec, noticeIds } from "./jetstream_projector.ts";
 import type { ManifestCache } from "./manifest_cache.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
+import type { ResultsProgress } from "./results_progress.ts";
 
 /** Grace after the manifest timeout before an unanswered run may be reaped. */
 export const EXPIRY_SLACK_SECS = 600;
@@ -69,11 +72,27 @@ export async function applyStarted(tx: Transaction, rows: StartedRow[]): Promise
   if (stmts.length) await tx.batch(stmts);
 }
 
+/**
+ * The result ids among `ids` whose row a start event cannot change any more: finished by a
+ * result (not by the reaper) with version, exec and job already set.
+ */
+export async function settledIds(tx: Transaction, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rs = await tx.execute({
+    sql: `SELECT e.result_id FROM json_each(?) j JOIN execution_results e ON e.result_id = j.value
+          WHERE e.finished_at IS NOT NULL AND e.reaped = 0 AND e.version IS NOT NULL
+            AND e.exec_id IS NOT NULL AND e.job_id IS NOT NULL`,
+    args: [JSON.stringify(ids)],
+  });
+  return new Set(rs.rows.map((r) => String(r.result_id)));
+}
+
 type Started = ReturnType<typeof decodeStarted>;
 
 export function eventsSpec(
   manifests: ManifestCache | undefined,
   durable: string = CONSUMER.events,
+  progress?: ResultsProgress,
 ): JsProjectorSpec<Started> {
   return {
     name: "events",
@@ -81,8 +100,9 @@ export function eventsSpec(
     durable,
     filter: SUBJECT.eventsStartedFilter,
     decode: (data) => decodeStarted(data),
+    ...(progress ? { prepare: (items) => progress.waitFor(items.map((it) => it.recordedAt)) } : {}),
     async apply(tx, items) {
-      const rows: StartedRow[] = items.map(({ value: e, recordedAt }) => ({
+      const all: StartedRow[] = items.map(({ value: e, recordedAt }) => ({
         result_id: e.result_id,
         request_id: e.request_id,
         exec_id: e.exec_id,
@@ -93,7 +113,10 @@ export function eventsSpec(
         version: e.version,
         expires_at: expiresAt(recordedAt, manifests?.get(e.manifest_id)?.timeoutSecs),
       }));
+      const settled = await settledIds(tx, all.map((r) => r.result_id));
+      const rows = all.filter((r) => !settled.has(r.result_id));
       await applyStarted(tx, rows);
+      if (rows.length === 0) return [];
       const notices: ChangeNotice[] = [{
         kind: "result",
         count: rows.length,

@@ -20,6 +20,7 @@ import { deleteConsumer } from "./js_consumer.ts";
 import { startCoreProjector } from "./core_projector.ts";
 import { startManifestCache } from "./manifest_cache.ts";
 import { resultsSpec } from "./results.ts";
+import { ResultsProgress } from "./results_progress.ts";
 import { eventsSpec } from "./events.ts";
 import { auditSpec } from "./audit.ts";
 import { obsSpec } from "./obs.ts";
@@ -220,6 +221,10 @@ async function startOn(
   const manifests = needsManifests ? startManifestCache(deps) : undefined;
   if (manifests) await manifests.ready();
 
+  // The events projector lets the results projector pass first in a burst (results_progress.ts).
+  const progress = names.includes("results") && names.includes("events")
+    ? new ResultsProgress()
+    : undefined;
   const running: RunningProjector[] = [];
   for (const n of names as ProjectorName[]) {
     switch (n) {
@@ -230,6 +235,7 @@ async function startOn(
             resultsSpec(deps, manifests, durableName(deps, "results"), {
               dbUrl: resultsWriterUrl(deps.config),
               logLevel: deps.config.logLevel,
+              progress,
             }),
             js,
           ),
@@ -237,7 +243,11 @@ async function startOn(
         break;
       case "events":
         running.push(
-          startJsProjector(deps, eventsSpec(manifests, durableName(deps, "events")), js),
+          startJsProjector(
+            deps,
+            eventsSpec(manifests, durableName(deps, "events"), progress),
+            js,
+          ),
         );
         break;
       case "audit":
@@ -280,6 +290,7 @@ async function startOn(
     return trackProjector(n, durable, p.stats);
   });
   const c = component("projectors", async () => {
+    progress?.stop();
     await Promise.all(running.map((p) => p.stop().catch(() => {})));
     manifests?.stop();
     for (const u of untrack) u();

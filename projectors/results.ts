@@ -6,7 +6,6 @@
  * execution once with the batch's fresh successes and failures. Side projections of the
  * written rows (inventory facts, check status) follow in savepoints of their own.
  */
-import { createHash } from "node:crypto";
 import type { Transaction } from "@libsql/client";
 import type { Deps } from "../lib/deps.ts";
 import { z } from "zod";
@@ -26,29 +25,10 @@ import { checkHints, inventoryHints, ResultsWriter } from "./results_writer.ts";
 import { projectInventory } from "../lib/inventory/project.ts";
 import { type CheckChanges, NO_CHECK_CHANGES, projectChecks } from "../lib/checks/project.ts";
 import { addCountsStatements } from "../lib/exec/lifecycle.ts";
+import { reportCommitted, type ResultsProgress } from "./results_progress.ts";
+import { legacyResultId } from "./legacy_result_id.ts";
 
 const td = new TextDecoder();
-const OID_NAMESPACE = "6ba7b812-9dad-11d1-80b4-00c04fd430c8";
-
-/** RFC 4122 UUIDv5 (SHA-1) of `name` in namespace `ns`. */
-export function uuidV5(ns: string, name: string): string {
-  const nsBytes = new Uint8Array(ns.replace(/-/g, "").match(/../g)!.map((h) => parseInt(h, 16)));
-  const hash = createHash("sha1").update(nsBytes).update(new TextEncoder().encode(name))
-    .digest();
-  const b = new Uint8Array(hash.subarray(0, 16));
-  b[6] = (b[6] & 0x0f) | 0x50;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
-    hex.slice(20)
-  }`;
-}
-
-/** Issue #19: results of pre-v0.29 agents get a deterministic id per (request, PC). */
-export function legacyResultId(requestId: string, pcId: string): string {
-  return uuidV5(OID_NAMESPACE, `kanade-issue-19/legacy-result-id:${requestId}:${pcId}`);
-}
-
 export interface ResultRowIn {
   result_id: string;
   request_id: string;
@@ -169,15 +149,22 @@ const UPSERT_TAIL = `ON CONFLICT(result_id) DO UPDATE SET
   finished_at = excluded.finished_at,
   recorded_at = excluded.recorded_at,
   job_id = COALESCE(excluded.job_id, execution_results.job_id),
+  version = COALESCE(execution_results.version, excluded.version),
   reaped = 0
 WHERE execution_results.finished_at IS NULL OR execution_results.reaped = 1`;
 
 const SELECT_EXISTING = `SELECT e.result_id, e.finished_at, e.reaped, e.exec_id
   FROM json_each(?) j JOIN execution_results e ON e.result_id = j.value`;
 
-/** One upsert for a whole chunk: the rows arrive as a JSON array of arrays in COLS order. */
-const UPSERT_JSON = `INSERT INTO execution_results (${COLS.join(", ")})
-  SELECT ${COLS.map((_, i) => `value ->> ${i}`).join(", ")} FROM json_each(?) WHERE true
+/**
+ * One upsert for a whole chunk: the rows arrive as a JSON array of arrays in COLS order.
+ * The version a result does not carry is its execution's (the one its command was sent
+ * with, as its start event would say), so a finished row needs no start event to be whole.
+ */
+const UPSERT_JSON = `INSERT INTO execution_results (${COLS.join(", ")}, version)
+  SELECT ${COLS.map((_, i) => `value ->> ${i}`).join(", ")},
+    (SELECT x.version FROM executions x WHERE x.exec_id = value ->> ${COLS.indexOf("exec_id")})
+  FROM json_each(?) WHERE true
   ${UPSERT_TAIL}`;
 
 /**
@@ -278,6 +265,8 @@ export interface ResultsSpecOptions {
   dbUrl?: string;
   /** Log level of the writer thread (it does not share the main thread's setting). */
   logLevel?: string;
+  /** Told after each committed batch (the events projector waits on it in a burst). */
+  progress?: ResultsProgress;
 }
 
 export function resultsSpec(
@@ -316,6 +305,8 @@ export function resultsSpec(
     },
     async apply(tx, items) {
       const plan = await applyResults(tx, rowsOf(items), { log: deps.log, manifests });
+      // Told before the commit: a start event let through early is only written twice.
+      reportCommitted(opts.progress, items);
       return noticesOf(
         plan.write.length,
         plan.write.slice(0, 100).map((r) => r.result_id),
@@ -346,6 +337,7 @@ export function resultsSpec(
             };
           });
           const r = await writer.commit({ rows: slim, inventory, checks, rejects });
+          reportCommitted(opts.progress, items);
           return noticesOf(r.written, r.resultIds, r.execIds, r.checks);
         },
         close: () => writer.close(),

@@ -9,7 +9,7 @@ import { BUCKET, OBJECT_STORE, subjects } from "../wire/names.ts";
 import { EXPIRY_SLACK_SECS } from "../projectors/events.ts";
 import { jsonBytes } from "../wire/codec.ts";
 import { nowDb } from "../wire/time.ts";
-import { legacyResultId } from "../projectors/results.ts";
+import { legacyResultId } from "../projectors/legacy_result_id.ts";
 import { startNatsServer } from "./helpers/nats_server.ts";
 
 const T0 = "2026-06-20T00:00:05.120Z";
@@ -58,6 +58,26 @@ async function count(b: TestBackend, sql: string, args: (string | number)[] = []
   return Number(rs.rows[0]?.[0] ?? rs.rows[0]?.n);
 }
 
+/** The row of `r` after its start event came late (a marker start shows it was projected). */
+async function afterLateStart(b: TestBackend, r: ExecResult) {
+  const execId = r.exec_id!;
+  await pubStarted(b, {
+    result_id: r.result_id,
+    request_id: r.request_id,
+    exec_id: execId,
+    pc_id: r.pc_id,
+  });
+  const marker = {
+    result_id: crypto.randomUUID(),
+    request_id: `m-${execId}`,
+    exec_id: execId,
+    pc_id: "PCY",
+  };
+  await pubStarted(b, marker);
+  await waitFor(() => row(b, marker.result_id));
+  return (await row(b, r.result_id))!;
+}
+
 async function insertExecution(b: TestBackend, execId: string, target: number) {
   await b.deps.db.execute({
     sql:
@@ -102,21 +122,7 @@ Deno.test("events projector (events.rs cases)", async (t) => {
       const r = result({ exec_id: "e3", exit_code: 3, stdout: "done" });
       await pubResult(b, r);
       const before = await waitFor(() => row(b, r.result_id), { what: "finished row" });
-      await pubStarted(b, {
-        result_id: r.result_id,
-        request_id: r.request_id,
-        exec_id: "e3",
-        pc_id: "PC1",
-      });
-      const marker = {
-        result_id: crypto.randomUUID(),
-        request_id: "m3",
-        exec_id: "e3",
-        pc_id: "PCY",
-      };
-      await pubStarted(b, marker);
-      await waitFor(() => row(b, marker.result_id));
-      const after = (await row(b, r.result_id))!;
+      const after = await afterLateStart(b, r);
       for (
         const k of ["exit_code", "stdout", "stderr", "finished_at", "started_at", "recorded_at"]
       ) {
@@ -124,6 +130,22 @@ Deno.test("events projector (events.rs cases)", async (t) => {
       }
       assert.equal(after.exit_code, 3);
     });
+    await t.step(
+      "a result of a known execution carries its version; its late start writes nothing",
+      async () => {
+        await insertExecution(b, "e3v", 1);
+        const r = result({ exec_id: "e3v", stdout: "done" });
+        await pubResult(b, r);
+        const before = await waitFor(() => row(b, r.result_id), { what: "finished row" });
+        // The execution's version, as the start event would have said, without one.
+        assert.equal(before.version, "1.0.0");
+        assert.equal(before.job_id, "job-a");
+        const after = await afterLateStart(b, r);
+        // Settled: the start was skipped, so not even the in-flight deadline was filled in.
+        assert.deepEqual(after, before);
+        assert.equal(after.expires_at, null);
+      },
+    );
     await t.step("one exec to 3 PCs → 3 rows", async () => {
       const ids = ["PCa", "PCb", "PCc"].map((pc) => ({
         result_id: crypto.randomUUID(),
