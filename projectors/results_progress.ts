@@ -4,7 +4,7 @@
  *
  * Why: every run publishes `events.started` and, moments later for a short script, its
  * result. Projected in that order, each run's row is written twice: inserted in flight
- * (a row and all nine of its index entries) and then finished by the result (most index
+ * (the row and its six index entries) and then finished by the result (most of those
  * entries moved again). In an exec to 100,000 PCs that first write was a fifth of the
  * backend's CPU and ~4 s of the time until every result was visible. While the results
  * consumer has a backlog, a batch of start events waits (at most `holdMs` after its newest
