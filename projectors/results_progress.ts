@@ -41,6 +41,16 @@ export function shouldHold(s: HoldState): boolean {
   return s.watermarkMs < s.newestEventMs + SLACK_MS;
 }
 
+/**
+ * The newest of canonical DB timestamps (fixed width, so the greatest string is the latest),
+ * parsed once: a results batch has up to 10,000 of them.
+ */
+function newestMs(recordedAts: readonly string[]): number {
+  let newest = "";
+  for (const t of recordedAts) if (t > newest) newest = t;
+  return newest ? epochMs(newest) : 0;
+}
+
 export class ResultsProgress {
   #watermarkMs = 0;
   #backlog = 0;
@@ -50,17 +60,13 @@ export class ResultsProgress {
 
   /** After a results batch committed: the newest publish time in it and what remains. */
   committed(recordedAts: readonly string[], pendingAfter: number): void {
-    for (const t of recordedAts) {
-      const ms = epochMs(t);
-      if (ms > this.#watermarkMs) this.#watermarkMs = ms;
-    }
+    this.#watermarkMs = Math.max(this.#watermarkMs, newestMs(recordedAts));
     this.#backlog = pendingAfter;
   }
 
   /** Resolves once start events published up to `recordedAts`' newest may be written. */
   async waitFor(recordedAts: readonly string[]): Promise<void> {
-    let newest = 0;
-    for (const t of recordedAts) newest = Math.max(newest, epochMs(t));
+    const newest = newestMs(recordedAts);
     while (
       !this.#stopped &&
       shouldHold({
