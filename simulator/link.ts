@@ -9,6 +9,10 @@ import type { Nats } from "../lib/nats.ts";
 import { type KV, openKvOrNull } from "../lib/kv.ts";
 import type { Agent } from "./agent.ts";
 import { td } from "./util.ts";
+import { AckedPublisher } from "./acked_publish.ts";
+
+/** How long an agent's JetStream publish waits for its ack before the outbox retries it. */
+const PUBLISH_ACK_TIMEOUT_MS = 5000;
 
 export class Link {
   readonly agents = new Map<string, Agent>();
@@ -20,8 +24,11 @@ export class Link {
     return this.nats.nc;
   }
 
-  get js() {
-    return this.nats.js;
+  #acks: AckedPublisher | null = null;
+
+  /** JetStream publishes with their ack (made on first use: a connection's inbox and sweep). */
+  get acks(): AckedPublisher {
+    return this.#acks ??= new AckedPublisher(this.nats.nc, PUBLISH_ACK_TIMEOUT_MS);
   }
 
   bucket(name: string): Promise<KV | null> {

@@ -23,7 +23,7 @@ export class Outbox {
           payload ??= await body();
           const bytes = payload;
           // The ack timeout starts once the gate lets the publish out (publish_gate.ts).
-          await a.fleet.publishGate.run(() => a.link.js.publish(subject, bytes, { timeout: 5000 }));
+          await a.fleet.publishGate.run(() => a.link.acks.publish(subject, bytes));
           onAck?.();
           return;
         } catch (e) {

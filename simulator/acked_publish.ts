@@ -1,0 +1,126 @@
+/**
+ * JetStream publishes with their ack, as the wire has them: a PUB with a reply subject under
+ * one inbox of the connection, the stream's PubAck (or error) coming back on it. This is
+ * what nats.js `js.publish` and the real agent's client send; the simulator does it itself
+ * because nats.js builds, per publish, a request with its own timer, a mux entry and a
+ * `RequestError` with a captured stack (thrown away on success). With 200,000 publishes per
+ * exec to a 100,000-agent fleet that was about a fifth of the simulator's CPU (and of its
+ * garbage), on the box whose two cores the backend under test shares. Here a publish is a
+ * map entry; one timer per connection sweeps those past their deadline.
+ */
+import { createInbox, type Msg, type NatsConnection } from "@nats-io/transport-node";
+import { td } from "./util.ts";
+
+export interface PubAck {
+  stream: string;
+  seq: number;
+  duplicate: boolean;
+}
+
+/** A publish that got no ack in time, or an error ack: the outbox retries it. */
+export class PublishFailed extends Error {}
+
+/**
+ * Pure: the broker's answer to a JetStream publish. A 503 status (no stream listens on the
+ * subject), an `error` document, or anything else than a PubAck fails.
+ */
+export function decodePubAck(status: number | null, data: Uint8Array): PubAck {
+  if (status === 503) throw new PublishFailed("no responders: no stream takes this subject");
+  if (status !== null && status >= 400) {
+    throw new PublishFailed(`publish refused: status ${status}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(td.decode(data));
+  } catch {
+    throw new PublishFailed("publish ack is not JSON");
+  }
+  const d = doc as { stream?: unknown; seq?: unknown; duplicate?: unknown; error?: unknown };
+  if (d && typeof d === "object" && d.error) {
+    const e = d.error as { code?: unknown; description?: unknown };
+    throw new PublishFailed(`publish refused: ${e.description ?? "error"} (${e.code ?? "?"})`);
+  }
+  if (typeof d?.stream !== "string" || typeof d.seq !== "number") {
+    throw new PublishFailed("publish ack without stream and seq");
+  }
+  return { stream: d.stream, seq: d.seq, duplicate: d.duplicate === true };
+}
+
+interface Pending {
+  resolve: (a: PubAck) => void;
+  reject: (e: Error) => void;
+  deadline: number;
+}
+
+export class AckedPublisher {
+  readonly #prefix: string;
+  readonly #pending = new Map<string, Pending>();
+  #next = 0;
+  readonly #sweep: ReturnType<typeof setInterval>;
+
+  /** One `timeoutMs` for every publish keeps the pending map in deadline order. */
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly timeoutMs: number,
+    sweepMs = 250,
+  ) {
+    this.#prefix = `${createInbox()}.`;
+    // The subscription is the connection's: re-made by nats.js after a reconnect; acks
+    // lost in between expire here and their entries are retried by the outbox.
+    nc.subscribe(`${this.#prefix}*`, { callback: (_e, m) => this.#onAck(m) });
+    const sweep = setInterval(() => this.#expire(Date.now()), sweepMs);
+    Deno.unrefTimer(sweep);
+    this.#sweep = sweep;
+    nc.closed().then(() => this.close());
+  }
+
+  /** Resolves with the stream's ack; rejects after `timeoutMs` without one or on an error ack. */
+  publish(subject: string, payload: string | Uint8Array): Promise<PubAck> {
+    const token = (this.#next++).toString(36);
+    const p = Promise.withResolvers<PubAck>();
+    this.#pending.set(token, {
+      resolve: p.resolve,
+      reject: p.reject,
+      deadline: Date.now() + this.timeoutMs,
+    });
+    try {
+      this.nc.publish(subject, payload, { reply: this.#prefix + token });
+    } catch (e) {
+      this.#pending.delete(token);
+      p.reject(e as Error);
+    }
+    return p.promise;
+  }
+
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  /** Stops the sweep and fails whatever still waits for its ack. */
+  close() {
+    clearInterval(this.#sweep);
+    this.#expire(Infinity, "connection closed");
+  }
+
+  #onAck(m: Msg) {
+    const token = m.subject.slice(this.#prefix.length);
+    const p = this.#pending.get(token);
+    if (!p) return; // late: already expired and retried
+    this.#pending.delete(token);
+    try {
+      p.resolve(decodePubAck(m.headers?.code || null, m.data));
+    } catch (e) {
+      p.reject(e as Error);
+    }
+  }
+
+  #expire(now: number, why = "no ack in time") {
+    // Map order is insertion order and every entry has the same timeout, so the first entry
+    // still in time ends the walk (no scan of every pending publish).
+    for (const [token, p] of this.#pending) {
+      if (p.deadline > now) break;
+      this.#pending.delete(token);
+      p.reject(new PublishFailed(why));
+    }
+  }
+}
