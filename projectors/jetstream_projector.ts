@@ -66,6 +66,8 @@ export interface JsProjectorOptions {
 }
 
 export const MAX_DELIVERIES = 5;
+/** A durable's ack wait unless KANADE_PROJECTOR_ACK_WAIT_SECS says otherwise. */
+export const DEFAULT_ACK_WAIT_MS = 30_000;
 
 export interface ProjectorStats {
   applied: number;
@@ -85,7 +87,7 @@ export function startJsProjector<T>(
 ): RunningProjector {
   const log = deps.log.child({ projector: spec.name, stream: spec.stream, durable: spec.durable });
   const batchSize = opts.batchSize ?? spec.batchSize ?? 1000;
-  const ackWaitMs = opts.ackWaitMs ?? 30_000;
+  const ackWaitMs = opts.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
   const nakDelayMs = opts.nakDelayMs ?? 1_000;
   const stats: ProjectorStats = { applied: 0, rejected: 0, naks: 0, batches: 0 };
   let stopped = false;

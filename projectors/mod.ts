@@ -12,6 +12,7 @@ import { type Component, component } from "../lib/component.ts";
 import { CONSUMER, STREAM } from "../wire/names.ts";
 import { connectNats, isNotFound } from "../lib/nats.ts";
 import {
+  DEFAULT_ACK_WAIT_MS,
   type JsProjectorOptions,
   type RunningProjector,
   startJsProjector,
@@ -223,7 +224,7 @@ async function startOn(
 
   // The events projector lets the results projector pass first in a burst (results_progress.ts).
   const progress = names.includes("results") && names.includes("events")
-    ? new ResultsProgress()
+    ? new ResultsProgress(js.ackWaitMs ?? DEFAULT_ACK_WAIT_MS)
     : undefined;
   const running: RunningProjector[] = [];
   for (const n of names as ProjectorName[]) {
