@@ -58,17 +58,20 @@ export function shouldHold(s: HoldState): boolean {
 }
 
 /**
- * The newest and oldest of canonical DB timestamps (fixed width, so string order is time
- * order), parsed once: a results batch has up to 10,000 of them.
+ * The newest of canonical DB timestamps (fixed width, so string order is time order),
+ * parsed once: a results batch has up to 10,000 of them.
  */
-function spanMs(recordedAts: readonly string[]): { newest: number; oldest: number } {
+function newestMs(recordedAts: readonly string[]): number {
   let newest = "";
+  for (const t of recordedAts) if (t > newest) newest = t;
+  return newest ? epochMs(newest) : 0;
+}
+
+/** The oldest of the same; only a held batch of start events needs it. */
+function oldestMs(recordedAts: readonly string[]): number {
   let oldest = "";
-  for (const t of recordedAts) {
-    if (t > newest) newest = t;
-    if (!oldest || t < oldest) oldest = t;
-  }
-  return { newest: newest ? epochMs(newest) : 0, oldest: oldest ? epochMs(oldest) : 0 };
+  for (const t of recordedAts) if (!oldest || t < oldest) oldest = t;
+  return oldest ? epochMs(oldest) : 0;
 }
 
 export class ResultsProgress {
@@ -85,13 +88,14 @@ export class ResultsProgress {
 
   /** After a results batch committed: the newest publish time in it and what remains. */
   committed(recordedAts: readonly string[], pendingAfter: number): void {
-    this.#watermarkMs = Math.max(this.#watermarkMs, spanMs(recordedAts).newest);
+    this.#watermarkMs = Math.max(this.#watermarkMs, newestMs(recordedAts));
     this.#backlog = pendingAfter;
   }
 
   /** Resolves once start events published up to `recordedAts`' newest may be written. */
   async waitFor(recordedAts: readonly string[]): Promise<void> {
-    const { newest, oldest } = spanMs(recordedAts);
+    const newest = newestMs(recordedAts);
+    const oldest = oldestMs(recordedAts);
     while (
       !this.#stopped &&
       shouldHold({
