@@ -7,23 +7,79 @@
  * fleet-wide burst) is retried for `budgetMs`; still unanswered, the read says so (null) and
  * the projector redelivers that one message later instead of projecting empty text: the
  * output exists and must not be lost to a busy minute. After `giveUp` the text is given up.
+ *
+ * A read whose chunks stop coming is given up after `idleMs` and tried again. Why: every
+ * agent reached by one `commands.all` or group publish shares its `request_id`, so agents
+ * whose output overflows write the same key (`<request_id>/stdout`, protocol.md §2); each
+ * write replaces the object and purges the previous one's chunks. A read that found the
+ * previous description then waits for chunks that no longer exist — nats.js waits forever,
+ * which held the results projector's batch, and so every later result, indefinitely (seen
+ * at 100,000 agents). A fresh attempt finds the current object.
  */
+import type { ObjectStore } from "@nats-io/obj";
 import type { Deps } from "../lib/deps.ts";
 import { OBJECT_STORE } from "../wire/names.ts";
-import { retryWhile } from "../util/retry.ts";
+import { retryWhile, withTimeout } from "../util/retry.ts";
 
 /** The object store answered: there is no such object (retrying will not help). */
 class ObjectMissing extends Error {}
+/** No chunk came for `idleMs`: the read is abandoned (its consumer stopped) and retried. */
+class ReadStalled extends Error {}
+
+/** Longest wait for the description or for the next chunk of an object. */
+export const READ_IDLE_MS = 5_000;
+
+/** One read of `key`: its bytes, null when there is no such object; throws when stalled. */
+async function readObject(
+  store: ObjectStore,
+  key: string,
+  idleMs: number,
+): Promise<Uint8Array | null> {
+  const reading = store.get(key);
+  const got = await withTimeout(reading, idleMs);
+  if (got === undefined) {
+    // Should the read still start, its chunk consumer is stopped then.
+    reading.then((r) => r?.data.cancel(), () => {}).catch(() => {});
+    throw new ReadStalled(`no description of ${key} within ${idleMs} ms`);
+  }
+  if (got === null) return null;
+  got.error.catch(() => {}); // awaited below; a stalled read must not leave it unhandled
+  const reader = got.data.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const r = await withTimeout(reader.read(), idleMs);
+      if (r === undefined) throw new ReadStalled(`no chunk of ${key} within ${idleMs} ms`);
+      if (r.done) break;
+      parts.push(r.value);
+      size += r.value.byteLength;
+    }
+  } catch (e) {
+    // Cancelling stops the chunk consumer, so an abandoned read leaves no subscription.
+    await reader.cancel().catch(() => {});
+    throw e;
+  }
+  const err = await got.error;
+  if (err) throw err;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
 
 export async function fetchObject(
   deps: Pick<Deps, "nats" | "log">,
   key: string,
-  opts: { budgetMs?: number; giveUp?: boolean } = {},
+  opts: { budgetMs?: number; giveUp?: boolean; idleMs?: number } = {},
 ): Promise<string | null> {
   try {
     const data = await retryWhile(async () => {
       const store = await deps.nats.obj(OBJECT_STORE.resultOutput);
-      const blob = await store.getBlob(key);
+      const blob = await readObject(store, key, opts.idleMs ?? READ_IDLE_MS);
       if (!blob) throw new ObjectMissing("object not found");
       return blob;
     }, {

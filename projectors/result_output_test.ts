@@ -50,3 +50,41 @@ Deno.test("overflow output: a broker that stops answering for a while is waited 
     await broker.stop();
   }
 });
+
+Deno.test("overflow output: an object replaced while it is read (a shared request_id) is read again, and the abandoned read leaves no consumer", async () => {
+  const broker = await startNatsServer();
+  const nats = await connectNats({ natsServers: [broker.url] });
+  const warnings: string[] = [];
+  const log = { warn: (msg: string) => warnings.push(msg) } as never;
+  const te = new TextEncoder();
+  try {
+    await setupJetStream(nats);
+    const store = await nats.obj(OBJECT_STORE.resultOutput);
+    const first = await store.putBlob({ name: "r3/stdout" }, te.encode("agent A output\n"));
+    // The state a reader meets when another agent's write of the same key lands between its
+    // reading the description and the chunks: the description names chunks that are gone.
+    const bucketStream = `OBJ_${OBJECT_STORE.resultOutput}`;
+    await nats.jsm.streams.purge(bucketStream, {
+      filter: `$O.${OBJECT_STORE.resultOutput}.C.${first.nuid}`,
+    });
+    // The other agent's write completes a moment later.
+    const replaced = new Promise((r) => setTimeout(r, 700)).then(() =>
+      store.putBlob({ name: "r3/stdout" }, te.encode("agent B output\n"))
+    );
+    const read = fetchObject({ nats, log }, "r3/stdout", { idleMs: 300, budgetMs: 10_000 });
+    const guard = new Promise<string>((r) => setTimeout(() => r("still waiting"), 8_000));
+    const text = await Promise.race([read, guard]);
+    await replaced;
+    assert.equal(text, "agent B output\n");
+    assert.deepEqual(warnings, []);
+    // The stalled read's chunk consumer was stopped: none is bound to a subscriber any more.
+    const bound: string[] = [];
+    for await (const c of nats.jsm.consumers.list(bucketStream)) {
+      if (c.push_bound) bound.push(c.name);
+    }
+    assert.deepEqual(bound, []);
+  } finally {
+    await nats.close();
+    await broker.stop();
+  }
+});
