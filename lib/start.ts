@@ -17,6 +17,7 @@ import { closeDeps, createDeps, type CreateDepsOptions, type Deps } from "./deps
 import type { Component } from "./component.ts";
 import { ensureDevBroker } from "./dev_broker.ts";
 import { log } from "./log.ts";
+import { withTimeout } from "../util/retry.ts";
 
 /** Starts one component on the process's deps. */
 export type Starter = (deps: Deps) => Component | Promise<Component>;
@@ -40,7 +41,12 @@ export interface StartOptions {
   prepare?: (deps: Deps) => Promise<void>;
   /** Stop on SIGINT and SIGTERM (default true; in-process tests pass false). */
   signals?: boolean;
+  /** How long each component gets to stop before shutdown goes on without it. */
+  stopGraceMs?: number;
 }
+
+/** Default of `StartOptions.stopGraceMs`. */
+export const COMPONENT_STOP_GRACE_MS = 15_000;
 
 export interface Running {
   deps: Deps;
@@ -87,6 +93,7 @@ export async function startComponents(
   if (opts.api) checkApiConfig(config, opts.api);
 
   const components: Component[] = [];
+  const stopGraceMs = opts.stopGraceMs ?? COMPONENT_STOP_GRACE_MS;
   let deps: Deps | undefined;
   let broker: Deno.ChildProcess | null = null;
   const { promise: stopped, resolve: resolveStopped } = Promise.withResolvers<void>();
@@ -106,9 +113,22 @@ export async function startComponents(
       await starting.catch(() => {});
       log.info("shutting down", { signal: reason });
       for (const c of [...components].reverse()) {
-        await c.stop().catch((e) =>
-          log.error("component stop failed", { component: c.name, err: e })
+        // Bounded: a component stuck in its work (a projector batch waiting on the broker)
+        // must not keep the process from exiting. Nothing is lost by leaving it: acks only
+        // ever follow commits, so what it held is redelivered to the next process.
+        const done = await withTimeout(
+          c.stop().then(() => true, (e) => {
+            log.error("component stop failed", { component: c.name, err: e });
+            return true;
+          }),
+          stopGraceMs,
         );
+        if (!done) {
+          log.error("component did not stop in time, left behind", {
+            component: c.name,
+            grace_ms: stopGraceMs,
+          });
+        }
       }
       if (deps) await closeDeps(deps);
       if (broker) {

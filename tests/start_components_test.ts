@@ -82,6 +82,24 @@ Deno.test("startComponents(): order, reverse stop, unwinding a failed start", as
       assert.deepEqual(events, ["start a", "stop a"]);
     });
 
+    await t.step(
+      "a component that never stops is left behind after its grace; the rest stop",
+      async () => {
+        events.length = 0;
+        const stuck: Starter = () => {
+          events.push("start stuck");
+          return { name: "stuck", stop: () => new Promise<void>(() => {}) };
+        };
+        const running = await startComponents(config, [starter("a"), stuck, starter("c")], {
+          signals: false,
+          stopGraceMs: 300,
+        });
+        await running.stop();
+        assert.deepEqual(events, ["start a", "start stuck", "start c", "stop c", "stop a"]);
+        assert.ok(running.deps.nats.nc.isClosed(), "NATS closed");
+      },
+    );
+
     await t.step("an API with no auth configured is refused before anything starts", async () => {
       events.length = 0;
       const noAuth = configFor({ KANADE_NATS_URL: broker.url, KANADE_DB_URL: `file:${dir}/k.db` });
