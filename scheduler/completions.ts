@@ -2,8 +2,9 @@
  * The scheduler's reads of the projection DB: completions (newest successful finish per
  * PC for a manifest id), newest finish of any outcome (ends a dispatch mark's flight
  * early), and the number of scheduler executions still in flight (max_concurrent).
- * Queries go PC by PC through `json_each`, so each PC is one index seek
- * (idx_execution_results_job_ok / idx_execution_results_job) rather than a scan of the job.
+ * Queries go PC by PC through `json_each`, so each PC is one primary-key seek in
+ * `job_pc_finishes` (kept by triggers as results finish, see its migration) rather than a
+ * scan of the job's history.
  */
 import type { Db } from "../db/client.ts";
 import { rowsOf } from "../db/client.ts";
@@ -13,9 +14,9 @@ import type { Completion } from "./policy.ts";
 const toMs = (v: string) => parseInstant(v).ms;
 
 /**
- * Per PC of `pcs`, MAX(finished_at) of the rows matching `extra`. The answer comes back as
- * one JSON object (`json_group_object`): materialising 10k result rows through the client
- * costs more than the 10k index seeks themselves.
+ * Per PC of `pcs`, its newest finish of the job (successful only, or any outcome). The
+ * answer comes back as one JSON object (`json_group_object`): materialising 10k rows through
+ * the client costs more than the 10k seeks themselves.
  */
 async function maxFinishedPerPc(
   db: Db,
@@ -24,14 +25,10 @@ async function maxFinishedPerPc(
   successOnly: boolean,
 ): Promise<Record<string, string | null>> {
   if (pcs.length === 0) return {};
-  const ok = successOnly ? "AND r.exit_code = 0" : "";
+  const col = successOnly ? "last_ok_at" : "last_finished_at";
   const rs = await db.execute({
-    sql: `SELECT json_group_object(pc_id, last) AS j FROM (
-            SELECT p.value AS pc_id,
-              (SELECT MAX(r.finished_at) FROM execution_results r
-                WHERE r.job_id = ?1 AND r.pc_id = p.value ${ok}
-                  AND r.finished_at IS NOT NULL) AS last
-            FROM json_each(?2) p)`,
+    sql: `SELECT json_group_object(p.value, f.${col}) AS j FROM json_each(?2) p
+            LEFT JOIN job_pc_finishes f ON f.job_id = ?1 AND f.pc_id = p.value`,
     args: [jobId, JSON.stringify(pcs)],
   });
   const j = rowsOf<{ j: string | null }>(rs)[0]?.j;
