@@ -9,15 +9,16 @@
  * Offline agents have no subscriptions (their connection is gone); coming back, an agent
  * subscribes again, including the kill subjects of runs that kept going meanwhile.
  */
-import type { Msg, Subscription } from "@nats-io/transport-node";
+import type { Msg } from "@nats-io/transport-node";
 import { SUBJECT, subjects } from "../wire/names.ts";
 import type { Agent } from "./agent.ts";
 import { BEHAVIOURS } from "./behaviours.ts";
+import { type LightSub, lightSubscribe } from "./light_sub.ts";
 
 type Handler = (msg: Msg) => void;
 
 export class AgentSubscriptions {
-  private subs = new Map<string, Subscription>();
+  private subs = new Map<string, LightSub>();
   /** exec_id → kill handlers of this agent's runs in progress. */
   private kills = new Map<string, Set<() => void>>();
 
@@ -82,7 +83,7 @@ export class AgentSubscriptions {
 
   private add(subject: string, handler: Handler) {
     if (this.subs.has(subject)) return;
-    const sub = this.agent.link.nc.subscribe(subject, { callback: (_e, m) => handler(m) });
+    const sub = lightSubscribe(this.agent.link.nc, subject, handler);
     this.subs.set(subject, sub);
   }
 
