@@ -46,6 +46,8 @@ export interface ProjectorCounts {
   rejected: number;
   naks: number;
   batches: number;
+  /** When the batch being written started (epoch ms); 0 while no batch is being written. */
+  busySince?: number;
 }
 
 interface Tracked {
@@ -59,7 +61,11 @@ const trackedProjectors = new Set<Tracked>();
 const retired = new Map<string, ProjectorCounts>();
 const projKey = (t: { projector: string; durable: string }) => `${t.projector}\0${t.durable}`;
 
-function projectorCounter(name: string, help: string, field: keyof ProjectorCounts) {
+function projectorCounter(
+  name: string,
+  help: string,
+  field: Exclude<keyof ProjectorCounts, "busySince">,
+) {
   return new client.Counter({
     name,
     help,
@@ -105,6 +111,26 @@ projectorCounter(
   "Messages handed back for redelivery (or windows retried) because the database was busy",
   "naks",
 );
+
+// A stuck batch holds back everything behind it while every counter stands still; its age is
+// what an alert can watch (0 when idle).
+new client.Gauge({
+  name: "kanade_projector_batch_age_seconds",
+  help: "How long the batch a projector of this process is writing has been in flight (0: idle)",
+  labelNames: ["projector", "durable"] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    const now = Date.now();
+    for (const t of trackedProjectors) {
+      const since = t.stats.busySince ?? 0;
+      this.set(
+        { projector: t.projector, durable: t.durable },
+        since > 0 ? (now - since) / 1000 : 0,
+      );
+    }
+  },
+});
 
 /**
  * Exposes a running projector's counters; `durable` is "" for a core-NATS projector.

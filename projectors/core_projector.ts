@@ -44,12 +44,13 @@ export function startCoreProjector<T>(
 ): RunningProjector {
   let stopping = false;
   const log = deps.log.child({ projector: spec.name, subject: spec.subject });
-  const stats = { applied: 0, rejected: 0, naks: 0, batches: 0 };
+  const stats = { applied: 0, rejected: 0, naks: 0, batches: 0, busySince: 0 };
   const batcher = new Batcher<T>({
     maxItems: opts.maxItems ?? 1000,
     maxWaitMs: opts.maxWaitMs ?? 1000,
     flush: async (items) => {
       stats.batches++;
+      stats.busySince = Date.now();
       const write = () => inWriteTx(deps.db, (tx) => spec.apply(tx, items));
       try {
         const notices = await retryWhile(write, {
@@ -63,6 +64,8 @@ export function startCoreProjector<T>(
         publishChanges(deps, notices);
       } catch (e) {
         log.warn("window dropped: write failed", { size: items.length, err: e });
+      } finally {
+        stats.busySince = 0;
       }
     },
   });

@@ -63,6 +63,8 @@ export interface JsProjectorOptions {
   ackWaitMs?: number;
   /** Redelivery delay after a transient failure. */
   nakDelayMs?: number;
+  /** A batch in flight this long is logged as holding the projector (default: the ack wait). */
+  stuckWarnMs?: number;
 }
 
 export const MAX_DELIVERIES = 5;
@@ -74,6 +76,8 @@ export interface ProjectorStats {
   rejected: number;
   naks: number;
   batches: number;
+  /** When the batch being written started (epoch ms); 0 while idle. */
+  busySince: number;
 }
 
 export interface RunningProjector extends Component {
@@ -89,7 +93,8 @@ export function startJsProjector<T>(
   const batchSize = opts.batchSize ?? spec.batchSize ?? 1000;
   const ackWaitMs = opts.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
   const nakDelayMs = opts.nakDelayMs ?? 1_000;
-  const stats: ProjectorStats = { applied: 0, rejected: 0, naks: 0, batches: 0 };
+  const stuckWarnMs = opts.stuckWarnMs ?? ackWaitMs;
+  const stats: ProjectorStats = { applied: 0, rejected: 0, naks: 0, batches: 0, busySince: 0 };
   let stopped = false;
   let current: { stop(): void; close(): Promise<void | Error> } | null = null;
   /** Acks of committed batches still to send (see flush); stop() waits for them. */
@@ -211,11 +216,25 @@ export function startJsProjector<T>(
     maxItems: batchSize,
     maxWaitMs: opts.maxWaitMs ?? 5,
     flush: async (entries) => {
+      stats.busySince = Date.now();
+      // Nothing behind a batch moves while it is in flight: say so once it outlives its
+      // messages' ack wait (a read or a commit that never ends would otherwise be silent).
+      const stuck = setTimeout(
+        () =>
+          log.error("batch still in flight past the ack wait; the projector is held", {
+            size: entries.length,
+            seconds: Math.round((Date.now() - stats.busySince) / 1000),
+          }),
+        stuckWarnMs,
+      );
       try {
         await flush(entries);
       } catch (e) {
         log.error("batch flush crashed; messages will be redelivered", { err: e });
         for (const x of entries) (x.item?.msg ?? x.poison!.msg).nak(nakDelayMs);
+      } finally {
+        clearTimeout(stuck);
+        stats.busySince = 0;
       }
     },
   });

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { startTestBackend, waitFor } from "../tests/helpers/backend.ts";
 import { startJsProjector } from "./jetstream_projector.ts";
+import { renderMetrics, trackProjector } from "../lib/metrics.ts";
 
 Deno.test("a message prepare cannot complete is redelivered alone; the rest of its batch commits", async () => {
   const be = await startTestBackend({ projectors: false });
@@ -42,6 +43,51 @@ Deno.test("a message prepare cannot complete is redelivered alone; the rest of i
     }
     assert.equal(p.stats.naks, 5);
   } finally {
+    await p.stop();
+    await be.stop();
+  }
+});
+
+Deno.test("a batch that never finishes is logged once past its ack wait and shows its age in /metrics", async () => {
+  const be = await startTestBackend({ projectors: false });
+  const errors: string[] = [];
+  const log = {
+    debug() {},
+    info() {},
+    warn() {},
+    error: (msg: string) => void errors.push(msg),
+    child() {
+      return log;
+    },
+  };
+  const release = Promise.withResolvers<void>();
+  await be.deps.nats.jsm.streams.add({ name: "STUCK_T", subjects: ["stuck_t.>"] });
+  const p = startJsProjector({ ...be.deps, log: log as never }, {
+    name: "stuck_t",
+    stream: "STUCK_T",
+    durable: "stuck_t",
+    decode: (data) => new TextDecoder().decode(data),
+    // A read that does not end (as an overflow object's purged chunks did) until released.
+    prepare: () => release.promise,
+    apply: () => Promise.resolve([]),
+  }, { stuckWarnMs: 300 });
+  const untrack = trackProjector("stuck_t", "stuck_t", p.stats);
+  const age = async () => {
+    const m = /kanade_projector_batch_age_seconds\{projector="stuck_t",durable="stuck_t"\} (\S+)/
+      .exec((await renderMetrics()).body);
+    return Number(m?.[1]);
+  };
+  try {
+    await be.deps.nats.js.publish("stuck_t.1", "x");
+    await waitFor(() => Promise.resolve(errors.length > 0), { what: "the stuck batch logged" });
+    assert.deepEqual(errors, ["batch still in flight past the ack wait; the projector is held"]);
+    assert.ok(await age() >= 0.3, "the batch's age is exported");
+    release.resolve();
+    await waitFor(() => Promise.resolve(p.stats.applied === 1), { what: "the batch committed" });
+    assert.equal(await age(), 0);
+    assert.equal(errors.length, 1, "logged once");
+  } finally {
+    untrack();
     await p.stop();
     await be.stop();
   }
