@@ -10,7 +10,7 @@
  *
  * A read whose chunks stop coming is given up after `idleMs` and tried again. Why: every
  * agent reached by one `commands.all` or group publish shares its `request_id`, so agents
- * whose output overflows write the same key (`<request_id>/stdout`, protocol.md §2); each
+ * whose output overflows write the same key (`<request_id>/stdout`, protocol.md §2, §3.3); each
  * write replaces the object and purges the previous one's chunks. A read that found the
  * previous description then waits for chunks that no longer exist — nats.js waits forever,
  * which held the results projector's batch, and so every later result, indefinitely (seen
