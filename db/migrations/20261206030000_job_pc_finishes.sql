@@ -30,9 +30,13 @@ INSERT INTO job_pc_finishes (job_id, pc_id, last_finished_at, last_ok_at)
 
 -- A row finishes by insert (a result first) or by update (a result on its start row, the
 -- reaper, a late result on a reaped row); its job_id may also arrive later (a start event
--- after its result). MAX() of two values is NULL when either is, hence the COALESCEs.
-CREATE TRIGGER IF NOT EXISTS job_pc_finish_insert AFTER INSERT ON execution_results
-  WHEN NEW.job_id IS NOT NULL AND NEW.finished_at IS NOT NULL BEGIN
+-- after its result). Both triggers hand the row to one fold (an INSTEAD OF trigger on a
+-- view), so the rule lives once. MAX() of two values is NULL when either is, hence the
+-- COALESCE.
+CREATE VIEW IF NOT EXISTS job_pc_finish_feed AS
+  SELECT job_id, pc_id, last_finished_at AS finished_at, 0 AS exit_code
+    FROM job_pc_finishes WHERE 0;
+CREATE TRIGGER IF NOT EXISTS job_pc_finish_fold INSTEAD OF INSERT ON job_pc_finish_feed BEGIN
   INSERT INTO job_pc_finishes (job_id, pc_id, last_finished_at, last_ok_at)
     VALUES (NEW.job_id, NEW.pc_id, NEW.finished_at,
             CASE WHEN NEW.exit_code = 0 THEN NEW.finished_at END)
@@ -40,15 +44,14 @@ CREATE TRIGGER IF NOT EXISTS job_pc_finish_insert AFTER INSERT ON execution_resu
       last_finished_at = MAX(last_finished_at, excluded.last_finished_at),
       last_ok_at = COALESCE(MAX(last_ok_at, excluded.last_ok_at), last_ok_at, excluded.last_ok_at);
 END;
+CREATE TRIGGER IF NOT EXISTS job_pc_finish_insert AFTER INSERT ON execution_results
+  WHEN NEW.job_id IS NOT NULL AND NEW.finished_at IS NOT NULL BEGIN
+  INSERT INTO job_pc_finish_feed VALUES (NEW.job_id, NEW.pc_id, NEW.finished_at, NEW.exit_code);
+END;
 CREATE TRIGGER IF NOT EXISTS job_pc_finish_update
   AFTER UPDATE OF finished_at, exit_code, job_id ON execution_results
   WHEN NEW.job_id IS NOT NULL AND NEW.finished_at IS NOT NULL BEGIN
-  INSERT INTO job_pc_finishes (job_id, pc_id, last_finished_at, last_ok_at)
-    VALUES (NEW.job_id, NEW.pc_id, NEW.finished_at,
-            CASE WHEN NEW.exit_code = 0 THEN NEW.finished_at END)
-    ON CONFLICT (job_id, pc_id) DO UPDATE SET
-      last_finished_at = MAX(last_finished_at, excluded.last_finished_at),
-      last_ok_at = COALESCE(MAX(last_ok_at, excluded.last_ok_at), last_ok_at, excluded.last_ok_at);
+  INSERT INTO job_pc_finish_feed VALUES (NEW.job_id, NEW.pc_id, NEW.finished_at, NEW.exit_code);
 END;
 
 DROP INDEX IF EXISTS idx_execution_results_job;
