@@ -60,7 +60,6 @@ class LightSubscription implements LightSub {
     if (this.closed) return;
     // Sends UNSUB (unless the connection is closed) and cancels: close() is called back.
     this.protocol.unsubscribe(this);
-    this.closed = true;
   }
 }
 
