@@ -1,6 +1,6 @@
 /**
  * Exec fan-out latency: `POST /api/exec` to 10,000 explicit PCs (the call returns after
- * the last publish is flushed to the broker) and to `all` (p50/p95 over many calls).
+ * EXEC has acked the last subject's Command) and to `all` (p50/p95 over many calls).
  * Several runs; rows report medians of the runs.
  */
 import { type BenchRow, type BenchSuite, median, percentile } from "./types.ts";
@@ -100,14 +100,14 @@ export const suite: BenchSuite = {
       const fanoutMedian = median(fanout);
       const rows: BenchRow[] = [
         {
-          name: "exec to 10,000 explicit PCs (API call → last publish flushed)",
+          name: "exec to 10,000 explicit PCs (API call → every Command stored in EXEC)",
           median: Math.round(fanoutMedian) / 1000,
           unit: "s",
           samples: fanout.map((x) => Math.round(x) / 1000),
           target: "≤ 1.5 s",
           ok: fanoutMedian <= 1500,
           note:
-            `${runs} runs; one request_id, 10,000 core publishes + flush, executions row, audit`,
+            `${runs} runs; one request_id, 10,000 publishes acked by EXEC, executions row, audit`,
         },
         {
           name: "exec to all, API latency p50",

@@ -21,6 +21,8 @@ export interface Nats {
   jsm: JetStreamManager;
   kvm: Kvm;
   objm: Objm;
+  /** What bounds each JetStream request made through this view (ms). */
+  timeoutMs: number;
   /** Opened (bind-only) KV bucket; rejects when the bucket does not exist. */
   kv(bucket: string): Promise<KV>;
   /** Opened object store; rejects when it does not exist. */
@@ -101,6 +103,7 @@ export async function wrapNats(
     jsm,
     kvm,
     objm,
+    timeoutMs: timeout,
     kv(bucket) {
       let p = kvs.get(bucket);
       if (!p) {

@@ -12,7 +12,7 @@ import type { Deps } from "../lib/deps.ts";
 import type { Db } from "../db/client.ts";
 import { FanoutPlanSchema } from "../wire/fanout.ts";
 import { decodeManifest, type Manifest } from "../wire/manifest.ts";
-import { parseJsonBytes } from "../wire/codec.ts";
+import { parseJsonBytes, utf8 } from "../wire/codec.ts";
 import { BUCKET } from "../wire/names.ts";
 import { kvSnapshot } from "../lib/kv.ts";
 import { isRevisionConflict } from "../lib/kv.ts";
@@ -37,6 +37,11 @@ Deno.test("scheduler-style dispatch: retry, deadline, actor, no caller", async (
       deadlineAt: "2026-06-20T01:00:00.000+00:00",
     });
     assert.equal(r.target_count, 1);
+    // Stored in EXEC (what an agent that missed it replays) by the time dispatch returns.
+    const stored = await be.deps.nats.jsm.streams.getMessage("EXEC", {
+      last_by_subj: "commands.pc.PC-S1",
+    });
+    assert.equal(JSON.parse(utf8(stored!.data)).exec_id, r.exec_id);
     await waitFor(() => a.received.length === 1, { what: "command" });
     const cmd = JSON.parse(a.received[0].raw);
     assert.equal(

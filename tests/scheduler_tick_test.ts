@@ -5,6 +5,7 @@
  * rules and its starting_deadline catch-up on gaining leadership.
  */
 import assert from "node:assert/strict";
+import type { SubscriptionOptions } from "@nats-io/transport-node";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
 import { runTick, type TickContext } from "../scheduler/tick.ts";
 import { tickIds } from "../scheduler/due.ts";
@@ -127,20 +128,28 @@ Deno.test({
 
 Deno.test({
   ...T,
-  name: "tick: a flush lost with the connection is fired again as the same Command, one row",
+  name:
+    "tick: a Command whose ack is lost with the connection is fired again as the same Command, one row",
   fn: withHarness(async (h) => {
-    // The publish reaches the broker, then the flush is rejected as nats.js does when the
-    // connection drops under it ("connection disconnected"): whether anything went out is
-    // unknown to the scheduler. It used to give such a tick up (a lost tick when nothing
-    // had gone out); now it repeats the very same Command, which agents drop by request_id.
+    // The publish reaches the broker, then its ack from EXEC is lost as when the connection
+    // drops under it ("connection disconnected"): whether anything went out is unknown to
+    // the scheduler. It used to give such a tick up (a lost tick when nothing had gone
+    // out); now it repeats the very same Command, which agents drop by request_id.
     const real = h.b.deps.nats.nc;
-    let failFlush = true;
+    let failAck = true;
     const nc = new Proxy(real, {
       get(target, prop) {
-        if (prop === "flush") {
-          return async () => {
-            await target.flush();
-            if (failFlush) throw new Error("connection disconnected");
+        if (prop === "subscribe") {
+          return (subject: string, opts?: SubscriptionOptions) => {
+            const cb = opts?.callback;
+            if (!failAck || !cb || !subject.startsWith("_INBOX.")) {
+              return target.subscribe(subject, opts);
+            }
+            // The ack arrives as the connection breaks: the subscription ends in an error.
+            return target.subscribe(subject, {
+              ...opts,
+              callback: (_err, msg) => cb(new Error("connection disconnected"), msg),
+            });
           };
         }
         const v = Reflect.get(target, prop, target);
@@ -163,7 +172,7 @@ Deno.test({
     const first = await runTick(lossy, input);
     assert.equal(first.fired, false);
     assert.equal(!first.fired && first.retry, true, JSON.stringify(first));
-    failFlush = false;
+    failAck = false;
     const second = await runTick(lossy, input);
     assert.equal(second.fired, true, JSON.stringify(second));
     const ids = await tickIds("flaky", tickMs);

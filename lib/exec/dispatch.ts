@@ -29,6 +29,7 @@ import { jsonBytes } from "../../wire/codec.ts";
 import { checkTokens, countTarget, NO_TARGET_MESSAGE, plainSubjects } from "./plan.ts";
 import { resolveScriptObject } from "./script_source.ts";
 import { cancelPendingWaves, persistWaves, processExecWaves } from "./waves.ts";
+import { CommandPublishFailure, publishCommand } from "./command_publish.ts";
 import { StepTimes } from "../step_times.ts";
 import { isTransientDbError } from "../../db/remote.ts";
 import type { WaveRecord } from "./wave_plan.ts";
@@ -292,22 +293,15 @@ export async function dispatchExec(deps: Deps, req: DispatchRequest): Promise<Ex
       throw new DispatchError(`publish rollout wave: ${(e as Error).message}`, true, e);
     }
   } else {
-    const nc = deps.nats.nc;
-    for (const [i, s] of published.entries()) {
-      try {
-        nc.publish(s, payload);
-      } catch (e) {
-        await abort(`publish to ${s} failed`);
-        // The subjects before this one went out.
-        throw new DispatchError(`publish to ${s}: ${(e as Error).message}`, i > 0, e);
-      }
-    }
     try {
-      await nc.flush();
+      await publishCommand(deps.nats.nc, published, payload, deps.nats.timeoutMs);
     } catch (e) {
-      // The publishes may or may not have reached the server (nats.js drops what it had
-      // buffered when it reconnects, and rejects the flush with "connection disconnected").
-      throw new DispatchError(`flush after publish: ${(e as Error).message}`, true, e);
+      const f = e instanceof CommandPublishFailure
+        ? e
+        : new CommandPublishFailure(published[0], true, String(e), e);
+      // Nothing left this process: the row goes, as if the exec had not been asked for.
+      if (!f.sent) await abort(`publish to ${f.subject} failed`);
+      throw new DispatchError(`publish to ${f.subject}: ${f.message}`, f.sent, e);
     }
   }
 

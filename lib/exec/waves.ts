@@ -15,6 +15,7 @@ import { budgetExceeded, type MaxFailures } from "../../wire/fanout.ts";
 import { firstRow } from "../../db/client.ts";
 import { UnavailableError } from "../errors.ts";
 import { pause, withTimeout } from "../../util/retry.ts";
+import { publishCommand } from "./command_publish.ts";
 import { DELETE, type KvEntry, kvSnapshot, kvSwap, openKv, openKvOrNull } from "../kv.ts";
 import {
   dueWaves,
@@ -133,8 +134,12 @@ export async function processExecWaves(
       continue;
     }
     try {
-      deps.nats.nc.publish(subjects.commandsGroup(wave.group), jsonBytes(rec.command));
-      await deps.nats.nc.flush();
+      await publishCommand(
+        deps.nats.nc,
+        [subjects.commandsGroup(wave.group)],
+        jsonBytes(rec.command),
+        deps.nats.timeoutMs,
+      );
     } catch (e) {
       // Give the wave back so a later tick (or another process) retries it.
       await kvSwap(
