@@ -9,41 +9,16 @@
  * map entry; one timer per connection sweeps those past their deadline.
  */
 import { createInbox, type Msg, type NatsConnection } from "@nats-io/transport-node";
-import { td } from "./util.ts";
-
-export interface PubAck {
-  stream: string;
-  seq: number;
-  duplicate: boolean;
-}
+import { type PubAck, readPubAck } from "../wire/pub_ack.ts";
 
 /** A publish that got no ack in time, or an error ack: the outbox retries it. */
 export class PublishFailed extends Error {}
 
-/**
- * Pure: the broker's answer to a JetStream publish. A 503 status (no stream listens on the
- * subject), an `error` document, or anything else than a PubAck fails.
- */
+/** The stream's ack, or a PublishFailed with the reason (wire/pub_ack.ts reads it). */
 export function decodePubAck(status: number | null, data: Uint8Array): PubAck {
-  if (status === 503) throw new PublishFailed("no responders: no stream takes this subject");
-  if (status !== null && status >= 400) {
-    throw new PublishFailed(`publish refused: status ${status}`);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(td.decode(data));
-  } catch {
-    throw new PublishFailed("publish ack is not JSON");
-  }
-  const d = doc as { stream?: unknown; seq?: unknown; duplicate?: unknown; error?: unknown };
-  if (d && typeof d === "object" && d.error) {
-    const e = d.error as { code?: unknown; description?: unknown };
-    throw new PublishFailed(`publish refused: ${e.description ?? "error"} (${e.code ?? "?"})`);
-  }
-  if (typeof d?.stream !== "string" || typeof d.seq !== "number") {
-    throw new PublishFailed("publish ack without stream and seq");
-  }
-  return { stream: d.stream, seq: d.seq, duplicate: d.duplicate === true };
+  const o = readPubAck(status, data);
+  if (!o.ok) throw new PublishFailed(o.reason);
+  return o.ack;
 }
 
 interface Pending {

@@ -6,31 +6,17 @@ import { STREAM, subjects } from "../wire/names.ts";
 import { AckedPublisher, decodePubAck, PublishFailed } from "./acked_publish.ts";
 import { te } from "./util.ts";
 
-Deno.test("decodePubAck: a PubAck, a duplicate, and every refusal", () => {
+Deno.test("decodePubAck: the ack, or PublishFailed with the reason", () => {
   assert.deepEqual(decodePubAck(null, te.encode('{"stream":"RESULTS","seq":7}')), {
     stream: "RESULTS",
     seq: 7,
     duplicate: false,
   });
-  assert.equal(
-    decodePubAck(null, te.encode('{"stream":"RESULTS","seq":7,"duplicate":true}')).duplicate,
-    true,
-  );
-  const refused: [number | null, string, RegExp][] = [
-    [503, "", /no responders/],
-    [408, "", /status 408/],
-    [null, '{"error":{"code":503,"description":"insufficient resources"}}', /insufficient/],
-    [null, "not json", /not JSON/],
-    [null, '{"stream":"RESULTS"}', /without stream and seq/],
-    [null, "null", /without stream and seq/],
-  ];
-  for (const [status, body, re] of refused) {
-    assert.throws(() => decodePubAck(status, te.encode(body)), (e) => {
-      assert.ok(e instanceof PublishFailed);
-      assert.match((e as Error).message, re);
-      return true;
-    });
-  }
+  assert.throws(() => decodePubAck(503, te.encode("")), (e) => {
+    assert.ok(e instanceof PublishFailed);
+    assert.match((e as Error).message, /no responders/);
+    return true;
+  });
 });
 
 Deno.test("AckedPublisher against a real broker: acks, no stream, no answer, closing", async () => {

@@ -1,29 +1,42 @@
 import assert from "node:assert/strict";
-import { decodePubAck } from "./pub_ack.ts";
-import { jsonBytes } from "./codec.ts";
+import { readPubAck } from "./pub_ack.ts";
 
-Deno.test("decodePubAck: stored, refused, and what is not an ack", () => {
-  assert.deepEqual(decodePubAck(jsonBytes({ stream: "EXEC", seq: 42 })), {
+const te = new TextEncoder();
+
+Deno.test("readPubAck: a PubAck, a duplicate, and every refusal", () => {
+  assert.deepEqual(readPubAck(null, te.encode('{"stream":"RESULTS","seq":7}')), {
     ok: true,
-    stream: "EXEC",
-    seq: 42,
+    ack: { stream: "RESULTS", seq: 7, duplicate: false },
   });
-  assert.deepEqual(decodePubAck(jsonBytes({ stream: "EXEC", seq: 7, duplicate: true })), {
-    ok: true,
-    stream: "EXEC",
-    seq: 7,
-  });
-  assert.deepEqual(
-    decodePubAck(
-      jsonBytes({
-        error: { code: 400, err_code: 10054, description: "message size exceeds maximum allowed" },
-      }),
-    ),
-    { ok: false, reason: "message size exceeds maximum allowed (10054)" },
-  );
-  assert.deepEqual(decodePubAck(jsonBytes({ error: {} })), { ok: false, reason: "stream error" });
-  assert.equal(decodePubAck(new TextEncoder().encode("pong")).ok, false);
-  assert.equal(decodePubAck(jsonBytes({ stream: "EXEC" })).ok, false);
-  assert.equal(decodePubAck(jsonBytes([1, 2])).ok, false);
-  assert.equal(decodePubAck(jsonBytes({ seq: "1", stream: "EXEC" })).ok, false);
+  const dup = readPubAck(null, te.encode('{"stream":"EXEC","seq":7,"duplicate":true}'));
+  assert.equal(dup.ok && dup.ack.duplicate, true);
+  const refusals: [number | null, string, RegExp, boolean][] = [
+    [503, "", /^no responders/, true],
+    [408, "", /status 408/, false],
+    [
+      null,
+      '{"error":{"code":503,"description":"insufficient resources"}}',
+      /insufficient.*\(503\)/,
+      false,
+    ],
+    [
+      null,
+      '{"error":{"code":400,"err_code":10054,"description":"message size exceeds maximum allowed"}}',
+      /maximum allowed \(10054\)$/,
+      false,
+    ],
+    [null, '{"error":{}}', /^publish refused: error/, false],
+    [null, "not json", /not JSON/, false],
+    [null, '{"stream":"RESULTS"}', /without stream and seq/, false],
+    [null, '{"stream":"EXEC","seq":"1"}', /without stream and seq/, false],
+    [null, "null", /without stream and seq/, false],
+    [null, "[1,2]", /without stream and seq/, false],
+  ];
+  for (const [status, body, re, noResponders] of refusals) {
+    const o = readPubAck(status, te.encode(body));
+    assert.equal(o.ok, false, body);
+    if (o.ok) continue;
+    assert.match(o.reason, re);
+    assert.equal(o.noResponders, noResponders);
+  }
 });

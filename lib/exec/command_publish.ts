@@ -17,8 +17,8 @@
  * explicit PCs is 10,000 subjects, and a request each (its timer, promise and trace) took
  * the exec bench's 0.13 s to 0.80 s.
  */
-import { createInbox, type Msg, type NatsConnection } from "@nats-io/transport-node";
-import { decodePubAck } from "../../wire/pub_ack.ts";
+import { createInbox, type NatsConnection } from "@nats-io/transport-node";
+import { readPubAck } from "../../wire/pub_ack.ts";
 
 /** A subject whose Command was not confirmed; `sent` says whether it may have gone out. */
 export class CommandPublishFailure extends Error {
@@ -33,15 +33,25 @@ export class CommandPublishFailure extends Error {
   }
 }
 
-/** No subscriber at all, EXEC included (the broker's 503 status to the reply subject). */
-function noResponders(msg: Msg): boolean {
-  return msg.data.length === 0 && msg.headers?.code === 503;
+/**
+ * How long a refusal waits for a PubAck of the same subject before it counts. Agents are
+ * delivered the Command with its reply subject and their NATS user may answer it
+ * (`allow_responses`): a compromised agent could answer with an error first. EXEC answers
+ * each publish once, so the refusal that stands is EXEC's own, a moment later.
+ */
+const REFUSAL_GRACE_MS = 500;
+
+interface Refusal {
+  reason: string;
+  /** Whether agents may have the Command despite it. */
+  sent: boolean;
 }
 
 /**
  * Publish `payload` on each subject in order and wait for EXEC's ack of each. Rejects with
- * the first subject (in order) that failed; `sent` is false only when no agent can have
- * the Command (the connection was closed, or nobody subscribes to any of the subjects).
+ * the first subject (in order) that was refused, or else that got no ack; `sent` is false
+ * only when no agent can have the Command (the connection was closed, or nobody subscribes
+ * to any of the subjects).
  */
 export function publishCommand(
   nc: NatsConnection,
@@ -51,23 +61,29 @@ export function publishCommand(
 ): Promise<void> {
   if (subjects.length === 0) return Promise.resolve();
   const inbox = createInbox();
-  // Per subject: undefined while waiting, null once stored, else why not (and if sent).
-  const outcome: ({ reason: string; sent: boolean } | null | undefined)[] = subjects.map(
-    () => undefined,
-  );
+  const stored = subjects.map(() => false);
+  const refused: (Refusal | undefined)[] = subjects.map(() => undefined);
   let waiting = subjects.length;
   let written = 0;
   return new Promise<void>((resolve, reject) => {
     let sub: ReturnType<NatsConnection["subscribe"]> | undefined;
+    let grace: ReturnType<typeof setTimeout> | undefined;
     const finish = () => {
       clearTimeout(timer);
+      clearTimeout(grace);
       sub?.unsubscribe();
-      const i = outcome.findIndex((o) => o !== null);
-      if (i < 0) return resolve();
-      const first = outcome[i] ?? { reason: `no ack from EXEC within ${timeoutMs} ms`, sent: true };
+      if (waiting === 0) return resolve();
+      let i = refused.findIndex((r, j) => r !== undefined && !stored[j]);
+      if (i < 0) i = stored.indexOf(false);
+      const why = refused[i] ?? { reason: `no ack from EXEC within ${timeoutMs} ms`, sent: true };
       // Any subject that went out makes the whole Command possibly published.
-      const anySent = outcome.some((o) => o === null || o === undefined || o.sent);
-      reject(new CommandPublishFailure(subjects[i], anySent, first.reason));
+      const anySent = subjects.some((_, j) => stored[j] || (refused[j]?.sent ?? true));
+      reject(new CommandPublishFailure(subjects[i], anySent, why.reason));
+    };
+    const refuse = (i: number, r: Refusal, now = false) => {
+      refused[i] ??= r;
+      if (now) finish();
+      else grace ??= setTimeout(finish, REFUSAL_GRACE_MS);
     };
     const timer = setTimeout(finish, timeoutMs);
     try {
@@ -75,24 +91,21 @@ export function publishCommand(
         callback: (err, msg) => {
           if (err) {
             // The subscription ended (connection closed): what is left is unknown.
-            for (let j = 0; j < outcome.length; j++) {
-              if (outcome[j] === undefined) {
-                outcome[j] = { reason: `no ack from EXEC: ${err.message}`, sent: true };
-              }
-            }
+            stored.forEach((ok, j) => {
+              if (!ok) refused[j] ??= { reason: `no ack from EXEC: ${err.message}`, sent: true };
+            });
             return finish();
           }
           const i = Number(msg.subject.slice(inbox.length + 1));
-          if (!Number.isInteger(i) || outcome[i] !== undefined) return;
-          if (noResponders(msg)) {
-            outcome[i] = { reason: "nothing subscribes to it, not even EXEC", sent: false };
-          } else {
-            const ack = decodePubAck(msg.data);
-            outcome[i] = ack.ok
-              ? null
-              : { reason: `EXEC did not store it: ${ack.reason}`, sent: true };
-          }
-          if (--waiting === 0) finish();
+          if (!Number.isInteger(i) || i < 0 || i >= subjects.length || stored[i]) return;
+          const ack = readPubAck(msg.headers?.code || null, msg.data);
+          if (ack.ok) {
+            stored[i] = true;
+            if (--waiting === 0) finish();
+          } else if (ack.noResponders) {
+            // Nothing subscribes to the subject, EXEC included: no agent can have it.
+            refuse(i, { reason: "nothing subscribes to it, not even EXEC", sent: false });
+          } else refuse(i, { reason: `EXEC did not store it: ${ack.reason}`, sent: true });
         },
       });
       for (; written < subjects.length; written++) {
@@ -101,12 +114,13 @@ export function publishCommand(
     } catch (e) {
       // Closed (or draining) before or while publishing: what was not written never left;
       // what was written before the throw may have.
-      for (let j = 0; j < outcome.length; j++) {
-        if (outcome[j] === undefined) {
-          outcome[j] = { reason: (e as Error).message, sent: j < written };
-        }
+      for (let j = written; j < subjects.length; j++) {
+        refused[j] = { reason: (e as Error).message, sent: false };
       }
-      return finish();
+      for (let j = 0; j < written; j++) {
+        refused[j] ??= { reason: (e as Error).message, sent: true };
+      }
+      refuse(0, refused[0]!, true);
     }
   });
 }

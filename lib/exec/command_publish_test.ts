@@ -14,13 +14,18 @@ const payload = jsonBytes({ id: "job", version: "1", request_id: "r-1", script: 
 
 /** A broker, the backend's connection and an agent's, torn down after `fn`. */
 async function withBroker(
-  fn: (nc: NatsConnection, agent: NatsConnection, jsm: JetStreamManager) => Promise<void>,
+  fn: (
+    nc: NatsConnection,
+    agent: NatsConnection,
+    jsm: JetStreamManager,
+    url: string,
+  ) => Promise<void>,
 ) {
   const broker = await startNatsServer();
   const nc = await connect({ servers: broker.url });
   const agent = await connect({ servers: broker.url });
   try {
-    await fn(nc, agent, await jetstreamManager(nc));
+    await fn(nc, agent, await jetstreamManager(nc), broker.url);
   } finally {
     await agent.close();
     if (!nc.isClosed()) await nc.close();
@@ -90,4 +95,40 @@ Deno.test("publishCommand failures: refused by the stream, no stream, closed con
       publishCommand(nc, ["commands.group.a"], payload, 5000),
       (e) => e instanceof CommandPublishFailure && !e.sent,
     );
+  }));
+
+Deno.test("an agent answering the Command's reply subject first does not decide the outcome", () =>
+  withBroker(async (nc, agent, _jsm, url) => {
+    // No stream here: a second connection stands in for EXEC and acks 150 ms late, after
+    // an agent (whose NATS user may answer what it is delivered) has answered with an error.
+    const exec = await connect({ servers: url });
+    try {
+      let forged = 0;
+      agent.subscribe("commands.pc.PC-1", {
+        callback: (_e, m) => {
+          forged++;
+          m.respond(jsonBytes({ error: { code: 500, description: "forged by an agent" } }));
+        },
+      });
+      exec.subscribe("commands.pc.PC-1", {
+        callback: (_e, m) =>
+          void setTimeout(() => m.respond(jsonBytes({ stream: "EXEC", seq: 1 })), 150),
+      });
+      await agent.flush();
+      await exec.flush();
+      await publishCommand(nc, ["commands.pc.PC-1"], payload, 5000);
+      assert.equal(forged, 1);
+      // A refusal that no PubAck follows stands, after its grace rather than the timeout:
+      // nobody subscribes to PC-2; PC-1 is stored, so the Command went out.
+      const t0 = Date.now();
+      await assert.rejects(
+        publishCommand(nc, ["commands.pc.PC-2", "commands.pc.PC-1"], payload, 5000),
+        (e) =>
+          e instanceof CommandPublishFailure && e.sent && e.subject === "commands.pc.PC-2" &&
+          /not even EXEC/.test(e.message),
+      );
+      assert.ok(Date.now() - t0 < 2000);
+    } finally {
+      await exec.close();
+    }
   }));
