@@ -97,7 +97,7 @@ export async function listAgents(
   const listWhere = [...base];
   const listArgs = [...args];
   if (q.status) {
-    // Online agents are most of a fleet: the page walks the (updated_at, pc_id) index and
+    // Online agents are most of a fleet: the page walks the (rev DESC, pc_id) index and
     // filters (`+` keeps SQLite off the heartbeat index, which would sort every online row).
     // Offline ones are few: the heartbeat index finds them.
     listWhere.push(
@@ -109,7 +109,9 @@ export async function listAgents(
   }
   const w = (xs: string[]) => (xs.length ? ` WHERE ${xs.join(" AND ")}` : "");
   const pageStmt = {
-    sql: `SELECT * FROM agents${w(listWhere)} ORDER BY updated_at DESC, pc_id LIMIT ? OFFSET ?`,
+    // Newest first (spec: by updated_at). The fleet revision grows with updated_at in commit
+    // order, and its index is the one the followers use (migration 20261206051500).
+    sql: `SELECT * FROM agents${w(listWhere)} ORDER BY rev DESC, pc_id LIMIT ? OFFSET ?`,
     args: [...listArgs, q.limit, q.offset],
   };
   if (presence && base.length === 0) {

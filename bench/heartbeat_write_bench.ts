@@ -1,0 +1,84 @@
+/**
+ * What one heartbeat costs the projector's write: `applyHeartbeats` (the real upsert, its
+ * fleet revision and the table's indexes) into a 100,000-agent `agents` table, in batches
+ * of 3,333 (one second of a 100,000-agent fleet at 30 s beats). The current schema against
+ * the one before migration 20261206051500 (an index on (updated_at, pc_id) for the agents
+ * page beside the one on rev), same heartbeats, alternated in one run.
+ */
+import type { BenchRow, BenchSuite } from "./types.ts";
+import { loadAvg, median } from "./types.ts";
+import { tempDb, type TempDb } from "../tests/helpers/db.ts";
+import { loadMigrations, migrate } from "../db/migrate.ts";
+import { inWriteTx } from "../db/client.ts";
+import { applyHeartbeats } from "../projectors/heartbeat.ts";
+import type { Heartbeat } from "../wire/messages.ts";
+import { prng } from "../simulator/util.ts";
+
+const BEFORE = "20261206051500_agents_rev_order";
+const BATCH = 3_333;
+
+export const suite: BenchSuite = {
+  name: "heartbeat_write",
+  async run(ctx) {
+    const agents = ctx.quick ? 10_000 : 100_000;
+    const perRound = ctx.quick ? 10_000 : 40_000;
+    const rounds = ctx.quick ? 1 : 3;
+    const all = await loadMigrations();
+    const cut = all.findIndex((m) => m.name.startsWith(BEFORE));
+    if (cut < 0) throw new Error(`migration ${BEFORE} not found`);
+    const schemas = [
+      { label: "current schema", migrations: all },
+      { label: "before 20261206051500 (updated_at index)", migrations: all.slice(0, cut) },
+    ];
+    const dbs: TempDb[] = [];
+    const rand = prng(0x4eb);
+    let clock = Date.parse("2026-12-06T00:00:00Z");
+    const beats = (n: number, pick: (i: number) => number): Heartbeat[] =>
+      Array.from({ length: n }, (_, i) => ({
+        pc_id: `HW-${String(pick(i)).padStart(6, "0")}`,
+        at: new Date(clock += 1).toISOString(),
+        agent_version: "0.43.45",
+        hostname: `host-${pick(i)}`,
+        os_family: "windows",
+        agent_cpu_pct: 0.4,
+        agent_rss_bytes: 21_000_000,
+        agent_disk_read_bytes: 1_000_000,
+        agent_disk_written_bytes: 2_000_000,
+      }));
+    const us = schemas.map(() => [] as number[]);
+    try {
+      for (const s of schemas) {
+        const t = await tempDb({ migrate: false });
+        dbs.push(t);
+        await migrate(t.db, s.migrations);
+        for (let i = 0; i < agents; i += BATCH) {
+          const n = Math.min(BATCH, agents - i);
+          await inWriteTx(t.db, (tx) => applyHeartbeats(tx, beats(n, (j) => i + j)));
+        }
+      }
+      for (let r = 0; r < rounds; r++) {
+        for (const [k, s] of schemas.entries()) {
+          const t0 = performance.now();
+          for (let done = 0; done < perRound; done += BATCH) {
+            const batch = beats(BATCH, () => Math.floor(rand() * agents));
+            await inWriteTx(dbs[k].db, (tx) => applyHeartbeats(tx, batch));
+          }
+          us[k].push((performance.now() - t0) * 1000 / perRound);
+          ctx.log(`round ${r + 1} ${s.label}: ${us[k].at(-1)!.toFixed(1)} µs per heartbeat`);
+        }
+      }
+    } finally {
+      for (const t of dbs) await t.close();
+    }
+    const load = loadAvg();
+    const ratio = median(us[1]) / median(us[0]);
+    return schemas.map((s, k): BenchRow => ({
+      name: `heartbeat write into ${agents} agents, ${s.label}: per heartbeat`,
+      median: Number(median(us[k]).toFixed(1)),
+      unit: "µs",
+      samples: us[k].map((v) => Number(v.toFixed(1))),
+      note: `batches of ${BATCH}, ${perRound} random beats a run, alternated; load ${load}` +
+        (k === 0 ? `; ${ratio.toFixed(2)}× less than before` : ""),
+    }));
+  },
+};
