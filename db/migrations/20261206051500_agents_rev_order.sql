@@ -1,13 +1,16 @@
--- The agents page orders by the fleet revision instead of updated_at, so one index serves
--- both the page and the followers of the table.
+-- Two of the three indexes every heartbeat moved an agent in go.
 --
--- Why: every heartbeat moved an agent's entry in two indexes that kept the same order,
--- (updated_at DESC, pc_id) for the page and (rev) for the followers (fleet_views). The
--- heartbeat projector is the only writer of agents and stamps each batch with one rev and
--- one updated_at, so both grow together in commit order. Upserting heartbeats in batches of
--- 3,333 into a 100,000-agent table cost 101 us a heartbeat with both indexes and 79 us with
--- the one below (`deno task bench -- --only heartbeat_write`); at 3,333 beats a second that
--- is ~7 % of a core.
+-- 1. The agents page orders by the fleet revision instead of updated_at, so one index
+--    serves both the page and the followers of the table. They were (updated_at DESC,
+--    pc_id) for the page and (rev) for the followers (fleet_views), in the same order:
+--    the heartbeat projector is the only writer of agents and stamps each batch with one
+--    rev and one updated_at, so both grow together in commit order.
+-- 2. No index on last_heartbeat: only the page of offline agents used it, and that page now
+--    comes from the presence view every API process keeps (lib/reads/agents.ts).
+--
+-- Upserting heartbeats in batches of 3,333 into a 100,000-agent table cost 99 us a heartbeat
+-- with the three indexes and 58 us with the one left (`deno task bench -- --only
+-- heartbeat_write`, both schemas in one run); at 3,333 beats a second, ~14 % of a core.
 --
 -- Existing rows are renumbered in updated_at order (rows sharing an updated_at share a
 -- rev, as a batch does), above every revision handed out so far: followers only ever see
@@ -23,3 +26,4 @@ UPDATE agents SET rev = r.nrev
 CREATE INDEX IF NOT EXISTS idx_agents_rev_pc ON agents (rev DESC, pc_id);
 DROP INDEX IF EXISTS idx_agents_updated_pc;
 DROP INDEX IF EXISTS idx_agents_rev;
+DROP INDEX IF EXISTS idx_agents_heartbeat;

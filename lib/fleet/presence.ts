@@ -29,6 +29,8 @@ export interface PresenceEntry {
   hbMs: number;
   version: string | null;
   hostname: string | null;
+  /** The row's fleet revision: the agents page's order (newest first). */
+  rev: number;
 }
 
 type Row = [string, string | null, string | null, string | null, number];
@@ -99,6 +101,8 @@ export class Presence extends ChangeWatchers {
   private newEntries: PresenceEntry[] = [];
   /** Versions share one string each (thousands of agents run the same few). */
   private interned = new Map<string, string>();
+  /** Agents without a (valid) heartbeat: in no bucket, never alive. */
+  private unbeaten = new Set<string>();
 
   get size(): number {
     return this.byPc.size;
@@ -130,7 +134,10 @@ export class Presence extends ChangeWatchers {
   }
 
   private unbucket(e: PresenceEntry) {
-    if (e.hbMs === -Infinity) return;
+    if (e.hbMs === -Infinity) {
+      this.unbeaten.delete(e.pcId);
+      return;
+    }
     const sec = Math.floor(e.hbMs / 1000);
     const set = this.buckets.get(sec);
     if (!set) return;
@@ -143,7 +150,10 @@ export class Presence extends ChangeWatchers {
   }
 
   private bucket(e: PresenceEntry) {
-    if (e.hbMs === -Infinity) return;
+    if (e.hbMs === -Infinity) {
+      this.unbeaten.add(e.pcId);
+      return;
+    }
     const sec = Math.floor(e.hbMs / 1000);
     let set = this.buckets.get(sec);
     if (!set) {
@@ -153,7 +163,13 @@ export class Presence extends ChangeWatchers {
     set.add(e.pcId);
   }
 
-  apply(pcId: string, hb: string | null, version: string | null, hostname: string | null) {
+  apply(
+    pcId: string,
+    hb: string | null,
+    version: string | null,
+    hostname: string | null,
+    rev = 0,
+  ) {
     let e = this.byPc.get(pcId);
     if (e) {
       // Updated in place: the sorted list holds the same object.
@@ -162,8 +178,9 @@ export class Presence extends ChangeWatchers {
       e.hbMs = hbMsOf(hb);
       e.version = this.intern(version);
       e.hostname = hostname === pcId ? e.pcId : hostname;
+      e.rev = rev;
     } else {
-      e = { pcId, hb, hbMs: hbMsOf(hb), version: this.intern(version), hostname };
+      e = { pcId, hb, hbMs: hbMsOf(hb), version: this.intern(version), hostname, rev };
       if (hostname === pcId) e.hostname = pcId;
       this.byPc.set(pcId, e);
       this.newEntries.push(e);
@@ -186,6 +203,7 @@ export class Presence extends ChangeWatchers {
   clear() {
     this.byPc.clear();
     this.buckets.clear();
+    this.unbeaten.clear();
     this.secs = [];
     this.sorted = [];
     this.newSecs = [];
@@ -241,6 +259,23 @@ export class Presence extends ChangeWatchers {
     }
   }
 
+  /**
+   * Agents whose last heartbeat is before `cutoffMs`, or that never beat: the offline ones.
+   * O(offline + seconds before the cutoff), not O(fleet).
+   */
+  *silentBefore(cutoffMs: number): Generator<PresenceEntry> {
+    this.settle();
+    for (const pc of this.unbeaten) yield this.byPc.get(pc)!;
+    const cutSec = Math.floor(cutoffMs / 1000);
+    for (const sec of this.secs) {
+      if (sec > cutSec) break;
+      for (const pc of this.buckets.get(sec)!) {
+        const e = this.byPc.get(pc)!;
+        if (e.hbMs < cutoffMs) yield e;
+      }
+    }
+  }
+
   /** Alive pc ids, sorted. */
   aliveSorted(cutoffMs: number): string[] {
     this.settle();
@@ -266,7 +301,7 @@ export class Presence extends ChangeWatchers {
 
   /** Apply rows `[pc_id, last_heartbeat, agent_version, hostname, rev]` in rev order. */
   applyRows(rows: Row[]) {
-    for (const [pc, hb, version, hostname] of rows) this.apply(pc, hb, version, hostname);
+    for (const [pc, hb, version, hostname, rev] of rows) this.apply(pc, hb, version, hostname, rev);
   }
 }
 
@@ -314,14 +349,14 @@ export class PresenceFollower {
     let i = 0;
     for (const [pc, rev] of gone) {
       while (i < rows.length && rows[i][4] < rev) {
-        const [id, hb, v, host] = rows[i++];
-        p.apply(id, hb, v, host);
+        const [id, hb, v, host, r] = rows[i++];
+        p.apply(id, hb, v, host, r);
       }
       p.remove(pc);
     }
     for (; i < rows.length; i++) {
-      const [id, hb, v, host] = rows[i];
-      p.apply(id, hb, v, host);
+      const [id, hb, v, host, r] = rows[i];
+      p.apply(id, hb, v, host, r);
     }
     this.rev = Math.max(this.rev, hi);
   }

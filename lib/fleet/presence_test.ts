@@ -37,6 +37,8 @@ Deno.test("presence: online counts, alive lists and versions equal a brute-force
         const want = [...truth].filter(([, t]) => t.ms >= cutoff).map(([pc]) => pc).sort();
         assert.equal(p.onlineCount(cutoff), want.length, `count at ${cutoff}`);
         assert.deepEqual(p.aliveSorted(cutoff), want);
+        const silent = [...truth].filter(([, t]) => t.ms < cutoff).map(([pc]) => pc).sort();
+        assert.deepEqual([...p.silentBefore(cutoff)].map((e) => e.pcId).sort(), silent);
       }
       assert.equal(p.size, truth.size);
     }

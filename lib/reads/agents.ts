@@ -97,14 +97,10 @@ export async function listAgents(
   const listWhere = [...base];
   const listArgs = [...args];
   if (q.status) {
-    // Online agents are most of a fleet: the page walks the (rev DESC, pc_id) index and
-    // filters (`+` keeps SQLite off the heartbeat index, which would sort every online row).
-    // Offline ones are few: the heartbeat index finds them.
-    listWhere.push(
-      q.status === "online"
-        ? ONLINE.replace("last_heartbeat >=", "+last_heartbeat >=")
-        : `NOT ${ONLINE}`,
-    );
+    // The page walks the (rev DESC, pc_id) index and filters. Online agents are most of a
+    // fleet, so a page is found early; offline ones sit at the old end of the order, so
+    // without a search or version filter they come from the presence view (offlinePage).
+    listWhere.push(q.status === "online" ? ONLINE : `NOT ${ONLINE}`);
     listArgs.push(cutoff);
   }
   const w = (xs: string[]) => (xs.length ? ` WHERE ${xs.join(" AND ")}` : "");
@@ -115,7 +111,9 @@ export async function listAgents(
     args: [...listArgs, q.limit, q.offset],
   };
   if (presence && base.length === 0) {
-    const rs = await db.execute(pageStmt);
+    const rs = q.status === "offline"
+      ? await offlinePage(db, presence, nowMs - aliveWindowSecs * 1000, q)
+      : await db.execute(pageStmt);
     const online = presence.onlineCount(nowMs - aliveWindowSecs * 1000);
     const offline = presence.size - online;
     return {
@@ -141,6 +139,28 @@ export async function listAgents(
     online,
     offline: Number(split.rows[0].n) - online,
   };
+}
+
+/**
+ * A page of offline agents from the presence view: the silent ones (O(offline), from its
+ * per-second buckets) in the page's order, then their rows by primary key. Why not SQL: no
+ * index on last_heartbeat (each heartbeat would move the agent in it: see the migration
+ * 20261206051500),
+ * and in the page's order the offline agents come after every online one.
+ */
+async function offlinePage(db: Db, presence: Presence, cutoffMs: number, q: AgentsQuery) {
+  const silent = [...presence.silentBefore(cutoffMs)].sort((a, b) =>
+    b.rev - a.rev || (a.pcId < b.pcId ? -1 : a.pcId > b.pcId ? 1 : 0)
+  );
+  const ids = silent.slice(q.offset, q.offset + q.limit).map((e) => e.pcId);
+  if (ids.length === 0) return { rows: [] as Record<string, unknown>[] };
+  const rs = await db.execute({
+    sql: `SELECT * FROM agents WHERE pc_id IN (${ids.map(() => "?").join(",")})`,
+    args: ids,
+  });
+  const byId = new Map(rs.rows.map((r) => [String(r.pc_id), r as Record<string, unknown>]));
+  // A row forgotten since the view's last sync is left out.
+  return { rows: ids.flatMap((id) => byId.get(id) ?? []) };
 }
 
 /** How many known agents are online (a heartbeat within the alive window) and offline. */

@@ -10,15 +10,22 @@ import { inWriteTx, rowsOf } from "../../db/client.ts";
 import type { Db } from "../../db/client.ts";
 import { applyHeartbeats } from "../../projectors/heartbeat.ts";
 import { listAgents } from "./agents.ts";
+import { PresenceFollower } from "../fleet/presence.ts";
 
 const MIGRATION = "20261206051500_agents_rev_order";
 
-async function pageIds(db: Db, status?: "online" | "offline"): Promise<string[]> {
+async function pageIds(
+  db: Db,
+  status?: "online" | "offline",
+  paging = { limit: 50, offset: 0 },
+  follower?: PresenceFollower,
+): Promise<string[]> {
   const page = await listAgents(
     db,
-    { limit: 50, offset: 0, status } as Parameters<typeof listAgents>[1],
+    { ...paging, status } as Parameters<typeof listAgents>[1],
     90,
     Date.parse("2026-12-06T10:00:00Z"),
+    follower?.presence,
   );
   return page.rows.map((r) => r.pc_id);
 }
@@ -58,6 +65,22 @@ Deno.test("agents page: rows written before the migration come out in updated_at
     assert.deepEqual(await pageIds(t.db), want);
     assert.deepEqual(await pageIds(t.db, "offline"), ["PC-D"]);
     assert.deepEqual(await pageIds(t.db, "online"), ["PC-A", "PC-B", "PC-E", "PC-C"]);
+    // The offline page from the presence view (no last_heartbeat index any more) is the
+    // SQL one, with a never-beating agent and paging (PC-C, updated last, comes first).
+    await t.db.execute(
+      "INSERT INTO agents (pc_id, updated_at) VALUES ('PC-N', '2026-12-06T07:00:00.000000000Z')",
+    );
+    await t.db.execute({
+      sql: "UPDATE agents SET last_heartbeat = ? WHERE pc_id = 'PC-C'",
+      args: ["2026-12-06T09:00:00.000000000Z"],
+    });
+    const follower = new PresenceFollower(t.db);
+    await follower.sync();
+    for (const [offset, limit] of [[0, 50], [0, 2], [1, 1], [2, 5], [3, 5]]) {
+      const sql = await pageIds(t.db, "offline", { offset, limit });
+      assert.deepEqual(await pageIds(t.db, "offline", { offset, limit }, follower), sql);
+      if (offset === 0 && limit === 50) assert.deepEqual(sql, ["PC-C", "PC-N", "PC-D"]);
+    }
     // Revisions only grew (followers see every row as changed), ties share one.
     const revs = rowsOf<{ pc_id: string; rev: number }>(
       await t.db.execute("SELECT pc_id, rev FROM agents ORDER BY pc_id"),
