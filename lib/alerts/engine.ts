@@ -231,7 +231,13 @@ export class AlertEngine {
     const cutoffMs = nowMs - windowMs;
     // Before the baseline exists nothing fires: what is offline then was offline before us.
     const quietBeforeMs = baseline ? cutoffMs - this.opts.maxAgeSecs * 1000 : Infinity;
-    const plan = planPresence(presence.entries(), this.offline, cutoffMs, quietBeforeMs);
+    const plan = planPresence(
+      presence.silentBefore(cutoffMs),
+      (pc) => presence.get(pc),
+      this.offline,
+      cutoffMs,
+      quietBeforeMs,
+    );
     const hold = holdOffline({
       warmingUp: nowMs - this.leadingSinceMs < windowMs,
       aliveCount: presence.onlineCount(cutoffMs),

@@ -112,25 +112,28 @@ export interface PresencePlan {
  * is at or after `cutoffMs` (now minus the alive window). A PC silent since before
  * `quietBeforeMs` is recorded without firing: it went offline long before this engine
  * looked (first run, a long leader gap), which is history, not news.
+ *
+ * `silent` holds the PCs silent before `cutoffMs` (and those that never beat), `current`
+ * looks one PC up: a pass is O(silent + recorded offline), not O(fleet), because it runs
+ * every 2 s and at 100,000 agents a walk of the fleet (with a set of every id) was ~45 ms.
  */
 export function planPresence(
-  fleet: Iterable<PresenceFacts>,
+  silent: Iterable<PresenceFacts>,
+  current: (pcId: string) => PresenceFacts | undefined,
   offline: ReadonlyMap<string, string | null>,
   cutoffMs: number,
   quietBeforeMs: number,
 ): PresencePlan {
   const plan: PresencePlan = { offline: [], online: [], forgotten: [] };
-  const seen = new Set<string>();
-  for (const p of fleet) {
-    seen.add(p.pcId);
-    const alive = p.hbMs >= cutoffMs;
-    const wasOffline = offline.has(p.pcId);
-    if (alive && wasOffline) plan.online.push({ pcId: p.pcId, offlineHb: offline.get(p.pcId)! });
-    else if (!alive && !wasOffline) {
-      plan.offline.push({ pcId: p.pcId, hb: p.hb, fire: p.hbMs >= quietBeforeMs });
-    }
+  for (const p of silent) {
+    if (p.hbMs >= cutoffMs || offline.has(p.pcId)) continue;
+    plan.offline.push({ pcId: p.pcId, hb: p.hb, fire: p.hbMs >= quietBeforeMs });
   }
-  for (const pc of offline.keys()) if (!seen.has(pc)) plan.forgotten.push(pc);
+  for (const [pc, hb] of offline) {
+    const p = current(pc);
+    if (!p) plan.forgotten.push(pc);
+    else if (p.hbMs >= cutoffMs) plan.online.push({ pcId: pc, offlineHb: hb });
+  }
   return plan;
 }
 

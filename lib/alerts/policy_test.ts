@@ -99,7 +99,10 @@ Deno.test("planPresence(): offline, back online, forgotten, and old silences rec
     ["still-off", "hb-still-off"],
     ["gone", "x"],
   ]);
-  const plan = planPresence(fleet, offline, cutoff, quietBefore);
+  // What Presence.silentBefore gives (the engine's source), and a lookup of the whole fleet.
+  const silent = fleet.filter((p) => p.hbMs < cutoff);
+  const current = (id: string) => fleet.find((p) => p.pcId === id);
+  const plan = planPresence(silent, current, offline, cutoff, quietBefore);
   assert.deepEqual(plan.offline, [
     { pcId: "just-silent", hb: "hb-just-silent", fire: true },
     { pcId: "long-silent", hb: "hb-long-silent", fire: false },
@@ -107,7 +110,7 @@ Deno.test("planPresence(): offline, back online, forgotten, and old silences rec
   assert.deepEqual(plan.online, [{ pcId: "back", offlineHb: "old-hb" }]);
   assert.deepEqual(plan.forgotten, ["gone"]);
   // The first pass (no baseline): everything offline is recorded, nothing fires.
-  const first = planPresence(fleet, new Map(), cutoff, Infinity);
+  const first = planPresence(silent, current, new Map(), cutoff, Infinity);
   assert.ok(first.offline.length === 3 && first.offline.every((o) => !o.fire));
 });
 

@@ -112,10 +112,6 @@ export class Presence extends ChangeWatchers {
     return this.byPc.get(pcId);
   }
 
-  entries(): IterableIterator<PresenceEntry> {
-    return this.byPc.values();
-  }
-
   /** Every entry in pc_id order. */
   *sortedEntries(): Generator<PresenceEntry> {
     this.settle();
