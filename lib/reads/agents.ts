@@ -144,9 +144,8 @@ export async function listAgents(
 /**
  * A page of offline agents from the presence view: the silent ones (O(offline), from its
  * per-second buckets) in the page's order, then their rows by primary key. Why not SQL: no
- * index on last_heartbeat (each heartbeat would move the agent in it: see the migration
- * 20261206051500),
- * and in the page's order the offline agents come after every online one.
+ * index on last_heartbeat (each heartbeat would move the agent in it; migration
+ * 20261206051500), and in the page's order the offline agents come after every online one.
  */
 async function offlinePage(db: Db, presence: Presence, cutoffMs: number, q: AgentsQuery) {
   const silent = [...presence.silentBefore(cutoffMs)].sort((a, b) =>
