@@ -4,13 +4,13 @@
  * renumbers rows written before it, and as the heartbeat projector writes them.
  */
 import assert from "node:assert/strict";
-import { tempDb } from "../../tests/helpers/db.ts";
-import { loadMigrations, migrate } from "../../db/migrate.ts";
-import { inWriteTx, rowsOf } from "../../db/client.ts";
-import type { Db } from "../../db/client.ts";
-import { applyHeartbeats } from "../../projectors/heartbeat.ts";
-import { listAgents } from "./agents.ts";
-import { PresenceFollower } from "../fleet/presence.ts";
+import { tempDb } from "./helpers/db.ts";
+import { loadMigrations, migrate } from "../db/migrate.ts";
+import { inWriteTx, rowsOf } from "../db/client.ts";
+import type { Db } from "../db/client.ts";
+import { applyHeartbeats } from "../projectors/heartbeat.ts";
+import { listAgents } from "../lib/reads/agents.ts";
+import { PresenceFollower } from "../lib/fleet/presence.ts";
 
 const MIGRATION = "20261206051500_agents_rev_order";
 
