@@ -80,10 +80,9 @@ export function publishCommand(
       const anySent = subjects.some((_, j) => stored[j] || (refused[j]?.sent ?? true));
       reject(new CommandPublishFailure(subjects[i], anySent, why.reason));
     };
-    const refuse = (i: number, r: Refusal, now = false) => {
+    const refuse = (i: number, r: Refusal) => {
       refused[i] ??= r;
-      if (now) finish();
-      else grace ??= setTimeout(finish, REFUSAL_GRACE_MS);
+      grace ??= setTimeout(finish, REFUSAL_GRACE_MS);
     };
     const timer = setTimeout(finish, timeoutMs);
     try {
@@ -120,7 +119,7 @@ export function publishCommand(
       for (let j = 0; j < written; j++) {
         refused[j] ??= { reason: (e as Error).message, sent: true };
       }
-      refuse(0, refused[0]!, true);
+      finish();
     }
   });
 }
