@@ -2,7 +2,7 @@
  * The simulator's JetStream publishes (each simulated agent publishes its `events.started`
  * and its result, ~200,000 per exec to a 100,000-agent fleet): CPU of the publishing
  * process per publish, nats.js `js.publish` against the simulator's own acked publisher
- * (simulator/acked_publish.ts), same broker, same bodies, same in-flight cap, alternated in
+ * (lib/acked_publish.ts), same broker, same bodies, same in-flight cap, alternated in
  * one run. The simulator shares the box with the backend under test: what it saves is CPU
  * the backend and the broker get during a burst.
  */
@@ -10,7 +10,7 @@ import type { BenchRow, BenchSuite } from "./types.ts";
 import { loadAvg, median } from "./types.ts";
 import { startNatsServer } from "../tests/helpers/nats_server.ts";
 import { connectNats, type Nats } from "../lib/nats.ts";
-import { AckedPublisher } from "../simulator/acked_publish.ts";
+import { AckedPublisher } from "../lib/acked_publish.ts";
 import { PublishGate } from "../simulator/publish_gate.ts";
 import { sampleProc } from "../simulator/self_report.ts";
 

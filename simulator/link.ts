@@ -9,7 +9,7 @@ import type { Nats } from "../lib/nats.ts";
 import { type KV, openKvOrNull } from "../lib/kv.ts";
 import type { Agent } from "./agent.ts";
 import { td } from "./util.ts";
-import { AckedPublisher } from "./acked_publish.ts";
+import { AckedPublisher } from "../lib/acked_publish.ts";
 
 /** How long an agent's JetStream publish waits for its ack before the outbox retries it. */
 const PUBLISH_ACK_TIMEOUT_MS = 5000;

@@ -13,12 +13,12 @@
  *
  * Plain PUBs with a reply subject, not `js.publish` (which always adds an empty header
  * block): agents get the frame upstream sends, plus a reply subject they ignore. The acks
- * of all subjects come to one inbox subscription, not a request each: an exec to 10,000
- * explicit PCs is 10,000 subjects, and a request each (its timer, promise and trace) took
- * the exec bench's 0.13 s to 0.80 s.
+ * come to the connection's one ack inbox (lib/acked_publish.ts, as the simulator's agents'
+ * do), not a request each: an exec to 10,000 explicit PCs is 10,000 subjects, and a request
+ * each (its timer, promise and trace) took the exec bench's 0.13 s to 0.80 s.
  */
-import { createInbox, type NatsConnection } from "@nats-io/transport-node";
-import { readPubAck } from "../../wire/pub_ack.ts";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { AckedPublisher, PublishFailed } from "../acked_publish.ts";
 
 /** A subject whose Command was not confirmed; `sent` says whether it may have gone out. */
 export class CommandPublishFailure extends Error {
@@ -41,85 +41,65 @@ export class CommandPublishFailure extends Error {
  */
 const REFUSAL_GRACE_MS = 500;
 
-interface Refusal {
-  reason: string;
-  /** Whether agents may have the Command despite it. */
-  sent: boolean;
+/** One ack inbox per connection and timeout (the API's connection has one of each). */
+const publishers = new WeakMap<NatsConnection, Map<number, AckedPublisher>>();
+
+function publisherFor(nc: NatsConnection, timeoutMs: number): AckedPublisher {
+  let byTimeout = publishers.get(nc);
+  if (!byTimeout) publishers.set(nc, byTimeout = new Map());
+  let p = byTimeout.get(timeoutMs);
+  if (!p) byTimeout.set(timeoutMs, p = new AckedPublisher(nc, timeoutMs));
+  return p;
+}
+
+/** What a failed publish means for the Command: the operator's reason, and if it went out. */
+function failureOf(e: unknown, timeoutMs: number): { reason: string; sent: boolean } {
+  if (!(e instanceof PublishFailed)) {
+    // The connection refused the publish (closed or draining): nothing left this process.
+    return { reason: (e as Error)?.message ?? String(e), sent: false };
+  }
+  switch (e.kind) {
+    case "no_responders":
+      // Nothing subscribes to the subject, EXEC included: no agent can have it.
+      return { reason: "nothing subscribes to it, not even EXEC", sent: false };
+    case "timeout":
+      return { reason: `no ack from EXEC within ${timeoutMs} ms`, sent: true };
+    case "closed":
+      return { reason: `no ack from EXEC: ${e.message}`, sent: true };
+    default:
+      return { reason: `EXEC did not store it: ${e.message}`, sent: true };
+  }
 }
 
 /**
  * Publish `payload` on each subject in order and wait for EXEC's ack of each. Rejects with
- * the first subject (in order) that was refused, or else that got no ack; `sent` is false
- * only when no agent can have the Command (the connection was closed, or nobody subscribes
- * to any of the subjects).
+ * the first subject (in order) that failed; `sent` is false only when no agent can have the
+ * Command (the connection was closed, or nobody subscribes to any of the subjects).
  */
-export function publishCommand(
+export async function publishCommand(
   nc: NatsConnection,
   subjects: readonly string[],
   payload: Uint8Array,
   timeoutMs: number,
 ): Promise<void> {
-  if (subjects.length === 0) return Promise.resolve();
-  const inbox = createInbox();
-  const stored = subjects.map(() => false);
-  const refused: (Refusal | undefined)[] = subjects.map(() => undefined);
-  let waiting = subjects.length;
-  let written = 0;
-  return new Promise<void>((resolve, reject) => {
-    let sub: ReturnType<NatsConnection["subscribe"]> | undefined;
-    let grace: ReturnType<typeof setTimeout> | undefined;
-    const finish = () => {
-      clearTimeout(timer);
-      clearTimeout(grace);
-      sub?.unsubscribe();
-      if (waiting === 0) return resolve();
-      let i = refused.findIndex((r, j) => r !== undefined && !stored[j]);
-      if (i < 0) i = stored.indexOf(false);
-      const why = refused[i] ?? { reason: `no ack from EXEC within ${timeoutMs} ms`, sent: true };
-      // Any subject that went out makes the whole Command possibly published.
-      const anySent = subjects.some((_, j) => stored[j] || (refused[j]?.sent ?? true));
-      reject(new CommandPublishFailure(subjects[i], anySent, why.reason));
-    };
-    const refuse = (i: number, r: Refusal) => {
-      refused[i] ??= r;
-      grace ??= setTimeout(finish, REFUSAL_GRACE_MS);
-    };
-    const timer = setTimeout(finish, timeoutMs);
-    try {
-      sub = nc.subscribe(`${inbox}.*`, {
-        callback: (err, msg) => {
-          if (err) {
-            // The subscription ended (connection closed): what is left is unknown.
-            stored.forEach((ok, j) => {
-              if (!ok) refused[j] ??= { reason: `no ack from EXEC: ${err.message}`, sent: true };
-            });
-            return finish();
-          }
-          const i = Number(msg.subject.slice(inbox.length + 1));
-          if (!Number.isInteger(i) || i < 0 || i >= subjects.length || stored[i]) return;
-          const ack = readPubAck(msg.headers?.code || null, msg.data);
-          if (ack.ok) {
-            stored[i] = true;
-            if (--waiting === 0) finish();
-          } else if (ack.noResponders) {
-            // Nothing subscribes to the subject, EXEC included: no agent can have it.
-            refuse(i, { reason: "nothing subscribes to it, not even EXEC", sent: false });
-          } else refuse(i, { reason: `EXEC did not store it: ${ack.reason}`, sent: true });
-        },
-      });
-      for (; written < subjects.length; written++) {
-        nc.publish(subjects[written], payload, { reply: `${inbox}.${written}` });
-      }
-    } catch (e) {
-      // Closed (or draining) before or while publishing: what was not written never left;
-      // what was written before the throw may have.
-      for (let j = written; j < subjects.length; j++) {
-        refused[j] = { reason: (e as Error).message, sent: false };
-      }
-      for (let j = 0; j < written; j++) {
-        refused[j] ??= { reason: (e as Error).message, sent: true };
-      }
-      finish();
-    }
-  });
+  if (subjects.length === 0) return;
+  let acks: AckedPublisher;
+  try {
+    acks = publisherFor(nc, timeoutMs);
+  } catch (e) {
+    throw new CommandPublishFailure(subjects[0], false, (e as Error).message, e);
+  }
+  // Every publish is written before any ack is awaited: one round trip for all subjects.
+  const settled = await Promise.allSettled(
+    subjects.map((s) => acks.publish(s, payload, { refusalGraceMs: REFUSAL_GRACE_MS })),
+  );
+  const failures = settled.map((r) =>
+    r.status === "rejected" ? failureOf(r.reason, timeoutMs) : null
+  );
+  const i = failures.findIndex((f) => f !== null);
+  if (i < 0) return;
+  // Any subject that went out makes the whole Command possibly published.
+  const anySent = failures.some((f) => f === null || f.sent);
+  const cause = (settled[i] as PromiseRejectedResult).reason;
+  throw new CommandPublishFailure(subjects[i], anySent, failures[i]!.reason, cause);
 }

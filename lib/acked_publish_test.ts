@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { startNatsServer } from "../tests/helpers/nats_server.ts";
-import { connectNats } from "../lib/nats.ts";
-import { setupJetStream } from "../lib/jetstream_setup.ts";
+import { connectNats } from "./nats.ts";
+import { setupJetStream } from "./jetstream_setup.ts";
 import { STREAM, subjects } from "../wire/names.ts";
 import { AckedPublisher, decodePubAck, PublishFailed } from "./acked_publish.ts";
-import { te } from "./util.ts";
+const te = new TextEncoder();
 
 Deno.test("decodePubAck: the ack, or PublishFailed with the reason", () => {
   assert.deepEqual(decodePubAck(null, te.encode('{"stream":"RESULTS","seq":7}')), {
