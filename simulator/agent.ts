@@ -7,6 +7,7 @@
  */
 import type { Msg } from "@nats-io/transport-node";
 import { behaviourRun } from "./behaviours.ts";
+import type { BeatClock } from "./beat_clock.ts";
 import type { CommandCache } from "./command_cache.ts";
 import { AgentSubscriptions } from "./subscriptions.ts";
 import {
@@ -63,6 +64,8 @@ export interface FleetCtx {
   /** Decoded Commands shared by the agents of this process. */
   readonly commandCache: CommandCache;
   readonly publishGate: PublishGate;
+  /** The one timer of the process's heartbeats. */
+  readonly beatClock: BeatClock;
   readonly counters: FleetCounters;
   /** Wake the fleet's waiters (a command or result was counted). */
   notify(): void;

@@ -11,6 +11,7 @@
  * | `gates.ts`        | the §4.1 pre-run gates (pure)                                     |
  * | `script.ts`       | the simulated script language (pure)                              |
  * | `heartbeat.ts`    | heartbeat body and cadence                                        |
+ * | `beat_clock.ts`   | one timer for all the process's heartbeats                        |
  * | `perf.ts`         | host and process perf samples                                     |
  * | `self_update.ts`  | following `target_version`                                        |
  * | `outbox.ts`       | ordered, retried JetStream publishes                              |
@@ -42,6 +43,7 @@ import { decodeAgentGroups, encodeAgentGroups, normalizeGroups } from "../wire/a
 import { Agent, type FleetCtx, FULL_HISTORY, type HistoryCaps, MINIMAL_HISTORY } from "./agent.ts";
 import { ConfigScopes, intervalOf } from "./agent_config.ts";
 import { PublishGate } from "./publish_gate.ts";
+import { BeatClock } from "./beat_clock.ts";
 import { CommandCache } from "./command_cache.ts";
 import { Link } from "./link.ts";
 import { Replayer } from "./replay.ts";
@@ -66,6 +68,7 @@ class FleetImpl implements Fleet, FleetCtx {
   history: HistoryCaps;
   readonly commandCache = new CommandCache(() => this.links[0]);
   readonly publishGate: PublishGate;
+  readonly beatClock = new BeatClock();
   counters = {
     heartbeats: 0,
     commands: 0,
@@ -345,6 +348,7 @@ class FleetImpl implements Fleet, FleetCtx {
     if (this.stopped) return;
     this.stopped = true;
     for (const a of this.agents.values()) a.shutdown();
+    this.beatClock.stop();
     for (const w of this.watchers) {
       try {
         w.stop();

@@ -7,13 +7,15 @@ import { encodeHeartbeat, type Heartbeat } from "../wire/messages.ts";
 import { subjects } from "../wire/names.ts";
 import { wireTs } from "../wire/time.ts";
 import type { Agent } from "./agent.ts";
+import type { Due } from "./beat_clock.ts";
 
 export const DEFAULT_INTERVAL_MS = 30_000;
 
-export class Heartbeats {
+/** The beats of one agent, timed by its process's beat clock (beat_clock.ts). */
+export class Heartbeats implements Due {
   intervalMs = DEFAULT_INTERVAL_MS;
   sent = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private armed = false;
   private nextBeatAt = 0;
   private rss = 40_000_000;
   private diskRead = 0;
@@ -21,9 +23,9 @@ export class Heartbeats {
 
   constructor(private readonly agent: Agent) {}
 
-  /** True while the timer is armed (the agent is online and started). */
+  /** True while a beat is armed (the agent is online and started). */
   get running(): boolean {
-    return this.timer !== undefined;
+    return this.armed;
   }
 
   body(withPerf: boolean): Heartbeat {
@@ -61,7 +63,7 @@ export class Heartbeats {
     } catch { /* disconnected: the next beat will try again */ }
   }
 
-  /** (Re)arm the timer: the next beat no later than one interval from now. */
+  /** (Re)arm the beat: the next one no later than one interval from now. */
   schedule(firstDelayMs?: number) {
     const fleet = this.agent.fleet;
     if (fleet.stopped) return;
@@ -71,20 +73,25 @@ export class Heartbeats {
     if (firstDelayMs === undefined && this.nextBeatAt > now) {
       due = Math.min(this.nextBeatAt, now + interval);
     }
-    clearTimeout(this.timer);
     this.nextBeatAt = due;
-    this.timer = setTimeout(() => {
-      const first = this.sent === 0;
-      this.send();
-      // Real agents boot at random moments: after the boot beat, move to a random phase of
-      // the interval, then jitter ±5 % so thousands of agents never beat in lock-step.
-      const j = first ? 0.05 + 0.95 * fleet.rand() : 1 + (fleet.rand() - 0.5) / 10;
-      this.nextBeatAt = 0;
-      this.schedule(Math.max(10, Math.round(this.intervalMs * j)));
-    }, Math.max(0, due - now));
+    this.armed = true;
+    fleet.beatClock.at(this, due);
   }
 
-  /** A new interval from the effective config; re-arms a running timer. */
+  /** The clock's call when the beat is due: send it and arm the next one. */
+  fire() {
+    const fleet = this.agent.fleet;
+    this.armed = false;
+    const first = this.sent === 0;
+    this.send();
+    // Real agents boot at random moments: after the boot beat, move to a random phase of
+    // the interval, then jitter ±5 % so thousands of agents never beat in lock-step.
+    const j = first ? 0.05 + 0.95 * fleet.rand() : 1 + (fleet.rand() - 0.5) / 10;
+    this.nextBeatAt = 0;
+    this.schedule(Math.max(10, Math.round(this.intervalMs * j)));
+  }
+
+  /** A new interval from the effective config; re-arms a running beat. */
   setInterval(ms: number) {
     if (ms === this.intervalMs) return;
     this.intervalMs = ms;
@@ -92,7 +99,7 @@ export class Heartbeats {
   }
 
   stop() {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.agent.fleet.beatClock.cancel(this);
+    this.armed = false;
   }
 }
