@@ -7,11 +7,15 @@ import { sleep } from "./util.ts";
 
 export class Outbox {
   private tail: Promise<void> = Promise.resolve();
+  /** Entries enqueued and not yet acked (or given up at stop). */
+  private open = 0;
 
   constructor(private readonly agent: Agent) {}
 
   enqueue(subject: string, body: () => string | Promise<string>, onAck?: () => void) {
     const a = this.agent;
+    // Queued behind this agent's own previous entry: the gate serves it first.
+    const followUp = this.open++ > 0;
     this.tail = this.tail.then(async () => {
       let payload: string | null = null;
       while (!a.fleet.stopped) {
@@ -23,7 +27,7 @@ export class Outbox {
           payload ??= await body();
           const bytes = payload;
           // The ack timeout starts once the gate lets the publish out (publish_gate.ts).
-          await a.fleet.publishGate.run(() => a.link.acks.publish(subject, bytes));
+          await a.fleet.publishGate.run(() => a.link.acks.publish(subject, bytes), followUp);
           onAck?.();
           return;
         } catch (e) {
@@ -32,6 +36,8 @@ export class Outbox {
           await sleep(1000);
         }
       }
+    }).finally(() => {
+      this.open--;
     });
   }
 }

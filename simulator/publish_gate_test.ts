@@ -41,3 +41,18 @@ Deno.test("PublishGate: a failing call frees its slot; limit 0 means no cap", as
     })));
   assert.equal(most, 10);
 });
+
+Deno.test("PublishGate: a follow-up is served before first entries that queued earlier", async () => {
+  const gate = new PublishGate(1);
+  const order: string[] = [];
+  const job = (name: string) => async () => {
+    order.push(name);
+    await tick();
+  };
+  const all = [gate.run(job("a1")), gate.run(job("b1")), gate.run(job("c1"))];
+  // Queued after b1 and c1, but behind the same agent's own a1: it goes next.
+  all.push(gate.run(job("a2"), true));
+  await Promise.all(all);
+  assert.deepEqual(order, ["a1", "a2", "b1", "c1"]);
+  assert.equal(gate.queued, 0);
+});
