@@ -41,6 +41,11 @@ export interface JsProjectorSpec<T> {
   filter?: string;
   /** Throws when the payload can never be projected (poison). */
   decode(data: Uint8Array, subject: string): T;
+  /**
+   * Optional: told of each decoded message as it arrives, to start I/O that `prepare` will
+   * wait for while earlier batches are still being written. Must not throw.
+   */
+  arrived?(item: Item<T>): void;
   /** Optional I/O before the transaction (e.g. fetching overflow objects). */
   prepare?(items: Item<T>[]): Promise<Item<T>[] | void>;
   /** Writes the batch inside `tx`; returns the change notices to publish after commit. */
@@ -131,15 +136,18 @@ export function startJsProjector<T>(
 
   /** Decoding happens as messages arrive, so it overlaps a commit running elsewhere. */
   function decodeEntry(msg: JsMsg): Entry {
+    let item: Item<T>;
     try {
       const value = spec.decode(msg.data, msg.subject);
       const { seq, recordedAt } = ackMeta(msg);
-      return { item: { msg, value, seq, recordedAt } };
+      item = { msg, value, seq, recordedAt };
     } catch (e) {
       const reason = `undecodable: ${(e as Error).message ?? e}`;
       log.warn("poison message set aside", { seq: msg.seq, subject: msg.subject, reason });
       return { poison: { msg, reason } };
     }
+    spec.arrived?.(item);
+    return { item };
   }
 
   async function flush(entries: Entry[]): Promise<void> {

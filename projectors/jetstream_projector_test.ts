@@ -92,3 +92,50 @@ Deno.test("a batch that never finishes is logged once past its ack wait and show
     await be.stop();
   }
 });
+
+Deno.test("arrived() sees each message while an earlier batch is still being written", async () => {
+  const be = await startTestBackend({ projectors: false });
+  const arrivedAt = new Map<number, number>();
+  const preparedAt = new Map<number, number>();
+  const firstBatchHeld = Promise.withResolvers<void>();
+  let batches = 0;
+  await be.deps.nats.jsm.streams.add({ name: "ARRIVE_T", subjects: ["arrive_t.>"] });
+  await be.deps.db.execute("CREATE TABLE arrive_t (n INTEGER PRIMARY KEY)");
+  const p = startJsProjector(be.deps, {
+    name: "arrive_t",
+    stream: "ARRIVE_T",
+    durable: "arrive_t",
+    decode: (data) => JSON.parse(new TextDecoder().decode(data)) as { n: number },
+    arrived: (it) => void arrivedAt.set(it.value.n, performance.now()),
+    prepare(items) {
+      for (const it of items) preparedAt.set(it.value.n, performance.now());
+      // The first batch (message 1 alone) is held, as a slow write would hold it.
+      return batches++ === 0 ? firstBatchHeld.promise : Promise.resolve();
+    },
+    async apply(tx, items) {
+      for (const it of items) {
+        await tx.execute({ sql: "INSERT INTO arrive_t (n) VALUES (?)", args: [it.value.n] });
+      }
+      return [];
+    },
+  }, { maxWaitMs: 1 });
+  try {
+    await be.deps.nats.js.publish("arrive_t.1", JSON.stringify({ n: 1 }));
+    await waitFor(() => preparedAt.has(1), { what: "first batch in flight" });
+    for (let n = 2; n <= 5; n++) {
+      await be.deps.nats.js.publish(`arrive_t.${n}`, JSON.stringify({ n }));
+    }
+    await waitFor(() => arrivedAt.size === 5, { what: "later messages arrived" });
+    assert.equal(preparedAt.size, 1, "their batch has not started: the first one is held");
+    firstBatchHeld.resolve();
+    await waitFor(async () => {
+      const rs = await be.deps.db.execute("SELECT COUNT(*) AS c FROM arrive_t");
+      return Number(rs.rows[0].c) === 5;
+    }, { what: "all projected" });
+    for (let n = 2; n <= 5; n++) assert.ok(arrivedAt.get(n)! < preparedAt.get(n)!);
+  } finally {
+    firstBatchHeld.resolve();
+    await p.stop();
+    await be.stop();
+  }
+});

@@ -90,6 +90,8 @@ interface Decoded {
   row: ResultRowIn;
   stdoutObject: string | null;
   stderrObject: string | null;
+  /** The overflow texts, read from the moment the message arrived (null: not yet readable). */
+  outputs?: Promise<{ out: string | null; err: string | null }>;
 }
 
 /**
@@ -282,6 +284,15 @@ export function resultsSpec(
       it.value.row.recorded_at = it.recordedAt;
       return it.value.row;
     });
+  const readOutputs = async (it: Item<Decoded>) => {
+    const giveUp = (it.msg.info?.deliveryCount ?? 1) >= MAX_DELIVERIES;
+    const v = it.value;
+    const [out, err] = await Promise.all([
+      v.stdoutObject ? fetchObject(deps, v.stdoutObject, { giveUp }) : "",
+      v.stderrObject ? fetchObject(deps, v.stderrObject, { giveUp }) : "",
+    ]);
+    return { out, err };
+  };
   return {
     name: "results",
     stream: STREAM.results,
@@ -290,13 +301,18 @@ export function resultsSpec(
     // large batches amortise the commit (index pages rewritten once per batch).
     batchSize: writer ? 10_000 : undefined,
     decode: decodeResult,
+    // Overflow objects are read from arrival on: one slow read (seconds while the broker
+    // stores a fleet-wide burst) then overlaps the batches written before its own instead of
+    // holding a whole 10,000-result batch (measured: 1.1-3.0 s per exec to 100,000 PCs).
+    arrived(it: Item<Decoded>) {
+      if (it.value.stdoutObject || it.value.stderrObject) it.value.outputs = readOutputs(it);
+    },
     async prepare(items: Item<Decoded>[]) {
       const later: Item<Decoded>[] = [];
       await Promise.all(items.map(async (it) => {
-        const giveUp = (it.msg.info?.deliveryCount ?? 1) >= MAX_DELIVERIES;
         const v = it.value;
-        const out = v.stdoutObject ? await fetchObject(deps, v.stdoutObject, { giveUp }) : "";
-        const err = v.stderrObject ? await fetchObject(deps, v.stderrObject, { giveUp }) : "";
+        if (!v.stdoutObject && !v.stderrObject) return;
+        const { out, err } = await (v.outputs ??= readOutputs(it));
         if (out === null || err === null) return void later.push(it);
         if (v.stdoutObject) v.row.stdout = out;
         if (v.stderrObject) v.row.stderr = err;
