@@ -98,3 +98,22 @@ export async function fetchObject(
     return "";
   }
 }
+
+/** Both overflow texts of one result ("" without an object; null: not readable yet). */
+export interface Overflow {
+  out: string | null;
+  err: string | null;
+}
+
+/** The overflow texts of one result, both objects read at once. */
+export async function fetchOverflow(
+  deps: Pick<Deps, "nats" | "log">,
+  keys: { stdoutObject: string | null; stderrObject: string | null },
+  giveUp: boolean,
+): Promise<Overflow> {
+  const [out, err] = await Promise.all([
+    keys.stdoutObject ? fetchObject(deps, keys.stdoutObject, { giveUp }) : "",
+    keys.stderrObject ? fetchObject(deps, keys.stderrObject, { giveUp }) : "",
+  ]);
+  return { out, err };
+}

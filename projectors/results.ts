@@ -13,7 +13,7 @@ import { ExecResultSchema } from "../wire/messages.ts";
 import { CONSUMER, STREAM } from "../wire/names.ts";
 import { fastDbTs } from "./fast_ts.ts";
 import { chunks } from "./batch.ts";
-import { fetchObject } from "./result_output.ts";
+import { fetchOverflow, type Overflow } from "./result_output.ts";
 import {
   type ChangeNotice,
   type Item,
@@ -90,8 +90,8 @@ interface Decoded {
   row: ResultRowIn;
   stdoutObject: string | null;
   stderrObject: string | null;
-  /** The overflow texts, read from the moment the message arrived (null: not yet readable). */
-  outputs?: Promise<{ out: string | null; err: string | null }>;
+  /** The overflow texts, read from the moment the message arrived. */
+  outputs?: Promise<Overflow>;
 }
 
 /**
@@ -284,15 +284,8 @@ export function resultsSpec(
       it.value.row.recorded_at = it.recordedAt;
       return it.value.row;
     });
-  const readOutputs = async (it: Item<Decoded>) => {
-    const giveUp = (it.msg.info?.deliveryCount ?? 1) >= MAX_DELIVERIES;
-    const v = it.value;
-    const [out, err] = await Promise.all([
-      v.stdoutObject ? fetchObject(deps, v.stdoutObject, { giveUp }) : "",
-      v.stderrObject ? fetchObject(deps, v.stderrObject, { giveUp }) : "",
-    ]);
-    return { out, err };
-  };
+  const readOutputs = (it: Item<Decoded>) =>
+    fetchOverflow(deps, it.value, (it.msg.info?.deliveryCount ?? 1) >= MAX_DELIVERIES);
   return {
     name: "results",
     stream: STREAM.results,
