@@ -43,7 +43,7 @@ export interface JsProjectorSpec<T> {
   decode(data: Uint8Array, subject: string): T;
   /**
    * Optional: told of each decoded message as it arrives, to start I/O that `prepare` will
-   * wait for while earlier batches are still being written. Must not throw.
+   * wait for while earlier batches are still being written (a throw is logged, not fatal).
    */
   arrived?(item: Item<T>): void;
   /** Optional I/O before the transaction (e.g. fetching overflow objects). */
@@ -146,7 +146,12 @@ export function startJsProjector<T>(
       log.warn("poison message set aside", { seq: msg.seq, subject: msg.subject, reason });
       return { poison: { msg, reason } };
     }
-    spec.arrived?.(item);
+    try {
+      spec.arrived?.(item);
+    } catch (e) {
+      // Only an early start of what `prepare` would do anyway: the message goes on.
+      log.warn("arrived hook failed", { seq: item.seq, err: e });
+    }
     return { item };
   }
 

@@ -93,7 +93,7 @@ Deno.test("a batch that never finishes is logged once past its ack wait and show
   }
 });
 
-Deno.test("arrived() sees each message while an earlier batch is still being written", async () => {
+Deno.test("arrived() sees each message while an earlier batch is still being written; a throw in it loses nothing", async () => {
   const be = await startTestBackend({ projectors: false });
   const arrivedAt = new Map<number, number>();
   const preparedAt = new Map<number, number>();
@@ -106,7 +106,10 @@ Deno.test("arrived() sees each message while an earlier batch is still being wri
     stream: "ARRIVE_T",
     durable: "arrive_t",
     decode: (data) => JSON.parse(new TextDecoder().decode(data)) as { n: number },
-    arrived: (it) => void arrivedAt.set(it.value.n, performance.now()),
+    arrived: (it) => {
+      arrivedAt.set(it.value.n, performance.now());
+      if (it.value.n === 3) throw new Error("a hook that fails must not cost the message");
+    },
     prepare(items) {
       for (const it of items) preparedAt.set(it.value.n, performance.now());
       // The first batch (message 1 alone) is held, as a slow write would hold it.
