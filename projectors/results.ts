@@ -302,9 +302,9 @@ export function resultsSpec(
     },
     async prepare(items: Item<Decoded>[]) {
       const later: Item<Decoded>[] = [];
-      await Promise.all(items.map(async (it) => {
+      const overflowed = items.filter((it) => it.value.stdoutObject || it.value.stderrObject);
+      await Promise.all(overflowed.map(async (it) => {
         const v = it.value;
-        if (!v.stdoutObject && !v.stderrObject) return;
         const { out, err } = await (v.outputs ??= readOutputs(it));
         if (out === null || err === null) return void later.push(it);
         if (v.stdoutObject) v.row.stdout = out;
