@@ -1,43 +1,55 @@
 /** The JetStream projector engine on a real broker and DB: a message `prepare` defers. */
 import assert from "node:assert/strict";
 import { startTestBackend, waitFor } from "../tests/helpers/backend.ts";
-import { startJsProjector } from "./jetstream_projector.ts";
+import type { Transaction } from "@libsql/client";
+import { type Item, startJsProjector } from "./jetstream_projector.ts";
 import { renderMetrics, trackProjector } from "../lib/metrics.ts";
+
+type Be = Awaited<ReturnType<typeof startTestBackend>>;
+
+/**
+ * A stream `<NAME>_T` of `{ n }` messages projected into a table of their numbers: the
+ * spec's common part, a publish and the row count.
+ */
+async function numbered(be: Be, name: string) {
+  await be.deps.nats.jsm.streams.add({ name: name.toUpperCase(), subjects: [`${name}.>`] });
+  await be.deps.db.execute(`CREATE TABLE ${name} (n INTEGER PRIMARY KEY)`);
+  return {
+    spec: {
+      name,
+      stream: name.toUpperCase(),
+      durable: name,
+      decode: (data: Uint8Array) => JSON.parse(new TextDecoder().decode(data)) as { n: number },
+      async apply(tx: Transaction, items: Item<{ n: number }>[]) {
+        for (const it of items) {
+          await tx.execute({ sql: `INSERT INTO ${name} (n) VALUES (?)`, args: [it.value.n] });
+        }
+        return [];
+      },
+    },
+    publish: (n: number) => be.deps.nats.js.publish(`${name}.${n}`, JSON.stringify({ n })),
+    count: async () =>
+      Number((await be.deps.db.execute(`SELECT COUNT(*) AS c FROM ${name}`)).rows[0].c),
+  };
+}
 
 Deno.test("a message prepare cannot complete is redelivered alone; the rest of its batch commits", async () => {
   const be = await startTestBackend({ projectors: false });
   const deliveries = new Map<number, number>();
-  const p = await (async () => {
-    await be.deps.nats.jsm.streams.add({ name: "DEFER_T", subjects: ["defer_t.>"] });
-    await be.deps.db.execute("CREATE TABLE defer_t (n INTEGER PRIMARY KEY)");
-    return startJsProjector(be.deps, {
-      name: "defer_t",
-      stream: "DEFER_T",
-      durable: "defer_t",
-      decode: (data) => JSON.parse(new TextDecoder().decode(data)) as { n: number },
-      prepare(items) {
-        for (const it of items) deliveries.set(it.value.n, (deliveries.get(it.value.n) ?? 0) + 1);
-        // Even numbers "need an object the broker did not hand out" on first delivery.
-        return Promise.resolve(
-          items.filter((it) => it.value.n % 2 === 0 && it.msg.info.deliveryCount === 1),
-        );
-      },
-      async apply(tx, items) {
-        for (const it of items) {
-          await tx.execute({ sql: "INSERT INTO defer_t (n) VALUES (?)", args: [it.value.n] });
-        }
-        return [];
-      },
-    }, { nakDelayMs: 100 });
-  })();
+  const t = await numbered(be, "defer_t");
+  const p = startJsProjector(be.deps, {
+    ...t.spec,
+    prepare(items) {
+      for (const it of items) deliveries.set(it.value.n, (deliveries.get(it.value.n) ?? 0) + 1);
+      // Even numbers "need an object the broker did not hand out" on first delivery.
+      return Promise.resolve(
+        items.filter((it) => it.value.n % 2 === 0 && it.msg.info.deliveryCount === 1),
+      );
+    },
+  }, { nakDelayMs: 100 });
   try {
-    for (let n = 1; n <= 10; n++) {
-      await be.deps.nats.js.publish(`defer_t.${n}`, JSON.stringify({ n }));
-    }
-    await waitFor(async () => {
-      const rs = await be.deps.db.execute("SELECT COUNT(*) AS c FROM defer_t");
-      return Number(rs.rows[0].c) === 10;
-    }, { what: "every message projected once" });
+    for (let n = 1; n <= 10; n++) await t.publish(n);
+    await waitFor(async () => await t.count() === 10, { what: "every message projected once" });
     for (let n = 1; n <= 10; n++) {
       assert.equal(deliveries.get(n), n % 2 === 0 ? 2 : 1, `deliveries of ${n}`);
     }
@@ -99,13 +111,9 @@ Deno.test("arrived() sees each message while an earlier batch is still being wri
   const preparedAt = new Map<number, number>();
   const firstBatchHeld = Promise.withResolvers<void>();
   let batches = 0;
-  await be.deps.nats.jsm.streams.add({ name: "ARRIVE_T", subjects: ["arrive_t.>"] });
-  await be.deps.db.execute("CREATE TABLE arrive_t (n INTEGER PRIMARY KEY)");
+  const t = await numbered(be, "arrive_t");
   const p = startJsProjector(be.deps, {
-    name: "arrive_t",
-    stream: "ARRIVE_T",
-    durable: "arrive_t",
-    decode: (data) => JSON.parse(new TextDecoder().decode(data)) as { n: number },
+    ...t.spec,
     arrived: (it) => {
       arrivedAt.set(it.value.n, performance.now());
       if (it.value.n === 3) throw new Error("a hook that fails must not cost the message");
@@ -115,26 +123,15 @@ Deno.test("arrived() sees each message while an earlier batch is still being wri
       // The first batch (message 1 alone) is held, as a slow write would hold it.
       return batches++ === 0 ? firstBatchHeld.promise : Promise.resolve();
     },
-    async apply(tx, items) {
-      for (const it of items) {
-        await tx.execute({ sql: "INSERT INTO arrive_t (n) VALUES (?)", args: [it.value.n] });
-      }
-      return [];
-    },
   }, { maxWaitMs: 1 });
   try {
-    await be.deps.nats.js.publish("arrive_t.1", JSON.stringify({ n: 1 }));
+    await t.publish(1);
     await waitFor(() => preparedAt.has(1), { what: "first batch in flight" });
-    for (let n = 2; n <= 5; n++) {
-      await be.deps.nats.js.publish(`arrive_t.${n}`, JSON.stringify({ n }));
-    }
+    for (let n = 2; n <= 5; n++) await t.publish(n);
     await waitFor(() => arrivedAt.size === 5, { what: "later messages arrived" });
     assert.equal(preparedAt.size, 1, "their batch has not started: the first one is held");
     firstBatchHeld.resolve();
-    await waitFor(async () => {
-      const rs = await be.deps.db.execute("SELECT COUNT(*) AS c FROM arrive_t");
-      return Number(rs.rows[0].c) === 5;
-    }, { what: "all projected" });
+    await waitFor(async () => await t.count() === 5, { what: "all projected" });
     for (let n = 2; n <= 5; n++) assert.ok(arrivedAt.get(n)! < preparedAt.get(n)!);
   } finally {
     firstBatchHeld.resolve();
