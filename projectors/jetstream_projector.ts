@@ -46,6 +46,14 @@ export interface JsProjectorSpec<T> {
    * wait for while earlier batches are still being written (a throw is logged, not fatal).
    */
   arrived?(item: Item<T>): void;
+  /**
+   * Optional: the I/O that `prepare` would wait for on this item and that is still running
+   * (undefined: none, or done). Such an item leaves its batch, which goes on without it,
+   * and joins a later batch once this settles, its message kept in progress meanwhile. Why:
+   * one overflow object read while the broker stores a fleet-wide burst took 10.5 s and
+   * held its 9,054-result batch, and every result behind it, that long.
+   */
+  pending?(item: Item<T>): Promise<unknown> | undefined;
   /** Optional I/O before the transaction (e.g. fetching overflow objects). */
   prepare?(items: Item<T>[]): Promise<Item<T>[] | void>;
   /** Writes the batch inside `tx`; returns the change notices to publish after commit. */
@@ -155,18 +163,38 @@ export function startJsProjector<T>(
     return { item };
   }
 
+  /** Timers keeping deferred messages in progress (cleared when they rejoin, or at stop). */
+  const deferred = new Set<ReturnType<typeof setInterval>>();
+
+  /** `it` rejoins the batches once `ready` settles (see JsProjectorSpec.pending). */
+  function defer(it: Item<T>, ready: Promise<unknown>): void {
+    const keep = setInterval(() => it.msg.working(), Math.max(1_000, ackWaitMs / 3));
+    deferred.add(keep);
+    const rejoin = () => {
+      clearInterval(keep);
+      if (!deferred.delete(keep) || stopped) return; // unacked: redelivered after a restart
+      batcher.add({ item: it }).catch(() => {});
+    };
+    ready.then(rejoin, rejoin);
+  }
+
   async function flush(entries: Entry[]): Promise<void> {
     stats.batches++;
     let good: Item<T>[] = [];
     const poison: Poison[] = [];
     for (const e of entries) {
-      if (e.item) good.push(e.item);
+      const ready = e.item && spec.pending?.(e.item);
+      if (ready) defer(e.item!, ready);
+      else if (e.item) good.push(e.item);
       else poison.push(e.poison);
     }
+    if (!good.length && !poison.length) return;
+    const t0 = performance.now();
     try {
       // What `prepare` could not complete yet (a broker too busy to hand out an overflow
       // object) is redelivered alone; the rest of the batch goes on.
       const later = spec.prepare && good.length ? await spec.prepare(good) : undefined;
+      const t1 = performance.now();
       if (later?.length) {
         const wait = new Set(later);
         for (const it of later) it.msg.nak(nakDelayMs);
@@ -174,6 +202,14 @@ export function startJsProjector<T>(
         good = good.filter((it) => !wait.has(it));
       }
       const notices = await commit(good, poison);
+      // Where a burst's time goes, batch by batch (KANADE_LOG_LEVEL=debug).
+      log.debug("batch committed", {
+        size: good.length,
+        poison: poison.length,
+        later: later?.length ?? 0,
+        prepare_ms: Math.round(t1 - t0),
+        commit_ms: Math.round(performance.now() - t1),
+      });
       // Acked on the next macrotask: the batcher first hands the next batch to the writer
       // (its start runs on microtasks), so a writer thread commits while these acks go out
       // instead of waiting for them. An ack still only ever follows its commit.
@@ -281,6 +317,8 @@ export function startJsProjector<T>(
     stats,
     async stop() {
       stopped = true;
+      for (const keep of deferred) clearInterval(keep);
+      deferred.clear();
       try {
         current?.stop();
       } catch { /* already closed */ }

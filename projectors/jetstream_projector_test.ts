@@ -139,3 +139,42 @@ Deno.test("arrived() sees each message while an earlier batch is still being wri
     await be.stop();
   }
 });
+
+Deno.test("a message whose I/O is still running leaves its batch, joins a later one, and is kept in progress past its ack wait", async () => {
+  const be = await startTestBackend({ projectors: false });
+  const slow = Promise.withResolvers<void>();
+  const arrivals = new Map<number, number>();
+  const applied: { n: number; delivery: number }[] = [];
+  const t = await numbered(be, "pending_t");
+  let released = false;
+  const p = startJsProjector(be.deps, {
+    ...t.spec,
+    arrived: (it) => void arrivals.set(it.value.n, (arrivals.get(it.value.n) ?? 0) + 1),
+    // Message 2's "object read" is slow; its batch would wait for it in prepare.
+    pending: (it) => it.value.n === 2 && !released ? slow.promise : undefined,
+    async prepare(items) {
+      if (items.some((it) => it.value.n === 2)) await slow.promise;
+    },
+    apply(tx, items) {
+      for (const it of items) applied.push({ n: it.value.n, delivery: it.msg.info.deliveryCount });
+      return t.spec.apply(tx, items);
+    },
+  }, { ackWaitMs: 1_500, maxWaitMs: 1 });
+  try {
+    for (let n = 1; n <= 5; n++) await t.publish(n);
+    await waitFor(async () => await t.count() === 4, { what: "the rest of the batch committed" });
+    // Past two ack waits, still not redelivered: the engine keeps it in progress.
+    await new Promise((r) => setTimeout(r, 3_500));
+    assert.equal(await t.count(), 4);
+    released = true;
+    slow.resolve();
+    await waitFor(async () => await t.count() === 5, { what: "message 2 in a later batch" });
+    assert.equal(arrivals.get(2), 1, "delivered once");
+    assert.deepEqual(applied.filter((a) => a.n === 2), [{ n: 2, delivery: 1 }]);
+    assert.deepEqual(applied.map((a) => a.n).sort(), [1, 2, 3, 4, 5]);
+  } finally {
+    slow.resolve();
+    await p.stop();
+    await be.stop();
+  }
+});

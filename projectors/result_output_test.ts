@@ -77,10 +77,16 @@ Deno.test("overflow output: an object replaced while it is read (a shared reques
     await replaced;
     assert.equal(text, "agent B output\n");
     assert.deepEqual(warnings, []);
-    // The stalled read's chunk consumer was stopped: none is bound to a subscriber any more.
-    const bound: string[] = [];
-    for await (const c of nats.jsm.consumers.list(bucketStream)) {
-      if (c.push_bound) bound.push(c.name);
+    // The stalled read's chunk consumer was stopped: none is bound to a subscriber any more
+    // (the server sees the unsubscribe a moment after the read returns: polled, up to 3 s).
+    let bound: string[] = [];
+    for (const until = Date.now() + 3_000; Date.now() < until;) {
+      bound = [];
+      for await (const c of nats.jsm.consumers.list(bucketStream)) {
+        if (c.push_bound) bound.push(c.name);
+      }
+      if (!bound.length) break;
+      await new Promise((r) => setTimeout(r, 100));
     }
     assert.deepEqual(bound, []);
   } finally {

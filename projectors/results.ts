@@ -90,8 +90,9 @@ interface Decoded {
   row: ResultRowIn;
   stdoutObject: string | null;
   stderrObject: string | null;
-  /** The overflow texts, read from the moment the message arrived. */
+  /** The overflow texts, read from the moment the message arrived; `read` once settled. */
   outputs?: Promise<Overflow>;
+  read?: boolean;
 }
 
 /**
@@ -169,10 +170,7 @@ const UPSERT_JSON = `INSERT INTO execution_results (${COLS.join(", ")}, version)
   FROM json_each(?) WHERE true
   ${UPSERT_TAIL}`;
 
-/**
- * Rows → the JSON parameter of UPSERT_JSON. Lone UTF-16 surrogates become U+FFFD, exactly
- * what binding the JS string as a parameter stores (JSON would carry them through).
- */
+/** Rows → UPSERT_JSON's parameter; lone surrogates become U+FFFD, as a bound string would. */
 export function rowsJson(rows: ResultRowIn[]): string {
   return `[${rows.map((r) => r.json ?? rowJson(r)).join(",")}]`;
 }
@@ -294,12 +292,16 @@ export function resultsSpec(
     // large batches amortise the commit (index pages rewritten once per batch).
     batchSize: writer ? 10_000 : undefined,
     decode: decodeResult,
-    // Overflow objects are read from arrival on: one slow read (seconds while the broker
-    // stores a fleet-wide burst) then overlaps the batches written before its own instead of
-    // holding a whole 10,000-result batch (measured: 1.1-3.0 s per exec to 100,000 PCs).
+    // Overflow objects are read from arrival on, and a read still running when its batch is
+    // written leaves the batch for a later one (the engine's `pending`): one slow read (10.5 s
+    // while the broker stored a fleet-wide burst) held a 9,054-result batch and all behind it.
     arrived(it: Item<Decoded>) {
-      if (it.value.stdoutObject || it.value.stderrObject) it.value.outputs = readOutputs(it);
+      const v = it.value;
+      if (v.stdoutObject || v.stderrObject) {
+        v.outputs = readOutputs(it).finally(() => v.read = true);
+      }
     },
+    pending: (it) => it.value.outputs && !it.value.read ? it.value.outputs : undefined,
     async prepare(items: Item<Decoded>[]) {
       const later: Item<Decoded>[] = [];
       const overflowed = items.filter((it) => it.value.stdoutObject || it.value.stderrObject);
