@@ -63,7 +63,7 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
   const busyMs = opts.busyTimeoutMs ?? 200;
   // `timeout` reaches every connection the client's pool opens; the PRAGMAs below only the
   // first one (journal_mode is stored in the file; every writing connection gets the rest of
-  // its settings at each write transaction: writeConnectionPragmas).
+  // its settings at each write transaction: WRITE_CONNECTION_PRAGMAS).
   const db = createClient(
     {
       url: opts.url,
@@ -72,17 +72,13 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
       timeout: busyMs,
     } as Parameters<typeof createClient>[0],
   );
-  let pragmas: string[] = [];
   if (isLocalUrl(opts.url)) {
-    // One call, so one connection: the page size takes effect only where this call creates
-    // the file (journal_mode writes its first page); an existing file keeps its own.
-    await db.executeMultiple(`PRAGMA page_size = ${PAGE_SIZE}; PRAGMA journal_mode = WAL`);
-    pragmas = writeConnectionPragmas(Number((await db.execute("PRAGMA page_size")).rows[0][0]));
+    await db.execute("PRAGMA journal_mode = WAL");
     await db.execute(`PRAGMA busy_timeout = ${busyMs}`);
-    for (const p of pragmas) await db.execute(p);
+    for (const p of WRITE_CONNECTION_PRAGMAS) await db.execute(p);
   }
   const retried = withBusyRetry(
-    isLocalUrl(opts.url) ? withCleanBusy(db, pragmas) : db,
+    isLocalUrl(opts.url) ? withCleanBusy(db) : db,
     opts.retryBusyForMs ?? 3_000,
   );
   if (!opts.url.startsWith("file:")) return retried;
@@ -180,22 +176,6 @@ export function withWriteGate(
 }
 
 /**
- * Page size of a database file this backend creates: 16 KiB instead of SQLite's 4 KiB.
- * Why: the results writer commits batches of 10,000 rows (a fleet-wide exec), and a commit
- * writes every page the batch dirtied, one WAL frame per page; with 4 KiB pages a quarter
- * of the results (outputs over ~4 KB) also spill into overflow chains. Measured with
- * tools/writer_page_size.ts (100,000 results into a table holding 300,000, batches of
- * 10,000): 16 KiB pages wrote them ~20 % faster (commits ~40 % cheaper), while heartbeat
- * writes into a 100,000-agent table cost the same per heartbeat.
- * An existing file keeps its page size (SQLite changes it only by rewriting the file:
- * `deno task db-page-size`).
- */
-export const PAGE_SIZE = 16_384;
-
-/** WAL size past which the committing connection checkpoints, whatever the page size. */
-const CHECKPOINT_BYTES = 64 * 1024 * 1024;
-
-/**
  * Settings of every local connection that writes, applied at the start of each write
  * transaction. The client pools connections and only the first gets openDb's PRAGMAs; the
  * others start with SQLite's defaults, and these settings are per connection (they were
@@ -205,22 +185,18 @@ const CHECKPOINT_BYTES = 64 * 1024 * 1024;
  *  - a 64 MiB page cache instead of 2 MiB: the indexes of `execution_results`, and of
  *    `agents` at 100,000 agents (about 30 MB, each heartbeat batch touching random pages),
  *    outgrow 2 MiB fast;
- *  - a WAL checkpoint every ~64 MiB of WAL instead of every 1,000 pages. The threshold is
+ *  - a WAL checkpoint every 16,384 pages (~64 MiB) instead of every 1,000. The threshold is
  *    checked by whichever connection commits: one connection left at 1,000 checkpoints
- *    (and syncs) after nearly every commit once a results batch has grown the WAL. In
- *    bytes, not pages: a checkpoint holds up the write queue (heartbeats wait behind it),
- *    so its size stays the same on a 16 KiB-page file as on a 4 KiB one;
+ *    (and syncs) after nearly every commit once a results batch has grown the WAL;
  *  - `foreign_keys = ON`.
  * Cheap to repeat: each is a setting, not work. Not for a libSQL server (it refuses PRAGMAs).
  */
-export function writeConnectionPragmas(pageSize: number): string[] {
-  return [
-    "PRAGMA synchronous = NORMAL",
-    "PRAGMA cache_size = -65536",
-    `PRAGMA wal_autocheckpoint = ${Math.max(1, Math.round(CHECKPOINT_BYTES / pageSize))}`,
-    "PRAGMA foreign_keys = ON",
-  ];
-}
+export const WRITE_CONNECTION_PRAGMAS = [
+  "PRAGMA synchronous = NORMAL",
+  "PRAGMA cache_size = -65536",
+  "PRAGMA wal_autocheckpoint = 16384",
+  "PRAGMA foreign_keys = ON",
+] as const;
 
 /**
  * Why local writes never meet SQLITE_BUSY inside a prepared statement.
@@ -247,15 +223,15 @@ export function writeConnectionPragmas(pageSize: number): string[] {
  * so it is served IMMEDIATE too; `"read"` transactions and reads pass through (a writer's
  * lock never blocks a WAL reader).
  */
-export function withCleanBusy(db: Client, pragmas: readonly string[]): Client {
+export function withCleanBusy(db: Client): Client {
   const begin = async (): Promise<Transaction> => {
     const tx = await db.transaction("deferred");
     try {
       // The empty deferred transaction gives way to an immediate one on the same
       // connection; refused, the connection is back in autocommit with nothing active.
       // Between the two, outside any transaction, the connection gets the settings every
-      // writer needs (writeConnectionPragmas): whichever pooled connection this is.
-      await tx.executeMultiple(`ROLLBACK; ${[...pragmas, "BEGIN IMMEDIATE"].join("; ")}`);
+      // writer needs (WRITE_CONNECTION_PRAGMAS): whichever pooled connection this is.
+      await tx.executeMultiple(`ROLLBACK; ${WRITE_CONNECTION_PRAGMAS.join("; ")}; BEGIN IMMEDIATE`);
     } catch (e) {
       tx.close();
       throw e;
