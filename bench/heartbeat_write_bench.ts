@@ -9,13 +9,13 @@ import type { BenchRow, BenchSuite } from "./types.ts";
 import { loadAvg, median } from "./types.ts";
 import { type TempDb, tempDb } from "../tests/helpers/db.ts";
 import { loadMigrations, migrate } from "../db/migrate.ts";
-import { inWriteTx } from "../db/client.ts";
+import { type Db, inWriteTx } from "../db/client.ts";
 import { applyHeartbeats } from "../projectors/heartbeat.ts";
 import type { Heartbeat } from "../wire/messages.ts";
 import { prng } from "../simulator/util.ts";
 
 const BEFORE = "20261206051500_agents_rev_order";
-const BATCH = 3_333;
+const BATCH_DEFAULT = 3_333;
 
 export const suite: BenchSuite = {
   name: "heartbeat_write",
@@ -31,58 +31,20 @@ export const suite: BenchSuite = {
       { label: "before 20261206051500 (3 indexes)", migrations: all.slice(0, cut) },
     ];
     const dbs: TempDb[] = [];
-    const rand = prng(0x4eb);
-    let clock = Date.parse("2026-12-06T00:00:00Z");
-    const beats = (n: number, pick: (i: number) => number): Heartbeat[] =>
-      Array.from({ length: n }, (_, i) => ({
-        pc_id: `HW-${String(pick(i)).padStart(6, "0")}`,
-        at: new Date(clock += 1).toISOString(),
-        agent_version: "0.43.45",
-        hostname: `host-${pick(i)}`,
-        os_family: "windows",
-        agent_cpu_pct: 0.4,
-        agent_rss_bytes: 21_000_000,
-        agent_disk_read_bytes: 1_000_000,
-        agent_disk_written_bytes: 2_000_000,
-      }));
-    // Agents beat in turn, as a fleet at a fixed interval does: one batch is the agents whose
-    // beat falls in that second, the next batch the next ones (a fixed random order). Their
-    // previous index entries are then ~30 batches old and close together, as in the backend.
-    const order = Array.from({ length: agents }, (_, i) => i);
-    for (let i = agents - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
-    const turn = schemas.map(() => 0);
-    const us = schemas.map(() => [] as number[]);
+    let us: number[][];
     try {
       for (const s of schemas) {
         const t = await tempDb({ migrate: false });
         dbs.push(t);
         await migrate(t.db, s.migrations);
-        for (let i = 0; i < agents; i += BATCH) {
-          const n = Math.min(BATCH, agents - i);
-          await inWriteTx(t.db, (tx) => applyHeartbeats(tx, beats(n, (j) => i + j)));
-        }
       }
-      // One whole cycle first, so every agent's previous beat is where the turn left it.
-      for (const [k, t] of dbs.entries()) {
-        for (let done = 0; done < agents; done += BATCH) {
-          const batch = beats(BATCH, () => order[turn[k]++ % agents]);
-          await inWriteTx(t.db, (tx) => applyHeartbeats(tx, batch));
-        }
-      }
-      for (let r = 0; r < rounds; r++) {
-        for (const [k, s] of schemas.entries()) {
-          const t0 = performance.now();
-          for (let done = 0; done < perRound; done += BATCH) {
-            const batch = beats(BATCH, () => order[turn[k]++ % agents]);
-            await inWriteTx(dbs[k].db, (tx) => applyHeartbeats(tx, batch));
-          }
-          us[k].push((performance.now() - t0) * 1000 / perRound);
-          ctx.log(`round ${r + 1} ${s.label}: ${us[k].at(-1)!.toFixed(1)} µs per heartbeat`);
-        }
-      }
+      ({ us } = await timeHeartbeatWrites(dbs.map((t) => t.db), {
+        agents,
+        perRound,
+        rounds,
+        log: (k, r, v) =>
+          ctx.log(`round ${r + 1} ${schemas[k].label}: ${v.toFixed(1)} µs per heartbeat`),
+      }));
     } finally {
       for (const t of dbs) await t.close();
     }
@@ -94,8 +56,90 @@ export const suite: BenchSuite = {
       unit: "µs",
       samples: us[k].map((v) => Number(v.toFixed(1))),
       note:
-        `batches of ${BATCH}, agents in turn, ${perRound} beats a run, alternated; load ${load}` +
+        `batches of ${BATCH_DEFAULT}, agents in turn, ${perRound} beats a run, alternated; load ${load}` +
         (k === 0 ? `; ${ratio.toFixed(2)}× less than before` : ""),
     }));
   },
 };
+
+/**
+ * Microseconds per heartbeat written into each of `dbs` (migrated, no agents yet), one list
+ * per database: `agents` agents seeded, then `rounds` rounds of `perRound` beats, the
+ * databases alternated within each round.
+ */
+export async function timeHeartbeatWrites(
+  dbs: Db[],
+  opts: {
+    agents: number;
+    perRound: number;
+    rounds: number;
+    log: (db: number, round: number, us: number) => void;
+    /** Heartbeats a transaction (default 3,333). */
+    batch?: number;
+    /** After the timed rounds, this many more batches each, their WAL frames counted. */
+    walBatches?: number;
+  },
+): Promise<{ us: number[][]; walFrames: number[][] }> {
+  const { agents, perRound, rounds } = opts;
+  const batchSize = opts.batch ?? BATCH_DEFAULT;
+  const rand = prng(0x4eb);
+  let clock = Date.parse("2026-12-06T00:00:00Z");
+  const beats = (n: number, pick: (i: number) => number): Heartbeat[] =>
+    Array.from({ length: n }, (_, i) => ({
+      pc_id: `HW-${String(pick(i)).padStart(6, "0")}`,
+      at: new Date(clock += 1).toISOString(),
+      agent_version: "0.43.45",
+      hostname: `host-${pick(i)}`,
+      os_family: "windows",
+      agent_cpu_pct: 0.4,
+      agent_rss_bytes: 21_000_000,
+      agent_disk_read_bytes: 1_000_000,
+      agent_disk_written_bytes: 2_000_000,
+    }));
+  // Agents beat in turn, as a fleet at a fixed interval does: one batch is the agents whose
+  // beat falls in that second, the next batch the next ones (a fixed random order). Their
+  // previous index entries are then ~30 batches old and close together, as in the backend.
+  const order = Array.from({ length: agents }, (_, i) => i);
+  for (let i = agents - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const turn = dbs.map(() => 0);
+  const us = dbs.map(() => [] as number[]);
+  for (const db of dbs) {
+    for (let i = 0; i < agents; i += batchSize) {
+      const n = Math.min(batchSize, agents - i);
+      await inWriteTx(db, (tx) => applyHeartbeats(tx, beats(n, (j) => i + j)));
+    }
+  }
+  // One whole cycle first, so every agent's previous beat is where the turn left it.
+  for (const [k, db] of dbs.entries()) {
+    for (let done = 0; done < agents; done += batchSize) {
+      const batch = beats(batchSize, () => order[turn[k]++ % agents]);
+      await inWriteTx(db, (tx) => applyHeartbeats(tx, batch));
+    }
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, db] of dbs.entries()) {
+      const t0 = performance.now();
+      for (let done = 0; done < perRound; done += batchSize) {
+        const batch = beats(batchSize, () => order[turn[k]++ % agents]);
+        await inWriteTx(db, (tx) => applyHeartbeats(tx, batch));
+      }
+      us[k].push((performance.now() - t0) * 1000 / perRound);
+      opts.log(k, r, us[k].at(-1)!);
+    }
+  }
+  // The WAL frames one batch adds: read by a passive checkpoint after it, then emptied.
+  const walFrames = dbs.map(() => [] as number[]);
+  for (const [k, db] of dbs.entries()) {
+    await db.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+    for (let i = 0; i < (opts.walBatches ?? 0); i++) {
+      const batch = beats(batchSize, () => order[turn[k]++ % agents]);
+      await inWriteTx(db, (tx) => applyHeartbeats(tx, batch));
+      walFrames[k].push(Number((await db.execute("PRAGMA wal_checkpoint(PASSIVE)")).rows[0][1]));
+      await db.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+  }
+  return { us, walFrames };
+}
