@@ -9,7 +9,7 @@
  *   projector commits them: time per heartbeat (as the heartbeat_write suite) and the WAL
  *   bytes one batch writes. Every batch dirties pages all over the agents table, and a
  *   16 KiB page is written whole for one changed row: the WAL, and the checkpoints that copy
- *   it into the file, carry twice the bytes, around the clock, for every fleet.
+ *   it into the file, carry 2.6× the bytes at 100,000 agents, around the clock, for every fleet.
  */
 import type { BenchRow, BenchSuite } from "./types.ts";
 import { loadAvg, median } from "./types.ts";
