@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type ExistingRow, planResults, type ResultRowIn } from "./results.ts";
 import { legacyResultId } from "./legacy_result_id.ts";
-import { newestPerPc } from "./heartbeat.ts";
+import { decodeHeartbeat, newestPerPc } from "./heartbeat.ts";
 import { expiresAt } from "./events.ts";
 import { manifestFacts } from "./manifest_cache.ts";
 import { nanosToDb } from "./js_envelope.ts";
@@ -114,6 +114,22 @@ Deno.test("newestPerPc keeps the newest heartbeat per PC", () => {
     "b",
     null,
   ]]);
+});
+
+Deno.test("a decoded heartbeat carries its time as DB text: offsets and sub-millisecond order hold, a bad time is rejected", () => {
+  const te = new TextEncoder();
+  const beat = (at: string, v = "1") =>
+    decodeHeartbeat(te.encode(JSON.stringify({ pc_id: "A", at, agent_version: v })));
+  assert.equal(beat("2026-01-01T02:00:00.5+02:00").atDb, "2026-01-01T00:00:00.500000000Z");
+  // Same millisecond, later instant first: the newest by `at` wins, not the later arrival.
+  const out = newestPerPc([
+    beat("2026-01-01T00:00:01.000000900Z", "newer"),
+    beat("2026-01-01T00:00:01.000000100Z", "older"),
+  ]);
+  assert.deepEqual(out.map((h) => h.agent_version), ["newer"]);
+  for (const bad of ["2026-02-30T00:00:00Z", "yesterday", ""]) {
+    assert.throws(() => beat(bad), /invalid RFC 3339 timestamp/, bad);
+  }
 });
 
 Deno.test("expiresAt, manifestFacts, nanosToDb", async (t) => {
