@@ -179,7 +179,6 @@ export function startJsProjector<T>(
   }
 
   async function flush(entries: Entry[]): Promise<void> {
-    stats.batches++;
     let good: Item<T>[] = [];
     const poison: Poison[] = [];
     for (const e of entries) {
@@ -188,7 +187,8 @@ export function startJsProjector<T>(
       else if (e.item) good.push(e.item);
       else poison.push(e.poison);
     }
-    if (!good.length && !poison.length) return;
+    if (!good.length && !poison.length) return; // all deferred: not a batch
+    stats.batches++;
     const t0 = performance.now();
     try {
       // What `prepare` could not complete yet (a broker too busy to hand out an overflow
