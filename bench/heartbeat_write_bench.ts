@@ -6,7 +6,7 @@
  * pc_id) beside the one on rev), same heartbeats, alternated in one run.
  */
 import type { BenchRow, BenchSuite } from "./types.ts";
-import { loadAvg, median } from "./types.ts";
+import { loadAvg, median, shuffledRange } from "./types.ts";
 import { type TempDb, tempDb } from "../tests/helpers/db.ts";
 import { loadMigrations, migrate } from "../db/migrate.ts";
 import { type Db, inWriteTx } from "../db/client.ts";
@@ -99,11 +99,7 @@ export async function timeHeartbeatWrites(
   // Agents beat in turn, as a fleet at a fixed interval does: one batch is the agents whose
   // beat falls in that second, the next batch the next ones (a fixed random order). Their
   // previous index entries are then ~30 batches old and close together, as in the backend.
-  const order = Array.from({ length: agents }, (_, i) => i);
-  for (let i = agents - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = shuffledRange(agents, rand);
   const turn = dbs.map(() => 0);
   const us = dbs.map(() => [] as number[]);
   for (const db of dbs) {

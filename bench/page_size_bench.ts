@@ -12,7 +12,7 @@
  *   it into the file, carry 2.6× the bytes at 100,000 agents, around the clock, for every fleet.
  */
 import type { BenchRow, BenchSuite } from "./types.ts";
-import { loadAvg, median } from "./types.ts";
+import { loadAvg, median, shuffledRange } from "./types.ts";
 import { createClient } from "@libsql/client";
 import { type Db, inWriteTx, openDb } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
@@ -65,11 +65,7 @@ async function seedHistory(db: Db, n: number) {
 /** One fleet-wide exec's results in arrival order, rendered as the writer receives them. */
 function burst(agents: number, seed: number): ResultRowIn[] {
   const r = prng(seed);
-  const order = Array.from({ length: agents }, (_, i) => i);
-  for (let i = agents - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = shuffledRange(agents, r);
   const t0 = Date.UTC(2026, 5, 20) + seed * 3_600_000;
   const ts = (ms: number) => new Date(t0 + ms).toISOString().replace("Z", "000000Z");
   return order.map((k, pos) => {

@@ -55,3 +55,13 @@ export function percentile(xs: number[], p: number): number {
   const rank = Math.ceil((p / 100) * s.length);
   return s[Math.min(s.length - 1, Math.max(0, rank - 1))];
 }
+
+/** 0..n-1 in a random order drawn from `rand` (Fisher–Yates; deterministic for a seeded prng). */
+export function shuffledRange(n: number, rand: () => number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
