@@ -340,6 +340,9 @@ export class Agent implements AgentView {
     this.outbox.enqueue(subjects.results(r.request_id), async () => {
       const out = { ...r };
       for (const field of ["stdout", "stderr"] as const) {
+        // A UTF-8 character is at most 3 bytes per UTF-16 unit: most outputs need no encoding
+        // just to learn they fit.
+        if (out[field].length * 3 <= STDOUT_INLINE_THRESHOLD) continue;
         const bytes = te.encode(out[field]);
         if (bytes.length > STDOUT_INLINE_THRESHOLD) {
           const key = `${r.request_id}/${field}`;

@@ -140,15 +140,21 @@ async function attempt(
     ? setTimeout(() => ctl.interrupt("timeout"), cmd.timeout_secs * 1000)
     : undefined;
   let exitCode = 0;
+  // The result's own string of the run's output parts: publishing serializes the string it
+  // is given, which makes V8 copy it into one flat string held by that string object; the
+  // agent's history keeps `v.stdout` (for job.tail), a pointer to the parts (stdout.ts).
+  let resultStdout: string | null = null;
   try {
     const lat = env.latencyMs;
     if (lat > 0) await ctl.sleep(Math.round(lat * (0.5 + env.rand())));
     if (program.kind === "opaque") {
       if (!ctl.killed && !ctl.timedOut) {
-        v.stdout += `simulated ${cmd.shell} run on ${env.pcId}: ${program.firstLine}\n`;
-        if (env.realisticOutput) {
-          v.stdout += realisticText(realisticSize(env.rand(), env.rand()), env.rand);
-        }
+        const head = `simulated ${cmd.shell} run on ${env.pcId}: ${program.firstLine}\n`;
+        const text = env.realisticOutput
+          ? realisticText(realisticSize(env.rand(), env.rand()), env.rand)
+          : "";
+        v.stdout += head + text;
+        resultStdout = head + text;
       }
     } else if (program.kind === "fixed") {
       if (!ctl.killed && !ctl.timedOut) {
@@ -193,5 +199,11 @@ async function attempt(
     stderr = joinNotes(stderr, `timeout after ${cmd.timeout_secs}s`);
     exitCode = -1;
   }
-  return { exitCode, stdout: v.stdout, stderr, killed: ctl.killed, timedOut: ctl.timedOut };
+  return {
+    exitCode,
+    stdout: resultStdout ?? v.stdout,
+    stderr,
+    killed: ctl.killed,
+    timedOut: ctl.timedOut,
+  };
 }

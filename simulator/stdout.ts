@@ -2,7 +2,8 @@
  * Realistic job output for scripts the simulator does not interpret (real PowerShell or cmd
  * text): sizes drawn from a log-normal distribution (median 600 bytes, p90 ~4 KiB, p99
  * ~20 KiB, p99.9 ~60 KiB, about 1 in 40,000 above the 256 KiB inline threshold), made of
- * lines that look like the tables and lists such scripts print. Deterministic for a given random source.
+ * lines that look like the tables and lists such scripts print, cut from one shared text.
+ * Deterministic for a given random source.
  */
 import { prng } from "./util.ts";
 
@@ -53,15 +54,44 @@ const LINES: readonly string[] = (() => {
   });
 })();
 
-/** Pure: `bytes` of table-like text lines (each ends in `\n`), deterministic for `rand`. */
-export function realisticText(bytes: number, rand: () => number): string {
+/**
+ * One text of random LINES, twice the largest output, and where its lines end. Outputs are
+ * slices of it: V8 keeps a slice as a pointer into this one string (a few dozen bytes)
+ * instead of a copy. Why: in an exec to all every run's output lives until its result is
+ * acked, seconds in a burst, so it survived the young-generation collections and was copied
+ * and promoted (~1.9 KB a run, 25,000 runs a process), and each agent keeps its last run
+ * for `job.tail`.
+ */
+const TEXT = (() => {
+  const r = prng(0xfeed);
   const lines: string[] = [];
   let size = 0;
-  while (size < bytes) {
-    let line = LINES[Math.floor(rand() * LINES.length)];
-    if (size + line.length + 1 > bytes) line = line.slice(0, Math.max(0, bytes - size - 1));
+  while (size < 2 * MAX_REALISTIC_BYTES) {
+    const line = LINES[Math.floor(r() * LINES.length)];
     lines.push(line);
     size += line.length + 1;
   }
-  return lines.join("\n") + "\n";
+  const text = lines.join("\n") + "\n";
+  const ends: number[] = [];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) ends.push(i + 1);
+  return { text, ends };
+})();
+
+/**
+ * Pure: `bytes` of table-like text that ends a line (its first line may start mid-row, as a
+ * cut table does), deterministic for `rand`; at most MAX_REALISTIC_BYTES.
+ */
+export function realisticText(bytes: number, rand: () => number): string {
+  const n = Math.max(1, Math.min(Math.round(bytes), MAX_REALISTIC_BYTES));
+  const { text, ends } = TEXT;
+  // The first line end from which `n` characters back still lie inside the text.
+  let lo = 0;
+  for (let hi = ends.length - 1; lo < hi;) {
+    const mid = (lo + hi) >> 1;
+    if (ends[mid] >= n) hi = mid;
+    else lo = mid + 1;
+  }
+  const first = lo;
+  const end = ends[first + Math.floor(rand() * (ends.length - first))];
+  return text.slice(end - n, end);
 }

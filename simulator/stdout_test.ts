@@ -12,7 +12,7 @@ Deno.test("stdout: realistic sizes follow the documented distribution", () => {
   assert.ok(sizes[0] >= 16 && sizes[sizes.length - 1] <= MAX_REALISTIC_BYTES);
 });
 
-Deno.test("stdout: realistic text has the asked size, in whole lines", () => {
+Deno.test("stdout: realistic text has the asked size and ends a line", () => {
   const r = prng(7);
   for (const n of [16, 100, 600, 5000, 300_000]) {
     const t = realisticText(n, r);
@@ -20,4 +20,17 @@ Deno.test("stdout: realistic text has the asked size, in whole lines", () => {
     assert.ok(t.endsWith("\n"));
   }
   assert.equal(realisticText(600, prng(1)), realisticText(600, prng(1)));
+});
+
+Deno.test("stdout: realistic texts differ from draw to draw, have any size, end a line", () => {
+  const r = prng(3);
+  const a = realisticText(5000, r);
+  const b = realisticText(5000, r);
+  assert.notEqual(a, b); // different places of the text
+  // Every output, whatever its size, is cut at a line end.
+  for (const n of [1, 17, 999, MAX_REALISTIC_BYTES]) {
+    const t = realisticText(n, r);
+    assert.equal(t.length, n);
+    assert.ok(t.endsWith("\n"));
+  }
 });
