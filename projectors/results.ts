@@ -21,7 +21,7 @@ import {
   MAX_DELIVERIES,
 } from "./jetstream_projector.ts";
 import type { ManifestCache, ManifestFacts } from "./manifest_cache.ts";
-import { checkHints, inventoryHints, ResultsWriter } from "./results_writer.ts";
+import { checkHints, inventoryHints, packRows, ResultsWriter } from "./results_writer.ts";
 import { projectInventory } from "../lib/inventory/project.ts";
 import { type CheckChanges, NO_CHECK_CHANGES, projectChecks } from "../lib/checks/project.ts";
 import { addCountsStatements } from "../lib/exec/lifecycle.ts";
@@ -331,23 +331,10 @@ export function resultsSpec(
           const rows = rowsOf(items);
           const inventory = inventoryHints(rows, manifests);
           const checks = checkHints(rows, manifests);
-          const needStdout = new Set(inventory.map(([jobId]) => jobId));
-          const isCheck = new Set(checks.map(([jobId]) => jobId));
-          // Rendered here (the main thread has spare time while the writer commits); the
-          // texts travel once, inside `json`; stdout stays only where inventory or a check
-          // reads it, stderr only where a failed check run quotes it.
-          const slim = rows.map((r) => {
-            const check = r.job_id !== null && isCheck.has(r.job_id);
-            const out = r.exit_code === 0 && r.job_id !== null &&
-              (check || needStdout.has(r.job_id));
-            return {
-              ...r,
-              json: rowJson(r),
-              stdout: out ? r.stdout : "",
-              stderr: check && r.exit_code !== 0 ? r.stderr : "",
-            };
-          });
-          const r = await writer.commit({ rows: slim, inventory, checks, rejects });
+          // Rendered here: the main thread has spare time while the writer commits.
+          const rendered = rows.map((r) => Object.assign(r, { json: rowJson(r) }));
+          const packed = packRows(rendered, inventory, checks);
+          const r = await writer.commit({ rows: packed, inventory, checks, rejects });
           reportCommitted(opts.progress, items);
           return noticesOf(r.written, r.resultIds, r.execIds, r.checks);
         },

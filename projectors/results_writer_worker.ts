@@ -9,7 +9,12 @@ import { logger, setLogLevel } from "../lib/log.ts";
 import { applyResults } from "./results.ts";
 import { NO_CHECK_CHANGES } from "../lib/checks/project.ts";
 import { rejectStmt } from "./rejects.ts";
-import type { WriterInit, WriterReply, WriterRequest } from "./results_writer.ts";
+import {
+  unpackRows,
+  type WriterInit,
+  type WriterReply,
+  type WriterRequest,
+} from "./results_writer.ts";
 
 const port = self as unknown as Worker;
 let init: WriterInit | null = null;
@@ -24,8 +29,8 @@ async function handle(req: WriterRequest): Promise<WriterReply> {
   // write lock outside any prepared statement), so the connection is kept for the retry.
   try {
     const plan = await inWriteTx(db, async (tx) => {
-      const plan = req.rows.length
-        ? await applyResults(tx, req.rows, {
+      const plan = req.rows.json.length
+        ? await applyResults(tx, unpackRows(req.rows), {
           log,
           manifests: {
             get: (id) =>

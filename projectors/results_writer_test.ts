@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { type ResultRowIn, rowJson } from "./results.ts";
+import { packRows, unpackRows } from "./results_writer.ts";
+
+const row = (id: string, job: string | null, exit: number): ResultRowIn & { json: string } => {
+  const r: ResultRowIn = {
+    result_id: id,
+    request_id: `req-${id}`,
+    exec_id: id === "c" ? null : "E",
+    pc_id: `PC-${id}`,
+    exit_code: exit,
+    stdout: `out ${id}`,
+    stderr: `err ${id}`,
+    started_at: "2026-12-06T12:00:00.000000000Z",
+    finished_at: "2026-12-06T12:00:01.000000000Z",
+    recorded_at: "2026-12-06T12:00:02.000000000Z",
+    job_id: job,
+  };
+  return { ...r, json: rowJson(r) };
+};
+
+Deno.test("writer rows: packed as columns, whole only where inventory or a check reads them", () => {
+  const rows = [
+    row("a", "plain", 0),
+    row("b", "inv", 0),
+    row("c", null, 1),
+    row("d", "chk", 2),
+    row("e", "inv", 3),
+  ];
+  const packed = packRows(rows, [["inv", {} as never]], [["chk", {} as never]]);
+  // Structured clone is what the thread receives.
+  const back = unpackRows(structuredClone(packed));
+  assert.equal(back.length, rows.length);
+  for (const [i, r] of back.entries()) {
+    // What the plan, the upsert and the counters read, for every row.
+    assert.equal(r.result_id, rows[i].result_id);
+    assert.equal(r.exec_id, rows[i].exec_id);
+    assert.equal(r.exit_code, rows[i].exit_code);
+    assert.equal(r.job_id, rows[i].job_id);
+    assert.equal(r.json, rows[i].json);
+  }
+  assert.deepEqual(packed.whole.map(([i]) => i), [1, 3, 4]);
+  // Inventory reads a successful run's stdout; a failed check run quotes its stderr.
+  assert.equal(back[1].stdout, "out b");
+  assert.equal(back[1].pc_id, "PC-b");
+  assert.equal(back[3].stdout, "");
+  assert.equal(back[3].stderr, "err d");
+  assert.equal(back[4].stdout, "");
+  assert.equal(back[4].stderr, "");
+  // The others carry no texts beside their json.
+  assert.equal(back[0].stdout, "");
+  assert.equal(back[0].pc_id, "");
+  assert.equal(packed.json.join(",").includes("out a"), true);
+});
