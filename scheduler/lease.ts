@@ -4,6 +4,9 @@
  * leader renews every `renewMs`; a follower takes over once the stored lease expired, so a
  * dead leader is replaced within `ttlMs + renewMs`. The local belief ends `marginMs`
  * before the stored expiry, which leaves room for clock skew and a slow renew.
+ * A renew that fails (the broker slow or away) does not end the belief early: the stored
+ * lease is still this holder's until it expires, and nobody can take it before that; only
+ * a lease seen in someone else's hands, or the belief running out, ends leadership.
  * (Overlaps that remain are caught by the per-tick fire claim, see marks.ts.)
  */
 import { DELETE, type KV, kvSwap } from "../lib/kv.ts";
@@ -50,6 +53,9 @@ export class Lease {
   #busy: Promise<void> = Promise.resolve();
   /** The last finished step hit an error (not "someone else holds it"). */
   #lastFailed = false;
+  #lastError: unknown = undefined;
+  /** Leadership was announced (acquired) and its end not yet. */
+  #announced = false;
 
   constructor(kv: KV, log: Logger, opts: LeaseOptions) {
     this.#kv = kv;
@@ -77,6 +83,8 @@ export class Lease {
       // is still ours to renew until it expires.
       const done = await withTimeout(step.then(() => true), this.#opts.renewMs);
       const failed = !done || this.#lastFailed;
+      // Renews that failed or hung until the belief ran out: leadership ends here.
+      if (failed) this.#reportIfLost(undefined, this.#lastError);
       const next = failed ? Math.min(this.#opts.renewMs, 500) : this.#opts.renewMs;
       if (!this.#stopped) this.#timer = setTimeout(loop, next);
     };
@@ -111,6 +119,7 @@ export class Lease {
       }
       if (gen !== this.#gen) return;
       this.#lastFailed = false;
+      this.#lastError = undefined;
       if (rev !== null) {
         // Also a regain when the belief ran out while this step was under way (a slow
         // renew, a stalled event loop): ticks may have been passed over meanwhile.
@@ -121,30 +130,41 @@ export class Lease {
         this.#validUntil = t0 + ttlMs - marginMs;
         if (regained) {
           this.#log.info("scheduler leadership acquired", { holder });
+          this.#announced = true;
           this.#opts.onAcquired?.();
         }
         return;
       }
-      this.#lose(wasLeader, cur?.holder);
+      // Someone else's unexpired lease (or a lost race for it).
+      this.#validUntil = 0;
+      this.#reportIfLost(cur?.holder);
     } catch (e) {
-      // A broker hiccup: not leader until a write succeeds again.
+      // A broker hiccup: the lease stays ours until the belief runs out (see the top); the
+      // next attempt comes sooner. (A 100,000-agent burst made renews time out, and each
+      // one dropped leadership at once: two "lost" a burst, ticks deferred to the regain.)
       if (gen === this.#gen) {
         this.#lastFailed = true;
-        this.#lose(wasLeader, undefined, e);
+        this.#lastError = e;
+        if (this.isLeader()) {
+          this.#log.debug("scheduler lease renew failed; the lease has not expired", {
+            holder: this.#opts.holder,
+            err: String(e),
+          });
+        } else this.#reportIfLost(undefined, e);
       }
     }
   }
 
-  #lose(wasLeader: boolean, other?: string, err?: unknown) {
-    this.#validUntil = 0;
-    if (wasLeader) {
-      this.#log.warn("scheduler leadership lost", {
-        holder: this.#opts.holder,
-        other,
-        err: err ? String(err) : undefined,
-      });
-      this.#opts.onLost?.();
-    }
+  /** Announces the end of leadership once, when this process no longer believes it leads. */
+  #reportIfLost(other?: string, err?: unknown) {
+    if (!this.#announced || this.isLeader()) return;
+    this.#announced = false;
+    this.#log.warn("scheduler leadership lost", {
+      holder: this.#opts.holder,
+      other,
+      err: err ? String(err) : undefined,
+    });
+    this.#opts.onLost?.();
   }
 
   /** Stop renewing; with `release`, delete the key (revision-checked) for a fast hand-over. */
