@@ -155,6 +155,7 @@ export function packRows(
     const check = isCheck.has(r.job_id);
     p.whole.push([i, {
       ...r,
+      json: undefined, // in `json` already
       stdout: r.exit_code === 0 ? r.stdout : "",
       stderr: check && r.exit_code !== 0 ? r.stderr : "",
     }]);
@@ -169,8 +170,9 @@ export function packRows(
  */
 export function unpackRows(p: PackedRows): ResultRowIn[] {
   const whole = new Map(p.whole);
-  return p.json.map((json, i) =>
-    whole.get(i) ?? {
+  return p.json.map((json, i) => {
+    const w = whole.get(i);
+    return w ? { ...w, json } : {
       result_id: p.resultIds[i],
       request_id: "",
       exec_id: p.execIds[i],
@@ -183,8 +185,8 @@ export function unpackRows(p: PackedRows): ResultRowIn[] {
       recorded_at: "",
       job_id: p.jobIds[i],
       json,
-    }
-  );
+    };
+  });
 }
 
 /** Inventory hints needed by `rows` (successful runs of jobs whose manifest has one). */

@@ -40,6 +40,8 @@ Deno.test("writer rows: packed as columns, whole only where inventory or a check
     assert.equal(r.json, rows[i].json);
   }
   assert.deepEqual(packed.whole.map(([i]) => i), [1, 3, 4]);
+  // A whole row's texts do not travel twice: its json is in the column only.
+  assert.ok(packed.whole.every(([, r]) => r.json === undefined));
   // Inventory reads a successful run's stdout; a failed check run quotes its stderr.
   assert.equal(back[1].stdout, "out b");
   assert.equal(back[1].pc_id, "PC-b");
