@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type ExistingRow, planResults, type ResultRowIn } from "./results.ts";
 import { legacyResultId } from "./legacy_result_id.ts";
 import { decodeHeartbeat, newestPerPc } from "./heartbeat.ts";
-import { expiresAt } from "./events.ts";
+import { decodeStarted, expiresAt } from "./events.ts";
 import { manifestFacts } from "./manifest_cache.ts";
 import { nanosToDb } from "./js_envelope.ts";
 import type { Heartbeat } from "../wire/messages.ts";
@@ -221,4 +221,28 @@ Deno.test("ackMeta reads sequence and publish time from the reply subject", asyn
     "rec",
     null,
   ]]);
+});
+
+Deno.test("start events: started_at validated and rendered as DB text once, at decode", () => {
+  const te = new TextEncoder();
+  const started = (at: string) =>
+    decodeStarted(te.encode(JSON.stringify({
+      result_id: "r1",
+      request_id: "q1",
+      exec_id: "e1",
+      pc_id: "PC1",
+      started_at: at,
+      manifest_id: "job",
+      version: "1",
+    })));
+  assert.equal(started("2026-01-01T02:00:00.5+02:00").started_at, "2026-01-01T00:00:00.500000000Z");
+  assert.equal(
+    started("2026-01-01T00:00:01.000000900Z").started_at,
+    "2026-01-01T00:00:01.000000900Z",
+  );
+  for (const bad of ["2026-02-30T00:00:00Z", "yesterday", ""]) {
+    assert.throws(() => started(bad), /invalid RFC 3339 timestamp/, bad);
+  }
+  // The expiry from a publish time in DB text, also across a day.
+  assert.equal(expiresAt("2026-12-31T23:55:00.123456789Z", 60), "2027-01-01T00:06:00.123000000Z");
 });
