@@ -51,9 +51,8 @@ export class Lease {
   #stopped = false;
   #gen = 0;
   #busy: Promise<void> = Promise.resolve();
-  /** The last finished step hit an error (not "someone else holds it"). */
-  #lastFailed = false;
-  #lastError: unknown = undefined;
+  /** The error of the last finished step, if it hit one (not "someone else holds it"). */
+  #lastFailure: { err: unknown } | null = null;
   /** Leadership was announced (acquired) and its end not yet. */
   #announced = false;
 
@@ -82,9 +81,9 @@ export class Lease {
       // after a failed attempt try again sooner: the election may be over, and the lease
       // is still ours to renew until it expires.
       const done = await withTimeout(step.then(() => true), this.#opts.renewMs);
-      const failed = !done || this.#lastFailed;
+      const failed = !done || this.#lastFailure !== null;
       // Renews that failed or hung until the belief ran out: leadership ends here.
-      if (failed) this.#reportIfLost(undefined, this.#lastError);
+      if (failed) this.#reportIfLost(undefined, this.#lastFailure?.err);
       const next = failed ? Math.min(this.#opts.renewMs, 500) : this.#opts.renewMs;
       if (!this.#stopped) this.#timer = setTimeout(loop, next);
     };
@@ -118,8 +117,7 @@ export class Lease {
         rev = await kvSwap(this.#kv, key, value(t0), e.revision);
       }
       if (gen !== this.#gen) return;
-      this.#lastFailed = false;
-      this.#lastError = undefined;
+      this.#lastFailure = null;
       if (rev !== null) {
         // Also a regain when the belief ran out while this step was under way (a slow
         // renew, a stalled event loop): ticks may have been passed over meanwhile.
@@ -143,8 +141,7 @@ export class Lease {
       // next attempt comes sooner. (A 100,000-agent burst made renews time out, and each
       // one dropped leadership at once: two "lost" a burst, ticks deferred to the regain.)
       if (gen === this.#gen) {
-        this.#lastFailed = true;
-        this.#lastError = e;
+        this.#lastFailure = { err: e };
         if (this.isLeader()) {
           this.#log.debug("scheduler lease renew failed; the lease has not expired", {
             holder: this.#opts.holder,
