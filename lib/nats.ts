@@ -44,6 +44,7 @@ export async function connectNats(
     reconnectTimeWait: 500,
     pingInterval: 10_000,
   });
+  logConnectionEvents(nc, name);
   try {
     // The JetStream API check inside may meet a cluster still electing its meta leader.
     return await whileStarting("JetStream API", () => wrapNats(nc));
@@ -51,6 +52,45 @@ export async function connectNats(
     await nc.close().catch(() => {});
     throw e;
   }
+}
+
+/**
+ * A connection's life in the log: a disconnect, a reconnect, the broker's errors (a
+ * permission refused, a slow-consumer cut), a stale connection. Without them a burst that
+ * stalls while a connection comes back looked like an idle backend. Pings and the
+ * reconnect attempts in between are not logged (one line a second or more while the
+ * broker is down).
+ */
+function logConnectionEvents(nc: NatsConnection, name: string) {
+  (async () => {
+    for await (const s of nc.status()) {
+      const conn = { connection: name };
+      switch (s.type) {
+        case "disconnect":
+          log.warn("NATS connection lost", { ...conn, server: s.server });
+          break;
+        case "reconnect":
+          log.info("NATS connection restored", { ...conn, server: s.server });
+          break;
+        case "error":
+          log.warn("NATS server error", { ...conn, err: String(s.error?.message ?? s.error) });
+          break;
+        case "staleConnection":
+          log.warn("NATS connection stale (pings unanswered), reconnecting", conn);
+          break;
+        case "slowConsumer":
+          log.warn("NATS subscription falling behind", {
+            ...conn,
+            subject: s.sub.getSubject(),
+            pending: s.pending,
+          });
+          break;
+        case "ldm":
+          log.info("NATS server entering lame-duck mode", { ...conn, server: s.server });
+          break;
+      }
+    }
+  })().catch(() => {/* the connection closed */});
 }
 
 /**

@@ -18,7 +18,7 @@ import type { Component } from "../lib/component.ts";
 import { Batcher } from "./batch.ts";
 import { pause, withTimeout } from "../util/retry.ts";
 import { ackMeta } from "./js_envelope.ts";
-import { ensureConsumer } from "./js_consumer.ts";
+import { ensureConsumer, logConsumerEvents } from "./js_consumer.ts";
 import { type RejectRow, rejectRow, rejectStmt } from "./rejects.ts";
 import { type ChangeNotice, publishChanges } from "../lib/change_feed.ts";
 
@@ -294,6 +294,7 @@ export function startJsProjector<T>(
         await ensureConsumer(deps, spec, ackWaitMs, batchSize);
         const consumer = await deps.nats.js.consumers.get(spec.stream, spec.durable);
         const messages = await consumer.consume({ max_messages: batchSize * 2 });
+        logConsumerEvents(messages, log);
         current = messages;
         if (stopped) messages.stop();
         for await (const m of messages) {

@@ -2,7 +2,7 @@
  * The durable pull consumer of a JetStream projector: created on first use (deliver-all,
  * explicit ack), and deleted to make the stream replay (a wiped projection table).
  */
-import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
+import { AckPolicy, type ConsumerMessages, DeliverPolicy } from "@nats-io/jetstream";
 import type { Deps } from "../lib/deps.ts";
 import { isNotFound } from "../lib/nats.ts";
 
@@ -42,4 +42,43 @@ export async function deleteConsumer(
     if (isNotFound(e)) return false;
     throw e;
   }
+}
+
+/**
+ * What the pull consumer of a projector tells about itself, in the log. nats.js re-pulls on
+ * its own after missed heartbeats, a reconnect or a vanished consumer, and waits (up to its
+ * 30 s pull expiry) when the consumer's info cannot be read; without these lines such a
+ * pause looked like an idle projector. The pulls and the broker's request statuses are
+ * debug; heartbeats are not logged.
+ */
+export function logConsumerEvents(messages: ConsumerMessages, log: Deps["log"]): void {
+  (async () => {
+    for await (const n of messages.status()) {
+      switch (n.type) {
+        case "heartbeats_missed":
+          log.warn("projector consumer heard nothing from the broker; re-pulling", {
+            missed_heartbeats: n.count,
+          });
+          break;
+        case "consumer_not_found":
+        case "consumer_deleted":
+        case "stream_not_found":
+        case "exceeded_limits":
+        case "no_responders":
+          log.warn("projector consumer", { event: n.type, ...detail(n) });
+          break;
+        case "next":
+        case "discard":
+        case "debug":
+        case "reset":
+          log.debug("projector consumer", { event: n.type, ...detail(n) });
+          break;
+      }
+    }
+  })().catch(() => {/* the consumer stopped */});
+}
+
+function detail(n: object): Record<string, unknown> {
+  const { type: _type, ...rest } = n as Record<string, unknown>;
+  return rest;
 }
