@@ -67,8 +67,46 @@ function toInstant(v: string | Date | number | Instant): Instant {
   return v;
 }
 
-/** Wire/API rendering: shortest of 0, 3, 6 or 9 fraction digits. */
+/**
+ * Wire/API rendering: shortest of 0, 3, 6 or 9 fraction digits.
+ *
+ * Two inputs take a shortcut with the same answer as the general path (`wireTsGeneral`,
+ * compared in time_test.ts): epoch milliseconds, rendered by the runtime's ISO writer, and a
+ * string already in millisecond wire form (what `wireTs(Date.now())` writes), which a
+ * message encoder gets back for every timestamp field: the simulator encodes two of them per
+ * run of every agent, and a regex parse plus a re-render each were a tenth of what it
+ * allocated in an exec to all.
+ */
 export function wireTs(v: string | Date | number | Instant): string {
+  if (typeof v === "number") {
+    const iso = new Date(v).toISOString();
+    // Years 0000–9999 (24 characters); the others take the general path.
+    if (iso.length === 24) return iso.endsWith(".000Z") ? iso.slice(0, 19) + "Z" : iso;
+  } else if (typeof v === "string" && isMsWireForm(v)) return v;
+  return wireTsGeneral(v);
+}
+
+/**
+ * Whether `v` is exactly `wireTs` of a whole millisecond: `YYYY-MM-DDTHH:MM:SSZ` or
+ * `YYYY-MM-DDTHH:MM:SS.mmmZ` with a non-zero fraction, years 1000–9999. The round trip through the runtime's
+ * parser and ISO writer refuses every other spelling (offsets, `t`/`z`, other fraction
+ * lengths, `.000`, impossible dates), which then take the general path.
+ */
+function isMsWireForm(v: string): boolean {
+  const n = v.length;
+  if (
+    (n !== 24 && n !== 20) || v.charCodeAt(n - 1) !== 90 /* Z */ ||
+    v.charCodeAt(10) !== 84 /* T */ || v.charCodeAt(0) === 48 // years 1000–9999 only
+  ) return false;
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) return false;
+  const iso = new Date(ms).toISOString();
+  if (n === 24) return iso === v && !iso.endsWith(".000Z");
+  return iso.endsWith(".000Z") && iso.startsWith(v.slice(0, 19));
+}
+
+/** `wireTs` without its shortcuts: every input through `parseInstant` and one renderer. */
+export function wireTsGeneral(v: string | Date | number | Instant): string {
   const { base, nanos } = parts(toInstant(v));
   if (nanos === 0) return `${base}Z`;
   if (nanos % 1_000_000 === 0) return `${base}.${String(nanos / 1_000_000).padStart(3, "0")}Z`;

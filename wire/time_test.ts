@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { dbTs, parseInstant, wireTs } from "./time.ts";
+import { dbTs, parseInstant, wireTs, wireTsGeneral } from "./time.ts";
 
 Deno.test("wireTs() writes the shortest of 0/3/6/9 fraction digits (chrono AutoSi)", async (t) => {
   const cases: [string, string][] = [
@@ -39,5 +39,65 @@ Deno.test("parseInstant() rejects what is not RFC 3339", () => {
     ]
   ) {
     assert.throws(() => parseInstant(bad), /invalid RFC 3339/, bad);
+  }
+});
+
+/** The answer, or the error's class and message: a shortcut must give the same of either. */
+function outcome(f: () => string): string {
+  try {
+    return `= ${f()}`;
+  } catch (e) {
+    return `! ${(e as Error).name}: ${(e as Error).message}`;
+  }
+}
+
+/** mulberry32: a seeded sequence, so a failure names an input that reproduces. */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+Deno.test("wireTs() shortcuts answer as the general path, for epoch ms and every string shape", () => {
+  const rand = seeded(20261206);
+  const min = Date.UTC(1000, 0, 1), max = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+  let shortcut = 0;
+  for (let i = 0; i < 20_000; i++) {
+    let ms = Math.floor(min + rand() * (max - min));
+    if (i % 4 === 0) ms -= ms % 1000; // whole seconds: no fraction on the wire
+    if (i % 97 === 0) ms += 0.5; // a fractional millisecond is truncated by both
+    assert.equal(wireTs(ms), wireTsGeneral(ms), `ms ${ms}`);
+    const wire = wireTsGeneral(Math.trunc(ms));
+    const iso = new Date(Math.trunc(ms)).toISOString();
+    const variants = [
+      wire, // the canonical millisecond form: the string shortcut
+      iso, // `.000Z` for whole seconds: not canonical
+      iso.toLowerCase(),
+      iso.replace("Z", "+00:00"),
+      iso.replace("Z", "-01:30"),
+      iso.replace(/\.\d{3}Z$/, ".5Z"),
+      iso.replace(/Z$/, "000Z"),
+      iso.replace(/Z$/, "123456Z"),
+      ` ${iso}`,
+      iso.slice(0, 8) + "31" + iso.slice(10), // the 31st of every month, possible or not
+      iso.slice(0, 5) + "02-29" + iso.slice(10), // leap days, real or not
+      iso.slice(0, 11) + "24" + iso.slice(13),
+      iso.slice(0, 17) + "60" + iso.slice(19),
+      "0" + iso.slice(1), // years 0000–0999 take the general path
+      iso.replace("T", " "),
+    ];
+    for (const v of variants) {
+      if (v === wire) shortcut++;
+      assert.equal(outcome(() => wireTs(v)), outcome(() => wireTsGeneral(v)), v);
+    }
+  }
+  assert.ok(shortcut >= 20_000, "every canonical form was compared");
+  for (
+    const v of ["", "Z", "x".repeat(19) + "Z", "2026-05-20T12:00:00.12Z ", "Sat, 06 Dec 2026 Z"]
+  ) {
+    assert.equal(outcome(() => wireTs(v)), outcome(() => wireTsGeneral(v)), JSON.stringify(v));
   }
 });
