@@ -18,34 +18,51 @@ export interface RunEnv {
   realisticOutput: boolean;
 }
 
-/** One run's kill/timeout latch; `sleep` is the only place a run waits. */
+/**
+ * One run's kill/timeout latch; `sleep` is the only place a run waits. The timeout is a
+ * deadline that bounds each sleep, not a timer of its own: a run that never waits (every
+ * opaque script without `--latency`, so every run of a fleet-wide exec) cannot time out, and
+ * arming and clearing a 120 s timer per run was a sixteenth of what a simulator allocated.
+ */
 export class RunCtl {
   killed = false;
   timedOut = false;
-  private wakers = new Set<() => void>();
+  /** When the attempt in progress times out (epoch ms); Infinity between attempts. */
+  deadline = Infinity;
+  private wakers: Set<() => void> | null = null;
   constructor(readonly view: RunView, readonly agent: { readonly online: boolean }) {}
 
-  /** Sleep that kill (and timeout) interrupt; true when it ran to the end. */
+  /** Sleep that kill and the deadline interrupt; true when it ran to the end. */
   sleep(ms: number): Promise<boolean> {
     if (this.killed || this.timedOut) return Promise.resolve(false);
+    const left = this.deadline - Date.now();
+    // A deadline at or before the end of the sleep ends it (a timer due at the same moment
+    // as the sleep's fired first when the timeout was a timer armed before it).
+    const timesOut = left <= ms;
+    if (timesOut && left <= 0) {
+      this.interrupt("timeout");
+      return Promise.resolve(false);
+    }
+    const wakers = this.wakers ??= new Set();
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(t);
-        this.wakers.delete(wake);
+        wakers.delete(wake);
         resolve(false);
       };
       const t = setTimeout(() => {
-        this.wakers.delete(wake);
-        resolve(true);
-      }, ms);
-      this.wakers.add(wake);
+        wakers.delete(wake);
+        if (timesOut) this.interrupt("timeout");
+        resolve(!timesOut);
+      }, timesOut ? left : ms);
+      wakers.add(wake);
     });
   }
 
   interrupt(kind: "kill" | "timeout") {
     if (kind === "kill") this.killed = true;
     else this.timedOut = true;
-    for (const w of [...this.wakers]) w();
+    if (this.wakers) { for (const w of [...this.wakers]) w(); }
   }
 }
 
@@ -98,6 +115,7 @@ export async function runWithRetries(
     if (out.killed) break;
     if (out.exitCode === 0 && !out.timedOut) break;
     if (retries >= maxRetries) break;
+    ctl.timedOut = false; // the attempt's timeout, not the backoff's: that sleep still runs
     const backoffOk = await ctl.sleep((cmd.retry?.backoff_secs ?? 0) * 1000);
     if (!backoffOk && ctl.killed) {
       out = { ...out, killed: true, exitCode: -1 };
@@ -136,9 +154,7 @@ async function attempt(
   ctl: RunCtl,
 ): Promise<AttemptOutcome> {
   const v = ctl.view;
-  const timer = cmd.timeout_secs > 0
-    ? setTimeout(() => ctl.interrupt("timeout"), cmd.timeout_secs * 1000)
-    : undefined;
+  ctl.deadline = cmd.timeout_secs > 0 ? Date.now() + cmd.timeout_secs * 1000 : Infinity;
   let exitCode = 0;
   // The result's own string of the run's output parts: publishing serializes the string it
   // is given, which makes V8 copy it into one flat string held by that string object; the
@@ -189,7 +205,7 @@ async function attempt(
       exitCode = 1;
     }
   } finally {
-    clearTimeout(timer);
+    ctl.deadline = Infinity; // the backoff between attempts is not part of either
   }
   let stderr = v.stderr;
   if (ctl.killed) {
