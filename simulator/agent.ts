@@ -52,6 +52,28 @@ export const FULL_HISTORY: HistoryCaps = { commands: 200, runs: 64, results: 200
  */
 export const MINIMAL_HISTORY: HistoryCaps = { commands: 4, runs: 1, results: 0, logLines: 20 };
 
+/**
+ * One kept log line, rendered (`<wireTs> <LEVEL> kanade_agent: <message>`) when `logs.fetch`
+ * reads it, which most lines never are. Every run writes three; built as strings they were an
+ * eighth of what a simulator allocated in an exec to all (the time, the join, the copy), and
+ * their parts (the time, constant text, ids the Command and the run hold anyway) cost one
+ * small object instead.
+ */
+export class LogLine {
+  constructor(
+    readonly at: number,
+    readonly level: string,
+    readonly msg: string,
+    readonly a = "",
+    readonly b = "",
+    readonly c = "",
+  ) {}
+
+  toString(): string {
+    return `${wireTs(this.at)} ${this.level} kanade_agent: ${this.msg}${this.a}${this.b}${this.c}`;
+  }
+}
+
 /** What an agent needs from the fleet that runs it. */
 export interface FleetCtx {
   readonly stopped: boolean;
@@ -82,7 +104,7 @@ export class Agent implements AgentView {
   simulateDisconnectedMs: number | null = null;
   /** EXEC stream sequence this agent has replayed up to (its durable's ack floor). */
   ackSeq = 0;
-  logLines: string[] = [];
+  logLines: LogLine[] = [];
   /** The running agent version; changes when the agent updates itself to `target_version`. */
   version: string;
   readonly hb = new Heartbeats(this);
@@ -136,12 +158,11 @@ export class Agent implements AgentView {
     this.handle(d.cmd, d.lookups).catch((e) => this.log("ERROR", String(e)));
   }
 
-  log(level: string, msg: string) {
+  /** A log line whose message is `msg` followed by `a`, `b` and `c` (see LogLine). */
+  log(level: string, msg: string, a?: string, b?: string, c?: string) {
     pushCapped(
       this.logLines,
-      // join() builds one flat string; a template literal keeps a tree of its parts (and
-      // of msg's), which made the 20 kept lines ~5 KB more of every agent's heap.
-      [wireTs(Date.now()), " ", level, " kanade_agent: ", msg].join(""),
+      new LogLine(Date.now(), level, msg, a, b, c),
       this.fleet.history.logLines,
     );
   }
@@ -175,7 +196,7 @@ export class Agent implements AgentView {
     pushCapped(this.commands, cmd, this.fleet.history.commands);
     this.fleet.counters.commands++;
     this.fleet.notify();
-    this.log("INFO", `command received id=${cmd.id} request_id=${cmd.request_id}`);
+    this.log("INFO", "command received id=", cmd.id, " request_id=", cmd.request_id);
 
     const receivedAt = Date.now();
     const skip = await runGates({
@@ -192,7 +213,9 @@ export class Agent implements AgentView {
     if (answer) program = { kind: "fixed", ...answer };
     else {
       try {
-        program = parseScript(await this.resolveScript(cmd, shared));
+        program = parseScript(
+          cmd.script_object ? await this.resolveScript(cmd, shared) : cmd.script,
+        );
       } catch (e) {
         return this.publishSkip(cmd, { exitCode: 1, stderr: (e as Error).message });
       }
@@ -239,7 +262,7 @@ export class Agent implements AgentView {
           })),
       );
     }
-    this.log("INFO", `run started result_id=${view.resultId}`);
+    this.log("INFO", "run started result_id=", view.resultId);
 
     let outcome: AttemptOutcome;
     try {
@@ -252,7 +275,7 @@ export class Agent implements AgentView {
     }
     view.exitCode = outcome.exitCode;
     view.finishedAt = wireTs(Date.now());
-    this.log("INFO", `run finished result_id=${view.resultId} exit=${outcome.exitCode}`);
+    this.log("INFO", "run finished result_id=", view.resultId, " exit=", String(outcome.exitCode));
 
     let stdout = outcome.stdout;
     if (cmd.emit && outcome.exitCode === 0) {
@@ -273,9 +296,12 @@ export class Agent implements AgentView {
     });
   }
 
+  private env: RunEnv | null = null;
+
+  /** What a run needs of this agent and its fleet (fixed for the agent's life). */
   private runEnv(): RunEnv {
     const f = this.fleet;
-    return {
+    return this.env ??= {
       pcId: this.pcId,
       latencyMs: f.latencyMs,
       failRate: f.failRate,
@@ -285,8 +311,7 @@ export class Agent implements AgentView {
   }
 
   private async resolveScript(cmd: Command, shared: SharedLookups): Promise<string> {
-    if (!cmd.script_object) return cmd.script;
-    const key = cmd.script_object;
+    const key = cmd.script_object!;
     const bytes = await shared.scriptObject(key);
     if (!bytes) throw new Error(`script_object ${key}: not found in object store scripts`);
     const got = await sha256Hex(bytes);
@@ -338,13 +363,14 @@ export class Agent implements AgentView {
 
   private publishResult(r: ExecResult) {
     this.outbox.enqueue(subjects.results(r.request_id), async () => {
-      const out = { ...r };
+      let out = r;
       for (const field of ["stdout", "stderr"] as const) {
         // A UTF-8 character is at most 3 bytes per UTF-16 unit: most outputs need no encoding
         // just to learn they fit.
         if (out[field].length * 3 <= STDOUT_INLINE_THRESHOLD) continue;
         const bytes = te.encode(out[field]);
         if (bytes.length > STDOUT_INLINE_THRESHOLD) {
+          if (out === r) out = { ...r }; // the history keeps the result as it was run
           const key = `${r.request_id}/${field}`;
           const os = await this.link.obj(OBJECT_STORE.resultOutput);
           if (!os) throw new Error(`object store ${OBJECT_STORE.resultOutput} missing`);
@@ -373,7 +399,7 @@ export class Agent implements AgentView {
       if (Number.isInteger(req?.tail_lines) && req.tail_lines >= 0) tail = req.tail_lines;
     } catch { /* malformed or empty body: the default */ }
     const lines = tail === 0 ? [] : this.logLines.slice(-tail);
-    let text = lines.map((l) => l + "\n").join("");
+    let text = lines.map((l) => `${l}\n`).join("");
     let bytes = te.encode(text);
     if (bytes.length > LOGS_REPLY_CAP) {
       // Trim the start on a character boundary.

@@ -305,6 +305,19 @@ Deno.test("fleet: heartbeat cadence follows agent_config; ping, logs and tail an
     const text = td.decode(logs.data);
     assert.equal(text.split("\n").length, 3); // two lines, each ending in \n
     assert.ok(text.endsWith("\n"));
+    // Every line as the real agent writes it; the run's own lines name its ids.
+    const all = td.decode(
+      (await h.nats.nc.request(subjects.logsFetch("PC-C"), "{}", { timeout: 2000 })).data,
+    ).trimEnd().split("\n");
+    for (const l of all) {
+      assert.match(
+        l,
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z (INFO|WARN|ERROR) kanade_agent: \S.*$/,
+      );
+    }
+    const has = (msg: string) => all.some((l) => l.endsWith(` INFO kanade_agent: ${msg}`));
+    assert.ok(has(`command received id=job1 request_id=${run.request_id}`), all.join("\n"));
+    assert.ok(has(`run started result_id=${view.resultId}`), all.join("\n"));
   } finally {
     await h.stop();
   }

@@ -13,10 +13,19 @@ export class Outbox {
   constructor(private readonly agent: Agent) {}
 
   enqueue(subject: string, body: () => string | Promise<string>, onAck?: () => void) {
-    const a = this.agent;
     // Queued behind this agent's own previous entry: the gate serves it first.
     const followUp = this.open++ > 0;
-    this.tail = this.tail.then(async () => {
+    this.tail = this.tail.then(() => this.send(subject, body, onAck, followUp));
+  }
+
+  private async send(
+    subject: string,
+    body: () => string | Promise<string>,
+    onAck: (() => void) | undefined,
+    followUp: boolean,
+  ): Promise<void> {
+    const a = this.agent;
+    try {
       let payload: string | null = null;
       while (!a.fleet.stopped) {
         if (!a.online) {
@@ -36,8 +45,8 @@ export class Outbox {
           await sleep(1000);
         }
       }
-    }).finally(() => {
+    } finally {
       this.open--;
-    });
+    }
   }
 }
