@@ -1,13 +1,19 @@
 /**
  * Micro-batching shared by every projector, with group commit: items are collected
  * until `maxItems` are buffered or `maxWaitMs` passed since the first one, then handed
- * to `flush` as one batch. Flushes never overlap (one DB transaction at a time per
+ * to `flush` as one batch. One flush at a time by default (one DB transaction at a time per
  * projector); while one runs, new items keep collecting, and once they are due (timer or
  * full) they go out together as soon as it finishes — so when the flush does not block
  * the event loop (the results projector commits on a worker thread) batches grow with
  * the load by themselves (fewer, larger commits), and when idle an item waits at most
- * `maxWaitMs`. `add` applies
- * back-pressure: when the buffer is full it waits until a flush has taken it.
+ * `maxWaitMs`. `add` applies back-pressure: when the buffer is full it waits until a flush
+ * has taken it.
+ *
+ * `overlap` > 1 lets a second flush start while one runs, but only with a full batch
+ * buffered: a saturated projector then prepares its next batch (decode leftovers, overflow
+ * reads, the writer thread's request) while the previous one commits, and a lightly loaded
+ * one still grows its batches instead of committing small ones side by side. The flush
+ * must itself keep its commits apart (the results writer thread applies one at a time).
  */
 import type { InValue, Transaction } from "@libsql/client";
 
@@ -16,6 +22,8 @@ export interface BatcherOptions<T> {
   maxItems: number;
   /** Flush at the latest this long after the first buffered item (or when the running flush ends). */
   maxWaitMs: number;
+  /** Most flushes in flight at once (default 1; see above). */
+  overlap?: number;
   /** Applies one batch; errors are the caller's business (log inside). */
   flush(items: T[]): Promise<void>;
 }
@@ -23,20 +31,27 @@ export interface BatcherOptions<T> {
 export class Batcher<T> {
   #buf: T[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
-  /** The running flush (already chained to start the next one), or null when idle. */
-  #running: Promise<void> | null = null;
-  /** The buffered items are due: flush them as soon as no flush runs. */
+  /** The running flushes (each already chained to start the next one). */
+  #running = new Set<Promise<void>>();
+  /** The buffered items are due: flush them as soon as a flush may start. */
   #due = false;
   #closed = false;
+  readonly #overlap: number;
 
   constructor(private readonly opts: BatcherOptions<T>) {
     if (!(opts.maxItems >= 1)) {
       throw new RangeError(`Cannot create Batcher: 'maxItems' must be >= 1, got ${opts.maxItems}`);
     }
+    this.#overlap = Math.max(1, Math.floor(opts.overlap ?? 1));
   }
 
   get pending(): number {
     return this.#buf.length;
+  }
+
+  /** Flushes in flight now. */
+  get inFlight(): number {
+    return this.#running.size;
   }
 
   /** Buffer one item; resolves once it is accepted (after a flush took a full buffer). */
@@ -57,12 +72,12 @@ export class Batcher<T> {
     return Promise.resolve();
   }
 
-  /** Flush everything buffered now; resolves when it (and the running flush) finished. */
+  /** Flush everything buffered now; resolves when it (and the running flushes) finished. */
   async flushNow(): Promise<void> {
-    while (this.#running || this.#buf.length) {
+    while (this.#running.size || this.#buf.length) {
       this.#due = true;
       this.#pump();
-      if (this.#running) await this.#running;
+      if (this.#running.size) await Promise.race(this.#running);
     }
   }
 
@@ -72,34 +87,44 @@ export class Batcher<T> {
     this.#closed = true;
   }
 
-  /** Back-pressure: wait while the buffer is full and a flush is running. */
+  /** Back-pressure: wait while the buffer is full and no flush may take it. */
   async #drain(): Promise<void> {
     this.#pump();
-    while (this.#buf.length >= this.opts.maxItems && this.#running) await this.#running;
+    while (this.#buf.length >= this.opts.maxItems && this.#running.size) {
+      await Promise.race(this.#running);
+    }
   }
 
-  /** Start the next flush when idle and the buffered items are due. */
+  /** Whether a flush may start now (see the class comment). */
+  #mayStart(): boolean {
+    const n = this.#running.size;
+    return n === 0 || (n < this.#overlap && this.#buf.length >= this.opts.maxItems);
+  }
+
+  /** Start the next flushes while the buffered items are due and a flush may start. */
   #pump(): void {
-    if (this.#running || !this.#due || this.#buf.length === 0) return;
-    const items = this.#buf.splice(0, this.opts.maxItems);
-    // Leftovers beyond maxItems stay due; otherwise new items start their own timer.
-    this.#due = this.#buf.length > 0;
-    if (this.#timer) {
-      clearTimeout(this.#timer);
-      this.#timer = null;
+    while (this.#due && this.#buf.length > 0 && this.#mayStart()) {
+      const items = this.#buf.splice(0, this.opts.maxItems);
+      // Leftovers beyond maxItems stay due; otherwise new items start their own timer.
+      this.#due = this.#buf.length > 0;
+      if (this.#timer) {
+        clearTimeout(this.#timer);
+        this.#timer = null;
+      }
+      const run = (async () => {
+        try {
+          await this.opts.flush(items);
+        } catch { /* the caller logs inside flush */ }
+      })();
+      const done: Promise<void> = run.then(() => {
+        this.#running.delete(done);
+        if (this.#buf.length >= this.opts.maxItems) this.#due = true;
+        // Safety net: buffered items always have a timer or are due.
+        if (this.#buf.length && !this.#due && !this.#timer) this.#due = true;
+        this.#pump();
+      });
+      this.#running.add(done);
     }
-    const run = (async () => {
-      try {
-        await this.opts.flush(items);
-      } catch { /* the caller logs inside flush */ }
-    })();
-    this.#running = run.then(() => {
-      this.#running = null;
-      if (this.#buf.length >= this.opts.maxItems) this.#due = true;
-      // Safety net: buffered items always have a timer or are due.
-      if (this.#buf.length && !this.#due && !this.#timer) this.#due = true;
-      this.#pump();
-    });
   }
 }
 

@@ -55,6 +55,81 @@ Deno.test("Batcher never runs two flushes at once and survives a failing flush",
   await assert.rejects(() => b.add(6));
 });
 
+/** A flush that waits until the test releases it, recording each batch it got. */
+function heldFlushes() {
+  const batches: number[][] = [];
+  const release: (() => void)[] = [];
+  let running = 0;
+  let maxRunning = 0;
+  return {
+    batches,
+    get running() {
+      return running;
+    },
+    get maxRunning() {
+      return maxRunning;
+    },
+    releaseOne: () => release.shift()?.(),
+    flush: async (xs: number[]) => {
+      batches.push(xs);
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise<void>((r) => release.push(r));
+      running--;
+    },
+  };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 20));
+
+Deno.test("Batcher with overlap 2: a full batch starts beside the running flush, a third waits", async () => {
+  const f = heldFlushes();
+  const b = new Batcher<number>({ maxItems: 2, maxWaitMs: 60_000, overlap: 2, flush: f.flush });
+  await b.add(1);
+  await b.add(2); // full: the first flush
+  await b.add(3);
+  const fourth = b.add(4); // full again: starts beside the first
+  await tick();
+  assert.deepEqual(f.batches, [[1, 2], [3, 4]]);
+  assert.equal(b.inFlight, 2);
+  await fourth;
+  await b.add(5);
+  const sixth = b.add(6); // full, but both slots are taken: back-pressure
+  let accepted = false;
+  sixth.then(() => accepted = true);
+  await tick();
+  assert.equal(f.batches.length, 2);
+  assert.equal(accepted, false);
+  f.releaseOne();
+  await tick();
+  assert.deepEqual(f.batches, [[1, 2], [3, 4], [5, 6]]);
+  assert.equal(accepted, true);
+  const closed = b.close();
+  f.releaseOne();
+  f.releaseOne();
+  await closed;
+  assert.equal(f.maxRunning, 2);
+});
+
+Deno.test("Batcher with overlap 2: a partial batch waits for the running flush (batches grow)", async () => {
+  const f = heldFlushes();
+  const b = new Batcher<number>({ maxItems: 3, maxWaitMs: 5, overlap: 2, flush: f.flush });
+  await b.add(1); // the timer sends it alone
+  await tick();
+  assert.deepEqual(f.batches, [[1]]);
+  await b.add(2);
+  await b.add(3); // due by the timer, not full: not beside the running flush
+  await tick();
+  assert.deepEqual(f.batches, [[1]]);
+  f.releaseOne();
+  await tick();
+  assert.deepEqual(f.batches, [[1], [2, 3]]);
+  assert.equal(f.maxRunning, 1);
+  const closed = b.close();
+  f.releaseOne();
+  await closed;
+});
+
 Deno.test("chunks and valuesSql", async (t) => {
   for (
     const [xs, n, want] of [

@@ -66,6 +66,11 @@ export interface JsProjectorSpec<T> {
   commitBatch?(items: Item<T>[], rejects: RejectRow[]): Promise<ChangeNotice[]>;
   /** Largest batch when the options do not say (default 1000). */
   batchSize?: number;
+  /**
+   * Batches in flight at once (default 1): 2 lets a full batch be prepared while the one
+   * before it commits (batch.ts), for a spec whose `commitBatch` keeps commits apart.
+   */
+  overlap?: number;
   /** Releases what the spec holds (e.g. its writer thread) after the last batch. */
   close?(): Promise<void>;
 }
@@ -261,18 +266,23 @@ export function startJsProjector<T>(
     }
   }
 
+  /** When each batch in flight started (stats.busySince is the oldest's). */
+  const busy: number[] = [];
   const batcher = new Batcher<Entry>({
     maxItems: batchSize,
     maxWaitMs: opts.maxWaitMs ?? 5,
+    overlap: spec.overlap,
     flush: async (entries) => {
-      stats.busySince = Date.now();
+      const started = Date.now();
+      busy.push(started);
+      stats.busySince = busy[0];
       // Nothing behind a batch moves while it is in flight: say so once it outlives its
       // messages' ack wait (a read or a commit that never ends would otherwise be silent).
       const stuck = setTimeout(
         () =>
           log.error("batch still in flight past the ack wait; the projector is held", {
             size: entries.length,
-            seconds: Math.round((Date.now() - stats.busySince) / 1000),
+            seconds: Math.round((Date.now() - started) / 1000),
           }),
         stuckWarnMs,
       );
@@ -283,7 +293,8 @@ export function startJsProjector<T>(
         for (const x of entries) (x.item?.msg ?? x.poison!.msg).nak(nakDelayMs);
       } finally {
         clearTimeout(stuck);
-        stats.busySince = 0;
+        busy.splice(busy.indexOf(started), 1);
+        stats.busySince = busy[0] ?? 0;
       }
     },
   });

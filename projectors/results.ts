@@ -291,6 +291,9 @@ export function resultsSpec(
     // With the writer thread and group commit, batches only grow this large under load;
     // large batches amortise the commit (index pages rewritten once per batch).
     batchSize: writer ? 10_000 : undefined,
+    // The next full batch is rendered and packed while the writer thread commits this one;
+    // the thread (and the write gate before it) still applies one batch at a time.
+    overlap: writer ? 2 : undefined,
     decode: decodeResult,
     // Overflow objects are read from arrival on, and a read still running when its batch is
     // written leaves the batch for a later one (the engine's `pending`): one slow read (10.5 s
