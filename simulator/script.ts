@@ -81,7 +81,6 @@ function parseLine(line: string): Op | null {
   }
 }
 
-/** Parse a script body; a single line outside the language makes it opaque. */
 /** Scripts parsed lately (a few distinct ones are in flight at once). */
 const parsed = new Map<string, Program>();
 const PARSED_CAP = 32;
@@ -101,6 +100,7 @@ export function parseScript(script: string): Program {
   return p;
 }
 
+/** Parse a script body; a single line outside the language makes it opaque. */
 function parseFresh(script: string): Program {
   const lines = script.split(/\r?\n/);
   const ops: Op[] = [];
