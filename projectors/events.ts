@@ -10,7 +10,8 @@ import type { Transaction } from "@libsql/client";
 import { z } from "zod";
 import { EventStartedSchema } from "../wire/messages.ts";
 import { CONSUMER, STREAM, SUBJECT } from "../wire/names.ts";
-import { fastDbMs, fastDbTs, fastInstantDb } from "./fast_ts.ts";
+import { epochMs } from "../wire/time.ts";
+import { fastDbTs, fastInstantDb } from "./fast_ts.ts";
 import { insertStatements } from "./batch.ts";
 import { markRunningStatements } from "../lib/exec/lifecycle.ts";
 import { type ChangeNotice, type JsProjectorSpec, noticeIds } from "./jetstream_projector.ts";
@@ -62,7 +63,7 @@ export function expiresAt(
   timeoutSecs: number | null | undefined,
 ): string | null {
   if (timeoutSecs == null || !(timeoutSecs >= 0)) return null;
-  return fastInstantDb(fastDbMs(recordedAt) + (timeoutSecs + EXPIRY_SLACK_SECS) * 1000, 0);
+  return fastInstantDb(epochMs(recordedAt) + (timeoutSecs + EXPIRY_SLACK_SECS) * 1000, 0);
 }
 
 export async function applyStarted(tx: Transaction, rows: StartedRow[]): Promise<void> {

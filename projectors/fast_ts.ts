@@ -5,7 +5,7 @@
  * `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` reuses the validated, normalised whole-second part
  * (memoised per second), anything else goes to `dbTs` unchanged.
  */
-import { dbTs, epochMs } from "../wire/time.ts";
+import { dbTs } from "../wire/time.ts";
 
 const UTC_RE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/;
 const MAX_CACHED = 4096;
@@ -41,23 +41,4 @@ export function fastInstantDb(ms: number, subMsNanos: number): string {
     lastSec = sec;
   }
   return `${lastBase}.${String((ms - sec * 1000) * 1_000_000 + subMsNanos).padStart(9, "0")}Z`;
-}
-
-const DB_RE = /^[1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/;
-
-/**
- * `epochMs(s)` for the canonical DB text (`dbTs`'s own output, e.g. a message's publish
- * time) of years 1000-9999, read by the runtime's date parser; anything else goes to
- * `epochMs` unchanged.
- */
-export function fastDbMs(s: string): number {
-  if (DB_RE.test(s)) {
-    const ms = Date.parse(`${s.slice(0, 23)}Z`);
-    // The runtime's parser rolls 2026-02-30 and 24:00 over to the next day; epochMs refuses
-    // them: only a value that renders back to itself is taken.
-    if (!Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === s.slice(0, 19)) {
-      return ms;
-    }
-  }
-  return epochMs(s);
 }

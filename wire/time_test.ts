@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { dbTs, parseInstant, wireTs, wireTsGeneral } from "./time.ts";
+import { dbTs, epochMs, parseInstant, wireTs, wireTsGeneral } from "./time.ts";
 
 Deno.test("wireTs() writes the shortest of 0/3/6/9 fraction digits (chrono AutoSi)", async (t) => {
   const cases: [string, string][] = [
@@ -99,5 +99,28 @@ Deno.test("wireTs() shortcuts answer as the general path, for epoch ms and every
     const v of ["", "Z", "x".repeat(19) + "Z", "2026-05-20T12:00:00.12Z ", "Sat, 06 Dec 2026 Z"]
   ) {
     assert.equal(outcome(() => wireTs(v)), outcome(() => wireTsGeneral(v)), JSON.stringify(v));
+  }
+});
+
+Deno.test("epochMs answers as parseInstant on every input shape (its shortcut for rendered text)", () => {
+  for (
+    const s of [
+      "2026-06-20T00:00:00.000000000Z",
+      "2026-06-20T23:59:59.123456789Z",
+      "2024-02-29T12:00:00.999999999Z",
+      "2026-02-29T00:00:00.000000000Z", // not a leap year
+      "2026-04-31T00:00:00.000000000Z",
+      "2026-06-20T24:00:00.000000000Z",
+      "2026-06-20T23:59:60.500000000Z", // leap second
+      "2026-13-01T00:00:00.000000000Z",
+      "0050-01-01T00:00:00.000000000Z",
+      "2026-06-20T00:00:00Z",
+      "2026-06-20T02:00:00.5+02:00",
+      "garbage",
+    ]
+  ) {
+    // twice: the same answer however often it is asked
+    assert.equal(outcome(() => String(epochMs(s))), outcome(() => String(parseInstant(s).ms)), s);
+    assert.equal(outcome(() => String(epochMs(s))), outcome(() => String(parseInstant(s).ms)), s);
   }
 });
