@@ -86,6 +86,16 @@ export interface JsProjectorOptions {
 }
 
 export const MAX_DELIVERIES = 5;
+/**
+ * The broker's heartbeat on each waiting pull (nats.js re-pulls after two missed). Why not
+ * nats.js's default, half the 30 s pull expiry: nats-server 2.9.10 (Debian's) drops a pull
+ * that expires while it is delivering without the 408 that tells the client (fixed
+ * upstream in nats-io/nats-server#3942); the client, still counting the messages it asked
+ * for, pulled nothing more until two heartbeats were missed. The first exec to all after a
+ * start stalled 30–45 s that way (its results' flow met the idle pull's expiry). A
+ * heartbeat is one small message a second per waiting pull, sent only while nothing is.
+ */
+export const PULL_HEARTBEAT_MS = 1_000;
 /** A durable's ack wait unless KANADE_PROJECTOR_ACK_WAIT_SECS says otherwise. */
 export const DEFAULT_ACK_WAIT_MS = 30_000;
 
@@ -304,7 +314,10 @@ export function startJsProjector<T>(
       try {
         await ensureConsumer(deps, spec, ackWaitMs, batchSize);
         const consumer = await deps.nats.js.consumers.get(spec.stream, spec.durable);
-        const messages = await consumer.consume({ max_messages: batchSize * 2 });
+        const messages = await consumer.consume({
+          max_messages: batchSize * 2,
+          idle_heartbeat: PULL_HEARTBEAT_MS,
+        });
         logConsumerEvents(messages, log);
         current = messages;
         if (stopped) messages.stop();

@@ -4,6 +4,8 @@ import { startTestBackend, waitFor } from "../tests/helpers/backend.ts";
 import type { Transaction } from "@libsql/client";
 import { type Item, startJsProjector } from "./jetstream_projector.ts";
 import { renderMetrics, trackProjector } from "../lib/metrics.ts";
+import { connectNats } from "../lib/nats.ts";
+import { startPullSwallowingProxy } from "../tests/helpers/pull_swallowing_proxy.ts";
 
 type Be = Awaited<ReturnType<typeof startTestBackend>>;
 
@@ -175,6 +177,44 @@ Deno.test("a message whose I/O is still running leaves its batch, joins a later 
   } finally {
     slow.resolve();
     await p.stop();
+    await be.stop();
+  }
+});
+
+Deno.test("a pull request the broker loses costs seconds, not the 30–45 s of nats.js's default heartbeats", async () => {
+  const be = await startTestBackend({ projectors: false });
+  const proxy = startPullSwallowingProxy(be.broker.port);
+  const proxied = await connectNats({ natsServers: [proxy.url] }, "proxied-projector");
+  const warnings: string[] = [];
+  const log = {
+    debug() {},
+    info() {},
+    warn: (msg: string) => void warnings.push(msg),
+    error() {},
+    child() {
+      return log;
+    },
+  };
+  const t = await numbered(be, "lost_pull");
+  proxy.swallow(1); // the consume's first pull never reaches the broker
+  const p = startJsProjector({ ...be.deps, nats: proxied, log: log as never }, t.spec);
+  try {
+    await waitFor(() => proxy.swallowed === 1, { what: "the first pull lost" });
+    for (let n = 1; n <= 5; n++) await t.publish(n);
+    const t0 = Date.now();
+    await waitFor(async () => await t.count() === 5, {
+      timeoutMs: 8_000,
+      what: "the messages projected after the lost pull",
+    });
+    assert.ok(Date.now() - t0 < 8_000);
+    assert.ok(
+      warnings.includes("projector consumer heard nothing from the broker; re-pulling"),
+      `the re-pull is logged (${warnings})`,
+    );
+  } finally {
+    await p.stop();
+    await proxied.close();
+    proxy.close();
     await be.stop();
   }
 });
