@@ -10,6 +10,8 @@ import { insertStatements } from "./batch.ts";
 import { dropStatement, type PendingExecution, recreateStatement } from "../lib/exec/lifecycle.ts";
 import type { Item, JsProjectorSpec } from "./jetstream_projector.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
+import { clearStatements } from "../lib/checks/store.ts";
+import { noticeIds } from "../lib/change_feed.ts";
 
 export const decodeAudit = (data: Uint8Array) => AuditEventSchema.parse(parseJsonBytes(data));
 type Audit = ReturnType<typeof decodeAudit>;
@@ -47,19 +49,34 @@ export function abortedExecOf(a: Audit): { exec_id: string; initiated_at: string
   }
 }
 
+/** The clear a `check_clear` audit event records, or null for any other event. */
+export function checkClearOf(
+  a: Audit,
+): { checkName: string; pcId: string | null; clearedAt: string } | null {
+  if (a.action !== "check_clear") return null;
+  const p = a.payload as Record<string, unknown> | null;
+  if (!p || typeof p.check_name !== "string" || !p.check_name) return null;
+  if (p.pc_id !== null && p.pc_id !== undefined && typeof p.pc_id !== "string") return null;
+  return { checkName: p.check_name, pcId: p.pc_id || null, clearedAt: dbTs(a.occurred_at) };
+}
+
 /**
  * An `exec` audit event also (re)creates its `executions` row when the row is missing: on a
  * node with its own read model (`KANADE_PROJECTION_MODE=local`) whose API did not dispatch
  * the exec, and after a wiped DB replays the streams. An `exec_aborted` event (a dispatch
  * that failed after its record was stored) drops that attempt's row again. Both in stream
- * order, through lib/exec/lifecycle.ts.
+ * order, through lib/exec/lifecycle.ts. A `check_clear` event applies its clear again
+ * (lib/checks/store.ts): idempotent where the API already did, and what a rebuilt database
+ * or another node's read model would otherwise miss.
  */
-function execRowStatements(items: Item<Audit>[]) {
+function replayedStatements(items: Item<Audit>[]) {
   return items.flatMap(({ value }) => {
     const r = execRowOf(value);
     if (r) return [recreateStatement(r)];
     const a = abortedExecOf(value);
-    return a ? [dropStatement(a.exec_id, a.initiated_at)] : [];
+    if (a) return [dropStatement(a.exec_id, a.initiated_at)];
+    const c = checkClearOf(value);
+    return c ? clearStatements(c.checkName, c.pcId, c.clearedAt) : [];
   });
 }
 
@@ -75,7 +92,7 @@ export async function applyAudit(tx: Transaction, items: Item<Audit>[]): Promise
       seq,
     ]),
   );
-  stmts.push(...execRowStatements(items));
+  stmts.push(...replayedStatements(items));
   if (stmts.length) await tx.batch(stmts);
 }
 
@@ -87,7 +104,13 @@ export function auditSpec(durable: string = CONSUMER.audit): JsProjectorSpec<Aud
     decode: decodeAudit,
     async apply(tx, items) {
       await applyAudit(tx, items);
-      return [{ kind: "audit", count: items.length }];
+      const clears = items.flatMap(({ value }) => checkClearOf(value) ?? []);
+      return [
+        { kind: "audit", count: items.length },
+        ...(clears.length
+          ? [{ kind: "check" as const, check_names: noticeIds(clears.map((c) => c.checkName)) }]
+          : []),
+      ];
     },
   };
 }

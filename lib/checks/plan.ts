@@ -3,7 +3,8 @@
  * `check_status` rows to upsert and which status transitions happened, given the rows
  * already stored. Newer wins by `recorded_at` (the JetStream publish time): a result older
  * than the stored row — a redelivery or a replay out of order — changes nothing and makes
- * no transition. Results of one batch are taken in arrival order, each against the state
+ * no transition, and so does one published at or before an operator's clear of that check
+ * (all PCs or this one). Results of one batch are taken in arrival order, each against the state
  * the previous one left, so a batch gives the same rows and transitions as one-by-one.
  */
 import { type CheckHintFacts, type CheckStatus, checkVerdict } from "./extract.ts";
@@ -25,6 +26,12 @@ export interface StoredCheck {
   recorded_at: string;
 }
 
+/**
+ * The newest clear per check, keyed by `checkKey(pc_id, check_name)`; pc_id '' is a clear
+ * of every PC. Values are canonical DB text, comparable with `recorded_at`.
+ */
+export type ClearMarks = Map<string, string>;
+
 export interface CheckRow {
   pc_id: string;
   check_name: string;
@@ -45,6 +52,8 @@ export interface CheckPlan {
   transitions: CheckTransition[];
   /** Results older than the stored row (not projected). */
   stale: number;
+  /** Results published at or before a clear of their check (not projected). */
+  cleared: number;
   /** Synthetic skips ignored. */
   skipped: number;
   /** Results whose stdout is not JSON: each with the reason, for the log. */
@@ -56,8 +65,16 @@ export const checkKey = (pc: string, check: string) => `${pc}\u0000${check}`;
 export function planChecks(
   work: { r: CheckResult; hint: CheckHintFacts }[],
   stored: Map<string, StoredCheck>,
+  clears: ClearMarks = new Map(),
 ): CheckPlan {
-  const plan: CheckPlan = { upserts: [], transitions: [], stale: 0, skipped: 0, poison: [] };
+  const plan: CheckPlan = {
+    upserts: [],
+    transitions: [],
+    stale: 0,
+    cleared: 0,
+    skipped: 0,
+    poison: [],
+  };
   const state = new Map(stored);
   const rows = new Map<string, CheckRow>();
   for (const { r, hint } of work) {
@@ -68,6 +85,10 @@ export function planChecks(
     }
     if (v.kind === "poison") {
       plan.poison.push({ result: r, reason: v.reason });
+      continue;
+    }
+    if (clearedBefore(clears, r.pc_id, hint.name, r.recorded_at)) {
+      plan.cleared++;
       continue;
     }
     const key = checkKey(r.pc_id, hint.name);
@@ -92,4 +113,13 @@ export function planChecks(
   }
   plan.upserts = [...rows.values()];
   return plan;
+}
+
+/** Whether a result published at `recordedAt` predates a clear of its check. */
+function clearedBefore(marks: ClearMarks, pc: string, check: string, recordedAt: string) {
+  if (!marks.size) return false;
+  const all = marks.get(checkKey("", check));
+  if (all !== undefined && recordedAt <= all) return true;
+  const one = marks.get(checkKey(pc, check));
+  return one !== undefined && recordedAt <= one;
 }

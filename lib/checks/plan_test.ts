@@ -117,3 +117,32 @@ Deno.test("planChecks(): skips and poison project nothing; other PCs and checks 
     ["PC2", null, "ok"],
   ]);
 });
+
+Deno.test("planChecks(): results published at or before a clear of their check are not projected", () => {
+  const work = [
+    { r: res("PC1", T(1), { status: "fail" }), hint },
+    { r: res("PC2", T(2), { status: "fail" }), hint },
+    { r: res("PC3", T(3), { status: "warn" }), hint },
+    { r: res("PC2", T(4), { status: "ok" }), hint },
+    { r: res("PC1", T(5), { status: "ok" }), hint },
+  ];
+  const clears = new Map([
+    [checkKey("", "bitlocker"), T(2)], // every PC, at minute 2 (inclusive)
+    [checkKey("PC3", "bitlocker"), T(3)], // PC3 alone, at minute 3
+    [checkKey("", "other-check"), T(9)], // another check: no effect
+  ]);
+  const p = planChecks(work, new Map(), clears);
+  assert.deepEqual(p.upserts.map((u) => [u.pc_id, u.status, u.recorded_at]), [
+    ["PC2", "ok", T(4)],
+    ["PC1", "ok", T(5)],
+  ]);
+  assert.equal(p.cleared, 3);
+  assert.equal(p.stale, 0);
+  // A transition starts from what the clear left: nothing.
+  assert.deepEqual(p.transitions.map((t) => [t.pc_id, t.from_status, t.status]), [
+    ["PC2", null, "ok"],
+    ["PC1", null, "ok"],
+  ]);
+  // No marks: everything is projected (the default).
+  assert.equal(planChecks(work, new Map()).upserts.length, 3);
+});

@@ -15,7 +15,7 @@ import type { SqlExec } from "../inventory/tables.ts";
 import { throttled } from "../inventory/tables.ts";
 import type { CheckHintFacts } from "./extract.ts";
 import { checkKey, type CheckPlan, type CheckResult, type CheckRow, planChecks } from "./plan.ts";
-import { checkWrites, storedChecks } from "./store.ts";
+import { checkWrites, clearMarks, storedChecks } from "./store.ts";
 
 export type { CheckResult } from "./plan.ts";
 
@@ -53,13 +53,22 @@ export async function projectChecks(
   }
   if (!work.length) return NO_CHECK_CHANGES;
 
-  const plan = planChecks(work, await storedChecks(tx, work.map((w) => [w.r.pc_id, w.hint.name])));
+  const plan = planChecks(
+    work,
+    await storedChecks(tx, work.map((w) => [w.r.pc_id, w.hint.name])),
+    await clearMarks(tx, work.map((w) => w.hint.name)),
+  );
   for (const p of plan.poison) {
     const ids = { result_id: p.result.result_id, pc_id: p.result.pc_id, job_id: p.result.job_id };
     // One warning per job and 10 minutes: a whole fleet answering garbage is one line.
     if (once(`check stdout ${p.result.job_id}`)) {
       log.warn(`${p.reason}; check not updated`, ids);
     } else log.debug(`${p.reason}; check not updated`, ids);
+  }
+  if (plan.cleared) {
+    log.debug("check results from before an operator's clear: not projected", {
+      n: plan.cleared,
+    });
   }
   if (plan.stale) {
     log.debug("check results older than the stored rows: not projected", { n: plan.stale });

@@ -3,14 +3,23 @@
  *
  *   result of a fleet check job ──projection──► check_status row (newer wins)
  *                                           └─► check_transitions row (status changed)
- *   DELETE /api/checks/{name}[?pc_id] ─────────► check_status rows removed (clear)
+ *   DELETE /api/checks/{name}[?pc_id] ─┬───────► check_status rows removed (clear)
+ *   its check_clear audit event (replay) ─┴───────► check_clears mark: older results
+ *                                                   are not projected again
  *   cleanup sweep (projectors/cleanup.ts) ─────► transitions past the results retention
  *
- * The projection (project.ts) builds its statements here; the API calls `clearChecks`.
+ * The projection (project.ts) builds its statements here; the API calls `clearChecks`
+ * and the audit projector `clearStatements`.
  */
 import type { SqlExec } from "../inventory/tables.ts";
 import type { Db } from "../../db/client.ts";
-import { checkKey, type CheckPlan, type CheckRow, type StoredCheck } from "./plan.ts";
+import {
+  checkKey,
+  type CheckPlan,
+  type CheckRow,
+  type ClearMarks,
+  type StoredCheck,
+} from "./plan.ts";
 
 const PRIOR = `SELECT c.pc_id, c.check_name, c.status, c.recorded_at
   FROM json_each(?) j JOIN check_status c
@@ -74,13 +83,61 @@ export function checkWrites(plan: Pick<CheckPlan, "upserts" | "transitions">) {
   return out;
 }
 
-/** Remove the rows of one check (of one PC when given); returns how many went. */
-export async function clearChecks(db: Db, checkName: string, pcId?: string): Promise<number> {
-  const rs = pcId === undefined
-    ? await db.execute({ sql: "DELETE FROM check_status WHERE check_name = ?", args: [checkName] })
-    : await db.execute({
-      sql: "DELETE FROM check_status WHERE check_name = ? AND pc_id = ?",
-      args: [checkName, pcId],
-    });
-  return rs.rowsAffected;
+const MARKS = `SELECT check_name, pc_id, cleared_at FROM check_clears
+  WHERE check_name IN (SELECT value FROM json_each(?))`;
+
+/** The clear marks of the given checks (see plan.ts `ClearMarks`). */
+export async function clearMarks(
+  tx: Pick<SqlExec, "execute">,
+  checkNames: string[],
+): Promise<ClearMarks> {
+  const marks: ClearMarks = new Map();
+  const rs = await tx.execute({ sql: MARKS, args: [JSON.stringify([...new Set(checkNames)])] });
+  for (const r of rs.rows) {
+    marks.set(checkKey(String(r.pc_id), String(r.check_name)), String(r.cleared_at));
+  }
+  return marks;
+}
+
+/**
+ * A clear of one check (of one PC when given) at `clearedAt` (canonical DB text): its mark,
+ * kept at the newest clear, then the rows published at or before it removed. The DELETE's
+ * count is the last statement's. Idempotent: the audit projector applies the same clear
+ * again on every node and on a replay. `clearedAt` is the API's clock and `recorded_at` the
+ * broker's publish time: a skew between them moves the line by that much (NTP keeps it to
+ * milliseconds).
+ */
+export function clearStatements(
+  checkName: string,
+  pcId: string | null,
+  clearedAt: string,
+): { sql: string; args: string[] }[] {
+  return [
+    {
+      sql: `INSERT INTO check_clears (check_name, pc_id, cleared_at) VALUES (?, ?, ?)
+            ON CONFLICT (check_name, pc_id) DO UPDATE
+            SET cleared_at = MAX(cleared_at, excluded.cleared_at)`,
+      args: [checkName, pcId ?? "", clearedAt],
+    },
+    pcId === null
+      ? {
+        sql: "DELETE FROM check_status WHERE check_name = ? AND recorded_at <= ?",
+        args: [checkName, clearedAt],
+      }
+      : {
+        sql: "DELETE FROM check_status WHERE check_name = ? AND pc_id = ? AND recorded_at <= ?",
+        args: [checkName, pcId, clearedAt],
+      },
+  ];
+}
+
+/** Clear one check (of one PC when given) in one transaction; returns how many rows went. */
+export async function clearChecks(
+  db: Db,
+  checkName: string,
+  pcId: string | null,
+  clearedAt: string,
+): Promise<number> {
+  const rs = await db.batch(clearStatements(checkName, pcId, clearedAt), "write");
+  return rs[rs.length - 1].rowsAffected;
 }
