@@ -151,7 +151,7 @@ Deno.test("alerts: rules API, transitions, webhooks, retries, rate limit, presen
         [rule("x y", rx.url("/ok")), /name/],
         [rule("r", "ftp://x/"), /http/],
         [rule("r", rx.url("/ok"), { events: [] }), /events/],
-        [rule("r", rx.url("/ok"), { events: ["check_ok"] }), /events/],
+        [rule("r", rx.url("/ok"), { events: ["check_recovered"] }), /events/],
         [rule("r", rx.url("/ok"), { scope: { kind: "groups", groups: [] } }), /groups/],
         [rule("r", rx.url("/ok"), { rate_limit: { max: 0, per_secs: 60 } }), /rate_limit/],
         [
@@ -252,16 +252,41 @@ Deno.test("alerts: rules API, transitions, webhooks, retries, rate limit, presen
       },
     );
 
-    await t.step("back to ok fires nothing; entering fail again fires again", async () => {
-      await publishAndSettle(b, check("PC1", "bitlocker", "ok"));
-      await settle(engine);
-      assert.equal(rx.on("/ok").length, 1);
-      await publishAndSettle(b, check("PC1", "bitlocker", "fail"));
-      await settle(engine);
-      assert.equal(rx.on("/ok").length, 2);
-      const ids = rx.on("/ok").map((h) => JSON.parse(h.body).id);
-      assert.notEqual(ids[0], ids[1], "each transition has its own idempotency key");
-    });
+    await t.step(
+      "back to ok fires check_ok for the rules that ask; entering fail again fires again",
+      async () => {
+        await b.json(
+          "POST",
+          "/api/alerts",
+          rule("recoveries", rx.url("/rec"), {
+            events: ["check_ok"],
+            checks: ["bitlocker"],
+            scope: { kind: "pcs", pcs: ["PC1"] },
+          }),
+        );
+        await publishAndSettle(b, check("PC1", "bitlocker", "ok", "C: protected"));
+        await settle(engine);
+        assert.equal(rx.on("/ok").length, 1, "the fail rule does not hear of the recovery");
+        const rec = rx.on("/rec").map((h) => JSON.parse(h.body));
+        assert.equal(rec.length, 1);
+        assert.equal(rec[0].event, "check_ok");
+        assert.deepEqual(
+          {
+            status: rec[0].check.status,
+            from: rec[0].check.from_status,
+            detail: rec[0].check.detail,
+          },
+          { status: "ok", from: "fail", detail: "C: protected" },
+        );
+        await publishAndSettle(b, check("PC1", "bitlocker", "fail"));
+        await settle(engine);
+        assert.equal(rx.on("/ok").length, 2);
+        assert.equal(rx.on("/rec").length, 1, "entering fail is no recovery");
+        const ids = rx.on("/ok").map((h) => JSON.parse(h.body).id);
+        assert.notEqual(ids[0], ids[1], "each transition has its own idempotency key");
+        await b.json("DELETE", "/api/alerts/recoveries");
+      },
+    );
 
     await t.step("scope: listed PCs and group members only; no secret, no signature", async () => {
       await b.json("PUT", "/api/agents/PC3/groups", { groups: ["lab"] });

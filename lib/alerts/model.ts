@@ -12,11 +12,15 @@ import { z } from "zod";
 import { isSubjectToken } from "../../wire/names.ts";
 import { WireTimestampSchema } from "../../wire/time.ts";
 
-/** What a rule can fire on: a check entering a non-ok status, an agent going or coming. */
+/**
+ * What a rule can fire on: a check entering a non-ok status or recovering to ok from one,
+ * an agent going or coming.
+ */
 export const ALERT_EVENTS = [
   "check_fail",
   "check_warn",
   "check_unknown",
+  "check_ok",
   "agent_offline",
   "agent_online",
 ] as const;

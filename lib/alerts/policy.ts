@@ -22,11 +22,14 @@ export interface TransitionRow {
 
 /**
  * The event of a check transition: entering fail, warn or unknown (the first projection of
- * a (PC, check) counts as entering). Back to ok fires nothing.
+ * a (PC, check) counts as entering), or `check_ok`, back to ok from one of them (a first
+ * report of ok recovers nothing: no rule heard of a problem).
  */
 export function checkEvent(t: Pick<TransitionRow, "from_status" | "to_status">): AlertEvent | null {
   if (t.from_status === t.to_status) return null;
   switch (t.to_status) {
+    case "ok":
+      return t.from_status === null ? null : "check_ok";
     case "fail":
       return "check_fail";
     case "warn":

@@ -14,7 +14,7 @@ import {
 import { AlertRuleCreateSchema, redactUrl, type StoredRule, webhookUrlError } from "./model.ts";
 import { signBody } from "./deliver.ts";
 
-Deno.test("checkEvent(): entering fail/warn/unknown fires, ok and no change do not", () => {
+Deno.test("checkEvent(): entering fail/warn/unknown fires, back to ok recovers, a first ok and no change do not", () => {
   const cases: [string | null, string, string | null][] = [
     [null, "fail", "check_fail"],
     [null, "warn", "check_warn"],
@@ -23,7 +23,9 @@ Deno.test("checkEvent(): entering fail/warn/unknown fires, ok and no change do n
     ["ok", "fail", "check_fail"],
     ["warn", "fail", "check_fail"],
     ["fail", "warn", "check_warn"],
-    ["fail", "ok", null],
+    ["fail", "ok", "check_ok"],
+    ["warn", "ok", "check_ok"],
+    ["unknown", "ok", "check_ok"],
     ["fail", "fail", null],
     ["ok", "bogus", null],
   ];
@@ -168,7 +170,7 @@ Deno.test("AlertRuleCreateSchema: defaults and refusals", () => {
   const bad = [
     { name: "a b", events: ["check_fail"], webhook: { url: "https://x/" } },
     { name: "r", events: [], webhook: { url: "https://x/" } },
-    { name: "r", events: ["check_ok"], webhook: { url: "https://x/" } },
+    { name: "r", events: ["check_recovered"], webhook: { url: "https://x/" } },
     { name: "r", events: ["check_fail", "check_fail"], webhook: { url: "https://x/" } },
     { name: "r", events: ["check_fail"], webhook: { url: "file:///etc/passwd" } },
     { name: "r", events: ["check_fail"], webhook: { url: "https://x/", secret: "short" } },

@@ -10,6 +10,7 @@ import {
   alertsState,
   alertsUrl,
   countsText,
+  EVENTS,
   eventsText,
   formOf,
   ruleBody,
@@ -18,6 +19,7 @@ import {
 } from "../../static/assets/js/alerts_view.js";
 import { matchRoute, navFor, navTree } from "../../static/assets/js/routes.js";
 import { topicOf } from "../../static/assets/js/live.js";
+import { ALERT_EVENTS } from "../../lib/alerts/model.ts";
 import { AlertRuleUpdateSchema } from "../../lib/alerts/model.ts";
 
 const stored = {
@@ -120,4 +122,8 @@ Deno.test("toggledBody(): the stored rule with enabled flipped, no has_secret, a
     max_attempts: 2,
   });
   assert.equal(AlertRuleUpdateSchema.safeParse(b).success, true);
+});
+
+Deno.test("the rule form offers every event the API accepts, in its order", () => {
+  assert.deepEqual(EVENTS.map((e) => e.value), [...ALERT_EVENTS]);
 });

@@ -12,6 +12,7 @@ export const EVENTS = [
   { value: "check_fail", label: "Check enters fail" },
   { value: "check_warn", label: "Check enters warn" },
   { value: "check_unknown", label: "Check enters unknown" },
+  { value: "check_ok", label: "Check recovers to ok" },
   { value: "agent_offline", label: "Agent goes offline" },
   { value: "agent_online", label: "Agent comes back online" },
 ];
