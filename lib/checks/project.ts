@@ -53,11 +53,8 @@ export async function projectChecks(
   }
   if (!work.length) return NO_CHECK_CHANGES;
 
-  const plan = planChecks(
-    work,
-    await storedChecks(tx, work.map((w) => [w.r.pc_id, w.hint.name])),
-    await clearMarks(tx, work.map((w) => w.hint.name)),
-  );
+  const pairs = work.map((w): [string, string] => [w.r.pc_id, w.hint.name]);
+  const plan = planChecks(work, await storedChecks(tx, pairs), await clearMarks(tx, pairs));
   for (const p of plan.poison) {
     const ids = { result_id: p.result.result_id, pc_id: p.result.pc_id, job_id: p.result.job_id };
     // One warning per job and 10 minutes: a whole fleet answering garbage is one line.

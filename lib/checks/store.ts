@@ -83,16 +83,20 @@ export function checkWrites(plan: Pick<CheckPlan, "upserts" | "transitions">) {
   return out;
 }
 
-const MARKS = `SELECT check_name, pc_id, cleared_at FROM check_clears
-  WHERE check_name IN (SELECT value FROM json_each(?))`;
+// The marks that can apply to these (PC, check) pairs: the check's own for every PC ('')
+// and each PC's, not every PC cleared one by one.
+const MARKS = `SELECT DISTINCT c.check_name, c.pc_id, c.cleared_at
+  FROM json_each(?) j JOIN check_clears c
+    ON c.check_name = j.value ->> 1 AND c.pc_id IN (j.value ->> 0, '')`;
 
-/** The clear marks of the given checks (see plan.ts `ClearMarks`). */
+/** The clear marks that apply to `(pc_id, check_name)` pairs (see plan.ts `ClearMarks`). */
 export async function clearMarks(
   tx: Pick<SqlExec, "execute">,
-  checkNames: string[],
+  pairs: [string, string][],
 ): Promise<ClearMarks> {
+  const unique = new Map(pairs.map((p) => [checkKey(p[0], p[1]), p]));
   const marks: ClearMarks = new Map();
-  const rs = await tx.execute({ sql: MARKS, args: [JSON.stringify([...new Set(checkNames)])] });
+  const rs = await tx.execute({ sql: MARKS, args: [JSON.stringify([...unique.values()])] });
   for (const r of rs.rows) {
     marks.set(checkKey(String(r.pc_id), String(r.check_name)), String(r.cleared_at));
   }
