@@ -201,12 +201,11 @@ Deno.test("a pull request the broker loses costs seconds, not the 30–45 s of n
   try {
     await waitFor(() => proxy.swallowed === 1, { what: "the first pull lost" });
     for (let n = 1; n <= 5; n++) await t.publish(n);
-    const t0 = Date.now();
+    // nats.js's default heartbeat (half the 30 s pull expiry) re-pulls after 30–45 s.
     await waitFor(async () => await t.count() === 5, {
       timeoutMs: 8_000,
       what: "the messages projected after the lost pull",
     });
-    assert.ok(Date.now() - t0 < 8_000);
     assert.ok(
       warnings.includes("projector consumer heard nothing from the broker; re-pulling"),
       `the re-pull is logged (${warnings})`,
