@@ -18,7 +18,7 @@ import type { Component } from "../lib/component.ts";
 import { Batcher } from "./batch.ts";
 import { pause, withTimeout } from "../util/retry.ts";
 import { ackMeta } from "./js_envelope.ts";
-import { ensureConsumer, logConsumerEvents } from "./js_consumer.ts";
+import { ensureConsumer, logConsumerEvents, watchPulls } from "./js_consumer.ts";
 import { type RejectRow, rejectRow, rejectStmt } from "./rejects.ts";
 import { type ChangeNotice, publishChanges } from "../lib/change_feed.ts";
 
@@ -83,19 +83,17 @@ export interface JsProjectorOptions {
   nakDelayMs?: number;
   /** A batch in flight this long is logged as holding the projector (default: the ack wait). */
   stuckWarnMs?: number;
+  /** Waiting this long for messages, ask whether the pull was lost (LOST_PULL_CHECK_MS). */
+  lostPullCheckMs?: number;
 }
 
 export const MAX_DELIVERIES = 5;
 /**
- * The broker's heartbeat on each waiting pull (nats.js re-pulls after two missed). Why not
- * nats.js's default, half the 30 s pull expiry: nats-server 2.9.10 (Debian's) drops a pull
- * that expires while it is delivering without the 408 that tells the client (fixed
- * upstream in nats-io/nats-server#3942); the client, still counting the messages it asked
- * for, pulled nothing more until two heartbeats were missed. The first exec to all after a
- * start stalled 30–45 s that way (its results' flow met the idle pull's expiry). A
- * heartbeat is one small message a second per waiting pull, sent only while nothing is.
+ * How long a projector waits for messages before it asks the broker whether its pull was
+ * lost (js_consumer.ts `pullLost`), and how often it asks while it waits: one consumer-info
+ * request per idle projector every 3 s, and a lost pull costs 3–6 s instead of 30–45.
  */
-export const PULL_HEARTBEAT_MS = 1_000;
+export const LOST_PULL_CHECK_MS = 3_000;
 /** A durable's ack wait unless KANADE_PROJECTOR_ACK_WAIT_SECS says otherwise. */
 export const DEFAULT_ACK_WAIT_MS = 30_000;
 
@@ -314,16 +312,32 @@ export function startJsProjector<T>(
       try {
         await ensureConsumer(deps, spec, ackWaitMs, batchSize);
         const consumer = await deps.nats.js.consumers.get(spec.stream, spec.durable);
-        const messages = await consumer.consume({
-          max_messages: batchSize * 2,
-          idle_heartbeat: PULL_HEARTBEAT_MS,
-        });
+        const messages = await consumer.consume({ max_messages: batchSize * 2 });
         logConsumerEvents(messages, log);
         current = messages;
         if (stopped) messages.stop();
-        for await (const m of messages) {
-          await batcher.add(decodeEntry(m));
-          if (stopped) break;
+        // While the loop waits for a message: since when (0 while it handles one).
+        let idleSince = Date.now();
+        const watch = watchPulls({
+          everyMs: opts.lostPullCheckMs ?? LOST_PULL_CHECK_MS,
+          idleSince: () => idleSince,
+          info: () => consumer.info(),
+          lost(info) {
+            log.warn("projector's pull was lost by the broker; pulling again", {
+              num_pending: info.num_pending,
+            });
+            messages.stop(); // the loop below ends; the supervisor consumes again
+          },
+        });
+        try {
+          for await (const m of messages) {
+            idleSince = 0;
+            await batcher.add(decodeEntry(m));
+            if (stopped) break;
+            idleSince = Date.now();
+          }
+        } finally {
+          watch.stop();
         }
         await batcher.flushNow();
       } catch (e) {

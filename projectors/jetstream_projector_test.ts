@@ -181,7 +181,7 @@ Deno.test("a message whose I/O is still running leaves its batch, joins a later 
   }
 });
 
-Deno.test("a pull request the broker loses costs seconds, not the 30–45 s of nats.js's default heartbeats", async () => {
+Deno.test("a pull the broker loses is noticed and pulled again in seconds, not after nats.js's 30–45 s", async () => {
   const be = await startTestBackend({ projectors: false });
   const proxy = startPullSwallowingProxy(be.broker.port);
   const proxied = await connectNats({ natsServers: [proxy.url] }, "proxied-projector");
@@ -197,17 +197,19 @@ Deno.test("a pull request the broker loses costs seconds, not the 30–45 s of n
   };
   const t = await numbered(be, "lost_pull");
   proxy.swallow(1); // the consume's first pull never reaches the broker
-  const p = startJsProjector({ ...be.deps, nats: proxied, log: log as never }, t.spec);
+  const p = startJsProjector({ ...be.deps, nats: proxied, log: log as never }, t.spec, {
+    lostPullCheckMs: 1_000,
+  });
   try {
     await waitFor(() => proxy.swallowed === 1, { what: "the first pull lost" });
     for (let n = 1; n <= 5; n++) await t.publish(n);
-    // nats.js's default heartbeat (half the 30 s pull expiry) re-pulls after 30–45 s.
+    // Without the watch, nats.js re-pulls after two missed idle heartbeats: 30–45 s.
     await waitFor(async () => await t.count() === 5, {
       timeoutMs: 8_000,
       what: "the messages projected after the lost pull",
     });
     assert.ok(
-      warnings.includes("projector consumer heard nothing from the broker; re-pulling"),
+      warnings.includes("projector's pull was lost by the broker; pulling again"),
       `the re-pull is logged (${warnings})`,
     );
   } finally {

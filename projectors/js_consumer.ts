@@ -2,7 +2,12 @@
  * The durable pull consumer of a JetStream projector: created on first use (deliver-all,
  * explicit ack), and deleted to make the stream replay (a wiped projection table).
  */
-import { AckPolicy, type ConsumerMessages, DeliverPolicy } from "@nats-io/jetstream";
+import {
+  AckPolicy,
+  type ConsumerInfo,
+  type ConsumerMessages,
+  DeliverPolicy,
+} from "@nats-io/jetstream";
 import type { Deps } from "../lib/deps.ts";
 import { isNotFound } from "../lib/nats.ts";
 
@@ -81,4 +86,54 @@ export function logConsumerEvents(messages: ConsumerMessages, log: Deps["log"]):
 function detail(n: object): Record<string, unknown> {
   const { type: _type, ...rest } = n as Record<string, unknown>;
   return rest;
+}
+
+/**
+ * Whether a consume's pull was lost: messages wait in the stream for this consumer, none
+ * reached the projector for a while, and the broker holds no pull of it. nats-server 2.9.10
+ * (Debian's) drops a pull that expires while it is delivering without the 408 that tells
+ * the client (fixed upstream in nats-io/nats-server#3942); nats.js then still counts the
+ * messages it asked for, pulls nothing more, and only re-pulls after two missed idle
+ * heartbeats, 30–45 s with its default (half the 30 s pull expiry). The first exec to all
+ * after a start stalled that long (its results' flow met the idle pull's expiry). A 1 s
+ * heartbeat was tried instead: during bursts, consumers of the projectors' shared
+ * connection then missed heartbeats (plausibly queued behind the burst's messages) and
+ * re-pulled for nothing, each with a warning.
+ */
+export function pullLost(
+  info: Pick<ConsumerInfo, "num_pending" | "num_waiting">,
+  idleMs: number,
+  afterMs: number,
+): boolean {
+  return idleMs >= afterMs && info.num_pending > 0 && info.num_waiting === 0;
+}
+
+/**
+ * Checks every `everyMs` while the projector waits for messages (`idleSince()` > 0) and,
+ * once it has waited `everyMs`, asks the broker for the consumer's info; `lost()` runs when
+ * `pullLost` says so. One info request at a time; its failure is only a missed check.
+ */
+export function watchPulls(opts: {
+  everyMs: number;
+  idleSince: () => number;
+  info: () => Promise<ConsumerInfo>;
+  lost: (info: ConsumerInfo) => void;
+}): { stop(): void } {
+  let asking = false;
+  const timer = setInterval(async () => {
+    const since = opts.idleSince();
+    if (asking || !since || Date.now() - since < opts.everyMs) return;
+    asking = true;
+    try {
+      const info = await opts.info();
+      // Still waiting, and since before the question: nothing arrived meanwhile.
+      const now = opts.idleSince();
+      if (now && now <= since && pullLost(info, Date.now() - now, opts.everyMs)) opts.lost(info);
+    } catch {
+      /* a busy or unreachable broker: the next check asks again */
+    } finally {
+      asking = false;
+    }
+  }, opts.everyMs);
+  return { stop: () => clearInterval(timer) };
 }
