@@ -83,17 +83,11 @@ export interface JsProjectorOptions {
   nakDelayMs?: number;
   /** A batch in flight this long is logged as holding the projector (default: the ack wait). */
   stuckWarnMs?: number;
-  /** Waiting this long for messages, ask whether the pull was lost (LOST_PULL_CHECK_MS). */
+  /** Waiting this long for messages, ask whether the pull was lost (js_consumer.ts). */
   lostPullCheckMs?: number;
 }
 
 export const MAX_DELIVERIES = 5;
-/**
- * How long a projector waits for messages before it asks the broker whether its pull was
- * lost (js_consumer.ts `pullLost`), and how often it asks while it waits: one consumer-info
- * request per idle projector every 3 s, and a lost pull costs 3–6 s instead of 30–45.
- */
-export const LOST_PULL_CHECK_MS = 3_000;
 /** A durable's ack wait unless KANADE_PROJECTOR_ACK_WAIT_SECS says otherwise. */
 export const DEFAULT_ACK_WAIT_MS = 30_000;
 
@@ -318,17 +312,8 @@ export function startJsProjector<T>(
         if (stopped) messages.stop();
         // While the loop waits for a message: since when (0 while it handles one).
         let idleSince = Date.now();
-        const watch = watchPulls({
-          everyMs: opts.lostPullCheckMs ?? LOST_PULL_CHECK_MS,
-          idleSince: () => idleSince,
-          info: () => consumer.info(),
-          lost(info) {
-            log.warn("projector's pull was lost by the broker; pulling again", {
-              num_pending: info.num_pending,
-            });
-            messages.stop(); // the loop below ends; the supervisor consumes again
-          },
-        });
+        // A lost pull stops `messages`: the loop below ends and the supervisor consumes again.
+        const watch = watchPulls(consumer, messages, () => idleSince, log, opts.lostPullCheckMs);
         try {
           for await (const m of messages) {
             idleSince = 0;
