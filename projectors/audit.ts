@@ -69,18 +69,21 @@ export function checkClearOf(
  * (lib/checks/store.ts): idempotent where the API already did, and what a rebuilt database
  * or another node's read model would otherwise miss.
  */
-function replayedStatements(items: Item<Audit>[]) {
+function replayedStatements(items: Item<Audit>[], clearedChecks: string[]) {
   return items.flatMap(({ value }) => {
     const r = execRowOf(value);
     if (r) return [recreateStatement(r)];
     const a = abortedExecOf(value);
     if (a) return [dropStatement(a.exec_id, a.initiated_at)];
     const c = checkClearOf(value);
-    return c ? clearStatements(c.checkName, c.pcId, c.clearedAt) : [];
+    if (!c) return [];
+    clearedChecks.push(c.checkName);
+    return clearStatements(c.checkName, c.pcId, c.clearedAt);
   });
 }
 
-export async function applyAudit(tx: Transaction, items: Item<Audit>[]): Promise<void> {
+/** Writes the batch; returns the names of the checks its `check_clear` events cleared. */
+export async function applyAudit(tx: Transaction, items: Item<Audit>[]): Promise<string[]> {
   const stmts = insertStatements(
     "INSERT OR IGNORE INTO audit_log (actor, action, target, payload, occurred_at, stream_seq)",
     items.map(({ value: a, seq }) => [
@@ -92,8 +95,10 @@ export async function applyAudit(tx: Transaction, items: Item<Audit>[]): Promise
       seq,
     ]),
   );
-  stmts.push(...replayedStatements(items));
+  const clearedChecks: string[] = [];
+  stmts.push(...replayedStatements(items, clearedChecks));
   if (stmts.length) await tx.batch(stmts);
+  return clearedChecks;
 }
 
 export function auditSpec(durable: string = CONSUMER.audit): JsProjectorSpec<Audit> {
@@ -103,13 +108,10 @@ export function auditSpec(durable: string = CONSUMER.audit): JsProjectorSpec<Aud
     durable,
     decode: decodeAudit,
     async apply(tx, items) {
-      await applyAudit(tx, items);
-      const clears = items.flatMap(({ value }) => checkClearOf(value) ?? []);
+      const cleared = await applyAudit(tx, items);
       return [
         { kind: "audit", count: items.length },
-        ...(clears.length
-          ? [{ kind: "check" as const, check_names: noticeIds(clears.map((c) => c.checkName)) }]
-          : []),
+        ...(cleared.length ? [{ kind: "check" as const, check_names: noticeIds(cleared) }] : []),
       ];
     },
   };

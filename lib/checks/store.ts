@@ -39,14 +39,18 @@ const TRANSITIONS = `INSERT OR IGNORE INTO check_transitions
     value ->> 6
   FROM json_each(?)`;
 
+/** `(pc_id, check_name)` pairs as one JSON parameter, each pair once. */
+function pairsJson(pairs: [string, string][]): string {
+  return JSON.stringify([...new Map(pairs.map((p) => [checkKey(p[0], p[1]), p])).values()]);
+}
+
 /** The stored rows of `(pc_id, check_name)` pairs, keyed by `checkKey`. */
 export async function storedChecks(
   tx: Pick<SqlExec, "execute">,
   pairs: [string, string][],
 ): Promise<Map<string, StoredCheck>> {
-  const unique = new Map(pairs.map((p) => [checkKey(p[0], p[1]), p]));
   const out = new Map<string, StoredCheck>();
-  const rs = await tx.execute({ sql: PRIOR, args: [JSON.stringify([...unique.values()])] });
+  const rs = await tx.execute({ sql: PRIOR, args: [pairsJson(pairs)] });
   for (const p of rs.rows) {
     out.set(checkKey(String(p.pc_id), String(p.check_name)), {
       status: String(p.status),
@@ -94,9 +98,8 @@ export async function clearMarks(
   tx: Pick<SqlExec, "execute">,
   pairs: [string, string][],
 ): Promise<ClearMarks> {
-  const unique = new Map(pairs.map((p) => [checkKey(p[0], p[1]), p]));
   const marks: ClearMarks = new Map();
-  const rs = await tx.execute({ sql: MARKS, args: [JSON.stringify([...unique.values()])] });
+  const rs = await tx.execute({ sql: MARKS, args: [pairsJson(pairs)] });
   for (const r of rs.rows) {
     marks.set(checkKey(String(r.pc_id), String(r.check_name)), String(r.cleared_at));
   }
