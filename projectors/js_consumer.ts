@@ -10,6 +10,7 @@ import {
 } from "@nats-io/jetstream";
 import type { Deps } from "../lib/deps.ts";
 import { isNotFound } from "../lib/nats.ts";
+import { LOST_PULL_CHECK_MS, pullLost } from "../lib/lost_pull.ts";
 
 export async function ensureConsumer(
   deps: Deps,
@@ -87,33 +88,6 @@ function detail(n: object): Record<string, unknown> {
   const { type: _type, ...rest } = n as Record<string, unknown>;
   return rest;
 }
-
-/**
- * Whether a consume's pull was lost: messages wait in the stream for this consumer, none
- * reached the projector for a while, and the broker holds no pull of it. nats-server 2.9.10
- * (Debian's) drops a pull that expires while it is delivering without the 408 that tells
- * the client (fixed upstream in nats-io/nats-server#3942); nats.js then still counts the
- * messages it asked for, pulls nothing more, and only re-pulls after two missed idle
- * heartbeats, 30–45 s with its default (half the 30 s pull expiry). The first exec to all
- * after a start stalled that long (its results' flow met the idle pull's expiry). A 1 s
- * heartbeat was tried instead: during bursts, consumers of the projectors' shared
- * connection then missed heartbeats (plausibly queued behind the burst's messages) and
- * re-pulled for nothing, each with a warning.
- */
-export function pullLost(
-  info: Pick<ConsumerInfo, "num_pending" | "num_waiting">,
-  idleMs: number,
-  afterMs: number,
-): boolean {
-  return idleMs >= afterMs && info.num_pending > 0 && info.num_waiting === 0;
-}
-
-/**
- * How long a projector waits for messages before it asks the broker whether its pull was
- * lost, and how often it asks while it waits: one consumer-info request per idle projector
- * every 3 s, and a lost pull costs 3–6 s instead of 30–45.
- */
-export const LOST_PULL_CHECK_MS = 3_000;
 
 /**
  * Checks every `everyMs` while the projector waits for messages (`idleSince()` > 0) and,

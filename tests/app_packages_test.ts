@@ -2,14 +2,22 @@
  * App packages over real HTTP against a real broker: name rules, streamed multipart upload
  * (upstream's 400s, no partial object after a client disconnects mid-body), download with
  * ETag / If-Match / If-None-Match / Range / 416 / HEAD, replace while downloads run
- * (each download is wholly the old or wholly the new object), delete, 503.
+ * (each download is wholly the old or wholly the new object), delete, 503, and a download
+ * whose pull the broker lost.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
 import { OBJECT_STORE } from "../wire/names.ts";
-import { chunkSubject, objStream, retirementsSettled } from "../lib/app_packages/object_io.ts";
-import { sweepPackageOrphans } from "../lib/app_packages/store.ts";
+import {
+  chunkSubject,
+  objStream,
+  openChunkStream,
+  retirementsSettled,
+} from "../lib/app_packages/object_io.ts";
+import { packageInfo, sweepPackageOrphans } from "../lib/app_packages/store.ts";
+import { connectNats } from "../lib/nats.ts";
+import { startPullSwallowingProxy } from "./helpers/pull_swallowing_proxy.ts";
 import { buildApp } from "../handlers/router.ts";
 import { route as uploadRoute } from "../handlers/app_packages/upload.ts";
 
@@ -388,6 +396,49 @@ Deno.test({
       await missing.body?.cancel();
       await assertNoOrphans(b);
     } finally {
+      await b.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "app packages: a download whose pull the broker lost pulls again and completes",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const b = await startTestBackend();
+    const proxy = startPullSwallowingProxy(b.broker.port);
+    const proxied = await connectNats({ natsServers: [proxy.url] }, "proxied-download");
+    try {
+      const pkg = bytes(1024 * 1024 + 77, 11); // 9 chunks: more than one pull's worth (8)
+      const up = await b.request("/api/app-packages/lost-pull/1", {
+        method: "POST",
+        body: form([["file", pkg]]),
+      });
+      assert.equal(up.status, 200, await up.text());
+      const info = await packageInfo(b.deps, "lost-pull", "1");
+      for (
+        const [what, range] of [
+          ["whole", { start: 0, end: pkg.length - 1 }],
+          ["a range from the 3rd chunk", { start: 300_000, end: 1_000_000 }],
+        ] as const
+      ) {
+        const before = proxy.swallowed;
+        proxy.swallow(1); // the download's first pull never reaches the broker
+        const t0 = Date.now();
+        // Without the check the read sits out the whole 20 s and fails as a stall.
+        const body = await openChunkStream(proxied, BUCKET, info, range, {
+          stallMs: 20_000,
+          checkMs: 500,
+        });
+        const got = new Uint8Array(await new Response(body).arrayBuffer());
+        assert.equal(proxy.swallowed, before + 1, `${what}: its first pull was lost`);
+        assert.deepEqual(got, pkg.subarray(range.start, range.end + 1), `${what}: the bytes`);
+        assert.ok(Date.now() - t0 < 10_000, `${what}: pulled again well before the stall`);
+      }
+    } finally {
+      await proxied.close();
+      proxy.close();
       await b.stop();
     }
   },

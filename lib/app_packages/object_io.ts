@@ -11,17 +11,18 @@
  *    (`retireChunks`), so a download in flight here finishes with the old bytes.
  *  - `openChunkStream` reads with backpressure (a pull consumer read only as fast as the
  *    response is written), from the chunk holding a byte offset, verifying the digest of
- *    a full read.
+ *    a full read; a pull the broker lost is found and made again (lib/pull_reader.ts).
  *
  * One file of ~400 lines on purpose: the writer and the reader share the store's format
  * (chunk subjects, the rolled-up meta, the digest), which must not drift between modules.
  */
 import { createHash } from "node:crypto";
-import { AckPolicy, type ConsumerMessages, DeliverPolicy, JsHeaders } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, JsHeaders } from "@nats-io/jetstream";
 import { headers as natsHeaders, nuid } from "@nats-io/transport-node";
 import type { ObjectInfo } from "@nats-io/obj";
 import type { Nats } from "../nats.ts";
 import { log } from "../log.ts";
+import { PullReader } from "../pull_reader.ts";
 
 export const CHUNK_SIZE = 128 * 1024;
 /**
@@ -324,7 +325,7 @@ export async function openChunkStream(
   bucket: string,
   info: ObjectInfo,
   range: { start: number; end: number },
-  opts: { stallMs?: number } = {},
+  opts: { stallMs?: number; checkMs?: number } = {},
 ): Promise<ReadableStream<Uint8Array>> {
   const stallMs = opts.stallMs ?? 15_000;
   const chunkSize = info.options?.max_chunk_size ?? CHUNK_SIZE;
@@ -344,13 +345,11 @@ export async function openChunkStream(
     release();
     return new ReadableStream({ start: (c) => c.close() });
   }
-  let messages: ConsumerMessages | null = null;
+  let reader: PullReader | null = null;
   let consumerName = "";
   const close = async () => {
     release();
-    try {
-      await messages?.close();
-    } catch { /* already closed */ }
+    await reader?.close();
     if (consumerName) await nats.jsm.consumers.delete(stream, consumerName).catch(() => {});
   };
   try {
@@ -359,25 +358,25 @@ export async function openChunkStream(
     const ci = await tempConsumer(nats, stream, chunkSubject(bucket, id), startSeq);
     consumerName = ci.name;
     const consumer = await nats.js.consumers.get(stream, ci.name);
-    messages = await consumer.consume({ max_messages: 8 });
-    const it = messages[Symbol.asyncIterator]();
+    reader = await PullReader.open(consumer, {
+      maxMessages: 8,
+      stallMs,
+      checkMs: opts.checkMs,
+      onLost: (n) =>
+        log.warn("package download's pull was lost by the broker; pulling again", {
+          bucket,
+          num_pending: n,
+        }),
+    });
     const hash = full ? createHash("sha256") : null;
     let offset = k * chunkSize; // object offset of the next chunk's first byte
     let read = 0;
     return new ReadableStream<Uint8Array>({
       async pull(ctl) {
         try {
-          // The timer is cleared at once: a pending one would keep the raced message (and
-          // its chunk) reachable for `stallMs`, piling up whatever was read meanwhile.
-          let timer: ReturnType<typeof setTimeout> | undefined;
-          const next = await Promise.race([
-            it.next(),
-            new Promise<"stall">((r) => timer = setTimeout(() => r("stall"), stallMs)),
-          ]).finally(() => clearTimeout(timer));
-          if (next === "stall" || next.done) {
-            throw new ObjectChangedError(`no chunk after ${read} bytes`);
-          }
-          const data = next.value.data;
+          const next = await reader!.next();
+          if (!next) throw new ObjectChangedError(`no chunk after ${read} bytes`);
+          const data = next.data;
           hash?.update(data);
           const from = Math.max(0, range.start - offset);
           const to = Math.min(data.byteLength, range.end + 1 - offset);
