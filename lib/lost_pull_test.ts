@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { pullLost } from "../lib/lost_pull.ts";
+import { pullLost } from "./lost_pull.ts";
 
 Deno.test("pullLost(): a backlog, a quiet projector and no pull on the broker; nothing less", () => {
   const cases: [number, number, number, boolean, string][] = [

@@ -63,8 +63,10 @@ export const AGENTS_ON_CONFLICT = `ON CONFLICT(pc_id) DO UPDATE SET
 /**
  * One upsert for the whole batch: the rows arrive as one JSON array parameter (json_each),
  * so the statement's text is the same for every batch. Why: as multi-row VALUES lists of
- * 200 rows, each batch prepared a new ~2,200-parameter statement per 200 beats, a fifth of
- * what a beat cost the main thread (`deno task bench -- --only heartbeat_write`).
+ * 200 rows, each batch prepared a new ~2,200-parameter statement per 200 beats (prepares
+ * were a fifth of the heartbeat writes' main-thread time in a profile of a 100k burst);
+ * SQLite reading the JSON takes some of that back: 1.11x per heartbeat at the median of
+ * seven runs (`deno task bench -- --only heartbeat_write`, docs/scale.md).
  * `updated_at` and `rev` are the batch's own (?1, ?2).
  */
 const UPSERT_AGENTS = `INSERT INTO agents (pc_id, hostname, last_heartbeat, agent_version,
