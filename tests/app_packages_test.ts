@@ -407,8 +407,6 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const b = await startTestBackend();
-    const proxy = startPullSwallowingProxy(b.broker.port);
-    const proxied = await connectNats({ natsServers: [proxy.url] }, "proxied-download");
     try {
       const pkg = bytes(1024 * 1024 + 77, 11); // 9 chunks: more than one pull's worth (8)
       const up = await b.request("/api/app-packages/lost-pull/1", {
@@ -423,22 +421,27 @@ Deno.test({
           ["a range from the 3rd chunk", { start: 300_000, end: 1_000_000 }],
         ] as const
       ) {
-        const before = proxy.swallowed;
-        proxy.swallow(1); // the download's first pull never reaches the broker
-        const t0 = Date.now();
-        // Without the check the read sits out the whole 20 s and fails as a stall.
-        const body = await openChunkStream(proxied, BUCKET, info, range, {
-          stallMs: 20_000,
-          checkMs: 500,
-        });
-        const got = new Uint8Array(await new Response(body).arrayBuffer());
-        assert.equal(proxy.swallowed, before + 1, `${what}: its first pull was lost`);
-        assert.deepEqual(got, pkg.subarray(range.start, range.end + 1), `${what}: the bytes`);
-        assert.ok(Date.now() - t0 < 10_000, `${what}: pulled again well before the stall`);
+        // A connection of its own per download: no other reader's pull can be the lost one.
+        const proxy = startPullSwallowingProxy(b.broker.port);
+        const proxied = await connectNats({ natsServers: [proxy.url] }, "proxied-download");
+        try {
+          proxy.swallow(1); // the download's first pull never reaches the broker
+          const t0 = Date.now();
+          // Without the check the read sits out the whole 20 s and fails as a stall.
+          const body = await openChunkStream(proxied, BUCKET, info, range, {
+            stallMs: 20_000,
+            checkMs: 500,
+          });
+          const got = new Uint8Array(await new Response(body).arrayBuffer());
+          assert.equal(proxy.swallowed, 1, `${what}: its first pull was lost`);
+          assert.deepEqual(got, pkg.subarray(range.start, range.end + 1), `${what}: the bytes`);
+          assert.ok(Date.now() - t0 < 10_000, `${what}: pulled again well before the stall`);
+        } finally {
+          await proxied.close();
+          proxy.close();
+        }
       }
     } finally {
-      await proxied.close();
-      proxy.close();
       await b.stop();
     }
   },

@@ -17,7 +17,7 @@
  * (chunk subjects, the rolled-up meta, the digest), which must not drift between modules.
  */
 import { createHash } from "node:crypto";
-import { AckPolicy, DeliverPolicy, JsHeaders } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, JsHeaders, type MsgRequest } from "@nats-io/jetstream";
 import { headers as natsHeaders, nuid } from "@nats-io/transport-node";
 import type { ObjectInfo } from "@nats-io/obj";
 import type { Nats } from "../nats.ts";
@@ -296,15 +296,12 @@ async function startSeqOf(nats: Nats, bucket: string, info: ObjectInfo, k: numbe
     return info.chunks - ci.num_pending;
   };
   const si = await nats.jsm.streams.info(stream);
-  const first = await tempConsumer(nats, stream, subject);
-  let firstSeq = si.state.first_seq;
-  try {
-    const c = await nats.js.consumers.get(stream, first.name);
-    const m = await c.next({ expires: 5_000 });
-    if (m) firstSeq = m.seq;
-  } finally {
-    await nats.jsm.consumers.delete(stream, first.name).catch(() => {});
-  }
+  // The object's first chunk: one request, not a pull (a pull the broker loses would fail
+  // the download; lib/lost_pull.ts). STREAM.MSG.GET takes `next_by_subj` (nats-server 2.9+);
+  // nats.js types only the other queries.
+  const query = { seq: si.state.first_seq, next_by_subj: subject } as unknown as MsgRequest;
+  const m = await nats.jsm.streams.getMessage(stream, query);
+  const firstSeq = m?.seq ?? si.state.first_seq;
   return await seekChunkSeq(k, firstSeq, si.state.last_seq + 1, before, firstSeq + k);
 }
 
