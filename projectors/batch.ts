@@ -167,3 +167,12 @@ export function valuesSql(rows: number, cols: number): string {
   const one = `(${new Array(cols).fill("?").join(",")})`;
   return new Array(rows).fill(one).join(",");
 }
+
+/**
+ * A text as a bound parameter would reach SQLite: lone surrogates become U+FFFD. Rows sent
+ * as one JSON parameter (json_each) need it, because SQLite decodes a `\ud800` escape into
+ * bytes that are not UTF-8 (libSQL then panics reading the row back).
+ */
+export function wellFormed(v: string): string {
+  return v.isWellFormed() ? v : v.toWellFormed();
+}

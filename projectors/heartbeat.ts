@@ -9,6 +9,7 @@ import { SUBJECT } from "../wire/names.ts";
 import { z } from "zod";
 import { dbTs, nowDb } from "../wire/time.ts";
 import type { CoreProjectorSpec } from "./core_projector.ts";
+import { wellFormed } from "./batch.ts";
 import { parseJsonBytes } from "../wire/codec.ts";
 import { fastDbTs } from "./fast_ts.ts";
 
@@ -77,8 +78,7 @@ const UPSERT_AGENTS = `INSERT INTO agents (pc_id, hostname, last_heartbeat, agen
   FROM json_each(?3) WHERE true
   ${AGENTS_ON_CONFLICT}`;
 
-/** A text as a bound parameter would arrive: lone surrogates become U+FFFD. */
-const wf = (v: string) => v.isWellFormed() ? v : v.toWellFormed();
+const wf = wellFormed;
 const wfn = (v: string | null | undefined) => v == null ? null : wf(v);
 
 /** The batch's rows as UPSERT_AGENTS's JSON parameter (its `value ->> i` order). */

@@ -12,7 +12,7 @@ import { z } from "zod";
 import { ExecResultSchema } from "../wire/messages.ts";
 import { CONSUMER, STREAM } from "../wire/names.ts";
 import { fastDbTs } from "./fast_ts.ts";
-import { chunks } from "./batch.ts";
+import { chunks, wellFormed } from "./batch.ts";
 import { fetchOverflow, type Overflow } from "./result_output.ts";
 import {
   type ChangeNotice,
@@ -177,7 +177,7 @@ export function rowsJson(rows: ResultRowIn[]): string {
 
 /** One row as its UPSERT_JSON element (COLS order). */
 export function rowJson(r: ResultRowIn): string {
-  const wf = (v: string) => v.isWellFormed() ? v : v.toWellFormed();
+  const wf = wellFormed;
   return JSON.stringify([
     wf(r.result_id),
     wf(r.request_id),
