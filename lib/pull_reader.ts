@@ -7,6 +7,7 @@
  */
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import { LOST_PULL_CHECK_MS, pullLost } from "./lost_pull.ts";
+import { TIMEOUT, within } from "./within.ts";
 
 export interface PullReaderOptions {
   /** Messages a pull asks for (the reader's read-ahead). */
@@ -77,23 +78,5 @@ export class PullReader {
     try {
       await this.#messages?.close();
     } catch { /* already closed */ }
-  }
-}
-
-const TIMEOUT = Symbol("timeout");
-
-/**
- * `p`, or TIMEOUT after `ms`. The timer is cleared at once: a pending one would keep the
- * raced message (a package chunk) reachable until it fired.
- */
-async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<typeof TIMEOUT>((r) => timer = setTimeout(() => r(TIMEOUT), ms)),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }

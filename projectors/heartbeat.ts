@@ -78,17 +78,16 @@ const UPSERT_AGENTS = `INSERT INTO agents (pc_id, hostname, last_heartbeat, agen
   FROM json_each(?3) WHERE true
   ${AGENTS_ON_CONFLICT}`;
 
-const wf = wellFormed;
-const wfn = (v: string | null | undefined) => v == null ? null : wf(v);
+const wellFormedOrNull = (v: string | null | undefined) => v == null ? null : wellFormed(v);
 
 /** The batch's rows as UPSERT_AGENTS's JSON parameter (its `value ->> i` order). */
-export function heartbeatRowsJson(rows: ProjectedHeartbeat[]): string {
+function heartbeatRowsJson(rows: ProjectedHeartbeat[]): string {
   return JSON.stringify(rows.map((h) => [
-    wf(h.pc_id),
-    wfn(h.hostname),
+    wellFormed(h.pc_id),
+    wellFormedOrNull(h.hostname),
     atDbOf(h),
-    wf(h.agent_version),
-    wfn(h.os_family),
+    wellFormed(h.agent_version),
+    wellFormedOrNull(h.os_family),
     h.agent_cpu_pct ?? null,
     h.agent_rss_bytes ?? null,
     h.agent_disk_read_bytes ?? null,

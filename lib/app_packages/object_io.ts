@@ -23,6 +23,7 @@ import type { ObjectInfo } from "@nats-io/obj";
 import type { Nats } from "../nats.ts";
 import { log } from "../log.ts";
 import { PullReader } from "../pull_reader.ts";
+import { TIMEOUT, within } from "../within.ts";
 
 export const CHUNK_SIZE = 128 * 1024;
 /**
@@ -62,17 +63,9 @@ export class UploadStalledError extends Error {
 }
 
 async function readWithin<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new UploadStalledError(ms)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const got = await within(p, ms);
+  if (got === TIMEOUT) throw new UploadStalledError(ms);
+  return got;
 }
 
 /** Drops every chunk published under `id` (an aborted upload, retired bytes). */
