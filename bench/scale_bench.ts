@@ -158,8 +158,8 @@ export const suite: BenchSuite = {
       const live: LiveRun[] = parts.has("live") ? await liveRuns(n, runs, ctx.log) : [];
       live.forEach((r, i) => {
         put(m.hb, n, r.hbP99, r.load);
-        // Only the first run sees a backend that has run no exec yet: V8 keeps heap it
-        // freed after a burst for a while, so later runs' figures are a row of their own.
+        // Only the first run sees a backend that has run no exec yet: later runs' figures (after
+        // bursts, once memory was given back, lib/memory_return.ts) are a row of their own.
         put(i === 0 ? m.rss : m.rssLater, n, r.rssMiB, r.load);
         put(m.rssExec, n, r.rssAfterExecMiB, r.load);
         put(m.heapExec, n, r.heapAfterExecMiB, r.load);

@@ -69,6 +69,8 @@ export const ConfigSchema = z.object({
    * libSQL server is written in-thread whatever this says). On unless `0`.
    */
   resultsWriterThread: z.boolean({ error: "must be 1 (on) or 0 (off)" }),
+  /** Give memory back once a burst is over (lib/memory_return.ts). On unless `0`. */
+  memoryReturn: z.boolean({ error: "must be 1 (on) or 0 (off)" }),
   /** Check rows older than this many days are flagged stale and counted apart (0 = off). */
   checkStaleDays: z.number({ error: "must be an integer 0..3650" }).int(
     "must be an integer 0..3650",
@@ -189,6 +191,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     projectorBatch: optNum(env, "KANADE_PROJECTOR_BATCH"),
     projectorAckWaitSecs: optNum(env, "KANADE_PROJECTOR_ACK_WAIT_SECS"),
     resultsWriterThread: onOff(env, "KANADE_RESULTS_WRITER_THREAD", true),
+    memoryReturn: onOff(env, "KANADE_MEMORY_RETURN", true),
     checkStaleDays: num(env, "KANADE_CHECK_STALE_DAYS", 30),
     alertMaxAgeSecs: num(env, "KANADE_ALERT_MAX_AGE_SECS", 3600),
     schedulerLeaseSecs: optNum(env, "KANADE_SCHEDULER_LEASE_SECS"),

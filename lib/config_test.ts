@@ -112,6 +112,13 @@ Deno.test("loadConfig() validates the projector and scheduler tuning knobs", () 
     loadConfig({ env: { KANADE_RESULTS_WRITER_THREAD: "" }, args: [] }).resultsWriterThread,
     true,
   );
+  // Memory is given back after bursts unless turned off.
+  assert.equal(dflt.memoryReturn, true);
+  assert.equal(loadConfig({ env: { KANADE_MEMORY_RETURN: "0" }, args: [] }).memoryReturn, false);
+  assert.throws(
+    () => loadConfig({ env: { KANADE_MEMORY_RETURN: "later" }, args: [] }),
+    /config: memoryReturn: must be 1 \(on\) or 0 \(off\)/,
+  );
   assert.throws(
     () => loadConfig({ env: { KANADE_RESULTS_WRITER_THREAD: "maybe" }, args: [] }),
     /config: resultsWriterThread: must be 1 \(on\) or 0 \(off\)/,

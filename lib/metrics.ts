@@ -308,6 +308,23 @@ readGauge(
 );
 readGauge("kanade_heap_used_bytes", "V8 heap in use, bytes", () => Deno.memoryUsage().heapUsed);
 
+const memoryReturns = new client.Counter({
+  name: "kanade_memory_returns_total",
+  help: "Times this process gave memory back after a burst (full collection and malloc_trim)",
+  registers: [registry],
+});
+const memoryReturned = new client.Counter({
+  name: "kanade_memory_returned_bytes_total",
+  help: "Resident memory those returns gave back, bytes",
+  registers: [registry],
+});
+
+/** One memory return (lib/memory_return.ts) and the RSS it gave back. */
+export function countMemoryReturn(freedBytes: number) {
+  memoryReturns.inc();
+  memoryReturned.inc(freedBytes);
+}
+
 /** The registry in the Prometheus text format, and its content type. */
 export async function renderMetrics(): Promise<{ body: string; contentType: string }> {
   return { body: await registry.metrics(), contentType: registry.contentType };

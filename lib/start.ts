@@ -3,7 +3,8 @@
  * file (`handlers/standalone.ts`) and of the whole API (`handlers/serve_all.ts`) all call
  * `startComponents`. It checks an API's auth configuration, starts the dev broker when
  * asked, creates the deps (NATS, JetStream bootstrap, DB, migrations), prepares them (the
- * accounts bootstrap), starts the wanted components in order, and owns the shutdown: on SIGINT or SIGTERM (or `stop()`) the
+ * accounts bootstrap), starts the wanted components in order (and the process's memory return,
+ * lib/memory_return.ts), and owns the shutdown: on SIGINT or SIGTERM (or `stop()`) the
  * components stop in reverse order (the API first: no new requests), then NATS and the DB
  * close, then the dev broker.
  *
@@ -18,6 +19,7 @@ import type { Component } from "./component.ts";
 import { ensureDevBroker } from "./dev_broker.ts";
 import { log } from "./log.ts";
 import { withTimeout } from "../util/retry.ts";
+import { startMemoryReturn } from "./memory_return.ts";
 
 /** Starts one component on the process's deps. */
 export type Starter = (deps: Deps) => Component | Promise<Component>;
@@ -99,6 +101,7 @@ export async function startComponents(
   const { promise: stopped, resolve: resolveStopped } = Promise.withResolvers<void>();
   let starting: Promise<unknown> = Promise.resolve();
   let stopping: Promise<void> | undefined;
+  let memory: Component | null = null;
 
   const onSignal = (signal: Deno.Signal) => () => void stop(signal);
   const listeners = opts.signals === false
@@ -130,6 +133,7 @@ export async function startComponents(
           });
         }
       }
+      await memory?.stop();
       if (deps) await closeDeps(deps);
       if (broker) {
         broker.kill("SIGTERM");
@@ -147,6 +151,8 @@ export async function startComponents(
     }
     deps = await createDeps(config, opts.deps);
     await opts.prepare?.(deps);
+    // Process-wide (any component may grow the process), so not one of the components.
+    if (config.memoryReturn) memory = startMemoryReturn();
     for (const s of wanted) {
       if (stopping) break;
       components.push(await s(deps));

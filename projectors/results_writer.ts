@@ -11,6 +11,8 @@ import type { ManifestFacts } from "./manifest_cache.ts";
 import type { CheckHintFacts } from "../lib/checks/hint.ts";
 import type { CheckChanges } from "../lib/checks/project.ts";
 import { type Db, withWriteLock } from "../db/client.ts";
+import { onMemoryReturn } from "../lib/memory_return.ts";
+import { withTimeout } from "../util/retry.ts";
 
 export interface WriterInit {
   dbUrl: string;
@@ -42,11 +44,22 @@ export type WriterReply =
 
 export type WriterResult = Extract<WriterReply, { ok: true }>;
 
+/**
+ * Asks the thread for a full collection of its own heap (lib/memory_return.ts); the answer
+ * has the same id and whether the thread could collect.
+ */
+export interface WriterCollect {
+  collect: number;
+  gc?: boolean;
+}
+
 export class ResultsWriter {
   #worker: Worker | null = null;
   #pending = new Map<number, PromiseWithResolvers<WriterResult>>();
   #nextId = 1;
   #closed = false;
+  #collects = new Map<number, (gc: boolean) => void>();
+  #unregister: (() => void) | null = null;
 
   /** `gateOf`: the main thread's handle of the same file, whose write gate commits take. */
   constructor(private readonly init: WriterInit, private readonly gateOf: Db | null = null) {}
@@ -55,8 +68,13 @@ export class ResultsWriter {
     const w = new Worker(new URL("./results_writer_worker.ts", import.meta.url).href, {
       type: "module",
     });
-    w.onmessage = (ev: MessageEvent<WriterReply>) => {
+    w.onmessage = (ev: MessageEvent<WriterReply | WriterCollect>) => {
       const r = ev.data;
+      if ("collect" in r) {
+        this.#collects.get(r.collect)?.(r.gc === true);
+        this.#collects.delete(r.collect);
+        return;
+      }
       const p = this.#pending.get(r.id);
       if (!p) return;
       this.#pending.delete(r.id);
@@ -69,13 +87,33 @@ export class ResultsWriter {
       this.#fail(new Error(`results writer thread failed: ${ev.message}`));
     };
     w.postMessage({ init: this.init });
+    // The thread's heap holds a burst's batches as garbage like the main one does.
+    this.#unregister = onMemoryReturn(async () => void await this.collect());
     return w;
+  }
+
+  /**
+   * The thread's own full collection, after its current batch: true once it collected; false
+   * with no thread, or no answer within 5 s.
+   */
+  async collect(): Promise<boolean> {
+    if (!this.#worker) return false;
+    const id = this.#nextId++;
+    const done = new Promise<boolean>((resolve) => this.#collects.set(id, resolve));
+    this.#worker.postMessage({ collect: id } satisfies WriterCollect);
+    const gc = await withTimeout(done, 5_000);
+    this.#collects.delete(id);
+    return gc === true;
   }
 
   /** A crashed thread: fail what was in flight (the engine naks it) and start afresh next time. */
   #fail(e: Error): void {
     this.#worker?.terminate();
     this.#worker = null;
+    this.#unregister?.();
+    this.#unregister = null;
+    for (const done of this.#collects.values()) done(false);
+    this.#collects.clear();
     for (const p of this.#pending.values()) p.reject(e);
     this.#pending.clear();
   }

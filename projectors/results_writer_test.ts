@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type ResultRowIn, rowJson } from "./results.ts";
-import { packRows, unpackRows } from "./results_writer.ts";
+import { packRows, ResultsWriter, unpackRows } from "./results_writer.ts";
 
 const row = (id: string, job: string | null, exit: number): ResultRowIn & { json: string } => {
   const r: ResultRowIn = {
@@ -53,4 +53,23 @@ Deno.test("writer rows: packed as columns, whole only where inventory or a check
   assert.equal(back[0].stdout, "");
   assert.equal(back[0].pc_id, "");
   assert.equal(packed.json.join(",").includes("out a"), true);
+});
+
+Deno.test("writer thread: collects its own heap when asked, between batches", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kanade-writer-" });
+  const w = new ResultsWriter({ dbUrl: `file:${dir}/w.db`, busyTimeoutMs: 1000 });
+  try {
+    assert.equal(await w.collect(), false, "no thread before the first batch");
+    const r = await w.commit({
+      rows: packRows([], [], []),
+      inventory: [],
+      checks: [],
+      rejects: [],
+    });
+    assert.equal(r.written, 0);
+    assert.equal(await w.collect(), true);
+  } finally {
+    await w.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

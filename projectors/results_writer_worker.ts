@@ -8,9 +8,11 @@ import { inWriteTx, openDb } from "../db/client.ts";
 import { logger, setLogLevel } from "../lib/log.ts";
 import { applyResults } from "./results.ts";
 import { NO_CHECK_CHANGES } from "../lib/checks/project.ts";
+import { collectGarbage } from "../lib/memory_return.ts";
 import { rejectStmt } from "./rejects.ts";
 import {
   unpackRows,
+  type WriterCollect,
   type WriterInit,
   type WriterReply,
   type WriterRequest,
@@ -60,11 +62,16 @@ async function handle(req: WriterRequest): Promise<WriterReply> {
 
 // Requests are applied strictly one after another (the engine never overlaps batches).
 let chain: Promise<void> = Promise.resolve();
-port.onmessage = (ev: MessageEvent<{ init: WriterInit } | WriterRequest>) => {
+port.onmessage = (ev: MessageEvent<{ init: WriterInit } | WriterRequest | WriterCollect>) => {
   const data = ev.data;
   if ("init" in data) {
     init = data.init;
     if (init.logLevel) setLogLevel(init.logLevel);
+    return;
+  }
+  if ("collect" in data) {
+    // Between batches (this thread runs one at a time): a full collection of this isolate.
+    port.postMessage({ collect: data.collect, gc: collectGarbage() } satisfies WriterCollect);
     return;
   }
   chain = chain.then(async () => {
