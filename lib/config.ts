@@ -69,6 +69,8 @@ export const ConfigSchema = z.object({
    * libSQL server is written in-thread whatever this says). On unless `0`.
    */
   resultsWriterThread: z.boolean({ error: "must be 1 (on) or 0 (off)" }),
+  /** Checkpoint a local file's WAL from a thread of its own (db/wal_checkpointer.ts). On unless `0`. */
+  walCheckpointThread: z.boolean({ error: "must be 1 (on) or 0 (off)" }),
   /** Give memory back once a burst is over (lib/memory_return.ts). On unless `0`. */
   memoryReturn: z.boolean({ error: "must be 1 (on) or 0 (off)" }),
   /** Check rows older than this many days are flagged stale and counted apart (0 = off). */
@@ -191,6 +193,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     projectorBatch: optNum(env, "KANADE_PROJECTOR_BATCH"),
     projectorAckWaitSecs: optNum(env, "KANADE_PROJECTOR_ACK_WAIT_SECS"),
     resultsWriterThread: onOff(env, "KANADE_RESULTS_WRITER_THREAD", true),
+    walCheckpointThread: onOff(env, "KANADE_WAL_CHECKPOINT_THREAD", true),
     memoryReturn: onOff(env, "KANADE_MEMORY_RETURN", true),
     checkStaleDays: num(env, "KANADE_CHECK_STALE_DAYS", 30),
     alertMaxAgeSecs: num(env, "KANADE_ALERT_MAX_AGE_SECS", 3600),

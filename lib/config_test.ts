@@ -112,6 +112,10 @@ Deno.test("loadConfig() validates the projector and scheduler tuning knobs", () 
     loadConfig({ env: { KANADE_RESULTS_WRITER_THREAD: "" }, args: [] }).resultsWriterThread,
     true,
   );
+  // The WAL checkpoint thread is on unless turned off.
+  assert.equal(dflt.walCheckpointThread, true);
+  const noCkpt = { KANADE_WAL_CHECKPOINT_THREAD: "off" };
+  assert.equal(loadConfig({ env: noCkpt, args: [] }).walCheckpointThread, false);
   // Memory is given back after bursts unless turned off.
   assert.equal(dflt.memoryReturn, true);
   assert.equal(loadConfig({ env: { KANADE_MEMORY_RETURN: "0" }, args: [] }).memoryReturn, false);

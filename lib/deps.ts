@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import { connectNats, type Nats } from "./nats.ts";
 import { type Db, openDb } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
+import { startWalCheckpointer, type WalCheckpointer } from "../db/wal_checkpointer.ts";
 import { setupJetStreamRetrying } from "./jetstream_setup.ts";
 import { log, type Logger } from "./log.ts";
 
@@ -28,14 +29,23 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
     if (opts.setup ?? true) await setupJetStreamRetrying(nats, { replicas: config.jsReplicas });
     const db = await openDb({ url: config.dbUrl, authToken: config.dbAuthToken });
     if (opts.migrate ?? true) await migrate(db);
-    return { config, nats, db, log };
+    const deps = { config, nats, db, log };
+    // A local file's WAL is checkpointed off this thread (db/wal_checkpointer.ts).
+    if (config.walCheckpointThread && config.dbUrl.startsWith("file:")) {
+      checkpointers.set(deps, startWalCheckpointer(config.dbUrl, log));
+    }
+    return deps;
   } catch (e) {
     await nats.close();
     throw e;
   }
 }
 
+/** The checkpointer of each Deps that has one. */
+const checkpointers = new WeakMap<Deps, WalCheckpointer>();
+
 export async function closeDeps(deps: Deps): Promise<void> {
+  await checkpointers.get(deps)?.stop();
   await deps.nats.close().catch(() => {});
   deps.db.close();
 }
