@@ -6,7 +6,8 @@
  * the same engine and writer path with one message per transaction, over a prefix of the
  * stream. Each run uses a new DB and a deleted durable (full replay). The load average is
  * reported: the machine is shared, and the numbers are only meaningful next to it. Also
- * measured: the in-thread writer (KANADE_RESULTS_WRITER_THREAD=0).
+ * measured: the in-thread writer (KANADE_RESULTS_WRITER_THREAD=0), and the default without the
+ * WAL checkpoint thread (KANADE_WAL_CHECKPOINT_THREAD=0).
  */
 import type { BenchContext, BenchRow, BenchSuite } from "./types.ts";
 import { median } from "./types.ts";
@@ -17,6 +18,7 @@ import { setupJetStream } from "../lib/jetstream_setup.ts";
 import { loadConfig } from "../lib/config.ts";
 import { logger, setLogLevel } from "../lib/log.ts";
 import type { Deps } from "../lib/deps.ts";
+import { startWalCheckpointer } from "../db/wal_checkpointer.ts";
 import { encodeExecResult } from "../wire/messages.ts";
 import { subjects } from "../wire/names.ts";
 import { jsonBytes } from "../wire/codec.ts";
@@ -69,6 +71,8 @@ async function runOnce(
     env: { KANADE_NATS_URL: natsUrl, KANADE_DB_URL: t.url, KANADE_LOG_LEVEL: "error", ...env },
   });
   const deps: Deps = { ...base, config, db: t.db };
+  // As a process's deps have it (lib/deps.ts): the WAL checkpointed from its own thread.
+  const ckpt = config.walCheckpointThread ? startWalCheckpointer(t.url, logger()) : null;
   try {
     const stmts = Array.from({ length: EXECS }, (_, i) => ({
       sql:
@@ -86,6 +90,7 @@ async function runOnce(
     await running.stop();
     return p.stats.applied / secs;
   } finally {
+    await ckpt?.stop();
     await t.close();
   }
 }
@@ -93,6 +98,7 @@ async function runOnce(
 /** One message per transaction: the same engine and writer, batching turned off. */
 const ONE_PER_TX: JsProjectorOptions = { batchSize: 1, maxWaitMs: 0 };
 const WRITER_OFF = { KANADE_RESULTS_WRITER_THREAD: "0" };
+const CHECKPOINT_THREAD_OFF = { KANADE_WAL_CHECKPOINT_THREAD: "0" };
 
 export const suite: BenchSuite = {
   name: "projector",
@@ -115,11 +121,14 @@ export const suite: BenchSuite = {
       const single: number[] = [];
       const inThread: number[] = [];
       const singleInThread: number[] = [];
+      const noCkpt: number[] = [];
       const loads: number[] = [];
       for (let i = 0; i < runs; i++) {
         loads.push(Deno.loadavg()[0]);
         dflt.push(await runOnce(base, broker.url, n, {}));
         ctx.log(`default run ${i + 1}: ${dflt[i].toFixed(0)} results/s`);
+        noCkpt.push(await runOnce(base, broker.url, n, CHECKPOINT_THREAD_OFF));
+        ctx.log(`checkpoint thread off run ${i + 1}: ${noCkpt[i].toFixed(0)} results/s`);
         single.push(await runOnce(base, broker.url, baselineN, {}, ONE_PER_TX));
         ctx.log(`baseline run ${i + 1}: ${single[i].toFixed(0)} results/s`);
         inThread.push(await runOnce(base, broker.url, n, WRITER_OFF));
@@ -156,6 +165,13 @@ export const suite: BenchSuite = {
           note: `${
             (median(inThread) / median(singleInThread)).toFixed(1)
           }× its in-thread one-per-transaction baseline (${Math.round(median(singleInThread))}/s)`,
+        },
+        {
+          name: `KANADE_WAL_CHECKPOINT_THREAD=0: checkpoints inside commits (${n} msgs)`,
+          median: Math.round(median(noCkpt)),
+          unit: "results/s",
+          samples: noCkpt.map(Math.round),
+          note: `default / this: ${(b / median(noCkpt)).toFixed(2)}× (alternated run by run)`,
         },
         {
           name: "default / baseline",
