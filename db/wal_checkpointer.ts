@@ -96,6 +96,8 @@ export function startWalCheckpointer(
     inFlight = true;
     checkpoint().finally(() => inFlight = false);
   }, opts.everyMs ?? 1_000);
+  // Housekeeping only: never the reason a process stays up.
+  Deno.unrefTimer(timer);
   let stopped = false;
   function stop(): Promise<void> {
     if (stopped) return Promise.resolve();

@@ -197,5 +197,7 @@ export function startMemoryReturn(
       busy = false;
     }
   }, opts.everyMs ?? 5_000);
+  // Housekeeping only: never the reason a process stays up.
+  Deno.unrefTimer(timer);
   return component("memory-return", () => clearInterval(timer));
 }
