@@ -84,7 +84,10 @@ export function startWalCheckpointer(
     stop();
   };
   let inFlight = false;
+  let stopped = false;
   const checkpoint = () => {
+    // A stopped thread answers nothing: the counts as they are.
+    if (stopped) return Promise.resolve(stats);
     const id = nextId++;
     const done = new Promise<void>((resolve) => pending.set(id, resolve));
     worker.postMessage({ id });
@@ -98,7 +101,6 @@ export function startWalCheckpointer(
   }, opts.everyMs ?? 1_000);
   // Housekeeping only: never the reason a process stays up.
   Deno.unrefTimer(timer);
-  let stopped = false;
   function stop(): Promise<void> {
     if (stopped) return Promise.resolve();
     stopped = true;

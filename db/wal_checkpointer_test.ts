@@ -57,6 +57,9 @@ Deno.test("WAL checkpointer: a failure is counted and told once, not thrown", as
     assert.equal(cp.stats.failures, 2);
     assert.equal(cp.stats.checkpoints, 0);
     assert.deepEqual(warned, ["WAL checkpoint failed"]);
+    await cp.stop();
+    // After stop: answered at once with the counts, not left hanging.
+    assert.equal((await cp.checkpoint()).failures, 2);
   } finally {
     await cp.stop();
     await Deno.remove(dir, { recursive: true });
