@@ -93,8 +93,8 @@ export class ResultsWriter {
   }
 
   /**
-   * The thread's own full collection, after its current batch: true once it collected; false
-   * with no thread, or no answer within 5 s.
+   * The thread's own full collection, when its event loop next turns: true once it collected;
+   * false with no thread, or no answer within 5 s (a long synchronous commit).
    */
   async collect(): Promise<boolean> {
     if (!this.#worker) return false;

@@ -70,7 +70,8 @@ port.onmessage = (ev: MessageEvent<{ init: WriterInit } | WriterRequest | Writer
     return;
   }
   if ("collect" in data) {
-    // Between batches (this thread runs one at a time): a full collection of this isolate.
+    // Not queued behind the batches: it runs when the thread's event loop next turns (between
+    // two of a batch's awaits at worst), and a collection is safe at any such point.
     port.postMessage({ collect: data.collect, gc: collectGarbage() } satisfies WriterCollect);
     return;
   }
