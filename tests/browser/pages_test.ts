@@ -327,6 +327,42 @@ chromiumTest(
         noConsoleErrors(env, "agent perf");
       });
 
+      await t.step(
+        "agent detail of an unknown PC: one error box, kept across refreshes",
+        async () => {
+          // The Agent card reloads on fleet notices (beats every second here, the card at most
+          // every 5 s). The same 404 again must leave the box on show: a new one is announced
+          // again by screen readers (role=alert), every few seconds.
+          let gets = 0;
+          const onDone = (r: { url(): string }) => {
+            if (new URL(r.url()).pathname === "/api/agents/PC-NOPE") gets++;
+          };
+          page.on("requestfinished", onDone);
+          try {
+            await env.watch.expecting([httpError(404)], async () => {
+              await page.goto(`${url}/agents/PC-NOPE`);
+              await page.waitForSelector("#agent-info .error-box");
+              assert.match(await textOf(page, "#agent-info"), /404/);
+              await page.$eval("#agent-info .error-box", (el) => el.setAttribute("data-first", ""));
+              const seen = gets;
+              await waitFor(() => gets > seen, { timeoutMs: 20_000, what: "a reload of the card" });
+              await page.waitForTimeout(200); // its (unchanged) answer handled
+              assert.equal(await page.locator("#agent-info .error-box").count(), 1);
+              assert.equal(
+                await page.getAttribute("#agent-info .error-box", "data-first"),
+                "",
+                "the box shown first is still the one on show",
+              );
+              await page.goto(`${url}/agents`);
+              await page.waitForSelector("#agents-list table tbody tr");
+            });
+          } finally {
+            page.off("requestfinished", onDone);
+          }
+          noConsoleErrors(env, "unknown agent");
+        },
+      );
+
       await t.step("dashboard: fleet perf chart, busiest PCs, recent events", async () => {
         await nav(page, "Dashboard", "/dashboard");
         await page.waitForFunction(() =>

@@ -305,6 +305,9 @@ export function liveSection(el, o) {
   let seq = 0;
   /** @type {string | null} */
   let last = null;
+  /** The error on show (status and message), while the last load failed. */
+  /** @type {string | null} */
+  let lastError = null;
   const run = async () => {
     if (o.signal.aborted) return;
     const mine = ++seq;
@@ -316,6 +319,7 @@ export function liveSection(el, o) {
       const sig = signature(data);
       if (sig !== null && sig === last && !el.querySelector(".loading,.error-box")) return;
       last = sig;
+      lastError = null;
       const focused = el.contains(document.activeElement) ? document.activeElement : null;
       const key = focused ? focusKey(focused) : null;
       mount(el, o.render(data));
@@ -323,12 +327,23 @@ export function liveSection(el, o) {
     } catch (e) {
       if (mine !== seq || o.signal.aborted || isAbort(e)) return;
       last = null;
+      // The same failure again (a PC that is not known, on every fleet notice): the box on
+      // show stays. A new one would be announced again by screen readers (role=alert).
+      const errSig = errorSignature(e);
+      if (errSig === lastError && el.querySelector(":scope > .error-box")) return;
+      lastError = errSig;
       mount(el, errorBox(e));
     }
   };
   void run();
   live.subscribe(o.topics, run, { signal: o.signal, minGapMs: o.minGapMs });
   return run;
+}
+
+/** @param {unknown} e */
+function errorSignature(e) {
+  const status = e && typeof e === "object" && "status" in e ? String(e.status) : "";
+  return `${status}|${e instanceof Error ? e.message : String(e)}`;
 }
 
 /** @param {unknown} data */

@@ -145,7 +145,7 @@ function inventoryView(rows) {
 export function render({ main, params, signal }) {
   const pc = params.pc;
   const writable = canWrite();
-  const infoEl = h("div");
+  const infoEl = h("div", { id: "agent-info" });
   const groupsEl = h("div");
   const pingEl = h("div", { role: "status" });
   const logsOut = outputBox("agent-logs", "Agent log tail", "Not loaded.");
