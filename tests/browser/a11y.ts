@@ -257,8 +257,10 @@ export async function tabThrough(
   // once everything was reached.
   // (`reached` also holds stops that are no candidate, such as <summary>: compare by key.)
   const done = () => candidates.every((k) => reached.has(k));
+  // Whether the focus is in the YAML editor now, read with the previous stop (one browser
+  // round trip a press fewer: the walks of the browser suites are mostly these presses).
+  let inEditor = false;
   for (let i = 0; i < stops * 2 + 20 && !done(); i++) {
-    const inEditor = await page.evaluate(() => document.activeElement?.tagName === "TEXTAREA");
     if (inEditor) await page.keyboard.press("Escape");
     await page.keyboard.press("Tab");
     const info = await page.evaluate(() => {
@@ -271,9 +273,10 @@ export async function tabThrough(
       const ring = (cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) > 0) ||
         cs.boxShadow !== "none" ||
         (editor !== null && getComputedStyle(editor).outlineStyle !== "none");
-      return { key: key(el), ring };
+      return { key: key(el), ring, inEditor: el.tagName === "TEXTAREA" };
     });
     if (Deno.env.get("KANADE_TAB_DEBUG")) console.log("tab", i, info?.key ?? "(body)");
+    inEditor = info?.inEditor ?? false;
     if (!info) continue;
     reached.add(info.key);
     if (!info.ring) noFocusRing.push(info.key);
