@@ -115,6 +115,12 @@ export const suite: BenchSuite = {
         () => true,
       ),
       cpuSim: measure("exec to all, CPU until all visible: simulator", "core-s", "", () => true),
+      waitBackend: measure(
+        "exec to all, until all visible: backend threads runnable but waiting for a CPU",
+        "core-s",
+        "",
+        () => true,
+      ),
       routes: Object.fromEntries(READ_ROUTES.map((r) => [
         r,
         measure(`GET ${r} p95`, "ms", "≤ 50 ms", (v) => v <= 50),
@@ -173,6 +179,7 @@ export const suite: BenchSuite = {
         put(m.cpuBackend, n, r.burstCpu.backend, r.load);
         put(m.cpuBroker, n, r.burstCpu.broker, r.load);
         put(m.cpuSim, n, r.burstCpu.simulator, r.load);
+        put(m.waitBackend, n, r.burstWaitBackend, r.load);
         for (const path of READ_ROUTES) put(m.routes[path], n, r.p95[path], r.load);
         for (const path of Object.keys(PAGES)) put(m.render[path], n, r.render[path], r.load);
         put(m.beats, n, r.beatsPerSec, r.load);

@@ -18,7 +18,7 @@ import { openDb } from "../db/client.ts";
 import { rowsOf } from "../db/client.ts";
 import { dbTs, epochMs } from "../wire/time.ts";
 import { loadAvg, median, percentile } from "./types.ts";
-import { sampleProc } from "../simulator/self_report.ts";
+import { procWaitSecs, sampleProc } from "../simulator/self_report.ts";
 
 export const READ_ROUTES = [
   "/api/agents?limit=50",
@@ -54,6 +54,11 @@ export interface LiveRun {
   groupSteps: Record<string, number>;
   /** CPU time (core-seconds) each party spent from the exec to all until all visible. */
   burstCpu: { backend: number; broker: number; simulator: number };
+  /**
+   * Core-seconds the backend's threads spent runnable but waiting for a CPU over the same
+   * span (null without schedstat): above its CPU time, the box was oversubscribed.
+   */
+  burstWaitBackend: number | null;
   /** The backend's CPU with heartbeats only (before this run's execs), % of a core. */
   steadyCpuPct: number;
   p95: Record<string, number>;
@@ -105,6 +110,18 @@ function treeCpuSecs(pid: number | null): number {
     kids = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/);
   } catch { /* gone, or not Linux */ }
   for (const k of kids) if (k) total += treeCpuSecs(Number(k));
+  return total;
+}
+
+/** Run-queue wait (see procWaitSecs) of `pid` and every process below it. */
+function treeWaitSecs(pid: number): number | null {
+  let total = procWaitSecs(pid);
+  if (total === null) return null;
+  let kids: string[] = [];
+  try {
+    kids = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/);
+  } catch { /* gone */ }
+  for (const k of kids) if (k) total += treeWaitSecs(Number(k)) ?? 0;
   return total;
 }
 
@@ -307,6 +324,7 @@ export async function liveRuns(
         simulator: treeCpuSecs(fleet?.pid ?? null),
       });
       const cpu0 = cpuOf();
+      const wait0 = treeWaitSecs(backend.pid);
       const tAll = performance.now();
       const all = await timed(url, "POST", "/api/exec/scale-echo", '{"target":{"all":true}}');
       const allId = (JSON.parse(all.text) as { exec_id: string }).exec_id;
@@ -335,7 +353,16 @@ export async function liveRuns(
         broker: cpu1.broker - cpu0.broker,
         simulator: cpu1.simulator - cpu0.simulator,
       };
+      const wait1 = treeWaitSecs(backend.pid);
+      const burstWaitBackend = wait0 === null || wait1 === null ? null : wait1 - wait0;
       log(`   exec to all: CPU until all visible (core-seconds) ${JSON.stringify(burstCpu)}`);
+      if (burstWaitBackend !== null) {
+        log(
+          `   exec to all: the backend's threads waited ${
+            burstWaitBackend.toFixed(1)
+          } core-seconds for a CPU (runnable, not running)`,
+        );
+      }
       const rssAfterExecMiB = rssBytes(backend.pid) / 2 ** 20;
       // RSS keeps what V8 grew during the burst; the heap in use says how much is live.
       const heapAfterExecMiB = await heapUsedMiB(url);
@@ -370,6 +397,7 @@ export async function liveRuns(
         groupSteps: parseServerTiming(steadyGrp.headers.get("server-timing")),
         groupAfterBurstMs: grp.ms,
         burstCpu,
+        burstWaitBackend,
         steadyCpuPct,
         p95,
         render: Object.fromEntries(Object.entries(renders).map(([k, v]) => [k, median(v)])),

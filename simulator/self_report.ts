@@ -28,6 +28,43 @@ export function parseStatusRss(status: string): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
+/**
+ * Pure: seconds a thread spent runnable but waiting for a CPU, from the text of
+ * /proc/<pid>/task/<tid>/schedstat (time on the CPU, time waiting on a run queue, and the
+ * number of time slices; both times in nanoseconds). Null when the text is not that.
+ */
+export function parseSchedstatWaitSecs(schedstat: string): number | null {
+  const f = schedstat.trim().split(/\s+/);
+  const wait = Number(f[1]);
+  return f.length >= 3 && Number.isFinite(wait) ? wait / 1e9 : null;
+}
+
+/**
+ * Seconds the threads of `pid` have spent waiting for a CPU while runnable, summed; null
+ * where the kernel does not say (no schedstat). On a box with more busy threads than cores
+ * it tells a process starved of CPU from one doing slow work.
+ */
+export function procWaitSecs(pid: number | "self" = "self"): number | null {
+  try {
+    let total = 0;
+    for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+      try {
+        const w = parseSchedstatWaitSecs(
+          Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/schedstat`),
+        );
+        if (w === null) return null;
+        total += w;
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) continue; // the thread ended meanwhile
+        throw e;
+      }
+    }
+    return total;
+  } catch {
+    return null;
+  }
+}
+
 export function sampleProc(pid: number | "self" = "self"): ProcSample | null {
   try {
     return {

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { cpuPct, parseStatCpuSecs, parseStatusRss, sampleProc, UsageMeter } from "./self_report.ts";
+import {
+  cpuPct,
+  parseSchedstatWaitSecs,
+  parseStatCpuSecs,
+  parseStatusRss,
+  procWaitSecs,
+  sampleProc,
+  UsageMeter,
+} from "./self_report.ts";
 
 Deno.test("self report: /proc parsing survives odd process names", () => {
   const stat = "4242 (deno (worker) x) S 1 4242 4242 0 -1 4194304 1 0 0 0 250 50 0 0 20 0 9 0";
@@ -31,5 +39,38 @@ Deno.test({
     assert.ok(u.cpu_pct !== null && u.cpu_pct > 0, `cpu ${u.cpu_pct}`);
     assert.ok(u.rss_mib !== null && u.rss_mib > 10);
     assert.deepEqual(new UsageMeter().read([999_999_999]), { cpu_pct: null, rss_mib: null });
+  },
+});
+
+Deno.test("self report: run-queue wait from schedstat", () => {
+  assert.equal(parseSchedstatWaitSecs("4200000000 1500000000 812\n"), 1.5);
+  assert.equal(parseSchedstatWaitSecs("garbage"), null);
+  assert.equal(parseSchedstatWaitSecs(""), null);
+});
+
+Deno.test({
+  name: "self report: a thread kept off the CPU by busier ones is seen waiting",
+  ignore: Deno.build.os !== "linux" || procWaitSecs() === null,
+  async fn() {
+    // More busy threads than cores: this process's threads must then wait for a CPU.
+    const before = procWaitSecs()!;
+    const n = navigator.hardwareConcurrency + 2;
+    const src = `self.onmessage = () => { const end = Date.now() + 600; let x = 0;
+      while (Date.now() < end) x += Math.sqrt(x + 1); self.postMessage(x); };`;
+    const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+    const workers = Array.from({ length: n }, () => new Worker(url, { type: "module" }));
+    try {
+      await Promise.all(workers.map((w) =>
+        new Promise((r) => {
+          w.onmessage = r;
+          w.postMessage(null);
+        })
+      ));
+      const waited = procWaitSecs()! - before;
+      assert.ok(waited > 0.2, `waited ${waited} s with ${n} busy threads`);
+    } finally {
+      for (const w of workers) w.terminate();
+      URL.revokeObjectURL(url);
+    }
   },
 });
