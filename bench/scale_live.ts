@@ -101,27 +101,29 @@ export function parseServerTiming(h: string | null): Record<string, number> {
   return out;
 }
 
-/** CPU seconds (user + system) of `pid` and every process below it (the simulator's children). */
-function treeCpuSecs(pid: number | null): number {
-  if (pid === null) return 0;
-  let total = sampleProc(pid)?.cpuSecs ?? 0;
+/** `pid` and every process below it (the simulator's children), as far as /proc says. */
+function processTree(pid: number): number[] {
   let kids: string[] = [];
   try {
     kids = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/);
   } catch { /* gone, or not Linux */ }
-  for (const k of kids) if (k) total += treeCpuSecs(Number(k));
-  return total;
+  return [pid, ...kids.filter(Boolean).flatMap((k) => processTree(Number(k)))];
 }
 
-/** Run-queue wait (see procWaitSecs) of `pid` and every process below it. */
+/** CPU seconds (user + system) of `pid` and every process below it. */
+function treeCpuSecs(pid: number | null): number {
+  if (pid === null) return 0;
+  return processTree(pid).reduce((sum, p) => sum + (sampleProc(p)?.cpuSecs ?? 0), 0);
+}
+
+/** Run-queue wait (see procWaitSecs) of `pid` and every process below it; null without it. */
 function treeWaitSecs(pid: number): number | null {
-  let total = procWaitSecs(pid);
-  if (total === null) return null;
-  let kids: string[] = [];
-  try {
-    kids = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/);
-  } catch { /* gone */ }
-  for (const k of kids) if (k) total += treeWaitSecs(Number(k)) ?? 0;
+  let total = 0;
+  for (const p of processTree(pid)) {
+    const w = procWaitSecs(p);
+    if (w === null && p === pid) return null;
+    total += w ?? 0; // null for a child: it ended meanwhile
+  }
   return total;
 }
 
