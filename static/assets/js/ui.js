@@ -163,7 +163,8 @@ export function facts(pairs) {
 
 /** @param {unknown} err @param {string} [prefix] */
 export function errorBox(err, prefix) {
-  const status = err && typeof err === "object" && "status" in err ? `${err.status} · ` : "";
+  const code = statusOf(err);
+  const status = code === null ? "" : `${code} · `;
   const msg = err instanceof Error ? err.message : String(err);
   return h(
     "div",
@@ -305,8 +306,7 @@ export function liveSection(el, o) {
   let seq = 0;
   /** @type {string | null} */
   let last = null;
-  /** The error on show (status and message), while the last load failed. */
-  /** @type {string | null} */
+  /** @type {string | null} The error on show (status and message) while loads fail. */
   let lastError = null;
   const run = async () => {
     if (o.signal.aborted) return;
@@ -340,10 +340,17 @@ export function liveSection(el, o) {
   return run;
 }
 
+/**
+ * The HTTP status an API error carries, if any.
+ * @param {unknown} e
+ */
+function statusOf(e) {
+  return e && typeof e === "object" && "status" in e ? String(e.status) : null;
+}
+
 /** @param {unknown} e */
 function errorSignature(e) {
-  const status = e && typeof e === "object" && "status" in e ? String(e.status) : "";
-  return `${status}|${e instanceof Error ? e.message : String(e)}`;
+  return `${statusOf(e) ?? ""}|${e instanceof Error ? e.message : String(e)}`;
 }
 
 /** @param {unknown} data */
