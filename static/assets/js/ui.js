@@ -163,15 +163,21 @@ export function facts(pairs) {
 
 /** @param {unknown} err @param {string} [prefix] */
 export function errorBox(err, prefix) {
-  const code = statusOf(err);
-  const status = code === null ? "" : `${code} · `;
-  const msg = err instanceof Error ? err.message : String(err);
   return h(
     "div",
     { class: "error-box", role: "alert" },
     prefix ? h("strong", null, prefix, " ") : null,
-    `${status}${msg}`,
+    errorText(err),
   );
+}
+
+/**
+ * What an error box says: the HTTP status an API error carries, then its message.
+ * @param {unknown} err
+ */
+function errorText(err) {
+  const status = err && typeof err === "object" && "status" in err ? `${err.status} · ` : "";
+  return `${status}${err instanceof Error ? err.message : String(err)}`;
 }
 
 export function loading(what = "Loading") {
@@ -306,7 +312,7 @@ export function liveSection(el, o) {
   let seq = 0;
   /** @type {string | null} */
   let last = null;
-  /** @type {string | null} The error on show (status and message) while loads fail. */
+  /** @type {string | null} The text of the error box on show while loads fail. */
   let lastError = null;
   const run = async () => {
     if (o.signal.aborted) return;
@@ -329,28 +335,15 @@ export function liveSection(el, o) {
       last = null;
       // The same failure again (a PC that is not known, on every fleet notice): the box on
       // show stays. A new one would be announced again by screen readers (role=alert).
-      const errSig = errorSignature(e);
-      if (errSig === lastError && el.querySelector(":scope > .error-box")) return;
-      lastError = errSig;
+      const text = errorText(e);
+      if (text === lastError && el.querySelector(":scope > .error-box")) return;
+      lastError = text;
       mount(el, errorBox(e));
     }
   };
   void run();
   live.subscribe(o.topics, run, { signal: o.signal, minGapMs: o.minGapMs });
   return run;
-}
-
-/**
- * The HTTP status an API error carries, if any.
- * @param {unknown} e
- */
-function statusOf(e) {
-  return e && typeof e === "object" && "status" in e ? String(e.status) : null;
-}
-
-/** @param {unknown} e */
-function errorSignature(e) {
-  return `${statusOf(e) ?? ""}|${e instanceof Error ? e.message : String(e)}`;
 }
 
 /** @param {unknown} data */
