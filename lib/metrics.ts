@@ -307,6 +307,19 @@ readGauge(
   () => Deno.memoryUsage().rss,
 );
 readGauge("kanade_heap_used_bytes", "V8 heap in use, bytes", () => Deno.memoryUsage().heapUsed);
+// What RSS holds besides the objects in use: the heap V8 has committed (its next collection
+// comes when use reaches it) and memory outside the heap that JS objects own (ArrayBuffers:
+// NATS read buffers, SQLite results in transit).
+readGauge(
+  "kanade_heap_total_bytes",
+  "V8 heap committed, bytes",
+  () => Deno.memoryUsage().heapTotal,
+);
+readGauge(
+  "kanade_external_memory_bytes",
+  "Memory owned by JS objects outside the V8 heap (ArrayBuffers), bytes",
+  () => Deno.memoryUsage().external,
+);
 
 const memoryReturns = new client.Counter({
   name: "kanade_memory_returns_total",

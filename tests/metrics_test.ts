@@ -229,6 +229,18 @@ Deno.test({
         assert.equal(sample(after, "kanade_projector_messages_total", rl) - appliedBefore, 3);
       });
 
+      await t.step(
+        "memory: RSS, the V8 heap in use within the committed heap, external",
+        async () => {
+          const m = await scrape(b);
+          const used = sample(m, "kanade_heap_used_bytes");
+          const total = sample(m, "kanade_heap_total_bytes");
+          assert.ok(used > 0 && total >= used, `heap used ${used} within committed ${total}`);
+          assert.ok(sample(m, "process_resident_memory_bytes") > total);
+          assert.ok(sample(m, "kanade_external_memory_bytes") > 0);
+        },
+      );
+
       await t.step("SSE clients: up while a stream is open, down when it closes", async () => {
         const before = sample(await scrape(b), "kanade_sse_clients");
         const sse = await openSse(b);
