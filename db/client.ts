@@ -29,7 +29,23 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
   /** How long a busy `execute`/`batch`/`transaction` start is retried, ms (default 3000). */
   retryBusyForMs?: number;
+  /**
+   * Page cache per connection of this client, MiB (default DEFAULT_CACHE_MIB). Each pooled
+   * connection fills its own up to this size and keeps it while the process lives.
+   */
+  cacheMiB?: number;
 }
+
+/**
+ * 32 MiB: the pages a steady fleet touches (the `agents` table and its index, ~20 MB at
+ * 100,000 agents, every heartbeat batch touching random pages) fit, where SQLite's default
+ * 2 MiB does not. Not more: every connection keeps its cache full for good, and with 64 MiB
+ * on each the backend's RSS between bursts crept from ~300 to 430–475 MiB at 100,000 agents
+ * (the pages an exec to all and its start events had passed through), over the 400 MB the
+ * fleet's steady memory is held to. The results writer, which writes a whole burst,
+ * opens with 64 and gives its cache back after the burst (lib/memory_return.ts).
+ */
+export const DEFAULT_CACHE_MIB = 32;
 
 /**
  * `fn` in one write transaction: committed when it returns, rolled back when it throws
@@ -50,6 +66,15 @@ export async function inWriteTx<R>(db: Db, fn: (tx: Transaction) => Promise<R>):
   }
 }
 
+/**
+ * Gives a local database's page cache back (`PRAGMA shrink_memory`, on the connection the
+ * pool hands out: clients here use one at a time) after a burst (lib/memory_return.ts): the
+ * pages the burst passed through are not the steady fleet's. Nothing for a server.
+ */
+export async function releaseDbMemory(db: Db, url: string): Promise<void> {
+  if (isLocalUrl(url)) await db.execute("PRAGMA shrink_memory");
+}
+
 export function isLocalUrl(url: string): boolean {
   return url.startsWith("file:") || url === ":memory:";
 }
@@ -61,9 +86,10 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
     if (dir && dir !== ".") await Deno.mkdir(dir, { recursive: true });
   }
   const busyMs = opts.busyTimeoutMs ?? 200;
+  const pragmas = writeConnectionPragmas(opts.cacheMiB ?? DEFAULT_CACHE_MIB);
   // `timeout` reaches every connection the client's pool opens; the PRAGMAs below only the
   // first one (journal_mode is stored in the file; every writing connection gets the rest of
-  // its settings at each write transaction: WRITE_CONNECTION_PRAGMAS).
+  // its settings at each write transaction: writeConnectionPragmas).
   const db = createClient(
     {
       url: opts.url,
@@ -75,10 +101,10 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
   if (isLocalUrl(opts.url)) {
     await db.execute("PRAGMA journal_mode = WAL");
     await db.execute(`PRAGMA busy_timeout = ${busyMs}`);
-    for (const p of WRITE_CONNECTION_PRAGMAS) await db.execute(p);
+    for (const p of pragmas) await db.execute(p);
   }
   const retried = withBusyRetry(
-    isLocalUrl(opts.url) ? withCleanBusy(db) : db,
+    isLocalUrl(opts.url) ? withCleanBusy(db, pragmas) : db,
     opts.retryBusyForMs ?? 3_000,
   );
   if (!opts.url.startsWith("file:")) return retried;
@@ -182,9 +208,7 @@ export function withWriteGate(
  * set by the JetStream projectors and the results writer on the connection they happened
  * to get, so a heartbeat or API write could run with the defaults):
  *  - `synchronous = NORMAL` (the default FULL syncs the WAL at every commit);
- *  - a 64 MiB page cache instead of 2 MiB: the indexes of `execution_results`, and of
- *    `agents` at 100,000 agents (about 30 MB, each heartbeat batch touching random pages),
- *    outgrow 2 MiB fast;
+ *  - the client's page cache size (OpenOptions.cacheMiB) instead of SQLite's 2 MiB;
  *  - a WAL checkpoint every 16,384 pages (~64 MiB) instead of every 1,000. The threshold is
  *    checked by whichever connection commits: one connection left at 1,000 checkpoints
  *    (and syncs) after nearly every commit once a results batch has grown the WAL;
@@ -193,12 +217,14 @@ export function withWriteGate(
  * The page size stays SQLite's 4 KiB: 16 KiB pages write a fleet-wide burst of results
  * 1.2× faster but a heartbeat batch 1.2× slower with 2.6× its WAL bytes (bench page_size).
  */
-export const WRITE_CONNECTION_PRAGMAS = [
-  "PRAGMA synchronous = NORMAL",
-  "PRAGMA cache_size = -65536",
-  "PRAGMA wal_autocheckpoint = 16384",
-  "PRAGMA foreign_keys = ON",
-] as const;
+export function writeConnectionPragmas(cacheMiB: number = DEFAULT_CACHE_MIB): string[] {
+  return [
+    "PRAGMA synchronous = NORMAL",
+    `PRAGMA cache_size = -${Math.round(cacheMiB * 1024)}`,
+    "PRAGMA wal_autocheckpoint = 16384",
+    "PRAGMA foreign_keys = ON",
+  ];
+}
 
 /**
  * Why local writes never meet SQLITE_BUSY inside a prepared statement.
@@ -225,15 +251,15 @@ export const WRITE_CONNECTION_PRAGMAS = [
  * so it is served IMMEDIATE too; `"read"` transactions and reads pass through (a writer's
  * lock never blocks a WAL reader).
  */
-export function withCleanBusy(db: Client): Client {
+export function withCleanBusy(db: Client, pragmas = writeConnectionPragmas()): Client {
   const begin = async (): Promise<Transaction> => {
     const tx = await db.transaction("deferred");
     try {
       // The empty deferred transaction gives way to an immediate one on the same
       // connection; refused, the connection is back in autocommit with nothing active.
       // Between the two, outside any transaction, the connection gets the settings every
-      // writer needs (WRITE_CONNECTION_PRAGMAS): whichever pooled connection this is.
-      await tx.executeMultiple(`ROLLBACK; ${WRITE_CONNECTION_PRAGMAS.join("; ")}; BEGIN IMMEDIATE`);
+      // writer needs (writeConnectionPragmas): whichever pooled connection this is.
+      await tx.executeMultiple(`ROLLBACK; ${pragmas.join("; ")}; BEGIN IMMEDIATE`);
     } catch (e) {
       tx.close();
       throw e;

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { type Client, createClient } from "@libsql/client";
-import { isBusy, isWriteSql, openDb } from "./client.ts";
+import { DEFAULT_CACHE_MIB, isBusy, isWriteSql, openDb } from "./client.ts";
 
 async function tempDbUrl(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "kanade-db-" });
@@ -181,7 +181,11 @@ Deno.test("every pooled connection that writes runs with the write settings, not
         wal_autocheckpoint: await one("wal_autocheckpoint"),
       };
     };
-    const want = { synchronous: 1, cache_size: -65536, wal_autocheckpoint: 16384 };
+    const want = {
+      synchronous: 1,
+      cache_size: -DEFAULT_CACHE_MIB * 1024,
+      wal_autocheckpoint: 16384,
+    };
     // A read transaction holds the client's first connection, so the writes below run on
     // further connections of its pool, opened with SQLite's defaults.
     const reader = await db.transaction("read");
@@ -207,6 +211,32 @@ Deno.test("every pooled connection that writes runs with the write settings, not
     }
     const rs = await db.execute("SELECT COUNT(*) AS n FROM t");
     assert.equal(Number(rs.rows[0].n), 2);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("a client opened with its own page cache size writes with it on every pooled connection", async () => {
+  const url = await tempDbUrl();
+  const db = await openDb({ url, cacheMiB: 64 });
+  try {
+    await db.execute("CREATE TABLE t (x INTEGER)");
+    const cacheOf = async (tx: { execute(sql: string): Promise<{ rows: unknown[] }> }) =>
+      Object.values((await tx.execute("PRAGMA cache_size")).rows[0] as object)[0];
+    const reader = await db.transaction("read"); // the writes below get further connections
+    try {
+      for (let i = 0; i < 2; i++) {
+        const tx = await db.transaction("write");
+        try {
+          assert.equal(await cacheOf(tx), -65536);
+          await tx.execute({ sql: "INSERT INTO t (x) VALUES (?)", args: [i] });
+        } finally {
+          await tx.commit();
+        }
+      }
+    } finally {
+      reader.close();
+    }
   } finally {
     db.close();
   }

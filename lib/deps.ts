@@ -1,11 +1,12 @@
 /** Everything a handler, projector or the scheduler needs, created once per process. */
 import type { Config } from "./config.ts";
 import { connectNats, type Nats } from "./nats.ts";
-import { type Db, openDb } from "../db/client.ts";
+import { type Db, openDb, releaseDbMemory } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
 import { startWalCheckpointer, type WalCheckpointer } from "../db/wal_checkpointer.ts";
 import { setupJetStreamRetrying } from "./jetstream_setup.ts";
 import { log, type Logger } from "./log.ts";
+import { onMemoryReturn } from "./memory_return.ts";
 
 export interface Deps {
   config: Config;
@@ -34,6 +35,8 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
     if (config.walCheckpointThread && config.dbUrl.startsWith("file:")) {
       checkpointers.set(deps, startWalCheckpointer(config.dbUrl, log));
     }
+    // After a burst the page cache goes back with the heap (db/client.ts, DEFAULT_CACHE_MIB).
+    unregisters.set(deps, onMemoryReturn(() => releaseDbMemory(db, config.dbUrl)));
     return deps;
   } catch (e) {
     await nats.close();
@@ -43,8 +46,10 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
 
 /** The checkpointer of each Deps that has one. */
 const checkpointers = new WeakMap<Deps, WalCheckpointer>();
+const unregisters = new WeakMap<Deps, () => void>();
 
 export async function closeDeps(deps: Deps): Promise<void> {
+  unregisters.get(deps)?.();
   await checkpointers.get(deps)?.stop();
   await deps.nats.close().catch(() => {});
   deps.db.close();

@@ -93,8 +93,9 @@ export class ResultsWriter {
   }
 
   /**
-   * The thread's own full collection, when its event loop next turns: true once it collected;
-   * false with no thread, or no answer within 5 s (a long synchronous commit).
+   * The thread's own full collection, when its event loop next turns, and its page cache
+   * given back after the batch in progress: true once it collected; false with no thread,
+   * or no answer within 5 s (a long synchronous commit).
    */
   async collect(): Promise<boolean> {
     if (!this.#worker) return false;
