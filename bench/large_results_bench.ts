@@ -17,7 +17,9 @@ import { freePort, startNatsServer } from "../tests/helpers/nats_server.ts";
 import { spawnBackend } from "../tests/e2e/backend_process.ts";
 import { connectNats } from "../lib/nats.ts";
 import { setupJetStream } from "../lib/jetstream_setup.ts";
-import { encodeExecResult, type ExecResult } from "../wire/messages.ts";
+import { encodeExecResult } from "../wire/messages.ts";
+import { jobResult } from "../tests/helpers/results.ts";
+import { sleep } from "../simulator/util.ts";
 import { subjects } from "../wire/names.ts";
 import { openDb, rowsOf } from "../db/client.ts";
 
@@ -110,19 +112,12 @@ async function publishBacklog(
   );
   for (let i = 0; i < n; i += 200) {
     await Promise.all(Array.from({ length: Math.min(200, n - i) }, (_, k) => {
-      const requestId = crypto.randomUUID();
-      const at = new Date().toISOString();
-      const r: ExecResult = {
-        result_id: crypto.randomUUID(),
-        request_id: requestId,
-        pc_id: `LARGE-${String(i + k).padStart(5, "0")}`,
-        exit_code: 0,
+      // No job: the rows are plain results (no inventory or check projection).
+      const r = jobResult(`LARGE-${String(i + k).padStart(5, "0")}`, "", {
         stdout,
-        stderr: "",
-        started_at: at,
-        finished_at: at,
-      } as ExecResult;
-      return js.publish(subjects.results(requestId), JSON.stringify(encodeExecResult(r)));
+        manifest_id: undefined,
+      });
+      return js.publish(subjects.results(r.request_id), JSON.stringify(encodeExecResult(r)));
     }));
   }
 }
@@ -149,7 +144,7 @@ async function drain(dbPath: string, n: number, monitor: number, timeoutMs: numb
       } catch { /* a sample missed */ }
       if (rows >= n) return { maxPendingMiB: maxPending / 2 ** 20 };
       if (Date.now() > until) throw new Error(`only ${rows}/${n} results after ${timeoutMs} ms`);
-      await new Promise((res) => setTimeout(res, 200));
+      await sleep(200);
     }
   } finally {
     db.close();
