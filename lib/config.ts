@@ -64,6 +64,8 @@ export const ConfigSchema = z.object({
   projectorBatch: z.number().int().positive().optional(),
   /** Ack wait of newly created projector durables, seconds (engine default if unset). */
   projectorAckWaitSecs: z.number().int().positive().optional(),
+  /** Bytes a projector asks of the broker ahead of what it has taken, MiB (engine default if unset). */
+  projectorPullMiB: z.number().int().positive().optional(),
   /**
    * Run the results projector's SQLite work on a writer thread (local files only; a remote
    * libSQL server is written in-thread whatever this says). On unless `0`.
@@ -192,6 +194,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     requestTimeoutMs: num(env, "KANADE_REQUEST_TIMEOUT_MS", 30_000),
     projectorBatch: optNum(env, "KANADE_PROJECTOR_BATCH"),
     projectorAckWaitSecs: optNum(env, "KANADE_PROJECTOR_ACK_WAIT_SECS"),
+    projectorPullMiB: optNum(env, "KANADE_PROJECTOR_PULL_MIB"),
     resultsWriterThread: onOff(env, "KANADE_RESULTS_WRITER_THREAD", true),
     walCheckpointThread: onOff(env, "KANADE_WAL_CHECKPOINT_THREAD", true),
     memoryReturn: onOff(env, "KANADE_MEMORY_RETURN", true),

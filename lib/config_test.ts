@@ -91,6 +91,7 @@ Deno.test("loadConfig() validates the projector and scheduler tuning knobs", () 
     env: {
       KANADE_PROJECTOR_BATCH: "200",
       KANADE_PROJECTOR_ACK_WAIT_SECS: "5",
+      KANADE_PROJECTOR_PULL_MIB: "4",
       KANADE_SCHEDULER_LEASE_SECS: "3",
       KANADE_RESULTS_WRITER_THREAD: "1",
     },
@@ -98,10 +99,12 @@ Deno.test("loadConfig() validates the projector and scheduler tuning knobs", () 
   });
   assert.equal(c.projectorBatch, 200);
   assert.equal(c.projectorAckWaitSecs, 5);
+  assert.equal(c.projectorPullMiB, 4);
   assert.equal(c.schedulerLeaseSecs, 3);
   assert.equal(c.resultsWriterThread, true);
   const dflt = loadConfig({ env: {}, args: [] });
   assert.equal(dflt.projectorBatch, undefined);
+  assert.equal(dflt.projectorPullMiB, undefined);
   // The results writer thread is on unless turned off.
   assert.equal(dflt.resultsWriterThread, true);
   for (const off of ["0", "false", "off", " OFF "]) {

@@ -2,8 +2,8 @@
  * A pull consumer's messages one at a time, for a reader that must not sit out a lost pull
  * (lib/lost_pull.ts): while it waits longer than `checkMs`, it asks the broker for the
  * consumer's info, and when the pull was lost it consumes again from where it stands.
- * The projectors have their own watch (projectors/js_consumer.ts `watchPulls`), because
- * they iterate `messages` in a loop of their own instead of asking for one message.
+ * The projectors read with their own byte-bounded pulls (projectors/js_pull.ts), which
+ * watch for lost pulls the same way.
  */
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import { LOST_PULL_CHECK_MS, pullLost } from "./lost_pull.ts";

@@ -9,7 +9,6 @@
  *    `projection_rejects` (same transaction) and terminated.
  * After each committed batch a small change notice goes to `kanade.changes.<kind>`.
  */
-import type { JsMsg } from "@nats-io/jetstream";
 import type { Transaction } from "@libsql/client";
 import type { Deps } from "../lib/deps.ts";
 import { inWriteTx } from "../db/client.ts";
@@ -18,7 +17,8 @@ import type { Component } from "../lib/component.ts";
 import { Batcher } from "./batch.ts";
 import { pause, withTimeout } from "../util/retry.ts";
 import { ackMeta } from "./js_envelope.ts";
-import { ensureConsumer, logConsumerEvents, watchPulls } from "./js_consumer.ts";
+import { ensureConsumer } from "./js_consumer.ts";
+import { JsPull, type StreamMsg } from "./js_pull.ts";
 import { type RejectRow, rejectRow, rejectStmt } from "./rejects.ts";
 import { type ChangeNotice, publishChanges } from "../lib/change_feed.ts";
 
@@ -27,7 +27,7 @@ export type { RejectRow } from "./rejects.ts";
 
 /** A decoded message with what the projection needs from its envelope. */
 export interface Item<T> {
-  msg: JsMsg;
+  msg: StreamMsg;
   value: T;
   seq: number;
   /** The JetStream publish time as canonical DB text (replays reproduce it). */
@@ -85,6 +85,8 @@ export interface JsProjectorOptions {
   stuckWarnMs?: number;
   /** Waiting this long for messages, ask whether the pull was lost (js_consumer.ts). */
   lostPullCheckMs?: number;
+  /** Bytes asked of the broker and not yet taken, at most (js_pull.ts). */
+  pullBytes?: number;
 }
 
 export const MAX_DELIVERIES = 5;
@@ -116,11 +118,11 @@ export function startJsProjector<T>(
   const stuckWarnMs = opts.stuckWarnMs ?? ackWaitMs;
   const stats: ProjectorStats = { applied: 0, rejected: 0, naks: 0, batches: 0, busySince: 0 };
   let stopped = false;
-  let current: { stop(): void; close(): Promise<void | Error> } | null = null;
+  let current: JsPull | null = null;
   /** Acks of committed batches still to send (see flush); stop() waits for them. */
   let acking: Promise<void> = Promise.resolve();
 
-  type Poison = { msg: JsMsg; reason: string };
+  type Poison = { msg: StreamMsg; reason: string };
   /** A message as the batcher holds it: decoded on arrival, or set aside as poison. */
   type Entry = { item: Item<T>; poison?: undefined } | { item?: undefined; poison: Poison };
 
@@ -150,7 +152,7 @@ export function startJsProjector<T>(
   }
 
   /** Decoding happens as messages arrive, so it overlaps a commit running elsewhere. */
-  function decodeEntry(msg: JsMsg): Entry {
+  function decodeEntry(msg: StreamMsg): Entry {
     let item: Item<T>;
     try {
       const value = spec.decode(msg.data, msg.subject);
@@ -305,24 +307,26 @@ export function startJsProjector<T>(
     while (!stopped) {
       try {
         await ensureConsumer(deps, spec, ackWaitMs, batchSize);
-        const consumer = await deps.nats.js.consumers.get(spec.stream, spec.durable);
-        const messages = await consumer.consume({ max_messages: batchSize * 2 });
-        logConsumerEvents(messages, log);
+        const messages = new JsPull(deps.nats.nc, {
+          stream: spec.stream,
+          durable: spec.durable,
+          // Two batches: one committing while the next fills (as nats.js's count-bounded
+          // consume had it), and never more than the ack wait lets a queue hold.
+          maxMessages: batchSize * 2,
+          budgetBytes: opts.pullBytes,
+          consumerInfo: () => deps.nats.jsm.consumers.info(spec.stream, spec.durable),
+          lostPullCheckMs: opts.lostPullCheckMs,
+          log,
+        });
         current = messages;
         if (stopped) messages.stop();
-        // While the loop waits for a message: since when (0 while it handles one).
-        let idleSince = Date.now();
-        // A lost pull stops `messages`: the loop below ends and the supervisor consumes again.
-        const watch = watchPulls(consumer, messages, () => idleSince, log, opts.lostPullCheckMs);
         try {
           for await (const m of messages) {
-            idleSince = 0;
             await batcher.add(decodeEntry(m));
             if (stopped) break;
-            idleSince = Date.now();
           }
         } finally {
-          watch.stop();
+          messages.stop();
         }
         await batcher.flushNow();
       } catch (e) {

@@ -6,6 +6,7 @@ import { type Item, startJsProjector } from "./jetstream_projector.ts";
 import { renderMetrics, trackProjector } from "../lib/metrics.ts";
 import { connectNats } from "../lib/nats.ts";
 import { startPullSwallowingProxy } from "../tests/helpers/pull_swallowing_proxy.ts";
+import { startNatsServer } from "../tests/helpers/nats_server.ts";
 
 type Be = Awaited<ReturnType<typeof startTestBackend>>;
 
@@ -217,5 +218,53 @@ Deno.test("a pull the broker loses is noticed and pulled again in seconds, not a
     await proxied.close();
     proxy.close();
     await be.stop();
+  }
+});
+
+/**
+ * Results of inventory size while the projector's event loop is blocked by each batch's
+ * write: pulls bounded by count let the broker queue thousands of them for the connection,
+ * past its `max_pending`, and it cut the connection as a slow consumer (bench
+ * `large_results`: 7 cuts, 62 s). Bounded by bytes, it never holds more than the budget.
+ */
+Deno.test("large messages and a stalling event loop: the broker is never made to queue past its limit, nothing is lost", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kanade-big-" });
+  const conf = `${dir}/broker.conf`;
+  const logFile = `${dir}/broker.log`;
+  // 8 MiB per connection instead of 64: the same cut, with a test-sized backlog.
+  await Deno.writeTextFile(conf, "max_pending: 8MB\n");
+  const broker = await startNatsServer({ configFile: conf, logFile });
+  const be = await startTestBackend({ projectors: false, broker });
+  const t = await numbered(be, "big_t");
+  const pad = "x".repeat(120 * 1024);
+  const total = 300;
+  try {
+    for (let n = 1; n <= total; n++) {
+      await be.deps.nats.js.publish(`big_t.${n}`, JSON.stringify({ n, pad }));
+    }
+    const p = startJsProjector(be.deps, {
+      ...t.spec,
+      apply(tx, items) {
+        // A synchronous write (SQLite on the main thread) holds the event loop.
+        const until = performance.now() + 100;
+        while (performance.now() < until) { /* busy */ }
+        return t.spec.apply(tx, items);
+      },
+    }, { batchSize: 50, pullBytes: 2 * 1024 * 1024 });
+    try {
+      await waitFor(async () => await t.count() === total, {
+        timeoutMs: 60_000,
+        what: "every large message projected",
+      });
+    } finally {
+      await p.stop();
+    }
+    const cuts = (await Deno.readTextFile(logFile)).split("\n")
+      .filter((l) => l.includes("Slow Consumer Detected"));
+    assert.deepEqual(cuts, [], "no slow-consumer cut");
+  } finally {
+    await be.stop();
+    await broker.stop();
+    await Deno.remove(dir, { recursive: true });
   }
 });

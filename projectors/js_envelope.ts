@@ -3,7 +3,7 @@
  * publish time (`recorded_at`), as canonical DB text exact to the nanosecond, parsed in
  * one pass over the reply subject (the hot path of every projector).
  */
-import type { JsMsg } from "@nats-io/jetstream";
+import type { StreamMsg } from "./js_pull.ts";
 import { fastInstantDb } from "./fast_ts.ts";
 
 /** JetStream publish time (BigInt nanos) → canonical DB timestamp, exact to the nanosecond. */
@@ -23,7 +23,7 @@ export function nanosTextToDb(ns: string): string {
  * <pending>…`); the client's getters split it once per field. Anything unexpected falls
  * back to the client's own parsing (which throws on a non-JetStream message).
  */
-export function ackMeta(msg: Pick<JsMsg, "seq" | "timestampNanos">): {
+export function ackMeta(msg: Pick<StreamMsg, "seq" | "timestampNanos">): {
   seq: number;
   recordedAt: string;
 } {

@@ -211,10 +211,11 @@ async function startOn(
   names: readonly string[],
   opts: StartProjectorsOptions,
 ): Promise<Component & { projectors: RunningProjector[] }> {
-  const ackWaitSecs = deps.config.projectorAckWaitSecs;
+  const { projectorAckWaitSecs: ackWaitSecs, projectorPullMiB: pullMiB } = deps.config;
   const js: JsProjectorOptions = {
     batchSize: deps.config.projectorBatch,
     ackWaitMs: ackWaitSecs ? ackWaitSecs * 1000 : undefined,
+    pullBytes: pullMiB ? pullMiB * 1024 * 1024 : undefined,
     ...opts.js,
   };
   await resetConsumersIfEmpty(deps, names);

@@ -3,7 +3,7 @@
  * again and again) is recorded here with its stream sequence and terminated, never looped
  * on. Plain data, so the results writer thread writes the rows in its own transaction.
  */
-import type { JsMsg } from "@nats-io/jetstream";
+import type { StreamMsg } from "./js_pull.ts";
 import { nowDb } from "../wire/time.ts";
 
 /** A `projection_rejects` row, as plain data (it may cross to a writer thread). */
@@ -15,7 +15,7 @@ export interface RejectRow {
   payload: string;
 }
 
-export function rejectRow(stream: string, msg: JsMsg, reason: string): RejectRow {
+export function rejectRow(stream: string, msg: StreamMsg, reason: string): RejectRow {
   let payload: string;
   try {
     payload = new TextDecoder().decode(msg.data.subarray(0, 65_536));

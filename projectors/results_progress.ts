@@ -19,7 +19,7 @@
  * In-process only: a projector process without the results projector holds nothing, and a
  * stale view only costs the double write it avoids, never a row.
  */
-import type { JsMsg } from "@nats-io/jetstream";
+import type { StreamMsg } from "./js_pull.ts";
 import { epochMs } from "../wire/time.ts";
 
 /**
@@ -121,7 +121,7 @@ export class ResultsProgress {
 /** After a results batch committed: its publish times and the consumer's backlog behind it. */
 export function reportCommitted(
   progress: ResultsProgress | undefined,
-  items: readonly { msg: JsMsg; recordedAt: string }[],
+  items: readonly { msg: StreamMsg; recordedAt: string }[],
 ): void {
   if (!progress || items.length === 0) return;
   let pending = 0;

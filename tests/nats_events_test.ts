@@ -8,7 +8,7 @@ import { startNatsServer } from "./helpers/nats_server.ts";
 import { waitFor } from "./helpers/backend.ts";
 import { connectNats } from "../lib/nats.ts";
 import { logger, setLogLevel } from "../lib/log.ts";
-import { logConsumerEvents } from "../projectors/js_consumer.ts";
+import { JsPull } from "../projectors/js_pull.ts";
 
 /** The JSON log lines written while `fn` runs. */
 async function capturing(
@@ -59,9 +59,15 @@ Deno.test("projector consumer: its pulls (debug) and missed heartbeats (warn) ar
     try {
       await nats.jsm.streams.add({ name: "EV", subjects: ["ev.>"] });
       await nats.jsm.consumers.add("EV", { durable_name: "ev", ack_policy: AckPolicy.Explicit });
-      const consumer = await nats.js.consumers.get("EV", "ev");
-      const messages = await consumer.consume({ max_messages: 10, idle_heartbeat: 500 });
-      logConsumerEvents(messages, logger({ projector: "ev" }));
+      const messages = new JsPull(nats.nc, {
+        stream: "EV",
+        durable: "ev",
+        maxMessages: 10,
+        budgetBytes: 1 << 20,
+        expiresMs: 1_000,
+        heartbeatMs: 500,
+        log: logger({ projector: "ev" }),
+      });
       (async () => {
         for await (const m of messages) m.ack();
       })();
