@@ -21,10 +21,14 @@ async function setup() {
       await nats.js.publish(`jp.${n}`, new TextEncoder().encode(String(n).padEnd(size, ".")));
     }
   };
+  /** A reader of durable `durable` (stream JP) with `maxMessages` and, if given, a byte budget. */
+  const pull = (durable: string, maxMessages: number, budgetBytes?: number) =>
+    new JsPull(nats.nc, { stream: "JP", durable, maxMessages, budgetBytes, log: logger() });
   return {
     broker,
     nats,
     publish,
+    pull,
     async stop() {
       await nats.close();
       await broker.stop();
@@ -56,12 +60,7 @@ Deno.test("pulls ask for what the budget has free: the queue never holds more th
   const t = await setup();
   try {
     await t.publish(1, 60);
-    const byCount = new JsPull(t.nats.nc, {
-      stream: "JP",
-      durable: "jp",
-      maxMessages: 8,
-      log: logger(),
-    });
+    const byCount = t.pull("jp", 8);
     const a = await readAll(byCount, 30);
     byCount.stop();
     assert.equal(a.seen.size, 30);
@@ -77,13 +76,7 @@ Deno.test("pulls ask for what the budget has free: the queue never holds more th
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: 61, // the large ones only
     });
-    const byBytes = new JsPull(t.nats.nc, {
-      stream: "JP",
-      durable: "jp_bytes",
-      maxMessages: 10_000,
-      budgetBytes: 1,
-      log: logger(),
-    });
+    const byBytes = t.pull("jp_bytes", 10_000, 1);
     const b = await readAll(byBytes, 20);
     byBytes.stop();
     assert.equal(b.seen.size, 20);
@@ -100,12 +93,7 @@ Deno.test("a broker restart drops the pull: the reader pulls again and reads on"
   const t = await setup();
   try {
     await t.publish(1, 5);
-    const pull = new JsPull(t.nats.nc, {
-      stream: "JP",
-      durable: "jp",
-      maxMessages: 100,
-      log: logger(),
-    });
+    const pull = t.pull("jp", 100);
     const first = await readAll(pull, 5);
     assert.equal(first.seen.size, 5);
     const pullsBefore = pull.counts.pulls;
@@ -125,12 +113,7 @@ Deno.test("a broker restart drops the pull: the reader pulls again and reads on"
 Deno.test("a deleted consumer ends the reader (its supervisor then opens the consumer again)", async () => {
   const t = await setup();
   try {
-    const pull = new JsPull(t.nats.nc, {
-      stream: "JP",
-      durable: "jp",
-      maxMessages: 100,
-      log: logger(),
-    });
+    const pull = t.pull("jp", 100);
     const ended = (async () => {
       for await (const m of pull) m.ack();
       return "ended";
