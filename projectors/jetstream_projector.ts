@@ -15,6 +15,7 @@ import { inWriteTx } from "../db/client.ts";
 import { isTransientDbError } from "../db/remote.ts";
 import type { Component } from "../lib/component.ts";
 import { Batcher } from "./batch.ts";
+import { SettleQueue } from "./settle_queue.ts";
 import { pause, withTimeout } from "../util/retry.ts";
 import { ackMeta } from "./js_envelope.ts";
 import { ensureConsumer } from "./js_consumer.ts";
@@ -120,7 +121,7 @@ export function startJsProjector<T>(
   let stopped = false;
   let current: JsPull | null = null;
   /** Acks of committed batches still to send (see flush); stop() waits for them. */
-  let acking: Promise<void> = Promise.resolve();
+  const acks = new SettleQueue();
 
   type Poison = { msg: StreamMsg; reason: string };
   /** A message as the batcher holds it: decoded on arrival, or set aside as poison. */
@@ -222,14 +223,7 @@ export function startJsProjector<T>(
       // Acked on the next macrotask: the batcher first hands the next batch to the writer
       // (its start runs on microtasks), so a writer thread commits while these acks go out
       // instead of waiting for them. An ack still only ever follows its commit.
-      acking = acking.then(() =>
-        new Promise<void>((r) =>
-          setTimeout(() => {
-            settle(good, poison, notices);
-            r();
-          }, 0)
-        )
-      );
+      acks.later(() => settle(good, poison, notices));
       return;
     } catch (e) {
       if (isTransientDbError(e)) {
@@ -351,7 +345,7 @@ export function startJsProjector<T>(
         current?.stop();
       } catch { /* already closed */ }
       await batcher.close().catch(() => {});
-      await acking;
+      await acks.drained();
       await withTimeout(loop, 2_000); // a bound on shutdown
       await spec.close?.().catch(() => {});
     },

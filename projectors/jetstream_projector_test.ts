@@ -268,3 +268,31 @@ Deno.test("large messages and a stalling event loop: the broker is never made to
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("one-message batches committed back to back are acked right behind their commits, not one a timer turn", async () => {
+  const be = await startTestBackend({ projectors: false });
+  const t = await numbered(be, "acks_t");
+  const total = 300;
+  let committed = 0;
+  let lagMax = 0;
+  for (let n = 1; n <= total; n++) await t.publish(n);
+  const p = startJsProjector(be.deps, {
+    ...t.spec,
+    async apply(tx, items) {
+      const out = await t.spec.apply(tx, items);
+      committed += items.length;
+      // Batches committed and still unacked (their acks counted in stats.applied).
+      lagMax = Math.max(lagMax, committed - p.stats.applied);
+      return out;
+    },
+  }, { batchSize: 1, maxWaitMs: 0 });
+  try {
+    await waitFor(() => committed === total, { what: "every message committed" });
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(p.stats.applied, total, "acked within a few milliseconds of the last commit");
+    assert.ok(lagMax < total / 2, `at most ${lagMax} committed batches waited for their ack`);
+  } finally {
+    await p.stop();
+    await be.stop();
+  }
+});
