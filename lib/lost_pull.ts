@@ -1,5 +1,5 @@
 /**
- * The lost-pull test shared by every JetStream pull reader (projectors/js_consumer.ts,
+ * The lost-pull test shared by every JetStream pull reader (projectors/js_pull.ts,
  * lib/app_packages/object_io.ts): pure, so it is unit-tested alone.
  */
 import type { ConsumerInfo } from "@nats-io/jetstream";

@@ -84,7 +84,7 @@ export interface JsProjectorOptions {
   nakDelayMs?: number;
   /** A batch in flight this long is logged as holding the projector (default: the ack wait). */
   stuckWarnMs?: number;
-  /** Waiting this long for messages, ask whether the pull was lost (js_consumer.ts). */
+  /** Waiting this long for messages, ask whether the pull was lost (js_pull.ts). */
   lostPullCheckMs?: number;
   /** Bytes asked of the broker and not yet taken, at most (js_pull.ts). */
   pullBytes?: number;
