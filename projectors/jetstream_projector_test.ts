@@ -287,10 +287,10 @@ Deno.test("one-message batches committed back to back are acked right behind the
     },
   }, { batchSize: 1, maxWaitMs: 0 });
   try {
-    await waitFor(() => committed === total, { what: "every message committed" });
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal(p.stats.applied, total, "acked within a few milliseconds of the last commit");
-    assert.ok(lagMax < total / 2, `at most ${lagMax} committed batches waited for their ack`);
+    await waitFor(() => p.stats.applied === total, { what: "every message acked" });
+    // One timer turn per batch acked one batch per ~4 ms: 213–220 of the 300 committed
+    // batches waited at once. Now each turn acks everything committed before it (6–9).
+    assert.ok(lagMax <= 50, `${lagMax} committed batches waited for their ack at once`);
   } finally {
     await p.stop();
     await be.stop();
