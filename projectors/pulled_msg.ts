@@ -28,6 +28,8 @@ function brokerSize(m: Msg): number {
 
 /** A message received on a pull: acked over its reply subject (JetStream's ack protocol). */
 export class PulledMsg implements StreamMsg {
+  /** The reply subject's tokens, split once (info and the publish time both read them). */
+  #tokens: string[] | null = null;
   #info: DeliveryInfo | null = null;
   #done = false;
   readonly size: number;
@@ -45,14 +47,17 @@ export class PulledMsg implements StreamMsg {
   get reply(): string {
     return this.msg.reply ?? "";
   }
+  get #t(): string[] {
+    return this.#tokens ??= ackTokens(this.reply);
+  }
   get info(): DeliveryInfo {
-    return this.#info ??= deliveryInfo(this.reply);
+    return this.#info ??= deliveryInfo(this.#t);
   }
   get seq(): number {
     return this.info.streamSequence;
   }
   get timestampNanos(): bigint {
-    return BigInt(ackTokens(this.reply)[9]);
+    return BigInt(this.#t[9]);
   }
 
   #respond(payload: Uint8Array, final = true): void {
@@ -89,8 +94,7 @@ function ackTokens(reply: string): string[] {
   return t;
 }
 
-function deliveryInfo(reply: string): DeliveryInfo {
-  const t = ackTokens(reply);
+function deliveryInfo(t: string[]): DeliveryInfo {
   const deliveryCount = parseInt(t[6], 10);
   return {
     domain: t[2] === "_" ? "" : t[2],
