@@ -108,6 +108,14 @@ export const suite: BenchSuite = {
         "",
         () => true,
       ),
+      cpuMain: measure("  of which the backend's main thread", "core-s", "", () => true),
+      cpuWorkers: measure(
+        "  of which its worker threads (results writer, WAL checkpoints)",
+        "core-s",
+        "",
+        () => true,
+      ),
+      cpuV8: measure("  of which V8's helper threads (GC)", "core-s", "", () => true),
       cpuBroker: measure(
         "exec to all, CPU until all visible: nats-server",
         "core-s",
@@ -177,6 +185,9 @@ export const suite: BenchSuite = {
         put(m.groupPublish, n, r.groupSteps.publish, r.load);
         put(m.cpuSteady, n, r.steadyCpuPct, r.load);
         put(m.cpuBackend, n, r.burstCpu.backend, r.load);
+        put(m.cpuMain, n, r.burstThreads?.main, r.load);
+        put(m.cpuWorkers, n, r.burstThreads?.workers, r.load);
+        put(m.cpuV8, n, r.burstThreads?.v8, r.load);
         put(m.cpuBroker, n, r.burstCpu.broker, r.load);
         put(m.cpuSim, n, r.burstCpu.simulator, r.load);
         put(m.waitBackend, n, r.burstWaitBackend, r.load);

@@ -18,7 +18,12 @@ import { openDb } from "../db/client.ts";
 import { rowsOf } from "../db/client.ts";
 import { dbTs, epochMs } from "../wire/time.ts";
 import { loadAvg, median, percentile } from "./types.ts";
-import { procWaitSecs, sampleProc } from "../simulator/self_report.ts";
+import {
+  procWaitSecs,
+  sampleProc,
+  threadCpuSecs,
+  type ThreadRole,
+} from "../simulator/self_report.ts";
 
 export const READ_ROUTES = [
   "/api/agents?limit=50",
@@ -59,6 +64,11 @@ export interface LiveRun {
    * span (null without schedstat): above its CPU time, the box was oversubscribed.
    */
   burstWaitBackend: number | null;
+  /**
+   * The backend's part of `burstCpu` by thread (null without /proc): the main thread, the
+   * web workers (results writer, WAL checkpoints), V8's helpers (GC), the rest.
+   */
+  burstThreads: Record<ThreadRole, number> | null;
   /** The backend's CPU with heartbeats only (before this run's execs), % of a core. */
   steadyCpuPct: number;
   p95: Record<string, number>;
@@ -327,6 +337,7 @@ export async function liveRuns(
       });
       const cpu0 = cpuOf();
       const wait0 = treeWaitSecs(backend.pid);
+      const threads0 = threadCpuSecs(backend.pid);
       const tAll = performance.now();
       const all = await timed(url, "POST", "/api/exec/scale-echo", '{"target":{"all":true}}');
       const allId = (JSON.parse(all.text) as { exec_id: string }).exec_id;
@@ -356,6 +367,22 @@ export async function liveRuns(
         simulator: cpu1.simulator - cpu0.simulator,
       };
       const wait1 = treeWaitSecs(backend.pid);
+      const threads1 = threadCpuSecs(backend.pid);
+      const burstThreads = threads0 && threads1
+        ? {
+          main: threads1.main - threads0.main,
+          workers: threads1.workers - threads0.workers,
+          v8: threads1.v8 - threads0.v8,
+          other: threads1.other - threads0.other,
+        }
+        : null;
+      if (burstThreads) {
+        log(
+          `   exec to all: the backend's CPU by thread (core-seconds) ${
+            JSON.stringify(burstThreads)
+          }`,
+        );
+      }
       const burstWaitBackend = wait0 === null || wait1 === null ? null : wait1 - wait0;
       log(`   exec to all: CPU until all visible (core-seconds) ${JSON.stringify(burstCpu)}`);
       if (burstWaitBackend !== null) {
@@ -400,6 +427,7 @@ export async function liveRuns(
         groupAfterBurstMs: grp.ms,
         burstCpu,
         burstWaitBackend,
+        burstThreads,
         steadyCpuPct,
         p95,
         render: Object.fromEntries(Object.entries(renders).map(([k, v]) => [k, median(v)])),

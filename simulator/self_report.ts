@@ -45,24 +45,72 @@ export function parseSchedstatWaitSecs(schedstat: string): number | null {
  * it tells a process starved of CPU from one doing slow work.
  */
 export function procWaitSecs(pid: number | "self" = "self"): number | null {
+  let total = 0;
+  let known = true;
+  const read = threadFiles(pid, "schedstat", (_tid, text) => {
+    const w = parseSchedstatWaitSecs(text);
+    if (w === null) known = false;
+    else total += w;
+  });
+  return read && known ? total : null;
+}
+
+/**
+ * Calls `fn` with the text of /proc/<pid>/task/<tid>/<file> for each thread of `pid`
+ * (threads that end meanwhile are skipped); false where /proc is unreadable.
+ */
+function threadFiles(
+  pid: number | "self",
+  file: string,
+  fn: (tid: number, text: string) => void,
+): boolean {
   try {
-    let total = 0;
     for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+      let text: string;
       try {
-        const w = parseSchedstatWaitSecs(
-          Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/schedstat`),
-        );
-        if (w === null) return null;
-        total += w;
+        text = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/${file}`);
       } catch (e) {
         if (e instanceof Deno.errors.NotFound) continue; // the thread ended meanwhile
         throw e;
       }
+      fn(Number(t.name), text);
     }
-    return total;
+    return true;
   } catch {
-    return null;
+    return false;
   }
+}
+
+/** Pure: the thread or process name (field 2, between the first "(" and the last ")"). */
+export function parseStatComm(stat: string): string {
+  return stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+}
+
+/** What a thread of a Deno process does, by its name (the kernel keeps 15 characters). */
+export type ThreadRole = "main" | "workers" | "v8" | "other";
+
+/**
+ * Pure: the main thread (its id is the process's), a web worker (`worker-N`: in the backend,
+ * the results writer and the WAL checkpointer), one of V8's helpers (`V8 DefaultWorker`:
+ * concurrent and parallel GC, background compilation), or anything else (the runtime's I/O).
+ */
+export function threadRole(tid: number, pid: number, comm: string): ThreadRole {
+  if (tid === pid) return "main";
+  if (comm.startsWith("worker-")) return "workers";
+  if (comm.startsWith("V8 ")) return "v8";
+  return "other";
+}
+
+/**
+ * CPU seconds of the threads of `pid` by role (threads that ended are missing, so take the
+ * difference of two calls only for long-lived threads); null where /proc is unreadable.
+ */
+export function threadCpuSecs(pid: number): Record<ThreadRole, number> | null {
+  const out: Record<ThreadRole, number> = { main: 0, workers: 0, v8: 0, other: 0 };
+  const read = threadFiles(pid, "stat", (tid, stat) => {
+    out[threadRole(tid, pid, parseStatComm(stat))] += parseStatCpuSecs(stat);
+  });
+  return read ? out : null;
 }
 
 export function sampleProc(pid: number | "self" = "self"): ProcSample | null {

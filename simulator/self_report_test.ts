@@ -2,10 +2,13 @@ import assert from "node:assert/strict";
 import {
   cpuPct,
   parseSchedstatWaitSecs,
+  parseStatComm,
   parseStatCpuSecs,
   parseStatusRss,
   procWaitSecs,
   sampleProc,
+  threadCpuSecs,
+  threadRole,
   UsageMeter,
 } from "./self_report.ts";
 
@@ -72,5 +75,43 @@ Deno.test({
       for (const w of workers) w.terminate();
       URL.revokeObjectURL(url);
     }
+  },
+});
+
+Deno.test("self report: thread names and roles", () => {
+  assert.equal(parseStatComm("4242 (deno (worker) x) S 1 4242"), "deno (worker) x");
+  assert.equal(parseStatComm("77 (V8 DefaultWorke) S 1"), "V8 DefaultWorke");
+  assert.equal(threadRole(10, 10, "deno"), "main");
+  assert.equal(threadRole(11, 10, "worker-2"), "workers");
+  assert.equal(threadRole(12, 10, "V8 DefaultWorke"), "v8");
+  assert.equal(threadRole(13, 10, "tokio-runtime-w"), "other");
+  // A thread named like the process is not its main thread unless its id is the process's.
+  assert.equal(threadRole(14, 10, "deno"), "other");
+});
+
+Deno.test({
+  name: "self report: a busy web worker's CPU is counted as a worker thread's",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // A process of its own: this one's threads come and go with the other tests.
+    const src = `const w = new Worker(URL.createObjectURL(new Blob([
+        "const end = Date.now() + 3000; while (Date.now() < end);"
+      ], { type: "text/javascript" })), { type: "module" });
+      console.log("started");
+      setTimeout(() => w.terminate(), 3000);`;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["eval", src],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    await reader.read(); // "started"
+    await new Promise((r) => setTimeout(r, 1500));
+    const t = threadCpuSecs(child.pid);
+    child.kill();
+    await child.status;
+    reader.releaseLock();
+    await child.stdout.cancel();
+    assert.ok(t && t.workers >= 0.3 && t.workers > t.main + t.v8 + t.other, JSON.stringify(t));
   },
 });
