@@ -9,7 +9,8 @@ import type { BenchRow, BenchSuite } from "./types.ts";
 import { median } from "./types.ts";
 import { tempDb } from "../tests/helpers/db.ts";
 import { logger } from "../lib/log.ts";
-import { applyResults, type ResultRowIn } from "../projectors/results.ts";
+import { applyResults } from "../projectors/results.ts";
+import type { ResultRowIn } from "../projectors/results_sql.ts";
 import { manifestFacts } from "../projectors/manifest_cache.ts";
 
 const APPS = 300;

@@ -14,7 +14,7 @@ import { buildApp } from "../handlers/router.ts";
 import { routes } from "../handlers/results/mod.ts";
 import { dbTs } from "../wire/time.ts";
 import { valuesSql } from "../projectors/batch.ts";
-import { COLS as RESULT_COLS } from "../projectors/results.ts";
+import { COLS as RESULT_COLS } from "../projectors/results_sql.ts";
 import type { Db } from "../db/client.ts";
 
 /** The projector's columns, plus the manifest version a real result row carries too. */

@@ -6,7 +6,7 @@
  */
 import type { BenchRow, BenchSuite } from "./types.ts";
 import { loadAvg, median } from "./types.ts";
-import { type ResultRowIn, rowJson } from "../projectors/results.ts";
+import { type ResultRowIn, rowJson } from "../projectors/results_sql.ts";
 import { packRows } from "../projectors/results_writer.ts";
 import { realisticSize, realisticText } from "../simulator/stdout.ts";
 import { prng } from "../simulator/util.ts";

@@ -12,7 +12,14 @@ import { z } from "zod";
 import { ExecResultSchema } from "../wire/messages.ts";
 import { CONSUMER, STREAM } from "../wire/names.ts";
 import { fastDbTs } from "./fast_ts.ts";
-import { chunks, wellFormed } from "./batch.ts";
+import { chunks } from "./batch.ts";
+import {
+  type ResultRowIn,
+  rowJson,
+  rowsJson,
+  SELECT_EXISTING,
+  upsertJsonSql,
+} from "./results_sql.ts";
 import { fetchOverflow, type Overflow } from "./result_output.ts";
 import {
   type ChangeNotice,
@@ -29,22 +36,6 @@ import { reportCommitted, type ResultsProgress } from "./results_progress.ts";
 import { legacyResultId } from "./legacy_result_id.ts";
 
 const td = new TextDecoder();
-export interface ResultRowIn {
-  result_id: string;
-  request_id: string;
-  exec_id: string | null;
-  pc_id: string;
-  exit_code: number;
-  stdout: string;
-  stderr: string;
-  started_at: string;
-  finished_at: string;
-  recorded_at: string;
-  job_id: string | null;
-  /** The row as its UPSERT_JSON element, when already rendered (by the main thread). */
-  json?: string;
-}
-
 export interface ExistingRow {
   finished_at: string | null;
   reaped: number;
@@ -127,80 +118,6 @@ export function decodeResult(data: Uint8Array): Decoded {
   };
 }
 
-/** The execution_results columns the projector writes, in its row order. */
-export const COLS = [
-  "result_id",
-  "request_id",
-  "exec_id",
-  "pc_id",
-  "exit_code",
-  "stdout",
-  "stderr",
-  "started_at",
-  "finished_at",
-  "recorded_at",
-  "job_id",
-] as const;
-
-const UPSERT_TAIL = `ON CONFLICT(result_id) DO UPDATE SET
-  request_id = excluded.request_id,
-  exec_id = COALESCE(execution_results.exec_id, excluded.exec_id),
-  exit_code = excluded.exit_code,
-  stdout = excluded.stdout,
-  stderr = excluded.stderr,
-  started_at = excluded.started_at,
-  finished_at = excluded.finished_at,
-  recorded_at = excluded.recorded_at,
-  job_id = COALESCE(excluded.job_id, execution_results.job_id),
-  version = COALESCE(execution_results.version, excluded.version),
-  reaped = 0
-WHERE execution_results.finished_at IS NULL OR execution_results.reaped = 1`;
-
-const SELECT_EXISTING = `SELECT e.result_id, e.finished_at, e.reaped, e.exec_id
-  FROM json_each(?) j JOIN execution_results e ON e.result_id = j.value`;
-
-/**
- * One upsert for a whole chunk: the rows arrive as a JSON array of arrays in COLS order.
- * The version a result does not carry is its execution's (the one its command was sent
- * with, as its start event would say), so a finished row needs no start event to be whole.
- * Each row is read once into JSONB (MATERIALIZED keeps SQLite from folding it back into
- * the select list): reading `value ->> i` straight off json_each rendered the row's JSON
- * text, stdout and all, for each of the twelve reads: with realistic outputs a third of
- * the JSON work. A backlog of 100,000 realistic results drains ~8 % faster (`deno task bench
- * -- --only scale --sizes 100000 --parts projector`, builds alternated: 22,759 / 21,651 /
- * 19,835 against 20,364 / 17,374 results/s; 2.86× against 2.65× the plain insert of the
- * same run, bench/RESULTS.md).
- */
-const UPSERT_JSON = `WITH r(v) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?))
-  INSERT INTO execution_results (${COLS.join(", ")}, version)
-  SELECT ${COLS.map((_, i) => `v ->> ${i}`).join(", ")},
-    (SELECT x.version FROM executions x WHERE x.exec_id = v ->> ${COLS.indexOf("exec_id")})
-  FROM r WHERE true
-  ${UPSERT_TAIL}`;
-
-/** Rows → UPSERT_JSON's parameter; lone surrogates become U+FFFD, as a bound string would. */
-export function rowsJson(rows: ResultRowIn[]): string {
-  return `[${rows.map((r) => r.json ?? rowJson(r)).join(",")}]`;
-}
-
-/** One row as its UPSERT_JSON element (COLS order). */
-export function rowJson(r: ResultRowIn): string {
-  const wf = wellFormed;
-  return JSON.stringify([
-    wf(r.result_id),
-    wf(r.request_id),
-    r.exec_id === null ? null : wf(r.exec_id),
-    wf(r.pc_id),
-    r.exit_code,
-    wf(r.stdout),
-    wf(r.stderr),
-    r.started_at,
-    r.finished_at,
-    r.recorded_at,
-    r.job_id === null ? null : wf(r.job_id),
-  ]);
-}
-
 type Ctx = Pick<Deps, "db" | "log" | "nats">;
 
 /** A written batch: its plan, and what the check projection changed. */
@@ -233,8 +150,9 @@ export async function applyResults(
   }
   const plan = planResults(rows, existing);
   const stmts = [];
+  const upsert = plan.write.length ? await upsertJsonSql(tx) : "";
   for (const part of chunks(plan.write, 2_000)) {
-    stmts.push({ sql: UPSERT_JSON, args: [rowsJson(part)] });
+    stmts.push({ sql: upsert, args: [rowsJson(part)] });
   }
   stmts.push(...addCountsStatements(plan.counters));
   if (stmts.length) await tx.batch(stmts);

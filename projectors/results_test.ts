@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type ExistingRow, planResults, type ResultRowIn } from "./results.ts";
+import { type ExistingRow, planResults } from "./results.ts";
+import type { ResultRowIn } from "./results_sql.ts";
 import { legacyResultId } from "./legacy_result_id.ts";
 import { decodeHeartbeat, newestPerPc } from "./heartbeat.ts";
 import { decodeStarted, expiresAt } from "./events.ts";
@@ -168,7 +169,7 @@ Deno.test("expiresAt, manifestFacts, nanosToDb", async (t) => {
 
 Deno.test("ackMeta reads sequence and publish time from the reply subject", async (t) => {
   const { ackMeta, nanosTextToDb } = await import("./js_envelope.ts");
-  const { rowsJson } = await import("./results.ts");
+  const { rowsJson } = await import("./results_sql.ts");
   const fallback = { seq: -1, timestampNanos: 1n };
   for (
     const [name, reply, want] of [

@@ -5,7 +5,7 @@
  * and, with the Batcher's group commit, batches grow with the load. Only for local
  * database files (a remote libSQL server is reached asynchronously anyway).
  */
-import type { ResultRowIn } from "./results.ts";
+import type { ResultRowIn } from "./results_sql.ts";
 import type { RejectRow } from "./rejects.ts";
 import type { ManifestFacts } from "./manifest_cache.ts";
 import type { CheckHintFacts } from "../lib/checks/hint.ts";

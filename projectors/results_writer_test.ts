@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type ResultRowIn, rowJson } from "./results.ts";
+import { type ResultRowIn, rowJson } from "./results_sql.ts";
 import { packRows, ResultsWriter, unpackRows } from "./results_writer.ts";
 
 const row = (id: string, job: string | null, exit: number): ResultRowIn & { json: string } => {

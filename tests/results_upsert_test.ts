@@ -1,0 +1,89 @@
+/** The results upsert read through JSONB writes exactly what the plain-JSON one writes. */
+import assert from "node:assert/strict";
+import { tempDb } from "./helpers/db.ts";
+import {
+  type ResultRowIn,
+  rowsJson,
+  UPSERT_JSON,
+  UPSERT_JSON_TEXT,
+  upsertJsonSql,
+} from "../projectors/results_sql.ts";
+import type { Db } from "../db/client.ts";
+
+const ts = (s: number) => `2026-12-07T10:00:${String(s).padStart(2, "0")}.000000000Z`;
+
+function row(i: number, over: Partial<ResultRowIn> = {}): ResultRowIn {
+  return {
+    result_id: `R-${i}`,
+    request_id: "REQ",
+    exec_id: i % 3 === 0 ? null : "E1",
+    pc_id: `PC-${i}`,
+    exit_code: i % 4 === 0 ? -1 : i % 2,
+    stdout: `line "${i}"\n\ttab \\ back ✓ ${"x".repeat(i * 37)}`,
+    stderr: i % 2 ? "" : "err\u2028sep",
+    started_at: ts(1),
+    finished_at: ts(2 + (i % 5)),
+    recorded_at: ts(9),
+    job_id: i % 5 === 0 ? null : "job-a",
+    ...over,
+  };
+}
+
+async function snapshot(db: Db) {
+  const q = async (sql: string) => (await db.execute(sql)).rows.map((r) => ({ ...r }));
+  return {
+    results: await q("SELECT * FROM execution_results ORDER BY result_id"),
+    totals: await q("SELECT * FROM result_totals"),
+    minutes: await q("SELECT * FROM result_counts_minute ORDER BY minute"),
+    finishes: await q("SELECT * FROM job_pc_finishes ORDER BY job_id, pc_id"),
+  };
+}
+
+async function write(db: Db, sql: string) {
+  await db.execute(
+    `INSERT INTO executions (exec_id, job_id, version, initiated_by, initiated_at, target_count,
+       status) VALUES ('E1', 'job-a', '2.0.0', 'operator', '${ts(0)}', 40, 'running')`,
+  );
+  // In-flight rows (as start events write them) that the upsert then finishes.
+  await db.execute(
+    `INSERT INTO execution_results (result_id, request_id, exec_id, pc_id, started_at,
+       recorded_at, job_id, version) VALUES ('R-1', 'REQ', 'E1', 'PC-1', '${ts(1)}',
+       '${ts(1)}', NULL, '1.0.0'), ('R-2', 'REQ', NULL, 'PC-2', '${ts(1)}', '${ts(1)}',
+       'job-a', NULL)`,
+  );
+  const rows = Array.from({ length: 40 }, (_, i) => row(i));
+  await db.execute({ sql, args: [rowsJson(rows)] });
+  // The same results again (a redelivery): finished rows stay as they are.
+  await db.execute({ sql, args: [rowsJson(rows.map((r) => ({ ...r, stdout: "changed" })))] });
+}
+
+Deno.test("results upsert: the JSONB and the plain-JSON statements write the same rows", async () => {
+  const a = await tempDb();
+  const b = await tempDb();
+  try {
+    await write(a.db, UPSERT_JSON);
+    await write(b.db, UPSERT_JSON_TEXT);
+    const [sa, sb] = [await snapshot(a.db), await snapshot(b.db)];
+    assert.equal(sa.results.length, 40);
+    assert.equal(sa.results.filter((r) => r.version === "2.0.0").length, 25); // exec E1's
+    assert.ok(sa.results.some((r) => String(r.stdout).includes('line "7"\n\ttab \\ back ✓')));
+    assert.deepEqual(sa, sb);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+Deno.test("results upsert: this project's libSQL has JSONB, so the faster statement is used", async () => {
+  const a = await tempDb();
+  try {
+    const tx = await a.db.transaction("write");
+    try {
+      assert.equal(await upsertJsonSql(tx), UPSERT_JSON);
+    } finally {
+      await tx.rollback();
+    }
+  } finally {
+    await a.close();
+  }
+});
