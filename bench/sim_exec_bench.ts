@@ -7,9 +7,11 @@
  * kill subscription, start event, result, its collector): on the one-box 100k benchmark the
  * simulator shares the two cores with backend and broker, so what it spends there is CPU a
  * burst's projection does not get. Wall time per exec beside it.
+ *
+ *   deno task bench -- --only sim_exec [--agents 25000] [--runs 11]
  */
 import type { BenchRow, BenchSuite } from "./types.ts";
-import { loadAvg, median } from "./types.ts";
+import { argValue, loadAvg, median } from "./types.ts";
 import { startNatsServer } from "../tests/helpers/nats_server.ts";
 import { connectNats } from "../lib/nats.ts";
 import { setupJetStream } from "../lib/jetstream_setup.ts";
@@ -21,8 +23,12 @@ import { sampleProc } from "../simulator/self_report.ts";
 export const suite: BenchSuite = {
   name: "sim_exec",
   async run(ctx) {
-    const agents = ctx.quick ? 2_000 : 10_000;
-    const runs = ctx.quick ? 2 : 9;
+    // `--agents N` (one process: 25,000 is what each of the 100k bench's processes runs).
+    const agents = Number(argValue(ctx.args, "--agents") ?? (ctx.quick ? 2_000 : 10_000));
+    const runs = Number(argValue(ctx.args, "--runs") ?? (ctx.quick ? 2 : 9));
+    if (!(Number.isInteger(agents) && agents >= 1 && Number.isInteger(runs) && runs >= 1)) {
+      throw new Error("sim_exec: --agents and --runs take whole numbers from 1");
+    }
     const broker = await startNatsServer();
     const nats = await connectNats({ natsServers: [broker.url] }, "bench-sim-exec");
     const cpuUs: number[] = [];
