@@ -16,7 +16,7 @@ import { chunks } from "./batch.ts";
 import {
   type ResultRowIn,
   rowJson,
-  rowsJson,
+  rowsParams,
   SELECT_EXISTING,
   upsertJsonSql,
 } from "./results_sql.ts";
@@ -152,7 +152,7 @@ export async function applyResults(
   const stmts = [];
   const upsert = plan.write.length ? await upsertJsonSql(tx) : "";
   for (const part of chunks(plan.write, 2_000)) {
-    stmts.push({ sql: upsert, args: [rowsJson(part)] });
+    stmts.push({ sql: upsert, args: rowsParams(part) });
   }
   stmts.push(...addCountsStatements(plan.counters));
   if (stmts.length) await tx.batch(stmts);

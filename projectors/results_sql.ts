@@ -1,8 +1,9 @@
 /**
  * The SQL of the results projector's write, and the rows as that SQL reads them: the
  * columns it writes, the upsert that finishes or inserts a chunk of rows given as one JSON
- * parameter, the read of what a batch's result ids already hold. Pure of any connection but
- * the one it is handed (projectors/results.ts runs them, on the writer thread or in-thread).
+ * parameter with their outputs as one blob, the read of what a batch's result ids already
+ * hold. Pure of any connection but the one it is handed (projectors/results.ts runs them, on
+ * the writer thread or in-thread).
  */
 import type { Transaction } from "@libsql/client";
 import { wellFormed } from "./batch.ts";
@@ -21,7 +22,7 @@ export interface ResultRowIn {
   finished_at: string;
   recorded_at: string;
   job_id: string | null;
-  /** The row as its UPSERT_JSON element, when already rendered (by the main thread). */
+  /** The row's upsert element without its outputs (`rowJson`), when already rendered. */
   json?: string;
 }
 
@@ -57,32 +58,52 @@ WHERE execution_results.finished_at IS NULL OR execution_results.reaped = 1`;
 export const SELECT_EXISTING = `SELECT e.result_id, e.finished_at, e.reaped, e.exec_id
   FROM json_each(?) j JOIN execution_results e ON e.result_id = j.value`;
 
+/** The fields of a row's upsert element (`rowJson`), in order; its outputs' places follow. */
+const ELEMENT = [
+  "result_id",
+  "request_id",
+  "exec_id",
+  "pc_id",
+  "exit_code",
+  "started_at",
+  "finished_at",
+  "recorded_at",
+  "job_id",
+] as const;
+
 /**
- * One upsert for a whole chunk: the rows arrive as a JSON array of arrays in COLS order.
- * The version a result does not carry is its execution's (the one its command was sent
- * with, as its start event would say), so a finished row needs no start event to be whole.
- * Each row is read once into JSONB (MATERIALIZED keeps SQLite from folding it back into
- * the select list): reading `value ->> i` straight off json_each rendered the row's JSON
- * text, stdout and all, for each of the twelve reads: with realistic outputs a third of
- * the JSON work. A backlog of 100,000 realistic results drains ~8 % faster (`deno task bench
- * -- --only scale --sizes 100000 --parts projector`, builds alternated: 22,759 / 21,651 /
- * 19,835 against 20,364 / 17,374 results/s; 2.86× against 2.65× the plain insert of the
- * same run, bench/RESULTS.md).
+ * One upsert for a whole chunk, with two parameters: the rows as a JSON array (each row its
+ * ELEMENT fields, then the byte offset (1-based) and length of its stdout and of its stderr)
+ * and every row's outputs as one UTF-8 blob (`rowsParams`). The version a result does not
+ * carry is its execution's (the one its command was sent with, as its start event would
+ * say), so a finished row needs no start event to be whole.
+ * Each row's JSON is read once into JSONB (MATERIALIZED keeps SQLite from folding it back
+ * into the select list), and the outputs, most of a result's bytes, are never JSON at all:
+ * cut from the blob (`substr` of a blob counts bytes) instead of escaped by the main thread
+ * and parsed and unescaped by SQLite. A backlog of 100,000 realistic results drains faster
+ * for each (`deno task bench -- --only scale --sizes 100000 --parts projector`, builds
+ * alternated: bench/RESULTS.md, "The results' outputs as one blob").
  */
 export const UPSERT_JSON = upsertJson(
-  `WITH r(v) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?))`,
+  `WITH r(v) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?1))`,
   "v",
   "r",
 );
 
 /** The same, each column read off json_each's text: for SQLite before 3.45 (no JSONB). */
-export const UPSERT_JSON_TEXT = upsertJson("", "value", "json_each(?)");
+export const UPSERT_JSON_TEXT = upsertJson("", "value", "json_each(?1)");
 
 function upsertJson(with_: string, row: string, from: string): string {
+  const at = (f: (typeof ELEMENT)[number]) => `${row} ->> ${ELEMENT.indexOf(f)}`;
+  const n = ELEMENT.length;
+  // An empty blob may arrive as NULL: an empty output is still ''.
+  const cut = (i: number) =>
+    `COALESCE(CAST(substr(?2, ${row} ->> ${n + i}, ${row} ->> ${n + i + 1}) AS TEXT), '')`;
+  const select = COLS.map((c) => c === "stdout" ? cut(0) : c === "stderr" ? cut(2) : at(c));
   return `${with_}
   INSERT INTO execution_results (${COLS.join(", ")}, version)
-  SELECT ${COLS.map((_, i) => `${row} ->> ${i}`).join(", ")},
-    (SELECT x.version FROM executions x WHERE x.exec_id = ${row} ->> ${COLS.indexOf("exec_id")})
+  SELECT ${select.join(", ")},
+    (SELECT x.version FROM executions x WHERE x.exec_id = ${at("exec_id")})
   FROM ${from} WHERE true
   ${UPSERT_TAIL}`;
 }
@@ -106,12 +127,41 @@ export async function upsertJsonSql(tx: Transaction): Promise<string> {
   return jsonb ? UPSERT_JSON : UPSERT_JSON_TEXT;
 }
 
-/** Rows → UPSERT_JSON's parameter; lone surrogates become U+FFFD, as a bound string would. */
-export function rowsJson(rows: ResultRowIn[]): string {
-  return `[${rows.map((r) => r.json ?? rowJson(r)).join(",")}]`;
+const te = new TextEncoder();
+
+/**
+ * Rows → the upsert's two parameters. Lone surrogates become U+FFFD, as a bound string
+ * would: `wellFormed` in the elements, the encoder's own replacement in the blob.
+ */
+export function rowsParams(rows: ResultRowIn[]): [string, Uint8Array] {
+  let units = 0;
+  for (const r of rows) units += r.stdout.length + r.stderr.length;
+  // Sized for ASCII, the usual output, and grown when an output needs more (UTF-8 takes up to
+  // 3 bytes per UTF-16 unit): sized for the worst case, a chunk of large outputs (2,000 of
+  // 120 KiB) asked for 720 MB at once.
+  let buf = new Uint8Array(units + 16);
+  let off = 0;
+  const place = (text: string) => {
+    const start = off;
+    for (let rest = text;;) {
+      const { read, written } = te.encodeInto(rest, buf.subarray(off));
+      off += written;
+      if (read === rest.length) break;
+      rest = rest.slice(read);
+      const grown = new Uint8Array(Math.max(buf.length * 2, off + rest.length * 3));
+      grown.set(buf.subarray(0, off));
+      buf = grown;
+    }
+    return `${start + 1},${off - start}`;
+  };
+  const elements = rows.map((r) => {
+    const json = r.json ?? rowJson(r);
+    return `${json.slice(0, -1)},${place(r.stdout)},${place(r.stderr)}]`;
+  });
+  return [`[${elements.join(",")}]`, buf.subarray(0, off)];
 }
 
-/** One row as its UPSERT_JSON element (COLS order). */
+/** One row's upsert element without its outputs (ELEMENT order). */
 export function rowJson(r: ResultRowIn): string {
   const wf = wellFormed;
   return JSON.stringify([
@@ -120,8 +170,6 @@ export function rowJson(r: ResultRowIn): string {
     r.exec_id === null ? null : wf(r.exec_id),
     wf(r.pc_id),
     r.exit_code,
-    wf(r.stdout),
-    wf(r.stderr),
     r.started_at,
     r.finished_at,
     r.recorded_at,

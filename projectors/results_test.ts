@@ -169,7 +169,7 @@ Deno.test("expiresAt, manifestFacts, nanosToDb", async (t) => {
 
 Deno.test("ackMeta reads sequence and publish time from the reply subject", async (t) => {
   const { ackMeta, nanosTextToDb } = await import("./js_envelope.ts");
-  const { rowsJson } = await import("./results_sql.ts");
+  const { rowsParams } = await import("./results_sql.ts");
   const fallback = { seq: -1, timestampNanos: 1n };
   for (
     const [name, reply, want] of [
@@ -195,33 +195,27 @@ Deno.test("ackMeta reads sequence and publish time from the reply subject", asyn
   for (const ns of ["0", "999999", "1000000", "1781913600123456789", "12345678901234567890"]) {
     assert.equal(nanosTextToDb(ns), nanosToDb(BigInt(ns)), ns);
   }
-  // rowsJson: COLS order, nulls kept, lone surrogates as U+FFFD (what binding stores)
+  // rowsParams: the element fields in order, nulls kept, lone surrogates as U+FFFD (what
+  // binding stores), then each output's 1-based byte offset and length in the UTF-8 blob.
   const row = {
     result_id: "r1",
     request_id: "q",
     exec_id: null,
     pc_id: "PC\ud800",
     exit_code: 3,
-    stdout: "o",
+    stdout: "o✓",
     stderr: "",
     started_at: "s",
     finished_at: "f",
     recorded_at: "rec",
     job_id: null,
   };
-  assert.deepEqual(JSON.parse(rowsJson([row])), [[
-    "r1",
-    "q",
-    null,
-    "PC\ufffd",
-    3,
-    "o",
-    "",
-    "s",
-    "f",
-    "rec",
-    null,
-  ]]);
+  const [json, blob] = rowsParams([row, { ...row, result_id: "r2", stderr: "e\udc00" }]);
+  assert.deepEqual(JSON.parse(json), [
+    ["r1", "q", null, "PC\ufffd", 3, "s", "f", "rec", null, 1, 4, 5, 0],
+    ["r2", "q", null, "PC\ufffd", 3, "s", "f", "rec", null, 5, 4, 9, 4],
+  ]);
+  assert.equal(new TextDecoder().decode(blob), "o✓o✓e\ufffd");
 });
 
 Deno.test("start events: started_at validated and rendered as DB text once, at decode", () => {

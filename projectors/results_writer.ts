@@ -148,36 +148,37 @@ export class ResultsWriter {
 
 /**
  * A batch of result rows as it crosses to the writer thread: one array per field the writer
- * reads for every row, and the whole row only where inventory or a check reads its output.
+ * reads for every row, and the rest of a row only where inventory or a check reads it.
  * Why: the thread gets a structured clone of each request, paid on both threads; 10,000 row
  * objects of 13 fields cost 1.7x the same rows as five arrays (`deno task bench -- --only
  * writer_request`: 39.9 vs 23.6 ms per 10,000 rows, serialize + deserialize), on the main
  * thread that also decodes and acks.
  */
 export interface PackedRows {
-  /** Each row as its upsert element (`rowJson`, rendered by the main thread). */
+  /** Each row as its upsert element without its outputs (`rowJson`, by the main thread). */
   json: string[];
+  /** The outputs: written for every row (results_sql.ts puts them in one blob). */
+  stdout: string[];
+  stderr: string[];
   resultIds: string[];
   execIds: (string | null)[];
   exitCodes: number[];
   jobIds: (string | null)[];
-  /** Row index → the row with the texts its inventory or check projection reads. */
-  whole: [number, ResultRowIn][];
+  /** Row index → the rest of the row (ids, times), which its inventory or check reads. */
+  whole: [number, Omit<ResultRowIn, "stdout" | "stderr" | "json">][];
 }
 
-/**
- * Pure: rows (with `json` set) → PackedRows. The texts travel once, inside `json`; a whole
- * row keeps stdout where inventory or a check reads it, stderr where a failed check quotes it.
- */
+/** Pure: rows (with `json` set) → PackedRows. Each field travels once. */
 export function packRows(
   rows: (ResultRowIn & { json: string })[],
   inventory: WriterRequest["inventory"],
   checks: WriterRequest["checks"],
 ): PackedRows {
-  const needStdout = new Set(inventory.map(([jobId]) => jobId));
-  const isCheck = new Set(checks.map(([jobId]) => jobId));
+  const projected = new Set([...inventory, ...checks].map(([jobId]) => jobId));
   const p: PackedRows = {
     json: [],
+    stdout: [],
+    stderr: [],
     resultIds: [],
     execIds: [],
     exitCodes: [],
@@ -186,44 +187,40 @@ export function packRows(
   };
   rows.forEach((r, i) => {
     p.json.push(r.json);
+    p.stdout.push(r.stdout);
+    p.stderr.push(r.stderr);
     p.resultIds.push(r.result_id);
     p.execIds.push(r.exec_id);
     p.exitCodes.push(r.exit_code);
     p.jobIds.push(r.job_id);
-    if (r.job_id === null || !(isCheck.has(r.job_id) || needStdout.has(r.job_id))) return;
-    const check = isCheck.has(r.job_id);
-    p.whole.push([i, {
-      ...r,
-      json: undefined, // in `json` already
-      stdout: r.exit_code === 0 ? r.stdout : "",
-      stderr: check && r.exit_code !== 0 ? r.stderr : "",
-    }]);
+    if (r.job_id === null || !projected.has(r.job_id)) return;
+    const { stdout: _o, stderr: _e, json: _j, ...rest } = r;
+    p.whole.push([i, rest]);
   });
   return p;
 }
 
 /**
  * Pure: PackedRows → rows for `applyResults`. A row that is not whole has only what the
- * plan, the upsert (its `json`) and the counters read; the side projections skip it (no hint
- * for its job).
+ * plan, the upsert (its `json` and outputs) and the counters read; the side projections
+ * skip it (no hint for its job).
  */
 export function unpackRows(p: PackedRows): ResultRowIn[] {
   const whole = new Map(p.whole);
   return p.json.map((json, i) => {
     const w = whole.get(i);
-    return w ? { ...w, json } : {
+    const texts = { stdout: p.stdout[i], stderr: p.stderr[i], json };
+    return w ? { ...w, ...texts } : {
       result_id: p.resultIds[i],
       request_id: "",
       exec_id: p.execIds[i],
       pc_id: "",
       exit_code: p.exitCodes[i],
-      stdout: "",
-      stderr: "",
       started_at: "",
       finished_at: "",
       recorded_at: "",
       job_id: p.jobIds[i],
-      json,
+      ...texts,
     };
   });
 }

@@ -19,7 +19,7 @@ const row = (id: string, job: string | null, exit: number): ResultRowIn & { json
   return { ...r, json: rowJson(r) };
 };
 
-Deno.test("writer rows: packed as columns, whole only where inventory or a check reads them", () => {
+Deno.test("writer rows: packed as columns, the rest of a row only where inventory or a check reads it", () => {
   const rows = [
     row("a", "plain", 0),
     row("b", "inv", 0),
@@ -38,21 +38,18 @@ Deno.test("writer rows: packed as columns, whole only where inventory or a check
     assert.equal(r.exit_code, rows[i].exit_code);
     assert.equal(r.job_id, rows[i].job_id);
     assert.equal(r.json, rows[i].json);
+    assert.equal(r.stdout, rows[i].stdout);
+    assert.equal(r.stderr, rows[i].stderr);
   }
   assert.deepEqual(packed.whole.map(([i]) => i), [1, 3, 4]);
-  // A whole row's texts do not travel twice: its json is in the column only.
-  assert.ok(packed.whole.every(([, r]) => r.json === undefined));
-  // Inventory reads a successful run's stdout; a failed check run quotes its stderr.
-  assert.equal(back[1].stdout, "out b");
+  // The texts travel once, in their columns; the element carries none.
+  assert.ok(packed.whole.every(([, r]) => !("stdout" in r) && !("json" in r)));
+  assert.equal(packed.json.join(",").includes("out a"), false);
+  // Inventory and checks read the rest of their rows.
   assert.equal(back[1].pc_id, "PC-b");
-  assert.equal(back[3].stdout, "");
-  assert.equal(back[3].stderr, "err d");
-  assert.equal(back[4].stdout, "");
-  assert.equal(back[4].stderr, "");
-  // The others carry no texts beside their json.
-  assert.equal(back[0].stdout, "");
+  assert.equal(back[3].request_id, "req-d");
+  // The others carry only what the write reads.
   assert.equal(back[0].pc_id, "");
-  assert.equal(packed.json.join(",").includes("out a"), true);
 });
 
 Deno.test("writer thread: collects its own heap when asked, between batches", async () => {

@@ -1,9 +1,13 @@
-/** The results upsert read through JSONB writes exactly what the plain-JSON one writes. */
+/**
+ * The results upsert: read through JSONB it writes exactly what the plain-JSON one writes, and
+ * the outputs it cuts from its blob are the texts a bound parameter stores.
+ */
 import assert from "node:assert/strict";
 import { tempDb } from "./helpers/db.ts";
 import {
+  COLS,
   type ResultRowIn,
-  rowsJson,
+  rowsParams,
   UPSERT_JSON,
   UPSERT_JSON_TEXT,
   upsertJsonSql,
@@ -52,9 +56,9 @@ async function write(db: Db, sql: string) {
        'job-a', NULL)`,
   );
   const rows = Array.from({ length: 40 }, (_, i) => row(i));
-  await db.execute({ sql, args: [rowsJson(rows)] });
+  await db.execute({ sql, args: rowsParams(rows) });
   // The same results again (a redelivery): finished rows stay as they are.
-  await db.execute({ sql, args: [rowsJson(rows.map((r) => ({ ...r, stdout: "changed" })))] });
+  await db.execute({ sql, args: rowsParams(rows.map((r) => ({ ...r, stdout: "changed" }))) });
 }
 
 Deno.test("results upsert: the JSONB and the plain-JSON statements write the same rows", async () => {
@@ -85,5 +89,48 @@ Deno.test("results upsert: this project's libSQL has JSONB, so the faster statem
     }
   } finally {
     await a.close();
+  }
+});
+
+Deno.test("results upsert: outputs cut from the blob are the texts a bound parameter stores", async () => {
+  const texts = [
+    "",
+    "plain",
+    'quote " backslash \\ tab \t newline \n',
+    "✓ ü 日本語 😀",
+    "lone \ud800 surrogate and \udfff too",
+    "nul \u0000 inside",
+    "\u2028\u2029",
+    "x".repeat(70_000),
+    "日本語".repeat(5_000), // needs more room than the blob's first size
+  ];
+  const rows = texts.map((t, i) => row(i, { stdout: t, stderr: texts[texts.length - 1 - i] }));
+  const a = await tempDb();
+  const b = await tempDb();
+  try {
+    for (const sql of [UPSERT_JSON, UPSERT_JSON_TEXT]) {
+      await a.db.execute("DELETE FROM execution_results");
+      await a.db.execute({ sql, args: rowsParams(rows) });
+      await b.db.execute("DELETE FROM execution_results");
+      for (const r of rows) {
+        await b.db.execute({
+          sql: `INSERT INTO execution_results (${COLS.join(", ")}) VALUES (${
+            COLS.map(() => "?").join(", ")
+          })`,
+          args: COLS.map((c) => r[c]),
+        });
+      }
+      const q = (db: Db) =>
+        db.execute(
+          `SELECT result_id, typeof(stdout), hex(stdout), typeof(stderr), hex(stderr)
+           FROM execution_results ORDER BY result_id`,
+        ).then((rs) => rs.rows.map((r) => Object.values(r)));
+      const got = await q(a.db);
+      assert.equal(got.length, texts.length);
+      assert.deepEqual(got, await q(b.db), sql === UPSERT_JSON ? "JSONB" : "plain JSON");
+    }
+  } finally {
+    await a.close();
+    await b.close();
   }
 });
