@@ -59,17 +59,8 @@ export const SELECT_EXISTING = `SELECT e.result_id, e.finished_at, e.reaped, e.e
   FROM json_each(?) j JOIN execution_results e ON e.result_id = j.value`;
 
 /** The fields of a row's upsert element (`rowJson`), in order; its outputs' places follow. */
-const ELEMENT = [
-  "result_id",
-  "request_id",
-  "exec_id",
-  "pc_id",
-  "exit_code",
-  "started_at",
-  "finished_at",
-  "recorded_at",
-  "job_id",
-] as const;
+type ElementField = Exclude<(typeof COLS)[number], "stdout" | "stderr">;
+const ELEMENT = COLS.filter((c): c is ElementField => c !== "stdout" && c !== "stderr");
 
 /**
  * One upsert for a whole chunk, with two parameters: the rows as a JSON array (each row its
@@ -94,7 +85,7 @@ export const UPSERT_JSON = upsertJson(
 export const UPSERT_JSON_TEXT = upsertJson("", "value", "json_each(?1)");
 
 function upsertJson(with_: string, row: string, from: string): string {
-  const at = (f: (typeof ELEMENT)[number]) => `${row} ->> ${ELEMENT.indexOf(f)}`;
+  const at = (f: ElementField) => `${row} ->> ${ELEMENT.indexOf(f)}`;
   const n = ELEMENT.length;
   // An empty blob may arrive as NULL: an empty output is still ''.
   const cut = (i: number) =>

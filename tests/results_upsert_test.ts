@@ -92,7 +92,7 @@ Deno.test("results upsert: this project's libSQL has JSONB, so the faster statem
   }
 });
 
-Deno.test("results upsert: outputs cut from the blob are the texts a bound parameter stores", async () => {
+Deno.test("results upsert: outputs cut from the blob, and every other column, are what bound parameters store", async () => {
   const texts = [
     "",
     "plain",
@@ -120,9 +120,10 @@ Deno.test("results upsert: outputs cut from the blob are the texts a bound param
           args: COLS.map((c) => r[c]),
         });
       }
+      // Every column, so the element's field order is held to the statement's too.
       const q = (db: Db) =>
         db.execute(
-          `SELECT result_id, typeof(stdout), hex(stdout), typeof(stderr), hex(stderr)
+          `SELECT ${COLS.map((c) => `typeof(${c}), hex(${c})`).join(", ")}
            FROM execution_results ORDER BY result_id`,
         ).then((rs) => rs.rows.map((r) => Object.values(r)));
       const got = await q(a.db);
