@@ -71,9 +71,9 @@ const ELEMENT = COLS.filter((c): c is ElementField => c !== "stdout" && c !== "s
  * Each row's JSON is read once into JSONB (MATERIALIZED keeps SQLite from folding it back
  * into the select list), and the outputs, most of a result's bytes, are never JSON at all:
  * cut from the blob (`substr` of a blob counts bytes) instead of escaped by the main thread
- * and parsed and unescaped by SQLite. A backlog of 100,000 realistic results drains faster
- * for each (`deno task bench -- --only scale --sizes 100000 --parts projector`, builds
- * alternated: bench/RESULTS.md, "The results' outputs as one blob").
+ * and parsed and unescaped by SQLite. Each of the two made a backlog of 100,000 realistic
+ * results drain faster (`deno task bench -- --only scale --sizes 100000 --parts projector`,
+ * builds alternated: ~8 % and ~18 %; bench/RESULTS.md).
  */
 export const UPSERT_JSON = upsertJson(
   `WITH r(v) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?1))`,
