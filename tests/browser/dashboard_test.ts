@@ -529,10 +529,10 @@ chromiumTest(
         noConsoleErrors(env, "degraded dashboard");
       });
 
-      // Every page's own keyboard and axe checks (these pages among them) are the a11y walk's
-      // (a11y_test.ts visits every route with data like this suite's); here, one task.
+      // Each page's keyboard and axe checks are the a11y walk's (a11y_test.ts visits every
+      // route with data like this suite's); here, one task: skip link, nav, switch, dialog,
+      // Escape.
       await t.step("keyboard only: a whole task without the mouse", async () => {
-        // A whole task without the mouse: skip link, nav, switch, dialog, Escape.
         await page.goto(`${url}/dashboard`);
         await page.waitForSelector("#online-count");
         await page.keyboard.press("Tab");
