@@ -6,6 +6,7 @@
  * A GET route the table below cannot call fails the test: a new route must be added here.
  */
 import assert from "node:assert/strict";
+import { retryWhile } from "../util/retry.ts";
 import type { z } from "zod";
 import { startTestBackend, type TestBackend, waitFor } from "./helpers/backend.ts";
 import { type Fleet, startFleet } from "../simulator/fleet.ts";
@@ -127,20 +128,25 @@ async function call(
     init.headers = { "content-type": "application/json" };
   }
   const r = routeOf(method, path);
-  for (let attempt = 1;; attempt++) {
+  // A write that waited out its turn for the database answers 503 with retry-after (a
+  // loaded CI box); a client retries it, and so does the populating here, a few times.
+  return await retryWhile(async () => {
     const res = await be.request(path, init);
     const out = await checkAnswer(r, res, `${method} ${path}`);
-    // A write that waited out its turn for the database answers 503 with retry-after (a
-    // loaded CI box); a client retries it, and so does the populating here, a few times.
-    const wait = Number(res.headers.get("retry-after"));
-    if (out.status === 503 && wait > 0 && attempt < 5) {
-      await new Promise((ok) => setTimeout(ok, Math.min(wait, 2) * 1000));
-      continue;
-    }
-    assert.ok(out.status < 300, `${method} ${path} -> ${out.status}: ${out.text.slice(0, 300)}`);
+    const where = `${method} ${path} -> ${out.status}: ${out.text.slice(0, 300)}`;
+    if (out.status === 503 && res.headers.has("retry-after")) throw new RetryLater(where);
+    assert.ok(out.status < 300, where);
     return out;
-  }
+  }, {
+    transient: (e) => e instanceof RetryLater,
+    maxAttempts: 5,
+    firstPauseMs: 1_000,
+    maxPauseMs: 2_000,
+  });
 }
+
+/** A 503 with retry-after while populating (see `call`). */
+class RetryLater extends Error {}
 
 Deno.test({
   name: "contract: every GET route's real answer matches its declared response schema",
