@@ -19,6 +19,9 @@ import { connectNats } from "../lib/nats.ts";
 import { JsPull, type StreamMsg } from "../projectors/js_pull.ts";
 import { sampleProc } from "../simulator/self_report.ts";
 import { logger } from "../lib/log.ts";
+import { encodeExecResult } from "../wire/messages.ts";
+import { jsonBytes } from "../wire/codec.ts";
+import { jobResult } from "../tests/helpers/results.ts";
 
 const BATCH = 1_000;
 
@@ -38,19 +41,11 @@ export const suite: BenchSuite = {
       const jsm = await jetstreamManager(nats.nc);
       const js = jetstream(nats.nc);
       await jsm.streams.add({ name: "ACKB", subjects: ["ackb.>"] });
-      // A result of the 100k bench's size: its JSON with ~1 KB of output.
-      const body = new TextEncoder().encode(JSON.stringify({
-        result_id: crypto.randomUUID(),
-        request_id: crypto.randomUUID(),
+      // A result of the 100k bench's size: the wire JSON with ~1 KB of output.
+      const body = jsonBytes(encodeExecResult(jobResult("S-000001", "scale-echo", {
         exec_id: crypto.randomUUID(),
-        pc_id: "S-000001",
-        exit_code: 0,
         stdout: "Status   Name               DisplayName\n".repeat(25),
-        stderr: "",
-        started_at: "2026-12-07T19:00:00.000Z",
-        finished_at: "2026-12-07T19:00:00.020Z",
-        manifest_id: "scale-echo",
-      }));
+      })));
       for (let i = 0; i < total; i += BATCH) {
         const acks = [];
         for (let j = 0; j < BATCH && i + j < total; j++) {
