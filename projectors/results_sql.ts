@@ -24,6 +24,19 @@ export interface ResultRowIn {
   job_id: string | null;
   /** The row's upsert element without its outputs (`rowJson`), when already rendered. */
   json?: string;
+  /** Where its outputs already are as UTF-8: a batch's blob, and the row's index in it. */
+  placed?: { outputs: PlacedOutputs; i: number };
+}
+
+/**
+ * A batch's outputs as one UTF-8 blob: `at[4i]` and `at[4i + 1]` are row i's stdout offset
+ * and length in bytes, `at[4i + 2]` and `at[4i + 3]` its stderr's. Why: the main thread
+ * builds it for the writer thread, and a blob crosses by transfer, where the texts were
+ * copied into the request and out of it again (`deno task bench -- --only writer_request`).
+ */
+export interface PlacedOutputs {
+  blob: Uint8Array;
+  at: Uint32Array;
 }
 
 /** The execution_results columns the projector writes, in its row order. */
@@ -121,10 +134,12 @@ export async function upsertJsonSql(tx: Transaction): Promise<string> {
 const te = new TextEncoder();
 
 /**
- * Rows → the upsert's two parameters. Lone surrogates become U+FFFD, as a bound string
- * would: `wellFormed` in the elements, the encoder's own replacement in the blob.
+ * Every row's stdout and stderr, in row order, into one blob. Lone surrogates become
+ * U+FFFD (the encoder's own replacement), as a bound string would.
  */
-export function rowsParams(rows: ResultRowIn[]): [string, Uint8Array] {
+export function placeOutputs(
+  rows: readonly Pick<ResultRowIn, "stdout" | "stderr">[],
+): PlacedOutputs {
   let units = 0;
   for (const r of rows) units += r.stdout.length + r.stderr.length;
   // Sized for ASCII, the usual output, and grown when an output needs more (UTF-8 takes up to
@@ -132,8 +147,9 @@ export function rowsParams(rows: ResultRowIn[]): [string, Uint8Array] {
   // 120 KiB) asked for 720 MB at once.
   let buf = new Uint8Array(units + 16);
   let off = 0;
-  const place = (text: string) => {
-    const start = off;
+  const at = new Uint32Array(rows.length * 4);
+  const place = (text: string, slot: number) => {
+    at[slot] = off;
     for (let rest = text;;) {
       const { read, written } = te.encodeInto(rest, buf.subarray(off));
       off += written;
@@ -143,13 +159,41 @@ export function rowsParams(rows: ResultRowIn[]): [string, Uint8Array] {
       grown.set(buf.subarray(0, off));
       buf = grown;
     }
-    return `${start + 1},${off - start}`;
+    at[slot + 1] = off - at[slot];
   };
-  const elements = rows.map((r) => {
-    const json = r.json ?? rowJson(r);
-    return `${json.slice(0, -1)},${place(r.stdout)},${place(r.stderr)}]`;
+  rows.forEach((r, i) => {
+    place(r.stdout, 4 * i);
+    place(r.stderr, 4 * i + 2);
   });
-  return [`[${elements.join(",")}]`, buf.subarray(0, off)];
+  return { blob: buf.subarray(0, off), at };
+}
+
+/**
+ * Rows → the upsert's two parameters: the elements (`wellFormed` texts, see rowJson) with
+ * their outputs' 1-based places, and the bytes those places point into. Rows placed in one
+ * batch's blob (the writer thread's) use it as it is, from their first output's byte to
+ * their last; other rows' outputs are encoded here.
+ */
+export function rowsParams(rows: ResultRowIn[]): [string, Uint8Array] {
+  const shared = rows[0]?.placed?.outputs;
+  const inShared = shared !== undefined && rows.every((r) => r.placed?.outputs === shared);
+  const { blob, at } = inShared ? shared : placeOutputs(rows);
+  const slot = (k: number) => 4 * (inShared ? rows[k].placed!.i : k);
+  let lo = rows.length ? Infinity : 0;
+  let hi = 0;
+  for (let k = 0; k < rows.length; k++) {
+    const j = slot(k);
+    lo = Math.min(lo, at[j], at[j + 2]);
+    hi = Math.max(hi, at[j] + at[j + 1], at[j + 2] + at[j + 3]);
+  }
+  const elements = rows.map((r, k) => {
+    const j = slot(k);
+    const json = r.json ?? rowJson(r);
+    return `${json.slice(0, -1)},${at[j] - lo + 1},${at[j + 1]},${at[j + 2] - lo + 1},${
+      at[j + 3]
+    }]`;
+  });
+  return [`[${elements.join(",")}]`, blob.subarray(lo, hi)];
 }
 
 /** One row's upsert element without its outputs (ELEMENT order). */

@@ -5,7 +5,7 @@
  * and, with the Batcher's group commit, batches grow with the load. Only for local
  * database files (a remote libSQL server is reached asynchronously anyway).
  */
-import type { ResultRowIn } from "./results_sql.ts";
+import { type PlacedOutputs, placeOutputs, type ResultRowIn } from "./results_sql.ts";
 import type { RejectRow } from "./rejects.ts";
 import type { ManifestFacts } from "./manifest_cache.ts";
 import type { CheckHintFacts } from "../lib/checks/hint.ts";
@@ -134,7 +134,11 @@ export class ResultsWriter {
     const id = this.#nextId++;
     const p = Promise.withResolvers<WriterResult>();
     this.#pending.set(id, p);
-    this.#worker.postMessage({ ...req, id } satisfies WriterRequest);
+    // The outputs' buffers move to the thread (packRows made them for this request alone).
+    const { blob, at } = req.rows.outputs;
+    this.#worker.postMessage({ ...req, id } satisfies WriterRequest, {
+      transfer: [blob.buffer as ArrayBuffer, at.buffer as ArrayBuffer],
+    });
     return p.promise;
   }
 
@@ -157,9 +161,8 @@ export class ResultsWriter {
 export interface PackedRows {
   /** Each row as its upsert element without its outputs (`rowJson`, by the main thread). */
   json: string[];
-  /** The outputs: written for every row (results_sql.ts puts them in one blob). */
-  stdout: string[];
-  stderr: string[];
+  /** The outputs, written for every row: one blob, transferred to the thread, not copied. */
+  outputs: PlacedOutputs;
   resultIds: string[];
   execIds: (string | null)[];
   exitCodes: number[];
@@ -177,8 +180,7 @@ export function packRows(
   const projected = new Set([...inventory, ...checks].map(([jobId]) => jobId));
   const p: PackedRows = {
     json: [],
-    stdout: [],
-    stderr: [],
+    outputs: placeOutputs(rows),
     resultIds: [],
     execIds: [],
     exitCodes: [],
@@ -187,8 +189,6 @@ export function packRows(
   };
   rows.forEach((r, i) => {
     p.json.push(r.json);
-    p.stdout.push(r.stdout);
-    p.stderr.push(r.stderr);
     p.resultIds.push(r.result_id);
     p.execIds.push(r.exec_id);
     p.exitCodes.push(r.exit_code);
@@ -203,26 +203,81 @@ export function packRows(
 /**
  * Pure: PackedRows → rows for `applyResults`. A row that is not whole has only what the
  * plan, the upsert (its `json` and outputs) and the counters read; the side projections
- * skip it (no hint for its job).
+ * skip it (no hint for its job). Outputs stay in the blob (the upsert reads them there) and
+ * become text only if something reads them.
  */
 export function unpackRows(p: PackedRows): ResultRowIn[] {
   const whole = new Map(p.whole);
-  return p.json.map((json, i) => {
-    const w = whole.get(i);
-    const texts = { stdout: p.stdout[i], stderr: p.stderr[i], json };
-    return w ? { ...w, ...texts } : {
-      result_id: p.resultIds[i],
-      request_id: "",
-      exec_id: p.execIds[i],
-      pc_id: "",
-      exit_code: p.exitCodes[i],
-      started_at: "",
-      finished_at: "",
-      recorded_at: "",
-      job_id: p.jobIds[i],
-      ...texts,
-    };
-  });
+  return p.json.map((json, i) =>
+    new PlacedRow(
+      whole.get(i) ?? bareRow(p, i),
+      json,
+      { outputs: p.outputs, i },
+    )
+  );
+}
+
+/** Pure: what a row that is not whole carries besides its outputs. */
+export function bareRow(
+  p: Pick<PackedRows, "resultIds" | "execIds" | "exitCodes" | "jobIds">,
+  i: number,
+): Omit<ResultRowIn, "stdout" | "stderr" | "json" | "placed"> {
+  return {
+    result_id: p.resultIds[i],
+    request_id: "",
+    exec_id: p.execIds[i],
+    pc_id: "",
+    exit_code: p.exitCodes[i],
+    started_at: "",
+    finished_at: "",
+    recorded_at: "",
+    job_id: p.jobIds[i],
+  };
+}
+
+const td = new TextDecoder();
+
+/** A row of the writer thread: its outputs are bytes of the batch's blob until read. */
+class PlacedRow implements ResultRowIn {
+  result_id: string;
+  request_id: string;
+  exec_id: string | null;
+  pc_id: string;
+  exit_code: number;
+  started_at: string;
+  finished_at: string;
+  recorded_at: string;
+  job_id: string | null;
+
+  constructor(
+    rest: Omit<ResultRowIn, "stdout" | "stderr" | "json" | "placed">,
+    readonly json: string,
+    readonly placed: { outputs: PlacedOutputs; i: number },
+  ) {
+    this.result_id = rest.result_id;
+    this.request_id = rest.request_id;
+    this.exec_id = rest.exec_id;
+    this.pc_id = rest.pc_id;
+    this.exit_code = rest.exit_code;
+    this.started_at = rest.started_at;
+    this.finished_at = rest.finished_at;
+    this.recorded_at = rest.recorded_at;
+    this.job_id = rest.job_id;
+  }
+
+  get stdout(): string {
+    return this.#text(0);
+  }
+
+  get stderr(): string {
+    return this.#text(2);
+  }
+
+  #text(k: number): string {
+    const { blob, at } = this.placed.outputs;
+    const j = 4 * this.placed.i + k;
+    return td.decode(blob.subarray(at[j], at[j] + at[j + 1]));
+  }
 }
 
 /** Inventory hints needed by `rows` (successful runs of jobs whose manifest has one). */

@@ -7,11 +7,13 @@ import { tempDb } from "./helpers/db.ts";
 import {
   COLS,
   type ResultRowIn,
+  rowJson,
   rowsParams,
   UPSERT_JSON,
   UPSERT_JSON_TEXT,
   upsertJsonSql,
 } from "../projectors/results_sql.ts";
+import { packRows, unpackRows } from "../projectors/results_writer.ts";
 import type { Db } from "../db/client.ts";
 
 const ts = (s: number) => `2026-12-07T10:00:${String(s).padStart(2, "0")}.000000000Z`;
@@ -92,25 +94,32 @@ Deno.test("results upsert: this project's libSQL has JSONB, so the faster statem
   }
 });
 
-Deno.test("results upsert: outputs cut from the blob, and every other column, are what bound parameters store", async () => {
-  const texts = [
-    "",
-    "plain",
-    'quote " backslash \\ tab \t newline \n',
-    "✓ ü 日本語 😀",
-    "lone \ud800 surrogate and \udfff too",
-    "nul \u0000 inside",
-    "\u2028\u2029",
-    "x".repeat(70_000),
-    "日本語".repeat(5_000), // needs more room than the blob's first size
-  ];
-  const rows = texts.map((t, i) => row(i, { stdout: t, stderr: texts[texts.length - 1 - i] }));
+const TEXTS = [
+  "",
+  "plain",
+  'quote " backslash \\ tab \t newline \n',
+  "✓ ü 日本語 😀",
+  "lone \ud800 surrogate and \udfff too",
+  "nul \u0000 inside",
+  "\u2028\u2029",
+  "x".repeat(70_000),
+  "日本語".repeat(5_000), // needs more room than the blob's first size
+];
+
+/**
+ * Writes `rows` with each statement (their chunks' parameters from `params`) and, in another
+ * database, row by row with bound parameters; every column of both must be the same.
+ */
+async function assertStoredAsBound(
+  rows: ResultRowIn[],
+  params: (rows: ResultRowIn[]) => [string, Uint8Array][],
+) {
   const a = await tempDb();
   const b = await tempDb();
   try {
     for (const sql of [UPSERT_JSON, UPSERT_JSON_TEXT]) {
       await a.db.execute("DELETE FROM execution_results");
-      await a.db.execute({ sql, args: rowsParams(rows) });
+      for (const args of params(rows)) await a.db.execute({ sql, args });
       await b.db.execute("DELETE FROM execution_results");
       for (const r of rows) {
         await b.db.execute({
@@ -127,11 +136,46 @@ Deno.test("results upsert: outputs cut from the blob, and every other column, ar
            FROM execution_results ORDER BY result_id`,
         ).then((rs) => rs.rows.map((r) => Object.values(r)));
       const got = await q(a.db);
-      assert.equal(got.length, texts.length);
+      assert.equal(got.length, rows.length);
       assert.deepEqual(got, await q(b.db), sql === UPSERT_JSON ? "JSONB" : "plain JSON");
     }
   } finally {
     await a.close();
     await b.close();
   }
+}
+
+Deno.test("results upsert: outputs cut from the blob, and every other column, are what bound parameters store", async () => {
+  const rows = TEXTS.map((t, i) => row(i, { stdout: t, stderr: TEXTS[TEXTS.length - 1 - i] }));
+  await assertStoredAsBound(rows, (rows) => [rowsParams(rows)]);
+});
+
+Deno.test("results upsert: rows placed in a batch's blob, moved to another thread's heap and written in chunks that skip rows, store the same", async () => {
+  const rows = TEXTS.map((t, i) => ({
+    ...row(i, { stdout: t, stderr: TEXTS[TEXTS.length - 1 - i] }),
+    json: "",
+  })).map((r) => ({ ...r, json: rowJson(r) }));
+  const packed = packRows(rows, [], []);
+  const { blob, at } = packed.outputs;
+  // What the writer thread gets: the buffers move, the main thread's views are emptied.
+  const back = unpackRows(
+    structuredClone(packed, { transfer: [blob.buffer as ArrayBuffer, at.buffer as ArrayBuffer] }),
+  );
+  assert.equal(packed.outputs.blob.byteLength, 0);
+  // The texts read back are what SQLite stores: lone surrogates as U+FFFD.
+  assert.deepEqual(back.map((r) => r.stdout), TEXTS.map((t) => t.toWellFormed()));
+  // The plan skips rows (redeliveries) and the upsert goes in chunks: each chunk's places
+  // point into its slice of the blob.
+  const kept = back.filter((_, i) => i !== 0 && i !== 4);
+  const bound = rows.filter((_, i) => i !== 0 && i !== 4).map((r) => ({
+    ...r,
+    stdout: r.stdout.toWellFormed(),
+    stderr: r.stderr.toWellFormed(),
+  }));
+  // Rows of the thread have no pc_id etc. unless inventory or checks read them: compare the
+  // columns the upsert writes from the element, which the thread's rows carry as `json`.
+  await assertStoredAsBound(
+    bound,
+    () => [rowsParams(kept.slice(0, 3)), rowsParams(kept.slice(3, 5)), rowsParams(kept.slice(5))],
+  );
 });
