@@ -151,10 +151,8 @@ Deno.test("results upsert: outputs cut from the blob, and every other column, ar
 });
 
 Deno.test("results upsert: rows placed in a batch's blob, moved to another thread's heap and written in chunks that skip rows, store the same", async () => {
-  const rows = TEXTS.map((t, i) => ({
-    ...row(i, { stdout: t, stderr: TEXTS[TEXTS.length - 1 - i] }),
-    json: "",
-  })).map((r) => ({ ...r, json: rowJson(r) }));
+  const rows = TEXTS.map((t, i) => row(i, { stdout: t, stderr: TEXTS[TEXTS.length - 1 - i] }))
+    .map((r) => ({ ...r, json: rowJson(r) }));
   const packed = packRows(rows, [], []);
   const { blob, at } = packed.outputs;
   // What the writer thread gets: the buffers move, the main thread's views are emptied.
