@@ -9,7 +9,7 @@
 import type { BenchRow, BenchSuite } from "./types.ts";
 import { loadAvg, median } from "./types.ts";
 import { type ResultRowIn, rowJson, rowsParams } from "../projectors/results_sql.ts";
-import { bareRow, packRows, unpackRows } from "../projectors/results_writer.ts";
+import { bareRow, outputsTransfer, packRows, unpackRows } from "../projectors/results_writer.ts";
 import { realisticSize, realisticText } from "../simulator/stdout.ts";
 import { prng } from "../simulator/util.ts";
 
@@ -64,11 +64,7 @@ function textsInRequest(rows: (ResultRowIn & { json: string })[]): void {
 /** Now: the outputs encoded once into a blob whose buffer moves to the thread. */
 function blobTransferred(rows: (ResultRowIn & { json: string })[]): void {
   const packed = packRows(rows, [], []);
-  const { blob, at } = packed.outputs;
-  const got = structuredClone(packed, {
-    transfer: [blob.buffer as ArrayBuffer, at.buffer as ArrayBuffer],
-  });
-  chunked(unpackRows(got));
+  chunked(unpackRows(structuredClone(packed, { transfer: outputsTransfer(packed) })));
 }
 
 type Form = "texts in the request" | "outputs as a transferred blob";

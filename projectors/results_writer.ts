@@ -134,10 +134,8 @@ export class ResultsWriter {
     const id = this.#nextId++;
     const p = Promise.withResolvers<WriterResult>();
     this.#pending.set(id, p);
-    // The outputs' buffers move to the thread (packRows made them for this request alone).
-    const { blob, at } = req.rows.outputs;
     this.#worker.postMessage({ ...req, id } satisfies WriterRequest, {
-      transfer: [blob.buffer as ArrayBuffer, at.buffer as ArrayBuffer],
+      transfer: outputsTransfer(req.rows),
     });
     return p.promise;
   }
@@ -169,6 +167,14 @@ export interface PackedRows {
   jobIds: (string | null)[];
   /** Row index → the rest of the row (ids, times), which its inventory or check reads. */
   whole: [number, Omit<ResultRowIn, "stdout" | "stderr" | "json">][];
+}
+
+/**
+ * The buffers a request moves to the thread instead of copying: its outputs' (packRows made
+ * them for this request alone; the sender's views are empty afterwards).
+ */
+export function outputsTransfer(p: PackedRows): ArrayBuffer[] {
+  return [p.outputs.blob.buffer as ArrayBuffer, p.outputs.at.buffer as ArrayBuffer];
 }
 
 /** Pure: rows (with `json` set) → PackedRows. Each field travels once. */

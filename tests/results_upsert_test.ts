@@ -13,7 +13,7 @@ import {
   UPSERT_JSON_TEXT,
   upsertJsonSql,
 } from "../projectors/results_sql.ts";
-import { packRows, unpackRows } from "../projectors/results_writer.ts";
+import { outputsTransfer, packRows, unpackRows } from "../projectors/results_writer.ts";
 import type { Db } from "../db/client.ts";
 
 const ts = (s: number) => `2026-12-07T10:00:${String(s).padStart(2, "0")}.000000000Z`;
@@ -154,11 +154,8 @@ Deno.test("results upsert: rows placed in a batch's blob, moved to another threa
   const rows = TEXTS.map((t, i) => row(i, { stdout: t, stderr: TEXTS[TEXTS.length - 1 - i] }))
     .map((r) => ({ ...r, json: rowJson(r) }));
   const packed = packRows(rows, [], []);
-  const { blob, at } = packed.outputs;
   // What the writer thread gets: the buffers move, the main thread's views are emptied.
-  const back = unpackRows(
-    structuredClone(packed, { transfer: [blob.buffer as ArrayBuffer, at.buffer as ArrayBuffer] }),
-  );
+  const back = unpackRows(structuredClone(packed, { transfer: outputsTransfer(packed) }));
   assert.equal(packed.outputs.blob.byteLength, 0);
   // The texts read back are what SQLite stores: lone surrogates as U+FFFD.
   assert.deepEqual(back.map((r) => r.stdout), TEXTS.map((t) => t.toWellFormed()));
