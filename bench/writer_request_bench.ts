@@ -8,8 +8,14 @@
  */
 import type { BenchRow, BenchSuite } from "./types.ts";
 import { loadAvg, median } from "./types.ts";
-import { type ResultRowIn, rowJson, rowsParams } from "../projectors/results_sql.ts";
+import {
+  type ResultRowIn,
+  rowJson,
+  rowsParams,
+  UPSERT_CHUNK_ROWS,
+} from "../projectors/results_sql.ts";
 import { bareRow, outputsTransfer, packRows, unpackRows } from "../projectors/results_writer.ts";
+import { chunks } from "../projectors/batch.ts";
 import { realisticSize, realisticText } from "../simulator/stdout.ts";
 import { prng } from "../simulator/util.ts";
 
@@ -33,10 +39,8 @@ function batch(n: number): (ResultRowIn & { json: string })[] {
   });
 }
 
-const CHUNK = 2_000; // projectors/results.ts writes a batch in chunks of this many rows
-
 function chunked(rows: ResultRowIn[]): void {
-  for (let i = 0; i < rows.length; i += CHUNK) rowsParams(rows.slice(i, i + CHUNK));
+  for (const part of chunks(rows, UPSERT_CHUNK_ROWS)) rowsParams(part);
 }
 
 /** Before: each output a string of the request, encoded into a blob by the thread. */

@@ -18,6 +18,7 @@ import {
   rowJson,
   rowsParams,
   SELECT_EXISTING,
+  UPSERT_CHUNK_ROWS,
   upsertJsonSql,
 } from "./results_sql.ts";
 import { fetchOverflow, type Overflow } from "./result_output.ts";
@@ -151,7 +152,7 @@ export async function applyResults(
   const plan = planResults(rows, existing);
   const stmts = [];
   const upsert = plan.write.length ? await upsertJsonSql(tx) : "";
-  for (const part of chunks(plan.write, 2_000)) {
+  for (const part of chunks(plan.write, UPSERT_CHUNK_ROWS)) {
     stmts.push({ sql: upsert, args: rowsParams(part) });
   }
   stmts.push(...addCountsStatements(plan.counters));

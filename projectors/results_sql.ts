@@ -168,6 +168,9 @@ export function placeOutputs(
   return { blob: buf.subarray(0, off), at };
 }
 
+/** Rows per upsert statement: a batch is written in parts of this many (`applyResults`). */
+export const UPSERT_CHUNK_ROWS = 2_000;
+
 /**
  * Rows → the upsert's two parameters: the elements (`wellFormed` texts, see rowJson) with
  * their outputs' 1-based places, and the bytes those places point into. Rows placed in one
